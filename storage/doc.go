@@ -1,0 +1,41 @@
+// Package storage is the contract every Switchboard domain shares: error
+// kinds, the transaction boundary, the clock, identifiers and keyset
+// pagination. It imports no domain and no SQL; backends live in its
+// sub-packages (memory, bunstore) and the conformance suite every backend
+// must pass in storagetest.
+//
+// # Errors
+//
+// Every error the SDK returns for a domain reason wraps one of the sentinels
+// ErrNotFound, ErrConflict, ErrForbidden, ErrInvalid, ErrLimitExceeded,
+// ErrSuspended or ErrUnavailable; match them with errors.Is. Validation
+// failures are *ValidationError values listing each rejected field (match
+// with errors.As). Backends translate driver errors into these kinds once,
+// in one function per dialect; nothing matches on message text.
+//
+// # Transactions: one use case, one transaction, carried in the context
+//
+// The SDK's single transaction mechanism is Transactor.InTx. A service method
+// (a use case) calls InTx once; inside, it authorises, validates, calls the
+// stores of every domain it touches and records its audit event, each with
+// the context InTx handed it. Because the transaction travels in that
+// context, a use case that spans domains (a license purchase that charges the
+// credit ledger and writes an audit event, say) is still one transaction:
+// either every row and the audit event are stored, or none is.
+//
+// A host that wants several service calls to commit together wraps them in
+// its own InTx; the services' InTx calls join it.
+//
+// InTx may run its function more than once when the database reports a
+// transient conflict (serialization failure, deadlock, busy); everything with
+// an effect outside the database must be deferred with AfterCommit, which
+// runs only after the final, successful commit.
+//
+// Store methods called with a context that carries no transaction run on
+// their own (reads see committed data; a lone write is its own transaction).
+//
+// # Time
+//
+// Services take a Clock; stored times are UTC with microsecond precision
+// (Timestamp), the precision every supported database keeps.
+package storage

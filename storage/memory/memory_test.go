@@ -1,0 +1,29 @@
+package memory_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage/memory"
+	"github.com/switchboardkit/switchboard/storage/storagetest"
+)
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) *storagetest.Harness {
+		return memoryHarness(memory.New())
+	})
+}
+
+func memoryHarness(st *memory.Store) *storagetest.Harness {
+	return &storagetest.Harness{
+		Name:  "memory",
+		Tx:    st,
+		Audit: st.Audit(),
+		TamperAuditAction: func(_ context.Context, id, action string) error {
+			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
+			return nil
+		},
+		Close: st.Close,
+	}
+}

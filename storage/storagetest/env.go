@@ -1,0 +1,142 @@
+package storagetest
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+)
+
+// Environment variables naming the servers the SQL suite runs against.
+const (
+	PostgresEnv = "SWITCHBOARD_POSTGRES_DSN" // e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+	MySQLEnv    = "SWITCHBOARD_MYSQL_DSN"    // e.g. root@tcp(127.0.0.1:3306)/test
+)
+
+// RequireDSN returns the DSN in the environment variable env. When it is unset
+// the test is skipped with a message saying how to run it — except under
+// CI=true, where a missing database fails the test.
+func RequireDSN(tb testing.TB, env, what string) string {
+	tb.Helper()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("%s is not set: CI must run the %s suite", env, what)
+		}
+		tb.Skipf("%s tests skipped: set %s to a server DSN to run them", what, env)
+	}
+	return dsn
+}
+
+// OpenSQLite opens and migrates a SQLite store in a file under tb.TempDir.
+func OpenSQLite(tb testing.TB) *bunstore.Store {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := bunstore.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "switchboard.db"))
+	if err != nil {
+		tb.Fatalf("open sqlite: %v", err)
+	}
+	return migrated(tb, st)
+}
+
+// OpenPostgres creates a fresh database on the server named by
+// SWITCHBOARD_POSTGRES_DSN, opens and migrates a store on it, and drops the
+// database when the test ends, so runs never see each other's rows.
+func OpenPostgres(tb testing.TB) *bunstore.Store {
+	tb.Helper()
+	dsn := RequireDSN(tb, PostgresEnv, "PostgreSQL")
+	ctx := context.Background()
+	admin, err := bunstore.OpenPostgres(ctx, dsn)
+	if err != nil {
+		failUnreachable(tb, "PostgreSQL", err)
+	}
+	name := tempName()
+	if _, err := admin.DB().ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create database %s: %v", name, err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", PostgresEnv, err)
+	}
+	u.Path = "/" + name
+	st, err := bunstore.OpenPostgres(ctx, u.String())
+	if err != nil {
+		tb.Fatalf("open %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		_ = st.Close()
+		_, _ = admin.DB().ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_ = admin.Close()
+	})
+	return migrated(tb, st)
+}
+
+// OpenMySQL is OpenPostgres for SWITCHBOARD_MYSQL_DSN (MySQL or MariaDB).
+func OpenMySQL(tb testing.TB) *bunstore.Store {
+	tb.Helper()
+	dsn := strings.TrimPrefix(RequireDSN(tb, MySQLEnv, "MySQL/MariaDB"), "mysql://")
+	ctx := context.Background()
+	admin, err := bunstore.OpenMySQL(ctx, dsn)
+	if err != nil {
+		failUnreachable(tb, "MySQL/MariaDB", err)
+	}
+	name := tempName()
+	if _, err := admin.DB().ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		tb.Fatalf("create database %s: %v", name, err)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", MySQLEnv, err)
+	}
+	cfg.DBName = name
+	st, err := bunstore.OpenMySQL(ctx, cfg.FormatDSN())
+	if err != nil {
+		tb.Fatalf("open %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		_ = st.Close()
+		_, _ = admin.DB().ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
+		_ = admin.Close()
+	})
+	return migrated(tb, st)
+}
+
+func migrated(tb testing.TB, st *bunstore.Store) *bunstore.Store {
+	tb.Helper()
+	if err := st.Migrate(context.Background()); err != nil {
+		_ = st.Close()
+		tb.Fatalf("migrate %s: %v", st.Dialect(), err)
+	}
+	return st
+}
+
+func failUnreachable(tb testing.TB, what string, err error) {
+	tb.Helper()
+	tb.Fatalf("%s is configured but unreachable: %v", what, err)
+}
+
+func tempName() string {
+	return "sbtest_" + strings.ReplaceAll(storage.NewID(), "-", "")[:24]
+}
+
+// BunHarness builds the Harness for a bun store.
+func BunHarness(st *bunstore.Store) *Harness {
+	return &Harness{
+		Name:  string(st.Dialect()),
+		Tx:    st,
+		Audit: st.Audit(),
+		TamperAuditAction: func(ctx context.Context, id, action string) error {
+			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
+			return err
+		},
+		Close: st.Close,
+	}
+}
+

@@ -1,0 +1,34 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// Harness is a backend under test: its transactor and every domain store it
+// implements, plus the hooks some tests need to reach behind the SDK.
+type Harness struct {
+	// Name labels the backend in failure messages ("memory", "sqlite", …).
+	Name  string
+	Tx    storage.Transactor
+	Audit audit.Store
+
+	// TamperAuditAction rewrites the action of a stored audit event directly
+	// in the database, bypassing the SDK. Tamper tests skip when nil.
+	TamperAuditAction func(ctx context.Context, eventID, action string) error
+	// Close closes the backend. The closed-backend test skips when nil; it
+	// runs last.
+	Close func() error
+}
+
+// Run runs every behaviour test against the backend newHarness opens. It is
+// called once per Run; tests isolate themselves by working on fresh company
+// IDs, so the backend may already hold data. Register cleanup with t.Cleanup.
+func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
+	h := newHarness(t)
+	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
+}
