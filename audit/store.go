@@ -34,4 +34,3 @@ type Recorder interface {
 }
 
 var _ Recorder = (*Log)(nil)
-

@@ -28,7 +28,7 @@ var migrationFiles embed.FS
 //	{{.Table}}  table options (MySQL: utf8mb4 with a binary collation, so comparisons are exact)
 //	{{.Dialect}} "sqlite", "postgres" or "mysql", for dialect-only statements
 type ddlTypes struct {
-	Dialect                                        Dialect
+	Dialect                                     Dialect
 	ID, Str, Text, TS, Money, Bool, Blob, Table string
 }
 

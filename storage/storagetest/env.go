@@ -139,4 +139,3 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Close: st.Close,
 	}
 }
-
