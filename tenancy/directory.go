@@ -1,0 +1,57 @@
+package tenancy
+
+import "context"
+
+// CompanyKind distinguishes resellers (VARs), which may have affiliates, from
+// regular companies.
+type CompanyKind string
+
+// Company kinds.
+const (
+	KindRegular  CompanyKind = "regular"
+	KindReseller CompanyKind = "reseller"
+)
+
+// CompanyStatus is a company's standing as the platform set it.
+type CompanyStatus string
+
+// Company statuses.
+const (
+	StatusActive    CompanyStatus = "active"
+	StatusSuspended CompanyStatus = "suspended"
+)
+
+// CompanyRef is what other domains need to know about a company to authorise
+// and scope their operations.
+type CompanyRef struct {
+	ID         string
+	Kind       CompanyKind
+	ResellerID string // "" unless the company is an affiliate
+	Status     CompanyStatus
+}
+
+// Resource returns the authorization resource for company-wide data of c.
+func (c CompanyRef) Resource() Resource { return Resource{CompanyID: c.ID, ResellerID: c.ResellerID} }
+
+// MemberRef is a user's membership in one company.
+type MemberRef struct {
+	UserID       string
+	CompanyID    string
+	ResellerID   string // the company's reseller, for Resource
+	Role         Role
+	SubAccountID string
+}
+
+// Resource returns the authorization resource for this member's own data.
+func (m MemberRef) Resource() Resource {
+	return Resource{CompanyID: m.CompanyID, ResellerID: m.ResellerID, SubAccountID: m.SubAccountID, UserID: m.UserID}
+}
+
+// Directory is the read-only view of tenancy that the other domains consume
+// (licensing, account, compliance, presence). tenancy.Service implements it;
+// tests may use a fake. Both methods return storage.ErrNotFound for an
+// unknown company or a user who is not a member of that company.
+type Directory interface {
+	Company(ctx context.Context, companyID string) (CompanyRef, error)
+	Member(ctx context.Context, companyID, userID string) (MemberRef, error)
+}
