@@ -63,8 +63,14 @@ func Diff(before, after any) []Change {
 			continue
 		}
 		c := Change{Field: name, Before: b, After: a}
-		if tag == "secret" {
-			c = Secret(name)
+		if tag == "secret" { // say that it changed (and whether it was set), never what it is
+			c.Redacted = true
+			if b != nil {
+				c.Before = Redacted
+			}
+			if a != nil {
+				c.After = Redacted
+			}
 		}
 		out = append(out, c)
 	}

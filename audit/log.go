@@ -75,8 +75,13 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 		PrevHash:   head.Hash,
 	}
 	for i := range ev.Changes {
-		if ev.Changes[i].Redacted {
-			ev.Changes[i].Before, ev.Changes[i].After = Redacted, Redacted
+		if c := &ev.Changes[i]; c.Redacted { // never store a secret, whoever built the change
+			if c.Before != nil {
+				c.Before = Redacted
+			}
+			if c.After != nil {
+				c.After = Redacted
+			}
 		}
 	}
 	ev.Hash = ComputeHash(ev)

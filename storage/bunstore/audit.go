@@ -81,17 +81,20 @@ func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head,
 		return audit.Head{}, storage.MustBeInTx(ctx, op)
 	}
 	db := a.s.idb(ctx)
-	var upsert string
-	switch a.s.dialect {
-	case MySQL:
-		upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
-	default:
-		upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq"
+	if a.s.dialect == MySQL { // no RETURNING: take the row lock with a no-op upsert, then read
+		const upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
+		if _, err := db.ExecContext(ctx, upsert, companyID); err != nil {
+			return audit.Head{}, a.s.mapErr(op, err)
+		}
+		return a.head(ctx, op, companyID)
 	}
-	if _, err := db.ExecContext(ctx, upsert, companyID); err != nil {
+	const upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') " +
+		"ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash"
+	h := audit.Head{CompanyID: companyID}
+	if err := db.QueryRowContext(ctx, upsert, companyID).Scan(&h.Seq, &h.Hash); err != nil {
 		return audit.Head{}, a.s.mapErr(op, err)
 	}
-	return a.head(ctx, op, companyID)
+	return h, nil
 }
 
 func (a auditStore) head(ctx context.Context, op, companyID string) (audit.Head, error) {

@@ -212,7 +212,7 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 		}
 	}()
 	if err := fn(tctx); err != nil {
-		return s.mapErr(op, err)
+		return err // stores map their own driver errors; the use case's errors pass through
 	}
 	done = true
 	if err := tx.Commit(); err != nil {

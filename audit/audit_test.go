@@ -1,0 +1,128 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/memory"
+)
+
+type profile struct {
+	Name     string          `json:"name"`
+	Limit    decimal.Decimal `json:"limit"`
+	Password string          `json:"password" audit:"secret"`
+	Internal string          `json:"internal" audit:"-"`
+	Tags     []string        `json:"tags"`
+}
+
+func TestDiff(t *testing.T) {
+	before := profile{Name: "A", Limit: decimal.RequireFromString("10.50"), Password: "old", Internal: "x", Tags: []string{"a"}}
+	after := profile{Name: "B", Limit: decimal.RequireFromString("10.5"), Password: "new", Internal: "y", Tags: []string{"a"}}
+	changes := audit.Diff(&before, &after)
+	require.Len(t, changes, 2, "%+v", changes)
+	assert.Equal(t, "name", changes[0].Field)
+	assert.JSONEq(t, `"A"`, string(changes[0].Before))
+	assert.JSONEq(t, `"B"`, string(changes[0].After))
+	assert.Equal(t, "password", changes[1].Field)
+	assert.True(t, changes[1].Redacted)
+	assert.NotContains(t, string(changes[1].Before)+string(changes[1].After), "old")
+	assert.NotContains(t, string(changes[1].Before)+string(changes[1].After), "new")
+
+	created := audit.Diff(nil, &after)
+	fields := map[string]bool{}
+	for _, c := range created {
+		fields[c.Field] = true
+		assert.Nil(t, c.Before)
+	}
+	assert.Equal(t, map[string]bool{"name": true, "limit": true, "password": true, "tags": true}, fields)
+	assert.Empty(t, audit.Diff(&after, &after))
+}
+
+func TestHashCoversEveryField(t *testing.T) {
+	base := audit.Event{ID: "e", CompanyID: "c", Seq: 3, OccurredAt: time.Unix(100, 0), Actor: audit.Actor{UserID: "u", CompanyID: "c", Role: "r"},
+		Action: "a", EntityType: "t", EntityID: "i", Changes: []audit.Change{audit.Set("f", 1, 2)}, Metadata: map[string]string{"k": "v"}, PrevHash: "p"}
+	h := audit.ComputeHash(&base)
+	mutations := []func(e *audit.Event){
+		func(e *audit.Event) { e.ID = "x" }, func(e *audit.Event) { e.CompanyID = "x" }, func(e *audit.Event) { e.Seq = 4 },
+		func(e *audit.Event) { e.OccurredAt = e.OccurredAt.Add(time.Microsecond) },
+		func(e *audit.Event) { e.Actor.UserID = "x" }, func(e *audit.Event) { e.Actor.CompanyID = "x" }, func(e *audit.Event) { e.Actor.Role = "x" },
+		func(e *audit.Event) { e.Action = "x" }, func(e *audit.Event) { e.EntityType = "x" }, func(e *audit.Event) { e.EntityID = "x" },
+		func(e *audit.Event) { e.Changes = []audit.Change{audit.Set("f", 1, 3)} }, func(e *audit.Event) { e.Metadata = nil },
+		func(e *audit.Event) { e.PrevHash = "q" },
+		// Moving a separator must change the hash too: length prefixes prevent it.
+		func(e *audit.Event) { e.Action, e.EntityType = "at", "" },
+	}
+	for i, m := range mutations {
+		e := base
+		m(&e)
+		assert.NotEqual(t, h, audit.ComputeHash(&e), "mutation %d", i)
+	}
+	same := base
+	same.OccurredAt = base.OccurredAt.In(time.FixedZone("X", 3600)).Add(300 * time.Nanosecond)
+	assert.Equal(t, h, audit.ComputeHash(&same), "same instant at microsecond precision hashes the same")
+}
+
+func TestVerifyIntactChain(t *testing.T) {
+	st := memory.New()
+	log := audit.NewLog(st.Audit())
+	ctx := context.Background()
+	for range 3 {
+		require.NoError(t, st.InTx(ctx, func(ctx context.Context) error {
+			_, err := log.Record(ctx, audit.Entry{Actor: audit.Actor{Role: "r"}, CompanyID: "c", Action: "a", EntityType: "t"})
+			return err
+		}))
+	}
+	v, err := log.Verify(ctx, audit.Scope{All: true}, "c")
+	require.NoError(t, err)
+	assert.True(t, v.OK)
+	assert.EqualValues(t, 3, v.Checked)
+}
+
+// Example shows a use case recording its audit event in its own transaction
+// and the trail verifying afterwards.
+func Example() {
+	ctx := context.Background()
+	store := memory.New()
+	clock := storage.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+	log := audit.NewLog(store.Audit(), audit.WithClock(clock))
+	admin := audit.Actor{UserID: "u-1", CompanyID: "c-1", Role: "administrator"}
+
+	type settings struct {
+		TimeZone string `json:"time_zone"`
+		Password string `json:"password" audit:"secret"`
+	}
+	before := settings{TimeZone: "Europe/Moscow", Password: "s3cret"}
+	after := settings{TimeZone: "Asia/Vladivostok", Password: "n3w"}
+
+	err := store.InTx(ctx, func(ctx context.Context) error {
+		// ... authorise, validate and persist the change here, then:
+		_, err := log.Record(ctx, audit.Entry{Actor: admin, CompanyID: "c-1", Action: "account.settings.update",
+			EntityType: "company", EntityID: "c-1", Changes: audit.Diff(before, after)})
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	page, _ := log.Query(ctx, audit.Scope{CompanyIDs: []string{"c-1"}}, audit.Filter{}, storage.PageRequest{})
+	for _, e := range page.Items {
+		fmt.Println(e.Seq, e.Action, e.OccurredAt.Format(time.RFC3339))
+		for _, c := range e.Changes {
+			fmt.Printf("  %s: %s -> %s\n", c.Field, c.Before, c.After)
+		}
+	}
+	v, _ := log.Verify(ctx, audit.Scope{CompanyIDs: []string{"c-1"}}, "c-1")
+	fmt.Println("chain intact:", v.OK)
+	// Output:
+	// 1 account.settings.update 2026-11-22T09:00:00Z
+	//   time_zone: "Europe/Moscow" -> "Asia/Vladivostok"
+	//   password: "[redacted]" -> "[redacted]"
+	// chain intact: true
+}
