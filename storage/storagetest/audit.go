@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +83,48 @@ func runAudit(t *testing.T, h *Harness) {
 		})
 		_, err := log.Get(context.Background(), all, id)
 		require.ErrorIs(t, err, storage.ErrNotFound)
+	})
+
+	t.Run("concurrent readers never see half-done work", func(t *testing.T) {
+		t.Parallel()
+		log := audit.NewLog(h.Audit)
+		c := storage.NewID()
+		var id atomic.Value
+		var done atomic.Bool
+		recorded := make(chan struct{})
+		readerDone := make(chan error)
+		go func() {
+			<-recorded
+			for range 200 {
+				ev, err := log.Get(context.Background(), all, id.Load().(string))
+				if err == nil && !done.Load() {
+					readerDone <- fmt.Errorf("read event %s before its transaction finished", ev.ID)
+					return
+				}
+				if err != nil && !errors.Is(err, storage.ErrNotFound) {
+					readerDone <- err
+					return
+				}
+				if err == nil {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			readerDone <- nil
+		}()
+		err := h.Tx.InTx(context.Background(), func(ctx context.Context) error {
+			ev, err := log.Record(ctx, audit.Entry{Actor: testActor, CompanyID: c, Action: "x.create", EntityType: "x"})
+			if err != nil {
+				return err
+			}
+			id.Store(ev.ID)
+			close(recorded)
+			time.Sleep(30 * time.Millisecond) // widen the window a dirty read would fall into
+			done.Store(true)                  // set before commit: a reader that sees the event must see this
+			return nil
+		})
+		require.NoError(t, err)
+		require.NoError(t, <-readerDone)
 	})
 
 	t.Run("after-commit hooks run only on commit", func(t *testing.T) {
