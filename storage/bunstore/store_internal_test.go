@@ -135,7 +135,7 @@ func TestMoneyAndTimeRoundTrip(t *testing.T) {
 			})
 			require.NoError(t, err)
 			var got moneyRow
-			require.NoError(t, st.db.NewSelect().Model(&got).ModelTableExpr(table + " AS money_probe").Where("id = 1").Scan(ctx))
+			require.NoError(t, st.db.NewSelect().Model(&got).ModelTableExpr(table+" AS money_probe").Where("id = 1").Scan(ctx))
 			assert.True(t, want.Equal(got.Amount), "amount %s", got.Amount)
 			assert.True(t, storage.Timestamp(at).Equal(got.At), "time %s", got.At)
 		})
