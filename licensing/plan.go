@@ -65,11 +65,11 @@ type Reason string
 
 // Reasons of a plan decision.
 const (
-	ReasonUpgrade          Reason = "upgrade"            // allowed, at once
-	ReasonDowngradeOngoing Reason = "downgrade_ongoing"  // allowed, at once, under an ongoing contract
+	ReasonUpgrade          Reason = "upgrade"             // allowed, at once
+	ReasonDowngradeOngoing Reason = "downgrade_ongoing"   // allowed, at once, under an ongoing contract
 	ReasonFixedTerm        Reason = "fixed_term_contract" // refused: a fixed-term contract runs
-	ReasonUnchanged        Reason = "unchanged"          // refused: already on that tier
-	ReasonUnknownTier      Reason = "unknown_tier"       // refused: the target is no tier
+	ReasonUnchanged        Reason = "unchanged"           // refused: already on that tier
+	ReasonUnknownTier      Reason = "unknown_tier"        // refused: the target is no tier
 )
 
 // Decision is the plan-change policy's answer.
