@@ -55,7 +55,7 @@ func toAccountRow(a licensing.Account) (*licAccountRow, error) {
 
 func (r *licAccountRow) account() (licensing.Account, error) {
 	a := licensing.Account{CompanyID: r.CompanyID,
-		Plan: licensing.Plan{Tier: licensing.Tier(r.Tier), Contract: licensing.Contract{Kind: licensing.ContractKind(r.ContractKind)}},
+		Plan:        licensing.Plan{Tier: licensing.Tier(r.Tier), Contract: licensing.Contract{Kind: licensing.ContractKind(r.ContractKind)}},
 		CreditLimit: r.CreditLimit, ReminderThreshold: r.ReminderThreshold, ReminderArmed: r.ReminderArmed,
 		Balance: r.Balance, Suspended: r.Suspended, LastSeq: r.LastSeq}
 	if !r.ContractEndsAt.IsZero() {
