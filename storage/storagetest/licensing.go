@@ -650,6 +650,82 @@ func runLicensing(t *testing.T, h *Harness) {
 		assert.True(t, w.checkLedger(t).Equal(dec("-19.55")), "9.30 + 4 + 5 × 1.25")
 	})
 
+	t.Run("store contract", func(t *testing.T) {
+		t.Parallel()
+		st := h.Licensing
+		company := storage.NewID()
+		_, err := st.LockAccount(ctx, company)
+		require.ErrorIs(t, err, storage.ErrInvalid, "LockAccount outside a transaction")
+		_, err = st.Account(ctx, company)
+		require.ErrorIs(t, err, storage.ErrNotFound)
+
+		// Exact decimals and microsecond times round-trip on every backend.
+		ends := time.Date(2027, 3, 31, 23, 59, 59, 123456000, time.UTC)
+		big := dec("999999999999999.99")
+		require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+			a, err := st.LockAccount(ctx, company)
+			require.NoError(t, err)
+			assert.Equal(t, licensing.NewAccount(company).Plan, a.Plan, "a new account is the default")
+			a.Plan = licensing.Plan{Tier: licensing.TierUnlimited, Contract: licensing.Contract{Kind: licensing.ContractFixedTerm, EndsAt: ends}}
+			a.Prices = map[licensing.Item]decimal.Decimal{licensing.LicenseItem(licensing.LicensePro): dec("0.01"), licensing.AddOnItem("x"): big}
+			a.CreditLimit = nullDec("123456789012.34")
+			a.Balance = dec("-0.07")
+			a.LastSeq = 1
+			require.NoError(t, st.AppendEntry(ctx, licensing.LedgerEntry{ID: storage.NewID(), CompanyID: company, Seq: 1,
+				Kind: licensing.EntryAdjustment, Amount: dec("-0.07"), BalanceAfter: dec("-0.07"), CreatedAt: time.Now()}))
+			return st.SaveAccount(ctx, a)
+		}))
+		err = h.Tx.InTx(ctx, func(ctx context.Context) error {
+			return st.AppendEntry(ctx, licensing.LedgerEntry{ID: storage.NewID(), CompanyID: company, Seq: 1,
+				Kind: licensing.EntryAdjustment, Amount: dec("1"), BalanceAfter: dec("1"), CreatedAt: time.Now()})
+		})
+		require.ErrorIs(t, err, storage.ErrConflict, "one entry per sequence number")
+		a, err := st.Account(ctx, company)
+		require.NoError(t, err)
+		assert.True(t, a.Plan.Contract.EndsAt.Equal(ends), "ends_at %s", a.Plan.Contract.EndsAt)
+		assert.Equal(t, licensing.TierUnlimited, a.Plan.Tier)
+		assert.True(t, a.Prices[licensing.LicenseItem(licensing.LicensePro)].Equal(dec("0.01")))
+		assert.True(t, a.Prices[licensing.AddOnItem("x")].Equal(big))
+		assert.True(t, a.CreditLimit.Valid && a.CreditLimit.Decimal.Equal(dec("123456789012.34")))
+		assert.False(t, a.ReminderThreshold.Valid)
+		assert.True(t, a.Balance.Equal(dec("-0.07")))
+		es, err := st.Entries(ctx, company, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, es, 1)
+		assert.True(t, es[0].Amount.Equal(dec("-0.07")))
+
+		rec := licensing.IdempotencyRecord{CompanyID: company, Key: "k", RequestHash: "h", Result: []byte(`{"a":1}`), CreatedAt: time.Now()}
+		require.NoError(t, st.SaveIdempotent(ctx, rec))
+		require.ErrorIs(t, st.SaveIdempotent(ctx, rec), storage.ErrConflict)
+		got, err := st.Idempotent(ctx, company, "k")
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"a":1}`, string(got.Result))
+		_, err = st.Idempotent(ctx, company, "other")
+		require.ErrorIs(t, err, storage.ErrNotFound)
+	})
+
+	t.Run("default packages join the registering transaction", func(t *testing.T) {
+		t.Parallel()
+		w := newLicWorld(t, h)
+		pkg, err := w.svc.DefinePackage(ctx, w.resellerAdmin, w.reseller.ID, licensing.PackageInput{Name: "Default"})
+		require.NoError(t, err)
+		require.NoError(t, w.svc.SetPackageOffer(ctx, w.admin, w.company.ID, pkg.ID, true, true))
+		user := w.user()
+		boom := errors.New("registration failed later")
+		err = h.Tx.InTx(ctx, func(ctx context.Context) error {
+			got, err := w.svc.GrantDefaultPackages(ctx, w.admin, w.company.ID, user)
+			require.NoError(t, err)
+			require.Equal(t, []string{pkg.ID}, got)
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		held, err := w.svc.UserPackages(ctx, w.admin, w.company.ID, user)
+		require.NoError(t, err)
+		assert.Empty(t, held, "rolled back with the registration")
+		_, err = w.svc.GrantDefaultPackages(ctx, w.dir.AddMember(w.company, tenancy.RoleOperator, ""), w.company.ID, user)
+		require.ErrorIs(t, err, storage.ErrForbidden, "an operator registers nobody")
+	})
+
 	t.Run("service packages and subscription keys", func(t *testing.T) {
 		t.Parallel()
 		w := newLicWorld(t, h)
