@@ -16,7 +16,8 @@
 //   - tenancy.ActPurchase (owner, administrators, the company's reseller, the
 //     platform): PurchaseLicenses, ReduceLicenses, AssignLicense,
 //     UnassignLicense, PurchaseSubscriptions, AssignSubscription,
-//     UnassignSubscription, PurchaseAddOn, ChangePlan.
+//     UnassignSubscription, PurchaseAddOn, ChangePlan, and ReleaseUser, which
+//     tenancy (or the host) calls when a user leaves the company.
 //   - tenancy.ActView: Account, Credit, Ledger, LedgerBalance, Pools,
 //     Assignments, Subscriptions, AddOns, PackageChoices, UserPackages,
 //     SubscriptionKeys, PreviewPlanChange.
@@ -106,8 +107,9 @@
 // or retried attempt.
 //
 // Subscriptions are bought by quantity, each an unassigned subscription
-// that may then be assigned to one member (and unassigned). Add-on options
-// accumulate a quantity per code.
+// that may then be assigned to one member (and unassigned); a user may hold
+// several. Phone numbers are provisioned by the telephony side, not here.
+// Add-on options accumulate a quantity per code.
 //
 // Service packages are defined by the platform (owner "") or by a reseller
 // (for itself and its affiliates); a company chooses from the platform's

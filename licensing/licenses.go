@@ -248,3 +248,66 @@ func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID s
 	}
 	return page, nil
 }
+
+// Holdings is what a user holds in a company.
+type Holdings struct {
+	Licenses      []LicenseKind `json:"licenses"`
+	Subscriptions []string      `json:"subscriptions"`
+}
+
+// ReleaseUser frees every license and subscription userID holds in
+// companyID and returns what was freed. Tenancy (or the host) calls it when
+// a user leaves the company, in the same transaction; the user need no
+// longer be a member. Authorised: tenancy.ActPurchase. Each release is
+// audited like UnassignLicense / UnassignSubscription. Atomic.
+func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (Holdings, error) {
+	const op = "licensing.ReleaseUser"
+	var out Holdings
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		out = Holdings{}
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if userID == "" {
+			return storage.Invalid(op, "user_id", "required", "is required")
+		}
+		// Keyset from (userID, "") reaches exactly this user's assignments first.
+		as, err := s.store.Assignments(ctx, companyID, &AssignmentCursor{UserID: userID}, len(LicenseKinds))
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if a.UserID != userID {
+				break
+			}
+			if err := s.store.UnassignLicense(ctx, companyID, userID, a.Kind); err != nil {
+				return err
+			}
+			if err := s.record(ctx, by, companyID, "licensing.license.unassign", "license", userID+"/"+string(a.Kind),
+				audit.Set("user_id", userID, nil), audit.Set("kind", a.Kind, nil)); err != nil {
+				return err
+			}
+			out.Licenses = append(out.Licenses, a.Kind)
+		}
+		for {
+			subs, err := s.store.Subscriptions(ctx, companyID, SubscriptionFilter{UserID: userID}, "", storage.MaxPageSize)
+			if err != nil {
+				return err
+			}
+			for _, sub := range subs {
+				if err := s.store.UnassignSubscription(ctx, companyID, sub.ID); err != nil {
+					return err
+				}
+				if err := s.record(ctx, by, companyID, "licensing.subscription.unassign", "subscription", sub.ID,
+					audit.Set("user_id", userID, nil)); err != nil {
+					return err
+				}
+				out.Subscriptions = append(out.Subscriptions, sub.ID)
+			}
+			if len(subs) < storage.MaxPageSize {
+				return nil
+			}
+		}
+	})
+	return out, err
+}

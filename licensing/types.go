@@ -200,6 +200,8 @@ type SubscriptionFilter struct {
 	Kind SubscriptionKind // "" for every kind
 	// Assigned: nil for all, true for assigned only, false for unassigned only.
 	Assigned *bool
+	// UserID: only the subscriptions assigned to this user ("" for any).
+	UserID string
 }
 
 // AddOn is the quantity of one add-on option a company holds.

@@ -440,6 +440,9 @@ func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f l
 	if f.Kind != "" {
 		q = q.Where("kind = ?", string(f.Kind))
 	}
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
+	}
 	if f.Assigned != nil {
 		if *f.Assigned {
 			q = q.Where("user_id <> ''")

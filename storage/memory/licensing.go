@@ -295,7 +295,7 @@ func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f l
 	err := l.s.read(ctx, func() error {
 		for _, sub := range l.d().subscriptions {
 			if sub.CompanyID == companyID && sub.ID > afterID && (f.Kind == "" || sub.Kind == f.Kind) &&
-				(f.Assigned == nil || *f.Assigned == (sub.UserID != "")) {
+				(f.Assigned == nil || *f.Assigned == (sub.UserID != "")) && (f.UserID == "" || sub.UserID == f.UserID) {
 				all = append(all, sub)
 			}
 		}

@@ -726,6 +726,46 @@ func runLicensing(t *testing.T, h *Harness) {
 		require.ErrorIs(t, err, storage.ErrForbidden, "an operator registers nobody")
 	})
 
+	t.Run("release a leaving user", func(t *testing.T) {
+		t.Parallel()
+		w := newLicWorld(t, h)
+		w.buy(t, licensing.LicensePro, 2)
+		w.buy(t, licensing.LicenseMobile, 1)
+		p, err := w.svc.PurchaseSubscriptions(ctx, w.admin, w.company.ID,
+			licensing.SubscriptionPurchase{Kind: licensing.SubscriptionLandline, Quantity: 3, IdempotencyKey: "s"})
+		require.NoError(t, err)
+		leaving, staying := w.user(), w.user()
+		for _, k := range []licensing.LicenseKind{licensing.LicensePro, licensing.LicenseMobile} {
+			_, err := w.svc.AssignLicense(ctx, w.admin, w.company.ID, leaving, k)
+			require.NoError(t, err)
+		}
+		_, err = w.svc.AssignLicense(ctx, w.admin, w.company.ID, staying, licensing.LicensePro)
+		require.NoError(t, err)
+		require.NoError(t, w.svc.AssignSubscription(ctx, w.admin, w.company.ID, p.SubscriptionIDs[0], leaving))
+		require.NoError(t, w.svc.AssignSubscription(ctx, w.admin, w.company.ID, p.SubscriptionIDs[2], leaving))
+		require.NoError(t, w.svc.AssignSubscription(ctx, w.admin, w.company.ID, p.SubscriptionIDs[1], staying))
+
+		got, err := w.svc.ReleaseUser(ctx, w.admin, w.company.ID, leaving)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, []licensing.LicenseKind{licensing.LicensePro, licensing.LicenseMobile}, got.Licenses)
+		assert.ElementsMatch(t, []string{p.SubscriptionIDs[0], p.SubscriptionIDs[2]}, got.Subscriptions)
+		assert.Equal(t, 1, w.pool(t, licensing.LicensePro).Assigned)
+		assert.Equal(t, 0, w.pool(t, licensing.LicenseMobile).Assigned)
+		page, err := w.svc.Assignments(ctx, w.admin, w.company.ID, storage.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, staying, page.Items[0].UserID)
+		yes := true
+		subs, err := w.svc.Subscriptions(ctx, w.admin, w.company.ID, licensing.SubscriptionFilter{Assigned: &yes}, storage.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, subs.Items, 1)
+		assert.Equal(t, staying, subs.Items[0].UserID)
+		again, err := w.svc.ReleaseUser(ctx, w.admin, w.company.ID, leaving)
+		require.NoError(t, err)
+		assert.Empty(t, again.Licenses)
+		assert.Empty(t, again.Subscriptions)
+	})
+
 	t.Run("service packages and subscription keys", func(t *testing.T) {
 		t.Parallel()
 		w := newLicWorld(t, h)

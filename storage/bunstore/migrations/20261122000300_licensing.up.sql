@@ -65,7 +65,7 @@ CREATE INDEX licensing_subscriptions_company ON licensing_subscriptions (company
 --bun:split
 CREATE INDEX licensing_subscriptions_kind ON licensing_subscriptions (company_id, kind, id)
 --bun:split
-CREATE INDEX licensing_subscriptions_user ON licensing_subscriptions (company_id, user_id)
+CREATE INDEX licensing_subscriptions_user ON licensing_subscriptions (company_id, user_id, id)
 --bun:split
 CREATE TABLE licensing_addons (
     company_id {{.ID}} NOT NULL,
