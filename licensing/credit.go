@@ -307,6 +307,14 @@ func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID string
 	return page, nil
 }
 
+// SuspensionChecker is the one method compliance consumes; Service
+// satisfies it.
+type SuspensionChecker interface {
+	Suspended(ctx context.Context, companyID string) (bool, error)
+}
+
+var _ SuspensionChecker = (*Service)(nil)
+
 // Suspended reports whether companyID is suspended for debt (its balance is
 // below -CreditLimit). A company licensing has never seen is not. It takes
 // no actor: compliance asks it on every call decision, on behalf of the

@@ -16,8 +16,11 @@ import (
 
 // Notifier receives payment reminders. The Service calls it after the
 // transaction that crossed the threshold has committed (never for a rolled
-// back or retried attempt), on the goroutine that made the call. It must not
-// block for long; hosts usually enqueue an e-mail.
+// back or retried attempt), on the goroutine that made the call, with the
+// context the use case was called with. It must not block for long; hosts
+// usually enqueue an e-mail. When the use case ran inside a host's own
+// InTx, the context still carries that (committed) transaction: start new
+// SDK work from a fresh context, not from it.
 type Notifier interface {
 	CreditReminder(ctx context.Context, r Reminder)
 }
