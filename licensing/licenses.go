@@ -1,0 +1,313 @@
+package licensing
+
+import (
+	"context"
+	"errors"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// MaxQuantity bounds one purchase or reduction.
+const MaxQuantity = 100000
+
+// LicensePurchase asks for Quantity licenses of Kind.
+type LicensePurchase struct {
+	Kind           LicenseKind `json:"kind" validate:"required,oneof=pro mobile"`
+	Quantity       int         `json:"quantity" validate:"min=1,max=100000"`
+	IdempotencyKey string      `json:"idempotency_key"`
+}
+
+// purchase is the shared shape of every purchase: in one transaction it
+// authorises (tenancy.ActPurchase), validates, locks the account (which
+// serialises the company's purchases and so its idempotency keys), and —
+// unless the key was seen — prices item from the agreement, charges the
+// total to the ledger (credit limit and suspension apply), runs apply and
+// audits. priceField names the input field blamed when the agreement has
+// no price for item.
+func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, companyID string, in any, key string,
+	item Item, qty int, priceField string, apply func(ctx context.Context, p *Purchase) error) (Purchase, error) {
+	var out Purchase
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		verr := &storage.ValidationError{Op: op}
+		if err := storage.Validate(op, s.v, in); err != nil {
+			if !errors.As(err, &verr) {
+				return err
+			}
+		}
+		checkKey(verr, key)
+		if item != "" && !item.Valid() && verr.Err() == nil {
+			verr.Add(priceField, "item", "is not a known item")
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		acct, err := s.store.LockAccount(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		params := struct {
+			Item     Item `json:"item"`
+			Quantity int  `json:"quantity"`
+		}{item, qty}
+		out, _, err = idempotent(ctx, s, op, companyID, key, params, func() (Purchase, error) {
+			price, ok := acct.Prices[item]
+			if !ok {
+				return Purchase{}, storage.Invalid(op, priceField, "agreement", "has no unit price in the company's agreement")
+			}
+			p := Purchase{ID: storage.NewID(), CompanyID: companyID, Item: item, Quantity: qty,
+				UnitPrice: price, Total: norm(price.Mul(decimalInt(qty))), CreatedAt: storage.Timestamp(s.clock.Now())}
+			before := acct.Balance
+			e, err := s.post(ctx, op, by, &acct, EntryCharge, p.Total.Neg(), "purchase of "+itoa(qty)+" × "+string(item), p.ID)
+			if err != nil {
+				return Purchase{}, err
+			}
+			p.EntryID = e.ID
+			if err := apply(ctx, &p); err != nil {
+				return Purchase{}, err
+			}
+			return p, s.record(ctx, by, companyID, "licensing.purchase", "purchase", p.ID,
+				audit.Set("item", nil, item), audit.Set("quantity", nil, qty), audit.Set("unit_price", nil, p.UnitPrice),
+				audit.Set("total", nil, p.Total), audit.Set("balance", before, acct.Balance))
+		})
+		return err
+	})
+	return out, err
+}
+
+// PurchaseLicenses buys in.Quantity licenses of in.Kind for companyID at the
+// unit price of its agreement, charging the total to its ledger, and adds
+// them to the pool. Authorised: tenancy.ActPurchase. Errors:
+// *storage.ValidationError for a bad kind or quantity (1..MaxQuantity), a
+// missing idempotency key, or a kind without an agreed price (field "kind");
+// storage.ErrLimitExceeded past the credit limit; storage.ErrSuspended for a
+// suspended company; storage.ErrConflict for a reused key with other
+// parameters. Idempotent per (company, key): a retry — even concurrent —
+// returns the first purchase and buys nothing more. Atomic and audited.
+func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (Purchase, error) {
+	const op = "licensing.PurchaseLicenses"
+	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, LicenseItem(in.Kind), in.Quantity, "kind",
+		func(ctx context.Context, p *Purchase) error {
+			return s.store.AddLicenses(ctx, companyID, in.Kind, in.Quantity)
+		})
+}
+
+func checkKind(op string, kind LicenseKind) error {
+	if !kind.Valid() {
+		return storage.Invalid(op, "kind", "oneof", "must be one of pro mobile")
+	}
+	return nil
+}
+
+// ReduceLicenses takes n unassigned licenses of kind out of companyID's
+// pool. Authorised: tenancy.ActPurchase. Errors: *storage.ValidationError
+// for a bad kind or n; storage.ErrConflict when fewer than n are unassigned
+// (a pool is never reduced below its assigned count); storage.ErrNotFound
+// without a pool. Nothing is refunded: the host posts an adjustment if its
+// agreement says so. Atomic and audited.
+func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyID string, kind LicenseKind, n int) (Pool, error) {
+	const op = "licensing.ReduceLicenses"
+	var out Pool
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if err := checkKind(op, kind); err != nil {
+			return err
+		}
+		if n < 1 || n > MaxQuantity {
+			return storage.Invalid(op, "quantity", "min", "must be between 1 and 100000")
+		}
+		if err := s.store.RemoveLicenses(ctx, companyID, kind, n); err != nil {
+			return err
+		}
+		var err error
+		if out, err = s.pool(ctx, companyID, kind); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.license.reduce", "license_pool", companyID+"/"+string(kind),
+			audit.Set("bought", out.Bought+n, out.Bought))
+	})
+	return out, err
+}
+
+func (s *Service) pool(ctx context.Context, companyID string, kind LicenseKind) (Pool, error) {
+	pools, err := s.store.Pools(ctx, companyID)
+	if err != nil {
+		return Pool{}, err
+	}
+	for _, p := range pools {
+		if p.Kind == kind {
+			return p, nil
+		}
+	}
+	return Pool{CompanyID: companyID, Kind: kind}, nil
+}
+
+// AssignLicense gives userID, a member of companyID, one license of kind.
+// Authorised: tenancy.ActPurchase. Errors: *storage.ValidationError for an
+// unknown kind or a user who is not a member of the company (field
+// "user_id"); storage.ErrLimitExceeded when no license of the kind is free;
+// storage.ErrConflict when the user already holds one. The count check and
+// the assignment are one conditional update: never more assigned than
+// bought, under any concurrency. Atomic and audited.
+func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (LicenseAssignment, error) {
+	const op = "licensing.AssignLicense"
+	var out LicenseAssignment
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if err := checkKind(op, kind); err != nil {
+			return err
+		}
+		if _, err := s.member(ctx, op, companyID, userID); err != nil {
+			return err
+		}
+		out = LicenseAssignment{CompanyID: companyID, UserID: userID, Kind: kind, AssignedAt: storage.Timestamp(s.clock.Now())}
+		if err := s.store.AssignLicense(ctx, out); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.license.assign", "license", userID+"/"+string(kind),
+			audit.Set("user_id", nil, userID), audit.Set("kind", nil, kind))
+	})
+	return out, err
+}
+
+// UnassignLicense frees userID's license of kind. Authorised:
+// tenancy.ActPurchase. Errors: storage.ErrNotFound when the user holds none.
+// Atomic and audited.
+func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) error {
+	const op = "licensing.UnassignLicense"
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if err := checkKind(op, kind); err != nil {
+			return err
+		}
+		if err := s.store.UnassignLicense(ctx, companyID, userID, kind); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.license.unassign", "license", userID+"/"+string(kind),
+			audit.Set("user_id", userID, nil), audit.Set("kind", kind, nil))
+	})
+}
+
+// Pools returns companyID's license counts, one Pool per kind in
+// LicenseKinds order (zero counts for kinds never bought). Authorised:
+// tenancy.ActView.
+func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string) ([]Pool, error) {
+	if _, err := s.company(ctx, "licensing.Pools", by, tenancy.ActView, companyID); err != nil {
+		return nil, err
+	}
+	stored, err := s.store.Pools(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Pool, len(LicenseKinds))
+	for i, k := range LicenseKinds {
+		out[i] = Pool{CompanyID: companyID, Kind: k}
+		for _, p := range stored {
+			if p.Kind == k {
+				out[i] = p
+			}
+		}
+	}
+	return out, nil
+}
+
+// Assignments returns one page of the users of companyID holding licenses
+// and which, ordered by (user, kind). Authorised: tenancy.ActView.
+func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (storage.Page[LicenseAssignment], error) {
+	const op = "licensing.Assignments"
+	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
+		return storage.Page[LicenseAssignment]{}, err
+	}
+	var after *AssignmentCursor
+	if p.After != "" {
+		after = new(AssignmentCursor)
+		if err := storage.DecodeCursor(op, p.After, after); err != nil {
+			return storage.Page[LicenseAssignment]{}, err
+		}
+	}
+	size := p.Size()
+	as, err := s.store.Assignments(ctx, companyID, after, size+1)
+	if err != nil {
+		return storage.Page[LicenseAssignment]{}, err
+	}
+	page := storage.Page[LicenseAssignment]{Items: as}
+	if len(as) > size {
+		page.Items = as[:size]
+		last := as[size-1]
+		page.NextCursor = storage.EncodeCursor(AssignmentCursor{UserID: last.UserID, Kind: last.Kind})
+	}
+	return page, nil
+}
+
+// Holdings is what a user holds in a company.
+type Holdings struct {
+	Licenses      []LicenseKind `json:"licenses"`
+	Subscriptions []string      `json:"subscriptions"`
+}
+
+// ReleaseUser frees every license and subscription userID holds in
+// companyID and returns what was freed. Tenancy (or the host) calls it when
+// a user leaves the company, in the same transaction; the user need no
+// longer be a member. Authorised: tenancy.ActPurchase. Each release is
+// audited like UnassignLicense / UnassignSubscription. Atomic.
+func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (Holdings, error) {
+	const op = "licensing.ReleaseUser"
+	var out Holdings
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		out = Holdings{}
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if userID == "" {
+			return storage.Invalid(op, "user_id", "required", "is required")
+		}
+		// Keyset from (userID, "") reaches exactly this user's assignments first.
+		as, err := s.store.Assignments(ctx, companyID, &AssignmentCursor{UserID: userID}, len(LicenseKinds))
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if a.UserID != userID {
+				break
+			}
+			if err := s.store.UnassignLicense(ctx, companyID, userID, a.Kind); err != nil {
+				return err
+			}
+			if err := s.record(ctx, by, companyID, "licensing.license.unassign", "license", userID+"/"+string(a.Kind),
+				audit.Set("user_id", userID, nil), audit.Set("kind", a.Kind, nil)); err != nil {
+				return err
+			}
+			out.Licenses = append(out.Licenses, a.Kind)
+		}
+		for {
+			subs, err := s.store.Subscriptions(ctx, companyID, SubscriptionFilter{UserID: userID}, "", storage.MaxPageSize)
+			if err != nil {
+				return err
+			}
+			for _, sub := range subs {
+				if err := s.store.UnassignSubscription(ctx, companyID, sub.ID); err != nil {
+					return err
+				}
+				if err := s.record(ctx, by, companyID, "licensing.subscription.unassign", "subscription", sub.ID,
+					audit.Set("user_id", userID, nil)); err != nil {
+					return err
+				}
+				out.Subscriptions = append(out.Subscriptions, sub.ID)
+			}
+			if len(subs) < storage.MaxPageSize {
+				return nil
+			}
+		}
+	})
+	return out, err
+}

@@ -1,0 +1,260 @@
+package licensing
+
+import (
+	"context"
+	"slices"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// PackageInput defines a service package.
+type PackageInput struct {
+	Name        string `json:"name" validate:"required,max=120"`
+	Description string `json:"description" validate:"max=1000"`
+}
+
+// DefinePackage adds a service package to a catalogue: the platform's when
+// ownerCompanyID is "" (platform admins only), else the reseller
+// ownerCompanyID's (its reseller admins or the platform). Authorised:
+// tenancy.ActManageCatalog. Errors: *storage.ValidationError for a bad name
+// or an owner that is not a reseller (field "owner_company_id");
+// storage.ErrConflict for a name the owner already uses. Audited in the
+// owner's chain ("" for the platform).
+func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerCompanyID string, in PackageInput) (ServicePackage, error) {
+	const op = "licensing.DefinePackage"
+	var out ServicePackage
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		res := tenancy.Resource{} // the platform's own catalogue: platform admins only
+		if ownerCompanyID != "" {
+			c, err := s.dir.Company(ctx, ownerCompanyID)
+			if err != nil {
+				return err
+			}
+			res = c.Resource()
+			if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+				return err
+			}
+			if c.Kind != tenancy.KindReseller {
+				return storage.Invalid(op, "owner_company_id", "reseller", "only the platform or a reseller defines service packages")
+			}
+		} else if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+			return err
+		}
+		if err := storage.Validate(op, s.v, in); err != nil {
+			return err
+		}
+		out = ServicePackage{ID: storage.NewID(), OwnerCompanyID: ownerCompanyID, Name: in.Name,
+			Description: in.Description, CreatedAt: storage.Timestamp(s.clock.Now())}
+		if err := s.store.InsertPackage(ctx, out); err != nil {
+			return err
+		}
+		return s.record(ctx, by, ownerCompanyID, "licensing.package.define", "service_package", out.ID, audit.Diff(nil, in)...)
+	})
+	return out, err
+}
+
+// catalogOwners are the catalogues company c chooses from: the platform's,
+// its reseller's, and its own when it is a reseller.
+func catalogOwners(c tenancy.CompanyRef) []string {
+	owners := []string{""}
+	if c.ResellerID != "" {
+		owners = append(owners, c.ResellerID)
+	}
+	if c.Kind == tenancy.KindReseller {
+		owners = append(owners, c.ID)
+	}
+	return owners
+}
+
+// PackageChoice is a package of a company's catalogue with the company
+// admin's choice about it.
+type PackageChoice struct {
+	Package ServicePackage `json:"package"`
+	Offered bool           `json:"offered"`
+	Default bool           `json:"default"`
+}
+
+// PackageChoices lists the packages companyID may offer (platform's and its
+// reseller's catalogues) with its choices, by name. Authorised:
+// tenancy.ActView.
+func (s *Service) PackageChoices(ctx context.Context, by tenancy.Actor, companyID string) ([]PackageChoice, error) {
+	c, err := s.company(ctx, "licensing.PackageChoices", by, tenancy.ActView, companyID)
+	if err != nil {
+		return nil, err
+	}
+	return s.choices(ctx, c)
+}
+
+func (s *Service) choices(ctx context.Context, c tenancy.CompanyRef) ([]PackageChoice, error) {
+	pkgs, err := s.store.Packages(ctx, catalogOwners(c))
+	if err != nil {
+		return nil, err
+	}
+	offers, err := s.store.Offers(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PackageChoice, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = PackageChoice{Package: p}
+		for _, o := range offers {
+			if o.PackageID == p.ID {
+				out[i].Offered, out[i].Default = o.Offered, o.Default
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetPackageOffer records whether packageID is offered to companyID's users
+// and given to new users by default. It is a company setting: authorised
+// with tenancy.ActEditSettings (owner, administrators, its reseller, the
+// platform); company admins choose only, they never define packages.
+// Errors: storage.ErrNotFound for a package outside the company's
+// catalogue; *storage.ValidationError (field "default") for a default
+// package that is not offered. Audited.
+func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, companyID, packageID string, offered, isDefault bool) error {
+	const op = "licensing.SetPackageOffer"
+	return s.inTx(ctx, func(ctx context.Context) error {
+		c, err := s.company(ctx, op, by, tenancy.ActEditSettings, companyID)
+		if err != nil {
+			return err
+		}
+		if isDefault && !offered {
+			return storage.Invalid(op, "default", "offered", "a default package must also be offered")
+		}
+		p, err := s.store.Package(ctx, packageID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(catalogOwners(c), p.OwnerCompanyID) {
+			return storage.NotFound(op, "service package", packageID)
+		}
+		var before PackageOffer
+		offers, err := s.store.Offers(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		for _, o := range offers {
+			if o.PackageID == packageID {
+				before = o
+			}
+		}
+		after := PackageOffer{CompanyID: companyID, PackageID: packageID, Offered: offered, Default: isDefault}
+		if err := s.store.SaveOffer(ctx, after); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.package.offer", "service_package", packageID,
+			audit.Set("offered", before.Offered, offered), audit.Set("default", before.Default, isDefault))
+	})
+}
+
+// GrantDefaultPackages gives the new user userID of companyID every package
+// the company marks as default, and returns their IDs. Tenancy (or the host)
+// calls it when it registers a user, inside the same transaction; it is
+// authorised as that registration: tenancy.ActManageUsers on the member.
+// Errors: *storage.ValidationError (field "user_id") for a non-member.
+// Audited when something was granted.
+func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) ([]string, error) {
+	const op = "licensing.GrantDefaultPackages"
+	var out []string
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		c, err := s.dir.Company(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		m, err := s.member(ctx, op, companyID, userID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, tenancy.ActManageUsers, m.Resource()); err != nil {
+			return err
+		}
+		choices, err := s.choices(ctx, c)
+		if err != nil {
+			return err
+		}
+		out = nil
+		for _, ch := range choices {
+			if ch.Default {
+				out = append(out, ch.Package.ID)
+			}
+		}
+		slices.Sort(out)
+		if len(out) == 0 {
+			return nil
+		}
+		if err := s.store.GrantPackages(ctx, companyID, userID, out); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.package.grant", "user", userID, audit.Set("packages", nil, out))
+	})
+	return out, err
+}
+
+// UserPackages returns the IDs of the packages userID of companyID holds.
+// Authorised: tenancy.ActView on the member.
+func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) ([]string, error) {
+	const op = "licensing.UserPackages"
+	m, err := s.dir.Member(ctx, companyID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+		return nil, err
+	}
+	return s.store.UserPackages(ctx, companyID, userID)
+}
+
+// KeyInput is a subscription key to add.
+type KeyInput struct {
+	Code string `json:"code" validate:"required,max=128,printascii"`
+}
+
+// AddSubscriptionKey adds a subscription key to companyID. Authorised:
+// tenancy.ActManageCatalog — the company's reseller admins or the platform;
+// company administrators cannot. Errors: *storage.ValidationError (field
+// "code"); storage.ErrConflict for a code the company already has. Audited.
+func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (SubscriptionKey, error) {
+	const op = "licensing.AddSubscriptionKey"
+	var out SubscriptionKey
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
+			return err
+		}
+		if err := storage.Validate(op, s.v, in); err != nil {
+			return err
+		}
+		out = SubscriptionKey{ID: storage.NewID(), CompanyID: companyID, Code: in.Code, CreatedAt: storage.Timestamp(s.clock.Now())}
+		if err := s.store.InsertKey(ctx, out); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.key.add", "subscription_key", out.ID, audit.Set("code", nil, in.Code))
+	})
+	return out, err
+}
+
+// RemoveSubscriptionKey removes key id from companyID. Authorised:
+// tenancy.ActManageCatalog. Errors: storage.ErrNotFound. Audited.
+func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID, id string) error {
+	const op = "licensing.RemoveSubscriptionKey"
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
+			return err
+		}
+		if err := s.store.DeleteKey(ctx, companyID, id); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.key.remove", "subscription_key", id)
+	})
+}
+
+// SubscriptionKeys lists companyID's keys by code. Authorised: tenancy.ActView.
+func (s *Service) SubscriptionKeys(ctx context.Context, by tenancy.Actor, companyID string) ([]SubscriptionKey, error) {
+	if _, err := s.company(ctx, "licensing.SubscriptionKeys", by, tenancy.ActView, companyID); err != nil {
+		return nil, err
+	}
+	return s.store.Keys(ctx, companyID)
+}

@@ -1,0 +1,176 @@
+package licensing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// Notifier receives payment reminders. The Service calls it after the
+// transaction that crossed the threshold has committed (never for a rolled
+// back or retried attempt), on the goroutine that made the call, with the
+// context the use case was called with. It must not block for long; hosts
+// usually enqueue an e-mail. When the use case ran inside a host's own
+// InTx, the context still carries that (committed) transaction: start new
+// SDK work from a fresh context, not from it.
+type Notifier interface {
+	CreditReminder(ctx context.Context, r Reminder)
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, r Reminder)
+
+// CreditReminder calls f.
+func (f NotifierFunc) CreditReminder(ctx context.Context, r Reminder) { f(ctx, r) }
+
+type discardNotifier struct{}
+
+func (discardNotifier) CreditReminder(context.Context, Reminder) {}
+
+// Service is the licensing and credit use cases. It is safe for concurrent use.
+type Service struct {
+	tx       storage.Transactor
+	store    Store
+	dir      tenancy.Directory
+	audit    audit.Recorder
+	clock    storage.Clock
+	notifier Notifier
+	v        *validator.Validate
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (default storage.SystemClock).
+func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithNotifier sets who receives payment reminders (default: nobody).
+func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+
+// NewService returns the licensing service over a transactor, its store, the
+// tenancy directory (company facts and membership) and the audit recorder.
+func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec audit.Recorder, opts ...Option) *Service {
+	s := &Service{tx: tx, store: store, dir: dir, audit: rec, clock: storage.SystemClock{},
+		notifier: discardNotifier{}, v: storage.NewValidator()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+type outerKey struct{}
+
+// inTx runs fn in one transaction, remembering the caller's context so
+// after-commit callbacks get a context without the finished transaction.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	outer := ctx
+	if !storage.InScope(ctx) {
+		ctx = context.WithValue(ctx, outerKey{}, outer)
+	}
+	return s.tx.InTx(ctx, fn)
+}
+
+func outerContext(ctx context.Context) context.Context {
+	if o, ok := ctx.Value(outerKey{}).(context.Context); ok {
+		return o
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// company loads companyID's facts and authorises act on its company-wide data.
+func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act tenancy.Action, companyID string) (tenancy.CompanyRef, error) {
+	if companyID == "" {
+		return tenancy.CompanyRef{}, storage.Invalid(op, "company_id", "required", "is required")
+	}
+	c, err := s.dir.Company(ctx, companyID)
+	if err != nil {
+		return tenancy.CompanyRef{}, err
+	}
+	if err := tenancy.Authorize(op, by, act, c.Resource()); err != nil {
+		return tenancy.CompanyRef{}, err
+	}
+	return c, nil
+}
+
+// member checks that userID belongs to companyID: a user of another company
+// (or no user at all) is a validation error on user_id.
+func (s *Service) member(ctx context.Context, op, companyID, userID string) (tenancy.MemberRef, error) {
+	if userID == "" {
+		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "required", "is required")
+	}
+	m, err := s.dir.Member(ctx, companyID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "member", "is not a member of the company")
+	}
+	return m, err
+}
+
+func (s *Service) record(ctx context.Context, by tenancy.Actor, companyID, action, entity, id string, changes ...audit.Change) error {
+	_, err := s.audit.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+		EntityType: entity, EntityID: id, Changes: changes})
+	return err
+}
+
+// requestHash fingerprints an idempotent request: the operation and its
+// parameters.
+func requestHash(op string, params any) string {
+	b, err := json.Marshal(params)
+	if err != nil {
+		panic("licensing: request not encodable: " + err.Error())
+	}
+	h := sha256.New()
+	h.Write([]byte(op))
+	h.Write([]byte{0})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// idempotent runs do once per (company, key). It must run inside the use
+// case's transaction after LockAccount, which serialises every idempotent
+// request of the company, so two concurrent requests with one key cannot
+// both miss the record. A stored record with the same request hash is
+// decoded and returned (replayed = true); a different hash is ErrConflict.
+func idempotent[T any](ctx context.Context, s *Service, op, companyID, key string, params any, do func() (T, error)) (res T, replayed bool, err error) {
+	hash := requestHash(op, params)
+	rec, err := s.store.Idempotent(ctx, companyID, key)
+	switch {
+	case err == nil:
+		if rec.RequestHash != hash {
+			return res, false, storage.Conflict(op, "idempotency key %q was used with different parameters", key)
+		}
+		if err := json.Unmarshal(rec.Result, &res); err != nil {
+			return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "stored result unreadable", Err: err}
+		}
+		return res, true, nil
+	case !errors.Is(err, storage.ErrNotFound):
+		return res, false, err
+	}
+	if res, err = do(); err != nil {
+		return res, false, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+	}
+	err = s.store.SaveIdempotent(ctx, IdempotencyRecord{CompanyID: companyID, Key: key, RequestHash: hash,
+		Result: b, CreatedAt: storage.Timestamp(s.clock.Now())})
+	return res, false, err
+}
+
+// checkKey validates an idempotency key: 1–200 printable characters.
+func checkKey(verr *storage.ValidationError, key string) {
+	switch {
+	case key == "":
+		verr.Add("idempotency_key", "required", "is required")
+	case len(key) > 200:
+		verr.Add("idempotency_key", "max", "must be at most 200 bytes")
+	}
+}

@@ -1,0 +1,133 @@
+package licensing
+
+import (
+	"context"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// MaxSubscriptionsPerPurchase bounds one subscription purchase.
+const MaxSubscriptionsPerPurchase = 1000
+
+// SubscriptionPurchase asks for Quantity subscriptions of Kind.
+type SubscriptionPurchase struct {
+	Kind           SubscriptionKind `json:"kind" validate:"required,oneof=mobile landline"`
+	Quantity       int              `json:"quantity" validate:"min=1,max=1000"`
+	IdempotencyKey string           `json:"idempotency_key"`
+}
+
+// PurchaseSubscriptions buys in.Quantity unassigned subscriptions of
+// in.Kind at the agreed unit price; their IDs are in Purchase.SubscriptionIDs.
+// Authorisation, errors, credit, idempotency and atomicity as
+// PurchaseLicenses.
+func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (Purchase, error) {
+	const op = "licensing.PurchaseSubscriptions"
+	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, SubscriptionItem(in.Kind), in.Quantity, "kind",
+		func(ctx context.Context, p *Purchase) error {
+			subs := make([]Subscription, in.Quantity)
+			for i := range subs {
+				subs[i] = Subscription{ID: storage.NewID(), CompanyID: companyID, Kind: in.Kind, CreatedAt: p.CreatedAt}
+				p.SubscriptionIDs = append(p.SubscriptionIDs, subs[i].ID)
+			}
+			return s.store.InsertSubscriptions(ctx, subs)
+		})
+}
+
+// AssignSubscription gives subscription id of companyID to userID, a member
+// of the company. Authorised: tenancy.ActPurchase. Errors:
+// *storage.ValidationError (field "user_id") for a non-member;
+// storage.ErrNotFound for an unknown subscription; storage.ErrConflict when
+// it is already assigned (unassign first). Atomic and audited.
+func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, companyID, id, userID string) error {
+	const op = "licensing.AssignSubscription"
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if _, err := s.member(ctx, op, companyID, userID); err != nil {
+			return err
+		}
+		if err := s.store.AssignSubscription(ctx, companyID, id, userID); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.subscription.assign", "subscription", id, audit.Set("user_id", nil, userID))
+	})
+}
+
+// UnassignSubscription frees subscription id. Authorised:
+// tenancy.ActPurchase. Errors: storage.ErrNotFound, storage.ErrConflict when
+// it is not assigned. Atomic and audited.
+func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) error {
+	const op = "licensing.UnassignSubscription"
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if err := s.store.UnassignSubscription(ctx, companyID, id); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "licensing.subscription.unassign", "subscription", id)
+	})
+}
+
+type subscriptionCursor struct {
+	ID string `json:"i"`
+}
+
+// Subscriptions returns one page of companyID's subscriptions matching f
+// (kind; assigned or unassigned), ordered by ID. Authorised: tenancy.ActView.
+func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID string, f SubscriptionFilter, p storage.PageRequest) (storage.Page[Subscription], error) {
+	const op = "licensing.Subscriptions"
+	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
+		return storage.Page[Subscription]{}, err
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		return storage.Page[Subscription]{}, storage.Invalid(op, "kind", "oneof", "must be one of mobile landline")
+	}
+	var c subscriptionCursor
+	if p.After != "" {
+		if err := storage.DecodeCursor(op, p.After, &c); err != nil {
+			return storage.Page[Subscription]{}, err
+		}
+	}
+	size := p.Size()
+	subs, err := s.store.Subscriptions(ctx, companyID, f, c.ID, size+1)
+	if err != nil {
+		return storage.Page[Subscription]{}, err
+	}
+	page := storage.Page[Subscription]{Items: subs}
+	if len(subs) > size {
+		page.Items = subs[:size]
+		page.NextCursor = storage.EncodeCursor(subscriptionCursor{ID: subs[size-1].ID})
+	}
+	return page, nil
+}
+
+// AddOnPurchase asks for Quantity of the add-on option Code.
+type AddOnPurchase struct {
+	Code           string `json:"code" validate:"required,max=64"`
+	Quantity       int    `json:"quantity" validate:"min=1,max=100000"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// PurchaseAddOn buys in.Quantity of add-on option in.Code at the agreed
+// unit price (agreement item "addon.<code>"). Authorisation, errors (field
+// "code" for an unknown or unpriced option), credit, idempotency and
+// atomicity as PurchaseLicenses.
+func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (Purchase, error) {
+	const op = "licensing.PurchaseAddOn"
+	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, AddOnItem(in.Code), in.Quantity, "code",
+		func(ctx context.Context, p *Purchase) error {
+			return s.store.AddAddOn(ctx, companyID, in.Code, in.Quantity)
+		})
+}
+
+// AddOns returns companyID's add-on holdings. Authorised: tenancy.ActView.
+func (s *Service) AddOns(ctx context.Context, by tenancy.Actor, companyID string) ([]AddOn, error) {
+	if _, err := s.company(ctx, "licensing.AddOns", by, tenancy.ActView, companyID); err != nil {
+		return nil, err
+	}
+	return s.store.AddOns(ctx, companyID)
+}
