@@ -16,20 +16,20 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 	platform := audit.Actor{UserID: "quickstart", Role: "platform_admin"}
 
 	// A use case that fails half-way: its event is rolled back with it.
-	err := env.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := env.log.Record(ctx, audit.Entry{Actor: platform, Action: "quickstart.fail", EntityType: "demo"}); err != nil {
+	err := env.Tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := env.Audit.Record(ctx, audit.Entry{Actor: platform, Action: "quickstart.fail", EntityType: "demo"}); err != nil {
 			return err
 		}
 		return errors.New("something went wrong after the event was written")
 	})
-	fmt.Println("failed use case:", err)
+	fmt.Fprintln(env.Out, "failed use case:", err)
 
 	scope := audit.Scope{All: true}
 	var companies = map[string]bool{}
 	n, total := 0, 0
 	req := storage.PageRequest{Limit: 100}
 	for {
-		page, err := env.log.Query(ctx, scope, audit.Filter{}, req)
+		page, err := env.Audit.Query(ctx, scope, audit.Filter{}, req)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 			total++
 			companies[e.CompanyID] = true
 			if n < 15 {
-				fmt.Printf("  %s  #%d %-34s %-14s %s by %s (%s)\n", e.OccurredAt.Format("15:04:05.000000"), e.Seq,
+				fmt.Fprintf(env.Out, "  %s  #%d %-34s %-14s %s by %s (%s)\n", e.OccurredAt.Format("15:04:05.000000"), e.Seq,
 					e.Action, e.EntityType, short(e.EntityID), short(e.Actor.UserID), e.Actor.Role)
 				n++
 			}
@@ -47,9 +47,9 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 		}
 		req.After = page.NextCursor
 	}
-	fmt.Printf("%d events in the trail (newest first, %d shown); none from the failed use case\n", total, n)
+	fmt.Fprintf(env.Out, "%d events in the trail (newest first, %d shown); none from the failed use case\n", total, n)
 	for company := range companies {
-		v, err := env.log.Verify(ctx, scope, company)
+		v, err := env.Audit.Verify(ctx, scope, company)
 		if err != nil {
 			return err
 		}
@@ -57,17 +57,10 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 		if name == "" {
 			name = "(platform)"
 		}
-		fmt.Printf("  chain %s: %d events, intact=%v\n", short(name), v.Checked, v.OK)
+		fmt.Fprintf(env.Out, "  chain %s: %d events, intact=%v\n", short(name), v.Checked, v.OK)
 		if !v.OK {
 			return fmt.Errorf("chain %s broken at %d: %s", name, v.BrokenSeq, v.Reason)
 		}
 	}
 	return nil
-}
-
-func short(id string) string {
-	if len(id) > 13 {
-		return id[:8] + "…" + id[len(id)-4:]
-	}
-	return id
 }

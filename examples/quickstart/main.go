@@ -12,19 +12,24 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
 )
 
-// tourEnv is what every part of the tour shares.
+// tourEnv is what every part of the tour shares: one store, one audit log.
 type tourEnv struct {
-	store *bunstore.Store
-	log   *audit.Log
-	clock storage.Clock
+	Out       io.Writer
+	Store     *bunstore.Store
+	Tx        storage.Transactor
+	Audit     *audit.Log
+	Clock     storage.Clock
+	Licensing licensing.Store
 }
 
 func main() {
@@ -56,11 +61,19 @@ func run(ctx context.Context, dsn string) error {
 	fmt.Printf("opened %s and applied migrations\n", store.Dialect())
 
 	clock := storage.SystemClock{}
-	env := &tourEnv{store: store, log: audit.NewLog(store.Audit(), audit.WithClock(clock)), clock: clock}
+	env := &tourEnv{
+		Out:       os.Stdout,
+		Store:     store,
+		Tx:        store,
+		Audit:     audit.NewLog(store.Audit(), audit.WithClock(clock)),
+		Clock:     clock,
+		Licensing: store.Licensing(),
+	}
 	for _, step := range []struct {
 		name string
 		run  func(context.Context, *tourEnv) error
 	}{
+		{"licensing and credit", tourLicensing},
 		{"audit trail", tourAudit},
 	} {
 		fmt.Printf("\n## %s\n", step.name)
