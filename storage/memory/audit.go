@@ -77,8 +77,17 @@ func (a auditStore) Append(ctx context.Context, e *audit.Event) error {
 		}
 		put(t, d.events, e.ID, *cloneEvent(*e))
 		put(t, d.heads, e.CompanyID, audit.Head{CompanyID: e.CompanyID, Seq: e.Seq, Hash: e.Hash})
-		chain := d.chains[e.CompanyID]
-		put(t, d.chains, e.CompanyID, append(chain[:len(chain):len(chain)], e.ID))
+		// Append in place; undo truncates. Nobody else holds the slice while
+		// the transaction owns the store, so no copy is needed.
+		n := len(d.chains[e.CompanyID])
+		d.chains[e.CompanyID] = append(d.chains[e.CompanyID], e.ID)
+		t.onRollback(func() {
+			if n == 0 {
+				delete(d.chains, e.CompanyID)
+			} else {
+				d.chains[e.CompanyID] = d.chains[e.CompanyID][:n]
+			}
+		})
 		c := audit.Cursor{At: e.OccurredAt, ID: e.ID}
 		i := sort.Search(len(d.order), func(i int) bool { return cursorLess(c, d.order[i]) })
 		d.order = slices.Insert(d.order, i, c)
