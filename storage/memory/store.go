@@ -13,12 +13,15 @@ type Store struct {
 	closed bool
 
 	audit auditData
+
+	presence presenceData
 }
 
 // New returns an empty store.
 func New() *Store {
 	s := &Store{}
 	s.audit.init()
+	s.presence.init()
 	return s
 }
 
