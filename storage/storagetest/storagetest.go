@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 )
@@ -15,6 +16,8 @@ type Harness struct {
 	Name  string
 	Tx    storage.Transactor
 	Audit audit.Store
+
+	Presence presence.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -30,5 +33,6 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
