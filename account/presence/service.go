@@ -45,8 +45,15 @@ type Option func(*Service)
 // ledger time comes from it; device times are never used.
 func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
 
-// WithNotifier sets the receiver of automatic switches (default: none).
-func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+// WithNotifier sets the receiver of automatic switches (default, and for
+// nil: none).
+func WithNotifier(n Notifier) Option {
+	return func(s *Service) {
+		if n != nil {
+			s.notifier = n
+		}
+	}
+}
 
 // NewService returns the presence service over store, running every use
 // case in tx, reading tenancy through dir and time zones through locs, and

@@ -45,7 +45,7 @@ func (c *switchCounter) all() []presence.Switch {
 	return append([]presence.Switch(nil), c.got...)
 }
 
-func newPresenceEnv(t *testing.T, h *Harness, zone string, start time.Time) *presenceEnv {
+func newPresenceEnv(t testing.TB, h *Harness, zone string, start time.Time) *presenceEnv {
 	t.Helper()
 	loc, err := time.LoadLocation(zone)
 	require.NoError(t, err)
@@ -308,4 +308,93 @@ func runPresence(t *testing.T, h *Harness) {
 		require.Len(t, rep.Rows, 2)
 		assert.Equal(t, 5*time.Minute, rep.Rows[1].OverAllocation)
 	})
+}
+
+// BenchPresenceBudget measures Service.Budget for an operator with n
+// recorded intervals on the day (half of them in one limited pause type).
+func BenchPresenceBudget(b *testing.B, h *Harness, n int) {
+	ctx := context.Background()
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	e := newPresenceEnv(b, h, "UTC", day.Add(23*time.Hour+59*time.Minute))
+	svc := e.service(nil)
+	coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+	step := 23 * time.Hour / time.Duration(n)
+	ivs := make([]presence.Interval, n)
+	for i := range ivs {
+		iv := presence.Interval{ID: storage.NewID(), CompanyID: e.company.ID, UserID: op.UserID, Day: "2026-11-20",
+			State: presence.Online, Start: day.Add(time.Duration(i) * step), End: day.Add(time.Duration(i+1) * step), Cause: presence.CauseSelf}
+		if i%2 == 1 {
+			iv.State, iv.PauseTypeID = presence.Away, coffee.ID
+		}
+		ivs[i] = iv
+	}
+	err = h.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := h.Presence.AppendIntervals(ctx, ivs); err != nil {
+			return err
+		}
+		return h.Presence.PutCurrent(ctx, &presence.Current{CompanyID: e.company.ID, UserID: op.UserID, State: presence.Online,
+			Since: ivs[n-1].End, Cause: presence.CauseSelf, SetBy: op.UserID, Version: 1})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bud, err := svc.Budget(ctx, op, e.company.ID, op.UserID, "2026-11-20")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(bud.Lines) != 1 || bud.Lines[0].Spent != time.Duration(n/2)*step {
+			b.Fatalf("unexpected budget %+v", bud.Lines)
+		}
+	}
+}
+
+// BenchPresenceApplyDue measures one ApplyDue call that switches n
+// operators of one company whose pauses all ran out. Seeding a fresh
+// company per iteration is not timed.
+func BenchPresenceApplyDue(b *testing.B, h *Harness, n int) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		e := newPresenceEnv(b, h, "UTC", t0)
+		svc := e.service(nil)
+		rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(10 * time.Minute), FallbackID: rest.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		due := t0.Add(10 * time.Minute)
+		err = h.Tx.InTx(ctx, func(ctx context.Context) error {
+			for range n {
+				d := due
+				if err := h.Presence.PutCurrent(ctx, &presence.Current{CompanyID: e.company.ID, UserID: storage.NewID(), State: presence.Away,
+					PauseTypeID: coffee.ID, Since: t0, DueAt: &d, Cause: presence.CauseSelf, Version: 1}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.clock.Advance(time.Hour)
+		b.StartTimer()
+		got, err := svc.ApplyDue(ctx, e.company.ID, e.clock.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != n {
+			b.Fatalf("applied %d of %d", got, n)
+		}
+	}
 }
