@@ -38,7 +38,10 @@
 // every change goes through Store.PutCurrent conditioned on the previous
 // version, so of two devices changing the status at once exactly one wins and
 // the other gets storage.ErrConflict — the ledger cannot fork. Devices send
-// the Version they last saw (Change.Version; 0 before any status). Times come
+// the Version they last saw (Change.Version; 0 before any status); an
+// automatic switch written by ApplyDue moves the Version too, so a device
+// acting on a view from before the switch gets storage.ErrConflict and
+// re-reads. Times come
 // from the service's clock (server time), never from the device; if a host's
 // clock is behind the row's start, the change is recorded at the row's start
 // (never back in time).

@@ -399,6 +399,12 @@ func TestBadInput(t *testing.T) {
 	require.ErrorIs(t, set(e.op, op2.UserID, presence.Change{State: presence.Online}), storage.ErrForbidden)
 	require.ErrorIs(t, set(other.admin, e.op.UserID, presence.Change{State: presence.Online}), storage.ErrForbidden)
 
+	// A suspended company's statuses are frozen.
+	susp := e.dir.AddCompany(tenancy.CompanyRef{Status: tenancy.StatusSuspended})
+	sop := e.dir.AddMember(susp, tenancy.RoleOperator, "")
+	_, err = e.svc.SetStatus(ctx, sop, susp.ID, sop.UserID, presence.Change{State: presence.Online})
+	require.ErrorIs(t, err, storage.ErrSuspended)
+
 	// None of that left anything behind.
 	assert.Equal(t, int64(0), e.status().Version)
 	types, err := e.svc.PauseTypes(ctx, e.op, e.company.ID, true)

@@ -143,7 +143,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 			return nil
 		}
 		cur.Version = stored.Version + 1
-		if err := s.persist(ctx, stored, &cur, p); err != nil {
+		if err := s.persist(ctx, &cur, p); err != nil {
 			return err
 		}
 		if !same {
@@ -173,7 +173,7 @@ func (p *projection) before(stored *Current) Current {
 // persist writes the new current row (conditioned on the stored version),
 // the closed intervals, and the automatic switches' audit events and
 // notifications.
-func (s *Service) persist(ctx context.Context, stored, cur *Current, p *projection) error {
+func (s *Service) persist(ctx context.Context, cur *Current, p *projection) error {
 	if err := s.store.PutCurrent(ctx, cur); err != nil {
 		return err
 	}
@@ -386,7 +386,7 @@ func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, typ
 			return err
 		}
 		cur.Version = stored.Version + 1
-		if err := s.persist(ctx, stored, &cur, p); err != nil {
+		if err := s.persist(ctx, &cur, p); err != nil {
 			if errors.Is(err, storage.ErrConflict) {
 				return errSkip
 			}
