@@ -282,6 +282,72 @@ func runPresence(t *testing.T, h *Harness) {
 		assert.Zero(t, n)
 	})
 
+	t.Run("hosts and devices racing over due switches apply each once", func(t *testing.T) {
+		t.Parallel()
+		e := newPresenceEnv(t, h, "UTC", t0)
+		setup := e.service(nil)
+		rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+		require.NoError(t, err)
+		coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(5 * time.Minute), FallbackID: rest.ID})
+		require.NoError(t, err)
+		const operators = 10
+		ops := make([]tenancy.Actor, operators)
+		for i := range ops {
+			ops[i] = e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+			_, err := setup.SetStatus(ctx, ops[i], e.company.ID, ops[i].UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
+			require.NoError(t, err)
+		}
+		e.clock.Advance(time.Hour)
+		due := t0.Add(5 * time.Minute)
+
+		var notes switchCounter // every host and device reports here
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		for range 2 {
+			host := e.service(&notes)
+			wg.Go(func() {
+				<-gate
+				_, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
+				assert.NoError(t, err)
+			})
+		}
+		for _, op := range ops {
+			device := e.service(&notes)
+			wg.Go(func() {
+				<-gate
+				for {
+					cur, err := device.Status(ctx, op, e.company.ID, op.UserID)
+					if !assert.NoError(t, err) {
+						return
+					}
+					_, err = device.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+					if errors.Is(err, storage.ErrConflict) {
+						continue
+					}
+					assert.NoError(t, err)
+					return
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		got := notes.all()
+		assert.Len(t, got, operators, "one notification per switch")
+		for _, op := range ops {
+			cur, err := h.Presence.Current(ctx, e.company.ID, op.UserID)
+			require.NoError(t, err)
+			assert.Equal(t, presence.Online, cur.State)
+			ivs, err := h.Presence.Intervals(ctx, e.company.ID, op.UserID, t0, e.clock.Now().Add(time.Second))
+			require.NoError(t, err)
+			require.Len(t, ivs, 2, "coffee until the due instant, then rest")
+			assert.Equal(t, coffee.ID, ivs[0].PauseTypeID)
+			assert.Equal(t, due, ivs[0].End)
+			assert.Equal(t, rest.ID, ivs[1].PauseTypeID)
+			assert.Equal(t, due, ivs[1].Start)
+			assert.Equal(t, cur.Since, ivs[1].End)
+		}
+	})
+
 	t.Run("budget and report over midnight", func(t *testing.T) {
 		t.Parallel()
 		e := newPresenceEnv(t, h, "Asia/Yekaterinburg", time.Date(2026, 11, 20, 18, 50, 0, 0, time.UTC)) // 23:50 local
