@@ -160,23 +160,25 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
 	var out []*presence.Current
 	err := ps.s.read(ctx, func() error {
-		for _, c := range ps.s.presence.current[companyID] {
+		users := ps.s.presence.current[companyID]
+		var due []presence.DueCursor
+		for _, c := range users {
 			if c.DueAt == nil || c.DueAt.After(until) {
 				continue
 			}
 			if after != nil && (c.DueAt.Before(after.DueAt) || c.DueAt.Equal(after.DueAt) && c.UserID <= after.UserID) {
 				continue
 			}
-			out = append(out, cloneCurrent(c))
+			due = append(due, presence.DueCursor{DueAt: *c.DueAt, UserID: c.UserID})
+		}
+		slices.SortFunc(due, func(a, b presence.DueCursor) int {
+			return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.UserID, b.UserID))
+		})
+		for _, k := range due[:min(limit, len(due))] {
+			out = append(out, cloneCurrent(users[k.UserID]))
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b *presence.Current) int {
-		return cmp.Or(a.DueAt.Compare(*b.DueAt), cmp.Compare(a.UserID, b.UserID))
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
 	return out, err
 }
 
