@@ -479,4 +479,10 @@ func TestReport(t *testing.T) {
 	assert.Len(t, own.Rows, 2)
 	_, err = e.svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "2026-11-21", To: "2026-11-20"})
 	require.ErrorIs(t, err, storage.ErrInvalid)
+	_, err = e.svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "2025-11-19", To: "2026-11-20"})
+	require.ErrorIs(t, err, storage.ErrInvalid, "367 days")
+	_, err = e.svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "2025-11-20", To: "2026-11-20"})
+	require.NoError(t, err, "366 days")
+	_, err = e.svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "20.11.2026", To: "2026-11-20"})
+	require.ErrorIs(t, err, storage.ErrInvalid)
 }

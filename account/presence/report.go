@@ -101,7 +101,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 		switch {
 		case !from.Before(to):
 			verr.Add("to", "gtefield", "must not be before from")
-		case to.Sub(from) > MaxReportDays*25*time.Hour:
+		case daysBetween(req.From, req.To) >= MaxReportDays:
 			verr.Add("to", "max", "the range may span at most 366 days")
 		}
 	}
@@ -206,4 +206,11 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.UserID, b.UserID))
 	})
 	return rep, nil
+}
+
+// daysBetween is the number of calendar days from one valid date to another.
+func daysBetween(from, to string) int {
+	f, _ := time.Parse(DateLayout, from)
+	t, _ := time.Parse(DateLayout, to)
+	return int(t.Sub(f) / (24 * time.Hour))
 }

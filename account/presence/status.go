@@ -331,7 +331,10 @@ func (s *Service) NextTransition(ctx context.Context, companyID string) (at time
 // It is idempotent and safe to run from several hosts at once: each member
 // is handled in its own transaction conditioned on the version of the
 // member's status row, so exactly one host applies a given switch and the
-// others skip it. Pause type definitions are read once per call.
+// others skip it. Pause type definitions are read once per call. The first
+// error (a time zone that cannot be read, an unavailable database) stops the
+// call and is returned; the switches applied before it stay applied, and the
+// next call picks up the rest.
 func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (int, error) {
 	now = storage.Timestamp(now)
 	if c := storage.Timestamp(s.clock.Now()); c.Before(now) {
