@@ -486,3 +486,30 @@ func TestReport(t *testing.T) {
 	_, err = e.svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "20.11.2026", To: "2026-11-20"})
 	require.ErrorIs(t, err, storage.ErrInvalid)
 }
+
+func TestOverrideIsDisarmedUntilMidnight(t *testing.T) {
+	t.Parallel()
+	loc := mustLoc(t, "Europe/Moscow")
+	e := newEnv(t, "Europe/Moscow", time.Date(2026, 11, 20, 22, 0, 0, 0, loc))
+	rest := e.pauseType("Rest", false, nil, "")
+	coffee := e.pauseType("Coffee", true, minutes(15), rest.ID)
+	cur := e.set(presence.Away, coffee.ID)
+	require.Equal(t, time.Date(2026, 11, 20, 22, 15, 0, 0, loc).UTC(), cur.DueAt.UTC())
+	e.clock.Advance(30 * time.Minute)
+	cur = e.status() // switched to Rest at 22:15
+	require.Equal(t, rest.ID, cur.PauseTypeID)
+
+	got, err := e.svc.SetStatus(ctx, e.admin, e.company.ID, e.op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID, Version: cur.Version})
+	require.NoError(t, err)
+	assert.Equal(t, presence.CauseOverride, got.Cause)
+	// Used up today: no switch today; the fresh allocation from midnight
+	// re-arms it, so it switches 15 minutes after midnight.
+	require.NotNil(t, got.DueAt)
+	assert.Equal(t, time.Date(2026, 11, 21, 0, 15, 0, 0, loc).UTC(), got.DueAt.UTC())
+	e.clock.Set(time.Date(2026, 11, 21, 1, 0, 0, 0, loc))
+	n, err := e.svc.ApplyDue(ctx, e.company.ID, e.clock.Now())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, 15*time.Minute, e.budgetLine("2026-11-21", coffee.ID).Spent)
+	assert.Equal(t, 15*time.Minute+90*time.Minute, e.budgetLine("2026-11-20", coffee.ID).Spent)
+}
