@@ -74,6 +74,7 @@ func run(ctx context.Context, dsn string) error {
 		run  func(context.Context, *tourEnv) error
 	}{
 		{"licensing and credit", tourLicensing},
+		{"presence and pause budgets", tourPresence},
 		{"audit trail", tourAudit},
 	} {
 		fmt.Printf("\n## %s\n", step.name)

@@ -21,6 +21,7 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Tx:        st,
 		Audit:     st.Audit(),
 		Licensing: st.Licensing(),
+		Presence:  st.Presence(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil

@@ -14,6 +14,7 @@ type Store struct {
 
 	audit     auditData
 	licensing licensingData
+	presence  presenceData
 }
 
 // New returns an empty store.
@@ -21,6 +22,7 @@ func New() *Store {
 	s := &Store{}
 	s.audit.init()
 	s.licensing.init()
+	s.presence.init()
 	return s
 }
 

@@ -133,6 +133,7 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Tx:        st,
 		Audit:     st.Audit(),
 		Licensing: st.Licensing(),
+		Presence:  st.Presence(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
@@ -17,6 +18,8 @@ type Harness struct {
 	Tx        storage.Transactor
 	Audit     audit.Store
 	Licensing licensing.Store
+
+	Presence presence.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -33,5 +36,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
 	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
+	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

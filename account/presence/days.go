@@ -1,0 +1,59 @@
+package presence
+
+import (
+	"time"
+
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// DateLayout is how local days are written: "2006-01-02".
+const DateLayout = time.DateOnly
+
+// dayOf returns the local date of t in loc.
+func dayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format(DateLayout) }
+
+// dayBounds returns the first instant of the local day containing t and the
+// first instant of the next one. A DST day is 23 or 25 hours long; where a
+// zone skips midnight, the day starts at the first instant that exists.
+func dayBounds(t time.Time, loc *time.Location) (start, next time.Time) {
+	y, m, d := t.In(loc).Date()
+	return storage.Timestamp(time.Date(y, m, d, 0, 0, 0, 0, loc)), storage.Timestamp(time.Date(y, m, d+1, 0, 0, 0, 0, loc))
+}
+
+// dateBounds is dayBounds for a date written in DateLayout.
+func dateBounds(day string, loc *time.Location) (start, next time.Time, err error) {
+	d, err := time.ParseInLocation(DateLayout, day, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	start, next = dayBounds(d, loc)
+	return start, next, nil
+}
+
+// splitDays cuts [from, to) at every local midnight of loc and returns the
+// pieces with their dates.
+func splitDays(from, to time.Time, loc *time.Location, fn func(day string, from, to time.Time)) {
+	for from.Before(to) {
+		_, next := dayBounds(from, loc)
+		end := to
+		if next.Before(end) {
+			end = next
+		}
+		fn(dayOf(from, loc), from, end)
+		from = end
+	}
+}
+
+// overlap is the length of [a1, a2) ∩ [b1, b2).
+func overlap(a1, a2, b1, b2 time.Time) time.Duration {
+	if b1.After(a1) {
+		a1 = b1
+	}
+	if b2.Before(a2) {
+		a2 = b2
+	}
+	if !a2.After(a1) {
+		return 0
+	}
+	return a2.Sub(a1)
+}

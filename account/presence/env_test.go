@@ -1,0 +1,117 @@
+package presence_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardkit/switchboard/account/presence"
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/memory"
+	"github.com/switchboardkit/switchboard/tenancy"
+	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
+)
+
+var ctx = context.Background()
+
+// recorder is a Notifier that keeps what it heard.
+type recorder struct {
+	mu  sync.Mutex
+	got []presence.Switch
+}
+
+func (r *recorder) PauseSwitched(_ context.Context, s presence.Switch) {
+	r.mu.Lock()
+	r.got = append(r.got, s)
+	r.mu.Unlock()
+}
+
+func (r *recorder) switches() []presence.Switch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]presence.Switch(nil), r.got...)
+}
+
+type env struct {
+	t       *testing.T
+	st      *memory.Store
+	dir     *tenancytest.Directory
+	clock   *storage.ManualClock
+	log     *audit.Log
+	svc     *presence.Service
+	notes   *recorder
+	loc     *time.Location
+	company tenancy.CompanyRef
+	admin   tenancy.Actor
+	op      tenancy.Actor
+}
+
+func mustLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	require.NoError(t, err)
+	return loc
+}
+
+// newEnv builds a company in zone with an administrator and an operator,
+// on the memory backend, with the clock at start.
+func newEnv(t *testing.T, zone string, start time.Time) *env {
+	t.Helper()
+	e := &env{t: t, st: memory.New(), dir: tenancytest.NewDirectory(), clock: storage.NewManualClock(start),
+		notes: &recorder{}, loc: mustLoc(t, zone)}
+	e.log = audit.NewLog(e.st.Audit(), audit.WithClock(e.clock))
+	e.svc = presence.NewService(e.st.Presence(), e.st, e.dir, presence.FixedLocation(e.loc), e.log,
+		presence.WithClock(e.clock), presence.WithNotifier(e.notes))
+	e.company = e.dir.AddCompany(tenancy.CompanyRef{})
+	e.admin = e.dir.AddMember(e.company, tenancy.RoleAdministrator, "")
+	e.op = e.dir.AddMember(e.company, tenancy.RoleOperator, "sub-1")
+	return e
+}
+
+func minutes(n int) *time.Duration { d := time.Duration(n) * time.Minute; return &d }
+
+func (e *env) pauseType(name string, paid bool, alloc *time.Duration, fallback string) *presence.PauseType {
+	e.t.Helper()
+	p, err := e.svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: name, Paid: paid, DailyAllocation: alloc, FallbackID: fallback})
+	require.NoError(e.t, err)
+	return p
+}
+
+func (e *env) status() *presence.Current {
+	e.t.Helper()
+	c, err := e.svc.Status(ctx, e.op, e.company.ID, e.op.UserID)
+	require.NoError(e.t, err)
+	return c
+}
+
+// set changes the operator's status as the operator, from the current version.
+func (e *env) set(state presence.State, typeID string) *presence.Current {
+	e.t.Helper()
+	c, err := e.svc.SetStatus(ctx, e.op, e.company.ID, e.op.UserID, presence.Change{State: state, PauseTypeID: typeID, Version: e.status().Version})
+	require.NoError(e.t, err)
+	return c
+}
+
+func (e *env) budgetLine(day, typeID string) presence.BudgetLine {
+	e.t.Helper()
+	b, err := e.svc.Budget(ctx, e.op, e.company.ID, e.op.UserID, day)
+	require.NoError(e.t, err)
+	for _, l := range b.Lines {
+		if l.PauseTypeID == typeID {
+			return l
+		}
+	}
+	e.t.Fatalf("no budget line for %s on %s", typeID, day)
+	return presence.BudgetLine{}
+}
+
+func (e *env) ledger() []presence.Interval {
+	e.t.Helper()
+	ivs, err := e.svc.Ledger(ctx, e.op, e.company.ID, e.op.UserID, time.Unix(0, 0), e.clock.Now().Add(time.Hour))
+	require.NoError(e.t, err)
+	return ivs
+}

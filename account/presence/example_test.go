@@ -1,0 +1,49 @@
+package presence_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboardkit/switchboard/account/presence"
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/memory"
+	"github.com/switchboardkit/switchboard/tenancy"
+	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
+)
+
+// A pause budget runs out during the pause; the host's job, running late,
+// applies the switch at the instant it was due.
+func ExampleService_ApplyDue() {
+	ctx := context.Background()
+	st := memory.New()
+	dir := tenancytest.NewDirectory()
+	company := dir.AddCompany(tenancy.CompanyRef{})
+	admin := dir.AddMember(company, tenancy.RoleAdministrator, "")
+	op := dir.AddMember(company, tenancy.RoleOperator, "")
+	clock := storage.NewManualClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+	notifier := presence.NotifierFunc(func(_ context.Context, s presence.Switch) {
+		fmt.Println("notified: switched at", s.At.Format("15:04"))
+	})
+	svc := presence.NewService(st.Presence(), st, dir, presence.FixedLocation(time.UTC),
+		audit.NewLog(st.Audit()), presence.WithClock(clock), presence.WithNotifier(notifier))
+
+	rest, _ := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Rest"})
+	alloc := 15 * time.Minute
+	coffee, _ := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: &alloc, FallbackID: rest.ID})
+	_, _ = svc.SetStatus(ctx, op, company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
+
+	next, _, _ := svc.NextTransition(ctx, company.ID)
+	fmt.Println("next transition:", next.Format("15:04"))
+	clock.Advance(time.Hour)
+	n, _ := svc.ApplyDue(ctx, company.ID, clock.Now())
+	fmt.Println("applied:", n)
+	cur, _ := svc.Status(ctx, op, company.ID, op.UserID)
+	fmt.Println("now:", cur.State, cur.PauseTypeID == rest.ID, "since", cur.Since.Format("15:04"))
+	// Output:
+	// next transition: 09:15
+	// notified: switched at 09:15
+	// applied: 1
+	// now: away true since 09:15
+}

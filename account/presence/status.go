@@ -1,0 +1,405 @@
+package presence
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// HasPresence reports whether members with role r have a presence status:
+// operators, managers, administrators and the owner — the people who can
+// take conversations. Reseller and platform administrators act on other
+// companies and have none.
+func HasPresence(r tenancy.Role) bool {
+	switch r {
+	case tenancy.RoleOperator, tenancy.RoleManager, tenancy.RoleAdministrator, tenancy.RoleOwner:
+		return true
+	}
+	return false
+}
+
+// Change is a requested status change. Version is the Current.Version the
+// device last saw (0 when the member never had a status): a change made
+// from a stale view fails with storage.ErrConflict.
+type Change struct {
+	State       State  `json:"state" validate:"required,oneof=online away offline"`
+	PauseTypeID string `json:"pause_type_id" validate:"required_if=State away,excluded_unless=State away,max=64"`
+	Version     int64  `json:"version" validate:"gte=0"`
+}
+
+// SetStatus changes the status of member userID of companyID.
+//
+// Authorised: tenancy.ActOwnStatus on that member (the member themself, the
+// company's administrators and owner, its reseller, the platform). A user
+// who is not a member is storage.ErrNotFound (entity "operator"); a member
+// whose role has no presence (HasPresence) is a *storage.ValidationError on
+// user_id. Validated: state, pause_type_id (required for away, a
+// non-archived type of the company, else a *storage.ValidationError). A
+// pause type whose daily allocation is used up is refused with
+// storage.ErrLimitExceeded unless the actor may edit the company's settings
+// (an administrator), in which case it is recorded as an override. A stale
+// ch.Version is storage.ErrConflict; of two devices changing the status at
+// once exactly one wins and the other gets storage.ErrConflict.
+//
+// Atomic: automatic switches that fell due before now are applied first (at
+// their own instants), then the running interval is closed at the server
+// clock's now (split at the member's local midnights) and the new status
+// opens; status row, ledger and audit events ("presence.status.set",
+// "presence.status.override", "presence.status.auto_switch") commit
+// together, and the Notifier hears of any switch after the commit. Setting
+// the status the member is already in records nothing and keeps Version.
+func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (*Current, error) {
+	const op = "presence.SetStatus"
+	var out *Current
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.company(ctx, op, companyID, true)
+		if err != nil {
+			return err
+		}
+		r := c.Resource()
+		r.UserID = userID
+		if err := tenancy.Authorize(op, by, tenancy.ActOwnStatus, r); err != nil {
+			return err
+		}
+		if err := s.member(ctx, op, companyID, userID); err != nil {
+			return err
+		}
+		if err := storage.Validate(op, s.validate, ch); err != nil {
+			return err
+		}
+		types, err := s.store.PauseTypes(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		var target *PauseType
+		if ch.State == Away {
+			for _, t := range types {
+				if t.ID == ch.PauseTypeID {
+					target = t
+				}
+			}
+			switch {
+			case target == nil:
+				return storage.Invalid(op, "pause_type_id", "exists", "is not a pause type of this company")
+			case target.Archived:
+				return storage.Invalid(op, "pause_type_id", "active", "is archived")
+			}
+		}
+		stored, err := s.current(ctx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		if stored.Version != ch.Version {
+			return storage.Conflict(op, "status of %s is at version %d, not %d", userID, stored.Version, ch.Version)
+		}
+		now := storage.Timestamp(s.clock.Now())
+		if now.Before(stored.Since) {
+			now = stored.Since // another host's clock ran ahead: never go back in time
+		}
+		loc, err := s.locs.Location(ctx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		p := newProjection(ctx, s.store, companyID, userID, loc, types)
+		cur := *stored
+		changed, err := p.advance(&cur, now)
+		if err != nil {
+			return err
+		}
+		action := "presence.status.set"
+		same := cur.State == ch.State && cur.PauseTypeID == ch.PauseTypeID
+		if !same {
+			cause := CauseSelf
+			if by.UserID != userID {
+				cause = CauseAdmin
+			}
+			if target != nil {
+				left, limited, err := p.left(&cur, target, now)
+				if err != nil {
+					return err
+				}
+				if limited && exhausted(left) {
+					if !tenancy.Can(by, tenancy.ActEditSettings, c.Resource()) {
+						return storage.LimitExceeded(op, "the daily allocation of pause type %q is used up; only an administrator can set it", target.Name)
+					}
+					cause, action = CauseOverride, "presence.status.override"
+				}
+			}
+			p.close(&cur, now)
+			cur = Current{CompanyID: companyID, UserID: userID, State: ch.State, PauseTypeID: ch.PauseTypeID,
+				Since: now, Cause: cause, SetBy: by.UserID, Version: cur.Version}
+			if ch.State == Away {
+				if cur.DueAt, err = p.due(&cur, target.ID, now); err != nil {
+					return err
+				}
+			}
+		}
+		if same && !changed {
+			out = stored
+			return nil
+		}
+		cur.Version = stored.Version + 1
+		if err := s.persist(ctx, &cur, p); err != nil {
+			return err
+		}
+		if !same {
+			if _, err := s.audit.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+				EntityType: "presence_status", EntityID: userID, Changes: []audit.Change{
+					audit.Set("state", p.before(stored).State, cur.State),
+					audit.Set("pause_type_id", p.before(stored).PauseTypeID, cur.PauseTypeID),
+				}}); err != nil {
+				return err
+			}
+		}
+		out = &cur
+		return nil
+	})
+	return out, err
+}
+
+// before is the status just before the requested change: the stored one
+// carried through the switches applied on the way.
+func (p *projection) before(stored *Current) Current {
+	if n := len(p.switches); n > 0 {
+		return Current{State: Away, PauseTypeID: p.switches[n-1].To}
+	}
+	return *stored
+}
+
+// persist writes the new current row (conditioned on the stored version),
+// the closed intervals, and the automatic switches' audit events and
+// notifications.
+func (s *Service) persist(ctx context.Context, cur *Current, p *projection) error {
+	if err := s.store.PutCurrent(ctx, cur); err != nil {
+		return err
+	}
+	if len(p.pending) > 0 {
+		if err := s.store.AppendIntervals(ctx, p.pending); err != nil {
+			return err
+		}
+	}
+	applied := storage.Timestamp(s.clock.Now())
+	for _, sw := range p.switches {
+		sw.AppliedAt = applied
+		if _, err := s.audit.Record(ctx, audit.Entry{Actor: tenancy.System(p.companyID).Audit(), CompanyID: p.companyID,
+			Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: p.userID,
+			Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}); err != nil {
+			return err
+		}
+		storage.AfterCommit(ctx, func() { s.notifier.PauseSwitched(ctx, sw) })
+	}
+	return nil
+}
+
+// member checks that userID is a member of companyID with a presence.
+func (s *Service) member(ctx context.Context, op, companyID, userID string) error {
+	m, err := s.dir.Member(ctx, companyID, userID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return storage.NotFound(op, "operator", userID)
+	case err != nil:
+		return err
+	case !HasPresence(m.Role):
+		return storage.Invalid(op, "user_id", "operator", "role "+string(m.Role)+" has no presence status")
+	}
+	return nil
+}
+
+// current returns the stored status, or the implicit Offline at version 0.
+func (s *Service) current(ctx context.Context, companyID, userID string) (*Current, error) {
+	c, err := s.store.Current(ctx, companyID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return &Current{CompanyID: companyID, UserID: userID, State: Offline}, nil
+	}
+	return c, err
+}
+
+// authorizeMember checks that by may view member userID of company c:
+// first that by acts inside c at all (so outsiders learn nothing about
+// membership), then on the member's own resource.
+func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Actor, c tenancy.CompanyRef, userID string) error {
+	r := c.Resource()
+	r.UserID = by.UserID
+	if err := tenancy.Authorize(op, by, tenancy.ActView, r); err != nil {
+		return err
+	}
+	m, err := s.dir.Member(ctx, c.ID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.NotFound(op, "operator", userID)
+	}
+	if err != nil {
+		return err
+	}
+	return tenancy.Authorize(op, by, tenancy.ActView, m.Resource())
+}
+
+// Status returns the member's status as of the server clock's now,
+// including any automatic switch that fell due and was not applied yet
+// (Version is still the stored one, which is what SetStatus expects).
+// Authorised: tenancy.ActView on the member. A member who never had a
+// status is Offline at Version 0.
+func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (*Current, error) {
+	const op = "presence.Status"
+	c, err := s.company(ctx, op, companyID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeMember(ctx, op, by, c, userID); err != nil {
+		return nil, err
+	}
+	cur, _, err := s.view(ctx, companyID, userID, storage.Timestamp(s.clock.Now()))
+	return cur, err
+}
+
+// view is the read-only projection of a member's status to now.
+func (s *Service) view(ctx context.Context, companyID, userID string, now time.Time) (*Current, *projection, error) {
+	stored, err := s.current(ctx, companyID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	types, err := s.store.PauseTypes(ctx, companyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc, err := s.locs.Location(ctx, companyID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := newProjection(ctx, s.store, companyID, userID, loc, types)
+	cur := *stored
+	if now.Before(cur.Since) {
+		now = cur.Since
+	}
+	if _, err := p.advance(&cur, now); err != nil {
+		return nil, nil, err
+	}
+	return &cur, p, nil
+}
+
+// Ledger returns the member's recorded intervals that overlap [from, to),
+// by start time. The running status is not an interval yet: it is the
+// Current (Status). Authorised: tenancy.ActView on the member.
+func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) ([]Interval, error) {
+	const op = "presence.Ledger"
+	c, err := s.company(ctx, op, companyID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeMember(ctx, op, by, c, userID); err != nil {
+		return nil, err
+	}
+	if !from.Before(to) {
+		return nil, storage.Invalid(op, "to", "gtfield", "must be after from")
+	}
+	ivs, err := s.store.Intervals(ctx, companyID, userID, storage.Timestamp(from).Add(-maxIntervalLength), storage.Timestamp(to))
+	if err != nil {
+		return nil, err
+	}
+	out := ivs[:0]
+	for _, iv := range ivs {
+		if iv.End.After(from) {
+			out = append(out, iv)
+		}
+	}
+	return out, nil
+}
+
+// maxIntervalLength bounds a stored interval: they never cross a local
+// midnight, and the longest local day is 25 hours (plus slack for zones
+// that moved by more).
+const maxIntervalLength = 27 * time.Hour
+
+// NextTransition returns the next instant at which some member of the
+// company needs an automatic switch, so the host can schedule ApplyDue
+// then; ok is false when none is pending. It needs no actor: it reveals
+// nothing but a time.
+func (s *Service) NextTransition(ctx context.Context, companyID string) (at time.Time, ok bool, err error) {
+	return s.store.NextDue(ctx, companyID)
+}
+
+// ApplyDue applies every automatic switch of the company's members that is
+// due at or before now (capped at the service clock's now: the server's
+// time wins) and returns how many switches this call applied. Each switch is
+// recorded at its due instant, however late ApplyDue runs, audited as
+// "presence.status.auto_switch" by the system actor, and notified once after
+// its commit.
+//
+// It is idempotent and safe to run from several hosts at once: each member
+// is handled in its own transaction conditioned on the version of the
+// member's status row, so exactly one host applies a given switch and the
+// others skip it. Pause type definitions are read once per call. The first
+// error (a time zone that cannot be read, an unavailable database) stops the
+// call and is returned; the switches applied before it stay applied, and the
+// next call picks up the rest.
+func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (int, error) {
+	now = storage.Timestamp(now)
+	if c := storage.Timestamp(s.clock.Now()); c.Before(now) {
+		now = c
+	}
+	types, err := s.store.PauseTypes(ctx, companyID)
+	if err != nil {
+		return 0, err
+	}
+	applied := 0
+	var after *DueCursor
+	for {
+		rows, err := s.store.DueCurrents(ctx, companyID, now, after, s.batch)
+		if err != nil {
+			return applied, err
+		}
+		for _, row := range rows {
+			n, err := s.applyOne(ctx, row, now, types)
+			if err != nil {
+				return applied, err
+			}
+			applied += n
+		}
+		if len(rows) < s.batch {
+			return applied, nil
+		}
+		last := rows[len(rows)-1]
+		after = &DueCursor{DueAt: *last.DueAt, UserID: last.UserID}
+	}
+}
+
+var errSkip = errors.New("skip")
+
+func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, types []*PauseType) (int, error) {
+	n := 0
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		n = 0
+		stored, err := s.store.Current(ctx, row.CompanyID, row.UserID)
+		if err != nil {
+			return err
+		}
+		if stored.Version != row.Version || stored.DueAt == nil || stored.DueAt.After(now) {
+			return errSkip // another host or the member got there first
+		}
+		loc, err := s.locs.Location(ctx, row.CompanyID, row.UserID)
+		if err != nil {
+			return err
+		}
+		p := newProjection(ctx, s.store, row.CompanyID, row.UserID, loc, types)
+		cur := *stored
+		if _, err := p.advance(&cur, now); err != nil {
+			return err
+		}
+		cur.Version = stored.Version + 1
+		if err := s.persist(ctx, &cur, p); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				return errSkip
+			}
+			return err
+		}
+		n = len(p.switches)
+		return nil
+	})
+	if errors.Is(err, errSkip) {
+		return 0, nil
+	}
+	return n, err
+}

@@ -1,0 +1,340 @@
+package bunstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/switchboardkit/switchboard/account/presence"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// Presence returns the store's presence.Store.
+func (s *Store) Presence() presence.Store { return presenceStore{s} }
+
+type presenceStore struct{ s *Store }
+
+var _ presence.Store = presenceStore{}
+
+type pauseTypeRow struct {
+	bun.BaseModel `bun:"table:presence_pause_types"`
+
+	ID           string    `bun:"id,pk"`
+	CompanyID    string    `bun:"company_id"`
+	Name         string    `bun:"name"`
+	ActiveName   *string   `bun:"active_name"` // folded name while not archived, NULL after: keeps names unique among active types
+	Paid         bool      `bun:"paid"`
+	AllocationUS *int64    `bun:"allocation_us"`
+	FallbackID   string    `bun:"fallback_id"`
+	Archived     bool      `bun:"archived"`
+	Version      int64     `bun:"version"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+func toPauseTypeRow(p *presence.PauseType) *pauseTypeRow {
+	r := &pauseTypeRow{ID: p.ID, CompanyID: p.CompanyID, Name: p.Name, Paid: p.Paid, FallbackID: p.FallbackID,
+		Archived: p.Archived, Version: p.Version, CreatedAt: storage.Timestamp(p.CreatedAt), UpdatedAt: storage.Timestamp(p.UpdatedAt)}
+	if !p.Archived {
+		n := strings.ToLower(p.Name)
+		r.ActiveName = &n
+	}
+	if p.DailyAllocation != nil {
+		us := p.DailyAllocation.Microseconds()
+		r.AllocationUS = &us
+	}
+	return r
+}
+
+func (r *pauseTypeRow) pauseType() *presence.PauseType {
+	p := &presence.PauseType{ID: r.ID, CompanyID: r.CompanyID, Name: r.Name, Paid: r.Paid, FallbackID: r.FallbackID,
+		Archived: r.Archived, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.AllocationUS != nil {
+		a := time.Duration(*r.AllocationUS) * time.Microsecond
+		p.DailyAllocation = &a
+	}
+	return p
+}
+
+type currentRow struct {
+	bun.BaseModel `bun:"table:presence_current"`
+
+	CompanyID   string     `bun:"company_id,pk"`
+	UserID      string     `bun:"user_id,pk"`
+	State       string     `bun:"state"`
+	PauseTypeID string     `bun:"pause_type_id"`
+	Since       time.Time  `bun:"since"`
+	DueAt       *time.Time `bun:"due_at"`
+	Cause       string     `bun:"cause"`
+	SetBy       string     `bun:"set_by"`
+	Version     int64      `bun:"version"`
+}
+
+func toCurrentRow(c *presence.Current) *currentRow {
+	r := &currentRow{CompanyID: c.CompanyID, UserID: c.UserID, State: string(c.State), PauseTypeID: c.PauseTypeID,
+		Since: storage.Timestamp(c.Since), Cause: string(c.Cause), SetBy: c.SetBy, Version: c.Version}
+	if c.DueAt != nil {
+		d := storage.Timestamp(*c.DueAt)
+		r.DueAt = &d
+	}
+	return r
+}
+
+func (r *currentRow) current() *presence.Current {
+	c := &presence.Current{CompanyID: r.CompanyID, UserID: r.UserID, State: presence.State(r.State), PauseTypeID: r.PauseTypeID,
+		Since: r.Since.UTC(), Cause: presence.Cause(r.Cause), SetBy: r.SetBy, Version: r.Version}
+	if r.DueAt != nil {
+		d := r.DueAt.UTC()
+		c.DueAt = &d
+	}
+	return c
+}
+
+type intervalRow struct {
+	bun.BaseModel `bun:"table:presence_intervals"`
+
+	ID          string    `bun:"id,pk"`
+	CompanyID   string    `bun:"company_id"`
+	UserID      string    `bun:"user_id"`
+	Day         string    `bun:"day"`
+	State       string    `bun:"state"`
+	PauseTypeID string    `bun:"pause_type_id"`
+	Paid        bool      `bun:"paid"`
+	Start       time.Time `bun:"start_at"`
+	End         time.Time `bun:"end_at"`
+	Cause       string    `bun:"cause"`
+	SetBy       string    `bun:"set_by"`
+}
+
+func (r *intervalRow) interval() presence.Interval {
+	return presence.Interval{ID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Day: r.Day, State: presence.State(r.State),
+		PauseTypeID: r.PauseTypeID, Paid: r.Paid, Start: r.Start.UTC(), End: r.End.UTC(), Cause: presence.Cause(r.Cause), SetBy: r.SetBy}
+}
+
+func (ps presenceStore) CreatePauseType(ctx context.Context, p *presence.PauseType) error {
+	const op = "presence.CreatePauseType"
+	if err := ps.s.checkOpen(op); err != nil {
+		return err
+	}
+	_, err := ps.s.idb(ctx).NewInsert().Model(toPauseTypeRow(p)).Exec(ctx)
+	return ps.s.mapErr(op, err)
+}
+
+func (ps presenceStore) UpdatePauseType(ctx context.Context, p *presence.PauseType) error {
+	const op = "presence.UpdatePauseType"
+	if err := ps.s.checkOpen(op); err != nil {
+		return err
+	}
+	r := toPauseTypeRow(p)
+	res, err := ps.s.idb(ctx).NewUpdate().Model(r).
+		Column("name", "active_name", "paid", "allocation_us", "fallback_id", "archived", "version", "updated_at").
+		Where("id = ?", p.ID).Where("company_id = ?", p.CompanyID).Where("version = ?", p.Version-1).Exec(ctx)
+	if err != nil {
+		return ps.s.mapErr(op, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return storage.Conflict(op, "pause type %s changed meanwhile", p.ID)
+	}
+	return nil
+}
+
+func (ps presenceStore) PauseType(ctx context.Context, companyID, id string) (*presence.PauseType, error) {
+	const op = "presence.PauseType"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var r pauseTypeRow
+	err := ps.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id).Where("company_id = ?", companyID).Scan(ctx)
+	if err != nil {
+		if ps.s.classify(err) == storage.ErrNotFound {
+			return nil, storage.NotFound(op, "pause type", id)
+		}
+		return nil, ps.s.mapErr(op, err)
+	}
+	return r.pauseType(), nil
+}
+
+func (ps presenceStore) PauseTypes(ctx context.Context, companyID string) ([]*presence.PauseType, error) {
+	const op = "presence.PauseTypes"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []pauseTypeRow
+	// Served by presence_pause_types_active_name (company_id prefix); a company has few types.
+	if err := ps.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("name, id").Scan(ctx); err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	out := make([]*presence.PauseType, len(rows))
+	for i := range rows {
+		out[i] = rows[i].pauseType()
+	}
+	return out, nil
+}
+
+func (ps presenceStore) Current(ctx context.Context, companyID, userID string) (*presence.Current, error) {
+	const op = "presence.Current"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var r currentRow
+	err := ps.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("user_id = ?", userID).Scan(ctx)
+	if err != nil {
+		if ps.s.classify(err) == storage.ErrNotFound {
+			return nil, storage.NotFound(op, "presence status", userID)
+		}
+		return nil, ps.s.mapErr(op, err)
+	}
+	return r.current(), nil
+}
+
+// PutCurrent inserts the first row (a concurrent first insert loses on the
+// primary key) or updates conditioned on the previous version: the
+// database's row lock plus the re-checked WHERE make exactly one of two
+// concurrent writers win on every dialect.
+func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) error {
+	const op = "presence.PutCurrent"
+	if err := ps.s.checkOpen(op); err != nil {
+		return err
+	}
+	r := toCurrentRow(c)
+	db := ps.s.idb(ctx)
+	if c.Version == 1 {
+		if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
+			err = ps.s.mapErr(op, err)
+			if ps.s.classify(err) == storage.ErrConflict {
+				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
+			}
+			return err
+		}
+		return nil
+	}
+	res, err := db.NewUpdate().Model(r).
+		Column("state", "pause_type_id", "since", "due_at", "cause", "set_by", "version").
+		Where("company_id = ?", c.CompanyID).Where("user_id = ?", c.UserID).Where("version = ?", c.Version-1).Exec(ctx)
+	if err != nil {
+		return ps.s.mapErr(op, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
+	}
+	return nil
+}
+
+func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
+	const op = "presence.DueCurrents"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []currentRow
+	q := ps.s.idb(ctx).NewSelect().Model(&rows).
+		Where("company_id = ?", companyID).Where("due_at IS NOT NULL").Where("due_at <= ?", storage.Timestamp(until))
+	if after != nil {
+		t := storage.Timestamp(after.DueAt)
+		q = q.Where("(due_at > ? OR (due_at = ? AND user_id > ?))", t, t, after.UserID)
+	}
+	if err := q.OrderExpr("due_at, user_id").Limit(limit).Scan(ctx); err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	out := make([]*presence.Current, len(rows))
+	for i := range rows {
+		out[i] = rows[i].current()
+	}
+	return out, nil
+}
+
+func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Time, bool, error) {
+	const op = "presence.NextDue"
+	if err := ps.s.checkOpen(op); err != nil {
+		return time.Time{}, false, err
+	}
+	var rows []currentRow
+	err := ps.s.idb(ctx).NewSelect().Model(&rows).Column("due_at", "company_id", "user_id").
+		Where("company_id = ?", companyID).Where("due_at IS NOT NULL").OrderExpr("due_at").Limit(1).Scan(ctx)
+	if err != nil {
+		return time.Time{}, false, ps.s.mapErr(op, err)
+	}
+	if len(rows) == 0 || rows[0].DueAt == nil {
+		return time.Time{}, false, nil
+	}
+	return rows[0].DueAt.UTC(), true, nil
+}
+
+func (ps presenceStore) Currents(ctx context.Context, companyID, userID string, before time.Time) ([]*presence.Current, error) {
+	const op = "presence.Currents"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []currentRow
+	q := ps.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).Where("since < ?", storage.Timestamp(before))
+	if userID != "" {
+		q = q.Where("user_id = ?", userID)
+	}
+	if err := q.OrderExpr("user_id").Scan(ctx); err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	out := make([]*presence.Current, len(rows))
+	for i := range rows {
+		out[i] = rows[i].current()
+	}
+	return out, nil
+}
+
+func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Interval) error {
+	const op = "presence.AppendIntervals"
+	if err := ps.s.checkOpen(op); err != nil {
+		return err
+	}
+	if len(ivs) == 0 {
+		return nil
+	}
+	rows := make([]intervalRow, len(ivs))
+	for i, iv := range ivs {
+		rows[i] = intervalRow{ID: iv.ID, CompanyID: iv.CompanyID, UserID: iv.UserID, Day: iv.Day, State: string(iv.State),
+			PauseTypeID: iv.PauseTypeID, Paid: iv.Paid, Start: storage.Timestamp(iv.Start), End: storage.Timestamp(iv.End),
+			Cause: string(iv.Cause), SetBy: iv.SetBy}
+	}
+	_, err := ps.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
+	return ps.s.mapErr(op, err)
+}
+
+func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day string) ([]presence.Interval, error) {
+	const op = "presence.DayIntervals"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []intervalRow
+	err := ps.s.idb(ctx).NewSelect().Model(&rows).
+		Where("company_id = ?", companyID).Where("user_id = ?", userID).Where("day = ?", day).
+		OrderExpr("start_at, id").Scan(ctx)
+	if err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	return toIntervals(rows), nil
+}
+
+func (ps presenceStore) Intervals(ctx context.Context, companyID, userID string, from, to time.Time) ([]presence.Interval, error) {
+	const op = "presence.Intervals"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []intervalRow
+	q := ps.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID)
+	if userID != "" {
+		q = q.Where("user_id = ?", userID)
+	}
+	q = q.Where("start_at >= ?", storage.Timestamp(from)).Where("start_at < ?", storage.Timestamp(to))
+	if err := q.OrderExpr("start_at, id").Scan(ctx); err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	return toIntervals(rows), nil
+}
+
+func toIntervals(rows []intervalRow) []presence.Interval {
+	out := make([]presence.Interval, len(rows))
+	for i := range rows {
+		out[i] = rows[i].interval()
+	}
+	return out
+}

@@ -1,0 +1,255 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardkit/switchboard/account/presence"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+type presenceData struct {
+	types     map[string]presence.PauseType          // by ID
+	names     map[[2]string]string                   // (company, folded name) of non-archived types → ID
+	current   map[string]map[string]presence.Current // company → user → status
+	days      map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
+	byCompany map[string][]presence.Interval         // company → intervals in append order
+}
+
+func (d *presenceData) init() {
+	d.types = map[string]presence.PauseType{}
+	d.names = map[[2]string]string{}
+	d.current = map[string]map[string]presence.Current{}
+	d.days = map[[3]string][]presence.Interval{}
+	d.byCompany = map[string][]presence.Interval{}
+}
+
+// Presence returns the store's presence.Store.
+func (s *Store) Presence() presence.Store { return presenceStore{s} }
+
+type presenceStore struct{ s *Store }
+
+var _ presence.Store = presenceStore{}
+
+func clonePauseType(p presence.PauseType) *presence.PauseType {
+	if p.DailyAllocation != nil {
+		a := *p.DailyAllocation
+		p.DailyAllocation = &a
+	}
+	return &p
+}
+
+func cloneCurrent(c presence.Current) *presence.Current {
+	if c.DueAt != nil {
+		t := *c.DueAt
+		c.DueAt = &t
+	}
+	return &c
+}
+
+func nameKey(p *presence.PauseType) [2]string {
+	return [2]string{p.CompanyID, strings.ToLower(p.Name)}
+}
+
+func (ps presenceStore) CreatePauseType(ctx context.Context, p *presence.PauseType) error {
+	return ps.s.write(ctx, func(t *tx) error {
+		d := &ps.s.presence
+		if _, dup := d.types[p.ID]; dup {
+			return storage.Conflict("presence.CreatePauseType", "pause type %s exists", p.ID)
+		}
+		if !p.Archived {
+			if _, dup := d.names[nameKey(p)]; dup {
+				return storage.Conflict("presence.CreatePauseType", "a pause type named %q exists", p.Name)
+			}
+			put(t, d.names, nameKey(p), p.ID)
+		}
+		put(t, d.types, p.ID, *clonePauseType(*p))
+		return nil
+	})
+}
+
+func (ps presenceStore) UpdatePauseType(ctx context.Context, p *presence.PauseType) error {
+	const op = "presence.UpdatePauseType"
+	return ps.s.write(ctx, func(t *tx) error {
+		d := &ps.s.presence
+		old, ok := d.types[p.ID]
+		if !ok || old.CompanyID != p.CompanyID {
+			return storage.NotFound(op, "pause type", p.ID)
+		}
+		if old.Version != p.Version-1 {
+			return storage.Conflict(op, "pause type %s is at version %d", p.ID, old.Version)
+		}
+		if !old.Archived {
+			del(t, d.names, nameKey(&old))
+		}
+		if !p.Archived {
+			if _, dup := d.names[nameKey(p)]; dup {
+				return storage.Conflict(op, "a pause type named %q exists", p.Name)
+			}
+			put(t, d.names, nameKey(p), p.ID)
+		}
+		put(t, d.types, p.ID, *clonePauseType(*p))
+		return nil
+	})
+}
+
+func (ps presenceStore) PauseType(ctx context.Context, companyID, id string) (*presence.PauseType, error) {
+	var out *presence.PauseType
+	err := ps.s.read(ctx, func() error {
+		p, ok := ps.s.presence.types[id]
+		if !ok || p.CompanyID != companyID {
+			return storage.NotFound("presence.PauseType", "pause type", id)
+		}
+		out = clonePauseType(p)
+		return nil
+	})
+	return out, err
+}
+
+func (ps presenceStore) PauseTypes(ctx context.Context, companyID string) ([]*presence.PauseType, error) {
+	var out []*presence.PauseType
+	err := ps.s.read(ctx, func() error {
+		for _, p := range ps.s.presence.types {
+			if p.CompanyID == companyID {
+				out = append(out, clonePauseType(p))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *presence.PauseType) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out, err
+}
+
+func (ps presenceStore) Current(ctx context.Context, companyID, userID string) (*presence.Current, error) {
+	var out *presence.Current
+	err := ps.s.read(ctx, func() error {
+		c, ok := ps.s.presence.current[companyID][userID]
+		if !ok {
+			return storage.NotFound("presence.Current", "presence status", userID)
+		}
+		out = cloneCurrent(c)
+		return nil
+	})
+	return out, err
+}
+
+func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) error {
+	const op = "presence.PutCurrent"
+	return ps.s.write(ctx, func(t *tx) error {
+		d := &ps.s.presence
+		users := d.current[c.CompanyID]
+		old, ok := users[c.UserID]
+		switch {
+		case !ok && c.Version != 1, ok && old.Version != c.Version-1:
+			return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
+		}
+		if users == nil {
+			users = map[string]presence.Current{}
+			put(t, d.current, c.CompanyID, users)
+		}
+		put(t, users, c.UserID, *cloneCurrent(*c))
+		return nil
+	})
+}
+
+func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
+	var out []*presence.Current
+	err := ps.s.read(ctx, func() error {
+		users := ps.s.presence.current[companyID]
+		var due []presence.DueCursor
+		for _, c := range users {
+			if c.DueAt == nil || c.DueAt.After(until) {
+				continue
+			}
+			if after != nil && (c.DueAt.Before(after.DueAt) || c.DueAt.Equal(after.DueAt) && c.UserID <= after.UserID) {
+				continue
+			}
+			due = append(due, presence.DueCursor{DueAt: *c.DueAt, UserID: c.UserID})
+		}
+		slices.SortFunc(due, func(a, b presence.DueCursor) int {
+			return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.UserID, b.UserID))
+		})
+		for _, k := range due[:min(limit, len(due))] {
+			out = append(out, cloneCurrent(users[k.UserID]))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Time, bool, error) {
+	var at time.Time
+	found := false
+	err := ps.s.read(ctx, func() error {
+		for _, c := range ps.s.presence.current[companyID] {
+			if c.DueAt != nil && (!found || c.DueAt.Before(at)) {
+				at, found = *c.DueAt, true
+			}
+		}
+		return nil
+	})
+	return at, found, err
+}
+
+func (ps presenceStore) Currents(ctx context.Context, companyID, userID string, before time.Time) ([]*presence.Current, error) {
+	var out []*presence.Current
+	err := ps.s.read(ctx, func() error {
+		for _, c := range ps.s.presence.current[companyID] {
+			if (userID == "" || c.UserID == userID) && c.Since.Before(before) {
+				out = append(out, cloneCurrent(c))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *presence.Current) int { return cmp.Compare(a.UserID, b.UserID) })
+	return out, err
+}
+
+func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Interval) error {
+	return ps.s.write(ctx, func(t *tx) error {
+		d := &ps.s.presence
+		for _, iv := range ivs {
+			k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
+			// Appending in place is safe: the undo restores the old slice
+			// header, and nobody else holds the backing array (reads copy).
+			put(t, d.days, k, append(d.days[k], iv))
+			put(t, d.byCompany, iv.CompanyID, append(d.byCompany[iv.CompanyID], iv))
+		}
+		return nil
+	})
+}
+
+func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day string) ([]presence.Interval, error) {
+	var out []presence.Interval
+	err := ps.s.read(ctx, func() error {
+		out = slices.Clone(ps.s.presence.days[[3]string{companyID, userID, day}])
+		return nil
+	})
+	sortIntervals(out)
+	return out, err
+}
+
+func (ps presenceStore) Intervals(ctx context.Context, companyID, userID string, from, to time.Time) ([]presence.Interval, error) {
+	var out []presence.Interval
+	err := ps.s.read(ctx, func() error {
+		for _, iv := range ps.s.presence.byCompany[companyID] {
+			if (userID == "" || iv.UserID == userID) && !iv.Start.Before(from) && iv.Start.Before(to) {
+				out = append(out, iv)
+			}
+		}
+		return nil
+	})
+	sortIntervals(out)
+	return out, err
+}
+
+func sortIntervals(ivs []presence.Interval) {
+	slices.SortFunc(ivs, func(a, b presence.Interval) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
+	})
+}
