@@ -86,7 +86,13 @@ func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head,
 		if _, err := db.ExecContext(ctx, upsert, companyID); err != nil {
 			return audit.Head{}, a.s.mapErr(op, err)
 		}
-		return a.head(ctx, op, companyID)
+		// A locking read: a plain SELECT could return an older snapshot.
+		h := audit.Head{CompanyID: companyID}
+		err := db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_heads WHERE company_id = ? FOR UPDATE", companyID).Scan(&h.Seq, &h.Hash)
+		if err != nil {
+			return audit.Head{}, a.s.mapErr(op, err)
+		}
+		return h, nil
 	}
 	const upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') " +
 		"ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash"

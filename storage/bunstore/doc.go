@@ -19,8 +19,10 @@
 // storage.MaxAttempts times with jittered back-off; lost connections and a
 // closed store become storage.ErrUnavailable. Limits are enforced with row
 // locks (SELECT … FOR UPDATE on PostgreSQL and MySQL) or conditional updates,
-// not with the isolation level, so the default isolation of each database is
-// kept. SQLite transactions start with BEGIN IMMEDIATE and one writer per
+// not with the isolation level. PostgreSQL runs at its default READ
+// COMMITTED; MySQL/MariaDB transactions are started at READ COMMITTED too
+// (InnoDB's REPEATABLE READ would answer plain SELECTs from an old snapshot),
+// so the same store code reads alike on both. SQLite transactions start with BEGIN IMMEDIATE and one writer per
 // process at a time (a mutex, cheaper than polling SQLITE_BUSY); WAL mode lets
 // readers continue meanwhile.
 //

@@ -200,7 +200,16 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.dialect == MySQL {
+		// InnoDB's default REPEATABLE READ serves plain SELECTs from the
+		// snapshot of the transaction's first read; READ COMMITTED reads the
+		// latest committed rows, as PostgreSQL does, so one set of store code
+		// behaves alike on both. Limits still rely on locks or conditional
+		// updates, never on the isolation level.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return s.mapErr(op, err)
 	}
