@@ -436,3 +436,22 @@ func (a accountStore) SearchUsers(ctx context.Context, companyID string, groups 
 	}
 	return ids, nil
 }
+
+// AccountRaw returns every stored byte of companyID's account document and
+// its users' settings, as the database holds them, for tests that prove
+// secrets are not stored in clear.
+func AccountRaw(ctx context.Context, s *Store, companyID string) ([]byte, error) {
+	var docs []string
+	if err := s.db.NewSelect().Model((*accountCompanyRow)(nil)).Column("doc").Where("company_id = ?", companyID).Scan(ctx, &docs); err != nil {
+		return nil, s.mapErr("bunstore.AccountRaw", err)
+	}
+	var users []string
+	if err := s.db.NewSelect().Model((*accountUserRow)(nil)).Column("doc").Where("company_id = ?", companyID).Scan(ctx, &users); err != nil {
+		return nil, s.mapErr("bunstore.AccountRaw", err)
+	}
+	var out []byte
+	for _, d := range append(docs, users...) {
+		out = append(out, d...)
+	}
+	return out, nil
+}

@@ -20,6 +20,8 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Name:  "memory",
 		Tx:    st,
 		Audit: st.Audit(),
+
+		Account: st.Account(), AccountRaw: func(_ context.Context, id string) ([]byte, error) { return st.AccountRaw(id), nil },
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 )
@@ -15,6 +16,9 @@ type Harness struct {
 	Name  string
 	Tx    storage.Transactor
 	Audit audit.Store
+
+	Account    account.Store
+	AccountRaw func(ctx context.Context, companyID string) ([]byte, error) // account store; every stored byte of a company's account data
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -30,5 +34,6 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("account", func(t *testing.T) { runAccount(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
