@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -75,6 +76,7 @@ type Service struct {
 	tester    ConnectionTester
 	passwords PasswordChecker
 	grantTTL  time.Duration
+	zones     sync.Map // IANA name → *time.Location
 }
 
 // Option configures a Service.

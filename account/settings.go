@@ -73,9 +73,9 @@ type UserLocale struct {
 
 // SetUserLocale sets userID's own time zone and language overrides ("" to
 // follow the company). Authorised: tenancy.ActOwnProfile on the member (the
-// user, or the company's administrators). Validated like SetLocale; the
-// language must be one of the company's languages when the company has set
-// any, else one the platform offers. Audited "account.user.locale.update".
+// user, or the company's administrators). Validated like SetLocale: an
+// IANA time zone, a language the platform offers (a user may pick any of
+// them, not only the company's two). Audited "account.user.locale.update".
 func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID, userID string, l UserLocale) (*User, error) {
 	const op = "account.SetUserLocale"
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.locale.update",
@@ -259,9 +259,23 @@ func (s *Service) Location(ctx context.Context, companyID, userID string) (*time
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(e.TimeZone)
+	loc, err := s.location(e.TimeZone)
 	if err != nil { // the zone database lost a name that was valid when stored
 		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "time zone " + e.TimeZone, Err: err}
 	}
 	return loc, nil
+}
+
+// location is time.LoadLocation with a cache: loading reads the zone
+// database every time, and presence asks per operator and event.
+func (s *Service) location(name string) (*time.Location, error) {
+	if l, ok := s.zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	s.zones.Store(name, l)
+	return l, nil
 }

@@ -128,6 +128,39 @@ func runAccount(t *testing.T, h *Harness) {
 		assert.Empty(t, e.events(t, ""))
 	})
 
+	t.Run("tenants are isolated; a reseller edits its affiliates", func(t *testing.T) {
+		t.Parallel()
+		e := newAccountEnv(t, h)
+		reseller := e.dir.AddCompany(tenancy.CompanyRef{Kind: tenancy.KindReseller})
+		aff := e.dir.AddCompany(tenancy.CompanyRef{ResellerID: reseller.ID})
+		varAdmin := e.dir.AddMember(reseller, tenancy.RoleResellerAdmin, "")
+		affAdmin := e.dir.AddMember(aff, tenancy.RoleAdministrator, "")
+		_, err := e.svc.UpdateRequisites(ctx, varAdmin, aff.ID, goodRequisites)
+		require.NoError(t, err)
+		_, err = e.svc.UpdateProfile(ctx, affAdmin, aff.ID, account.Profile{DisplayName: "Affiliate"})
+		require.NoError(t, err)
+		for _, by := range []tenancy.Actor{e.admin, affAdmin} {
+			other := e.company.ID
+			if by == e.admin {
+				other = aff.ID
+			}
+			_, err = e.svc.Company(ctx, by, other)
+			require.ErrorIs(t, err, storage.ErrForbidden)
+			_, err = e.svc.Categories(ctx, by, other)
+			require.ErrorIs(t, err, storage.ErrForbidden)
+		}
+		_, err = e.svc.Company(ctx, varAdmin, e.company.ID)
+		require.ErrorIs(t, err, storage.ErrForbidden, "not its affiliate")
+		got, err := e.svc.Company(ctx, varAdmin, aff.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Affiliate", got.Profile.DisplayName)
+		assert.Equal(t, goodRequisites, got.Requisites)
+		_, err = e.svc.Effective(ctx, e.admin, aff.ID, affAdmin.UserID)
+		require.ErrorIs(t, err, storage.ErrForbidden, "another tenant's member")
+		_, err = e.svc.Effective(ctx, e.admin, e.company.ID, affAdmin.UserID)
+		require.ErrorIs(t, err, storage.ErrNotFound, "not a member of the admin's company")
+	})
+
 	t.Run("each invalid field is named and nothing is stored", func(t *testing.T) {
 		t.Parallel()
 		e := newAccountEnv(t, h)
@@ -277,6 +310,37 @@ func runAccount(t *testing.T, h *Harness) {
 		changed, err = e.svc.RotateSecrets(ctx, var_, aff.ID)
 		require.NoError(t, err)
 		assert.False(t, changed)
+
+		// Keyset listing of companies under another key.
+		var mine []string
+		for range 3 {
+			c := e.dir.AddCompany(tenancy.CompanyRef{})
+			_, err := e.svc.SetPBX(ctx, tenancy.Platform("root"), c.ID, account.PBXInput{Type: "3cx", Password: account.NewSecret("x")})
+			require.NoError(t, err)
+			mine = append(mine, c.ID)
+		}
+		key3 := "k3-" + storage.NewID()
+		var seen []string
+		after := ""
+		for {
+			ids, err := h.Account.CompaniesNotUnderKey(ctx, key3, after, 2)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(ids), 2)
+			for i, id := range ids {
+				require.Greater(t, id, after)
+				if i > 0 {
+					require.Greater(t, id, ids[i-1])
+				}
+			}
+			seen = append(seen, ids...)
+			if len(ids) < 2 {
+				break
+			}
+			after = ids[len(ids)-1]
+		}
+		for _, id := range mine {
+			assert.Contains(t, seen, id)
+		}
 	})
 
 	t.Run("concurrent changes are not lost", func(t *testing.T) {
