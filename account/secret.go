@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,22 @@ func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // MarshalJSON implements json.Marshaler: the value is never serialised.
 func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+
+// UnmarshalJSON reads a JSON string (or null), so hosts can decode request
+// bodies into inputs holding a Secret. It is deliberately asymmetric with
+// MarshalJSON: secrets come in, they never go out.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = Secret{}
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return errors.New("account: a secret must be a JSON string")
+	}
+	*s = Secret{v: v}
+	return nil
+}
 
 // Sealed is a secret encrypted at rest: AES-256-GCM under a key of the
 // host's KeyProvider, bound to the company and the secret's purpose as

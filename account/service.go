@@ -42,6 +42,14 @@ type ConnectionTester interface {
 	TestMailConnection(ctx context.Context, c MailConnection) error
 }
 
+// ConnectionTesterFunc adapts a function to ConnectionTester.
+type ConnectionTesterFunc func(ctx context.Context, c MailConnection) error
+
+// TestMailConnection calls f.
+func (f ConnectionTesterFunc) TestMailConnection(ctx context.Context, c MailConnection) error {
+	return f(ctx, c)
+}
+
 // MailConnection is the mail-access input: what SetMailAccess stores (the
 // password sealed) and what the ConnectionTester receives.
 type MailConnection struct {

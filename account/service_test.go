@@ -3,6 +3,7 @@ package account_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,12 @@ func TestSecretNeverPrints(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "hunter2")
 	assert.Equal(t, "hunter2", s.Reveal())
+	var decoded account.MailConnection
+	require.NoError(t, json.Unmarshal([]byte(`{"host":"h","password":"from-request"}`), &decoded))
+	assert.Equal(t, "from-request", decoded.Password.Reveal(), "secrets can be decoded from requests")
+	require.Error(t, json.Unmarshal([]byte(`{"password":42}`), &decoded))
+	require.NoError(t, json.Unmarshal([]byte(`{"password":null}`), &decoded))
+	assert.True(t, decoded.Password.IsZero())
 	assert.Equal(t, "[sealed]", account.Sealed{1, 2}.String())
 }
 

@@ -106,7 +106,7 @@ func (s *Service) SetDefaultMaxDialogs(ctx context.Context, by tenancy.Actor, co
 			if n < 1 || n > 1_000_000 {
 				return nil, storage.Invalid(op, "max_dialogs", "min", "must be between 1 and 1000000")
 			}
-			old := c.effectiveMaxDialogs()
+			old := c.MaxDialogsOrDefault()
 			if old == n && c.MaxDialogs != 0 {
 				return nil, nil
 			}
@@ -115,7 +115,9 @@ func (s *Service) SetDefaultMaxDialogs(ctx context.Context, by tenancy.Actor, co
 		})
 }
 
-func (c *Company) effectiveMaxDialogs() int {
+// MaxDialogsOrDefault is the company's default maximum of concurrent
+// dialogs per operator: MaxDialogs, or DefaultMaxDialogs when unset.
+func (c *Company) MaxDialogsOrDefault() int {
 	if c.MaxDialogs > 0 {
 		return c.MaxDialogs
 	}

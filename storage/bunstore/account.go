@@ -146,7 +146,8 @@ func (a accountStore) CompaniesNotUnderKey(ctx context.Context, keyID, after str
 		return nil, err
 	}
 	var ids []string
-	// Two ranges of the (key_id, company_id) index: keys sorting before and after keyID.
+	// Runs only during key rotation; the (key_id, company_id) index serves the
+	// key filter, the primary key the keyset order.
 	err := a.s.idb(ctx).NewSelect().Model((*accountCompanyRow)(nil)).Column("company_id").
 		Where("key_id <> ''").Where("key_id <> ?", keyID).Where("company_id > ?", after).
 		OrderExpr("company_id ASC").Limit(limit).Scan(ctx, &ids)

@@ -38,7 +38,8 @@ func newAccountEnv(t *testing.T, h *Harness) *accountEnv {
 	require.NoError(t, err)
 	e := &accountEnv{h: h, dir: tenancytest.NewDirectory(), log: audit.NewLog(h.Audit), keys: keys}
 	e.svc = account.NewService(h.Tx, h.Account, e.dir, e.log, keys,
-		account.WithLanguages("en", "ru"), account.WithPBXTypes("asterisk", "3cx"))
+		account.WithLanguages("en", "ru"), account.WithPBXTypes("asterisk", "3cx"),
+		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))
 	e.company = e.dir.AddCompany(tenancy.CompanyRef{})
 	e.admin = e.dir.AddMember(e.company, tenancy.RoleAdministrator, "")
 	e.manager = e.dir.AddMember(e.company, tenancy.RoleManager, "sub-a")
@@ -289,6 +290,29 @@ func runAccount(t *testing.T, h *Harness) {
 		js, _ := json.Marshal(p.Items[0])
 		assert.NotContains(t, string(js), "s3cr3t")
 
+		// The mail password too, side by side with the PBX one.
+		const mailPlain = "mail-" + "s3cr3t-42"
+		_, err = e.svc.SetMailAccess(ctx, affAdmin, aff.ID, account.MailConnection{Host: "imap.example.com", Port: 993,
+			Security: account.MailTLS, Username: "va", Password: account.NewSecret(mailPlain)})
+		require.NoError(t, err)
+		mp, err := e.svc.MailPassword(ctx, affAdmin, aff.ID)
+		require.NoError(t, err)
+		assert.Equal(t, mailPlain, mp.Reveal())
+		got, err = e.svc.PBXPassword(ctx, var_, aff.ID)
+		require.NoError(t, err)
+		assert.Equal(t, plain, got.Reveal(), "setting one secret keeps the other")
+		raw, err = h.AccountRaw(ctx, aff.ID)
+		require.NoError(t, err)
+		assert.NotContains(t, string(raw), mailPlain)
+		p, err = e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: aff.ID, Action: "account.mail.update"}, storage.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+		c, ok = changeOf(p.Items[0], "password")
+		require.True(t, ok)
+		assert.True(t, c.Redacted)
+		js, _ = json.Marshal(p.Items[0])
+		assert.NotContains(t, string(js), mailPlain)
+
 		// Key rotation re-seals under the new key; the value still decrypts.
 		require.NoError(t, e.keys.Rotate("k2", bytes.Repeat([]byte{9}, 32)))
 		ids, err := h.Account.CompaniesNotUnderKey(ctx, "k2", "", 100000)
@@ -301,9 +325,13 @@ func runAccount(t *testing.T, h *Harness) {
 		require.NoError(t, err)
 		assert.Equal(t, "k2", doc.KeyID)
 		assert.Equal(t, "k2", doc.PBX.Password.KeyID())
+		assert.Equal(t, "k2", doc.Mail.Password.KeyID())
 		got, err = e.svc.PBXPassword(ctx, var_, aff.ID)
 		require.NoError(t, err)
 		assert.Equal(t, plain, got.Reveal())
+		mp, err = e.svc.MailPassword(ctx, affAdmin, aff.ID)
+		require.NoError(t, err)
+		assert.Equal(t, mailPlain, mp.Reveal())
 		ids, err = h.Account.CompaniesNotUnderKey(ctx, "k2", "", 100000)
 		require.NoError(t, err)
 		assert.NotContains(t, ids, aff.ID)
