@@ -272,7 +272,17 @@ func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor
 	if err != nil {
 		return nil, err
 	}
-	return cloneCompany(out), nil
+	return forCaller(out), nil
+}
+
+// forCaller is the copy of c the Service hands out: sealed secrets are
+// replaced by HasPassword flags, so even ciphertext never reaches a host's
+// API responses or logs.
+func forCaller(c *Company) *Company {
+	out := cloneCompany(c)
+	out.Mail.HasPassword, out.Mail.Password = len(c.Mail.Password) > 0, nil
+	out.PBX.HasPassword, out.PBX.Password = len(c.PBX.Password) > 0, nil
+	return out
 }
 
 // updateUser is updateCompany for one member's settings; authorisation is
@@ -334,7 +344,11 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
 		return nil, err
 	}
-	return s.loadCompany(ctx, companyID)
+	c, err := s.loadCompany(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	return forCaller(c), nil
 }
 
 // UserSettings returns userID's own settings in companyID (empty when none

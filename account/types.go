@@ -194,6 +194,9 @@ type MailAccess struct {
 	Username string       `json:"username,omitempty"`
 	Password Sealed       `json:"password,omitempty" audit:"secret"`
 	TestedAt time.Time    `json:"tested_at,omitzero"`
+	// HasPassword tells callers a password is stored: the Service's results
+	// carry it instead of the sealed bytes (read one with MailPassword).
+	HasPassword bool `json:"has_password,omitempty" audit:"-"`
 }
 
 // Assistant is the virtual assistant's identity on e-mails to users.
@@ -209,6 +212,8 @@ type PBX struct {
 	Type      string `json:"type,omitempty"`
 	AccountID string `json:"account_id,omitempty"`
 	Password  Sealed `json:"password,omitempty" audit:"secret"`
+	// HasPassword: see MailAccess.HasPassword (read one with PBXPassword).
+	HasPassword bool `json:"has_password,omitempty" audit:"-"`
 }
 
 // User is one member's own settings in one company: overrides of the
