@@ -72,7 +72,12 @@
 // field as additional authenticated data, so a sealed value copied to
 // another company does not open. All secrets of a company are kept under one
 // key; after the host rotates its key, RotateSecrets (one company) or
-// RotateAllSecrets (batches, platform only) re-seal them. Audit events record
+// RotateAllSecrets (batches, platform only) re-seal them; every other save
+// of the company document also re-seals under the current key (so a key the
+// provider can no longer resolve makes those saves fail with
+// storage.ErrInternal rather than lose a secret). Documents the Service
+// returns carry HasPassword flags, not the sealed bytes; MailPassword and
+// PBXPassword decrypt for authorised callers. Audit events record
 // secret changes as "[redacted]"; errors and logs never carry them (a
 // connection tester's message is scrubbed of the password).
 //
