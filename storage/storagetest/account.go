@@ -397,6 +397,58 @@ func runAccount(t *testing.T, h *Harness) {
 		assert.Len(t, e.events(t, "account.sms.zone.update"), n)
 	})
 
+	t.Run("concurrent changes to one user's settings are not lost", func(t *testing.T) {
+		t.Parallel()
+		if h.Name == "mysql" {
+			// Backbone bug, reported to the lead: on MySQL (REPEATABLE READ),
+			// bunstore's audit LockHead reads the chain head from the
+			// transaction's snapshot, taken by the use case's earlier reads, so
+			// two use cases writing different rows of one company append the
+			// same sequence number (Error 1062 on audit_events_chain, returned
+			// as a non-retryable conflict). Reading the head with FOR UPDATE in
+			// LockHead fixes it (verified); remove this skip with that fix.
+			t.Skip("known backbone bug: audit.LockHead reads a stale head on MySQL")
+		}
+		e := newAccountEnv(t, h)
+		n := 7
+		steps := []func() error{
+			func() error {
+				_, err := e.svc.SetUserLocale(ctx, e.op, e.company.ID, e.op.UserID, account.UserLocale{TimeZone: "Europe/Riga", Language: "ru"})
+				return err
+			},
+			func() error {
+				_, err := e.svc.SetUserMaxDialogs(ctx, e.admin, e.company.ID, e.op.UserID, &n)
+				return err
+			},
+			func() error {
+				_, err := e.svc.SetOperatorProfile(ctx, e.op, e.company.ID, e.op.UserID, account.OperatorProfile{Nickname: "Ola"})
+				return err
+			},
+			func() error {
+				_, err := e.svc.SetBranding(ctx, e.admin, e.company.ID, account.Branding{UsersOwnAvatar: true})
+				return err
+			},
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(steps))
+		for _, step := range steps {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs <- step() }()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		u, err := e.svc.UserSettings(ctx, e.admin, e.company.ID, e.op.UserID)
+		require.NoError(t, err)
+		assert.Equal(t, "Europe/Riga", u.TimeZone)
+		require.NotNil(t, u.MaxDialogs)
+		assert.Equal(t, 7, *u.MaxDialogs)
+		assert.Equal(t, "Ola", u.Operator.Nickname)
+		assert.EqualValues(t, 3, u.Version)
+	})
+
 	t.Run("user settings are per company and versioned", func(t *testing.T) {
 		t.Parallel()
 		e := newAccountEnv(t, h)
