@@ -59,7 +59,8 @@
 // concurrent dialogs = user override, else company default, else 3000;
 // avatar/cover = the user's own image when the company allows it, else the
 // company's. Location takes no actor: it is the SDK-internal query other
-// domains (presence) consume, and it only checks membership.
+// domains (presence) consume, and it only checks membership; with userID ""
+// it gives the company's zone (presence's company-wide reports ask so).
 //
 // A company has a first language and an optional second one; the second is
 // allowed only when the platform offers more than one language.

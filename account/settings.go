@@ -248,18 +248,32 @@ func (s *Service) effective(ctx context.Context, companyID, userID string) (Effe
 }
 
 // Location returns userID's effective time zone in companyID: the user's
-// override, else the company's zone, else UTC. It is the SDK-internal query
-// other domains (presence: the operator's local day) consume, so it takes no
-// actor; it checks that the user is a member (storage.ErrNotFound
-// otherwise). It joins the transaction ctx carries, if any.
+// override, else the company's zone, else UTC. With userID "" it returns the
+// company's zone (else UTC), for company-wide reports. It is the SDK-internal
+// query other domains (presence: the operator's local day) consume, so it
+// takes no actor; it checks that the company exists and the user is a member
+// (storage.ErrNotFound otherwise). It joins the transaction ctx carries, if
+// any, and caches loaded zones.
 func (s *Service) Location(ctx context.Context, companyID, userID string) (*time.Location, error) {
 	const op = "account.Location"
-	if _, err := s.dir.Member(ctx, companyID, userID); err != nil {
-		return nil, err
-	}
-	e, err := s.effective(ctx, companyID, userID)
-	if err != nil {
-		return nil, err
+	var e Effective
+	if userID == "" {
+		if _, err := s.dir.Company(ctx, companyID); err != nil {
+			return nil, err
+		}
+		c, err := s.loadCompany(ctx, companyID)
+		if err != nil {
+			return nil, err
+		}
+		e = s.resolve(c, &User{CompanyID: companyID})
+	} else {
+		if _, err := s.dir.Member(ctx, companyID, userID); err != nil {
+			return nil, err
+		}
+		var err error
+		if e, err = s.effective(ctx, companyID, userID); err != nil {
+			return nil, err
+		}
 	}
 	loc, err := s.location(e.TimeZone)
 	if err != nil { // the zone database lost a name that was valid when stored

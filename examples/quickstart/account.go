@@ -12,7 +12,8 @@ import (
 
 // tourAccount fills a company's requisites, sets its defaults and one
 // user's override, enables an AI feature with consent, stores a secret and
-// prints the effective settings. It uses env.store, env.log and env.clock.
+// prints the effective settings. It uses env.Out, env.Store, env.Tx,
+// env.Audit and env.Clock.
 // The company and its members come from a stand-in directory here; a host
 // passes its tenancy.Service, which implements tenancy.Directory.
 func tourAccount(ctx context.Context, env *tourEnv) error {
@@ -26,13 +27,13 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	svc := account.NewService(env.store, env.store.Account(), dir, env.log, keys,
-		account.WithClock(env.clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"))
+	svc := account.NewService(env.Tx, env.Store.Account(), dir, env.Audit, keys,
+		account.WithClock(env.Clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"))
 
 	// Requisites are checked with their real rules: a wrong check digit is refused, naming the field.
 	bad := account.Requisites{INN: "7707083894"}
 	if _, err := svc.UpdateRequisites(ctx, admin, company.ID, bad); err != nil {
-		fmt.Println("refused:", err)
+		fmt.Fprintln(env.Out, "refused:", err)
 	}
 	if _, err := svc.UpdateProfile(ctx, admin, company.ID, account.Profile{
 		DisplayName: "New ways company", City: "Москва", Country: "RU", Email: "office@newways.example", Phone: "+74951234567",
@@ -46,7 +47,7 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("requisites stored: INN %s, KPP %s, BIK %s, account %s\n",
+	fmt.Fprintf(env.Out, "requisites stored: INN %s, KPP %s, BIK %s, account %s\n",
 		c.Requisites.INN, c.Requisites.KPP, c.Requisites.BIK, c.Requisites.SettlementAccount)
 
 	// Company defaults, then one user's own time zone.
@@ -62,14 +63,14 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 
 	// An AI feature that may process data outside the EU needs a recorded consent.
 	if _, err := svc.SetAIFeature(ctx, admin, company.ID, account.AIChatTranslate, true, nil); err != nil {
-		fmt.Println("refused:", err)
+		fmt.Fprintln(env.Out, "refused:", err)
 	}
 	c, err = svc.SetAIFeature(ctx, admin, company.ID, account.AIChatTranslate, true, &account.Consent{TextVersion: "ai-consent-v3"})
 	if err != nil {
 		return err
 	}
 	st := c.AIState(account.AIChatTranslate)
-	fmt.Printf("AI %s enabled=%v, consent by %s at %s (text %s)\n", st.Feature, st.Enabled,
+	fmt.Fprintf(env.Out, "AI %s enabled=%v, consent by %s at %s (text %s)\n", st.Feature, st.Enabled,
 		st.Consent.UserID, st.Consent.GivenAt.Format("2006-01-02 15:04:05"), st.Consent.TextVersion)
 
 	// A provisioning password is sealed at rest and redacted everywhere else.
@@ -82,7 +83,7 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("PBX password prints as %v and decrypts back: %v\n", back, back.Reveal() == pw.Reveal())
+	fmt.Fprintf(env.Out, "PBX password prints as %v and decrypts back: %v\n", back, back.Reveal() == pw.Reveal())
 
 	for _, u := range []tenancy.Actor{admin, operator} {
 		e, err := svc.Effective(ctx, admin, company.ID, u.UserID)
@@ -93,8 +94,8 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("effective for %-13s time zone %-16s (%s, now %s)  language %s (%s)  max dialogs %d (%s)  company languages %v\n",
-			string(u.Role), e.TimeZone, e.TimeZoneFrom, env.clock.Now().In(loc).Format("15:04"), e.Language, e.LanguageFrom,
+		fmt.Fprintf(env.Out, "effective for %-13s time zone %-16s (%s, now %s)  language %s (%s)  max dialogs %d (%s)  company languages %v\n",
+			string(u.Role), e.TimeZone, e.TimeZoneFrom, env.Clock.Now().In(loc).Format("15:04"), e.Language, e.LanguageFrom,
 			e.MaxDialogs, e.MaxDialogsFrom, e.CompanyLanguages)
 	}
 	return nil
