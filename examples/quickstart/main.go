@@ -74,6 +74,7 @@ func run(ctx context.Context, dsn string) error {
 		run  func(context.Context, *tourEnv) error
 	}{
 		{"licensing and credit", tourLicensing},
+		{"account settings", tourAccount},
 		{"presence and pause budgets", tourPresence},
 		{"audit trail", tourAudit},
 	} {

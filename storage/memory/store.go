@@ -15,6 +15,7 @@ type Store struct {
 	audit     auditData
 	licensing licensingData
 	presence  presenceData
+	account   accountData
 }
 
 // New returns an empty store.
@@ -23,6 +24,7 @@ func New() *Store {
 	s.audit.init()
 	s.licensing.init()
 	s.presence.init()
+	s.account.init()
 	return s
 }
 

@@ -134,6 +134,7 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Audit:     st.Audit(),
 		Licensing: st.Licensing(),
 		Presence:  st.Presence(),
+		Account:   st.Account(), AccountRaw: func(ctx context.Context, id string) ([]byte, error) { return bunstore.AccountRaw(ctx, st, id) },
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
@@ -21,6 +22,9 @@ type Harness struct {
 
 	Presence presence.Store
 
+	Account    account.Store
+	AccountRaw func(ctx context.Context, companyID string) ([]byte, error) // account store; every stored byte of a company's account data
+
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
 	TamperAuditAction func(ctx context.Context, eventID, action string) error
@@ -37,5 +41,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
 	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
 	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
+	t.Run("account", func(t *testing.T) { runAccount(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

@@ -1,0 +1,59 @@
+package account_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/switchboardkit/switchboard/account"
+)
+
+func BenchmarkValidINN(b *testing.B) {
+	for b.Loop() {
+		account.ValidINN("500100732259")
+	}
+}
+
+func BenchmarkValidSettlementAccount(b *testing.B) {
+	for b.Loop() {
+		account.ValidSettlementAccount("40702810138250123017", "044525225")
+	}
+}
+
+func BenchmarkValidateRequisites(b *testing.B) {
+	svc, _ := newFixture(b)
+	r := account.Requisites{INN: "7707083893", KPP: "773601001", BIK: "044525225",
+		CorrespondentAccount: "30101810400000000225", SettlementAccount: "40702810138250123017", BankName: "ПАО Сбербанк"}
+	for b.Loop() {
+		if err := svc.ValidateRequisites(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLocation is the query presence makes per operator (memory store).
+func BenchmarkLocation(b *testing.B) {
+	ctx := context.Background()
+	svc, f := newFixture(b)
+	if _, err := svc.SetUserLocale(ctx, f.op, f.company.ID, f.op.UserID, account.UserLocale{TimeZone: "Europe/Moscow"}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := svc.Location(ctx, f.company.ID, f.op.UserID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdateProfile is one authorised, validated, audited write (memory store).
+func BenchmarkUpdateProfile(b *testing.B) {
+	ctx := context.Background()
+	svc, f := newFixture(b)
+	names := [2]string{"New ways company", "New ways"}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := svc.UpdateProfile(ctx, f.admin, f.company.ID, account.Profile{DisplayName: names[i%2], Country: "RU"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,340 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// orgChange runs one organisational-structure change: in one transaction it
+// authorises tenancy.ActEditSettings on the company, runs fn and records the
+// audit entry fn returns (with actor and company filled in).
+func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, companyID string, fn func(ctx context.Context) (audit.Entry, error)) error {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		ref, err := s.company(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+			return err
+		}
+		e, err := fn(ctx)
+		if err != nil {
+			return err
+		}
+		e.Actor, e.CompanyID = by.Audit(), companyID
+		_, err = s.log.Record(ctx, e)
+		return err
+	})
+}
+
+func checkName(op, field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", storage.Invalid(op, field, "required", "is required")
+	}
+	if len(name) > 200 {
+		return "", storage.Invalid(op, field, "max", "must be at most 200")
+	}
+	return name, nil
+}
+
+// CreateCategory creates an organisational-structure category (e.g. "Cost
+// centre") with its options. Names are trimmed, required, at most 200
+// bytes; a category name taken in the company or a repeated option name is
+// storage.ErrConflict. Authorised: tenancy.ActEditSettings. Audited
+// "account.org.category.create".
+func (s *Service) CreateCategory(ctx context.Context, by tenancy.Actor, companyID, name string, options []string) (*Category, error) {
+	const op = "account.CreateCategory"
+	name, err := checkName(op, "name", name)
+	if err != nil {
+		return nil, err
+	}
+	c := &Category{ID: storage.NewID(), CompanyID: companyID, Name: name}
+	for _, o := range options {
+		o, err := checkName(op, "options", o)
+		if err != nil {
+			return nil, err
+		}
+		c.Options = append(c.Options, CategoryOption{ID: storage.NewID(), CategoryID: c.ID, Name: o})
+	}
+	err = s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		if err := s.store.CreateCategory(ctx, c); err != nil {
+			return audit.Entry{}, err
+		}
+		names := make([]string, len(c.Options))
+		for i, o := range c.Options {
+			names[i] = o.Name
+		}
+		return audit.Entry{Action: "account.org.category.create", EntityType: "account.category", EntityID: c.ID,
+			Changes: []audit.Change{audit.Set("name", nil, c.Name), audit.Set("options", nil, names)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Service) findCategory(ctx context.Context, companyID, id string) (*Category, error) {
+	cats, err := s.store.Categories(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cats {
+		if cats[i].ID == id {
+			return &cats[i], nil
+		}
+	}
+	return nil, storage.NotFound("account.Category", "category", id)
+}
+
+// RenameCategory renames a category. Audited "account.org.category.rename".
+func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) error {
+	const op = "account.RenameCategory"
+	name, err := checkName(op, "name", name)
+	if err != nil {
+		return err
+	}
+	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		c, err := s.findCategory(ctx, companyID, categoryID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if err := s.store.RenameCategory(ctx, companyID, categoryID, name); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: "account.org.category.rename", EntityType: "account.category", EntityID: categoryID,
+			Changes: []audit.Change{audit.Set("name", c.Name, name)}}, nil
+	})
+}
+
+// DeleteCategory deletes a category with its options and their
+// assignments. Audited "account.org.category.delete".
+func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID string) error {
+	const op = "account.DeleteCategory"
+	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		c, err := s.findCategory(ctx, companyID, categoryID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if err := s.store.DeleteCategory(ctx, companyID, categoryID); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: "account.org.category.delete", EntityType: "account.category", EntityID: categoryID,
+			Changes: []audit.Change{audit.Set("name", c.Name, nil)}}, nil
+	})
+}
+
+// AddOption adds an option to a category. Audited "account.org.option.create".
+func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (CategoryOption, error) {
+	const op = "account.AddOption"
+	name, err := checkName(op, "name", name)
+	if err != nil {
+		return CategoryOption{}, err
+	}
+	o := CategoryOption{ID: storage.NewID(), CategoryID: categoryID, Name: name}
+	err = s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		if err := s.store.AddOption(ctx, companyID, &o); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: "account.org.option.create", EntityType: "account.category_option", EntityID: o.ID,
+			Changes: audit.Diff(nil, o)}, nil
+	})
+	return o, err
+}
+
+// RenameOption renames an option. Audited "account.org.option.rename".
+func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID, optionID, name string) error {
+	const op = "account.RenameOption"
+	name, err := checkName(op, "name", name)
+	if err != nil {
+		return err
+	}
+	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		o, err := s.store.Option(ctx, companyID, optionID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if err := s.store.RenameOption(ctx, companyID, optionID, name); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: "account.org.option.rename", EntityType: "account.category_option", EntityID: optionID,
+			Changes: []audit.Change{audit.Set("name", o.Name, name)}}, nil
+	})
+}
+
+// DeleteOption deletes an option and its assignments. Audited
+// "account.org.option.delete".
+func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID, optionID string) error {
+	const op = "account.DeleteOption"
+	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		o, err := s.store.Option(ctx, companyID, optionID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if err := s.store.DeleteOption(ctx, companyID, optionID); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: "account.org.option.delete", EntityType: "account.category_option", EntityID: optionID,
+			Changes: audit.Diff(o, nil)}, nil
+	})
+}
+
+// Categories lists the company's categories and options by name.
+// Authorised: tenancy.ActView on the company.
+func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) ([]Category, error) {
+	const op = "account.Categories"
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+		return nil, err
+	}
+	return s.store.Categories(ctx, companyID)
+}
+
+// AssignOption gives the option to the users (each must be a member of
+// the company: *storage.ValidationError on "user_ids" otherwise; already
+// assigned users are kept). Authorised: tenancy.ActEditSettings on the
+// company. Audited "account.org.option.assign".
+func (s *Service) AssignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) error {
+	return s.assign(ctx, "account.AssignOption", "account.org.option.assign", by, companyID, optionID, userIDs, true)
+}
+
+// UnassignOption takes the option from the users. Audited
+// "account.org.option.unassign".
+func (s *Service) UnassignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) error {
+	return s.assign(ctx, "account.UnassignOption", "account.org.option.unassign", by, companyID, optionID, userIDs, false)
+}
+
+func (s *Service) assign(ctx context.Context, op, action string, by tenancy.Actor, companyID, optionID string, userIDs []string, add bool) error {
+	ids := slices.Clone(userIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 || len(ids) > 1000 {
+		return storage.Invalid(op, "user_ids", "len", "must list 1–1000 users")
+	}
+	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
+		o, err := s.store.Option(ctx, companyID, optionID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if add {
+			for _, u := range ids {
+				if _, err := s.dir.Member(ctx, companyID, u); err != nil {
+					if errors.Is(err, storage.ErrNotFound) {
+						return audit.Entry{}, storage.Invalid(op, "user_ids", "member", "user "+u+" is not a member of the company")
+					}
+					return audit.Entry{}, err
+				}
+			}
+			err = s.store.Assign(ctx, companyID, *o, ids)
+		} else {
+			err = s.store.Unassign(ctx, companyID, optionID, ids)
+		}
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		ch := audit.Set("user_ids", nil, ids)
+		if !add {
+			ch = audit.Set("user_ids", ids, nil)
+		}
+		return audit.Entry{Action: action, EntityType: "account.category_option", EntityID: optionID, Changes: []audit.Change{ch}}, nil
+	})
+}
+
+// Criterion selects users holding any of OptionIDs of one category (all
+// options of the category when OptionIDs is empty).
+type Criterion struct {
+	CategoryID string
+	OptionIDs  []string
+}
+
+// SearchUsers returns the IDs of the users matching every criterion (AND
+// across categories, OR within one), ascending, one keyset page at a time,
+// limited to the users by may see: administrators all, managers the users
+// of their own sub-account (tenancy.Can with ActView on each member).
+// Authorised: tenancy.ActView on the company (operators are refused).
+// Errors: an unknown category or an option of another category is a
+// *storage.ValidationError on "criteria".
+func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (storage.Page[string], error) {
+	const op = "account.SearchUsers"
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return storage.Page[string]{}, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+		return storage.Page[string]{}, err
+	}
+	if len(criteria) == 0 {
+		return storage.Page[string]{}, storage.Invalid(op, "criteria", "required", "is required")
+	}
+	var after string
+	if p.After != "" {
+		if err := storage.DecodeCursor(op, p.After, &after); err != nil {
+			return storage.Page[string]{}, err
+		}
+	}
+	cats, err := s.store.Categories(ctx, companyID)
+	if err != nil {
+		return storage.Page[string]{}, err
+	}
+	groups := make([][]string, 0, len(criteria))
+	for _, cr := range criteria {
+		i := slices.IndexFunc(cats, func(c Category) bool { return c.ID == cr.CategoryID })
+		if i < 0 {
+			return storage.Page[string]{}, storage.Invalid(op, "criteria", "category", "unknown category "+cr.CategoryID)
+		}
+		var g []string
+		for _, o := range cats[i].Options {
+			if len(cr.OptionIDs) == 0 || slices.Contains(cr.OptionIDs, o.ID) {
+				g = append(g, o.ID)
+			}
+		}
+		for _, id := range cr.OptionIDs {
+			if !slices.Contains(g, id) {
+				return storage.Page[string]{}, storage.Invalid(op, "criteria", "option", "option "+id+" is not in category "+cr.CategoryID)
+			}
+		}
+		if len(g) == 0 { // a category without options matches nobody
+			return storage.Page[string]{}, nil
+		}
+		groups = append(groups, g)
+	}
+	size := p.Size()
+	var out []string
+	for {
+		batch, err := s.store.SearchUsers(ctx, companyID, groups, after, size+1)
+		if err != nil {
+			return storage.Page[string]{}, err
+		}
+		for _, u := range batch {
+			m, err := s.dir.Member(ctx, companyID, u)
+			if errors.Is(err, storage.ErrNotFound) {
+				after = u
+				continue // no longer a member
+			}
+			if err != nil {
+				return storage.Page[string]{}, err
+			}
+			if !tenancy.Can(by, tenancy.ActView, m.Resource()) {
+				after = u
+				continue
+			}
+			if len(out) == size {
+				return storage.Page[string]{Items: out, NextCursor: storage.EncodeCursor(out[size-1])}, nil
+			}
+			out = append(out, u)
+			after = u
+		}
+		if len(batch) < size+1 {
+			return storage.Page[string]{Items: out}, nil
+		}
+	}
+}

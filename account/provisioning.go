@@ -1,0 +1,357 @@
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// Purposes bind sealed values to their field (additional authenticated data).
+const (
+	purposeMail = "mail.password"
+	purposePBX  = "pbx.password"
+)
+
+// sealAllUnderCurrent keeps the invariant that every secret of c is sealed
+// under one key, the current one, and records it in c.KeyID.
+func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company) error {
+	if len(c.Mail.Password) == 0 && len(c.PBX.Password) == 0 {
+		c.KeyID = ""
+		return nil
+	}
+	current, err := s.seal.keys.CurrentKeyID(ctx)
+	if err != nil {
+		return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+	}
+	if c.Mail.Password, _, err = s.seal.reseal(ctx, op, c.CompanyID, purposeMail, c.Mail.Password, current); err != nil {
+		return err
+	}
+	if c.PBX.Password, _, err = s.seal.reseal(ctx, op, c.CompanyID, purposePBX, c.PBX.Password, current); err != nil {
+		return err
+	}
+	c.KeyID = current
+	return nil
+}
+
+// SetMailAccess validates conn, tests it with the host's ConnectionTester
+// and, when the test passes, stores it as the company's mail-access
+// connection (inherited by future users). The password, if given, is sealed
+// at rest; an empty password keeps the stored one. Authorised:
+// tenancy.ActEditSettings, checked before the test and again in the
+// transaction. The test runs outside the transaction (it is network I/O); a
+// failed test is returned wrapped with storage.ErrInvalid on the field
+// "host" and nothing is stored. Audited "account.mail.update" with the
+// password redacted.
+func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (*Company, error) {
+	const op = "account.SetMailAccess"
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		return nil, err
+	}
+	if err := s.check(op, conn); err != nil {
+		return nil, err
+	}
+	if s.tester == nil {
+		return nil, storage.E(op, storage.ErrUnavailable, "no mail connection tester configured")
+	}
+	test := conn
+	if test.Password.IsZero() { // test with the stored password
+		cur, err := s.loadCompany(ctx, companyID)
+		if err != nil {
+			return nil, err
+		}
+		if test.Password, err = s.seal.open(ctx, op, companyID, purposeMail, cur.Mail.Password); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.tester.TestMailConnection(ctx, test); err != nil {
+		// The tester's message is the host's; it must not echo the password.
+		msg := err.Error()
+		if pw := test.Password.Reveal(); pw != "" {
+			msg = strings.ReplaceAll(msg, pw, redacted)
+		}
+		s.logger.InfoContext(ctx, "account: mail connection test failed", "company_id", companyID, "host", conn.Host, "error", msg)
+		return nil, &storage.ValidationError{Op: op, Fields: []storage.FieldError{{Field: "host", Rule: "connection",
+			Message: "connection test failed: " + msg}}}
+	}
+	now := storage.Timestamp(s.clock.Now())
+	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.mail.update",
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			before := c.Mail
+			m := MailAccess{Host: conn.Host, Port: conn.Port, Security: conn.Security, Username: conn.Username,
+				Password: c.Mail.Password, TestedAt: now}
+			if !conn.Password.IsZero() {
+				sealed, err := s.seal.seal(ctx, op, companyID, purposeMail, conn.Password)
+				if err != nil {
+					return nil, err
+				}
+				m.Password = sealed
+			}
+			c.Mail = m
+			return audit.Diff(before, m), nil
+		})
+}
+
+// MailPassword returns the mail-access password, decrypted. Authorised:
+// tenancy.ActEditSettings (reading a secret is an administrator's act).
+func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID string) (Secret, error) {
+	const op = "account.MailPassword"
+	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActEditSettings)
+	if err != nil {
+		return Secret{}, err
+	}
+	return s.seal.open(ctx, op, companyID, purposeMail, c.Mail.Password)
+}
+
+func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (*Company, error) {
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, act, ref.Resource()); err != nil {
+		return nil, err
+	}
+	return s.loadCompany(ctx, companyID)
+}
+
+// SetAssistant sets the virtual assistant's name and e-mail. Authorised:
+// tenancy.ActEditSettings. Audited "account.assistant.update".
+func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID string, a Assistant) (*Company, error) {
+	const op = "account.SetAssistant"
+	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.assistant.update",
+		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			if err := s.check(op, a); err != nil {
+				return nil, err
+			}
+			changes := audit.Diff(c.Assistant, a)
+			c.Assistant = a
+			return changes, nil
+		})
+}
+
+// PBXInput is SetPBX's input.
+type PBXInput struct {
+	Type      string `json:"type" validate:"required,max=100"`
+	AccountID string `json:"account_id" validate:"max=255"`
+	Password  Secret `json:"password"` // empty keeps the stored one
+}
+
+// SetPBX sets the company's phone system (one of WithPBXTypes) and its
+// provisioning account ID and password (sealed at rest). Authorised:
+// tenancy.ActManageCatalog on the company — the service provider's act:
+// the company's reseller administrators (or a reseller's for its own
+// company) and the platform; the company's own administrators are refused.
+// Audited "account.pbx.update" with the password redacted.
+func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (*Company, error) {
+	const op = "account.SetPBX"
+	return s.updateCompany(ctx, op, by, companyID, tenancy.ActManageCatalog, "account.pbx.update",
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			if err := s.check(op, in); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(s.pbxTypes, in.Type) {
+				return nil, storage.Invalid(op, "type", "oneof", "is not a supported phone system")
+			}
+			before := c.PBX
+			p := PBX{Type: in.Type, AccountID: in.AccountID, Password: c.PBX.Password}
+			if !in.Password.IsZero() {
+				sealed, err := s.seal.seal(ctx, op, companyID, purposePBX, in.Password)
+				if err != nil {
+					return nil, err
+				}
+				p.Password = sealed
+			}
+			c.PBX = p
+			return audit.Diff(before, p), nil
+		})
+}
+
+// PBXPassword returns the provisioning password, decrypted. Authorised:
+// tenancy.ActManageCatalog, like SetPBX.
+func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID string) (Secret, error) {
+	const op = "account.PBXPassword"
+	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActManageCatalog)
+	if err != nil {
+		return Secret{}, err
+	}
+	return s.seal.open(ctx, op, companyID, purposePBX, c.PBX.Password)
+}
+
+// RotateSecrets re-seals every secret of companyID under the provider's
+// current key. It reports whether anything was re-sealed. Authorised:
+// tenancy.ActEditSettings. Audited "account.secrets.rotate" (values
+// redacted) when something changed.
+func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID string) (bool, error) {
+	const op = "account.RotateSecrets"
+	changed := false
+	_, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.secrets.rotate",
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			before := cloneCompany(c)
+			if err := s.sealAllUnderCurrent(ctx, op, c); err != nil {
+				return nil, err
+			}
+			changed = before.KeyID != c.KeyID
+			if !changed {
+				return nil, nil
+			}
+			return append(audit.Diff(before.Mail, c.Mail), audit.Diff(before.PBX, c.PBX)...), nil
+		})
+	return changed, err
+}
+
+// RotateAllSecrets re-seals, company by company (one transaction each), the
+// secrets of up to limit companies still sealed under an older key, and
+// returns how many it re-sealed; call it until it returns 0 after rotating
+// the key. Authorised: the platform only.
+func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (int, error) {
+	const op = "account.RotateAllSecrets"
+	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+		return 0, err
+	}
+	current, err := s.seal.keys.CurrentKeyID(ctx)
+	if err != nil {
+		return 0, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+	}
+	ids, err := s.store.CompaniesNotUnderKey(ctx, current, "", max(limit, 1))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		ok, err := s.RotateSecrets(ctx, by, id)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+			s.logger.InfoContext(ctx, "account: re-sealed company secrets", "company_id", id, "key_id", current)
+		}
+	}
+	return n, nil
+}
+
+// BillGrant is the short-lived permission to open the company bill, issued
+// after the administrator re-entered the password.
+type BillGrant struct {
+	Token     string    `json:"-"`
+	CompanyID string    `json:"company_id"`
+	UserID    string    `json:"user_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+type grantClaims struct {
+	C string `json:"c"`
+	U string `json:"u"`
+	E int64  `json:"e"` // expiry, Unix microseconds
+	K string `json:"k"` // key ID of the MAC key
+}
+
+// OpenBill re-authenticates by with password through the host's
+// PasswordChecker and returns a bill-access grant valid for the grant TTL
+// (WithBillGrantTTL). Authorised: tenancy.ActEditSettings on the company.
+// A wrong password is storage.ErrForbidden. The access is audited
+// "account.bill.open". The grant's token is an HMAC-SHA256-signed claim
+// under a key derived from the current secret key; check it with
+// VerifyBillGrant.
+func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID string, password Secret) (BillGrant, error) {
+	const op = "account.OpenBill"
+	if s.passwords == nil {
+		return BillGrant{}, storage.E(op, storage.ErrUnavailable, "no password checker configured")
+	}
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return BillGrant{}, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		return BillGrant{}, err
+	}
+	if password.IsZero() {
+		return BillGrant{}, storage.Invalid(op, "password", "required", "is required")
+	}
+	if err := s.passwords.CheckPassword(ctx, companyID, by.UserID, password); err != nil {
+		if errors.Is(err, storage.ErrForbidden) {
+			return BillGrant{}, storage.Forbidden(op, "password does not match")
+		}
+		return BillGrant{}, err
+	}
+	g := BillGrant{CompanyID: companyID, UserID: by.UserID, ExpiresAt: storage.Timestamp(s.clock.Now().Add(s.grantTTL))}
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+			return err
+		}
+		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: "account.bill.open",
+			EntityType: "account.company", EntityID: companyID,
+			Changes: []audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)}})
+		return err
+	})
+	if err != nil {
+		return BillGrant{}, err
+	}
+	kid, key, err := s.grantKey(ctx, op, "")
+	if err != nil {
+		return BillGrant{}, err
+	}
+	claims, _ := json.Marshal(grantClaims{C: g.CompanyID, U: g.UserID, E: g.ExpiresAt.UnixMicro(), K: kid})
+	body := base64.RawURLEncoding.EncodeToString(claims)
+	g.Token = body + "." + base64.RawURLEncoding.EncodeToString(mac(key, body))
+	return g, nil
+}
+
+func mac(key []byte, body string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(body))
+	return h.Sum(nil)
+}
+
+// grantKey derives the grant MAC key from the secret key kid ("" = current).
+func (s *Service) grantKey(ctx context.Context, op, kid string) (string, []byte, error) {
+	var err error
+	if kid == "" {
+		if kid, err = s.seal.keys.CurrentKeyID(ctx); err != nil {
+			return "", nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		}
+	}
+	key, err := s.seal.keys.Key(ctx, kid)
+	if err != nil {
+		return "", nil, &storage.Error{Op: op, Kind: storage.ErrForbidden, Msg: "grant key unknown", Err: err}
+	}
+	return kid, mac(key, "switchboard/account/bill-grant"), nil
+}
+
+// VerifyBillGrant checks that token is an unexpired grant for userID in
+// companyID issued by OpenBill. Any failure is storage.ErrForbidden.
+func (s *Service) VerifyBillGrant(ctx context.Context, companyID, userID, token string) error {
+	const op = "account.VerifyBillGrant"
+	deny := storage.Forbidden(op, "no valid bill grant")
+	body, sig, ok := strings.Cut(token, ".")
+	if !ok {
+		return deny
+	}
+	raw, err1 := base64.RawURLEncoding.DecodeString(body)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	var cl grantClaims
+	if err1 != nil || err2 != nil || json.Unmarshal(raw, &cl) != nil {
+		return deny
+	}
+	_, key, err := s.grantKey(ctx, op, cl.K)
+	if err != nil || !hmac.Equal(got, mac(key, body)) {
+		return deny
+	}
+	if cl.C != companyID || cl.U != userID || !s.clock.Now().Before(time.UnixMicro(cl.E)) {
+		return deny
+	}
+	return nil
+}

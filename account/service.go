@@ -1,0 +1,366 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// Registry looks a company up by INN in a public registry ("Fill by INN").
+// The host implements it; the Service validates what it returns before
+// storing anything.
+type Registry interface {
+	// LookupINN returns the registry's record for inn, or an error wrapping
+	// storage.ErrNotFound when the registry does not know it.
+	LookupINN(ctx context.Context, inn string) (RegistryRecord, error)
+}
+
+// RegistryRecord is what a registry lookup returns. LegalName is shown to
+// the caller but not stored: the legal name belongs to tenancy.
+type RegistryRecord struct {
+	LegalName    string
+	INN          string
+	KPP          string
+	LegalAddress string
+	PostalCode   string
+	City         string
+}
+
+// ConnectionTester checks a mail connection before it is saved. The host
+// implements it (opens the connection and logs in when a user name is given).
+type ConnectionTester interface {
+	TestMailConnection(ctx context.Context, c MailConnection) error
+}
+
+// ConnectionTesterFunc adapts a function to ConnectionTester.
+type ConnectionTesterFunc func(ctx context.Context, c MailConnection) error
+
+// TestMailConnection calls f.
+func (f ConnectionTesterFunc) TestMailConnection(ctx context.Context, c MailConnection) error {
+	return f(ctx, c)
+}
+
+// MailConnection is the mail-access input: what SetMailAccess stores (the
+// password sealed) and what the ConnectionTester receives.
+type MailConnection struct {
+	Host     string       `json:"host" validate:"required,hostname_rfc1123|ip,max=253"`
+	Port     int          `json:"port" validate:"required,min=1,max=65535"`
+	Security MailSecurity `json:"security" validate:"required,oneof=none tls starttls"`
+	Username string       `json:"username" validate:"max=254"`
+	Password Secret       `json:"password"`
+}
+
+// PasswordChecker verifies a user's password (tenancy owns the hashes). The
+// host wires it to tenancy; it returns nil for the right password, an error
+// wrapping storage.ErrForbidden for a wrong one.
+type PasswordChecker interface {
+	CheckPassword(ctx context.Context, companyID, userID string, password Secret) error
+}
+
+// Service is the account domain's use cases. It is safe for concurrent use.
+type Service struct {
+	tx        storage.Transactor
+	store     Store
+	dir       tenancy.Directory
+	log       *audit.Log
+	seal      sealer
+	clock     storage.Clock
+	logger    *slog.Logger
+	validate  *validator.Validate
+	languages []string
+	pbxTypes  []string
+	ai        []AIFeatureInfo
+	registry  Registry
+	tester    ConnectionTester
+	passwords PasswordChecker
+	grantTTL  time.Duration
+	zones     sync.Map // IANA name → *time.Location
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (default storage.SystemClock).
+func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithLogger sets the logger (default: discard). Secrets are never logged.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l } }
+
+// WithLanguages sets the languages the platform offers (BCP 47 tags, e.g.
+// "en", "ru"); the first is the default. Default: only "en". A company's
+// second language is allowed only when more than one is offered.
+func WithLanguages(tags ...string) Option {
+	return func(s *Service) { s.languages = slices.Clone(tags) }
+}
+
+// WithPBXTypes sets the supported phone systems (default: none, so SetPBX
+// refuses every type until the host configures them).
+func WithPBXTypes(types ...string) Option {
+	return func(s *Service) { s.pbxTypes = slices.Clone(types) }
+}
+
+// WithAIFeatures replaces the AI feature catalogue (default DefaultAIFeatures).
+func WithAIFeatures(fs ...AIFeatureInfo) Option {
+	return func(s *Service) { s.ai = slices.Clone(fs) }
+}
+
+// WithRegistry sets the "Fill by INN" registry (default: none; FillByINN
+// then fails with storage.ErrUnavailable).
+func WithRegistry(r Registry) Option { return func(s *Service) { s.registry = r } }
+
+// WithConnectionTester sets the mail connection tester (default: none;
+// SetMailAccess then fails with storage.ErrUnavailable).
+func WithConnectionTester(t ConnectionTester) Option { return func(s *Service) { s.tester = t } }
+
+// WithPasswordChecker sets the checker OpenBill re-authenticates with
+// (default: none; OpenBill then fails with storage.ErrUnavailable).
+func WithPasswordChecker(p PasswordChecker) Option { return func(s *Service) { s.passwords = p } }
+
+// WithBillGrantTTL sets how long a bill-access grant lasts (default 5 minutes).
+func WithBillGrantTTL(d time.Duration) Option { return func(s *Service) { s.grantTTL = d } }
+
+// NewService returns the account service. store and tx are usually the same
+// backend; dir is tenancy's directory; log records every change; keys seals
+// secrets at rest.
+func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log *audit.Log, keys KeyProvider, opts ...Option) *Service {
+	s := &Service{
+		tx: tx, store: store, dir: dir, log: log, seal: sealer{keys: keys},
+		clock: storage.SystemClock{}, logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		languages: []string{"en"}, ai: slices.Clone(DefaultAIFeatures), grantTTL: 5 * time.Minute,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.validate = storage.NewValidator()
+	if err := RegisterValidators(s.validate); err != nil {
+		panic("account: registering validators: " + err.Error()) // static tags: cannot fail
+	}
+	return s
+}
+
+// check validates v and gives the SDK's messages to the requisites tags.
+func (s *Service) check(op string, v any) error {
+	err := storage.Validate(op, s.validate, v)
+	var ve *storage.ValidationError
+	if errors.As(err, &ve) {
+		for i := range ve.Fields {
+			if m, ok := tagMessages[ve.Fields[i].Rule]; ok {
+				ve.Fields[i].Message = m
+			}
+		}
+	}
+	return err
+}
+
+var tagMessages = map[string]string{
+	TagINN:                "is not a valid INN (10 or 12 digits with correct check digits)",
+	TagKPP:                "is not a valid KPP (4 digits, 2 digits or capital Latin letters, 3 digits)",
+	TagBIK:                "is not a valid BIK (9 digits)",
+	TagCorrAccount:        "is not a valid correspondent account for the BIK (20 digits, control key)",
+	TagSettlementAccount:  "is not a valid settlement account for the BIK (20 digits, control key)",
+	"e164":                "is not a phone number in E.164 format (+ and up to 15 digits)",
+	"iso3166_1_alpha2":    "is not an ISO 3166-1 alpha-2 country code",
+	"hostname_rfc1123|ip": "is not a host name or IP address",
+	"printascii":          "must be printable ASCII",
+}
+
+// company loads the directory's reference to companyID.
+func (s *Service) company(ctx context.Context, id string) (tenancy.CompanyRef, error) {
+	return s.dir.Company(ctx, id)
+}
+
+// loadCompany returns the stored document of ref, or a fresh one.
+func (s *Service) loadCompany(ctx context.Context, companyID string) (*Company, error) {
+	c, err := s.store.Company(ctx, companyID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return &Company{CompanyID: companyID}, nil
+	}
+	return c, err
+}
+
+func (s *Service) loadUser(ctx context.Context, companyID, userID string) (*User, error) {
+	u, err := s.store.User(ctx, companyID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return &User{CompanyID: companyID, UserID: userID}, nil
+	}
+	return u, err
+}
+
+// cloneCompany deep-copies c so a before/after pair can be diffed.
+func cloneCompany(c *Company) *Company {
+	out := *c
+	out.AI = slices.Clone(c.AI)
+	for i := range out.AI {
+		if out.AI[i].Consent != nil {
+			cr := *out.AI[i].Consent
+			out.AI[i].Consent = &cr
+		}
+	}
+	out.SMS.Types = slices.Clone(c.SMS.Types)
+	out.SMS.Zones = slices.Clone(c.SMS.Zones)
+	for i := range out.SMS.Zones {
+		out.SMS.Zones[i].Users = slices.Clone(out.SMS.Zones[i].Users)
+	}
+	out.CostCentres = slices.Clone(c.CostCentres)
+	out.Mail.Password = slices.Clone(c.Mail.Password)
+	out.PBX.Password = slices.Clone(c.PBX.Password)
+	return &out
+}
+
+func cloneUser(u *User) *User {
+	out := *u
+	if u.MaxDialogs != nil {
+		n := *u.MaxDialogs
+		out.MaxDialogs = &n
+	}
+	return &out
+}
+
+// updateCompany is the shape of every company-setting change: inside one
+// transaction it loads the company reference and document, authorises act
+// on the company, lets change edit a copy (change validates and returns the
+// audit changes, or nil for "nothing changed"), stores it and records the
+// audit event.
+func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action, action string,
+	change func(ctx context.Context, ref tenancy.CompanyRef, c *Company) ([]audit.Change, error)) (*Company, error) {
+	var out *Company
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		ref, err := s.company(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, act, ref.Resource()); err != nil {
+			return err
+		}
+		before, err := s.loadCompany(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		after := cloneCompany(before)
+		changes, err := change(ctx, ref, after)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			out = after
+			return nil
+		}
+		after.UpdatedAt = storage.Timestamp(s.clock.Now())
+		if err := s.sealAllUnderCurrent(ctx, op, after); err != nil {
+			return err
+		}
+		if err := s.store.SaveCompany(ctx, after); err != nil {
+			return err
+		}
+		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+			EntityType: "account.company", EntityID: companyID, Changes: changes}); err != nil {
+			return err
+		}
+		out = after
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return forCaller(out), nil
+}
+
+// forCaller is the copy of c the Service hands out: sealed secrets are
+// replaced by HasPassword flags, so even ciphertext never reaches a host's
+// API responses or logs.
+func forCaller(c *Company) *Company {
+	out := cloneCompany(c)
+	out.Mail.HasPassword, out.Mail.Password = len(c.Mail.Password) > 0, nil
+	out.PBX.HasPassword, out.PBX.Password = len(c.PBX.Password) > 0, nil
+	return out
+}
+
+// updateUser is updateCompany for one member's settings; authorisation is
+// act on the member's resource.
+func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action, action string,
+	change func(ctx context.Context, c *Company, u *User) ([]audit.Change, error)) (*User, error) {
+	var out *User
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.dir.Member(ctx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, act, m.Resource()); err != nil {
+			return err
+		}
+		c, err := s.loadCompany(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		before, err := s.loadUser(ctx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		after := cloneUser(before)
+		changes, err := change(ctx, c, after)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			out = after
+			return nil
+		}
+		after.UpdatedAt = storage.Timestamp(s.clock.Now())
+		if err := s.store.SaveUser(ctx, after); err != nil {
+			return err
+		}
+		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+			EntityType: "account.user", EntityID: userID, Changes: changes}); err != nil {
+			return err
+		}
+		out = after
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneUser(out), nil
+}
+
+// Company returns companyID's account document (defaults when nothing was
+// stored yet). Authorised: tenancy.ActView on the company (administrators,
+// managers read-only, the company's reseller, the platform).
+func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (*Company, error) {
+	const op = "account.Company"
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+		return nil, err
+	}
+	c, err := s.loadCompany(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	return forCaller(c), nil
+}
+
+// UserSettings returns userID's own settings in companyID (empty when none
+// were stored). Authorised: tenancy.ActView on the member.
+func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (*User, error) {
+	const op = "account.UserSettings"
+	m, err := s.dir.Member(ctx, companyID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+		return nil, err
+	}
+	return s.loadUser(ctx, companyID, userID)
+}
