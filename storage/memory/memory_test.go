@@ -20,6 +20,8 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Name:  "memory",
 		Tx:    st,
 		Audit: st.Audit(),
+
+		Tenancy: st.Tenancy(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil

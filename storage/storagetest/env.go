@@ -132,6 +132,8 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Name:  string(st.Dialect()),
 		Tx:    st,
 		Audit: st.Audit(),
+
+		Tenancy: st.Tenancy(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // Harness is a backend under test: its transactor and every domain store it
@@ -15,6 +16,8 @@ type Harness struct {
 	Name  string
 	Tx    storage.Transactor
 	Audit audit.Store
+
+	Tenancy tenancy.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -30,5 +33,6 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
