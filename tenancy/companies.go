@@ -112,7 +112,7 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (C
 
 func (s *Service) validateNewCompany(op string, in *NewCompany) error {
 	verr := &storage.ValidationError{Op: op}
-	if err := storage.Validate(op, s.v, in); err != nil {
+	if err := s.validate(op, in); err != nil {
 		verr = err.(*storage.ValidationError)
 	}
 	switch {
@@ -203,7 +203,7 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 	in.LegalName, in.RegistrationNumber, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.RegistrationNumber), strings.TrimSpace(in.TaxID)
 	in.Owner.normalize()
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	if err := storage.Validate(op, s.v, &in); err != nil {
+	if err := s.validate(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	pw, hash, err := s.newPassword()
@@ -307,7 +307,7 @@ func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID stri
 	const op = "tenancy.SetLegalIdentity"
 	in.normalize()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
-		if err := storage.Validate(op, s.v, &in); err != nil {
+		if err := s.validate(op, &in); err != nil {
 			return err
 		}
 		c.LegalName, c.RegistrationNumber, c.TaxID = in.LegalName, in.RegistrationNumber, in.TaxID

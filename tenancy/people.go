@@ -112,7 +112,7 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (Employee, error) {
 	const op = opRegisterEmployee
 	in.FirstName, in.LastName, in.Email = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName), strings.TrimSpace(in.Email)
-	if err := storage.Validate(op, s.v, &in); err != nil {
+	if err := s.validate(op, &in); err != nil {
 		return Employee{}, err
 	}
 	pw, hash, err := s.newPassword()
@@ -165,7 +165,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 // a member.
 func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (Employee, error) {
 	const op = "tenancy.AddMember"
-	if err := storage.Validate(op, s.v, &change); err != nil {
+	if err := s.validate(op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
@@ -208,7 +208,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 // The owner's membership is changed only through ChangeOwner (field role).
 func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (Employee, error) {
 	const op = "tenancy.UpdateMember"
-	if err := storage.Validate(op, s.v, &change); err != nil {
+	if err := s.validate(op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee

@@ -1,6 +1,7 @@
 package tenancy
 
 import (
+	"errors"
 	"regexp"
 
 	"github.com/go-playground/validator/v10"
@@ -28,6 +29,28 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("slug", func(fl validator.FieldLevel) bool { return slugRE.MatchString(fl.Field().String()) }))
 	must(v.RegisterValidation("inn", func(fl validator.FieldLevel) bool { return ValidINN(fl.Field().String()) }))
 	return v
+}
+
+// tagMessages explains tenancy's own validation tags.
+var tagMessages = map[string]string{
+	"role":         "must be one of operator manager administrator owner reseller_admin platform_admin",
+	"company_kind": "must be one of regular reseller",
+	"slug":         "must be 3-63 lower-case letters, digits or inner hyphens",
+	"inn":          "is not a valid INN (10 or 12 digits with valid check digits)",
+}
+
+// validate is storage.Validate with tenancy's messages for its own tags.
+func (s *Service) validate(op string, v any) error {
+	err := storage.Validate(op, s.v, v)
+	var ve *storage.ValidationError
+	if errors.As(err, &ve) {
+		for i, f := range ve.Fields {
+			if m, ok := tagMessages[f.Rule]; ok {
+				ve.Fields[i].Message = m
+			}
+		}
+	}
+	return err
 }
 
 // ValidINN reports whether s is a valid Russian taxpayer number (INN): 10
