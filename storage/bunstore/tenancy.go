@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -15,12 +16,25 @@ import (
 // Tenancy returns the store's tenancy.Store.
 //
 // Company search matches a substring of the precomputed, lower-cased
-// search_text column with LIKE (user input escaped, so % and _ are literal).
-// On PostgreSQL a pg_trgm GIN index serves it for needles of three or more
-// characters; shorter needles, and every search on SQLite and MySQL/MariaDB,
-// walk the primary key in ID order and stop at the page limit — fast when
-// matches are common, a full scan of the visible companies when they are rare
-// (see BenchmarkCompanySearch for figures).
+// search_text column with LIKE (user input escaped, so % and _ are literal),
+// in ID order, stopping at the page size. Indexes, for needles of three or
+// more characters:
+//
+//   - PostgreSQL: a pg_trgm GIN index on search_text; the planner chooses
+//     between it and walking the primary key.
+//   - SQLite: an FTS5 trigram table (tenancy_companies_fts, kept in step by
+//     triggers) selects the candidates, which LIKE rechecks, when the needle
+//     is selective (under ftsCandidateCap candidates, counted first);
+//     otherwise the primary key is walked, which finds a page of a common
+//     needle quickly. A company whose search text changes costs a scan of
+//     the FTS table (renames are rare).
+//   - MySQL/MariaDB: no index can serve a substring LIKE; the primary key is
+//     walked in ID order — fast when matches are common, a full scan of the
+//     visible companies when they are rare.
+//
+// Shorter needles walk the primary key on every backend. A reseller's
+// search is bounded by its affiliates (index on reseller_id). Figures:
+// BenchmarkCompanySearch* in this package.
 func (s *Store) Tenancy() tenancy.Store { return tenancyStore{s} }
 
 type tenancyStore struct{ s *Store }
@@ -247,6 +261,18 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	}
 	if q.Text != "" {
 		sq = sq.Where("search_text LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
+		if t.s.dialect == SQLite && utf8.RuneCountInString(q.Text) >= 3 {
+			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+			selective, err := t.ftsSelective(ctx, phrase)
+			if err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if selective {
+				// The FTS5 trigram index narrows the candidates; LIKE above
+				// rechecks them, so the index can only speed the search up.
+				sq = sq.Where("id IN (SELECT company_id FROM tenancy_companies_fts WHERE tenancy_companies_fts MATCH ?)", phrase)
+			}
+		}
 	}
 	if q.AfterID != "" {
 		sq = sq.Where("id > ?", q.AfterID)
@@ -259,6 +285,21 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 		out[i] = rows[i].company()
 	}
 	return out, nil
+}
+
+// ftsCandidateCap is where SQLite's search stops trusting the FTS5 index:
+// a needle with this many candidates or more is common enough that walking
+// the primary key in ID order finds a page sooner than fetching and sorting
+// every candidate.
+const ftsCandidateCap = 1000
+
+// ftsSelective reports whether phrase has fewer than ftsCandidateCap
+// candidates in the SQLite trigram index (counting stops at the cap).
+func (t tenancyStore) ftsSelective(ctx context.Context, phrase string) (bool, error) {
+	var n int
+	err := t.s.idb(ctx).NewRaw("SELECT count(*) FROM (SELECT 1 FROM tenancy_companies_fts WHERE tenancy_companies_fts MATCH ? LIMIT ?)",
+		phrase, ftsCandidateCap).Scan(ctx, &n)
+	return n < ftsCandidateCap, err
 }
 
 func (t tenancyStore) CreateSubAccount(ctx context.Context, sa *tenancy.SubAccount) error {

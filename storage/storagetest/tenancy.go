@@ -647,6 +647,14 @@ func tenancySearch(t *testing.T, e *tenancyEnv) {
 	owner := e.actor(t, nw.OwnerUserID, nw.ID)
 	assert.Equal(t, []string{nw.ID}, find(owner, tag), "a company admin sees its own company only")
 
+	// A renamed company is found by its new name and no longer by the old one.
+	zebra := "Zebra " + tag
+	_, err = e.svc.SetDisplayName(ctx, ra, cyr.ID, zebra)
+	require.NoError(t, err)
+	assert.Contains(t, find(ra, "zebra "+tag), cyr.ID)
+	assert.NotContains(t, find(ra, "ромашка плюс"), cyr.ID)
+	assert.Contains(t, find(ra, "ооо ромашка"), cyr.ID, "the legal name still matches")
+
 	// Keyset pagination visits every match exactly once.
 	var seen []string
 	cursor := ""

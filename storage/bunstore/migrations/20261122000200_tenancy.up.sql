@@ -22,6 +22,22 @@ CREATE INDEX tenancy_companies_reseller ON tenancy_companies (reseller_id, id)
 --bun:split
 {{if eq .Dialect "postgres"}}CREATE INDEX tenancy_companies_search ON tenancy_companies USING GIN (search_text gin_trgm_ops){{end}}
 --bun:split
+{{if eq .Dialect "sqlite"}}CREATE VIRTUAL TABLE tenancy_companies_fts USING fts5(company_id UNINDEXED, search_text, tokenize='trigram'){{end}}
+--bun:split
+{{if eq .Dialect "sqlite"}}CREATE TRIGGER tenancy_companies_fts_insert AFTER INSERT ON tenancy_companies BEGIN
+    INSERT INTO tenancy_companies_fts (company_id, search_text) VALUES (new.id, new.search_text);
+END{{end}}
+--bun:split
+{{if eq .Dialect "sqlite"}}CREATE TRIGGER tenancy_companies_fts_update AFTER UPDATE OF search_text ON tenancy_companies
+WHEN old.search_text <> new.search_text BEGIN
+    DELETE FROM tenancy_companies_fts WHERE company_id = old.id;
+    INSERT INTO tenancy_companies_fts (company_id, search_text) VALUES (new.id, new.search_text);
+END{{end}}
+--bun:split
+{{if eq .Dialect "sqlite"}}CREATE TRIGGER tenancy_companies_fts_delete AFTER DELETE ON tenancy_companies BEGIN
+    DELETE FROM tenancy_companies_fts WHERE company_id = old.id;
+END{{end}}
+--bun:split
 CREATE TABLE tenancy_sub_accounts (
     id         {{.ID}} NOT NULL PRIMARY KEY,
     company_id {{.ID}} NOT NULL,
