@@ -387,3 +387,61 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, audit.Diff(&before, cur))
 	})
 }
+
+// PersonName is a user's first and last name.
+type PersonName struct {
+	FirstName string `json:"first_name" validate:"required,max=100"`
+	LastName  string `json:"last_name" validate:"required,max=100"`
+}
+
+// RenameUser changes a member's first and last name (a user is one person
+// across companies, so the name changes everywhere). Authorised: the user
+// itself (ActOwnProfile), or ActManageUsers on the member in companyID plus
+// CanGrant for its role — nobody edits someone above them. Audited in
+// companyID's chain.
+func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (User, error) {
+	const op = "tenancy.RenameUser"
+	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	if err := s.validate(op, &in); err != nil {
+		return User{}, err
+	}
+	var out User
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		m, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		} else if err != nil {
+			return err
+		}
+		r := m.Ref(c.ResellerID).Resource()
+		self := by.UserID == userID && by.CompanyID == c.ID && Can(by, ActOwnProfile, r)
+		if !self {
+			if err := Authorize(op, by, ActManageUsers, r); err != nil {
+				return err
+			}
+			if !CanGrant(by, m.Role, m.SubAccountID) && !by.IsPlatform() {
+				return storage.Forbidden(op, "actor %s (%s) may not edit a %s", by.UserID, by.Role, m.Role)
+			}
+		}
+		u, err := s.store.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		before := *u
+		u.FirstName, u.LastName, u.UpdatedAt = in.FirstName, in.LastName, s.now()
+		if err := s.store.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, audit.Diff(&before, u)); err != nil {
+			return err
+		}
+		out = *u
+		out.PasswordHash = ""
+		return nil
+	})
+	return out, err
+}

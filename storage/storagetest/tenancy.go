@@ -714,6 +714,22 @@ func tenancyMembers(t *testing.T, e *tenancyEnv) {
 	_, err = e.svc.Memberships(ctx, w.admin, w.operator.UserID)
 	denied(t, err)
 
+	// Names: oneself, or whoever manages the member; not a manager over another sub-account's user.
+	u, err := e.svc.RenameUser(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "Olga", LastName: "Self"})
+	require.NoError(t, err)
+	require.Equal(t, "Olga", u.FirstName)
+	require.Empty(t, u.PasswordHash)
+	_, err = e.svc.RenameUser(ctx, w.admin, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "Olga", LastName: "Admin-set"})
+	require.NoError(t, err)
+	_, err = e.svc.RenameUser(ctx, w.operator, w.c.ID, w.admin.UserID, tenancy.PersonName{FirstName: "Hacked", LastName: "X"})
+	denied(t, err)
+	_, err = e.svc.RenameUser(ctx, other.admin, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "Hacked", LastName: "X"})
+	denied(t, err)
+	_, err = e.svc.RenameUser(ctx, w.admin, w.c.ID, w.owner.UserID, tenancy.PersonName{FirstName: "Hacked", LastName: "X"})
+	denied(t, err)
+	_, err = e.svc.RenameUser(ctx, w.admin, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "", LastName: "X"})
+	fieldOf(t, err, "first_name")
+
 	// Sub-accounts: list visibility and rename.
 	list, err := e.svc.ListSubAccounts(ctx, w.admin, w.c.ID)
 	require.NoError(t, err)
