@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/switchboardkit/switchboard/storage"
@@ -14,6 +15,7 @@ import (
 // generated passwords so the tour can log in, and prints only that a
 // password was sent.
 type mailbox struct {
+	out       io.Writer
 	mu        sync.Mutex
 	passwords map[string]string
 }
@@ -22,18 +24,19 @@ func (m *mailbox) SendCredentials(_ context.Context, c tenancy.Credentials) {
 	m.mu.Lock()
 	m.passwords[c.Email] = c.Password
 	m.mu.Unlock()
-	fmt.Printf("  ✉ credentials for %s sent (%d-character generated password)\n", c.Email, len(c.Password))
+	fmt.Fprintf(m.out, "  ✉ credentials for %s sent (%d-character generated password)\n", c.Email, len(c.Password))
 }
 
 // tourTenancy builds a reseller with two affiliates through the registration
 // link, users of every role, shows a manager refused outside its
 // sub-account and what each actor sees, logs in, and searches companies.
-// It uses env.store, env.log and env.clock.
+// It uses env.Out, env.Tx, env.Store, env.Audit and env.Clock.
 func tourTenancy(ctx context.Context, env *tourEnv) error {
-	mail := &mailbox{passwords: map[string]string{}}
+	out := env.Out
+	mail := &mailbox{out: out, passwords: map[string]string{}}
 	// Production keeps DefaultPasswordCost; the tour uses a cheaper bcrypt cost to run fast.
-	svc := tenancy.NewService(env.store, env.store.Tenancy(), env.log, mail,
-		tenancy.WithClock(env.clock), tenancy.WithPasswordCost(8))
+	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, mail,
+		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8))
 	platform := tenancy.Platform("support-1")
 
 	// The platform bootstraps the first tenant: a reseller with its owner.
@@ -44,7 +47,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("platform created reseller %q (registration link …/register/%s)\n", reseller.DisplayName, reseller.Slug)
+	fmt.Fprintf(out, "platform created reseller %q (registration link …/register/%s)\n", reseller.DisplayName, reseller.Slug)
 	ra, err := svc.RegisterEmployee(ctx, platform, reseller.ID, tenancy.NewEmployee{
 		FirstName: "Roman", LastName: "Resellerov", Email: "roman@volga.example", Role: tenancy.RoleResellerAdmin})
 	if err != nil {
@@ -66,7 +69,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("affiliates %q and %q registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
+	fmt.Fprintf(out, "affiliates %q and %q registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
 
 	owner, err := svc.ActorFor(ctx, nwOwner.ID, newWays.ID)
 	if err != nil {
@@ -85,7 +88,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		if err != nil {
 			return tenancy.Actor{}, err
 		}
-		fmt.Printf("%s registered %s as %s\n", by.Role, email, role)
+		fmt.Fprintf(out, "%s registered %s as %s\n", by.Role, email, role)
 		return svc.ActorFor(ctx, emp.UserID, newWays.ID)
 	}
 	admin, err := register(owner, "Anna", "anna@newways.example", tenancy.RoleAdministrator, "")
@@ -108,45 +111,45 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 
 	// A manager is refused outside its own sub-account, and above its own role.
 	_, err = register(manager, "Eve", "eve@newways.example", tenancy.RoleManager, support.ID)
-	fmt.Println("manager → manager in Support:", verdict(err))
+	fmt.Fprintln(out, "manager → manager in Support:", verdict(err))
 	_, err = register(manager, "Eve", "eve@newways.example", tenancy.RoleAdministrator, "")
-	fmt.Println("manager → administrator:", verdict(err))
+	fmt.Fprintln(out, "manager → administrator:", verdict(err))
 	_, err = svc.RegisterEmployee(ctx, admin, newWays.ID, tenancy.NewEmployee{FirstName: "", LastName: "X", Email: "not-an-address", Role: "janitor"})
-	fmt.Println("bad input:", err)
+	fmt.Fprintln(out, "bad input:", err)
 
 	// What each actor sees.
 	page, err := svc.ListEmployees(ctx, manager, newWays.ID, storage.PageRequest{})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("the Sales manager sees %d users:", len(page.Items))
+	fmt.Fprintf(out, "the Sales manager sees %d users:", len(page.Items))
 	for _, e := range page.Items {
-		fmt.Printf(" %s", e.Email)
+		fmt.Fprintf(out, " %s", e.Email)
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 	all, ids, err := svc.VisibleSubAccounts(ctx, manager, newWays.ID)
 	if err != nil {
 		return err
 	}
 	names := map[string]string{sales.ID: sales.Name, support.ID: support.Name}
-	fmt.Printf("visible sub-accounts — manager: all=%v", all)
+	fmt.Fprintf(out, "visible sub-accounts — manager: all=%v", all)
 	for _, id := range ids {
-		fmt.Printf(" %s", names[id])
+		fmt.Fprintf(out, " %s", names[id])
 	}
-	fmt.Print("; ")
+	fmt.Fprint(out, "; ")
 	all, _, err = svc.VisibleSubAccounts(ctx, admin, newWays.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("administrator: all=%v\n", all)
+	fmt.Fprintf(out, "administrator: all=%v\n", all)
 	svAdmin, err := svc.ActorFor(ctx, svOwner.ID, sever.ID)
 	if err != nil {
 		return err
 	}
 	_, err = svc.GetCompany(ctx, svAdmin, newWays.ID)
-	fmt.Println("Sever's owner opens New ways (a sibling affiliate):", verdict(err))
+	fmt.Fprintln(out, "Sever's owner opens New ways (a sibling affiliate):", verdict(err))
 	_, err = svc.SetLegalIdentity(ctx, owner, newWays.ID, tenancy.LegalIdentity{LegalName: "Old ways"})
-	fmt.Println("owner changes its legal name:", verdict(err))
+	fmt.Fprintln(out, "owner changes its legal name:", verdict(err))
 
 	// Log in with the mailed password (the e-mail is case-insensitive), pick the company.
 	u, err := svc.Authenticate(ctx, "MARK@newways.example", mail.passwords["mark@newways.example"])
@@ -157,7 +160,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s logged in as %s of sub-account %s\n", u.FirstName, u.LastName, me.Role, names[me.SubAccountID])
+	fmt.Fprintf(out, "%s %s logged in as %s of sub-account %s\n", u.FirstName, u.LastName, me.Role, names[me.SubAccountID])
 
 	// Company search, scoped to what the actor sees.
 	for _, q := range []string{"new", "ways", "comp", "sever", "7707"} {
@@ -165,17 +168,17 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("reseller admin searches %q:", q)
+		fmt.Fprintf(out, "reseller admin searches %q:", q)
 		for _, c := range p.Items {
-			fmt.Printf(" %q", c.DisplayName)
+			fmt.Fprintf(out, " %q", c.DisplayName)
 		}
-		fmt.Println()
+		fmt.Fprintln(out)
 	}
 	p, err := svc.SearchCompanies(ctx, svAdmin, "ways", storage.PageRequest{})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Sever's owner searches \"ways\": %d results\n", len(p.Items))
+	fmt.Fprintf(out, "Sever's owner searches \"ways\": %d results\n", len(p.Items))
 	return nil
 }
 
