@@ -88,8 +88,14 @@
 // admin itself and its affiliates; owners, administrators and managers
 // their own company; operators nothing. Results are ordered by ID (creation
 // order), keyset-paginated. Backend notes are on bunstore.Store.Tenancy:
-// PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters;
-// SQLite and MySQL scan in ID order and stop at the page size.
+// PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters, SQLite
+// an FTS5 trigram table for selective needles; MySQL/MariaDB walk the
+// primary key and stop at the page size (a full scan for rare needles).
+//
+// Other choices where the issue is silent: a suspended company keeps its
+// users and data and can still be administered (other domains refuse what
+// suspension blocks); a user's name is one person's name across every
+// company it belongs to; members are not removed by this package yet.
 //
 // # Atomicity and audit
 //
