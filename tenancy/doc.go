@@ -95,7 +95,8 @@
 // Other choices where the issue is silent: a suspended company keeps its
 // users and data and can still be administered (other domains refuse what
 // suspension blocks); a user's name is one person's name across every
-// company it belongs to; members are not removed by this package yet.
+// company it belongs to; RemoveMember ends a membership but keeps the user
+// (hosts release licenses through WithMemberRemovedHook).
 //
 // # Atomicity and audit
 //

@@ -445,3 +445,47 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 	})
 	return out, err
 }
+
+// RemoveMember ends userID's membership in companyID; the user account stays
+// (it may belong to other companies). Authorised: ActManageUsers on the
+// member and CanGrant for its role — nobody removes someone above them, a
+// manager only managers of its own sub-account. The owner cannot be removed
+// (field user_id: the platform changes the owner first). Hooks added with
+// WithMemberRemovedHook run in the same transaction. Audited as
+// tenancy.member.remove.
+func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
+	const op = "tenancy.RemoveMember"
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, true)
+		if err != nil {
+			return err
+		}
+		m, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		} else if err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActManageUsers, m.Ref(c.ResellerID).Resource()); err != nil {
+			return err
+		}
+		if m.Role == RoleOwner || c.OwnerUserID == userID {
+			return storage.Invalid(op, "user_id", "owner", "the owner cannot be removed; the platform changes the owner first")
+		}
+		if !CanGrant(by, m.Role, m.SubAccountID) {
+			return storage.Forbidden(op, "actor %s (%s) may not remove a %s", by.UserID, by.Role, m.Role)
+		}
+		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.remove", "member", userID, audit.Diff(m, nil)); err != nil {
+			return err
+		}
+		for _, h := range s.onRemove {
+			if err := h(ctx, by, c.ID, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

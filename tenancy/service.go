@@ -21,6 +21,7 @@ type Service struct {
 	clock    storage.Clock
 	cost     int
 	v        *validator.Validate
+	onRemove []MemberRemovedHook
 
 	dummyOnce sync.Once
 	dummy     string
@@ -39,6 +40,17 @@ func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c }
 // bcrypt's 4..31 are clamped.
 func WithPasswordCost(cost int) Option {
 	return func(s *Service) { s.cost = min(max(cost, 4), 31) }
+}
+
+// MemberRemovedHook runs inside RemoveMember's transaction after the
+// membership is gone, so the host can release what the member held (for
+// example licensing.Service.ReleaseUser) atomically with the removal. An
+// error rolls the removal back.
+type MemberRemovedHook func(ctx context.Context, by Actor, companyID, userID string) error
+
+// WithMemberRemovedHook adds a hook RemoveMember runs in its transaction.
+func WithMemberRemovedHook(h MemberRemovedHook) Option {
+	return func(s *Service) { s.onRemove = append(s.onRemove, h) }
 }
 
 // NewService returns the tenancy service over store, running every use case

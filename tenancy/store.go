@@ -47,6 +47,8 @@ type Store interface {
 	CreateMember(ctx context.Context, m *Member) error
 	// UpdateMember rewrites m's role and sub-account.
 	UpdateMember(ctx context.Context, m *Member) error
+	// DeleteMember removes a membership (the user stays). ErrNotFound if absent.
+	DeleteMember(ctx context.Context, companyID, userID string) error
 	// GetMember reads a membership.
 	GetMember(ctx context.Context, companyID, userID string) (*Member, error)
 	// ListMembers returns up to q.Limit employees of q.CompanyID ordered by

@@ -389,6 +389,22 @@ func (t tenancyStore) UpdateMember(ctx context.Context, m *tenancy.Member) error
 		t.s.idb(ctx).NewSelect().Model((*memberRow)(nil)).Where("company_id = ?", m.CompanyID).Where("user_id = ?", m.UserID))
 }
 
+func (t tenancyStore) DeleteMember(ctx context.Context, companyID, userID string) error {
+	const op = "tenancy.DeleteMember"
+	if err := t.s.checkOpen(op); err != nil {
+		return err
+	}
+	res, err := t.s.idb(ctx).NewDelete().Model((*memberRow)(nil)).
+		Where("company_id = ?", companyID).Where("user_id = ?", userID).Exec(ctx)
+	if err != nil {
+		return t.s.mapErr(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.NotFound(op, "member", userID)
+	}
+	return nil
+}
+
 func (t tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
 	var row memberRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID)

@@ -286,6 +286,17 @@ func (m tenancyStore) UpdateMember(ctx context.Context, mem *tenancy.Member) err
 	})
 }
 
+func (m tenancyStore) DeleteMember(ctx context.Context, companyID, userID string) error {
+	return m.s.write(ctx, func(t *tx) error {
+		key := [2]string{companyID, userID}
+		if _, ok := m.s.tenancy.members[key]; !ok {
+			return storage.NotFound("tenancy.DeleteMember", "member", userID)
+		}
+		del(t, m.s.tenancy.members, key)
+		return nil
+	})
+}
+
 func (m tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
 	var out *tenancy.Member
 	err := m.s.read(ctx, func() error {

@@ -133,6 +133,7 @@ func runTenancy(t *testing.T, h *Harness) {
 	t.Run("passwords", func(t *testing.T) { t.Parallel(); tenancyPasswords(t, newTenancyEnv(h)) })
 	t.Run("search", func(t *testing.T) { t.Parallel(); tenancySearch(t, newTenancyEnv(h)) })
 	t.Run("sub-accounts and members", func(t *testing.T) { t.Parallel(); tenancyMembers(t, newTenancyEnv(h)) })
+	t.Run("remove member", func(t *testing.T) { t.Parallel(); tenancyRemoveMember(t, newTenancyEnv(h)) })
 	t.Run("directory and scopes", func(t *testing.T) { t.Parallel(); tenancyDirectory(t, newTenancyEnv(h)) })
 }
 
@@ -811,4 +812,53 @@ func tenancyDirectory(t *testing.T, e *tenancyEnv) {
 	v, err := e.log.Verify(ctx, sc, w.c.ID)
 	require.NoError(t, err)
 	require.True(t, v.OK)
+}
+
+func tenancyRemoveMember(t *testing.T, e *tenancyEnv) {
+	ctx := context.Background()
+	boom := errors.New("host refused")
+	var mu sync.Mutex
+	var released []string
+	var fail bool
+	svc := tenancy.NewService(e.h.Tx, e.h.Tenancy, e.log, e.rec, tenancy.WithPasswordCost(4),
+		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			require.True(t, storage.InScope(ctx), "hooks run inside the transaction")
+			mu.Lock()
+			defer mu.Unlock()
+			if fail {
+				return boom
+			}
+			released = append(released, userID)
+			return nil
+		}))
+	r, _ := e.newReseller(t)
+	w, sib := e.newAffiliate(t, r), e.newAffiliate(t, r)
+	peer, peerEmail := e.register(t, w.admin, w.c.ID, tenancy.RoleManager, w.subs[0].ID)
+
+	denied(t, svc.RemoveMember(ctx, w.manager, w.c.ID, w.operator.UserID)) // a manager manages only managers
+	denied(t, svc.RemoveMember(ctx, w.operator, w.c.ID, peer.UserID))
+	denied(t, svc.RemoveMember(ctx, sib.admin, w.c.ID, peer.UserID))
+	denied(t, svc.RemoveMember(ctx, w.admin, w.c.ID, storage.NewID()))
+	fieldOf(t, svc.RemoveMember(ctx, w.admin, w.c.ID, w.owner.UserID), "user_id")
+
+	setFail := func(v bool) { mu.Lock(); fail = v; mu.Unlock() }
+	setFail(true)
+	require.ErrorIs(t, svc.RemoveMember(ctx, w.manager, w.c.ID, peer.UserID), boom)
+	_, err := svc.ActorFor(ctx, peer.UserID, w.c.ID)
+	require.NoError(t, err, "a failed hook rolls the removal back")
+	setFail(false)
+
+	require.NoError(t, svc.RemoveMember(ctx, w.manager, w.c.ID, peer.UserID))
+	require.Equal(t, []string{peer.UserID}, released)
+	_, err = svc.ActorFor(ctx, peer.UserID, w.c.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	cred, _ := e.rec.For(peerEmail)
+	_, err = svc.Authenticate(ctx, peerEmail, cred.Password)
+	require.NoError(t, err, "the user account stays")
+	page, err := e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: w.c.ID, Action: "tenancy.member.remove"}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, peer.UserID, page.Items[0].EntityID)
+	denied(t, svc.RemoveMember(ctx, w.admin, w.c.ID, peer.UserID))
+	require.ErrorIs(t, svc.RemoveMember(ctx, e.platform, w.c.ID, peer.UserID), storage.ErrNotFound)
 }
