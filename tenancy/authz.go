@@ -113,7 +113,7 @@ func Can(a Actor, act Action, r Resource) bool {
 // role role in sub-account subAccountID (on registration or a role change).
 // Nobody grants a role above their own; the owner and platform roles are
 // granted by the platform only; a manager grants only "manager", only in its
-// own sub-account. It assumes Can(a, ActManageUsers, r) already holds.
+// own sub-account; an operator grants nothing. It assumes Can(a, ActManageUsers, r) already holds.
 func CanGrant(a Actor, role Role, subAccountID string) bool {
 	switch {
 	case !role.Valid():
@@ -124,6 +124,8 @@ func CanGrant(a Actor, role Role, subAccountID string) bool {
 		return false
 	case a.Role == RoleManager:
 		return role == RoleManager && subAccountID != "" && subAccountID == a.SubAccountID
+	case a.Role == RoleOperator:
+		return false // operators manage nobody, not even other operators
 	}
 	return role.rank() <= a.Role.rank()
 }

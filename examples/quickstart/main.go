@@ -73,6 +73,7 @@ func run(ctx context.Context, dsn string) error {
 		name string
 		run  func(context.Context, *tourEnv) error
 	}{
+		{"tenancy", tourTenancy},
 		{"licensing and credit", tourLicensing},
 		{"account settings", tourAccount},
 		{"presence and pause budgets", tourPresence},

@@ -23,6 +23,7 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Licensing: st.Licensing(),
 		Presence:  st.Presence(),
 		Account:   st.Account(), AccountRaw: func(_ context.Context, id string) ([]byte, error) { return st.AccountRaw(id), nil },
+		Tenancy: st.Tenancy(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil

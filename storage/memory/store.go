@@ -16,6 +16,7 @@ type Store struct {
 	licensing licensingData
 	presence  presenceData
 	account   accountData
+	tenancy   tenancyData
 }
 
 // New returns an empty store.
@@ -25,6 +26,7 @@ func New() *Store {
 	s.licensing.init()
 	s.presence.init()
 	s.account.init()
+	s.tenancy.init()
 	return s
 }
 

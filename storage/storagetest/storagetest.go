@@ -9,6 +9,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // Harness is a backend under test: its transactor and every domain store it
@@ -24,6 +25,8 @@ type Harness struct {
 
 	Account    account.Store
 	AccountRaw func(ctx context.Context, companyID string) ([]byte, error) // account store; every stored byte of a company's account data
+
+	Tenancy tenancy.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -42,5 +45,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
 	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("account", func(t *testing.T) { runAccount(t, h) })
+	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// mailbox stands in for the host's e-mail notifier: it remembers the
+// generated passwords so the tour can log in, and prints only that a
+// password was sent.
+type mailbox struct {
+	out       io.Writer
+	mu        sync.Mutex
+	passwords map[string]string
+}
+
+func (m *mailbox) SendCredentials(_ context.Context, c tenancy.Credentials) {
+	m.mu.Lock()
+	m.passwords[c.Email] = c.Password
+	m.mu.Unlock()
+	fmt.Fprintf(m.out, "  ✉ credentials for %s sent (%d-character generated password)\n", c.Email, len(c.Password))
+}
+
+// tourTenancy builds a reseller with two affiliates through the registration
+// link, users of every role, shows a manager refused outside its
+// sub-account and what each actor sees, logs in, and searches companies.
+// It uses env.Out, env.Tx, env.Store, env.Audit and env.Clock.
+func tourTenancy(ctx context.Context, env *tourEnv) error {
+	out := env.Out
+	mail := &mailbox{out: out, passwords: map[string]string{}}
+	// Production keeps DefaultPasswordCost; the tour uses a cheaper bcrypt cost to run fast.
+	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, mail,
+		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8))
+	platform := tenancy.Platform("support-1")
+
+	// The platform bootstraps the first tenant: a reseller with its owner.
+	reseller, _, err := svc.CreateCompany(ctx, platform, tenancy.NewCompany{
+		Kind: tenancy.KindReseller, LegalName: "ООО «Волга Телеком»", TaxID: "7707083893", DisplayName: "Volga Telecom",
+		Slug: "volga", Owner: tenancy.Person{FirstName: "Olga", LastName: "Volkova", Email: "olga@volga.example"},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "platform created reseller %q (registration link …/register/%s)\n", reseller.DisplayName, reseller.Slug)
+	ra, err := svc.RegisterEmployee(ctx, platform, reseller.ID, tenancy.NewEmployee{
+		FirstName: "Roman", LastName: "Resellerov", Email: "roman@volga.example", Role: tenancy.RoleResellerAdmin})
+	if err != nil {
+		return err
+	}
+	resellerAdmin, err := svc.ActorFor(ctx, ra.UserID, reseller.ID)
+	if err != nil {
+		return err
+	}
+
+	// Two companies register through the reseller's link and become its affiliates.
+	newWays, nwOwner, err := svc.RegisterAffiliate(ctx, "volga", tenancy.NewAffiliate{
+		LegalName: "New ways company", Owner: tenancy.Person{FirstName: "Nina", LastName: "Novak", Email: "nina@newways.example"}})
+	if err != nil {
+		return err
+	}
+	sever, svOwner, err := svc.RegisterAffiliate(ctx, "volga", tenancy.NewAffiliate{
+		LegalName: "Sever Logistics", Owner: tenancy.Person{FirstName: "Semen", LastName: "Severov", Email: "semen@sever.example"}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "affiliates %q and %q registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
+
+	owner, err := svc.ActorFor(ctx, nwOwner.ID, newWays.ID)
+	if err != nil {
+		return err
+	}
+	sales, err := svc.CreateSubAccount(ctx, owner, newWays.ID, "Sales")
+	if err != nil {
+		return err
+	}
+	support, err := svc.CreateSubAccount(ctx, owner, newWays.ID, "Support")
+	if err != nil {
+		return err
+	}
+	register := func(by tenancy.Actor, first, email string, role tenancy.Role, sub string) (tenancy.Actor, error) {
+		emp, err := svc.RegisterEmployee(ctx, by, newWays.ID, tenancy.NewEmployee{FirstName: first, LastName: "Example", Email: email, Role: role, SubAccountID: sub})
+		if err != nil {
+			return tenancy.Actor{}, err
+		}
+		fmt.Fprintf(out, "%s registered %s as %s\n", by.Role, email, role)
+		return svc.ActorFor(ctx, emp.UserID, newWays.ID)
+	}
+	admin, err := register(owner, "Anna", "anna@newways.example", tenancy.RoleAdministrator, "")
+	if err != nil {
+		return err
+	}
+	manager, err := register(admin, "Mark", "mark@newways.example", tenancy.RoleManager, sales.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := register(admin, "Oleg", "oleg@newways.example", tenancy.RoleOperator, sales.ID); err != nil {
+		return err
+	}
+	if _, err := register(admin, "Sofia", "sofia@newways.example", tenancy.RoleManager, support.ID); err != nil {
+		return err
+	}
+	if _, err := register(manager, "Max", "max@newways.example", tenancy.RoleManager, sales.ID); err != nil {
+		return err
+	}
+
+	// A manager is refused outside its own sub-account, and above its own role.
+	_, err = register(manager, "Eve", "eve@newways.example", tenancy.RoleManager, support.ID)
+	fmt.Fprintln(out, "manager → manager in Support:", verdict(err))
+	_, err = register(manager, "Eve", "eve@newways.example", tenancy.RoleAdministrator, "")
+	fmt.Fprintln(out, "manager → administrator:", verdict(err))
+	_, err = svc.RegisterEmployee(ctx, admin, newWays.ID, tenancy.NewEmployee{FirstName: "", LastName: "X", Email: "not-an-address", Role: "janitor"})
+	fmt.Fprintln(out, "bad input:", err)
+
+	// What each actor sees.
+	page, err := svc.ListEmployees(ctx, manager, newWays.ID, storage.PageRequest{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "the Sales manager sees %d users:", len(page.Items))
+	for _, e := range page.Items {
+		fmt.Fprintf(out, " %s", e.Email)
+	}
+	fmt.Fprintln(out)
+	all, ids, err := svc.VisibleSubAccounts(ctx, manager, newWays.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{sales.ID: sales.Name, support.ID: support.Name}
+	fmt.Fprintf(out, "visible sub-accounts — manager: all=%v", all)
+	for _, id := range ids {
+		fmt.Fprintf(out, " %s", names[id])
+	}
+	fmt.Fprint(out, "; ")
+	all, _, err = svc.VisibleSubAccounts(ctx, admin, newWays.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "administrator: all=%v\n", all)
+	svAdmin, err := svc.ActorFor(ctx, svOwner.ID, sever.ID)
+	if err != nil {
+		return err
+	}
+	_, err = svc.GetCompany(ctx, svAdmin, newWays.ID)
+	fmt.Fprintln(out, "Sever's owner opens New ways (a sibling affiliate):", verdict(err))
+	_, err = svc.SetLegalIdentity(ctx, owner, newWays.ID, tenancy.LegalIdentity{LegalName: "Old ways"})
+	fmt.Fprintln(out, "owner changes its legal name:", verdict(err))
+
+	// Log in with the mailed password (the e-mail is case-insensitive), pick the company.
+	u, err := svc.Authenticate(ctx, "MARK@newways.example", mail.passwords["mark@newways.example"])
+	if err != nil {
+		return err
+	}
+	me, err := svc.ActorFor(ctx, u.ID, newWays.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s logged in as %s of sub-account %s\n", u.FirstName, u.LastName, me.Role, names[me.SubAccountID])
+
+	// Company search, scoped to what the actor sees.
+	for _, q := range []string{"new", "ways", "comp", "sever", "7707"} {
+		p, err := svc.SearchCompanies(ctx, resellerAdmin, q, storage.PageRequest{Limit: 10})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "reseller admin searches %q:", q)
+		for _, c := range p.Items {
+			fmt.Fprintf(out, " %q", c.DisplayName)
+		}
+		fmt.Fprintln(out)
+	}
+	p, err := svc.SearchCompanies(ctx, svAdmin, "ways", storage.PageRequest{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Sever's owner searches \"ways\": %d results\n", len(p.Items))
+	return nil
+}
+
+func verdict(err error) string {
+	switch {
+	case err == nil:
+		return "allowed"
+	case errors.Is(err, storage.ErrForbidden):
+		return "refused (forbidden)"
+	}
+	return "refused: " + err.Error()
+}

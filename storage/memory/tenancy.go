@@ -1,0 +1,345 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+type tenancyData struct {
+	companies map[string]tenancy.Company
+	slugs     map[string]string // slug → company ID
+	subs      map[string]tenancy.SubAccount
+	subNames  map[[2]string]string // (company ID, name key) → sub-account ID
+	users     map[string]tenancy.User
+	emails    map[string]string // e-mail key → user ID
+	members   map[[2]string]tenancy.Member
+}
+
+func (d *tenancyData) init() {
+	d.companies = map[string]tenancy.Company{}
+	d.slugs = map[string]string{}
+	d.subs = map[string]tenancy.SubAccount{}
+	d.subNames = map[[2]string]string{}
+	d.users = map[string]tenancy.User{}
+	d.emails = map[string]string{}
+	d.members = map[[2]string]tenancy.Member{}
+}
+
+// Tenancy returns the store's tenancy.Store.
+func (s *Store) Tenancy() tenancy.Store { return tenancyStore{s} }
+
+type tenancyStore struct{ s *Store }
+
+var _ tenancy.Store = tenancyStore{}
+
+func (m tenancyStore) CreateCompany(ctx context.Context, c *tenancy.Company) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		if _, dup := d.companies[c.ID]; dup {
+			return storage.Conflict("tenancy.CreateCompany", "company %s exists", c.ID)
+		}
+		if c.Slug != "" {
+			if _, dup := d.slugs[c.Slug]; dup {
+				return storage.Conflict("tenancy.CreateCompany", "slug %q is taken", c.Slug)
+			}
+			put(t, d.slugs, c.Slug, c.ID)
+		}
+		put(t, d.companies, c.ID, *c)
+		return nil
+	})
+}
+
+func (m tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		old, ok := d.companies[c.ID]
+		if !ok {
+			return storage.NotFound("tenancy.UpdateCompany", "company", c.ID)
+		}
+		if c.Slug != old.Slug {
+			if c.Slug != "" {
+				if _, dup := d.slugs[c.Slug]; dup {
+					return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
+				}
+				put(t, d.slugs, c.Slug, c.ID)
+			}
+			if old.Slug != "" {
+				del(t, d.slugs, old.Slug)
+			}
+		}
+		put(t, d.companies, c.ID, *c)
+		return nil
+	})
+}
+
+func (m tenancyStore) GetCompany(ctx context.Context, id string, _ bool) (*tenancy.Company, error) {
+	var out *tenancy.Company
+	err := m.s.read(ctx, func() error {
+		c, ok := m.s.tenancy.companies[id]
+		if !ok {
+			return storage.NotFound("tenancy.GetCompany", "company", id)
+		}
+		out = &c
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) CompanyBySlug(ctx context.Context, slug string) (*tenancy.Company, error) {
+	var out *tenancy.Company
+	err := m.s.read(ctx, func() error {
+		id, ok := m.s.tenancy.slugs[slug]
+		if !ok {
+			return storage.NotFound("tenancy.CompanyBySlug", "registration link", slug)
+		}
+		c := m.s.tenancy.companies[id]
+		out = &c
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) AffiliateIDs(ctx context.Context, resellerID string) ([]string, error) {
+	var out []string
+	err := m.s.read(ctx, func() error {
+		for id, c := range m.s.tenancy.companies {
+			if c.ResellerID == resellerID && resellerID != "" {
+				out = append(out, id)
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
+}
+
+func (m tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuery) ([]tenancy.Company, error) {
+	var out []tenancy.Company
+	err := m.s.read(ctx, func() error {
+		for _, c := range m.s.tenancy.companies {
+			if !q.All && c.ID != q.ScopeID && !(q.WithAffiliates && c.ResellerID == q.ScopeID && q.ScopeID != "") {
+				continue
+			}
+			if c.ID <= q.AfterID || !strings.Contains(c.SearchText(), q.Text) {
+				continue
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b tenancy.Company) int { return strings.Compare(a.ID, b.ID) })
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, err
+}
+
+func (m tenancyStore) CreateSubAccount(ctx context.Context, sa *tenancy.SubAccount) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		key := [2]string{sa.CompanyID, sa.NameKey()}
+		if _, dup := d.subNames[key]; dup {
+			return storage.Conflict("tenancy.CreateSubAccount", "sub-account %q exists", sa.Name)
+		}
+		put(t, d.subNames, key, sa.ID)
+		put(t, d.subs, sa.ID, *sa)
+		return nil
+	})
+}
+
+func (m tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccount) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		old, ok := d.subs[sa.ID]
+		if !ok || old.CompanyID != sa.CompanyID {
+			return storage.NotFound("tenancy.UpdateSubAccount", "sub-account", sa.ID)
+		}
+		oldKey, key := [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}
+		if key != oldKey {
+			if _, dup := d.subNames[key]; dup {
+				return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
+			}
+			del(t, d.subNames, oldKey)
+			put(t, d.subNames, key, sa.ID)
+		}
+		put(t, d.subs, sa.ID, *sa)
+		return nil
+	})
+}
+
+func (m tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (*tenancy.SubAccount, error) {
+	var out *tenancy.SubAccount
+	err := m.s.read(ctx, func() error {
+		sa, ok := m.s.tenancy.subs[id]
+		if !ok || sa.CompanyID != companyID {
+			return storage.NotFound("tenancy.GetSubAccount", "sub-account", id)
+		}
+		out = &sa
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]tenancy.SubAccount, error) {
+	var out []tenancy.SubAccount
+	err := m.s.read(ctx, func() error {
+		for _, sa := range m.s.tenancy.subs {
+			if sa.CompanyID == companyID {
+				out = append(out, sa)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b tenancy.SubAccount) int {
+		if c := strings.Compare(a.NameKey(), b.NameKey()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		if _, dup := d.emails[u.EmailKey()]; dup {
+			return storage.Conflict("tenancy.CreateUser", "e-mail %q is already registered", u.Email)
+		}
+		if _, dup := d.users[u.ID]; dup {
+			return storage.Conflict("tenancy.CreateUser", "user %s exists", u.ID)
+		}
+		put(t, d.emails, u.EmailKey(), u.ID)
+		put(t, d.users, u.ID, *u)
+		return nil
+	})
+}
+
+func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
+	return m.s.write(ctx, func(t *tx) error {
+		d := &m.s.tenancy
+		old, ok := d.users[u.ID]
+		if !ok {
+			return storage.NotFound("tenancy.UpdateUser", "user", u.ID)
+		}
+		if u.EmailKey() != old.EmailKey() {
+			if _, dup := d.emails[u.EmailKey()]; dup {
+				return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
+			}
+			del(t, d.emails, old.EmailKey())
+			put(t, d.emails, u.EmailKey(), u.ID)
+		}
+		put(t, d.users, u.ID, *u)
+		return nil
+	})
+}
+
+func (m tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
+	var out *tenancy.User
+	err := m.s.read(ctx, func() error {
+		u, ok := m.s.tenancy.users[id]
+		if !ok {
+			return storage.NotFound("tenancy.GetUser", "user", id)
+		}
+		out = &u
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
+	var out *tenancy.User
+	err := m.s.read(ctx, func() error {
+		id, ok := m.s.tenancy.emails[tenancy.EmailKey(email)]
+		if !ok {
+			return storage.NotFound("tenancy.UserByEmail", "user", email)
+		}
+		u := m.s.tenancy.users[id]
+		out = &u
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) CreateMember(ctx context.Context, mem *tenancy.Member) error {
+	return m.s.write(ctx, func(t *tx) error {
+		key := [2]string{mem.CompanyID, mem.UserID}
+		if _, dup := m.s.tenancy.members[key]; dup {
+			return storage.Conflict("tenancy.CreateMember", "user %s is already a member", mem.UserID)
+		}
+		put(t, m.s.tenancy.members, key, *mem)
+		return nil
+	})
+}
+
+func (m tenancyStore) UpdateMember(ctx context.Context, mem *tenancy.Member) error {
+	return m.s.write(ctx, func(t *tx) error {
+		key := [2]string{mem.CompanyID, mem.UserID}
+		if _, ok := m.s.tenancy.members[key]; !ok {
+			return storage.NotFound("tenancy.UpdateMember", "member", mem.UserID)
+		}
+		put(t, m.s.tenancy.members, key, *mem)
+		return nil
+	})
+}
+
+func (m tenancyStore) DeleteMember(ctx context.Context, companyID, userID string) error {
+	return m.s.write(ctx, func(t *tx) error {
+		key := [2]string{companyID, userID}
+		if _, ok := m.s.tenancy.members[key]; !ok {
+			return storage.NotFound("tenancy.DeleteMember", "member", userID)
+		}
+		del(t, m.s.tenancy.members, key)
+		return nil
+	})
+}
+
+func (m tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
+	var out *tenancy.Member
+	err := m.s.read(ctx, func() error {
+		mem, ok := m.s.tenancy.members[[2]string{companyID, userID}]
+		if !ok {
+			return storage.NotFound("tenancy.GetMember", "member", userID)
+		}
+		out = &mem
+		return nil
+	})
+	return out, err
+}
+
+func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([]tenancy.Employee, error) {
+	var out []tenancy.Employee
+	err := m.s.read(ctx, func() error {
+		for _, mem := range m.s.tenancy.members {
+			if mem.CompanyID != q.CompanyID || mem.UserID <= q.AfterUserID ||
+				(q.OnlySub && mem.SubAccountID != q.SubAccountID) || (q.UserID != "" && mem.UserID != q.UserID) {
+				continue
+			}
+			u := m.s.tenancy.users[mem.UserID]
+			out = append(out, tenancy.Employee{Member: mem, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b tenancy.Employee) int { return strings.Compare(a.UserID, b.UserID) })
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, err
+}
+
+func (m tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy.Member, error) {
+	var out []tenancy.Member
+	err := m.s.read(ctx, func() error {
+		for _, mem := range m.s.tenancy.members {
+			if mem.UserID == userID {
+				out = append(out, mem)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b tenancy.Member) int { return strings.Compare(a.CompanyID, b.CompanyID) })
+	return out, err
+}

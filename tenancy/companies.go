@@ -1,0 +1,487 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// Person names a new user.
+type Person struct {
+	FirstName string `json:"first_name" validate:"required,max=100"`
+	LastName  string `json:"last_name" validate:"required,max=100"`
+	Email     string `json:"email" validate:"required,email,max=254"`
+}
+
+func (p *Person) normalize() {
+	p.FirstName, p.LastName, p.Email = strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName), strings.TrimSpace(p.Email)
+}
+
+// LegalIdentity is the part of a company only the platform may change.
+type LegalIdentity struct {
+	LegalName          string `json:"legal_name" validate:"required,max=255"`
+	RegistrationNumber string `json:"registration_number" validate:"max=64"`
+	TaxID              string `json:"tax_id" validate:"omitempty,inn"` // INN
+}
+
+func (l *LegalIdentity) normalize() {
+	l.LegalName, l.RegistrationNumber, l.TaxID = strings.TrimSpace(l.LegalName), strings.TrimSpace(l.RegistrationNumber), strings.TrimSpace(l.TaxID)
+}
+
+// NewCompany is what the platform gives to create a company with its owner.
+type NewCompany struct {
+	Kind               CompanyKind `json:"kind" validate:"required,company_kind"`
+	LegalName          string      `json:"legal_name" validate:"required,max=255"`
+	RegistrationNumber string      `json:"registration_number" validate:"max=64"`
+	TaxID              string      `json:"tax_id" validate:"omitempty,inn"`
+	DisplayName        string      `json:"display_name" validate:"max=255"` // defaults to the legal name
+	Slug               string      `json:"slug" validate:"omitempty,slug"`  // required for a reseller, refused otherwise
+	ResellerID         string      `json:"reseller_id"`                     // create it directly as that reseller's affiliate
+	Owner              Person      `json:"owner"`
+}
+
+// NewAffiliate is what a company registering through a reseller's link gives.
+type NewAffiliate struct {
+	LegalName          string `json:"legal_name" validate:"required,max=255"`
+	RegistrationNumber string `json:"registration_number" validate:"max=64"`
+	TaxID              string `json:"tax_id" validate:"omitempty,inn"`
+	DisplayName        string `json:"display_name" validate:"max=255"`
+	Owner              Person `json:"owner"`
+}
+
+const opCreateCompany = "tenancy.CreateCompany"
+
+// CreateCompany creates a company and makes owner its account owner — the
+// platform's bootstrap of a tenant (and of the first reseller). If a user
+// with the owner's e-mail exists, that person becomes the owner and keeps
+// its password; otherwise a user is registered with a generated password,
+// handed to the Notifier after commit.
+//
+// Authorised: ActPlatform. Validated: every field; a reseller needs a slug,
+// a regular company must not have one; ResellerID must name a reseller
+// (field reseller_id) and the new company must then be regular (field kind).
+// Errors: *storage.ValidationError, storage.ErrForbidden, storage.ErrConflict
+// (slug taken). Atomic: company, user, membership and their audit events.
+func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, User, error) {
+	const op = opCreateCompany
+	in.LegalName, in.RegistrationNumber, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.RegistrationNumber), strings.TrimSpace(in.TaxID)
+	in.Owner.normalize()
+	in.DisplayName, in.Slug = strings.TrimSpace(in.DisplayName), strings.TrimSpace(in.Slug)
+	if err := s.validateNewCompany(op, &in); err != nil {
+		return Company{}, User{}, err
+	}
+	pw, hash, err := s.newPassword()
+	if err != nil {
+		return Company{}, User{}, err
+	}
+	var c Company
+	var u User
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
+			return err
+		}
+		if in.ResellerID != "" {
+			r, err := s.store.GetCompany(ctx, in.ResellerID, true)
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Invalid(op, "reseller_id", "exists", "no such company")
+			} else if err != nil {
+				return err
+			}
+			if err := checkReseller(op, r); err != nil {
+				return err
+			}
+		}
+		var created bool
+		c, u, created, err = s.createCompany(ctx, op, by, in.Kind, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, in.Slug, in.ResellerID, in.Owner, hash, true)
+		if err != nil {
+			return err
+		}
+		if created {
+			s.notifyAfterCommit(ctx, u, c.ID, pw)
+		}
+		return nil
+	})
+	if err != nil {
+		return Company{}, User{}, err
+	}
+	return c, u, nil
+}
+
+func (s *Service) validateNewCompany(op string, in *NewCompany) error {
+	verr := &storage.ValidationError{Op: op}
+	if err := s.validate(op, in); err != nil {
+		verr = err.(*storage.ValidationError)
+	}
+	switch {
+	case in.Kind == KindReseller && in.Slug == "":
+		verr.Add("slug", "required", "is required for a reseller")
+	case in.Kind == KindRegular && in.Slug != "":
+		verr.Add("slug", "excluded", "only a reseller has a registration slug")
+	}
+	if in.ResellerID != "" && in.Kind == KindReseller {
+		verr.Add("kind", "affiliate", "an affiliate is a regular company; a reseller cannot have a reseller")
+	}
+	return verr.Err()
+}
+
+// checkReseller refuses r as the reseller of an affiliate unless it is an
+// active-or-suspended reseller that is not itself an affiliate.
+func checkReseller(op string, r *Company) error {
+	switch {
+	case r.Kind != KindReseller:
+		return storage.Invalid(op, "reseller_id", "reseller", "only a reseller may have affiliates")
+	case r.ResellerID != "":
+		return storage.Invalid(op, "reseller_id", "depth", "an affiliate cannot have affiliates")
+	}
+	return nil
+}
+
+// createCompany stores a company with its owner inside the running
+// transaction. reuseUser lets an existing user with the owner's e-mail
+// become the owner; otherwise such a user is a conflict. created reports
+// whether a new user (with the password behind hash) was registered.
+func (s *Service) createCompany(ctx context.Context, op string, by Actor, kind CompanyKind, legal LegalIdentity,
+	display, slug, resellerID string, owner Person, hash string, reuseUser bool) (Company, User, bool, error) {
+	now := s.now()
+	if display == "" {
+		display = legal.LegalName
+	}
+	c := Company{ID: storage.NewID(), Kind: kind, LegalName: legal.LegalName, RegistrationNumber: legal.RegistrationNumber,
+		TaxID: legal.TaxID, DisplayName: display, Status: StatusActive, ResellerID: resellerID, Slug: slug,
+		CreatedAt: now, UpdatedAt: now}
+	u, created, err := s.findOrCreateUser(ctx, op, owner, hash, reuseUser)
+	if err != nil {
+		return Company{}, User{}, false, err
+	}
+	c.OwnerUserID = u.ID
+	if by.UserID == "" && by.Role == RoleOwner { // self-registration: the new owner acts
+		by.UserID, by.CompanyID = u.ID, c.ID
+	}
+	if err := s.store.CreateCompany(ctx, &c); err != nil {
+		return Company{}, User{}, false, err
+	}
+	m := Member{CompanyID: c.ID, UserID: u.ID, Role: RoleOwner, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateMember(ctx, &m); err != nil {
+		return Company{}, User{}, false, err
+	}
+	action := "tenancy.company.create"
+	if by.Role == RoleOwner {
+		action = "tenancy.company.register"
+	}
+	if err := s.record(ctx, by, c.ID, action, "company", c.ID, audit.Diff(nil, &c)); err != nil {
+		return Company{}, User{}, false, err
+	}
+	if created {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+			return Company{}, User{}, false, err
+		}
+	}
+	if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
+		return Company{}, User{}, false, err
+	}
+	return c, u, created, nil
+}
+
+const opRegisterAffiliate = "tenancy.RegisterAffiliate"
+
+// RegisterAffiliate registers a new company through the registration link of
+// the reseller whose slug is slug: the company becomes that reseller's
+// affiliate and the person in in.Owner its owner, with a generated password
+// handed to the Notifier after commit. It is the one anonymous use case (the
+// person has no account yet); the audit trail records the new owner as the
+// actor, in the new company's chain, which the reseller can read.
+//
+// Errors: storage.ErrNotFound for an unknown slug; storage.ErrSuspended if the
+// reseller is suspended; storage.ErrConflict if the e-mail already has an
+// account (an existing person is attached by the platform instead);
+// *storage.ValidationError naming fields.
+func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (Company, User, error) {
+	const op = opRegisterAffiliate
+	in.LegalName, in.RegistrationNumber, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.RegistrationNumber), strings.TrimSpace(in.TaxID)
+	in.Owner.normalize()
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	if err := s.validate(op, &in); err != nil {
+		return Company{}, User{}, err
+	}
+	pw, hash, err := s.newPassword()
+	if err != nil {
+		return Company{}, User{}, err
+	}
+	var c Company
+	var u User
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.store.CompanyBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
+		if err != nil {
+			return err
+		}
+		if r, err = s.store.GetCompany(ctx, r.ID, true); err != nil {
+			return err
+		}
+		if r.Status != StatusActive {
+			return storage.Suspended(op, "reseller %s is suspended", r.ID)
+		}
+		if err := checkReseller(op, r); err != nil {
+			return storage.NotFound(op, "registration link", slug)
+		}
+		c, u, _, err = s.createCompany(ctx, op, Actor{Role: RoleOwner}, KindRegular, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, "", r.ID, in.Owner, hash, false)
+		if err != nil {
+			return err
+		}
+		s.notifyAfterCommit(ctx, u, c.ID, pw)
+		return nil
+	})
+	if err != nil {
+		return Company{}, User{}, err
+	}
+	return c, u, nil
+}
+
+// GetCompany returns a company the actor may view (ActView on the company).
+// storage.ErrForbidden for a company that is invisible or does not exist
+// (storage.ErrNotFound for the platform).
+func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company, error) {
+	const op = "tenancy.GetCompany"
+	c, err := s.loadCompany(ctx, op, by, id, false)
+	if err != nil {
+		return Company{}, err
+	}
+	if err := Authorize(op, by, ActView, c.Resource()); err != nil {
+		return Company{}, err
+	}
+	return *c, nil
+}
+
+// updateCompany is the shape of every company mutation: lock, authorise act,
+// let change validate and modify a copy, store, audit.
+func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id string, act Action, action string,
+	change func(ctx context.Context, c *Company) error) (Company, error) {
+	var out Company
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.loadCompany(ctx, op, by, id, true)
+		if err != nil {
+			return err
+		}
+		if err := Authorize(op, by, act, before.Resource()); err != nil {
+			return err
+		}
+		after := *before
+		if err := change(ctx, &after); err != nil {
+			return err
+		}
+		after.UpdatedAt = s.now()
+		if err := s.store.UpdateCompany(ctx, &after); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, after.ID, action, "company", after.ID, audit.Diff(before, &after)); err != nil {
+			return err
+		}
+		out = after
+		return nil
+	})
+	return out, err
+}
+
+// SetDisplayName changes the company's display name. Authorised:
+// ActEditSettings (owner, administrators, its reseller, the platform).
+func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name string) (Company, error) {
+	const op = "tenancy.SetDisplayName"
+	name = strings.TrimSpace(name)
+	return s.updateCompany(ctx, op, by, companyID, ActEditSettings, "tenancy.company.update", func(_ context.Context, c *Company) error {
+		switch {
+		case name == "":
+			return storage.Invalid(op, "display_name", "required", "is required")
+		case len(name) > 255:
+			return storage.Invalid(op, "display_name", "max", "must be at most 255")
+		}
+		c.DisplayName = name
+		return nil
+	})
+}
+
+// SetLegalIdentity changes legal name, registration number and tax ID.
+// Authorised: ActPlatform only (company admins cannot change them).
+func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID string, in LegalIdentity) (Company, error) {
+	const op = "tenancy.SetLegalIdentity"
+	in.normalize()
+	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
+		if err := s.validate(op, &in); err != nil {
+			return err
+		}
+		c.LegalName, c.RegistrationNumber, c.TaxID = in.LegalName, in.RegistrationNumber, in.TaxID
+		return nil
+	})
+}
+
+// SetStatus activates or suspends a company. Authorised: ActPlatform (the
+// System actor of the credit rules is a platform actor).
+func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, status CompanyStatus) (Company, error) {
+	const op = "tenancy.SetStatus"
+	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.status", func(_ context.Context, c *Company) error {
+		if status != StatusActive && status != StatusSuspended {
+			return storage.Invalid(op, "status", "oneof", "must be one of active suspended")
+		}
+		c.Status = status
+		return nil
+	})
+}
+
+// SetKind turns a company into a reseller (with registration slug slug) or a
+// regular company. Authorised: ActPlatform. Refused (field kind): making an
+// affiliate a reseller (depth would exceed 2), making a company with
+// affiliates regular. A reseller needs a valid slug (field slug); becoming
+// regular clears it. storage.ErrConflict if the slug is taken.
+func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind CompanyKind, slug string) (Company, error) {
+	const op = "tenancy.SetKind"
+	slug = strings.TrimSpace(slug)
+	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.kind", func(ctx context.Context, c *Company) error {
+		switch kind {
+		case KindReseller:
+			if c.ResellerID != "" {
+				return storage.Invalid(op, "kind", "affiliate", "an affiliate cannot become a reseller")
+			}
+			if !slugRE.MatchString(slug) {
+				return storage.Invalid(op, "slug", "slug", "must be 3-63 lower-case letters, digits or inner hyphens")
+			}
+			c.Slug = slug
+		case KindRegular:
+			aff, err := s.store.AffiliateIDs(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(aff) > 0 {
+				return storage.Invalid(op, "kind", "has_affiliates", "a company with affiliates must stay a reseller")
+			}
+			c.Slug = ""
+		default:
+			return storage.Invalid(op, "kind", "company_kind", "must be one of regular reseller")
+		}
+		c.Kind = kind
+		return nil
+	})
+}
+
+// SetReseller attaches the company to the reseller resellerID, moves it from
+// one reseller to another, or detaches it (resellerID ""). Authorised:
+// ActPlatform (in the product it is a support request). Refused: a reseller
+// as an affiliate (field company_id), a reseller_id that is not a reseller or
+// is itself an affiliate (field reseller_id).
+func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, resellerID string) (Company, error) {
+	const op = "tenancy.SetReseller"
+	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.attach", func(ctx context.Context, c *Company) error {
+		if resellerID == "" {
+			c.ResellerID = ""
+			return nil
+		}
+		if c.Kind == KindReseller {
+			return storage.Invalid(op, "company_id", "affiliate", "a reseller cannot be an affiliate")
+		}
+		if resellerID == c.ID {
+			return storage.Invalid(op, "reseller_id", "cycle", "a company cannot be its own reseller")
+		}
+		r, err := s.store.GetCompany(ctx, resellerID, true)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Invalid(op, "reseller_id", "exists", "no such company")
+		} else if err != nil {
+			return err
+		}
+		if err := checkReseller(op, r); err != nil {
+			return err
+		}
+		c.ResellerID = resellerID
+		return nil
+	})
+}
+
+// ChangeOwner makes the member userID the company's account owner; the
+// previous owner stays a member as an administrator. Authorised: ActPlatform.
+// Refused (field user_id): a user who is not a member of the company.
+func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID string) (Company, error) {
+	const op = "tenancy.ChangeOwner"
+	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.owner", func(ctx context.Context, c *Company) error {
+		if userID == c.OwnerUserID {
+			return nil
+		}
+		next, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Invalid(op, "user_id", "member", "is not a member of the company")
+		} else if err != nil {
+			return err
+		}
+		now := s.now()
+		if c.OwnerUserID != "" {
+			prev, err := s.store.GetMember(ctx, c.ID, c.OwnerUserID)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			if err == nil {
+				before := *prev
+				prev.Role, prev.SubAccountID, prev.UpdatedAt = RoleAdministrator, "", now
+				if err := s.store.UpdateMember(ctx, prev); err != nil {
+					return err
+				}
+				if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", prev.UserID, audit.Diff(&before, prev)); err != nil {
+					return err
+				}
+			}
+		}
+		before := *next
+		next.Role, next.SubAccountID, next.UpdatedAt = RoleOwner, "", now
+		if err := s.store.UpdateMember(ctx, next); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", next.UserID, audit.Diff(&before, next)); err != nil {
+			return err
+		}
+		c.OwnerUserID = userID
+		return nil
+	})
+}
+
+// companyCursor is the keyset position of a search page.
+type companyCursor struct {
+	ID string `json:"id"`
+}
+
+// SearchCompanies finds companies whose legal name, display name, ID, tax ID
+// or registration number contains query (case-insensitive; "" lists all),
+// among those the actor may see: all for the platform; itself and its
+// affiliates for a reseller admin; its own company for owners,
+// administrators and managers; none for operators. Results are ordered by
+// ID (creation order) with keyset pagination. Wildcard characters in query
+// are literal. Errors: *storage.ValidationError for a query over 255
+// characters or a malformed cursor.
+func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (storage.Page[Company], error) {
+	const op = "tenancy.SearchCompanies"
+	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
+	if len(q.Text) > 255 {
+		return storage.Page[Company]{}, storage.Invalid(op, "query", "max", "must be at most 255")
+	}
+	if page.After != "" {
+		var cur companyCursor
+		if err := storage.DecodeCursor(op, page.After, &cur); err != nil {
+			return storage.Page[Company]{}, err
+		}
+		q.AfterID = cur.ID
+	}
+	switch {
+	case by.IsPlatform():
+		q.All = true
+	case by.CompanyID == "" || !Can(by, ActView, Resource{CompanyID: by.CompanyID}):
+		return storage.Page[Company]{}, nil
+	default:
+		q.ScopeID, q.WithAffiliates = by.CompanyID, by.Role == RoleResellerAdmin
+	}
+	items, err := s.store.SearchCompanies(ctx, q)
+	if err != nil {
+		return storage.Page[Company]{}, err
+	}
+	out := storage.Page[Company]{Items: items}
+	if len(items) > page.Size() {
+		out.Items = items[:page.Size()]
+		out.NextCursor = storage.EncodeCursor(companyCursor{ID: out.Items[len(out.Items)-1].ID})
+	}
+	return out, nil
+}

@@ -1,0 +1,114 @@
+// Package tenancy is Switchboard's model of who is who: companies and their
+// reseller hierarchy, sub-accounts, users and their memberships, roles, and
+// the one authorization decision every domain goes through.
+//
+// # Companies and hierarchy
+//
+// A Company is a reseller (VAR) or a regular company, active or suspended.
+// Its legal name, registration number and tax ID (INN) are changed by the
+// platform only (SetLegalIdentity); its display name by its administrators
+// (SetDisplayName). The platform creates companies with their owner
+// (CreateCompany — also the bootstrap of the very first tenant, with
+// Platform as the actor). A reseller owns a unique registration slug; a new
+// company registering through it (RegisterAffiliate, the one anonymous use
+// case) becomes the reseller's affiliate.
+//
+// Hierarchy rules (violations are *storage.ValidationError naming the field):
+// only a reseller has affiliates; an affiliate is always a regular company —
+// so an affiliate never has affiliates, a reseller is never an affiliate,
+// the depth is at most 2 and cycles cannot form; a company with affiliates
+// cannot be made regular (SetKind, field kind). Attaching an existing
+// company to a reseller, moving it or detaching it (SetReseller) is a
+// platform operation, audited as tenancy.company.attach. Becoming regular
+// clears a reseller's slug, which kills its registration link. Registration
+// through a suspended reseller's link is refused with storage.ErrSuspended.
+//
+// # Users, memberships, roles
+//
+// A User is a person with a login: the e-mail, unique across the platform
+// compared case-insensitively (Unicode lower-case of the trimmed address).
+// A Member is a user's role (and sub-account) in one company; a person may
+// be a member of several companies with a different role in each
+// (AddMember). Each company has exactly one owner (Company.OwnerUserID and
+// the one member with RoleOwner), changed only by the platform (ChangeOwner;
+// the previous owner stays as an administrator).
+//
+// RegisterEmployee creates a new account with a generated password (128
+// random bits, crypto/rand), stores only its bcrypt hash (cost
+// DefaultPasswordCost, WithPasswordCost to change it) and hands the
+// password to the host's Notifier exactly once, after the transaction
+// commits (storage.AfterCommit): a registration that rolls back sends
+// nothing. An e-mail that already has an account is storage.ErrConflict —
+// the existing person joins with AddMember and keeps its password; 20
+// concurrent registrations of one e-mail yield one account (the backends'
+// unique key decides). Passwords are hashed before the transaction starts,
+// so a retried transaction does not re-hash and the database is not held
+// during the slow hash. Authenticate answers a wrong password and an unknown
+// e-mail alike (storage.ErrForbidden, same bcrypt work). ChangePassword needs
+// the current password and the new one twice (10 characters to 72 bytes,
+// bcrypt's limit).
+//
+// Roles: RoleOperator < RoleManager < RoleAdministrator < RoleOwner <
+// RoleResellerAdmin < RolePlatformAdmin. A manager must have a sub-account;
+// an operator may have one; administrators and above have none (they see
+// every sub-account). Owner and platform roles are never granted through
+// RegisterEmployee/UpdateMember; reseller admins exist only in reseller
+// companies.
+//
+// # Authorization
+//
+// Can (pure, allocation-free) decides whether an Actor may perform an
+// Action on a Resource; CanGrant whether it may give a role in a
+// sub-account; Authorize wraps Can into storage.ErrForbidden. The matrix is
+// in Can's documentation and is proven on every backend by the isolation
+// matrix of storage/storagetest. Actors are built by ActorFor from the
+// stored membership — hosts must not build them from request data, and
+// should build them per request so role changes take effect.
+//
+// A company that does not exist and one the actor may not see are
+// indistinguishable to a non-platform actor: both are storage.ErrForbidden
+// (the platform gets storage.ErrNotFound). Inside a visible company,
+// unknown sub-accounts and members are storage.ErrNotFound; a sub-account of
+// another company given as input is a validation error on sub_account_id.
+//
+// Visibility helpers for hosts: VisibleSubAccounts (all for administrators
+// and above, the company's reseller and the platform; the own sub-account
+// for a manager; nothing for operators, who see their own user only) and
+// AuditScope (platform: all; reseller admin: itself and its affiliates;
+// owner and administrators: the own company; managers and operators:
+// nothing — consistent with Can(ActReadAudit)).
+//
+// # Company search
+//
+// SearchCompanies matches a case-insensitive substring of legal name,
+// display name, ID, tax ID and registration number (Company.SearchText),
+// so "new", "ways" and "comp" all find "New ways company". The needle is
+// trimmed and lower-cased in Go (Unicode, so Cyrillic folds on every
+// backend); % and _ are literal. Scope: the platform sees all; a reseller
+// admin itself and its affiliates; owners, administrators and managers
+// their own company; operators nothing. Results are ordered by ID (creation
+// order), keyset-paginated. Backend notes are on bunstore.Store.Tenancy:
+// PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters, SQLite
+// an FTS5 trigram table for selective needles; MySQL/MariaDB walk the
+// primary key and stop at the page size (a full scan for rare needles).
+//
+// Other choices where the issue is silent: a suspended company keeps its
+// users and data and can still be administered (other domains refuse what
+// suspension blocks); a user's name is one person's name across every
+// company it belongs to; RemoveMember ends a membership but keeps the user
+// (hosts release licenses through WithMemberRemovedHook).
+//
+// # Atomicity and audit
+//
+// Every mutation runs in one storage.Transactor.InTx: load facts (locking
+// the company row where a rule depends on it), Authorize, validate, store,
+// record audit events (audit.Diff; the password hash is redacted) — all or
+// nothing. Events go to the chain of the company concerned; a password
+// change to the actor's company. Pure input checks (shape of names, e-mail,
+// role) run before the transaction, so malformed input is reported as a
+// validation error even to an actor who would be refused.
+//
+// The Directory methods (Company, Member) and ActorFor are unauthorised
+// reads for the SDK's own use cases and the host's login flow; do not expose
+// them to end users as is.
+package tenancy

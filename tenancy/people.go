@@ -1,0 +1,491 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// NewEmployee is what an administrator (or a manager) gives to register a
+// person in a company.
+type NewEmployee struct {
+	FirstName string `json:"first_name" validate:"required,max=100"`
+	LastName  string `json:"last_name" validate:"required,max=100"`
+	Email     string `json:"email" validate:"required,email,max=254"`
+	Role      Role   `json:"role" validate:"required,role"`
+	// SubAccountID: required for a manager, optional for an operator, refused
+	// for administrators and above (they see every sub-account).
+	SubAccountID string `json:"sub_account_id"`
+}
+
+// MemberChange is a new role and sub-account for an existing member.
+type MemberChange struct {
+	Role         Role   `json:"role" validate:"required,role"`
+	SubAccountID string `json:"sub_account_id"`
+}
+
+// newPassword generates a password and its hash (outside any transaction:
+// hashing is slow and a retried transaction must not re-hash).
+func (s *Service) newPassword() (pw, hash string, err error) {
+	pw = generatePassword()
+	hash, err = hashPassword(pw, s.cost)
+	if err != nil {
+		return "", "", &storage.Error{Op: "tenancy.password", Kind: storage.ErrInternal, Err: err}
+	}
+	return pw, hash, nil
+}
+
+// notifyAfterCommit hands the password to the notifier once the running
+// transaction commits.
+func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
+	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
+	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(context.WithoutCancel(ctx), cred) })
+}
+
+// findOrCreateUser returns the user with p's e-mail (when reuse allows) or
+// registers a new one with the password hash.
+func (s *Service) findOrCreateUser(ctx context.Context, op string, p Person, hash string, reuse bool) (User, bool, error) {
+	existing, err := s.store.UserByEmail(ctx, p.Email)
+	switch {
+	case err == nil && reuse:
+		return *existing, false, nil
+	case err == nil:
+		return User{}, false, storage.Conflict(op, "e-mail %q is already registered", p.Email)
+	case !errors.Is(err, storage.ErrNotFound):
+		return User{}, false, err
+	}
+	now := s.now()
+	u := User{ID: storage.NewID(), Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, PasswordHash: hash,
+		PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateUser(ctx, &u); err != nil {
+		return User{}, false, err
+	}
+	return u, true, nil
+}
+
+// checkGrant validates role and subAccountID for a member of company c and
+// authorises by to grant them. Fields: role, sub_account_id.
+func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Company, role Role, subAccountID string) error {
+	switch {
+	case role == RoleOwner:
+		return storage.Invalid(op, "role", "owner", "the owner is changed with ChangeOwner, by the platform")
+	case role == RolePlatformAdmin:
+		return storage.Invalid(op, "role", "platform", "platform administrators are not company members")
+	case role == RoleResellerAdmin && c.Kind != KindReseller:
+		return storage.Invalid(op, "role", "reseller", "only a reseller has reseller administrators")
+	case role == RoleManager && subAccountID == "":
+		return storage.Invalid(op, "sub_account_id", "required", "is required for a manager")
+	case role.rank() >= RoleAdministrator.rank() && subAccountID != "":
+		return storage.Invalid(op, "sub_account_id", "excluded", "administrators see every sub-account and have none")
+	}
+	if subAccountID != "" {
+		if _, err := s.store.GetSubAccount(ctx, c.ID, subAccountID); errors.Is(err, storage.ErrNotFound) {
+			return storage.Invalid(op, "sub_account_id", "exists", "no such sub-account in this company")
+		} else if err != nil {
+			return err
+		}
+	}
+	if !CanGrant(by, role, subAccountID) {
+		return storage.Forbidden(op, "actor %s (%s) may not grant role %s here", by.UserID, by.Role, role)
+	}
+	return nil
+}
+
+const opRegisterEmployee = "tenancy.RegisterEmployee"
+
+// RegisterEmployee creates a user account for a new person and makes it a
+// member of companyID. The password is generated (crypto/rand, 128 bits),
+// only its bcrypt hash is stored, and it is handed to the Notifier exactly
+// once, after the transaction commits.
+//
+// Authorised: ActManageUsers on the target sub-account, then CanGrant
+// (nobody grants above their own role; a manager registers managers into
+// its own sub-account only). Validated: names, e-mail, role, sub-account
+// (see NewEmployee; a sub-account of another company is refused on field
+// sub_account_id). Errors: *storage.ValidationError, storage.ErrForbidden,
+// storage.ErrConflict when the e-mail (case-insensitive) already has an
+// account — an existing person joins with AddMember. Atomic: user,
+// membership and audit events, or nothing (and no notification).
+func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (Employee, error) {
+	const op = opRegisterEmployee
+	in.FirstName, in.LastName, in.Email = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName), strings.TrimSpace(in.Email)
+	if err := s.validate(op, &in); err != nil {
+		return Employee{}, err
+	}
+	pw, hash, err := s.newPassword()
+	if err != nil {
+		return Employee{}, err
+	}
+	var out Employee
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		r := c.Resource()
+		r.SubAccountID = in.SubAccountID
+		if err := Authorize(op, by, ActManageUsers, r); err != nil {
+			return err
+		}
+		if err := s.checkGrant(ctx, op, by, c, in.Role, in.SubAccountID); err != nil {
+			return err
+		}
+		u, _, err := s.findOrCreateUser(ctx, op, Person{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email}, hash, false)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		m := Member{CompanyID: c.ID, UserID: u.ID, Role: in.Role, SubAccountID: in.SubAccountID, CreatedAt: now, UpdatedAt: now}
+		if err := s.store.CreateMember(ctx, &m); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
+			return err
+		}
+		s.notifyAfterCommit(ctx, u, c.ID, pw)
+		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		return nil
+	})
+	if err != nil {
+		return Employee{}, err
+	}
+	return out, nil
+}
+
+// AddMember makes the existing user with e-mail email a member of companyID
+// (a person in several companies). No password is generated: the person
+// keeps its login. Authorised and validated like RegisterEmployee. Errors:
+// field email when no user has that e-mail; storage.ErrConflict when already
+// a member.
+func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (Employee, error) {
+	const op = "tenancy.AddMember"
+	if err := s.validate(op, &change); err != nil {
+		return Employee{}, err
+	}
+	var out Employee
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		r := c.Resource()
+		r.SubAccountID = change.SubAccountID
+		if err := Authorize(op, by, ActManageUsers, r); err != nil {
+			return err
+		}
+		if err := s.checkGrant(ctx, op, by, c, change.Role, change.SubAccountID); err != nil {
+			return err
+		}
+		u, err := s.store.UserByEmail(ctx, email)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Invalid(op, "email", "exists", "no user has this e-mail")
+		} else if err != nil {
+			return err
+		}
+		now := s.now()
+		m := Member{CompanyID: c.ID, UserID: u.ID, Role: change.Role, SubAccountID: change.SubAccountID, CreatedAt: now, UpdatedAt: now}
+		if err := s.store.CreateMember(ctx, &m); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
+			return err
+		}
+		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateMember changes a member's role and sub-account. Authorised:
+// ActManageUsers on the member as it is and as it will be, and CanGrant for
+// both its current and its new role — so nobody changes someone above them.
+// The owner's membership is changed only through ChangeOwner (field role).
+func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (Employee, error) {
+	const op = "tenancy.UpdateMember"
+	if err := s.validate(op, &change); err != nil {
+		return Employee{}, err
+	}
+	var out Employee
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, true)
+		if err != nil {
+			return err
+		}
+		cur, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		} else if err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActManageUsers, cur.Ref(c.ResellerID).Resource()); err != nil {
+			return err
+		}
+		if !CanGrant(by, cur.Role, cur.SubAccountID) && cur.Role != RoleOwner {
+			return storage.Forbidden(op, "actor %s (%s) may not change a %s", by.UserID, by.Role, cur.Role)
+		}
+		if cur.Role == RoleOwner {
+			return storage.Invalid(op, "role", "owner", "the owner is changed with ChangeOwner, by the platform")
+		}
+		r := c.Resource()
+		r.SubAccountID, r.UserID = change.SubAccountID, userID
+		if err := Authorize(op, by, ActManageUsers, r); err != nil {
+			return err
+		}
+		if err := s.checkGrant(ctx, op, by, c, change.Role, change.SubAccountID); err != nil {
+			return err
+		}
+		before := *cur
+		cur.Role, cur.SubAccountID, cur.UpdatedAt = change.Role, change.SubAccountID, s.now()
+		if err := s.store.UpdateMember(ctx, cur); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", userID, audit.Diff(&before, cur)); err != nil {
+			return err
+		}
+		u, err := s.store.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out = Employee{Member: *cur, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		return nil
+	})
+	return out, err
+}
+
+type memberCursor struct {
+	UserID string `json:"u"`
+}
+
+// ListEmployees lists the members of companyID the actor may see, ordered by
+// user ID with keyset pagination: every member for administrators and above
+// (and the company's reseller and the platform); the own sub-account's for a
+// manager; only itself for an operator. storage.ErrForbidden for a company
+// the actor may not see.
+func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (storage.Page[Employee], error) {
+	const op = "tenancy.ListEmployees"
+	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
+	if page.After != "" {
+		var cur memberCursor
+		if err := storage.DecodeCursor(op, page.After, &cur); err != nil {
+			return storage.Page[Employee]{}, err
+		}
+		q.AfterUserID = cur.UserID
+	}
+	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	if err != nil {
+		return storage.Page[Employee]{}, err
+	}
+	r := c.Resource()
+	switch {
+	case by.IsPlatform() || by.CompanyID != c.ID || by.Role.rank() >= RoleAdministrator.rank():
+		if err := Authorize(op, by, ActView, r); err != nil {
+			return storage.Page[Employee]{}, err
+		}
+	case by.Role == RoleManager:
+		r.SubAccountID = by.SubAccountID
+		if err := Authorize(op, by, ActView, r); err != nil {
+			return storage.Page[Employee]{}, err
+		}
+		q.SubAccountID, q.OnlySub = by.SubAccountID, true
+	default:
+		r.UserID = by.UserID
+		if err := Authorize(op, by, ActView, r); err != nil {
+			return storage.Page[Employee]{}, err
+		}
+		q.UserID = by.UserID
+	}
+	items, err := s.store.ListMembers(ctx, q)
+	if err != nil {
+		return storage.Page[Employee]{}, err
+	}
+	out := storage.Page[Employee]{Items: items}
+	if len(items) > page.Size() {
+		out.Items = items[:page.Size()]
+		out.NextCursor = storage.EncodeCursor(memberCursor{UserID: out.Items[len(out.Items)-1].UserID})
+	}
+	return out, nil
+}
+
+// Memberships lists the companies userID belongs to, for a login screen's
+// company picker. Authorised: the user itself or the platform.
+func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]Member, error) {
+	const op = "tenancy.Memberships"
+	if !by.IsPlatform() && by.UserID != userID {
+		return nil, storage.Forbidden(op, "only the user itself or the platform")
+	}
+	return s.store.Memberships(ctx, userID)
+}
+
+// Authenticate checks an e-mail (case-insensitive) and password and returns
+// the user. A wrong password and an unknown e-mail give the same
+// storage.ErrForbidden and take the same time, so logins do not reveal which
+// e-mails exist. The host then picks a company and calls ActorFor.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	const op = "tenancy.Authenticate"
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return User{}, err
+	}
+	if u == nil {
+		s.dummyOnce.Do(func() { s.dummy = dummyHash(s.cost) })
+		checkPassword(s.dummy, password)
+		return User{}, storage.Forbidden(op, "invalid e-mail or password")
+	}
+	if !checkPassword(u.PasswordHash, password) {
+		return User{}, storage.Forbidden(op, "invalid e-mail or password")
+	}
+	u.PasswordHash = ""
+	return *u, nil
+}
+
+// ChangePassword sets the actor's own password: the current one, then the
+// new one twice. Authorised: ActOwnProfile on the actor's own user.
+// Validated: current_password must match (field current_password), the new
+// one 10..72 bytes (field new_password) and repeated identically (field
+// new_password_repeat). Audited with the hash redacted.
+func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, repeat string) error {
+	const op = "tenancy.ChangePassword"
+	if field, rule, msg := checkNewPassword(next, repeat); field != "" {
+		return storage.Invalid(op, field, rule, msg)
+	}
+	u, err := s.store.GetUser(ctx, by.UserID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Forbidden(op, "unknown user")
+	} else if err != nil {
+		return err
+	}
+	if !checkPassword(u.PasswordHash, current) {
+		return storage.Invalid(op, "current_password", "password", "does not match")
+	}
+	hash, err := hashPassword(next, s.cost)
+	if err != nil {
+		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+	}
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
+			return err
+		}
+		cur, err := s.store.GetUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.PasswordHash != u.PasswordHash {
+			return storage.Conflict(op, "the password changed meanwhile")
+		}
+		before := *cur
+		now := s.now()
+		cur.PasswordHash, cur.PasswordChangedAt, cur.UpdatedAt = hash, now, now
+		if err := s.store.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, audit.Diff(&before, cur))
+	})
+}
+
+// PersonName is a user's first and last name.
+type PersonName struct {
+	FirstName string `json:"first_name" validate:"required,max=100"`
+	LastName  string `json:"last_name" validate:"required,max=100"`
+}
+
+// RenameUser changes a member's first and last name (a user is one person
+// across companies, so the name changes everywhere). Authorised: the user
+// itself (ActOwnProfile), or ActManageUsers on the member in companyID plus
+// CanGrant for its role — nobody edits someone above them. Audited in
+// companyID's chain.
+func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (User, error) {
+	const op = "tenancy.RenameUser"
+	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	if err := s.validate(op, &in); err != nil {
+		return User{}, err
+	}
+	var out User
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		m, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		} else if err != nil {
+			return err
+		}
+		r := m.Ref(c.ResellerID).Resource()
+		self := by.UserID == userID && by.CompanyID == c.ID && Can(by, ActOwnProfile, r)
+		if !self {
+			if err := Authorize(op, by, ActManageUsers, r); err != nil {
+				return err
+			}
+			if !CanGrant(by, m.Role, m.SubAccountID) && !by.IsPlatform() {
+				return storage.Forbidden(op, "actor %s (%s) may not edit a %s", by.UserID, by.Role, m.Role)
+			}
+		}
+		u, err := s.store.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		before := *u
+		u.FirstName, u.LastName, u.UpdatedAt = in.FirstName, in.LastName, s.now()
+		if err := s.store.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, audit.Diff(&before, u)); err != nil {
+			return err
+		}
+		out = *u
+		out.PasswordHash = ""
+		return nil
+	})
+	return out, err
+}
+
+// RemoveMember ends userID's membership in companyID; the user account stays
+// (it may belong to other companies). Authorised: ActManageUsers on the
+// member and CanGrant for its role — nobody removes someone above them, a
+// manager only managers of its own sub-account. The owner cannot be removed
+// (field user_id: the platform changes the owner first). Hooks added with
+// WithMemberRemovedHook run in the same transaction. Audited as
+// tenancy.member.remove.
+func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
+	const op = "tenancy.RemoveMember"
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, true)
+		if err != nil {
+			return err
+		}
+		m, err := s.store.GetMember(ctx, c.ID, userID)
+		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		} else if err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActManageUsers, m.Ref(c.ResellerID).Resource()); err != nil {
+			return err
+		}
+		if m.Role == RoleOwner || c.OwnerUserID == userID {
+			return storage.Invalid(op, "user_id", "owner", "the owner cannot be removed; the platform changes the owner first")
+		}
+		if !CanGrant(by, m.Role, m.SubAccountID) {
+			return storage.Forbidden(op, "actor %s (%s) may not remove a %s", by.UserID, by.Role, m.Role)
+		}
+		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, c.ID, "tenancy.member.remove", "member", userID, audit.Diff(m, nil)); err != nil {
+			return err
+		}
+		for _, h := range s.onRemove {
+			if err := h(ctx, by, c.ID, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,171 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// Service holds tenancy's use cases. It is safe for concurrent use.
+type Service struct {
+	tx       storage.Transactor
+	store    Store
+	log      *audit.Log
+	notifier Notifier
+	clock    storage.Clock
+	cost     int
+	v        *validator.Validate
+	onRemove []MemberRemovedHook
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+var _ Directory = (*Service)(nil)
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock stamping created/updated times (default: system clock).
+func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithPasswordCost sets the bcrypt cost of password hashes (default
+// DefaultPasswordCost; bcrypt.MinCost = 4 makes tests fast). Values outside
+// bcrypt's 4..31 are clamped.
+func WithPasswordCost(cost int) Option {
+	return func(s *Service) { s.cost = min(max(cost, 4), 31) }
+}
+
+// MemberRemovedHook runs inside RemoveMember's transaction after the
+// membership is gone, so the host can release what the member held (for
+// example licensing.Service.ReleaseUser) atomically with the removal. An
+// error rolls the removal back.
+type MemberRemovedHook func(ctx context.Context, by Actor, companyID, userID string) error
+
+// WithMemberRemovedHook adds a hook RemoveMember runs in its transaction.
+func WithMemberRemovedHook(h MemberRemovedHook) Option {
+	return func(s *Service) { s.onRemove = append(s.onRemove, h) }
+}
+
+// NewService returns the tenancy service over store, running every use case
+// in a transaction of tx, recording to log, and handing generated passwords
+// to notifier.
+func NewService(tx storage.Transactor, store Store, log *audit.Log, notifier Notifier, opts ...Option) *Service {
+	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
+		cost: DefaultPasswordCost, v: newValidator()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func (s *Service) now() time.Time { return storage.Timestamp(s.clock.Now()) }
+
+// record writes one audit event inside the running transaction.
+func (s *Service) record(ctx context.Context, by Actor, companyID, action, entityType, entityID string, changes []audit.Change) error {
+	_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+		EntityType: entityType, EntityID: entityID, Changes: changes})
+	return err
+}
+
+// loadCompany reads a company the actor refers to. To a non-platform actor a
+// company that does not exist is indistinguishable from one it may not see:
+// both are storage.ErrForbidden.
+func (s *Service) loadCompany(ctx context.Context, op string, by Actor, id string, forUpdate bool) (*Company, error) {
+	c, err := s.store.GetCompany(ctx, id, forUpdate)
+	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+	}
+	return c, err
+}
+
+// Company implements Directory: the company's reference, unauthorised (for
+// other domains' use cases, which authorise with it). storage.ErrNotFound if unknown.
+func (s *Service) Company(ctx context.Context, id string) (CompanyRef, error) {
+	c, err := s.store.GetCompany(ctx, id, false)
+	if err != nil {
+		return CompanyRef{}, err
+	}
+	return c.Ref(), nil
+}
+
+// Member implements Directory: the membership of userID in companyID,
+// unauthorised. storage.ErrNotFound if the company or membership is unknown.
+func (s *Service) Member(ctx context.Context, companyID, userID string) (MemberRef, error) {
+	c, err := s.store.GetCompany(ctx, companyID, false)
+	if err != nil {
+		return MemberRef{}, err
+	}
+	m, err := s.store.GetMember(ctx, companyID, userID)
+	if err != nil {
+		return MemberRef{}, err
+	}
+	return m.Ref(c.ResellerID), nil
+}
+
+// ActorFor returns the actor userID acts as in companyID, with the role and
+// sub-account stored in the membership — never taken from a request. The host
+// calls it after authenticating the person (Authenticate). Errors:
+// storage.ErrNotFound when the user is not a member of the company.
+func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor, error) {
+	m, err := s.store.GetMember(ctx, companyID, userID)
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
+}
+
+// VisibleSubAccounts says which sub-accounts of companyID the actor may see,
+// so a host can filter its own dashboards, statistics and chats: all=true for
+// the platform, the company's reseller admins and the company's owner,
+// administrators and reseller admins; the own sub-account alone for a manager
+// of the company; nothing (all=false, no IDs) for operators — they see their
+// own user's data only — and for actors of other companies.
+// storage.ErrNotFound when the company does not exist (platform) or
+// storage.ErrForbidden when it does not exist or is invisible (others).
+func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
+	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, companyID, false)
+	if err != nil {
+		return false, nil, err
+	}
+	r := c.Resource()
+	if !Can(by, ActView, r) {
+		return false, nil, nil
+	}
+	if by.IsPlatform() || by.CompanyID != c.ID || by.Role != RoleManager && by.Role != RoleOperator {
+		return true, nil, nil
+	}
+	if by.Role == RoleManager && by.SubAccountID != "" {
+		return false, []string{by.SubAccountID}, nil
+	}
+	return false, nil, nil
+}
+
+// AuditScope returns the companies whose audit trail the actor may read:
+// everything for the platform; the own company and its affiliates for a
+// reseller admin; the own company for its owner and administrators; nothing
+// (the zero Scope) for managers and operators. It agrees with
+// Can(actor, ActReadAudit, …).
+func (s *Service) AuditScope(ctx context.Context, by Actor) (audit.Scope, error) {
+	if by.IsPlatform() {
+		return audit.Scope{All: true}, nil
+	}
+	if by.CompanyID == "" || !Can(by, ActReadAudit, Resource{CompanyID: by.CompanyID}) {
+		return audit.Scope{}, nil
+	}
+	ids := []string{by.CompanyID}
+	if by.Role == RoleResellerAdmin {
+		aff, err := s.store.AffiliateIDs(ctx, by.CompanyID)
+		if err != nil {
+			return audit.Scope{}, err
+		}
+		ids = append(ids, aff...)
+	}
+	return audit.Scope{CompanyIDs: ids}, nil
+}

@@ -1,0 +1,81 @@
+package tenancy
+
+import "context"
+
+// Store is the persistence tenancy needs. Backends implement it in
+// storage/memory and storage/bunstore and prove it with
+// storage/storagetest. Every method takes part in the transaction ctx carries
+// (storage.Transactor.InTx). Errors: storage.ErrNotFound for a missing row,
+// storage.ErrConflict for a violated uniqueness rule (slug, e-mail, sub-account
+// name, membership), storage.ErrUnavailable/ErrInternal/ErrRetryable from the
+// database.
+type Store interface {
+	// CreateCompany inserts c. Conflict: c.Slug already taken.
+	CreateCompany(ctx context.Context, c *Company) error
+	// UpdateCompany rewrites every field of the company c.ID.
+	UpdateCompany(ctx context.Context, c *Company) error
+	// GetCompany reads a company; forUpdate also locks its row until the
+	// transaction ends (backends without row locks serialise writers anyway).
+	GetCompany(ctx context.Context, id string, forUpdate bool) (*Company, error)
+	// CompanyBySlug finds the reseller whose registration slug is slug.
+	CompanyBySlug(ctx context.Context, slug string) (*Company, error)
+	// AffiliateIDs lists the IDs of resellerID's affiliates, ascending.
+	AffiliateIDs(ctx context.Context, resellerID string) ([]string, error)
+	// SearchCompanies returns up to q.Limit companies in q's scope whose
+	// SearchText contains q.Text, ordered by ID, after q.AfterID.
+	SearchCompanies(ctx context.Context, q CompanyQuery) ([]Company, error)
+
+	// CreateSubAccount inserts s. Conflict: same NameKey in the company.
+	CreateSubAccount(ctx context.Context, s *SubAccount) error
+	// UpdateSubAccount rewrites s (by CompanyID and ID). Conflict as above.
+	UpdateSubAccount(ctx context.Context, s *SubAccount) error
+	// GetSubAccount reads a sub-account of companyID.
+	GetSubAccount(ctx context.Context, companyID, id string) (*SubAccount, error)
+	// ListSubAccounts lists a company's sub-accounts by name.
+	ListSubAccounts(ctx context.Context, companyID string) ([]SubAccount, error)
+
+	// CreateUser inserts u. Conflict: another user has the same EmailKey.
+	CreateUser(ctx context.Context, u *User) error
+	// UpdateUser rewrites u (names, password hash, timestamps).
+	UpdateUser(ctx context.Context, u *User) error
+	// GetUser reads a user by ID.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// UserByEmail reads a user by EmailKey(email).
+	UserByEmail(ctx context.Context, email string) (*User, error)
+
+	// CreateMember inserts m. Conflict: the user is already a member.
+	CreateMember(ctx context.Context, m *Member) error
+	// UpdateMember rewrites m's role and sub-account.
+	UpdateMember(ctx context.Context, m *Member) error
+	// DeleteMember removes a membership (the user stays). ErrNotFound if absent.
+	DeleteMember(ctx context.Context, companyID, userID string) error
+	// GetMember reads a membership.
+	GetMember(ctx context.Context, companyID, userID string) (*Member, error)
+	// ListMembers returns up to q.Limit employees of q.CompanyID ordered by
+	// user ID after q.AfterUserID, filtered as q says.
+	ListMembers(ctx context.Context, q MemberQuery) ([]Employee, error)
+	// Memberships lists every membership of userID, by company ID.
+	Memberships(ctx context.Context, userID string) ([]Member, error)
+}
+
+// CompanyQuery is a company search as the Service hands it to a Store.
+type CompanyQuery struct {
+	Text string // NormalizeQuery output; "" matches every company; match is a substring of SearchText
+	// Scope: All, or the company ScopeID (and, when WithAffiliates, every
+	// company whose ResellerID is ScopeID).
+	All            bool
+	ScopeID        string
+	WithAffiliates bool
+	AfterID        string
+	Limit          int
+}
+
+// MemberQuery selects employees of one company.
+type MemberQuery struct {
+	CompanyID    string
+	SubAccountID string // when OnlySub: only members of this sub-account
+	OnlySub      bool
+	UserID       string // when non-empty: only this user
+	AfterUserID  string
+	Limit        int
+}

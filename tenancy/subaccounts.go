@@ -1,0 +1,112 @@
+package tenancy
+
+import (
+	"context"
+	"strings"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+func checkSubAccountName(op, name string) error {
+	switch {
+	case name == "":
+		return storage.Invalid(op, "name", "required", "is required")
+	case len(name) > 100:
+		return storage.Invalid(op, "name", "max", "must be at most 100")
+	}
+	return nil
+}
+
+// CreateSubAccount adds a named sub-account to companyID. Authorised:
+// ActManageSubAccounts (owner, administrators, its reseller, the platform).
+// Errors: field name (empty, over 100), storage.ErrConflict for a name
+// already used in the company (case-insensitive).
+func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, name string) (SubAccount, error) {
+	const op = "tenancy.CreateSubAccount"
+	name = strings.TrimSpace(name)
+	var out SubAccount
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActManageSubAccounts, c.Resource()); err != nil {
+			return err
+		}
+		if err := checkSubAccountName(op, name); err != nil {
+			return err
+		}
+		now := s.now()
+		sa := SubAccount{ID: storage.NewID(), CompanyID: c.ID, Name: name, CreatedAt: now, UpdatedAt: now}
+		if err := s.store.CreateSubAccount(ctx, &sa); err != nil {
+			return err
+		}
+		out = sa
+		return s.record(ctx, by, c.ID, "tenancy.sub_account.create", "sub_account", sa.ID, audit.Diff(nil, &sa))
+	})
+	return out, err
+}
+
+// RenameSubAccount renames a sub-account. Authorised and validated like
+// CreateSubAccount; storage.ErrNotFound for a sub-account not in the company.
+func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, subAccountID, name string) (SubAccount, error) {
+	const op = "tenancy.RenameSubAccount"
+	name = strings.TrimSpace(name)
+	var out SubAccount
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		if err != nil {
+			return err
+		}
+		r := c.Resource()
+		r.SubAccountID = subAccountID
+		if err := Authorize(op, by, ActManageSubAccounts, r); err != nil {
+			return err
+		}
+		if err := checkSubAccountName(op, name); err != nil {
+			return err
+		}
+		sa, err := s.store.GetSubAccount(ctx, c.ID, subAccountID)
+		if err != nil {
+			return err
+		}
+		before := *sa
+		sa.Name, sa.UpdatedAt = name, s.now()
+		if err := s.store.UpdateSubAccount(ctx, sa); err != nil {
+			return err
+		}
+		out = *sa
+		return s.record(ctx, by, c.ID, "tenancy.sub_account.rename", "sub_account", sa.ID, audit.Diff(&before, sa))
+	})
+	return out, err
+}
+
+// ListSubAccounts lists the sub-accounts of companyID the actor may see (see
+// VisibleSubAccounts), by name. storage.ErrForbidden for an invisible company.
+func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID string) ([]SubAccount, error) {
+	const op = "tenancy.ListSubAccounts"
+	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
+	if err != nil {
+		return nil, err
+	}
+	if !all && len(ids) == 0 {
+		if by.CompanyID == companyID && by.Role == RoleOperator {
+			return nil, nil
+		}
+		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+	}
+	list, err := s.store.ListSubAccounts(ctx, companyID)
+	if err != nil || all {
+		return list, err
+	}
+	out := list[:0]
+	for _, sa := range list {
+		for _, id := range ids {
+			if sa.ID == id {
+				out = append(out, sa)
+			}
+		}
+	}
+	return out, nil
+}
