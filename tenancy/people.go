@@ -148,6 +148,9 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
 			return err
 		}
+		if err := s.memberAdded(ctx, by, c.ID, u.ID); err != nil {
+			return err
+		}
 		s.notifyAfterCommit(ctx, u, c.ID, pw)
 		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 		return nil
@@ -194,6 +197,9 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 			return err
 		}
 		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
+			return err
+		}
+		if err := s.memberAdded(ctx, by, c.ID, u.ID); err != nil {
 			return err
 		}
 		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
@@ -488,4 +494,14 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 		}
 		return nil
 	})
+}
+
+// memberAdded runs the MemberAddedHooks inside the registration's transaction.
+func (s *Service) memberAdded(ctx context.Context, by Actor, companyID, userID string) error {
+	for _, h := range s.onAdd {
+		if err := h(ctx, by, companyID, userID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -16,12 +16,13 @@ import (
 type Service struct {
 	tx       storage.Transactor
 	store    Store
-	log      *audit.Log
+	log      audit.Recorder
 	notifier Notifier
 	clock    storage.Clock
 	cost     int
 	v        *validator.Validate
 	onRemove []MemberRemovedHook
+	onAdd    []MemberAddedHook
 
 	dummyOnce sync.Once
 	dummy     string
@@ -53,10 +54,23 @@ func WithMemberRemovedHook(h MemberRemovedHook) Option {
 	return func(s *Service) { s.onRemove = append(s.onRemove, h) }
 }
 
+// MemberAddedHook runs inside the transaction of RegisterEmployee and
+// AddMember after the membership exists, so the host can equip the new member
+// atomically with the registration (for example
+// licensing.Service.GrantDefaultPackages: new users receive the company's
+// default service packages). An error rolls the registration back, and no
+// password is sent.
+type MemberAddedHook func(ctx context.Context, by Actor, companyID, userID string) error
+
+// WithMemberAddedHook adds a hook RegisterEmployee and AddMember run in their transaction.
+func WithMemberAddedHook(h MemberAddedHook) Option {
+	return func(s *Service) { s.onAdd = append(s.onAdd, h) }
+}
+
 // NewService returns the tenancy service over store, running every use case
 // in a transaction of tx, recording to log, and handing generated passwords
 // to notifier.
-func NewService(tx storage.Transactor, store Store, log *audit.Log, notifier Notifier, opts ...Option) *Service {
+func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier Notifier, opts ...Option) *Service {
 	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
 		cost: DefaultPasswordCost, v: newValidator()}
 	for _, o := range opts {
