@@ -7,7 +7,6 @@ import (
 
 	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // tourAccount fills a company's requisites, sets its defaults and one
@@ -17,17 +16,18 @@ import (
 // The company and its members come from a stand-in directory here; a host
 // passes its tenancy.Service, which implements tenancy.Directory.
 func tourAccount(ctx context.Context, env *tourEnv) error {
-	dir := tenancytest.NewDirectory()
-	company := dir.AddCompany(tenancy.CompanyRef{})
-	admin := dir.AddMember(company, tenancy.RoleAdministrator, "")
-	operator := dir.AddMember(company, tenancy.RoleOperator, "support")
+	company, err := env.Tenancy.Company(ctx, env.CompanyID)
+	if err != nil {
+		return err
+	}
+	admin, operator := env.Admin, env.Operator
 
 	// The host supplies the key secrets are sealed with (a KMS in production).
 	keys, err := account.NewStaticKeys("2026-11", bytes.Repeat([]byte{0x42}, 32))
 	if err != nil {
 		return err
 	}
-	svc := account.NewService(env.Tx, env.Store.Account(), dir, env.Audit, keys,
+	svc := account.NewService(env.Tx, env.Store.Account(), env.Tenancy, env.Audit, keys,
 		account.WithClock(env.Clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"))
 
 	// Requisites are checked with their real rules: a wrong check digit is refused, naming the field.

@@ -10,8 +10,6 @@ import (
 
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
-	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // tourLicensing shows licensing end to end: a reseller prices and limits an
@@ -26,17 +24,21 @@ import (
 // tenancy.Service in place, pass it as the directory instead.
 func tourLicensing(ctx context.Context, env *tourEnv) error {
 	out := env.Out
-	dir := tenancytest.NewDirectory()
 	notifier := licensing.NotifierFunc(func(_ context.Context, r licensing.Reminder) {
 		fmt.Fprintf(out, "  ✉ payment reminder to %s: balance %s reached threshold %s\n",
 			short(r.CompanyID), r.Balance.StringFixed(2), r.Threshold.StringFixed(2))
 	})
-	svc := licensing.NewService(env.Tx, env.Licensing, dir, env.Audit, licensing.WithNotifier(notifier))
+	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, licensing.WithNotifier(notifier))
 
-	reseller := dir.AddCompany(tenancy.CompanyRef{Kind: tenancy.KindReseller})
-	varAdmin := dir.AddMember(reseller, tenancy.RoleResellerAdmin, "")
-	company := dir.AddCompany(tenancy.CompanyRef{ResellerID: reseller.ID})
-	admin := dir.AddMember(company, tenancy.RoleAdministrator, "")
+	reseller, err := env.Tenancy.Company(ctx, env.ResellerID)
+	if err != nil {
+		return err
+	}
+	company, err := env.Tenancy.Company(ctx, env.CompanyID)
+	if err != nil {
+		return err
+	}
+	varAdmin, admin := env.ResellerAdmin, env.Admin
 	fmt.Fprintf(out, "licensing: reseller %s, affiliate %s\n", short(reseller.ID), short(company.ID))
 
 	// The reseller sets the agreement, the contract and the credit terms.
@@ -76,8 +78,12 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 
 	// Assign them; the fourth user finds none free.
 	for i := range 4 {
-		user := dir.AddMember(company, tenancy.RoleOperator, "").UserID
-		_, err := svc.AssignLicense(ctx, admin, company.ID, user, licensing.LicensePro)
+		agent, err := env.NewOperator(ctx)
+		if err != nil {
+			return err
+		}
+		user := agent.UserID
+		_, err = svc.AssignLicense(ctx, admin, company.ID, user, licensing.LicensePro)
 		switch {
 		case errors.Is(err, storage.ErrLimitExceeded):
 			fmt.Fprintf(out, "  user %d: no free pro license\n", i+1)

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // tourEnv is what every part of the tour shares: one store, one audit log.
@@ -30,6 +31,14 @@ type tourEnv struct {
 	Audit     *audit.Log
 	Clock     storage.Clock
 	Licensing licensing.Store
+
+	// Left by the tenancy tour for the ones after it: the reseller and its
+	// affiliate "New ways company" (CompanyID) with one person per role.
+	Tenancy                     *tenancy.Service
+	ResellerID, CompanyID       string
+	ResellerAdmin, Owner, Admin tenancy.Actor
+	Manager, Operator           tenancy.Actor
+	NewOperator                 func(context.Context) (tenancy.Actor, error)
 }
 
 func main() {

@@ -8,8 +8,6 @@ import (
 
 	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/storage"
-	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // tourPresence shows a pause budget running out in the middle of a pause and
@@ -22,23 +20,24 @@ import (
 // can jump.
 func tourPresence(ctx context.Context, env *tourEnv) error {
 	st := env.Store
-	dir := tenancytest.NewDirectory()
-	company := dir.AddCompany(tenancy.CompanyRef{})
-	admin := dir.AddMember(company, tenancy.RoleAdministrator, "")
-	op := dir.AddMember(company, tenancy.RoleOperator, "")
+	company, err := env.Tenancy.Company(ctx, env.CompanyID)
+	if err != nil {
+		return err
+	}
+	admin, op := env.Admin, env.Operator
 	moscow, err := time.LoadLocation("Europe/Moscow")
 	if err != nil {
 		return err
 	}
 	clock := storage.NewManualClock(time.Date(2026, 11, 20, 10, 0, 0, 0, moscow))
 	notify := presence.NotifierFunc(func(_ context.Context, s presence.Switch) {
-		fmt.Printf("  notification: pause switched at %s (recorded at %s)\n",
+		fmt.Fprintf(env.Out, "  notification: pause switched at %s (recorded at %s)\n",
 			s.At.In(moscow).Format("15:04:05"), s.AppliedAt.In(moscow).Format("15:04:05"))
 	})
-	svc := presence.NewService(st.Presence(), st, dir, presence.FixedLocation(moscow), env.Audit,
+	svc := presence.NewService(st.Presence(), st, env.Tenancy, presence.FixedLocation(moscow), env.Audit,
 		presence.WithClock(clock), presence.WithNotifier(notify))
 
-	fmt.Println("presence: pause budgets with an automatic fallback")
+	fmt.Fprintln(env.Out, "presence: pause budgets with an automatic fallback")
 	rest, err := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Rest"})
 	if err != nil {
 		return err
@@ -49,13 +48,13 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  admin defined %q (paid, 15m a day, falls back to %q) and %q (unpaid, unlimited)\n", coffee.Name, rest.Name, rest.Name)
+	fmt.Fprintf(env.Out, "  admin defined %q (paid, 15m a day, falls back to %q) and %q (unpaid, unlimited)\n", coffee.Name, rest.Name, rest.Name)
 
 	cur, err := svc.SetStatus(ctx, op, company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  10:00 operator goes Away (%s); the switch is due at %s\n", coffee.Name, cur.DueAt.In(moscow).Format("15:04"))
+	fmt.Fprintf(env.Out, "  10:00 operator goes Away (%s); the switch is due at %s\n", coffee.Name, cur.DueAt.In(moscow).Format("15:04"))
 
 	clock.Advance(10 * time.Minute)
 	b, err := svc.Budget(ctx, op, company.ID, op.UserID, "")
@@ -64,7 +63,7 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 	}
 	for _, l := range b.Lines {
 		if l.PauseTypeID == coffee.ID {
-			fmt.Printf("  10:10 budget %s: spent %v, left %v\n", l.Name, l.Spent, l.Left)
+			fmt.Fprintf(env.Out, "  10:10 budget %s: spent %v, left %v\n", l.Name, l.Spent, l.Left)
 		}
 	}
 
@@ -72,24 +71,24 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 	if err != nil || !ok {
 		return errors.Join(err, errors.New("no transition scheduled"))
 	}
-	fmt.Printf("  host asks when to wake up: %s\n", next.In(moscow).Format("15:04"))
+	fmt.Fprintf(env.Out, "  host asks when to wake up: %s\n", next.In(moscow).Format("15:04"))
 	clock.Advance(25 * time.Minute) // the host's job runs 20 minutes late
 	n, err := svc.ApplyDue(ctx, company.ID, clock.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  10:35 host runs ApplyDue: %d switch(es)\n", n)
+	fmt.Fprintf(env.Out, "  10:35 host runs ApplyDue: %d switch(es)\n", n)
 
 	cur, err = svc.Status(ctx, op, company.ID, op.UserID)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  status: %s (%s) since %s, the instant the budget ran out\n", cur.State, rest.Name, cur.Since.In(moscow).Format("15:04"))
+	fmt.Fprintf(env.Out, "  status: %s (%s) since %s, the instant the budget ran out\n", cur.State, rest.Name, cur.Since.In(moscow).Format("15:04"))
 	_, err = svc.SetStatus(ctx, op, company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID, Version: cur.Version})
-	fmt.Printf("  operator picks %s again: %v (limit exceeded: %t)\n", coffee.Name, err, errors.Is(err, storage.ErrLimitExceeded))
+	fmt.Fprintf(env.Out, "  operator picks %s again: %v (limit exceeded: %t)\n", coffee.Name, err, errors.Is(err, storage.ErrLimitExceeded))
 	if _, err := svc.SetStatus(ctx, admin, company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID, Version: cur.Version}); err != nil {
 		return err
 	}
-	fmt.Println("  an administrator can still set it (audited as an override)")
+	fmt.Fprintln(env.Out, "  an administrator can still set it (audited as an override)")
 	return nil
 }

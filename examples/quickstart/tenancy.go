@@ -30,7 +30,8 @@ func (m *mailbox) SendCredentials(_ context.Context, c tenancy.Credentials) {
 // tourTenancy builds a reseller with two affiliates through the registration
 // link, users of every role, shows a manager refused outside its
 // sub-account and what each actor sees, logs in, and searches companies.
-// It uses env.Out, env.Tx, env.Store, env.Audit and env.Clock.
+// It uses env.Out, env.Tx, env.Store, env.Audit and env.Clock, and leaves
+// the tenancy service, the affiliate and its people in env for the tours after it.
 func tourTenancy(ctx context.Context, env *tourEnv) error {
 	out := env.Out
 	mail := &mailbox{out: out, passwords: map[string]string{}}
@@ -99,7 +100,8 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	if _, err := register(admin, "Oleg", "oleg@newways.example", tenancy.RoleOperator, sales.ID); err != nil {
+	operator, err := register(admin, "Oleg", "oleg@newways.example", tenancy.RoleOperator, sales.ID)
+	if err != nil {
 		return err
 	}
 	if _, err := register(admin, "Sofia", "sofia@newways.example", tenancy.RoleManager, support.ID); err != nil {
@@ -179,6 +181,15 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(out, "Sever's owner searches \"ways\": %d results\n", len(p.Items))
+
+	// The tours after this one work in New ways company with these people.
+	env.Tenancy, env.ResellerID, env.CompanyID = svc, reseller.ID, newWays.ID
+	env.ResellerAdmin, env.Owner, env.Admin, env.Manager, env.Operator = resellerAdmin, owner, admin, manager, operator
+	n := 0
+	env.NewOperator = func(ctx context.Context) (tenancy.Actor, error) {
+		n++
+		return register(admin, "Agent", fmt.Sprintf("agent%d@newways.example", n), tenancy.RoleOperator, "")
+	}
 	return nil
 }
 
