@@ -12,13 +12,15 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 
-	audit auditData
+	audit      auditData
+	compliance complianceData
 }
 
 // New returns an empty store.
 func New() *Store {
 	s := &Store{}
 	s.audit.init()
+	s.compliance.init()
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/storage"
 )
 
@@ -12,9 +13,10 @@ import (
 // implements, plus the hooks some tests need to reach behind the SDK.
 type Harness struct {
 	// Name labels the backend in failure messages ("memory", "sqlite", …).
-	Name  string
-	Tx    storage.Transactor
-	Audit audit.Store
+	Name       string
+	Tx         storage.Transactor
+	Audit      audit.Store
+	Compliance compliance.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
@@ -30,5 +32,6 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("compliance", func(t *testing.T) { runCompliance(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

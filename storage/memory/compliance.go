@@ -1,0 +1,155 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+type subjectKey struct{ company, key string }
+
+type complianceData struct {
+	settings     map[string]compliance.Settings
+	reservations map[string]compliance.Reservation
+	bySubject    map[subjectKey][]string // reservation IDs, insertion order
+}
+
+func (d *complianceData) init() {
+	d.settings = map[string]compliance.Settings{}
+	d.reservations = map[string]compliance.Reservation{}
+	d.bySubject = map[subjectKey][]string{}
+}
+
+// Compliance returns the store's compliance.Store.
+func (s *Store) Compliance() compliance.Store { return complianceStore{s} }
+
+type complianceStore struct{ s *Store }
+
+var _ compliance.Store = complianceStore{}
+
+func cloneSettings(st compliance.Settings) compliance.Settings {
+	st.Policy.Caps = slices.Clone(st.Policy.Caps)
+	return st
+}
+
+func (c complianceStore) Settings(ctx context.Context, companyID string) (compliance.Settings, error) {
+	var out compliance.Settings
+	err := c.s.read(ctx, func() error {
+		st, ok := c.s.compliance.settings[companyID]
+		if !ok {
+			return storage.NotFound("compliance.Settings", "compliance settings", companyID)
+		}
+		out = cloneSettings(st)
+		return nil
+	})
+	return out, err
+}
+
+func (c complianceStore) SaveSettings(ctx context.Context, st compliance.Settings) error {
+	return c.s.write(ctx, func(t *tx) error {
+		cur, ok := c.s.compliance.settings[st.CompanyID]
+		switch {
+		case st.Version == 1 && ok, st.Version != 1 && (!ok || cur.Version != st.Version-1):
+			return storage.Conflict("compliance.SaveSettings", "settings of company %s changed concurrently", st.CompanyID)
+		}
+		put(t, c.s.compliance.settings, st.CompanyID, cloneSettings(st))
+		return nil
+	})
+}
+
+func (c complianceStore) LockSubject(ctx context.Context, companyID, key string) error {
+	// The memory transaction holds the whole store exclusively.
+	return storage.MustBeInTx(ctx, "compliance.LockSubject")
+}
+
+func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
+	var out []compliance.Reservation
+	err := c.s.read(ctx, func() error {
+		for _, id := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
+			r := c.s.compliance.reservations[id]
+			if r.Status != compliance.StatusReleased && !r.ReservedAt.Before(since) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b compliance.Reservation) int {
+		if c := a.ReservedAt.Compare(b.ReservedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Reservation) error {
+	return c.s.write(ctx, func(t *tx) error {
+		d := &c.s.compliance
+		if _, dup := d.reservations[r.ID]; dup {
+			return storage.Conflict("compliance.InsertReservation", "reservation %s exists", r.ID)
+		}
+		put(t, d.reservations, r.ID, r)
+		k := subjectKey{r.CompanyID, r.Key}
+		ids := d.bySubject[k]
+		put(t, d.bySubject, k, append(ids[:len(ids):len(ids)], r.ID))
+		return nil
+	})
+}
+
+func (c complianceStore) Reservation(ctx context.Context, id string) (compliance.Reservation, error) {
+	var out compliance.Reservation
+	err := c.s.read(ctx, func() error {
+		r, ok := c.s.compliance.reservations[id]
+		if !ok {
+			return storage.NotFound("compliance.Reservation", "reservation", id)
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+func (c complianceStore) FinishReservation(ctx context.Context, r compliance.Reservation) error {
+	const op = "compliance.FinishReservation"
+	return c.s.write(ctx, func(t *tx) error {
+		cur, ok := c.s.compliance.reservations[r.ID]
+		if !ok {
+			return storage.NotFound(op, "reservation", r.ID)
+		}
+		if cur.Status != compliance.StatusPending {
+			return storage.Conflict(op, "reservation %s is %s", r.ID, cur.Status)
+		}
+		cur.Status, cur.Outcome, cur.CompletedAt = r.Status, r.Outcome, r.CompletedAt
+		put(t, c.s.compliance.reservations, r.ID, cur)
+		return nil
+	})
+}
+
+func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := c.s.write(ctx, func(t *tx) error {
+		d := &c.s.compliance
+		for k, ids := range d.bySubject {
+			keep := make([]string, 0, len(ids))
+			for _, id := range ids {
+				if d.reservations[id].ReservedAt.Before(before) {
+					del(t, d.reservations, id)
+					n++
+				} else {
+					keep = append(keep, id)
+				}
+			}
+			if len(keep) == 0 {
+				del(t, d.bySubject, k)
+			} else if len(keep) != len(ids) {
+				put(t, d.bySubject, k, keep)
+			}
+		}
+		return nil
+	})
+	return n, err
+}
