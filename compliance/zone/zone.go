@@ -154,7 +154,7 @@ func (r *Default) Resolve(number string) (Result, error) {
 		national := e164[2:]
 		if national[0] != '9' {
 			if zs := AreaCodeZones(national[:3]); len(zs) > 0 {
-				res.Zones, res.Source = zs, SourceLandline
+				res.Zones, res.Source = sortedUnique(zs), SourceLandline
 				return res, nil
 			}
 		}
