@@ -69,7 +69,9 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
 	var out []compliance.Reservation
 	err := c.s.read(ctx, func() error {
-		for _, id := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
+		ids := c.s.compliance.bySubject[subjectKey{companyID, key}]
+		out = make([]compliance.Reservation, 0, len(ids))
+		for _, id := range ids {
 			r := c.s.compliance.reservations[id]
 			if r.Status != compliance.StatusReleased && !r.ReservedAt.Before(since) {
 				out = append(out, r)
