@@ -73,7 +73,7 @@ func TestPresetBoundaries(t *testing.T) {
 		{name: "manual day cap 2", policy: manual, zone: msk, at: "2026-03-18 15:00:00",
 			hist: answered(msk, "2026-03-18 10:00:00", "2026-03-18 11:00:00"), reasons: compliance.ReasonCapDay, next: "2026-03-19 09:10:00"},
 		{name: "manual every reason at once", policy: manual, zone: msk, at: "2026-03-18 20:00:00",
-			hist: answered(msk, "2026-03-16 10:00:00", "2026-03-17 10:00:00", "2026-03-18 10:00:00", "2026-03-18 11:00:00"),
+			hist:    answered(msk, "2026-03-16 10:00:00", "2026-03-17 10:00:00", "2026-03-18 10:00:00", "2026-03-18 11:00:00"),
 			reasons: W | compliance.ReasonCapDay | compliance.ReasonCapWeek, next: "2026-03-23 09:10:00"},
 		{name: "manual Feb 29 day cap rolls into March", policy: manual, zone: msk, at: "2028-02-29 12:00:00",
 			hist: answered(msk, "2028-02-29 10:00:00", "2028-02-29 11:00:00"), reasons: compliance.ReasonCapDay, next: "2028-03-01 09:10:00"},

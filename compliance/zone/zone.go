@@ -38,12 +38,12 @@ type Source string
 
 // Sources.
 const (
-	SourceExplicit     Source = "explicit"      // given with the call-list record
-	SourceLandline     Source = "landline"      // Russian area-code table
+	SourceExplicit     Source = "explicit"       // given with the call-list record
+	SourceLandline     Source = "landline"       // Russian area-code table
 	SourcePlan         Source = "numbering_plan" // ministry numbering-plan ranges → region
-	SourcePhonenumbers Source = "phonenumbers"  // libphonenumber's prefix table (not for +7)
-	SourceCountry      Source = "country"       // nothing precise: every zone of the country
-	SourceNone         Source = "none"          // not even the country's zones are known
+	SourcePhonenumbers Source = "phonenumbers"   // libphonenumber's prefix table (not for +7)
+	SourceCountry      Source = "country"        // nothing precise: every zone of the country
+	SourceNone         Source = "none"           // not even the country's zones are known
 )
 
 // ErrBadNumber is returned (wrapped) for a phone number that cannot be parsed.
