@@ -263,9 +263,11 @@ func (r *Rules) nextOpening(f *frame, cal calendar.Calendar, d calendar.Date, to
 // inFlightUntil returns 0 when fewer than the policy's maximum of calls are
 // in flight at c, else the instant the excess first drains (by expiry).
 func (r *Rules) inFlightUntil(c int64, h []Record) int64 {
+	// A reservation stamped after c (another host's clock running ahead)
+	// still holds its slot: only its expiry frees it.
 	n := 0
 	for i := range h {
-		if h[i].Until > c && h[i].At <= c {
+		if h[i].Until > c {
 			n++
 		}
 	}
@@ -277,13 +279,13 @@ func (r *Rules) inFlightUntil(c int64, h []Record) int64 {
 	for {
 		next := int64(never)
 		for i := range h {
-			if x := h[i].Until; x > u && h[i].At <= c && x < next {
+			if x := h[i].Until; x > u && x < next {
 				next = x
 			}
 		}
 		u, n = next, 0
 		for i := range h {
-			if h[i].Until > u && h[i].At <= c {
+			if h[i].Until > u {
 				n++
 			}
 		}

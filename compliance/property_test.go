@@ -27,7 +27,7 @@ func refAllowed(p compliance.Policy, s *compliance.Subject, x time.Time) bool {
 	maxIn := max(p.MaxInFlight, 1)
 	n := 0
 	for _, r := range s.History {
-		if r.Until > x.UnixMicro() && r.At <= x.UnixMicro() {
+		if r.Until > x.UnixMicro() {
 			n++
 		}
 	}

@@ -124,8 +124,11 @@ func WithCalendar(country string, c calendar.Calendar) Option {
 }
 
 // WithReservationTTL sets how long a reservation holds before it expires and
-// counts as answered (default 10 minutes).
-func WithReservationTTL(d time.Duration) Option { return func(s *Service) { s.ttl = d } }
+// counts as answered (default 10 minutes; values below one second are
+// raised to one second).
+func WithReservationTTL(d time.Duration) Option {
+	return func(s *Service) { s.ttl = max(d, time.Second) }
+}
 
 // DefaultPolicy is the policy of a company that never chose one: the
 // statute's call rules, FZ230Calls.
@@ -332,9 +335,12 @@ func (s *Service) compiled(st Settings) (*Rules, error) {
 	return r, nil
 }
 
-// since is the oldest reservation time the rules can look at.
-func since(now time.Time, r *Rules) time.Time {
-	return now.Add(-time.Duration(r.policy.lookbackDays()+2) * 24 * time.Hour)
+// since is the oldest reservation time the rules can look at: the policy's
+// longest period (plus two days for zone offsets), or further back when a
+// reservation made then could still be in flight.
+func (s *Service) since(now time.Time, r *Rules) time.Time {
+	back := time.Duration(r.policy.lookbackDays()+2) * 24 * time.Hour
+	return now.Add(-max(back, s.ttl+time.Hour))
 }
 
 func (s *Service) decide(p *prepared, hist []Reservation, now time.Time) Decision {
@@ -366,7 +372,7 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 	if p.done {
 		return p.dec, nil
 	}
-	hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, since(now, p.rules))
+	hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, s.since(now, p.rules))
 	if err != nil {
 		return Decision{}, err
 	}
@@ -401,7 +407,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 		if p.done {
 			dec = p.dec
 		} else {
-			hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, since(now, p.rules))
+			hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, s.since(now, p.rules))
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package zone_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -104,4 +105,28 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize not idempotent: %q → %q → %q (%v)", s, n, again, err)
 		}
 	})
+}
+
+func FuzzLoadNumberingPlan(f *testing.F) {
+	f.Add("АВС/ DEF;От;До;Емкость;Оператор;Регион\n900;0000000;0061999;62000;x;Краснодарский край\n")
+	f.Add("АВС/ DEF;От;До;Регион\n\"9\"00;1;2;\"a;b\"\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := zone.LoadNumberingPlan(strings.NewReader(s))
+		if err != nil {
+			require.ErrorIs(t, err, zone.ErrBadPlan)
+			return
+		}
+		_, _ = p.Lookup("9000000001")
+	})
+}
+
+func ExampleNormalize() {
+	for _, s := range []string{"8 (916) 123-45-67", "+7 4012 12-34-56", "4951234567"} {
+		n, _ := zone.Normalize(s)
+		fmt.Println(n)
+	}
+	// Output:
+	// +79161234567
+	// +74012123456
+	// +74951234567
 }

@@ -1,7 +1,7 @@
 // Command dialer simulates an outbound campaign against the compliance
 // service: 10 000 call-list records across Russia's time zones, 16 dialer
 // workers reserving and completing calls in parallel on one company, on an
-// embedded SQLite database (PostgreSQL when -dsn or SWITCHBOARD_POSTGRES_DSN
+// embedded SQLite database (PostgreSQL when -dsn or SWITCHBOARD_DIALER_DSN
 // names one). Simulated time runs from Wednesday 00:00 UTC in half-hour ticks;
 // a refused record is rescheduled for the decision's NextAllowed, so the
 // dialer never polls. At the end it prints how many calls each rule
@@ -61,7 +61,7 @@ func run() error {
 	hours := flag.Int("hours", 10, "simulated campaign length in hours, from Wednesday 00:00 UTC")
 	maxAttempts := flag.Int("attempts", 1, "attempts per record before giving up")
 	policyName := flag.String("policy", compliance.PresetFZ230Calls, "preset: manual_fz230, fz230_calls, fz230_messages, us_reg_f")
-	dsn := flag.String("dsn", os.Getenv("SWITCHBOARD_POSTGRES_DSN"), "PostgreSQL URL; empty: embedded SQLite")
+	dsn := flag.String("dsn", os.Getenv("SWITCHBOARD_DIALER_DSN"), "PostgreSQL URL (or SWITCHBOARD_DIALER_DSN); empty: embedded SQLite")
 	file := flag.Bool("file", false, "with SQLite: use a database file in a temp dir instead of memory")
 	seed := flag.Uint64("seed", 1, "random seed")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")

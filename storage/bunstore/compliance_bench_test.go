@@ -63,3 +63,7 @@ func BenchmarkComplianceReserveCompletePostgres(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+func BenchmarkComplianceReserveCompleteMySQL(b *testing.B) {
+	benchReserveComplete(b, storagetest.OpenMySQL(b))
+}
