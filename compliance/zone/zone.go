@@ -25,7 +25,9 @@ package zone
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA rules at the instant of the call, whatever the host has installed
@@ -129,17 +131,13 @@ type BadNumberError struct {
 	Reason string
 }
 
-func (e *BadNumberError) Error() string { return "phone number " + quote(e.Number) + ": " + e.Reason }
+func (e *BadNumberError) Error() string { return "phone number " + strconv.Quote(e.Number) + ": " + e.Reason }
 
 // Is makes errors.Is(err, ErrBadNumber) hold.
 func (e *BadNumberError) Is(target error) bool { return target == ErrBadNumber }
 
 func errBad(number, format string, args ...any) error {
-	msg := format
-	if len(args) > 0 {
-		msg = sprintf(format, args...)
-	}
-	return &BadNumberError{Number: number, Reason: msg}
+	return &BadNumberError{Number: number, Reason: fmt.Sprintf(format, args...)}
 }
 
 // Resolve implements Resolver.

@@ -9,7 +9,7 @@
 // prove no window, cap or in-flight limit was passed.
 //
 //	go run ./examples/dialer                 # SQLite in a temp dir
-//	go run ./examples/dialer -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//	go run ./examples/dialer -dsn postgres://postgres@127.0.0.1:5432/dialer?sslmode=disable
 package main
 
 import (
