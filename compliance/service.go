@@ -343,16 +343,39 @@ func (s *Service) since(now time.Time, r *Rules) time.Time {
 	return now.Add(-max(back, s.ttl+time.Hour))
 }
 
-func (s *Service) decide(p *prepared, hist []Reservation, now time.Time) Decision {
-	p.subject.History = make([]Record, len(hist))
-	for i, r := range hist {
-		p.subject.History[i] = r.Record()
+var recordPool = sync.Pool{New: func() any { b := make([]Record, 0, 128); return &b }}
+
+// decide reads the subject's history and evaluates the rules at now.
+func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decision, error) {
+	since := s.since(now, p.rules)
+	if rr, ok := s.store.(RecordReader); ok {
+		buf := recordPool.Get().(*[]Record)
+		defer func() {
+			if cap(*buf) <= 4096 {
+				recordPool.Put(buf)
+			}
+		}()
+		recs, err := rr.HistoryRecords(ctx, p.ref.ID, p.dec.Key, since, (*buf)[:0])
+		if err != nil {
+			return Decision{}, err
+		}
+		*buf = recs
+		p.subject.History = recs
+	} else {
+		hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, since)
+		if err != nil {
+			return Decision{}, err
+		}
+		p.subject.History = make([]Record, len(hist))
+		for i, r := range hist {
+			p.subject.History[i] = r.Record()
+		}
 	}
 	v := p.rules.Evaluate(now, &p.subject)
 	d := p.dec
 	d.Allowed, d.NextAllowed = v.Allowed, v.Next
 	d.Reasons |= v.Reasons
-	return d
+	return d, nil
 }
 
 // Check answers whether the call may start now, without holding anything:
@@ -372,11 +395,7 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 	if p.done {
 		return p.dec, nil
 	}
-	hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, s.since(now, p.rules))
-	if err != nil {
-		return Decision{}, err
-	}
-	return s.decide(p, hist, now), nil
+	return s.decide(ctx, p, now)
 }
 
 // Reserve checks the call and, when allowed, holds it: in one transaction it
@@ -406,12 +425,8 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 		}
 		if p.done {
 			dec = p.dec
-		} else {
-			hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, s.since(now, p.rules))
-			if err != nil {
-				return err
-			}
-			dec = s.decide(p, hist, now)
+		} else if dec, err = s.decide(ctx, p, now); err != nil {
+			return err
 		}
 		if !dec.Allowed {
 			return &RefusedError{Op: op, Decision: dec}

@@ -91,3 +91,12 @@ type Store interface {
 	// PruneBefore deletes reservations reserved before t and returns how many.
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)
 }
+
+// RecordReader is an optional power of a Store (found by type assertion, as
+// database/sql finds a driver's extras): reading a subject's history straight
+// into the compact form the rules count, appended to buf, in ascending order
+// of Record.At, released reservations left out. The memory backend has it,
+// so Check on it allocates almost nothing for the history.
+type RecordReader interface {
+	HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []Record) ([]Record, error)
+}

@@ -29,7 +29,10 @@ func (s *Store) Compliance() compliance.Store { return complianceStore{s} }
 
 type complianceStore struct{ s *Store }
 
-var _ compliance.Store = complianceStore{}
+var (
+	_ compliance.Store        = complianceStore{}
+	_ compliance.RecordReader = complianceStore{}
+)
 
 func cloneSettings(st compliance.Settings) compliance.Settings {
 	st.Policy.Caps = slices.Clone(st.Policy.Caps)
@@ -154,4 +157,26 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 		return nil
 	})
 	return n, err
+}
+
+// HistoryRecords implements compliance.RecordReader without copying whole
+// reservations.
+func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
+	sinceUS := since.UnixMicro()
+	err := c.s.read(ctx, func() error {
+		for _, id := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
+			r := c.s.compliance.reservations[id]
+			if r.Status != compliance.StatusReleased && r.ReservedAt.UnixMicro() >= sinceUS {
+				buf = append(buf, r.Record())
+			}
+		}
+		return nil
+	})
+	// Insertion order is nearly time order: an insertion sort is linear on it.
+	for i := 1; i < len(buf); i++ {
+		for j := i; j > 0 && buf[j].At < buf[j-1].At; j-- {
+			buf[j], buf[j-1] = buf[j-1], buf[j]
+		}
+	}
+	return buf, err
 }

@@ -214,6 +214,11 @@ func runCompliance(t *testing.T, h *Harness) {
 		assert.Equal(t, compliance.OutcomeBusy, all[0].Outcome)
 		assert.Equal(t, base.Add(time.Minute), all[0].CompletedAt)
 		assert.True(t, all[1].CompletedAt.IsZero())
+		if rr, ok := h.Compliance.(compliance.RecordReader); ok { // the optional power agrees with History
+			recs, err := rr.HistoryRecords(ctx, co, key, base.Add(30*time.Minute), nil)
+			require.NoError(t, err)
+			require.Equal(t, []compliance.Record{hist[0].Record(), hist[1].Record()}, recs)
+		}
 
 		// Prune through the service: everything older than the retention goes, nothing newer.
 		dir := tenancytest.NewDirectory()
