@@ -131,7 +131,9 @@ type BadNumberError struct {
 	Reason string
 }
 
-func (e *BadNumberError) Error() string { return "phone number " + strconv.Quote(e.Number) + ": " + e.Reason }
+func (e *BadNumberError) Error() string {
+	return "phone number " + strconv.Quote(e.Number) + ": " + e.Reason
+}
 
 // Is makes errors.Is(err, ErrBadNumber) hold.
 func (e *BadNumberError) Is(target error) bool { return target == ErrBadNumber }
