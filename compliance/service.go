@@ -219,9 +219,10 @@ type prepared struct {
 	ref      tenancy.CompanyRef
 	settings Settings
 	rules    *Rules
-	subject  Subject
-	dec      Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
-	done     bool     // dec is final (suspended, flag off)
+	subject   Subject
+	dec       Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
+	done      bool     // dec is final (flag off)
+	suspended bool
 }
 
 func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Call, now time.Time) (*prepared, error) {
@@ -279,24 +280,25 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 	p.subject.Calendar = s.calendars[res.Country]
 	p.subject.SkipCaps = c.SkipCaps
 
-	suspended := ref.Status == tenancy.StatusSuspended
-	if !suspended && s.susp != nil {
-		if suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
+	p.suspended = ref.Status == tenancy.StatusSuspended
+	if !p.suspended && s.susp != nil {
+		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
 			return nil, err
 		}
 	}
-	if suspended {
+	if p.suspended {
 		p.dec.Reasons |= ReasonSuspended
-		p.done = true
-		return p, nil
 	}
 	if p.settings, err = s.settings(ctx, ref.ID); err != nil {
 		return nil, err
 	}
 	p.dec.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
-		p.dec.Allowed, p.dec.NextAllowed, p.done = true, now, true
 		p.dec.Reasons |= ReasonFlagOff
+		p.done = true
+		if !p.suspended {
+			p.dec.Allowed, p.dec.NextAllowed = true, now
+		}
 		return p, nil
 	}
 	if p.rules, err = s.compiled(p.settings); err != nil {
@@ -375,6 +377,9 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 	d := p.dec
 	d.Allowed, d.NextAllowed = v.Allowed, v.Next
 	d.Reasons |= v.Reasons
+	if p.suspended { // refused whatever the rules say; they are still reported
+		d.Allowed, d.NextAllowed = false, time.Time{}
+	}
 	return d, nil
 }
 
@@ -384,7 +389,7 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 // missing company or phone, a malformed number ("phone") or an unknown zone
 // name ("zone"); storage.ErrNotFound for an unknown company;
 // storage.ErrForbidden. A suspended company is not an error: the decision
-// says ReasonSuspended.
+// says ReasonSuspended (with whatever else applies) and has no NextAllowed.
 func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision, error) {
 	const op = "compliance.Check"
 	now := s.clock.Now()

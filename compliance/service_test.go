@@ -112,6 +112,14 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	d, err = e.svc.Check(ctx, e.dialer, call)
 	require.NoError(t, err)
 	assert.False(t, d.Allowed)
+	// With the flag on, the rules' own reasons are reported beside the suspension.
+	_, err = e.svc.SetSettings(ctx, e.owner, e.co.ID, true, compliance.ManualFZ230())
+	require.NoError(t, err)
+	d, err = e.svc.Check(ctx, e.dialer, call)
+	require.NoError(t, err)
+	assert.Equal(t, compliance.ReasonSuspended|compliance.ReasonOutsideWindow|compliance.ReasonInFlight, d.Reasons.Blocking(),
+		"the flag-off reservation is still in flight")
+	assert.True(t, d.NextAllowed.IsZero())
 	e.susp[e.co.ID] = false
 	co2 := e.dir.AddCompany(tenancy.CompanyRef{Status: tenancy.StatusSuspended})
 	_, _, err = e.svc.Reserve(ctx, tenancy.Platform("root"), compliance.Call{CompanyID: co2.ID, Phone: "+74952223344"})
@@ -156,7 +164,8 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	}
 	st, err := e.svc.Settings(ctx, e.owner, e.co.ID)
 	require.NoError(t, err)
-	assert.False(t, st.FZ230, "a rejected change leaves nothing behind")
+	assert.Equal(t, compliance.ManualFZ230(), st.Policy, "a rejected change leaves nothing behind")
+	assert.EqualValues(t, 3, st.Version)
 }
 
 func TestPresetsValidateAndDocumentSources(t *testing.T) {
