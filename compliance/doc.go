@@ -56,7 +56,9 @@
 // and 2026 federal calendars are built in). For a year without data every
 // day gets the strictest window (the intersection of the three) and the
 // decision notes ReasonCalendarMissing. Policies whose three windows are
-// equal do not consult the calendar.
+// equal do not consult the calendar. Regional holidays (Tatarstan,
+// Bashkortostan…) are layered per numbering-plan region with
+// WithRegionalCalendars and calendar.Layered.
 //
 // # The dialer API
 //
@@ -75,9 +77,10 @@
 // (tenancy.ActDial, ActEditSettings, ActPlatform) and audited.
 //
 // With the company's FZ-230 flag off every call is allowed (ReasonFlagOff)
-// and still reserved and recorded. A suspended company (tenancy status, or
-// the host's Suspensions) is refused with ReasonSuspended and
-// storage.ErrSuspended.
+// and still reserved and recorded; no rule applies, not even the in-flight
+// limit. A suspended company (tenancy status, or the host's Suspensions) is
+// refused with ReasonSuspended and storage.ErrSuspended; its decision still
+// lists the rules' own reasons but has no NextAllowed.
 //
 // A Decision carries every reason that applies, not the first, and
 // NextAllowed: the earliest instant the call would be allowed if nothing
@@ -85,6 +88,23 @@
 // openings, period ends, the day a rolling window drops its oldest counted
 // call, the end of the cool-off, in-flight expiries) — never by scanning
 // minute by minute. It assumes in-flight reservations end up counting.
+//
+// # Storage
+//
+// Store is the contract a backend implements (storage/memory,
+// storage/bunstore; storage/storagetest is its conformance suite). Reserve
+// relies on LockSubject to serialise reservations of one subscriber: a row
+// lock on PostgreSQL and MySQL (whose reads inside the transaction are
+// locking reads, so REPEATABLE READ never answers from a stale snapshot), the
+// write lock on SQLite, the store lock in memory. A store may also implement
+// RecordReader to hand the rules their compact history without copying whole
+// reservations; the memory backend does.
+//
+// Performance: Rules.Evaluate for a subscriber with 100 calls of history
+// takes under a microsecond and allocates nothing; Service.Check on the
+// memory backend a few microseconds. On SQL the per-company audit chain,
+// whose head row every Reserve and Complete locks until commit, bounds one
+// company's dialing to roughly one commit at a time.
 //
 // # Errors
 //

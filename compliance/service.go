@@ -88,6 +88,7 @@ type Service struct {
 	susp      Suspensions
 	resolver  zone.Resolver
 	calendars map[string]calendar.Calendar
+	regional  func(country, region string) calendar.Calendar
 	clock     storage.Clock
 	ttl       time.Duration
 
@@ -121,6 +122,14 @@ func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver
 // strictest window there).
 func WithCalendar(country string, c calendar.Calendar) Option {
 	return func(s *Service) { s.calendars[strings.ToUpper(country)] = c }
+}
+
+// WithRegionalCalendars lets the host give a region its own calendar (a
+// republic's holidays layered over the federal calendar with
+// calendar.Layered): f gets the number's country and numbering-plan region
+// ("" when the plan was not used) and returns nil to keep the country's.
+func WithRegionalCalendars(f func(country, region string) calendar.Calendar) Option {
+	return func(s *Service) { s.regional = f }
 }
 
 // WithReservationTTL sets how long a reservation holds before it expires and
@@ -278,6 +287,11 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 		p.dec.Reasons |= ReasonZoneGuessed
 	}
 	p.subject.Calendar = s.calendars[res.Country]
+	if s.regional != nil {
+		if c := s.regional(res.Country, res.Region); c != nil {
+			p.subject.Calendar = c
+		}
+	}
 	p.subject.SkipCaps = c.SkipCaps
 
 	p.suspended = ref.Status == tenancy.StatusSuspended
