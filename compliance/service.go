@@ -225,9 +225,9 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 
 // prepared is a call with everything resolved.
 type prepared struct {
-	ref      tenancy.CompanyRef
-	settings Settings
-	rules    *Rules
+	ref       tenancy.CompanyRef
+	settings  Settings
+	rules     *Rules
 	subject   Subject
 	dec       Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
 	done      bool     // dec is final (flag off)
