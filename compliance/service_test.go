@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/compliance/calendar"
 	"github.com/switchboardkit/switchboard/compliance/zone"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/memory"
@@ -178,4 +179,28 @@ func TestPresetsValidateAndDocumentSources(t *testing.T) {
 		assert.Equal(t, p, q)
 	}
 	assert.Contains(t, compliance.ManualFZ230().Source, "message caps")
+}
+
+func TestRegionalCalendar(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	kurban, err := calendar.NewTable(calendar.YearSpec{Year: 2026, DaysOff: []calendar.Date{calendar.DateOf(2026, 5, 27)}})
+	require.NoError(t, err)
+	tatarstan := calendar.Layered{Base: calendar.Russia(), Over: kurban}
+	at := time.Date(2026, 5, 27, 5, 30, 0, 0, time.UTC) // Wednesday 08:30 in Kazan
+	call := func(e *env) compliance.Decision {
+		d, err := e.svc.Check(ctx, e.dialer, compliance.Call{CompanyID: e.co.ID, Phone: "+78432123456"})
+		require.NoError(t, err)
+		return d
+	}
+	assert.True(t, call(newEnv(t, at, compliance.FZ230Calls())).Allowed, "a working day federally")
+	e := newEnv(t, at, compliance.FZ230Calls(), compliance.WithRegionalCalendars(func(country, region string) calendar.Calendar {
+		if country == "RU" {
+			return tatarstan
+		}
+		return nil
+	}))
+	d := call(e)
+	assert.False(t, d.Allowed, "a republic's holiday: day-off hours")
+	assert.Equal(t, time.Date(2026, 5, 27, 6, 0, 0, 0, time.UTC), d.NextAllowed.UTC())
 }
