@@ -228,3 +228,34 @@ func TestInFlight(t *testing.T) {
 	assert.True(t, v.Reasons.Has(compliance.ReasonCapsOff))
 	assert.True(t, now.Add(3*time.Minute).Equal(v.Next))
 }
+
+// TestPresetWindowEdges checks every preset at the four instants around each
+// window of each kind of day: start−1s, start, end−1s, end (half-open).
+func TestPresetWindowEdges(t *testing.T) {
+	t.Parallel()
+	msk := loc(t, "Europe/Moscow")
+	days := map[calendar.Kind]calendar.Date{
+		calendar.Working: calendar.DateOf(2026, 3, 18), // Wednesday
+		calendar.Weekend: calendar.DateOf(2026, 3, 21), // Saturday
+		calendar.Holiday: calendar.DateOf(2026, 6, 12), // Russia Day
+	}
+	for _, p := range compliance.Presets() {
+		r, err := compliance.Compile(p)
+		require.NoError(t, err)
+		s := &compliance.Subject{Zones: []*time.Location{msk}, Calendar: calendar.Russia()}
+		for kind, w := range map[calendar.Kind]compliance.Window{
+			calendar.Working: p.Windows.Working, calendar.Weekend: p.Windows.Weekend, calendar.Holiday: p.Windows.Holiday} {
+			y, m, d := days[kind].YMD()
+			at := func(tod compliance.TimeOfDay) time.Time { return time.Date(y, m, d, 0, 0, int(tod), 0, msk) }
+			for _, c := range []struct {
+				tod  compliance.TimeOfDay
+				want bool
+			}{{w.Start - 1, false}, {w.Start, true}, {w.End - 1, true}, {w.End, false}} {
+				v := r.Evaluate(at(c.tod), s)
+				assert.Equal(t, c.want, v.Allowed, "%s %s %s", p.Name, kind, c.tod)
+			}
+			v := r.Evaluate(at(w.Start-1), s)
+			assert.True(t, at(w.Start).Equal(v.Next), "%s %s: next %s", p.Name, kind, v.Next.In(msk))
+		}
+	}
+}
