@@ -71,8 +71,9 @@
 // same outcome twice is a no-op, a different one storage.ErrConflict) or
 // Release (the call was never placed: it stops counting). A reservation
 // never completed keeps counting after it expires — as answered, since it
-// may have been — and frees its in-flight slot; a late Complete replaces
-// that worst case with the real outcome. Reserve, Complete, Release,
+// may have been, so it also starts a cool-off such as Regulation F's — and
+// frees its in-flight slot; a late Complete replaces that worst case with
+// the real outcome. Reserve, Complete, Release,
 // SetSettings and Prune are each one transaction, authorised
 // (tenancy.ActDial, ActEditSettings, ActPlatform) and audited.
 //
