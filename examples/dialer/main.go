@@ -328,16 +328,18 @@ func verify(ctx context.Context, st *bunstore.Store, companyID string, recs []*r
 		}
 		var prior []compliance.Record
 		for _, h := range hist {
-			v := rules.Evaluate(h.ReservedAt, &compliance.Subject{Zones: zonesOf[h.Phone+"|"+key], Calendar: calendar.Russia(), History: prior})
-			if !v.Allowed {
-				return fmt.Errorf("VIOLATION: call %s to %s at %s was granted but the rules say %s", h.ID, key, h.ReservedAt, v.Reasons)
+			if h.ReservedBy != "import" { // imported history was not granted here
+				v := rules.Evaluate(h.ReservedAt, &compliance.Subject{Zones: zonesOf[h.Phone+"|"+key], Calendar: calendar.Russia(), History: prior})
+				if !v.Allowed {
+					return fmt.Errorf("VIOLATION: call %s to %s at %s was granted but the rules say %s", h.ID, key, h.ReservedAt, v.Reasons)
+				}
+				checked++
 			}
 			rec := h.Record()
 			if h.Status == compliance.StatusCompleted {
 				rec.Until = h.CompletedAt.UnixMicro()
 			}
 			prior = append(prior, rec)
-			checked++
 		}
 	}
 	fmt.Printf("verified: %d granted calls replayed against the history before each; no window, cap or in-flight limit was passed\n", checked)
