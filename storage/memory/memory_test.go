@@ -17,9 +17,10 @@ func TestConformance(t *testing.T) {
 
 func memoryHarness(st *memory.Store) *storagetest.Harness {
 	return &storagetest.Harness{
-		Name:       "memory",
-		Tx:         st,
-		Audit:      st.Audit(),
+		Name:  "memory",
+		Tx:    st,
+		Audit: st.Audit(),
+
 		Compliance: st.Compliance(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })

@@ -12,7 +12,8 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 
-	audit      auditData
+	audit auditData
+
 	compliance complianceData
 }
 

@@ -129,9 +129,10 @@ func tempName() string {
 // BunHarness builds the Harness for a bun store.
 func BunHarness(st *bunstore.Store) *Harness {
 	return &Harness{
-		Name:       string(st.Dialect()),
-		Tx:         st,
-		Audit:      st.Audit(),
+		Name:  string(st.Dialect()),
+		Tx:    st,
+		Audit: st.Audit(),
+
 		Compliance: st.Compliance(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)

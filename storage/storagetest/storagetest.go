@@ -13,9 +13,10 @@ import (
 // implements, plus the hooks some tests need to reach behind the SDK.
 type Harness struct {
 	// Name labels the backend in failure messages ("memory", "sqlite", …).
-	Name       string
-	Tx         storage.Transactor
-	Audit      audit.Store
+	Name  string
+	Tx    storage.Transactor
+	Audit audit.Store
+
 	Compliance compliance.Store
 
 	// TamperAuditAction rewrites the action of a stored audit event directly
