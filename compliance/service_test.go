@@ -2,6 +2,7 @@ package compliance_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -203,4 +204,28 @@ func TestRegionalCalendar(t *testing.T) {
 	d := call(e)
 	assert.False(t, d.Allowed, "a republic's holiday: day-off hours")
 	assert.Equal(t, time.Date(2026, 5, 27, 6, 0, 0, 0, time.UTC), d.NextAllowed.UTC())
+}
+
+func TestPolicyJSON(t *testing.T) {
+	t.Parallel()
+	for _, p := range compliance.Presets() {
+		b, err := json.Marshal(p)
+		require.NoError(t, err)
+		var q compliance.Policy
+		require.NoError(t, json.Unmarshal(b, &q))
+		assert.Equal(t, p, q)
+	}
+	// A custom policy written by hand.
+	doc := `{"name":"evening-off","windows":{"working":{"start":"09:00","end":"18:30:30"},"weekend":{"closed":true},
+		"holiday":{"closed":true}},"end_buffer_seconds":300,
+		"caps":[{"period":"rolling","days":3,"limit":2,"counts":["attempt"]}],"cool_off":{"days":2,"after":["conversation"]}}`
+	var p compliance.Policy
+	require.NoError(t, json.Unmarshal([]byte(doc), &p))
+	require.NoError(t, p.Validate("test"))
+	assert.Equal(t, compliance.Clock(18, 30, 30), p.Windows.Working.End)
+	assert.Equal(t, compliance.ClassAttempt, p.Caps[0].Counts)
+	for _, bad := range []string{`{"windows":{"working":{"start":"9:00"}}}`, `{"windows":{"working":{"start":"24:01"}}}`,
+		`{"caps":[{"counts":["calls"]}]}`} {
+		require.Error(t, json.Unmarshal([]byte(bad), &p), bad)
+	}
 }
