@@ -15,13 +15,22 @@ type subjectKey struct{ company, key string }
 type complianceData struct {
 	settings     map[string]compliance.Settings
 	reservations map[string]compliance.Reservation
-	bySubject    map[subjectKey][]string // reservation IDs, insertion order
+	// bySubject lists each subject's reservations in insertion order with
+	// their compact Record (kept in step by every write), so the hot read
+	// for the rules touches no other map.
+	bySubject map[subjectKey][]subjectEntry
+}
+
+type subjectEntry struct {
+	id       string
+	rec      compliance.Record
+	released bool
 }
 
 func (d *complianceData) init() {
 	d.settings = map[string]compliance.Settings{}
 	d.reservations = map[string]compliance.Reservation{}
-	d.bySubject = map[subjectKey][]string{}
+	d.bySubject = map[subjectKey][]subjectEntry{}
 }
 
 // Compliance returns the store's compliance.Store.
@@ -72,10 +81,10 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
 	var out []compliance.Reservation
 	err := c.s.read(ctx, func() error {
-		ids := c.s.compliance.bySubject[subjectKey{companyID, key}]
-		out = make([]compliance.Reservation, 0, len(ids))
-		for _, id := range ids {
-			r := c.s.compliance.reservations[id]
+		entries := c.s.compliance.bySubject[subjectKey{companyID, key}]
+		out = make([]compliance.Reservation, 0, len(entries))
+		for _, e := range entries {
+			r := c.s.compliance.reservations[e.id]
 			if r.Status != compliance.StatusReleased && !r.ReservedAt.Before(since) {
 				out = append(out, r)
 			}
@@ -99,8 +108,8 @@ func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Res
 		}
 		put(t, d.reservations, r.ID, r)
 		k := subjectKey{r.CompanyID, r.Key}
-		ids := d.bySubject[k]
-		put(t, d.bySubject, k, append(ids[:len(ids):len(ids)], r.ID))
+		es := d.bySubject[k]
+		put(t, d.bySubject, k, append(es[:len(es):len(es)], subjectEntry{id: r.ID, rec: r.Record(), released: r.Status == compliance.StatusReleased}))
 		return nil
 	})
 }
@@ -130,6 +139,14 @@ func (c complianceStore) FinishReservation(ctx context.Context, r compliance.Res
 		}
 		cur.Status, cur.Outcome, cur.CompletedAt = r.Status, r.Outcome, r.CompletedAt
 		put(t, c.s.compliance.reservations, r.ID, cur)
+		k := subjectKey{cur.CompanyID, cur.Key}
+		es := slices.Clone(c.s.compliance.bySubject[k])
+		for i := range es {
+			if es[i].id == cur.ID {
+				es[i].rec, es[i].released = cur.Record(), cur.Status == compliance.StatusReleased
+			}
+		}
+		put(t, c.s.compliance.bySubject, k, es)
 		return nil
 	})
 }
@@ -138,19 +155,19 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 	var n int64
 	err := c.s.write(ctx, func(t *tx) error {
 		d := &c.s.compliance
-		for k, ids := range d.bySubject {
-			keep := make([]string, 0, len(ids))
-			for _, id := range ids {
-				if d.reservations[id].ReservedAt.Before(before) {
-					del(t, d.reservations, id)
+		for k, es := range d.bySubject {
+			keep := make([]subjectEntry, 0, len(es))
+			for _, e := range es {
+				if d.reservations[e.id].ReservedAt.Before(before) {
+					del(t, d.reservations, e.id)
 					n++
 				} else {
-					keep = append(keep, id)
+					keep = append(keep, e)
 				}
 			}
 			if len(keep) == 0 {
 				del(t, d.bySubject, k)
-			} else if len(keep) != len(ids) {
+			} else if len(keep) != len(es) {
 				put(t, d.bySubject, k, keep)
 			}
 		}
@@ -164,10 +181,9 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
 	sinceUS := since.UnixMicro()
 	err := c.s.read(ctx, func() error {
-		for _, id := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
-			r := c.s.compliance.reservations[id]
-			if r.Status != compliance.StatusReleased && r.ReservedAt.UnixMicro() >= sinceUS {
-				buf = append(buf, r.Record())
+		for _, e := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
+			if !e.released && e.rec.At >= sinceUS {
+				buf = append(buf, e.rec)
 			}
 		}
 		return nil
