@@ -232,9 +232,10 @@ type prepared struct {
 	dec       Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
 	done      bool     // dec is final (flag off)
 	suspended bool
+	zbuf      [4]*time.Location
 }
 
-func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Call, now time.Time) (*prepared, error) {
+func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Call, now time.Time, p *prepared) error {
 	v := &storage.ValidationError{Op: op}
 	if c.CompanyID == "" {
 		v.Add("company_id", "required", "is required")
@@ -246,23 +247,23 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 		v.Add("key", "max", "must be at most 255 characters")
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	ref, err := s.dir.Company(ctx, c.CompanyID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
-		return nil, err
+		return err
 	}
 	res, err := s.resolver.Resolve(c.Phone)
 	if err != nil {
 		if errors.Is(err, zone.ErrBadNumber) {
-			return nil, storage.Invalid(op, "phone", "e164", err.Error())
+			return storage.Invalid(op, "phone", "e164", err.Error())
 		}
-		return nil, err
+		return err
 	}
-	p := &prepared{ref: ref}
+	p.ref = ref
 	p.dec = Decision{At: now, Phone: res.E164, Key: c.Key, Zones: res.Zones, ZoneSource: res.Source}
 	if p.dec.Key == "" {
 		p.dec.Key = res.E164
@@ -270,15 +271,16 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 	if c.Zone != "" {
 		loc, err := s.location(c.Zone)
 		if err != nil {
-			return nil, storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
+			return storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
 		}
 		p.dec.Zones, p.dec.ZoneSource = []string{c.Zone}, zone.SourceExplicit
-		p.subject.Zones = []*time.Location{loc}
+		p.subject.Zones = append(p.zbuf[:0], loc)
 	} else {
+		p.subject.Zones = p.zbuf[:0]
 		for _, z := range res.Zones {
 			loc, err := s.location(z)
 			if err != nil {
-				return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + z, Err: err}
+				return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + z, Err: err}
 			}
 			p.subject.Zones = append(p.subject.Zones, loc)
 		}
@@ -297,14 +299,14 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 	p.suspended = ref.Status == tenancy.StatusSuspended
 	if !p.suspended && s.susp != nil {
 		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if p.suspended {
 		p.dec.Reasons |= ReasonSuspended
 	}
 	if p.settings, err = s.settings(ctx, ref.ID); err != nil {
-		return nil, err
+		return err
 	}
 	p.dec.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
@@ -313,12 +315,12 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 		if !p.suspended {
 			p.dec.Allowed, p.dec.NextAllowed = true, now
 		}
-		return p, nil
+		return nil
 	}
 	if p.rules, err = s.compiled(p.settings); err != nil {
-		return nil, err
+		return err
 	}
-	return p, nil
+	return nil
 }
 
 func (s *Service) location(name string) (*time.Location, error) {
@@ -407,14 +409,14 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision, error) {
 	const op = "compliance.Check"
 	now := s.clock.Now()
-	p, err := s.prepare(ctx, op, by, c, now)
-	if err != nil {
+	var p prepared
+	if err := s.prepare(ctx, op, by, c, now, &p); err != nil {
 		return Decision{}, err
 	}
 	if p.done {
 		return p.dec, nil
 	}
-	return s.decide(ctx, p, now)
+	return s.decide(ctx, &p, now)
 }
 
 // Reserve checks the call and, when allowed, holds it: in one transaction it
@@ -435,10 +437,11 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 	var dec Decision
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
-		p, err := s.prepare(ctx, op, by, c, now)
-		if err != nil {
+		p := &prepared{}
+		if err := s.prepare(ctx, op, by, c, now, p); err != nil {
 			return err
 		}
+		var err error
 		if err := s.store.LockSubject(ctx, p.ref.ID, p.dec.Key); err != nil {
 			return err
 		}

@@ -91,28 +91,31 @@ var RussiaZones = []string{
 func Normalize(number string) (string, error) {
 	s := strings.TrimSpace(number)
 	plus := strings.HasPrefix(s, "+")
-	var b strings.Builder
-	b.Grow(len(s) + 1)
-	b.WriteByte('+')
-	n := 0
+	var buf [1 + 16]byte // "+" and at most 16 digits (one more than E.164 allows, to detect too long)
+	b := append(buf[:0], '+')
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-			n++
+			if len(b) == len(buf) {
+				return "", errBad(number, "too many digits")
+			}
+			b = append(b, byte(r))
 		case r == '+' && i == 0:
 		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
 		default:
 			return "", errBad(number, "unexpected character %q", r)
 		}
 	}
-	digits := b.String()[1:]
+	digits := b[1:]
+	n := len(digits)
 	switch {
 	case plus:
 	case n == 11 && (digits[0] == '8' || digits[0] == '7'):
-		digits = "7" + digits[1:]
+		digits[0] = '7'
 	case n == 10:
-		digits = "7" + digits
+		b = append(buf[:1], '7')
+		b = append(b, s2d(s)...)
+		digits = b[1:]
 	default:
 		return "", errBad(number, "give the number in international format (+CC…)")
 	}
@@ -122,7 +125,19 @@ func Normalize(number string) (string, error) {
 	if digits[0] == '7' && (digits[1] == '3' || digits[1] == '4' || digits[1] == '8' || digits[1] == '9') && len(digits) != 11 {
 		return "", errBad(number, "a Russian number has 10 digits after +7")
 	}
-	return "+" + digits, nil
+	return string(b[:1+len(digits)]), nil
+}
+
+// s2d returns the digits of s (already known to be digits and separators).
+func s2d(s string) []byte {
+	var out [16]byte
+	o := out[:0]
+	for i := 0; i < len(s) && len(o) < len(out); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			o = append(o, c)
+		}
+	}
+	return o
 }
 
 // BadNumberError says why a number was rejected. errors.Is(err, ErrBadNumber).
