@@ -103,7 +103,8 @@
 //
 // Performance: Rules.Evaluate for a subscriber with 100 calls of history
 // takes under a microsecond and allocates nothing; Service.Check on the
-// memory backend a few microseconds. On SQL the per-company audit chain,
+// memory backend (directory, number resolution, settings and history
+// included) about a microsecond and a half. On SQL the per-company audit chain,
 // whose head row every Reserve and Complete locks until commit, bounds one
 // company's dialing to roughly one commit at a time.
 //
