@@ -36,7 +36,7 @@ const (
 // the national number, to zones. Source: the ministry's ABC numbering plan
 // and the federal law on time calculation (107-FZ, as amended through 2020).
 var areaCodes = map[string][]string{
-	"301": {irk}, "302": {cht}, "336": {msk}, "341": {sam}, "342": {yek}, "343": {yek}, "345": {yek},
+	"301": {irk}, "302": {cht}, "341": {sam}, "342": {yek}, "343": {yek}, "345": {yek},
 	"346": {yek}, "347": {yek}, "349": {yek}, "351": {yek}, "352": {yek}, "353": {yek}, "365": {sim},
 	"381": {oms}, "382": {tom}, "383": {nsk}, "384": {nkz}, "385": {brn}, "388": {brn}, "390": {krs},
 	"391": {krs}, "394": {krs}, "395": {irk},

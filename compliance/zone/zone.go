@@ -15,8 +15,8 @@
 //     it is never consulted for +7 numbers.
 //  3. Other countries: nyaruka/phonenumbers' prefix → zones table (which may
 //     give several zones, e.g. toll-free numbers in North America).
-//  4. Nothing known: every zone of the number's country (Russia: the eleven
-//     zones UTC+2 … UTC+12), Source == SourceCountry. The caller must then
+//  4. Nothing known: every zone of the number's country (Russia: a zone
+//     for each UTC offset from +2 to +12), Source == SourceCountry. The caller must then
 //     allow only what every candidate allows — never the server's zone.
 //
 // A number that cannot be parsed is an error; a parsed number whose country
