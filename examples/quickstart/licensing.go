@@ -29,6 +29,7 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 			short(r.CompanyID), r.Balance.StringFixed(2), r.Threshold.StringFixed(2))
 	})
 	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, licensing.WithNotifier(notifier))
+	env.Credit = svc
 
 	reseller, err := env.Tenancy.Company(ctx, env.ResellerID)
 	if err != nil {

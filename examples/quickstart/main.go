@@ -31,6 +31,7 @@ type tourEnv struct {
 	Audit     *audit.Log
 	Clock     storage.Clock
 	Licensing licensing.Store
+	Credit    *licensing.Service // left by the licensing tour; compliance asks it who is suspended
 
 	// Left by the tenancy tour for the ones after it: the reseller and its
 	// affiliate "New ways company" (CompanyID) with one person per role.
@@ -86,6 +87,7 @@ func run(ctx context.Context, dsn string) error {
 		{"licensing and credit", tourLicensing},
 		{"account settings", tourAccount},
 		{"presence and pause budgets", tourPresence},
+		{"compliance: may we call now?", tourCompliance},
 		{"audit trail", tourAudit},
 	} {
 		fmt.Printf("\n## %s\n", step.name)

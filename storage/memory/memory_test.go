@@ -23,7 +23,8 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Licensing: st.Licensing(),
 		Presence:  st.Presence(),
 		Account:   st.Account(), AccountRaw: func(_ context.Context, id string) ([]byte, error) { return st.AccountRaw(id), nil },
-		Tenancy: st.Tenancy(),
+		Tenancy:    st.Tenancy(),
+		Compliance: st.Compliance(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil

@@ -12,11 +12,12 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 
-	audit     auditData
-	licensing licensingData
-	presence  presenceData
-	account   accountData
-	tenancy   tenancyData
+	audit      auditData
+	licensing  licensingData
+	presence   presenceData
+	account    accountData
+	tenancy    tenancyData
+	compliance complianceData
 }
 
 // New returns an empty store.
@@ -27,6 +28,7 @@ func New() *Store {
 	s.presence.init()
 	s.account.init()
 	s.tenancy.init()
+	s.compliance.init()
 	return s
 }
 

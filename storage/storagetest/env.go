@@ -135,7 +135,8 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Licensing: st.Licensing(),
 		Presence:  st.Presence(),
 		Account:   st.Account(), AccountRaw: func(ctx context.Context, id string) ([]byte, error) { return bunstore.AccountRaw(ctx, st, id) },
-		Tenancy: st.Tenancy(),
+		Tenancy:    st.Tenancy(),
+		Compliance: st.Compliance(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err

@@ -7,6 +7,7 @@ import (
 	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -28,6 +29,8 @@ type Harness struct {
 
 	Tenancy tenancy.Store
 
+	Compliance compliance.Store
+
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
 	TamperAuditAction func(ctx context.Context, eventID, action string) error
@@ -46,5 +49,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("account", func(t *testing.T) { runAccount(t, h) })
 	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
+	t.Run("compliance", func(t *testing.T) { runCompliance(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

@@ -1,0 +1,125 @@
+// Package compliance decides whether a company may call a subscriber now,
+// under FZ-230 and other outbound-call rules, and keeps the call history
+// those rules count — race-free for many parallel dialers.
+//
+// # Policies are data
+//
+// A Policy holds windows per kind of day (working day, weekend, holiday;
+// package calendar decides the kind), in the subscriber's local wall-clock
+// time, half-open ([start, end): a call may start at 09:10:00, not at
+// 19:50:00); optional start/end buffers that narrow every window; caps per
+// period (calendar day, calendar week Monday–Sunday, calendar month — all in
+// the subscriber's zone — or N consecutive local days); which outcomes each
+// cap counts (Class: attempts, answered by a person, conversations,
+// messages); a cool-off after a conversation (N local days, that day being
+// day 1); and how many calls may be in flight per subscriber (default 1).
+// Policy.Validate names every bad field; Compile turns a policy into Rules,
+// the allocation-free evaluator.
+//
+// # Presets, and the difference between the manual and the statute
+//
+//   - ManualFZ230: the product manual's profile (seed 004): 09:10–19:50
+//     every day; optional caps 2/day, 4/week, 16/month of answered calls.
+//   - FZ230Calls: Federal law 230-FZ art. 7 for telephone conversations:
+//     08:00–22:00 on working days, 09:00–20:00 on weekends and non-working
+//     holidays, at most 1 a day, 2 a week, 8 a month; a conversation with a
+//     robot counts (since 2024).
+//   - FZ230Messages: 230-FZ for messages: same hours, 2/4/16.
+//   - RegF: US FDCPA / Regulation F: 08:00–21:00, 7 calls in 7 consecutive
+//     days, no call within 7 days after a conversation.
+//
+// The manual's caps (2/4/16) are the statute's MESSAGE caps, not its call
+// caps. A creditor or collector using the manual's profile for debt
+// collection calls is NOT within the legal call limit of 230-FZ (1/2/8
+// conversations); pick FZ230Calls. A company that never chose a policy gets
+// FZ230Calls (DefaultPolicy).
+//
+// # Time zones
+//
+// The subscriber's zone comes from the call-list record (Call.Zone) when
+// given, else from the number (package zone: Russian area codes, the
+// ministry's numbering plan for mobiles when the host loads it, libphonenumber
+// for other countries, never for +79…). When several zones are possible,
+// every one must allow the call — caps and cool-off included, each computed
+// in that zone. When nothing precise is known for a Russian number, every
+// Russian zone (UTC+2…+12) must allow it (the decision notes
+// ReasonZoneGuessed); with no zone at all the call is refused
+// (ReasonUnknownZone). The server's zone is never used. IANA rules are
+// embedded (time/tzdata) and applied at the instant of the call: wall-clock
+// times that do not exist (spring-forward) open at the end of the gap;
+// repeated ones (fall-back) open at their first occurrence.
+//
+// # Calendars
+//
+// Working day vs day off is decided on the subscriber's local date by the
+// production calendar of the number's country (WithCalendar; Russia's 2025
+// and 2026 federal calendars are built in). For a year without data every
+// day gets the strictest window (the intersection of the three) and the
+// decision notes ReasonCalendarMissing. Policies whose three windows are
+// equal do not consult the calendar. Regional holidays (Tatarstan,
+// Bashkortostan…) are layered per numbering-plan region with
+// WithRegionalCalendars and calendar.Layered.
+//
+// # The dialer API
+//
+// Check is read-only. Reserve checks and holds atomically: it locks the
+// subscriber (company, Call.Key — the debt or case, default the E.164
+// number), re-reads the history, decides, stores a pending reservation that
+// expires after the TTL (WithReservationTTL, default 10 min) and writes an
+// audit event, all in one transaction. A pending reservation counts against
+// every cap as every class until Complete (idempotent by reservation: the
+// same outcome twice is a no-op, a different one storage.ErrConflict) or
+// Release (the call was never placed: it stops counting). A reservation
+// never completed keeps counting after it expires — as answered, since it
+// may have been, so it also starts a cool-off such as Regulation F's — and
+// frees its in-flight slot; a late Complete replaces that worst case with
+// the real outcome. Reserve, Complete, Release,
+// SetSettings and Prune are each one transaction, authorised
+// (tenancy.ActDial, ActEditSettings, ActPlatform) and audited.
+//
+// With the company's FZ-230 flag off every call is allowed (ReasonFlagOff)
+// and still reserved and recorded; no rule applies, not even the in-flight
+// limit. A suspended company (tenancy status, or the host's Suspensions) is
+// refused with ReasonSuspended and storage.ErrSuspended; its decision still
+// lists the rules' own reasons but has no NextAllowed.
+//
+// A Decision carries every reason that applies, not the first, and
+// NextAllowed: the earliest instant the call would be allowed if nothing
+// else happened, computed by jumping from boundary to boundary (window
+// openings, period ends, the day a rolling window drops its oldest counted
+// call, the end of the cool-off, in-flight expiries) — never by scanning
+// minute by minute. It assumes in-flight reservations end up counting.
+//
+// # Storage
+//
+// Store is the contract a backend implements (storage/memory,
+// storage/bunstore; storage/storagetest is its conformance suite). Reserve
+// relies on LockSubject to serialise reservations of one subscriber: a row
+// lock on PostgreSQL and MySQL (whose reads inside the transaction are
+// locking reads, so REPEATABLE READ never answers from a stale snapshot), the
+// write lock on SQLite, the store lock in memory. A store may also implement
+// RecordReader to hand the rules their compact history without copying whole
+// reservations; the memory backend does.
+//
+// Performance: Rules.Evaluate for a subscriber with 100 calls of history
+// takes under a microsecond and allocates nothing; Service.Check on the
+// memory backend (directory, number resolution, settings and history
+// included) about a microsecond and a half. On SQL the per-company audit chain,
+// whose head row every Reserve and Complete locks until commit, bounds one
+// company's dialing to roughly one commit at a time.
+//
+// # Errors
+//
+// Bad input — a missing company or phone, a malformed number, an unknown
+// zone name, an invalid policy (inverted windows, zero or negative caps,
+// unknown periods), an unknown outcome — is a *storage.ValidationError
+// naming the field. Unknown company or reservation: storage.ErrNotFound.
+// Another company's reservation or a role without the right:
+// storage.ErrForbidden. A refused Reserve: *RefusedError, matching
+// storage.ErrLimitExceeded (or storage.ErrSuspended).
+//
+// # Retention
+//
+// Prune deletes reservations older than RetainDays (the longest period any
+// valid policy can look back over, plus two days) in one call.
+package compliance

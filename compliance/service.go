@@ -1,0 +1,580 @@
+package compliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/compliance/calendar"
+	"github.com/switchboardkit/switchboard/compliance/zone"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// Suspensions tells whether a company is suspended (licensing implements
+// it: credit limit passed, subscription lapsed). A company whose
+// tenancy.CompanyRef.Status is suspended is refused as well.
+type Suspensions interface {
+	Suspended(ctx context.Context, companyID string) (bool, error)
+}
+
+// Call is what the dialer asks about: one call-list record.
+type Call struct {
+	CompanyID string `json:"company_id"`
+	// Phone is the subscriber's number: E.164 ("+79161234567") or a Russian
+	// national form ("8 916 123-45-67").
+	Phone string `json:"phone"`
+	// Zone is the subscriber's IANA time zone when the call list knows it;
+	// it replaces resolution from the number.
+	Zone string `json:"zone,omitempty"`
+	// Key is the debt or case the caps count against; default: the E.164
+	// number. It is also the unit of the in-flight limit.
+	Key string `json:"key,omitempty"`
+	// SkipCaps switches the policy's caps off for this record (the manual's
+	// caps are enabled per record by a call-list parameter; here they are on
+	// unless switched off, the safe default). Windows, cool-off and the
+	// in-flight limit still apply.
+	SkipCaps bool `json:"skip_caps,omitempty"`
+}
+
+// Decision is the answer to "may this call start now?".
+type Decision struct {
+	Allowed bool    `json:"allowed"`
+	Reasons Reasons `json:"reasons"`
+	// NextAllowed is the earliest instant at or after At the call would be
+	// allowed (At itself when allowed), computed from windows, calendar,
+	// caps, cool-off and in-flight expiries; zero when there is none (company
+	// suspended, no zone, every window closed).
+	NextAllowed time.Time   `json:"next_allowed,omitzero"`
+	At          time.Time   `json:"at"`
+	Policy      string      `json:"policy,omitempty"`
+	Phone       string      `json:"phone,omitempty"` // E.164
+	Key         string      `json:"key,omitempty"`
+	Zones       []string    `json:"zones,omitempty"`
+	ZoneSource  zone.Source `json:"zone_source,omitempty"`
+}
+
+// RefusedError is returned by Reserve when the decision forbids the call.
+// errors.Is(err, storage.ErrLimitExceeded) holds — or storage.ErrSuspended
+// when the company is suspended; errors.As gives the decision.
+type RefusedError struct {
+	Op       string
+	Decision Decision
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("%s: call refused: %s (next allowed %s)", e.Op, e.Decision.Reasons.Blocking(), e.Decision.NextAllowed.Format(time.RFC3339))
+}
+
+// Unwrap returns the error kind.
+func (e *RefusedError) Unwrap() error {
+	if e.Decision.Reasons.Has(ReasonSuspended) {
+		return storage.ErrSuspended
+	}
+	return storage.ErrLimitExceeded
+}
+
+// Service answers the dialer and keeps the call history. See doc.go for the
+// contracts.
+type Service struct {
+	store     Store
+	tx        storage.Transactor
+	dir       tenancy.Directory
+	log       *audit.Log
+	susp      Suspensions
+	resolver  zone.Resolver
+	calendars map[string]calendar.Calendar
+	regional  func(country, region string) calendar.Calendar
+	clock     storage.Clock
+	ttl       time.Duration
+
+	locs         sync.Map // zone name → *time.Location
+	rules        sync.Map // company ID → *cachedRules
+	defaultRules *Rules
+}
+
+type cachedRules struct {
+	version int64
+	rules   *Rules
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (default: the system clock).
+func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithSuspensions sets who says a company is suspended (default: only
+// tenancy's company status).
+func WithSuspensions(x Suspensions) Option { return func(s *Service) { s.susp = x } }
+
+// WithResolver replaces the time-zone resolver (default: zone.Default
+// without a numbering plan).
+func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver = r } }
+
+// WithCalendar sets the production calendar for subscribers of an ISO
+// country code (default: "RU" → calendar.Russia(); other countries have no
+// calendar, so policies whose windows differ by kind of day use the
+// strictest window there).
+func WithCalendar(country string, c calendar.Calendar) Option {
+	return func(s *Service) { s.calendars[strings.ToUpper(country)] = c }
+}
+
+// WithRegionalCalendars lets the host give a region its own calendar (a
+// republic's holidays layered over the federal calendar with
+// calendar.Layered): f gets the number's country and numbering-plan region
+// ("" when the plan was not used) and returns nil to keep the country's.
+func WithRegionalCalendars(f func(country, region string) calendar.Calendar) Option {
+	return func(s *Service) { s.regional = f }
+}
+
+// WithReservationTTL sets how long a reservation holds before it expires and
+// counts as answered (default 10 minutes; values below one second are
+// raised to one second).
+func WithReservationTTL(d time.Duration) Option {
+	return func(s *Service) { s.ttl = max(d, time.Second) }
+}
+
+// DefaultPolicy is the policy of a company that never chose one: the
+// statute's call rules, FZ230Calls.
+func DefaultPolicy() Policy { return FZ230Calls() }
+
+// NewService returns a Service over store, in transactions of tx, asking dir
+// for companies and recording to log.
+func NewService(store Store, tx storage.Transactor, dir tenancy.Directory, log *audit.Log, opts ...Option) *Service {
+	s := &Service{store: store, tx: tx, dir: dir, log: log, resolver: &zone.Default{},
+		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute}
+	for _, o := range opts {
+		o(s)
+	}
+	r, err := Compile(DefaultPolicy())
+	if err != nil {
+		panic(err) // a preset that does not validate is a programming error
+	}
+	s.defaultRules = r
+	return s
+}
+
+// Settings returns a company's compliance settings (defaults — flag off,
+// DefaultPolicy, version 0 — when never saved). Authorised as viewing the
+// company.
+func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (Settings, error) {
+	const op = "compliance.Settings"
+	ref, err := s.dir.Company(ctx, companyID)
+	if err != nil {
+		return Settings{}, err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+		return Settings{}, err
+	}
+	return s.settings(ctx, companyID)
+}
+
+func (s *Service) settings(ctx context.Context, companyID string) (Settings, error) {
+	st, err := s.store.Settings(ctx, companyID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Settings{CompanyID: companyID, Policy: DefaultPolicy()}, nil
+	}
+	return st, err
+}
+
+// SetSettings sets a company's FZ-230 flag and policy. Authorised as
+// editing the company's settings (tenancy.ActEditSettings); the policy is
+// validated (Policy.Validate); the change is stored and audited
+// ("compliance.settings.update", field-level diff) in one transaction.
+func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (Settings, error) {
+	const op = "compliance.SetSettings"
+	var out Settings
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		ref, err := s.dir.Company(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+			return err
+		}
+		if err := p.Validate(op); err != nil {
+			return err
+		}
+		before, err := s.settings(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		after := Settings{CompanyID: companyID, FZ230: fz230, Policy: p,
+			UpdatedAt: storage.Timestamp(s.clock.Now()), Version: before.Version + 1}
+		if err := s.store.SaveSettings(ctx, after); err != nil {
+			return err
+		}
+		var b any = before
+		if before.Version == 0 {
+			b = nil
+		}
+		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: "compliance.settings.update",
+			EntityType: "compliance_settings", EntityID: companyID, Changes: audit.Diff(b, after)}); err != nil {
+			return err
+		}
+		out = after
+		return nil
+	})
+	return out, err
+}
+
+// prepared is a call with everything resolved.
+type prepared struct {
+	ref       tenancy.CompanyRef
+	settings  Settings
+	rules     *Rules
+	subject   Subject
+	dec       Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
+	done      bool     // dec is final (flag off)
+	suspended bool
+	zbuf      [4]*time.Location
+}
+
+func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Call, now time.Time, p *prepared) error {
+	v := &storage.ValidationError{Op: op}
+	if c.CompanyID == "" {
+		v.Add("company_id", "required", "is required")
+	}
+	if strings.TrimSpace(c.Phone) == "" {
+		v.Add("phone", "required", "is required")
+	}
+	if len(c.Key) > 255 {
+		v.Add("key", "max", "must be at most 255 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ref, err := s.dir.Company(ctx, c.CompanyID)
+	if err != nil {
+		return err
+	}
+	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+		return err
+	}
+	res, err := s.resolver.Resolve(c.Phone)
+	if err != nil {
+		if errors.Is(err, zone.ErrBadNumber) {
+			return storage.Invalid(op, "phone", "e164", err.Error())
+		}
+		return err
+	}
+	p.ref = ref
+	p.dec = Decision{At: now, Phone: res.E164, Key: c.Key, Zones: res.Zones, ZoneSource: res.Source}
+	if p.dec.Key == "" {
+		p.dec.Key = res.E164
+	}
+	if c.Zone != "" {
+		loc, err := s.location(c.Zone)
+		if err != nil {
+			return storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
+		}
+		p.dec.Zones, p.dec.ZoneSource = []string{c.Zone}, zone.SourceExplicit
+		p.subject.Zones = append(p.zbuf[:0], loc)
+	} else {
+		p.subject.Zones = p.zbuf[:0]
+		for _, z := range res.Zones {
+			loc, err := s.location(z)
+			if err != nil {
+				return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + z, Err: err}
+			}
+			p.subject.Zones = append(p.subject.Zones, loc)
+		}
+	}
+	if p.dec.ZoneSource == zone.SourceCountry {
+		p.dec.Reasons |= ReasonZoneGuessed
+	}
+	p.subject.Calendar = s.calendars[res.Country]
+	if s.regional != nil {
+		if c := s.regional(res.Country, res.Region); c != nil {
+			p.subject.Calendar = c
+		}
+	}
+	p.subject.SkipCaps = c.SkipCaps
+
+	p.suspended = ref.Status == tenancy.StatusSuspended
+	if !p.suspended && s.susp != nil {
+		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
+			return err
+		}
+	}
+	if p.suspended {
+		p.dec.Reasons |= ReasonSuspended
+	}
+	if p.settings, err = s.settings(ctx, ref.ID); err != nil {
+		return err
+	}
+	p.dec.Policy = p.settings.Policy.Name
+	if !p.settings.FZ230 {
+		p.dec.Reasons |= ReasonFlagOff
+		p.done = true
+		if !p.suspended {
+			p.dec.Allowed, p.dec.NextAllowed = true, now
+		}
+		return nil
+	}
+	if p.rules, err = s.compiled(p.settings); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) location(name string) (*time.Location, error) {
+	if l, ok := s.locs.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("zone %q is not an IANA zone", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	s.locs.Store(name, loc)
+	return loc, nil
+}
+
+func (s *Service) compiled(st Settings) (*Rules, error) {
+	if st.Version == 0 {
+		return s.defaultRules, nil
+	}
+	if c, ok := s.rules.Load(st.CompanyID); ok && c.(*cachedRules).version == st.Version {
+		return c.(*cachedRules).rules, nil
+	}
+	r, err := Compile(st.Policy)
+	if err != nil {
+		return nil, err
+	}
+	s.rules.Store(st.CompanyID, &cachedRules{version: st.Version, rules: r})
+	return r, nil
+}
+
+// since is the oldest reservation time the rules can look at: the policy's
+// longest period (plus two days for zone offsets), or further back when a
+// reservation made then could still be in flight.
+func (s *Service) since(now time.Time, r *Rules) time.Time {
+	back := time.Duration(r.policy.lookbackDays()+2) * 24 * time.Hour
+	return now.Add(-max(back, s.ttl+time.Hour))
+}
+
+var recordPool = sync.Pool{New: func() any { b := make([]Record, 0, 128); return &b }}
+
+// decide reads the subject's history and evaluates the rules at now.
+func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decision, error) {
+	since := s.since(now, p.rules)
+	if rr, ok := s.store.(RecordReader); ok {
+		buf := recordPool.Get().(*[]Record)
+		defer func() {
+			if cap(*buf) <= 4096 {
+				recordPool.Put(buf)
+			}
+		}()
+		recs, err := rr.HistoryRecords(ctx, p.ref.ID, p.dec.Key, since, (*buf)[:0])
+		if err != nil {
+			return Decision{}, err
+		}
+		*buf = recs
+		p.subject.History = recs
+	} else {
+		hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, since)
+		if err != nil {
+			return Decision{}, err
+		}
+		p.subject.History = make([]Record, len(hist))
+		for i, r := range hist {
+			p.subject.History[i] = r.Record()
+		}
+	}
+	v := p.rules.Evaluate(now, &p.subject)
+	d := p.dec
+	d.Allowed, d.NextAllowed = v.Allowed, v.Next
+	d.Reasons |= v.Reasons
+	if p.suspended { // refused whatever the rules say; they are still reported
+		d.Allowed, d.NextAllowed = false, time.Time{}
+	}
+	return d, nil
+}
+
+// Check answers whether the call may start now, without holding anything:
+// every reason that applies and the earliest allowed instant. Authorised as
+// tenancy.ActDial on the company. Errors: *storage.ValidationError for a
+// missing company or phone, a malformed number ("phone") or an unknown zone
+// name ("zone"); storage.ErrNotFound for an unknown company;
+// storage.ErrForbidden. A suspended company is not an error: the decision
+// says ReasonSuspended (with whatever else applies) and has no NextAllowed.
+func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision, error) {
+	const op = "compliance.Check"
+	now := s.clock.Now()
+	var p prepared
+	if err := s.prepare(ctx, op, by, c, now, &p); err != nil {
+		return Decision{}, err
+	}
+	if p.done {
+		return p.dec, nil
+	}
+	return s.decide(ctx, &p, now)
+}
+
+// Reserve checks the call and, when allowed, holds it: in one transaction it
+// locks the subscriber (company, key), re-reads the history, decides, stores
+// a pending reservation expiring after the reservation TTL and audits it
+// ("compliance.call.reserve"). Concurrent Reserves for one subscriber are
+// serialised, so caps and the in-flight limit are never overshot. The
+// reservation counts against caps (as every outcome) until Complete or
+// Release; if neither comes before it expires it keeps counting as answered.
+//
+// A refused call returns the decision and a *RefusedError
+// (storage.ErrLimitExceeded, or storage.ErrSuspended); other errors as
+// Check. With the company's FZ-230 flag off the call is always allowed and
+// still recorded.
+func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reservation, Decision, error) {
+	const op = "compliance.Reserve"
+	var res Reservation
+	var dec Decision
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		now := s.clock.Now()
+		p := &prepared{}
+		if err := s.prepare(ctx, op, by, c, now, p); err != nil {
+			return err
+		}
+		var err error
+		if err := s.store.LockSubject(ctx, p.ref.ID, p.dec.Key); err != nil {
+			return err
+		}
+		if p.done {
+			dec = p.dec
+		} else if dec, err = s.decide(ctx, p, now); err != nil {
+			return err
+		}
+		if !dec.Allowed {
+			return &RefusedError{Op: op, Decision: dec}
+		}
+		at := storage.Timestamp(now)
+		res = Reservation{ID: storage.NewID(), CompanyID: p.ref.ID, Key: dec.Key, Phone: dec.Phone,
+			ReservedAt: at, ExpiresAt: storage.Timestamp(now.Add(s.ttl)), Status: StatusPending, ReservedBy: by.UserID}
+		if err := s.store.InsertReservation(ctx, res); err != nil {
+			return err
+		}
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
+			EntityType: "compliance_call", EntityID: res.ID, Changes: []audit.Change{
+				audit.Set("status", nil, res.Status), audit.Set("phone", nil, res.Phone), audit.Set("key", nil, res.Key),
+				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),
+				audit.Set("reasons", nil, dec.Reasons), audit.Set("expires_at", nil, res.ExpiresAt)}})
+		return err
+	})
+	if err != nil {
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			return Reservation{}, refused.Decision, err
+		}
+		return Reservation{}, Decision{}, err
+	}
+	return res, dec, nil
+}
+
+// Complete reports the outcome of a reserved call. It is idempotent by
+// reservation: reporting the same outcome again returns the stored
+// reservation and records nothing; a different outcome is
+// storage.ErrConflict, as is completing a released reservation. An expired
+// reservation may still be completed (the real outcome replaces the
+// "answered" it counted as). Authorised as tenancy.ActDial on the
+// reservation's company (another company's reservation: storage.ErrForbidden);
+// unknown reservation: storage.ErrNotFound; bad outcome: *ValidationError.
+// Audited as "compliance.call.complete".
+func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (Reservation, error) {
+	const op = "compliance.Complete"
+	if !outcome.Valid() {
+		return Reservation{}, storage.Invalid(op, "outcome", "oneof",
+			"must be answered_human, answering_machine, no_answer, busy, failed or message_sent")
+	}
+	return s.finish(ctx, op, by, reservationID, StatusCompleted, outcome)
+}
+
+// Release gives a reservation back when the call was never placed: it stops
+// counting. Releasing twice is a no-op; releasing a completed reservation is
+// storage.ErrConflict. Otherwise as Complete; audited as
+// "compliance.call.release".
+func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (Reservation, error) {
+	return s.finish(ctx, "compliance.Release", by, reservationID, StatusReleased, "")
+}
+
+func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id string, status Status, outcome Outcome) (Reservation, error) {
+	if id == "" {
+		return Reservation{}, storage.Invalid(op, "reservation_id", "required", "is required")
+	}
+	var out Reservation
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.store.Reservation(ctx, id)
+		if err != nil {
+			return err
+		}
+		ref, err := s.dir.Company(ctx, r.CompanyID)
+		if err != nil {
+			return err
+		}
+		if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+			return err
+		}
+		switch {
+		case r.Status == status && r.Outcome == outcome:
+			out = r // idempotent repeat
+			return nil
+		case r.Status != StatusPending:
+			return storage.Conflict(op, "reservation %s is already %s %s", id, r.Status, r.Outcome)
+		}
+		before := r
+		r.Status, r.Outcome, r.CompletedAt = status, outcome, storage.Timestamp(s.clock.Now())
+		if err := s.store.FinishReservation(ctx, r); err != nil {
+			return err
+		}
+		action := "compliance.call.complete"
+		if status == StatusReleased {
+			action = "compliance.call.release"
+		}
+		changes := []audit.Change{audit.Set("status", before.Status, r.Status)}
+		if outcome != "" {
+			changes = append(changes, audit.Set("outcome", nil, outcome))
+		}
+		if before.Expired(r.CompletedAt) {
+			changes = append(changes, audit.Set("late", nil, true))
+		}
+		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: r.CompanyID, Action: action,
+			EntityType: "compliance_call", EntityID: r.ID, Changes: changes}); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// RetainDays is how much call history Prune keeps: the longest period any
+// valid policy can look back over, plus two days for time-zone offsets.
+const RetainDays = MaxPeriodDays + 2
+
+// Prune deletes, in one transaction, every reservation made more than
+// RetainDays ago — history no policy can count any more — and returns how
+// many. Platform administrators only (it spans companies); audited on the
+// platform's chain as "compliance.history.prune".
+func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
+	const op = "compliance.Prune"
+	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		before := storage.Timestamp(s.clock.Now().Add(-RetainDays * 24 * time.Hour))
+		var err error
+		if n, err = s.store.PruneBefore(ctx, before); err != nil {
+			return err
+		}
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), Action: "compliance.history.prune",
+			EntityType: "compliance_call", Changes: []audit.Change{audit.Set("before", nil, before), audit.Set("deleted", nil, n)}})
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,102 @@
+package compliance
+
+import (
+	"context"
+	"time"
+)
+
+// Status is where a reservation stands.
+type Status string
+
+// Statuses. An expired reservation is one still pending after ExpiresAt: it
+// stays pending in storage and counts as answered (every class) until an
+// outcome is reported.
+const (
+	StatusPending   Status = "pending"   // the call is (or may be) in flight
+	StatusCompleted Status = "completed" // the outcome is known
+	StatusReleased  Status = "released"  // the call was never placed; it does not count
+)
+
+// Reservation is a hold on one call to one subscriber: made by Reserve,
+// finished by Complete or Release. Completed reservations are the call
+// history caps count.
+type Reservation struct {
+	ID          string    `json:"id"`
+	CompanyID   string    `json:"company_id"`
+	Key         string    `json:"key"`   // the debt/case key caps count against (default: the E.164 number)
+	Phone       string    `json:"phone"` // E.164
+	ReservedAt  time.Time `json:"reserved_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Status      Status    `json:"status"`
+	Outcome     Outcome   `json:"outcome,omitempty"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	ReservedBy  string    `json:"reserved_by"` // user ID of the actor that reserved
+}
+
+// Expired reports whether r is pending past its expiry at now.
+func (r Reservation) Expired(now time.Time) bool {
+	return r.Status == StatusPending && !now.Before(r.ExpiresAt)
+}
+
+// Record converts r to what the rules count.
+func (r Reservation) Record() Record {
+	rec := Record{At: r.ReservedAt.UnixMicro()}
+	switch r.Status {
+	case StatusCompleted:
+		rec.Classes = r.Outcome.Classes()
+	case StatusPending:
+		rec.Classes, rec.Until = ClassAll, r.ExpiresAt.UnixMicro()
+	}
+	return rec
+}
+
+// Settings are a company's compliance settings.
+type Settings struct {
+	CompanyID string `json:"company_id"`
+	// FZ230 is the company's FZ-230 flag: when off, every call is allowed
+	// (and still recorded); when on, Policy applies.
+	FZ230     bool      `json:"fz230"`
+	Policy    Policy    `json:"policy"`
+	UpdatedAt time.Time `json:"updated_at" audit:"-"`
+	Version   int64     `json:"version" audit:"-"`
+}
+
+// Store is the persistence compliance needs. Backends implement it in
+// storage/memory and storage/bunstore; storage/storagetest holds the
+// behaviour every implementation must show. Methods that write are called
+// inside storage.Transactor.InTx.
+type Store interface {
+	// Settings returns a company's settings, storage.ErrNotFound if never saved.
+	Settings(ctx context.Context, companyID string) (Settings, error)
+	// SaveSettings inserts s when s.Version == 1, else updates the row whose
+	// version is s.Version-1; storage.ErrConflict when that row moved (or,
+	// on insert, exists).
+	SaveSettings(ctx context.Context, s Settings) error
+	// LockSubject serialises reservations for one (company, key) until the
+	// transaction ends: a row lock (PostgreSQL, MySQL), the database write
+	// lock (SQLite), the store lock (memory). Must be called inside InTx.
+	LockSubject(ctx context.Context, companyID, key string) error
+	// History returns the (company, key)'s reservations reserved at or after
+	// since that are not released, ascending by ReservedAt then ID.
+	History(ctx context.Context, companyID, key string, since time.Time) ([]Reservation, error)
+	// InsertReservation stores a new reservation; storage.ErrConflict for a
+	// duplicate ID.
+	InsertReservation(ctx context.Context, r Reservation) error
+	// Reservation returns one reservation, storage.ErrNotFound if unknown.
+	Reservation(ctx context.Context, id string) (Reservation, error)
+	// FinishReservation stores r's Status, Outcome and CompletedAt if the
+	// stored reservation is still pending; storage.ErrConflict if it is not,
+	// storage.ErrNotFound if it does not exist.
+	FinishReservation(ctx context.Context, r Reservation) error
+	// PruneBefore deletes reservations reserved before t and returns how many.
+	PruneBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// RecordReader is an optional power of a Store (found by type assertion, as
+// database/sql finds a driver's extras): reading a subject's history straight
+// into the compact form the rules count, appended to buf, in ascending order
+// of Record.At, released reservations left out. The memory backend has it,
+// so Check on it allocates almost nothing for the history.
+type RecordReader interface {
+	HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []Record) ([]Record, error)
+}
