@@ -28,7 +28,9 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	svc := account.NewService(env.Tx, env.Store.Account(), env.Tenancy, env.Audit, keys,
-		account.WithClock(env.Clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"))
+		account.WithClock(env.Clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"),
+		account.WithPasswordChecker(tenancyPasswords{env.Tenancy}))
+	env.Account = svc
 
 	// Requisites are checked with their real rules: a wrong check digit is refused, naming the field.
 	bad := account.Requisites{INN: "7707083894"}
@@ -98,5 +100,28 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 			string(u.Role), e.TimeZone, e.TimeZoneFrom, env.Clock.Now().In(loc).Format("15:04"), e.Language, e.LanguageFrom,
 			e.MaxDialogs, e.MaxDialogsFrom, e.CompanyLanguages)
 	}
+	// Administrator credentials live in tenancy: a password change needs the
+	// current password and the new one twice; the bill opens only after the
+	// password is entered again, for a short-lived grant.
+	mailed := env.MailedPassword("anna@newways.example")
+	err = env.Tenancy.ChangePassword(ctx, admin, mailed, "a-new-passphrase", "a-new-passphrase-typo")
+	fmt.Fprintln(env.Out, "password change with a mistyped repeat:", err)
+	if err := env.Tenancy.ChangePassword(ctx, admin, mailed, "a-new-passphrase", "a-new-passphrase"); err != nil {
+		return err
+	}
+	_, err = svc.OpenBill(ctx, admin, company.ID, account.NewSecret(mailed))
+	fmt.Fprintln(env.Out, "bill with the old password:", err)
+	grant, err := svc.OpenBill(ctx, admin, company.ID, account.NewSecret("a-new-passphrase"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "bill opened with the new password; grant valid until %s\n", grant.ExpiresAt.Format("15:04:05"))
 	return nil
+}
+
+// tenancyPasswords lets account re-check a password against tenancy's hashes.
+type tenancyPasswords struct{ t *tenancy.Service }
+
+func (p tenancyPasswords) CheckPassword(ctx context.Context, companyID, userID string, pw account.Secret) error {
+	return p.t.VerifyPassword(ctx, companyID, userID, pw.Reveal())
 }

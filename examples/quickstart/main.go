@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
@@ -32,6 +33,7 @@ type tourEnv struct {
 	Clock     storage.Clock
 	Licensing licensing.Store
 	Credit    *licensing.Service // left by the licensing tour; compliance asks it who is suspended
+	Account   *account.Service   // left by the account tour; presence takes time zones from it
 
 	// Left by the tenancy tour for the ones after it: the reseller and its
 	// affiliate "New ways company" (CompanyID) with one person per role.
@@ -40,6 +42,7 @@ type tourEnv struct {
 	ResellerAdmin, Owner, Admin tenancy.Actor
 	Manager, Operator           tenancy.Actor
 	NewOperator                 func(context.Context) (tenancy.Actor, error)
+	MailedPassword              func(email string) string // what the notifier delivered
 }
 
 func main() {

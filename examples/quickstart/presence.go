@@ -34,10 +34,15 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 		fmt.Fprintf(env.Out, "  notification: pause switched at %s (recorded at %s)\n",
 			s.At.In(moscow).Format("15:04:05"), s.AppliedAt.In(moscow).Format("15:04:05"))
 	})
-	svc := presence.NewService(st.Presence(), st, env.Tenancy, presence.FixedLocation(moscow), env.Audit,
+	svc := presence.NewService(st.Presence(), st, env.Tenancy, env.Account, env.Audit,
 		presence.WithClock(clock), presence.WithNotifier(notify))
 
 	fmt.Fprintln(env.Out, "presence: pause budgets with an automatic fallback")
+	opZone, err := env.Account.Location(ctx, company.ID, op.UserID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "  budgets count the operator's own day (%s, from account settings); times below are Moscow time\n", opZone)
 	rest, err := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Rest"})
 	if err != nil {
 		return err

@@ -185,6 +185,11 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	// The tours after this one work in New ways company with these people.
 	env.Tenancy, env.ResellerID, env.CompanyID = svc, reseller.ID, newWays.ID
 	env.ResellerAdmin, env.Owner, env.Admin, env.Manager, env.Operator = resellerAdmin, owner, admin, manager, operator
+	env.MailedPassword = func(email string) string {
+		mail.mu.Lock()
+		defer mail.mu.Unlock()
+		return mail.passwords[email]
+	}
 	n := 0
 	env.NewOperator = func(ctx context.Context) (tenancy.Actor, error) {
 		n++

@@ -1,0 +1,34 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// VerifyPassword re-authenticates a member: it succeeds only when userID is a
+// member of companyID and password is that user's current password. Hosts
+// use it where a product asks for the password again before a sensitive step
+// (the account domain's bill access takes it as its PasswordChecker through a
+// one-line adapter). Every failure — unknown user, not a member, wrong
+// password — is the same storage.ErrForbidden, so it reveals nothing.
+func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, password string) error {
+	const op = "tenancy.VerifyPassword"
+	denied := storage.Forbidden(op, "invalid credentials")
+	if _, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) {
+		return denied
+	} else if err != nil {
+		return err
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return denied
+	} else if err != nil {
+		return err
+	}
+	if !checkPassword(u.PasswordHash, password) {
+		return denied
+	}
+	return nil
+}
