@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // tourAudit shows the trail's guarantees: a failed use case leaves nothing,
@@ -24,7 +25,26 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 	})
 	fmt.Fprintln(env.Out, "failed use case:", err)
 
-	scope := audit.Scope{All: true}
+	// Who sees what: tenancy turns an actor into the companies it may read.
+	for _, who := range []struct {
+		name  string
+		actor tenancy.Actor
+	}{{"reseller admin", env.ResellerAdmin}, {"affiliate owner", env.Owner}, {"manager", env.Manager}} {
+		sc, err := env.Tenancy.AuditScope(ctx, who.actor)
+		if err != nil {
+			return err
+		}
+		page, err := env.Audit.Query(ctx, sc, audit.Filter{}, storage.PageRequest{Limit: storage.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Out, "the %s may read the trails of %d company(ies): %d events on the first page\n", who.name, len(sc.CompanyIDs), len(page.Items))
+	}
+
+	scope, err := env.Tenancy.AuditScope(ctx, tenancy.Platform("quickstart"))
+	if err != nil {
+		return err
+	}
 	var companies = map[string]bool{}
 	n, total := 0, 0
 	req := storage.PageRequest{Limit: 100}
