@@ -283,8 +283,12 @@ func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in Pa
 		}
 	}
 	if in.FallbackID != "" {
-		if err := s.checkFallback(ctx, p, in.FallbackID); err != "" {
-			verr.Add("fallback_id", "fallback", err)
+		why, err := s.checkFallback(ctx, p, in.FallbackID)
+		if err != nil {
+			return err // the store's failure, not the input's
+		}
+		if why != "" {
+			verr.Add("fallback_id", "fallback", why)
 		}
 	}
 	if err := verr.Err(); err != nil {
@@ -299,14 +303,15 @@ func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in Pa
 	return nil
 }
 
-// checkFallback returns why fallbackID may not be p's fallback, or "".
-func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID string) string {
+// checkFallback returns why fallbackID may not be p's fallback ("" when it
+// may), or the store's error when the types cannot be read.
+func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID string) (string, error) {
 	if fallbackID == p.ID {
-		return "a pause type cannot be its own fallback"
+		return "a pause type cannot be its own fallback", nil
 	}
 	all, err := s.store.PauseTypes(ctx, p.CompanyID)
 	if err != nil {
-		return "cannot be checked: " + err.Error()
+		return "", err
 	}
 	byID := make(map[string]*PauseType, len(all))
 	for _, o := range all {
@@ -315,19 +320,19 @@ func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID st
 	fb, ok := byID[fallbackID]
 	switch {
 	case !ok:
-		return "must be a pause type of the same company"
+		return "must be a pause type of the same company", nil
 	case fb.Archived:
-		return "is archived"
+		return "is archived", nil
 	}
 	seen := map[string]bool{}
 	for cur := fb; cur != nil && cur.FallbackID != ""; cur = byID[cur.FallbackID] {
 		if cur.FallbackID == p.ID {
-			return "would make a cycle of fallbacks"
+			return "would make a cycle of fallbacks", nil
 		}
 		if seen[cur.ID] {
 			break // an existing cycle cannot be stored; stop anyway
 		}
 		seen[cur.ID] = true
 	}
-	return ""
+	return "", nil
 }
