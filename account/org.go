@@ -33,6 +33,22 @@ func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, co
 	})
 }
 
+// requireMembers checks that every user of userIDs is a member of
+// companyID. One who is not is a *storage.ValidationError on field; any
+// other directory failure is returned as it is (a transient one must reach
+// InTx to be retried).
+func (s *Service) requireMembers(ctx context.Context, op, field, companyID string, userIDs []string) error {
+	for _, u := range userIDs {
+		if _, err := s.dir.Member(ctx, companyID, u); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Invalid(op, field, "member", "user "+u+" is not a member of the company")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 func checkName(op, field, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -226,13 +242,8 @@ func (s *Service) assign(ctx context.Context, op, action string, by tenancy.Acto
 			return audit.Entry{}, err
 		}
 		if add {
-			for _, u := range ids {
-				if _, err := s.dir.Member(ctx, companyID, u); err != nil {
-					if errors.Is(err, storage.ErrNotFound) {
-						return audit.Entry{}, storage.Invalid(op, "user_ids", "member", "user "+u+" is not a member of the company")
-					}
-					return audit.Entry{}, err
-				}
+			if err := s.requireMembers(ctx, op, "user_ids", companyID, ids); err != nil {
+				return audit.Entry{}, err
 			}
 			err = s.store.Assign(ctx, companyID, *o, ids)
 		} else {

@@ -50,10 +50,8 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 			}
 			slices.Sort(z.Users)
 			z.Users = slices.Compact(z.Users)
-			for _, u := range z.Users {
-				if _, err := s.dir.Member(ctx, companyID, u); err != nil {
-					return nil, storage.Invalid(op, "users", "member", "user "+u+" is not a member of the company")
-				}
+			if err := s.requireMembers(ctx, op, "users", companyID, z.Users); err != nil {
+				return nil, err
 			}
 			var before *SMSZone
 			i := slices.IndexFunc(c.SMS.Zones, func(x SMSZone) bool { return x.Zone == z.Zone })
