@@ -16,11 +16,7 @@ import (
 // audit entry fn returns (with actor and company filled in).
 func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, companyID string, fn func(ctx context.Context) (audit.Entry, error)) error {
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		ref, err := s.company(ctx, companyID)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 			return err
 		}
 		e, err := fn(ctx)
@@ -205,11 +201,7 @@ func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID,
 // Authorised: tenancy.ActView on the company.
 func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) ([]Category, error) {
 	const op = "account.Categories"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
 	return s.store.Categories(ctx, companyID)
@@ -276,11 +268,7 @@ type Criterion struct {
 // *storage.ValidationError on "criteria".
 func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (storage.Page[string], error) {
 	const op = "account.SearchUsers"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return storage.Page[string]{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return storage.Page[string]{}, err
 	}
 	if len(criteria) == 0 {

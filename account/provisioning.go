@@ -54,11 +54,7 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 // password redacted.
 func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (*Company, error) {
 	const op = "account.SetMailAccess"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
 	}
 	if err := s.check(op, conn); err != nil {
@@ -117,11 +113,7 @@ func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID 
 }
 
 func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (*Company, error) {
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, act, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, act); err != nil {
 		return nil, err
 	}
 	return s.loadCompany(ctx, companyID)

@@ -87,11 +87,7 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 // its manager / administrators).
 func (s *Service) MaySendSystemSMS(ctx context.Context, by tenancy.Actor, companyID, userID string, t SMSType, zone string) (bool, error) {
 	const op = "account.MaySendSystemSMS"
-	m, err := s.dir.Member(ctx, companyID, userID)
-	if err != nil {
-		return false, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return false, err
 	}
 	c, err := s.loadCompany(ctx, companyID)
