@@ -263,11 +263,7 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 	if s.passwords == nil {
 		return BillGrant{}, storage.E(op, storage.ErrUnavailable, "no password checker configured")
 	}
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return BillGrant{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return BillGrant{}, err
 	}
 	if password.IsZero() {
@@ -280,19 +276,20 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 		return BillGrant{}, err
 	}
 	g := BillGrant{CompanyID: companyID, UserID: by.UserID, ExpiresAt: storage.Timestamp(s.clock.Now().Add(s.grantTTL))}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
-			return err
-		}
-		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: "account.bill.open",
-			EntityType: "account.company", EntityID: companyID,
-			Changes: []audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)}})
-		return err
-	})
+	// The key comes first: a grant that cannot be signed is not granted, so
+	// it must not be audited as opened (and the KeyProvider may be a KMS
+	// call, which stays outside the transaction).
+	kid, key, err := s.grantKey(ctx, op, "")
 	if err != nil {
 		return BillGrant{}, err
 	}
-	kid, key, err := s.grantKey(ctx, op, "")
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "account.bill.open", "account.company", companyID,
+			[]audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)})
+	})
 	if err != nil {
 		return BillGrant{}, err
 	}

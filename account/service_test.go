@@ -615,3 +615,25 @@ func TestMembershipChecksKeepDirectoryErrors(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrInvalid)
 	assert.Empty(t, f.events(t, "account.sms.zone.update"), "nothing stored")
 }
+
+// keysDown is a KeyProvider whose keys cannot be fetched (a KMS outage).
+type keysDown struct{}
+
+func (keysDown) CurrentKeyID(context.Context) (string, error) { return "k1", nil }
+func (keysDown) Key(context.Context, string) ([]byte, error) {
+	return nil, storage.E("kms", storage.ErrUnavailable, "down")
+}
+
+// A bill grant that cannot be signed is not granted, and so not audited as
+// opened.
+func TestBillOpenIsAuditedOnlyWhenGranted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, f := newFixture(t)
+	f.pw[f.admin.UserID] = "right"
+	svc := account.NewService(f.st, f.st.Account(), f.dir, f.log, keysDown{}, account.WithClock(f.clock), account.WithPasswordChecker(f.pw))
+	g, err := svc.OpenBill(ctx, f.admin, f.company.ID, account.NewSecret("right"))
+	require.Error(t, err)
+	assert.Empty(t, g.Token)
+	assert.Empty(t, f.events(t, "account.bill.open"))
+}
