@@ -263,18 +263,33 @@ func (a accountStore) CreateCategory(ctx context.Context, c *account.Category) e
 	})
 }
 
+// renameRow sets name on row id of companyID in model's table; no such row
+// is storage.NotFound(op, entity, id). MySQL counts only the rows an UPDATE
+// changed, so a rename to the current name affects none there: existence is
+// then checked by primary key.
+func renameRow(ctx context.Context, db bun.IDB, op string, model any, entity, companyID, id, name string) error {
+	res, err := db.NewUpdate().Model(model).Set("name = ?", name).
+		Where("id = ?", id).Where("company_id = ?", companyID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if affected(res) > 0 {
+		return nil
+	}
+	n, err := db.NewSelect().Model(model).Where("id = ?", id).Where("company_id = ?", companyID).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return storage.NotFound(op, entity, id)
+	}
+	return nil
+}
+
 func (a accountStore) RenameCategory(ctx context.Context, companyID, categoryID, name string) error {
 	const op = "account.RenameCategory"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewUpdate().Model((*accountCategoryRow)(nil)).Set("name = ?", name).
-			Where("id = ?", categoryID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "category", categoryID)
-		}
-		return nil
+		return renameRow(ctx, db, op, (*accountCategoryRow)(nil), "category", companyID, categoryID, name)
 	})
 }
 
@@ -323,15 +338,7 @@ func (a accountStore) AddOption(ctx context.Context, companyID string, o *accoun
 func (a accountStore) RenameOption(ctx context.Context, companyID, optionID, name string) error {
 	const op = "account.RenameOption"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewUpdate().Model((*accountOptionRow)(nil)).Set("name = ?", name).
-			Where("id = ?", optionID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "option", optionID)
-		}
-		return nil
+		return renameRow(ctx, db, op, (*accountOptionRow)(nil), "option", companyID, optionID, name)
 	})
 }
 
