@@ -67,7 +67,18 @@ type accountAssignmentRow struct {
 	CompanyID string `bun:"company_id"`
 }
 
-func (a accountStore) notFound(err error) bool { return a.s.classify(err) == storage.ErrNotFound }
+// scanOne scans the one row q selects: no row is storage.NotFound(op,
+// entity, id), any other failure is mapped with mapErr.
+func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
+	err := q.Scan(ctx)
+	if err == nil {
+		return nil
+	}
+	if s.classify(err) == storage.ErrNotFound {
+		return storage.NotFound(op, entity, id)
+	}
+	return s.mapErr(op, err)
+}
 
 func (a accountStore) Company(ctx context.Context, companyID string) (*account.Company, error) {
 	const op = "account.Company"
@@ -75,11 +86,9 @@ func (a accountStore) Company(ctx context.Context, companyID string) (*account.C
 		return nil, err
 	}
 	var row accountCompanyRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "account", companyID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID)
+	if err := a.s.scanOne(ctx, op, "account", companyID, q); err != nil {
+		return nil, err
 	}
 	c := new(account.Company)
 	if err := json.Unmarshal([]byte(row.Doc), c); err != nil {
@@ -163,11 +172,9 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 		return nil, err
 	}
 	var row accountUserRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "user settings", userID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID)
+	if err := a.s.scanOne(ctx, op, "user settings", userID, q); err != nil {
+		return nil, err
 	}
 	u := new(account.User)
 	if err := json.Unmarshal([]byte(row.Doc), u); err != nil {
@@ -363,11 +370,9 @@ func (a accountStore) Option(ctx context.Context, companyID, optionID string) (*
 		return nil, err
 	}
 	var row accountOptionRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", optionID).Where("company_id = ?", companyID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "option", optionID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", optionID).Where("company_id = ?", companyID)
+	if err := a.s.scanOne(ctx, op, "option", optionID, q); err != nil {
+		return nil, err
 	}
 	return &account.CategoryOption{ID: row.ID, CategoryID: row.CategoryID, Name: row.Name}, nil
 }
