@@ -98,15 +98,16 @@ func (a accountStore) Company(ctx context.Context, companyID string) (*account.C
 	return c, nil
 }
 
-// saveDoc inserts (version 0) or conditionally updates a versioned row. A
-// lost race is storage.ErrRetryable so InTx re-runs the use case.
-func (a accountStore) saveDoc(ctx context.Context, op string, version int64, insert func(bun.IDB) error, update func(bun.IDB) (int64, error)) error {
+// saveDoc inserts row (version 0) or updates it where update says (its
+// columns, its key and the stored version). A lost race is
+// storage.ErrRetryable so InTx re-runs the use case.
+func (a accountStore) saveDoc(ctx context.Context, op string, version int64, row any, update func(*bun.UpdateQuery) *bun.UpdateQuery) error {
 	if !a.s.inTx(ctx) {
-		return a.s.InTx(ctx, func(ctx context.Context) error { return a.saveDoc(ctx, op, version, insert, update) })
+		return a.s.InTx(ctx, func(ctx context.Context) error { return a.saveDoc(ctx, op, version, row, update) })
 	}
 	db := a.s.idb(ctx)
 	if version == 0 {
-		if err := insert(db); err != nil {
+		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
 			err = a.s.mapErr(op, err)
 			if errors.Is(err, storage.ErrConflict) {
 				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "inserted concurrently", Err: err}
@@ -115,7 +116,11 @@ func (a accountStore) saveDoc(ctx context.Context, op string, version int64, ins
 		}
 		return nil
 	}
-	n, err := update(db)
+	res, err := update(db.NewUpdate().Model(row)).Exec(ctx)
+	if err != nil {
+		return a.s.mapErr(op, err)
+	}
+	n, err := res.RowsAffected()
 	if err != nil {
 		return a.s.mapErr(op, err)
 	}
@@ -133,16 +138,10 @@ func (a accountStore) SaveCompany(ctx context.Context, c *account.Company) error
 	}
 	row := &accountCompanyRow{CompanyID: c.CompanyID, Version: c.Version + 1, KeyID: c.KeyID, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(c.UpdatedAt)}
-	err = a.saveDoc(ctx, op, c.Version,
-		func(db bun.IDB) error { _, err := db.NewInsert().Model(row).Exec(ctx); return err },
-		func(db bun.IDB) (int64, error) {
-			res, err := db.NewUpdate().Model(row).Column("version", "key_id", "doc", "updated_at").
-				Where("company_id = ?", c.CompanyID).Where("version = ?", c.Version).Exec(ctx)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		})
+	err = a.saveDoc(ctx, op, c.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Column("version", "key_id", "doc", "updated_at").
+			Where("company_id = ?", c.CompanyID).Where("version = ?", c.Version)
+	})
 	if err == nil {
 		c.Version++
 	}
@@ -192,16 +191,10 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	}
 	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(u.UpdatedAt)}
-	err = a.saveDoc(ctx, op, u.Version,
-		func(db bun.IDB) error { _, err := db.NewInsert().Model(row).Exec(ctx); return err },
-		func(db bun.IDB) (int64, error) {
-			res, err := db.NewUpdate().Model(row).Column("version", "doc", "updated_at").
-				Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version).Exec(ctx)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		})
+	err = a.saveDoc(ctx, op, u.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Column("version", "doc", "updated_at").
+			Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version)
+	})
 	if err == nil {
 		u.Version++
 	}
@@ -293,6 +286,19 @@ func renameRow(ctx context.Context, db bun.IDB, op string, model any, entity, co
 	return nil
 }
 
+// deleteRow deletes row id of companyID from model's table; no such row is
+// storage.NotFound(op, entity, id).
+func deleteRow(ctx context.Context, db bun.IDB, op string, model any, entity, companyID, id string) error {
+	res, err := db.NewDelete().Model(model).Where("id = ?", id).Where("company_id = ?", companyID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if affected(res) == 0 {
+		return storage.NotFound(op, entity, id)
+	}
+	return nil
+}
+
 func (a accountStore) RenameCategory(ctx context.Context, companyID, categoryID, name string) error {
 	const op = "account.RenameCategory"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
@@ -316,14 +322,7 @@ func (a accountStore) DeleteCategory(ctx context.Context, companyID, categoryID 
 				return err
 			}
 		}
-		res, err := db.NewDelete().Model((*accountCategoryRow)(nil)).Where("id = ?", categoryID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "category", categoryID)
-		}
-		return nil
+		return deleteRow(ctx, db, op, (*accountCategoryRow)(nil), "category", companyID, categoryID)
 	})
 }
 
@@ -352,14 +351,10 @@ func (a accountStore) RenameOption(ctx context.Context, companyID, optionID, nam
 func (a accountStore) DeleteOption(ctx context.Context, companyID, optionID string) error {
 	const op = "account.DeleteOption"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewDelete().Model((*accountOptionRow)(nil)).Where("id = ?", optionID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
+		if err := deleteRow(ctx, db, op, (*accountOptionRow)(nil), "option", companyID, optionID); err != nil {
 			return err
 		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "option", optionID)
-		}
-		_, err = db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id = ?", optionID).Exec(ctx)
+		_, err := db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id = ?", optionID).Exec(ctx)
 		return err
 	})
 }
