@@ -43,6 +43,15 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 	return nil
 }
 
+// sealOrKeep is a password input's stored form: plain sealed for purpose
+// when given, else the stored value (an empty input keeps the password).
+func (s *Service) sealOrKeep(ctx context.Context, op, companyID, purpose string, plain Secret, stored Sealed) (Sealed, error) {
+	if plain.IsZero() {
+		return stored, nil
+	}
+	return s.seal.seal(ctx, op, companyID, purpose, plain)
+}
+
 // SetMailAccess validates conn, tests it with the host's ConnectionTester
 // and, when the test passes, stores it as the company's mail-access
 // connection (inherited by future users). The password, if given, is sealed
@@ -87,15 +96,12 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.mail.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			before := c.Mail
-			m := MailAccess{Host: conn.Host, Port: conn.Port, Security: conn.Security, Username: conn.Username,
-				Password: c.Mail.Password, TestedAt: now}
-			if !conn.Password.IsZero() {
-				sealed, err := s.seal.seal(ctx, op, companyID, purposeMail, conn.Password)
-				if err != nil {
-					return nil, err
-				}
-				m.Password = sealed
+			pw, err := s.sealOrKeep(ctx, op, companyID, purposeMail, conn.Password, c.Mail.Password)
+			if err != nil {
+				return nil, err
 			}
+			m := MailAccess{Host: conn.Host, Port: conn.Port, Security: conn.Security, Username: conn.Username,
+				Password: pw, TestedAt: now}
 			c.Mail = m
 			return audit.Diff(before, m), nil
 		})
@@ -158,14 +164,11 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 				return nil, storage.Invalid(op, "type", "oneof", "is not a supported phone system")
 			}
 			before := c.PBX
-			p := PBX{Type: in.Type, AccountID: in.AccountID, Password: c.PBX.Password}
-			if !in.Password.IsZero() {
-				sealed, err := s.seal.seal(ctx, op, companyID, purposePBX, in.Password)
-				if err != nil {
-					return nil, err
-				}
-				p.Password = sealed
+			pw, err := s.sealOrKeep(ctx, op, companyID, purposePBX, in.Password, c.PBX.Password)
+			if err != nil {
+				return nil, err
 			}
+			p := PBX{Type: in.Type, AccountID: in.AccountID, Password: pw}
 			c.PBX = p
 			return audit.Diff(before, p), nil
 		})
