@@ -394,8 +394,15 @@ func (a accountStore) Assign(ctx context.Context, companyID string, o account.Ca
 		if len(rows) == 0 {
 			return nil
 		}
-		_, err := db.NewInsert().Model(&rows).Exec(ctx)
-		return err
+		if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			if a.s.classify(err) == storage.ErrConflict {
+				// A concurrent Assign inserted one of them after our read:
+				// re-run the transaction, which then finds it held.
+				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "assigned concurrently", Err: err}
+			}
+			return err
+		}
+		return nil
 	})
 }
 

@@ -2,7 +2,9 @@ package bunstore_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +46,58 @@ func TestAccountRenameToSameName(t *testing.T) {
 			require.ErrorIs(t, a.RenameOption(ctx, company, storage.NewID(), "Red"), storage.ErrNotFound)
 			require.ErrorIs(t, a.RenameCategory(ctx, storage.NewID(), c.ID, "Squad"), storage.ErrNotFound)
 			require.ErrorIs(t, a.RenameOption(ctx, storage.NewID(), o.ID, "Blue"), storage.ErrNotFound)
+		})
+	}
+}
+
+// Two transactions assigning the same option to the same user at once: the
+// second insert waits for the first on the primary key, then hits the
+// duplicate. "Already assigned users are kept" makes both succeed: the loser
+// is re-run (storage.ErrRetryable) and finds the row.
+func TestAccountConcurrentAssign(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bunstore.Store{
+		"postgres": storagetest.OpenPostgres, "mysql": storagetest.OpenMySQL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			a := st.Account()
+			ctx := context.Background()
+			company, user := storage.NewID(), storage.NewID()
+			c := &account.Category{ID: storage.NewID(), CompanyID: company, Name: "Team",
+				Options: []account.CategoryOption{{ID: storage.NewID(), Name: "Red"}}}
+			require.NoError(t, a.CreateCategory(ctx, c))
+			o := c.Options[0]
+			o.CategoryID = c.ID
+
+			held, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				errs[0] = st.InTx(ctx, func(ctx context.Context) error {
+					if err := a.Assign(ctx, company, o, []string{user}); err != nil {
+						return err
+					}
+					once.Do(func() { close(held) })
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			go func() {
+				defer wg.Done()
+				errs[1] = st.InTx(ctx, func(ctx context.Context) error { return a.Assign(ctx, company, o, []string{user}) })
+			}()
+			time.Sleep(300 * time.Millisecond) // the second insert is now waiting on the first one's key
+			close(release)
+			wg.Wait()
+			require.NoError(t, errs[0])
+			require.NoError(t, errs[1])
+			ids, err := a.UserOptions(ctx, company, user)
+			require.NoError(t, err)
+			assert.Equal(t, []string{o.ID}, ids)
 		})
 	}
 }
