@@ -90,7 +90,8 @@
 //     concern (it owns the password hashes) and is not implemented here.
 //   - Bill access: OpenBill re-checks the password through the host's
 //     PasswordChecker and returns a grant (HMAC-signed token, 5 minutes by
-//     default) that VerifyBillGrant checks; each opening is audited.
+//     default) that VerifyBillGrant checks; each opening is audited, and
+//     only a grant actually issued (its key resolved first) is audited.
 //   - The mail connection is tested (ConnectionTester) before the
 //     transaction, because it is network I/O; authorisation is checked before
 //     the test and again inside the transaction. A failed test stores nothing.

@@ -16,11 +16,7 @@ import (
 // audit entry fn returns (with actor and company filled in).
 func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, companyID string, fn func(ctx context.Context) (audit.Entry, error)) error {
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		ref, err := s.company(ctx, companyID)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 			return err
 		}
 		e, err := fn(ctx)
@@ -31,6 +27,22 @@ func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, co
 		_, err = s.log.Record(ctx, e)
 		return err
 	})
+}
+
+// requireMembers checks that every user of userIDs is a member of
+// companyID. One who is not is a *storage.ValidationError on field; any
+// other directory failure is returned as it is (a transient one must reach
+// InTx to be retried).
+func (s *Service) requireMembers(ctx context.Context, op, field, companyID string, userIDs []string) error {
+	for _, u := range userIDs {
+		if _, err := s.dir.Member(ctx, companyID, u); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Invalid(op, field, "member", "user "+u+" is not a member of the company")
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func checkName(op, field, name string) (string, error) {
@@ -189,11 +201,7 @@ func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID,
 // Authorised: tenancy.ActView on the company.
 func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) ([]Category, error) {
 	const op = "account.Categories"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
 	return s.store.Categories(ctx, companyID)
@@ -226,13 +234,8 @@ func (s *Service) assign(ctx context.Context, op, action string, by tenancy.Acto
 			return audit.Entry{}, err
 		}
 		if add {
-			for _, u := range ids {
-				if _, err := s.dir.Member(ctx, companyID, u); err != nil {
-					if errors.Is(err, storage.ErrNotFound) {
-						return audit.Entry{}, storage.Invalid(op, "user_ids", "member", "user "+u+" is not a member of the company")
-					}
-					return audit.Entry{}, err
-				}
+			if err := s.requireMembers(ctx, op, "user_ids", companyID, ids); err != nil {
+				return audit.Entry{}, err
 			}
 			err = s.store.Assign(ctx, companyID, *o, ids)
 		} else {
@@ -265,11 +268,7 @@ type Criterion struct {
 // *storage.ValidationError on "criteria".
 func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (storage.Page[string], error) {
 	const op = "account.SearchUsers"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return storage.Page[string]{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return storage.Page[string]{}, err
 	}
 	if len(criteria) == 0 {

@@ -83,11 +83,7 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 	if s.registry == nil {
 		return nil, RegistryRecord{}, storage.E(op, storage.ErrUnavailable, "no registry configured")
 	}
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, RegistryRecord{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, RegistryRecord{}, err
 	}
 	rec, err := s.registry.LookupINN(ctx, inn)

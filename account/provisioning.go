@@ -43,6 +43,15 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 	return nil
 }
 
+// sealOrKeep is a password input's stored form: plain sealed for purpose
+// when given, else the stored value (an empty input keeps the password).
+func (s *Service) sealOrKeep(ctx context.Context, op, companyID, purpose string, plain Secret, stored Sealed) (Sealed, error) {
+	if plain.IsZero() {
+		return stored, nil
+	}
+	return s.seal.seal(ctx, op, companyID, purpose, plain)
+}
+
 // SetMailAccess validates conn, tests it with the host's ConnectionTester
 // and, when the test passes, stores it as the company's mail-access
 // connection (inherited by future users). The password, if given, is sealed
@@ -54,11 +63,7 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 // password redacted.
 func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (*Company, error) {
 	const op = "account.SetMailAccess"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
 	}
 	if err := s.check(op, conn); err != nil {
@@ -91,15 +96,12 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.mail.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			before := c.Mail
-			m := MailAccess{Host: conn.Host, Port: conn.Port, Security: conn.Security, Username: conn.Username,
-				Password: c.Mail.Password, TestedAt: now}
-			if !conn.Password.IsZero() {
-				sealed, err := s.seal.seal(ctx, op, companyID, purposeMail, conn.Password)
-				if err != nil {
-					return nil, err
-				}
-				m.Password = sealed
+			pw, err := s.sealOrKeep(ctx, op, companyID, purposeMail, conn.Password, c.Mail.Password)
+			if err != nil {
+				return nil, err
 			}
+			m := MailAccess{Host: conn.Host, Port: conn.Port, Security: conn.Security, Username: conn.Username,
+				Password: pw, TestedAt: now}
 			c.Mail = m
 			return audit.Diff(before, m), nil
 		})
@@ -117,11 +119,7 @@ func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID 
 }
 
 func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (*Company, error) {
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, act, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, act); err != nil {
 		return nil, err
 	}
 	return s.loadCompany(ctx, companyID)
@@ -166,14 +164,11 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 				return nil, storage.Invalid(op, "type", "oneof", "is not a supported phone system")
 			}
 			before := c.PBX
-			p := PBX{Type: in.Type, AccountID: in.AccountID, Password: c.PBX.Password}
-			if !in.Password.IsZero() {
-				sealed, err := s.seal.seal(ctx, op, companyID, purposePBX, in.Password)
-				if err != nil {
-					return nil, err
-				}
-				p.Password = sealed
+			pw, err := s.sealOrKeep(ctx, op, companyID, purposePBX, in.Password, c.PBX.Password)
+			if err != nil {
+				return nil, err
 			}
+			p := PBX{Type: in.Type, AccountID: in.AccountID, Password: pw}
 			c.PBX = p
 			return audit.Diff(before, p), nil
 		})
@@ -271,11 +266,7 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 	if s.passwords == nil {
 		return BillGrant{}, storage.E(op, storage.ErrUnavailable, "no password checker configured")
 	}
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return BillGrant{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return BillGrant{}, err
 	}
 	if password.IsZero() {
@@ -288,19 +279,20 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 		return BillGrant{}, err
 	}
 	g := BillGrant{CompanyID: companyID, UserID: by.UserID, ExpiresAt: storage.Timestamp(s.clock.Now().Add(s.grantTTL))}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
-			return err
-		}
-		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: "account.bill.open",
-			EntityType: "account.company", EntityID: companyID,
-			Changes: []audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)}})
-		return err
-	})
+	// The key comes first: a grant that cannot be signed is not granted, so
+	// it must not be audited as opened (and the KeyProvider may be a KMS
+	// call, which stays outside the transaction).
+	kid, key, err := s.grantKey(ctx, op, "")
 	if err != nil {
 		return BillGrant{}, err
 	}
-	kid, key, err := s.grantKey(ctx, op, "")
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "account.bill.open", "account.company", companyID,
+			[]audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)})
+	})
 	if err != nil {
 		return BillGrant{}, err
 	}

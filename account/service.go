@@ -179,6 +179,33 @@ func (s *Service) company(ctx context.Context, id string) (tenancy.CompanyRef, e
 	return s.dir.Company(ctx, id)
 }
 
+// authorizeCompany loads the directory's reference to companyID and
+// authorises act on the company.
+func (s *Service) authorizeCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (tenancy.CompanyRef, error) {
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return ref, err
+	}
+	return ref, tenancy.Authorize(op, by, act, ref.Resource())
+}
+
+// authorizeMember loads userID's membership of companyID and authorises act
+// on the member.
+func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action) error {
+	m, err := s.dir.Member(ctx, companyID, userID)
+	if err != nil {
+		return err
+	}
+	return tenancy.Authorize(op, by, act, m.Resource())
+}
+
+// record records one audit event of by on an entity of companyID.
+func (s *Service) record(ctx context.Context, by tenancy.Actor, companyID, action, entityType, entityID string, changes []audit.Change) error {
+	_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
+		EntityType: entityType, EntityID: entityID, Changes: changes})
+	return err
+}
+
 // loadCompany returns the stored document of ref, or a fresh one.
 func (s *Service) loadCompany(ctx context.Context, companyID string) (*Company, error) {
 	c, err := s.store.Company(ctx, companyID)
@@ -235,11 +262,8 @@ func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor
 	change func(ctx context.Context, ref tenancy.CompanyRef, c *Company) ([]audit.Change, error)) (*Company, error) {
 	var out *Company
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		ref, err := s.company(ctx, companyID)
+		ref, err := s.authorizeCompany(ctx, op, by, companyID, act)
 		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, act, ref.Resource()); err != nil {
 			return err
 		}
 		before, err := s.loadCompany(ctx, companyID)
@@ -262,8 +286,7 @@ func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor
 		if err := s.store.SaveCompany(ctx, after); err != nil {
 			return err
 		}
-		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
-			EntityType: "account.company", EntityID: companyID, Changes: changes}); err != nil {
+		if err := s.record(ctx, by, companyID, action, "account.company", companyID, changes); err != nil {
 			return err
 		}
 		out = after
@@ -291,11 +314,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 	change func(ctx context.Context, c *Company, u *User) ([]audit.Change, error)) (*User, error) {
 	var out *User
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.dir.Member(ctx, companyID, userID)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, act, m.Resource()); err != nil {
+		if err := s.authorizeMember(ctx, op, by, companyID, userID, act); err != nil {
 			return err
 		}
 		c, err := s.loadCompany(ctx, companyID)
@@ -319,8 +338,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 		if err := s.store.SaveUser(ctx, after); err != nil {
 			return err
 		}
-		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,
-			EntityType: "account.user", EntityID: userID, Changes: changes}); err != nil {
+		if err := s.record(ctx, by, companyID, action, "account.user", userID, changes); err != nil {
 			return err
 		}
 		out = after
@@ -337,11 +355,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 // managers read-only, the company's reseller, the platform).
 func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (*Company, error) {
 	const op = "account.Company"
-	ref, err := s.company(ctx, companyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
 	c, err := s.loadCompany(ctx, companyID)
@@ -355,11 +369,7 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 // were stored). Authorised: tenancy.ActView on the member.
 func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (*User, error) {
 	const op = "account.UserSettings"
-	m, err := s.dir.Member(ctx, companyID, userID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return nil, err
 	}
 	return s.loadUser(ctx, companyID, userID)

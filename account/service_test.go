@@ -572,3 +572,68 @@ func TestAssistantAndOperatorProfile(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrNotFound, "not a member there")
 	assert.Nil(t, u)
 }
+
+// downDirectory is a tenancy.Directory whose Member fails with err for one
+// user: the directory (tenancy's database) being unavailable.
+type downDirectory struct {
+	tenancy.Directory
+	userID string
+	err    error
+}
+
+func (d downDirectory) Member(ctx context.Context, companyID, userID string) (tenancy.MemberRef, error) {
+	if userID == d.userID {
+		return tenancy.MemberRef{}, d.err
+	}
+	return d.Directory.Member(ctx, companyID, userID)
+}
+
+// Checking that listed users are members: a user who is not one is invalid
+// input; a directory that fails is that failure (ErrUnavailable for the host,
+// ErrRetryable for InTx), never "not a member".
+func TestMembershipChecksKeepDirectoryErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, f := newFixture(t)
+	for _, kind := range []error{storage.ErrUnavailable, storage.ErrRetryable} {
+		dir := downDirectory{Directory: f.dir, userID: "flaky", err: storage.E("test", kind, "directory down")}
+		svc := account.NewService(f.st, f.st.Account(), dir, f.log, f.keys, account.WithClock(f.clock))
+		_, err := svc.SetSMSZone(ctx, f.admin, f.company.ID, account.SMSZone{Zone: "eu", Access: account.ZoneSelected, Users: []string{"flaky"}})
+		require.ErrorIs(t, err, kind)
+		require.NotErrorIs(t, err, storage.ErrInvalid)
+
+		c, err := svc.CreateCategory(ctx, f.admin, f.company.ID, "Team "+kind.Error(), []string{"Red"})
+		require.NoError(t, err)
+		err = svc.AssignOption(ctx, f.admin, f.company.ID, c.Options[0].ID, []string{"flaky"})
+		require.ErrorIs(t, err, kind)
+		require.NotErrorIs(t, err, storage.ErrInvalid)
+		err = svc.AssignOption(ctx, f.admin, f.company.ID, c.Options[0].ID, []string{"stranger"})
+		require.ErrorIs(t, err, storage.ErrInvalid)
+	}
+	_, err := account.NewService(f.st, f.st.Account(), f.dir, f.log, f.keys).SetSMSZone(ctx, f.admin, f.company.ID,
+		account.SMSZone{Zone: "eu", Access: account.ZoneSelected, Users: []string{"stranger"}})
+	require.ErrorIs(t, err, storage.ErrInvalid)
+	assert.Empty(t, f.events(t, "account.sms.zone.update"), "nothing stored")
+}
+
+// keysDown is a KeyProvider whose keys cannot be fetched (a KMS outage).
+type keysDown struct{}
+
+func (keysDown) CurrentKeyID(context.Context) (string, error) { return "k1", nil }
+func (keysDown) Key(context.Context, string) ([]byte, error) {
+	return nil, storage.E("kms", storage.ErrUnavailable, "down")
+}
+
+// A bill grant that cannot be signed is not granted, and so not audited as
+// opened.
+func TestBillOpenIsAuditedOnlyWhenGranted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, f := newFixture(t)
+	f.pw[f.admin.UserID] = "right"
+	svc := account.NewService(f.st, f.st.Account(), f.dir, f.log, keysDown{}, account.WithClock(f.clock), account.WithPasswordChecker(f.pw))
+	g, err := svc.OpenBill(ctx, f.admin, f.company.ID, account.NewSecret("right"))
+	require.Error(t, err)
+	assert.Empty(t, g.Token)
+	assert.Empty(t, f.events(t, "account.bill.open"))
+}

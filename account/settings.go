@@ -225,11 +225,7 @@ func (s *Service) resolve(c *Company, u *User) Effective {
 // user's manager, administrators).
 func (s *Service) Effective(ctx context.Context, by tenancy.Actor, companyID, userID string) (Effective, error) {
 	const op = "account.Effective"
-	m, err := s.dir.Member(ctx, companyID, userID)
-	if err != nil {
-		return Effective{}, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return Effective{}, err
 	}
 	return s.effective(ctx, companyID, userID)

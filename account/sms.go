@@ -50,10 +50,8 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 			}
 			slices.Sort(z.Users)
 			z.Users = slices.Compact(z.Users)
-			for _, u := range z.Users {
-				if _, err := s.dir.Member(ctx, companyID, u); err != nil {
-					return nil, storage.Invalid(op, "users", "member", "user "+u+" is not a member of the company")
-				}
+			if err := s.requireMembers(ctx, op, "users", companyID, z.Users); err != nil {
+				return nil, err
 			}
 			var before *SMSZone
 			i := slices.IndexFunc(c.SMS.Zones, func(x SMSZone) bool { return x.Zone == z.Zone })
@@ -89,11 +87,7 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 // its manager / administrators).
 func (s *Service) MaySendSystemSMS(ctx context.Context, by tenancy.Actor, companyID, userID string, t SMSType, zone string) (bool, error) {
 	const op = "account.MaySendSystemSMS"
-	m, err := s.dir.Member(ctx, companyID, userID)
-	if err != nil {
-		return false, err
-	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return false, err
 	}
 	c, err := s.loadCompany(ctx, companyID)

@@ -1,6 +1,7 @@
 package presence_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -512,4 +513,33 @@ func TestOverrideIsDisarmedUntilMidnight(t *testing.T) {
 	assert.Equal(t, 1, n)
 	assert.Equal(t, 15*time.Minute, e.budgetLine("2026-11-21", coffee.ID).Spent)
 	assert.Equal(t, 15*time.Minute+90*time.Minute, e.budgetLine("2026-11-20", coffee.ID).Spent)
+}
+
+// failingTypes is a presence.Store whose PauseTypes fails with err.
+type failingTypes struct {
+	presence.Store
+	err error
+}
+
+func (f failingTypes) PauseTypes(context.Context, string) ([]*presence.PauseType, error) {
+	return nil, f.err
+}
+
+// A store failure while checking the fallback is that failure (so InTx can
+// retry a transient one and hosts see an unavailable backend), not a
+// validation error on fallback_id.
+func TestFallbackCheckKeepsStoreErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "UTC", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	a := e.pauseType("A", false, nil, "")
+	for _, kind := range []error{storage.ErrUnavailable, storage.ErrRetryable} {
+		st := failingTypes{Store: e.st.Presence(), err: storage.E("test", kind, "backend down")}
+		svc := presence.NewService(st, e.st, e.dir, presence.FixedLocation(e.loc), e.log, presence.WithClock(e.clock))
+		_, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "B", FallbackID: a.ID})
+		require.ErrorIs(t, err, kind)
+		require.NotErrorIs(t, err, storage.ErrInvalid)
+		_, err = svc.UpdatePauseType(ctx, e.admin, e.company.ID, a.ID, a.Version, presence.PauseTypeInput{Name: "A", FallbackID: "x"})
+		require.ErrorIs(t, err, kind)
+		require.NotErrorIs(t, err, storage.ErrInvalid)
+	}
 }

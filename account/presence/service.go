@@ -92,6 +92,38 @@ func (s *Service) company(ctx context.Context, op, companyID string, mutate bool
 	return c, nil
 }
 
+// authorizeSettings loads companyID for a mutation (a suspended company is
+// refused) and authorises tenancy.ActEditSettings on it: the check every
+// pause-type change makes.
+func (s *Service) authorizeSettings(ctx context.Context, op string, by tenancy.Actor, companyID string) error {
+	c, err := s.company(ctx, op, companyID, true)
+	if err != nil {
+		return err
+	}
+	return tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource())
+}
+
+// checkVersion refuses a change made from a stale view of p.
+func checkVersion(op string, p *PauseType, version int64) error {
+	if p.Version != version {
+		return storage.Conflict(op, "pause type %s is at version %d, not %d", p.ID, p.Version, version)
+	}
+	return nil
+}
+
+// savePauseType stores p, the edited copy of before, one version later and
+// records action with the field-level diff.
+func (s *Service) savePauseType(ctx context.Context, by tenancy.Actor, action string, before, p *PauseType) error {
+	p.Version = before.Version + 1
+	p.UpdatedAt = storage.Timestamp(s.clock.Now())
+	if err := s.store.UpdatePauseType(ctx, p); err != nil {
+		return err
+	}
+	_, err := s.audit.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: p.CompanyID,
+		Action: action, EntityType: "pause_type", EntityID: p.ID, Changes: audit.Diff(before, p)})
+	return err
+}
+
 // CreatePauseType defines a pause type in companyID.
 //
 // Authorised: tenancy.ActEditSettings on the company (administrators, the
@@ -104,11 +136,7 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 	const op = "presence.CreatePauseType"
 	var out *PauseType
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.company(ctx, op, companyID, true)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource()); err != nil {
+		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
 		now := storage.Timestamp(s.clock.Now())
@@ -141,35 +169,24 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 	const op = "presence.UpdatePauseType"
 	var out *PauseType
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.company(ctx, op, companyID, true)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource()); err != nil {
+		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
 		before, err := s.store.PauseType(ctx, companyID, id)
 		if err != nil {
 			return err
 		}
-		if before.Version != version {
-			return storage.Conflict(op, "pause type %s is at version %d, not %d", id, before.Version, version)
+		if err := checkVersion(op, before, version); err != nil {
+			return err
 		}
 		if before.Archived {
 			return storage.Conflict(op, "pause type %s is archived", id)
 		}
 		p := *before
-		p.Version++
-		p.UpdatedAt = storage.Timestamp(s.clock.Now())
 		if err := s.applyInput(ctx, op, &p, in); err != nil {
 			return err
 		}
-		if err := s.store.UpdatePauseType(ctx, &p); err != nil {
-			return err
-		}
-		if _, err := s.audit.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID,
-			Action: "presence.pause_type.update", EntityType: "pause_type", EntityID: p.ID,
-			Changes: audit.Diff(before, &p)}); err != nil {
+		if err := s.savePauseType(ctx, by, "presence.pause_type.update", before, &p); err != nil {
 			return err
 		}
 		out = &p
@@ -188,11 +205,7 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 	const op = "presence.ArchivePauseType"
 	var out *PauseType
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.company(ctx, op, companyID, true)
-		if err != nil {
-			return err
-		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource()); err != nil {
+		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
 		all, err := s.store.PauseTypes(ctx, companyID)
@@ -204,8 +217,8 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 			return storage.NotFound(op, "pause type", id)
 		}
 		before := all[i]
-		if before.Version != version {
-			return storage.Conflict(op, "pause type %s is at version %d, not %d", id, before.Version, version)
+		if err := checkVersion(op, before, version); err != nil {
+			return err
 		}
 		if before.Archived {
 			out = before
@@ -218,14 +231,7 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 		}
 		p := *before
 		p.Archived = true
-		p.Version++
-		p.UpdatedAt = storage.Timestamp(s.clock.Now())
-		if err := s.store.UpdatePauseType(ctx, &p); err != nil {
-			return err
-		}
-		if _, err := s.audit.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID,
-			Action: "presence.pause_type.archive", EntityType: "pause_type", EntityID: p.ID,
-			Changes: audit.Diff(before, &p)}); err != nil {
+		if err := s.savePauseType(ctx, by, "presence.pause_type.archive", before, &p); err != nil {
 			return err
 		}
 		out = &p
@@ -277,8 +283,12 @@ func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in Pa
 		}
 	}
 	if in.FallbackID != "" {
-		if err := s.checkFallback(ctx, p, in.FallbackID); err != "" {
-			verr.Add("fallback_id", "fallback", err)
+		why, err := s.checkFallback(ctx, p, in.FallbackID)
+		if err != nil {
+			return err // the store's failure, not the input's
+		}
+		if why != "" {
+			verr.Add("fallback_id", "fallback", why)
 		}
 	}
 	if err := verr.Err(); err != nil {
@@ -293,14 +303,15 @@ func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in Pa
 	return nil
 }
 
-// checkFallback returns why fallbackID may not be p's fallback, or "".
-func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID string) string {
+// checkFallback returns why fallbackID may not be p's fallback ("" when it
+// may), or the store's error when the types cannot be read.
+func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID string) (string, error) {
 	if fallbackID == p.ID {
-		return "a pause type cannot be its own fallback"
+		return "a pause type cannot be its own fallback", nil
 	}
 	all, err := s.store.PauseTypes(ctx, p.CompanyID)
 	if err != nil {
-		return "cannot be checked: " + err.Error()
+		return "", err
 	}
 	byID := make(map[string]*PauseType, len(all))
 	for _, o := range all {
@@ -309,19 +320,19 @@ func (s *Service) checkFallback(ctx context.Context, p *PauseType, fallbackID st
 	fb, ok := byID[fallbackID]
 	switch {
 	case !ok:
-		return "must be a pause type of the same company"
+		return "must be a pause type of the same company", nil
 	case fb.Archived:
-		return "is archived"
+		return "is archived", nil
 	}
 	seen := map[string]bool{}
 	for cur := fb; cur != nil && cur.FallbackID != ""; cur = byID[cur.FallbackID] {
 		if cur.FallbackID == p.ID {
-			return "would make a cycle of fallbacks"
+			return "would make a cycle of fallbacks", nil
 		}
 		if seen[cur.ID] {
 			break // an existing cycle cannot be stored; stop anyway
 		}
 		seen[cur.ID] = true
 	}
-	return ""
+	return "", nil
 }

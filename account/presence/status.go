@@ -237,6 +237,16 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 	return tenancy.Authorize(op, by, tenancy.ActView, m.Resource())
 }
 
+// authorizeView loads companyID and checks that by may view member userID
+// of it (authorizeMember): the check of every read of one member's data.
+func (s *Service) authorizeView(ctx context.Context, op string, by tenancy.Actor, companyID, userID string) error {
+	c, err := s.company(ctx, op, companyID, false)
+	if err != nil {
+		return err
+	}
+	return s.authorizeMember(ctx, op, by, c, userID)
+}
+
 // Status returns the member's status as of the server clock's now,
 // including any automatic switch that fell due and was not applied yet
 // (Version is still the stored one, which is what SetStatus expects).
@@ -244,11 +254,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 // status is Offline at Version 0.
 func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (*Current, error) {
 	const op = "presence.Status"
-	c, err := s.company(ctx, op, companyID, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeMember(ctx, op, by, c, userID); err != nil {
+	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
 	cur, _, err := s.view(ctx, companyID, userID, storage.Timestamp(s.clock.Now()))
@@ -285,11 +291,7 @@ func (s *Service) view(ctx context.Context, companyID, userID string, now time.T
 // Current (Status). Authorised: tenancy.ActView on the member.
 func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) ([]Interval, error) {
 	const op = "presence.Ledger"
-	c, err := s.company(ctx, op, companyID, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.authorizeMember(ctx, op, by, c, userID); err != nil {
+	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
 	if !from.Before(to) {

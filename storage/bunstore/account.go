@@ -67,7 +67,18 @@ type accountAssignmentRow struct {
 	CompanyID string `bun:"company_id"`
 }
 
-func (a accountStore) notFound(err error) bool { return a.s.classify(err) == storage.ErrNotFound }
+// scanOne scans the one row q selects: no row is storage.NotFound(op,
+// entity, id), any other failure is mapped with mapErr.
+func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
+	err := q.Scan(ctx)
+	if err == nil {
+		return nil
+	}
+	if s.classify(err) == storage.ErrNotFound {
+		return storage.NotFound(op, entity, id)
+	}
+	return s.mapErr(op, err)
+}
 
 func (a accountStore) Company(ctx context.Context, companyID string) (*account.Company, error) {
 	const op = "account.Company"
@@ -75,11 +86,9 @@ func (a accountStore) Company(ctx context.Context, companyID string) (*account.C
 		return nil, err
 	}
 	var row accountCompanyRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "account", companyID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID)
+	if err := a.s.scanOne(ctx, op, "account", companyID, q); err != nil {
+		return nil, err
 	}
 	c := new(account.Company)
 	if err := json.Unmarshal([]byte(row.Doc), c); err != nil {
@@ -89,15 +98,16 @@ func (a accountStore) Company(ctx context.Context, companyID string) (*account.C
 	return c, nil
 }
 
-// saveDoc inserts (version 0) or conditionally updates a versioned row. A
-// lost race is storage.ErrRetryable so InTx re-runs the use case.
-func (a accountStore) saveDoc(ctx context.Context, op string, version int64, insert func(bun.IDB) error, update func(bun.IDB) (int64, error)) error {
+// saveDoc inserts row (version 0) or updates it where update says (its
+// columns, its key and the stored version). A lost race is
+// storage.ErrRetryable so InTx re-runs the use case.
+func (a accountStore) saveDoc(ctx context.Context, op string, version int64, row any, update func(*bun.UpdateQuery) *bun.UpdateQuery) error {
 	if !a.s.inTx(ctx) {
-		return a.s.InTx(ctx, func(ctx context.Context) error { return a.saveDoc(ctx, op, version, insert, update) })
+		return a.s.InTx(ctx, func(ctx context.Context) error { return a.saveDoc(ctx, op, version, row, update) })
 	}
 	db := a.s.idb(ctx)
 	if version == 0 {
-		if err := insert(db); err != nil {
+		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
 			err = a.s.mapErr(op, err)
 			if errors.Is(err, storage.ErrConflict) {
 				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "inserted concurrently", Err: err}
@@ -106,7 +116,11 @@ func (a accountStore) saveDoc(ctx context.Context, op string, version int64, ins
 		}
 		return nil
 	}
-	n, err := update(db)
+	res, err := update(db.NewUpdate().Model(row)).Exec(ctx)
+	if err != nil {
+		return a.s.mapErr(op, err)
+	}
+	n, err := res.RowsAffected()
 	if err != nil {
 		return a.s.mapErr(op, err)
 	}
@@ -124,16 +138,10 @@ func (a accountStore) SaveCompany(ctx context.Context, c *account.Company) error
 	}
 	row := &accountCompanyRow{CompanyID: c.CompanyID, Version: c.Version + 1, KeyID: c.KeyID, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(c.UpdatedAt)}
-	err = a.saveDoc(ctx, op, c.Version,
-		func(db bun.IDB) error { _, err := db.NewInsert().Model(row).Exec(ctx); return err },
-		func(db bun.IDB) (int64, error) {
-			res, err := db.NewUpdate().Model(row).Column("version", "key_id", "doc", "updated_at").
-				Where("company_id = ?", c.CompanyID).Where("version = ?", c.Version).Exec(ctx)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		})
+	err = a.saveDoc(ctx, op, c.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Column("version", "key_id", "doc", "updated_at").
+			Where("company_id = ?", c.CompanyID).Where("version = ?", c.Version)
+	})
 	if err == nil {
 		c.Version++
 	}
@@ -163,11 +171,9 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 		return nil, err
 	}
 	var row accountUserRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "user settings", userID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID)
+	if err := a.s.scanOne(ctx, op, "user settings", userID, q); err != nil {
+		return nil, err
 	}
 	u := new(account.User)
 	if err := json.Unmarshal([]byte(row.Doc), u); err != nil {
@@ -185,16 +191,10 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	}
 	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(u.UpdatedAt)}
-	err = a.saveDoc(ctx, op, u.Version,
-		func(db bun.IDB) error { _, err := db.NewInsert().Model(row).Exec(ctx); return err },
-		func(db bun.IDB) (int64, error) {
-			res, err := db.NewUpdate().Model(row).Column("version", "doc", "updated_at").
-				Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version).Exec(ctx)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		})
+	err = a.saveDoc(ctx, op, u.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Column("version", "doc", "updated_at").
+			Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version)
+	})
 	if err == nil {
 		u.Version++
 	}
@@ -263,18 +263,46 @@ func (a accountStore) CreateCategory(ctx context.Context, c *account.Category) e
 	})
 }
 
+// renameRow sets name on row id of companyID in model's table; no such row
+// is storage.NotFound(op, entity, id). MySQL counts only the rows an UPDATE
+// changed, so a rename to the current name affects none there: existence is
+// then checked by primary key.
+func renameRow(ctx context.Context, db bun.IDB, op string, model any, entity, companyID, id, name string) error {
+	res, err := db.NewUpdate().Model(model).Set("name = ?", name).
+		Where("id = ?", id).Where("company_id = ?", companyID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if affected(res) > 0 {
+		return nil
+	}
+	n, err := db.NewSelect().Model(model).Where("id = ?", id).Where("company_id = ?", companyID).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return storage.NotFound(op, entity, id)
+	}
+	return nil
+}
+
+// deleteRow deletes row id of companyID from model's table; no such row is
+// storage.NotFound(op, entity, id).
+func deleteRow(ctx context.Context, db bun.IDB, op string, model any, entity, companyID, id string) error {
+	res, err := db.NewDelete().Model(model).Where("id = ?", id).Where("company_id = ?", companyID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if affected(res) == 0 {
+		return storage.NotFound(op, entity, id)
+	}
+	return nil
+}
+
 func (a accountStore) RenameCategory(ctx context.Context, companyID, categoryID, name string) error {
 	const op = "account.RenameCategory"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewUpdate().Model((*accountCategoryRow)(nil)).Set("name = ?", name).
-			Where("id = ?", categoryID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "category", categoryID)
-		}
-		return nil
+		return renameRow(ctx, db, op, (*accountCategoryRow)(nil), "category", companyID, categoryID, name)
 	})
 }
 
@@ -294,14 +322,7 @@ func (a accountStore) DeleteCategory(ctx context.Context, companyID, categoryID 
 				return err
 			}
 		}
-		res, err := db.NewDelete().Model((*accountCategoryRow)(nil)).Where("id = ?", categoryID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "category", categoryID)
-		}
-		return nil
+		return deleteRow(ctx, db, op, (*accountCategoryRow)(nil), "category", companyID, categoryID)
 	})
 }
 
@@ -323,29 +344,17 @@ func (a accountStore) AddOption(ctx context.Context, companyID string, o *accoun
 func (a accountStore) RenameOption(ctx context.Context, companyID, optionID, name string) error {
 	const op = "account.RenameOption"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewUpdate().Model((*accountOptionRow)(nil)).Set("name = ?", name).
-			Where("id = ?", optionID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "option", optionID)
-		}
-		return nil
+		return renameRow(ctx, db, op, (*accountOptionRow)(nil), "option", companyID, optionID, name)
 	})
 }
 
 func (a accountStore) DeleteOption(ctx context.Context, companyID, optionID string) error {
 	const op = "account.DeleteOption"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewDelete().Model((*accountOptionRow)(nil)).Where("id = ?", optionID).Where("company_id = ?", companyID).Exec(ctx)
-		if err != nil {
+		if err := deleteRow(ctx, db, op, (*accountOptionRow)(nil), "option", companyID, optionID); err != nil {
 			return err
 		}
-		if affected(res) == 0 {
-			return storage.NotFound(op, "option", optionID)
-		}
-		_, err = db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id = ?", optionID).Exec(ctx)
+		_, err := db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id = ?", optionID).Exec(ctx)
 		return err
 	})
 }
@@ -356,11 +365,9 @@ func (a accountStore) Option(ctx context.Context, companyID, optionID string) (*
 		return nil, err
 	}
 	var row accountOptionRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", optionID).Where("company_id = ?", companyID).Scan(ctx); err != nil {
-		if a.notFound(err) {
-			return nil, storage.NotFound(op, "option", optionID)
-		}
-		return nil, a.s.mapErr(op, err)
+	q := a.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", optionID).Where("company_id = ?", companyID)
+	if err := a.s.scanOne(ctx, op, "option", optionID, q); err != nil {
+		return nil, err
 	}
 	return &account.CategoryOption{ID: row.ID, CategoryID: row.CategoryID, Name: row.Name}, nil
 }
@@ -387,8 +394,15 @@ func (a accountStore) Assign(ctx context.Context, companyID string, o account.Ca
 		if len(rows) == 0 {
 			return nil
 		}
-		_, err := db.NewInsert().Model(&rows).Exec(ctx)
-		return err
+		if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			if a.s.classify(err) == storage.ErrConflict {
+				// A concurrent Assign inserted one of them after our read:
+				// re-run the transaction, which then finds it held.
+				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "assigned concurrently", Err: err}
+			}
+			return err
+		}
+		return nil
 	})
 }
 

@@ -146,12 +146,9 @@ func (ps presenceStore) PauseType(ctx context.Context, companyID, id string) (*p
 		return nil, err
 	}
 	var r pauseTypeRow
-	err := ps.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id).Where("company_id = ?", companyID).Scan(ctx)
-	if err != nil {
-		if ps.s.classify(err) == storage.ErrNotFound {
-			return nil, storage.NotFound(op, "pause type", id)
-		}
-		return nil, ps.s.mapErr(op, err)
+	q := ps.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id).Where("company_id = ?", companyID)
+	if err := ps.s.scanOne(ctx, op, "pause type", id, q); err != nil {
+		return nil, err
 	}
 	return r.pauseType(), nil
 }
@@ -179,12 +176,9 @@ func (ps presenceStore) Current(ctx context.Context, companyID, userID string) (
 		return nil, err
 	}
 	var r currentRow
-	err := ps.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("user_id = ?", userID).Scan(ctx)
-	if err != nil {
-		if ps.s.classify(err) == storage.ErrNotFound {
-			return nil, storage.NotFound(op, "presence status", userID)
-		}
-		return nil, ps.s.mapErr(op, err)
+	q := ps.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("user_id = ?", userID)
+	if err := ps.s.scanOne(ctx, op, "presence status", userID, q); err != nil {
+		return nil, err
 	}
 	return r.current(), nil
 }

@@ -59,18 +59,34 @@ func (s *Store) AccountRaw(companyID string) []byte {
 	return out
 }
 
+// decodeDoc decodes the stored document d into out; found false (no
+// document) is storage.NotFound(op, entity, id).
+func decodeDoc(op, entity, id string, d accountDoc, found bool, out any) error {
+	if !found {
+		return storage.NotFound(op, entity, id)
+	}
+	if err := json.Unmarshal(d.data, out); err != nil {
+		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+	}
+	return nil
+}
+
+// stale reports whether a save made from version loses the race: the
+// document was inserted (version 0) or changed since it was read.
+func stale(cur accountDoc, found bool, version int64) bool {
+	return found != (version != 0) || cur.version != version
+}
+
 func (a accountStore) Company(ctx context.Context, companyID string) (*account.Company, error) {
 	var out *account.Company
 	err := a.s.read(ctx, func() error {
 		d, ok := a.s.account.companies[companyID]
-		if !ok {
-			return storage.NotFound("account.Company", "account", companyID)
+		c := new(account.Company)
+		if err := decodeDoc("account.Company", "account", companyID, d, ok, c); err != nil {
+			return err
 		}
-		out = new(account.Company)
-		if err := json.Unmarshal(d.data, out); err != nil {
-			return &storage.Error{Op: "account.Company", Kind: storage.ErrInternal, Err: err}
-		}
-		out.CompanyID, out.Version, out.KeyID = companyID, d.version, d.keyID
+		c.CompanyID, c.Version, c.KeyID = companyID, d.version, d.keyID
+		out = c
 		return nil
 	})
 	return out, err
@@ -84,7 +100,7 @@ func (a accountStore) SaveCompany(ctx context.Context, c *account.Company) error
 	}
 	return a.s.write(ctx, func(t *tx) error {
 		cur, ok := a.s.account.companies[c.CompanyID]
-		if ok != (c.Version != 0) || cur.version != c.Version {
+		if stale(cur, ok, c.Version) {
 			return storage.E(op, storage.ErrRetryable, "account of company %s changed concurrently", c.CompanyID)
 		}
 		put(t, a.s.account.companies, c.CompanyID, accountDoc{version: c.Version + 1, keyID: c.KeyID, data: data})
@@ -114,14 +130,12 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 	var out *account.User
 	err := a.s.read(ctx, func() error {
 		d, ok := a.s.account.users[[2]string{companyID, userID}]
-		if !ok {
-			return storage.NotFound("account.User", "user settings", userID)
+		u := new(account.User)
+		if err := decodeDoc("account.User", "user settings", userID, d, ok, u); err != nil {
+			return err
 		}
-		out = new(account.User)
-		if err := json.Unmarshal(d.data, out); err != nil {
-			return &storage.Error{Op: "account.User", Kind: storage.ErrInternal, Err: err}
-		}
-		out.CompanyID, out.UserID, out.Version = companyID, userID, d.version
+		u.CompanyID, u.UserID, u.Version = companyID, userID, d.version
+		out = u
 		return nil
 	})
 	return out, err
@@ -136,7 +150,7 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	k := [2]string{u.CompanyID, u.UserID}
 	return a.s.write(ctx, func(t *tx) error {
 		cur, ok := a.s.account.users[k]
-		if ok != (u.Version != 0) || cur.version != u.Version {
+		if stale(cur, ok, u.Version) {
 			return storage.E(op, storage.ErrRetryable, "settings of user %s changed concurrently", u.UserID)
 		}
 		put(t, a.s.account.users, k, accountDoc{version: u.Version + 1, data: data})
