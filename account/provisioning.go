@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -246,6 +247,16 @@ type BillGrant struct {
 	UserID    string    `json:"user_id"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
+
+// String describes the grant without its token: the token is a bearer
+// credential and must not reach logs. %v and %+v use it too.
+func (g BillGrant) String() string {
+	return fmt.Sprintf("bill grant for user %s of company %s until %s (token [redacted])",
+		g.UserID, g.CompanyID, g.ExpiresAt.Format(time.RFC3339))
+}
+
+// GoString keeps %#v from printing the token.
+func (g BillGrant) GoString() string { return "account.BillGrant{" + g.String() + "}" }
 
 type grantClaims struct {
 	C string `json:"c"`

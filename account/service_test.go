@@ -637,3 +637,10 @@ func TestBillOpenIsAuditedOnlyWhenGranted(t *testing.T) {
 	assert.Empty(t, g.Token)
 	assert.Empty(t, f.events(t, "account.bill.open"))
 }
+
+func TestBillGrantNeverPrintsItsToken(t *testing.T) {
+	g := account.BillGrant{Token: "bearer-secret-token", CompanyID: "c", UserID: "u", ExpiresAt: time.Unix(0, 0)}
+	for _, s := range []string{fmt.Sprint(g), fmt.Sprintf("%v %+v %#v %s", g, g, g, g), fmt.Sprint(&g)} {
+		assert.NotContains(t, s, "bearer-secret-token")
+	}
+}
