@@ -72,7 +72,7 @@ type Service struct {
 	tx        storage.Transactor
 	store     Store
 	dir       tenancy.Directory
-	log       *audit.Log
+	log       audit.Recorder
 	seal      sealer
 	clock     storage.Clock
 	logger    *slog.Logger
@@ -132,7 +132,7 @@ func WithBillGrantTTL(d time.Duration) Option { return func(s *Service) { s.gran
 // NewService returns the account service. store and tx are usually the same
 // backend; dir is tenancy's directory; log records every change; keys seals
 // secrets at rest.
-func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log *audit.Log, keys KeyProvider, opts ...Option) *Service {
+func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log audit.Recorder, keys KeyProvider, opts ...Option) *Service {
 	s := &Service{
 		tx: tx, store: store, dir: dir, log: log, seal: sealer{keys: keys},
 		clock: storage.SystemClock{}, logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

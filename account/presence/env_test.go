@@ -64,7 +64,7 @@ func newEnv(t *testing.T, zone string, start time.Time) *env {
 	e := &env{t: t, st: memory.New(), dir: tenancytest.NewDirectory(), clock: storage.NewManualClock(start),
 		notes: &recorder{}, loc: mustLoc(t, zone)}
 	e.log = audit.NewLog(e.st.Audit(), audit.WithClock(e.clock))
-	e.svc = presence.NewService(e.st.Presence(), e.st, e.dir, presence.FixedLocation(e.loc), e.log,
+	e.svc = presence.NewService(e.st, e.st.Presence(), e.dir, presence.FixedLocation(e.loc), e.log,
 		presence.WithClock(e.clock), presence.WithNotifier(e.notes))
 	e.company = e.dir.AddCompany(tenancy.CompanyRef{})
 	e.admin = e.dir.AddMember(e.company, tenancy.RoleAdministrator, "")

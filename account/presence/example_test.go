@@ -26,7 +26,7 @@ func ExampleService_ApplyDue() {
 	notifier := presence.NotifierFunc(func(_ context.Context, s presence.Switch) {
 		fmt.Println("notified: switched at", s.At.Format("15:04"))
 	})
-	svc := presence.NewService(st.Presence(), st, dir, presence.FixedLocation(time.UTC),
+	svc := presence.NewService(st, st.Presence(), dir, presence.FixedLocation(time.UTC),
 		audit.NewLog(st.Audit()), presence.WithClock(clock), presence.WithNotifier(notifier))
 
 	rest, _ := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Rest"})

@@ -58,7 +58,7 @@ func WithNotifier(n Notifier) Option {
 // NewService returns the presence service over store, running every use
 // case in tx, reading tenancy through dir and time zones through locs, and
 // recording audit events with rec.
-func NewService(store Store, tx storage.Transactor, dir Directory, locs Locations, rec audit.Recorder, opts ...Option) *Service {
+func NewService(tx storage.Transactor, store Store, dir Directory, locs Locations, rec audit.Recorder, opts ...Option) *Service {
 	s := &Service{store: store, tx: tx, dir: dir, locs: locs, audit: rec, clock: storage.SystemClock{},
 		notifier: NotifierFunc(func(context.Context, Switch) {}), validate: storage.NewValidator(), batch: 500}
 	for _, o := range opts {

@@ -34,7 +34,7 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 		fmt.Fprintf(env.Out, "  notification: pause switched at %s (recorded at %s)\n",
 			s.At.In(moscow).Format("15:04:05"), s.AppliedAt.In(moscow).Format("15:04:05"))
 	})
-	svc := presence.NewService(st.Presence(), st, env.Tenancy, env.Account, env.Audit,
+	svc := presence.NewService(st, st.Presence(), env.Tenancy, env.Account, env.Audit,
 		presence.WithClock(clock), presence.WithNotifier(notify))
 
 	fmt.Fprintln(env.Out, "presence: pause budgets with an automatic fallback")

@@ -58,7 +58,7 @@ func newPresenceEnv(t testing.TB, h *Harness, zone string, start time.Time) *pre
 
 // service is one host's presence service over the shared backend.
 func (e *presenceEnv) service(n presence.Notifier) *presence.Service {
-	return presence.NewService(e.h.Presence, e.h.Tx, e.dir, presence.FixedLocation(e.loc), e.log,
+	return presence.NewService(e.h.Tx, e.h.Presence, e.dir, presence.FixedLocation(e.loc), e.log,
 		presence.WithClock(e.clock), presence.WithNotifier(n))
 }
 
