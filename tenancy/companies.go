@@ -104,7 +104,7 @@ func (s *Service) withOwnerPassword(ctx context.Context, create func(ctx context
 	}
 	var c Company
 	var u User
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		var created bool
 		var err error
 		if c, u, created, err = create(ctx, hash); err != nil {

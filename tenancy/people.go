@@ -43,7 +43,8 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 // transaction commits.
 func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
 	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
-	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(context.WithoutCancel(ctx), cred) })
+	outer := outerContext(ctx)
+	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(outer, cred) })
 }
 
 // findOrCreateUser returns the user with p's e-mail (when reuse allows) or
@@ -180,7 +181,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		return Employee{}, err
 	}
 	var out Employee
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
