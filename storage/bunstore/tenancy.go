@@ -145,16 +145,40 @@ type employeeRow struct {
 
 // get scans one row into dst, mapping "no rows" to storage.NotFound(entity, id).
 func (t tenancyStore) get(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
-	if err := t.s.checkOpen(op); err != nil {
+	return t.s.scanOne(ctx, op, entity, id, q)
+}
+
+// scanOne scans the first row of q (a select into its model), mapping "no
+// rows" to storage.NotFound(op, entity, id) and other errors with mapErr.
+func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
+	if err := s.checkOpen(op); err != nil {
 		return err
 	}
 	if err := q.Limit(1).Scan(ctx); err != nil {
-		if t.s.classify(err) == storage.ErrNotFound {
+		if s.classify(err) == storage.ErrNotFound {
 			return storage.NotFound(op, entity, id)
 		}
-		return t.s.mapErr(op, err)
+		return s.mapErr(op, err)
 	}
 	return nil
+}
+
+// scanAll selects rows of R as build shapes the query (filters, order,
+// limit) and converts each with conv; errors go through mapErr. It returns
+// an empty, non-nil slice when nothing matches.
+func scanAll[R, T any](ctx context.Context, s *Store, op string, build func(q *bun.SelectQuery) *bun.SelectQuery, conv func(r *R) T) ([]T, error) {
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []R
+	if err := build(s.idb(ctx).NewSelect().Model(&rows)).Scan(ctx); err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = conv(&rows[i])
+	}
+	return out, nil
 }
 
 func (t tenancyStore) insert(ctx context.Context, op string, model any) error {
@@ -338,20 +362,9 @@ func (t tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (
 }
 
 func (t tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]tenancy.SubAccount, error) {
-	const op = "tenancy.ListSubAccounts"
-	if err := t.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []subAccountRow
-	err := t.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("name_key ASC, id ASC").Scan(ctx)
-	if err != nil {
-		return nil, t.s.mapErr(op, err)
-	}
-	out := make([]tenancy.SubAccount, len(rows))
-	for i := range rows {
-		out[i] = rows[i].subAccount()
-	}
-	return out, nil
+	return scanAll(ctx, t.s, "tenancy.ListSubAccounts", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("name_key ASC, id ASC")
+	}, (*subAccountRow).subAccount)
 }
 
 func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
@@ -445,18 +458,7 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 }
 
 func (t tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy.Member, error) {
-	const op = "tenancy.Memberships"
-	if err := t.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []memberRow
-	err := t.s.idb(ctx).NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("company_id ASC").Scan(ctx)
-	if err != nil {
-		return nil, t.s.mapErr(op, err)
-	}
-	out := make([]tenancy.Member, len(rows))
-	for i := range rows {
-		out[i] = rows[i].member()
-	}
-	return out, nil
+	return scanAll(ctx, t.s, "tenancy.Memberships", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("user_id = ?", userID).OrderExpr("company_id ASC")
+	}, (*memberRow).member)
 }
