@@ -60,6 +60,26 @@ func collect[K comparable, V any](ctx context.Context, s *Store, m map[K]V, keep
 	return out, err
 }
 
+// rekey moves id's entry in the unique index idx from oldKey to newKey (the
+// zero key stands for "no entry"). It changes nothing and reports false when
+// newKey already belongs to another entry.
+func rekey[K comparable](t *tx, idx map[K]string, oldKey, newKey K, id string) bool {
+	if newKey == oldKey {
+		return true
+	}
+	var none K
+	if newKey != none {
+		if _, dup := idx[newKey]; dup {
+			return false
+		}
+		put(t, idx, newKey, id)
+	}
+	if oldKey != none {
+		del(t, idx, oldKey)
+	}
+	return true
+}
+
 // lookupRef is lookup returning a pointer to the copy, nil when absent.
 func lookupRef[V any](ctx context.Context, s *Store, op, entity, id string, find func() (V, bool)) (*V, error) {
 	v, err := lookup(ctx, s, op, entity, id, find)
@@ -100,16 +120,8 @@ func (m tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 		if !ok {
 			return storage.NotFound("tenancy.UpdateCompany", "company", c.ID)
 		}
-		if c.Slug != old.Slug {
-			if c.Slug != "" {
-				if _, dup := d.slugs[c.Slug]; dup {
-					return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
-				}
-				put(t, d.slugs, c.Slug, c.ID)
-			}
-			if old.Slug != "" {
-				del(t, d.slugs, old.Slug)
-			}
+		if !rekey(t, d.slugs, old.Slug, c.Slug, c.ID) {
+			return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
 		}
 		put(t, d.companies, c.ID, *c)
 		return nil
@@ -185,13 +197,8 @@ func (m tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 		if !ok || old.CompanyID != sa.CompanyID {
 			return storage.NotFound("tenancy.UpdateSubAccount", "sub-account", sa.ID)
 		}
-		oldKey, key := [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}
-		if key != oldKey {
-			if _, dup := d.subNames[key]; dup {
-				return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
-			}
-			del(t, d.subNames, oldKey)
-			put(t, d.subNames, key, sa.ID)
+		if !rekey(t, d.subNames, [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
+			return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
 		}
 		put(t, d.subs, sa.ID, *sa)
 		return nil
@@ -237,12 +244,8 @@ func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 		if !ok {
 			return storage.NotFound("tenancy.UpdateUser", "user", u.ID)
 		}
-		if u.EmailKey() != old.EmailKey() {
-			if _, dup := d.emails[u.EmailKey()]; dup {
-				return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
-			}
-			del(t, d.emails, old.EmailKey())
-			put(t, d.emails, u.EmailKey(), u.ID)
+		if !rekey(t, d.emails, old.EmailKey(), u.EmailKey(), u.ID) {
+			return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
 		}
 		put(t, d.users, u.ID, *u)
 		return nil
