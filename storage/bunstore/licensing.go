@@ -264,38 +264,46 @@ type licPoolRow struct {
 // changes nothing — the database re-checks "assigned < bought" on the
 // latest row version under its row lock, so concurrent assigners can never
 // overshoot — followed by the assignment's insert (its primary key refuses
-// a second license of the kind for the user).
+// a second license of the kind for the user). Both statements run in one
+// transaction (the caller's, or one of their own), so a refused insert
+// leaves the pool's count as it was.
 func (l licensingStore) AssignLicense(ctx context.Context, a licensing.LicenseAssignment) error {
 	const op = "licensing.AssignLicense"
-	res, err := l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned + 1 WHERE company_id = ? AND kind = ? AND assigned < bought",
-		a.CompanyID, string(a.Kind))
-	if err != nil {
+	return l.s.InTx(ctx, func(ctx context.Context) error {
+		res, err := l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned + 1 WHERE company_id = ? AND kind = ? AND assigned < bought",
+			a.CompanyID, string(a.Kind))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return storage.LimitExceeded(op, "no unassigned %s license", a.Kind)
+		}
+		_, err = l.s.exec(ctx, op, "INSERT INTO licensing_assignments (company_id, user_id, kind, assigned_at) VALUES (?, ?, ?, ?)",
+			a.CompanyID, a.UserID, string(a.Kind), storage.Timestamp(a.AssignedAt))
+		if err != nil && l.s.classify(err) == storage.ErrConflict {
+			return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
+		}
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return storage.LimitExceeded(op, "no unassigned %s license", a.Kind)
-	}
-	_, err = l.s.exec(ctx, op, "INSERT INTO licensing_assignments (company_id, user_id, kind, assigned_at) VALUES (?, ?, ?, ?)",
-		a.CompanyID, a.UserID, string(a.Kind), storage.Timestamp(a.AssignedAt))
-	if err != nil && l.s.classify(err) == storage.ErrConflict {
-		return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
-	}
-	return err
+	})
 }
 
+// UnassignLicense deletes the assignment and decrements the pool in one
+// transaction (the caller's, or one of their own).
 func (l licensingStore) UnassignLicense(ctx context.Context, companyID, userID string, kind licensing.LicenseKind) error {
 	const op = "licensing.UnassignLicense"
-	res, err := l.s.exec(ctx, op, "DELETE FROM licensing_assignments WHERE company_id = ? AND user_id = ? AND kind = ?",
-		companyID, userID, string(kind))
-	if err != nil {
+	return l.s.InTx(ctx, func(ctx context.Context) error {
+		res, err := l.s.exec(ctx, op, "DELETE FROM licensing_assignments WHERE company_id = ? AND user_id = ? AND kind = ?",
+			companyID, userID, string(kind))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return storage.NotFound(op, "license assignment", userID+"/"+string(kind))
+		}
+		_, err = l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned - 1 WHERE company_id = ? AND kind = ? AND assigned > 0",
+			companyID, string(kind))
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return storage.NotFound(op, "license assignment", userID+"/"+string(kind))
-	}
-	_, err = l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned - 1 WHERE company_id = ? AND kind = ? AND assigned > 0",
-		companyID, string(kind))
-	return err
+	})
 }
 
 func (l licensingStore) Pools(ctx context.Context, companyID string) ([]licensing.Pool, error) {
@@ -509,12 +517,14 @@ func (l licensingStore) Offers(ctx context.Context, companyID string) ([]licensi
 func (l licensingStore) GrantPackages(ctx context.Context, companyID, userID string, packageIDs []string) error {
 	q := "INSERT INTO licensing_user_packages (company_id, user_id, package_id) VALUES (?, ?, ?)" +
 		l.s.upsert("licensing_user_packages", "company_id, user_id, package_id", "")
-	for _, id := range packageIDs {
-		if _, err := l.s.exec(ctx, "licensing.GrantPackages", q, companyID, userID, id); err != nil {
-			return err
+	return l.s.InTx(ctx, func(ctx context.Context) error { // all packages or none
+		for _, id := range packageIDs {
+			if _, err := l.s.exec(ctx, "licensing.GrantPackages", q, companyID, userID, id); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (l licensingStore) UserPackages(ctx context.Context, companyID, userID string) ([]string, error) {
