@@ -276,6 +276,16 @@ func (l licensingStore) AssignLicense(ctx context.Context, a licensing.LicenseAs
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
+			// As in the memory store, a user who already holds the kind is a
+			// conflict whether or not a license is free.
+			held, err := l.s.idb(ctx).NewSelect().Model((*licAssignmentRow)(nil)).
+				Where("company_id = ?", a.CompanyID).Where("user_id = ?", a.UserID).Where("kind = ?", string(a.Kind)).Exists(ctx)
+			switch {
+			case err != nil:
+				return l.s.mapErr(op, err)
+			case held:
+				return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
+			}
 			return storage.LimitExceeded(op, "no unassigned %s license", a.Kind)
 		}
 		_, err = l.s.exec(ctx, op, "INSERT INTO licensing_assignments (company_id, user_id, kind, assigned_at) VALUES (?, ?, ?, ?)",

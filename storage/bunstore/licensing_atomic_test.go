@@ -37,3 +37,26 @@ func TestAssignLicenseOutsideTxIsAtomic(t *testing.T) {
 		})
 	}
 }
+
+// A user asking again for a kind it holds is storage.ErrConflict whether or
+// not a license is free, on every backend (the memory store checks the
+// holding first; SQL backends used to answer ErrLimitExceeded when the pool
+// was full).
+func TestAssignLicenseHeldIsConflictWhenPoolFull(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bunstore.Store{
+		"sqlite": storagetest.OpenSQLite, "postgres": storagetest.OpenPostgres, "mysql": storagetest.OpenMySQL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			ls := open(t).Licensing()
+			company := storage.NewID()
+			require.NoError(t, ls.AddLicenses(ctx, company, licensing.LicensePro, 1))
+			a := licensing.LicenseAssignment{CompanyID: company, UserID: storage.NewID(), Kind: licensing.LicensePro, AssignedAt: time.Now()}
+			require.NoError(t, ls.AssignLicense(ctx, a))
+			require.ErrorIs(t, ls.AssignLicense(ctx, a), storage.ErrConflict)
+			b := a
+			b.UserID = storage.NewID()
+			require.ErrorIs(t, ls.AssignLicense(ctx, b), storage.ErrLimitExceeded)
+		})
+	}
+}
