@@ -143,11 +143,6 @@ type employeeRow struct {
 	LastName  string `bun:"last_name"`
 }
 
-// get scans one row into dst, mapping "no rows" to storage.NotFound(entity, id).
-func (t tenancyStore) get(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
-	return t.s.scanOne(ctx, op, entity, id, q)
-}
-
 // scanOne scans the first row of q (a select into its model), mapping "no
 // rows" to storage.NotFound(op, entity, id) and other errors with mapErr.
 func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
@@ -229,7 +224,7 @@ func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool)
 	if forUpdate && t.s.dialect != SQLite && t.s.inTx(ctx) {
 		q = q.For("UPDATE")
 	}
-	if err := t.get(ctx, "tenancy.GetCompany", "company", id, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetCompany", "company", id, q); err != nil {
 		return nil, err
 	}
 	c := row.company()
@@ -239,7 +234,7 @@ func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool)
 func (t tenancyStore) CompanyBySlug(ctx context.Context, slug string) (*tenancy.Company, error) {
 	var row companyRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("slug = ?", slug)
-	if err := t.get(ctx, "tenancy.CompanyBySlug", "registration link", slug, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.CompanyBySlug", "registration link", slug, q); err != nil {
 		return nil, err
 	}
 	c := row.company()
@@ -354,7 +349,7 @@ func (t tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 func (t tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (*tenancy.SubAccount, error) {
 	var row subAccountRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id).Where("company_id = ?", companyID)
-	if err := t.get(ctx, "tenancy.GetSubAccount", "sub-account", id, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetSubAccount", "sub-account", id, q); err != nil {
 		return nil, err
 	}
 	sa := row.subAccount()
@@ -378,7 +373,7 @@ func (t tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 
 func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
 	var row userRow
-	if err := t.get(ctx, "tenancy.GetUser", "user", id, t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetUser", "user", id, t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)); err != nil {
 		return nil, err
 	}
 	return row.user(), nil
@@ -387,7 +382,7 @@ func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, er
 func (t tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
 	var row userRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("email_key = ?", tenancy.EmailKey(email))
-	if err := t.get(ctx, "tenancy.UserByEmail", "user", email, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.UserByEmail", "user", email, q); err != nil {
 		return nil, err
 	}
 	return row.user(), nil
@@ -421,7 +416,7 @@ func (t tenancyStore) DeleteMember(ctx context.Context, companyID, userID string
 func (t tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
 	var row memberRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID)
-	if err := t.get(ctx, "tenancy.GetMember", "member", userID, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetMember", "member", userID, q); err != nil {
 		return nil, err
 	}
 	m := row.member()
