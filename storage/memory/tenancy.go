@@ -60,10 +60,10 @@ func collect[K comparable, V any](ctx context.Context, s *Store, m map[K]V, keep
 	return out, err
 }
 
-// rekey moves id's entry in the unique index idx from oldKey to newKey (the
+// reindex moves id's entry in the unique index idx from oldKey to newKey (the
 // zero key stands for "no entry"). It changes nothing and reports false when
 // newKey already belongs to another entry.
-func rekey[K comparable](t *tx, idx map[K]string, oldKey, newKey K, id string) bool {
+func reindex[K comparable](t *tx, idx map[K]string, oldKey, newKey K, id string) bool {
 	if newKey == oldKey {
 		return true
 	}
@@ -102,11 +102,8 @@ func (m tenancyStore) CreateCompany(ctx context.Context, c *tenancy.Company) err
 		if _, dup := d.companies[c.ID]; dup {
 			return storage.Conflict("tenancy.CreateCompany", "company %s exists", c.ID)
 		}
-		if c.Slug != "" {
-			if _, dup := d.slugs[c.Slug]; dup {
-				return storage.Conflict("tenancy.CreateCompany", "slug %q is taken", c.Slug)
-			}
-			put(t, d.slugs, c.Slug, c.ID)
+		if !reindex(t, d.slugs, "", c.Slug, c.ID) {
+			return storage.Conflict("tenancy.CreateCompany", "slug %q is taken", c.Slug)
 		}
 		put(t, d.companies, c.ID, *c)
 		return nil
@@ -120,7 +117,7 @@ func (m tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 		if !ok {
 			return storage.NotFound("tenancy.UpdateCompany", "company", c.ID)
 		}
-		if !rekey(t, d.slugs, old.Slug, c.Slug, c.ID) {
+		if !reindex(t, d.slugs, old.Slug, c.Slug, c.ID) {
 			return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
 		}
 		put(t, d.companies, c.ID, *c)
@@ -180,11 +177,9 @@ func (m tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 func (m tenancyStore) CreateSubAccount(ctx context.Context, sa *tenancy.SubAccount) error {
 	return m.s.write(ctx, func(t *tx) error {
 		d := &m.s.tenancy
-		key := [2]string{sa.CompanyID, sa.NameKey()}
-		if _, dup := d.subNames[key]; dup {
+		if !reindex(t, d.subNames, [2]string{}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
 			return storage.Conflict("tenancy.CreateSubAccount", "sub-account %q exists", sa.Name)
 		}
-		put(t, d.subNames, key, sa.ID)
 		put(t, d.subs, sa.ID, *sa)
 		return nil
 	})
@@ -197,7 +192,7 @@ func (m tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 		if !ok || old.CompanyID != sa.CompanyID {
 			return storage.NotFound("tenancy.UpdateSubAccount", "sub-account", sa.ID)
 		}
-		if !rekey(t, d.subNames, [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
+		if !reindex(t, d.subNames, [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
 			return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
 		}
 		put(t, d.subs, sa.ID, *sa)
@@ -244,7 +239,7 @@ func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 		if !ok {
 			return storage.NotFound("tenancy.UpdateUser", "user", u.ID)
 		}
-		if !rekey(t, d.emails, old.EmailKey(), u.EmailKey(), u.ID) {
+		if !reindex(t, d.emails, old.EmailKey(), u.EmailKey(), u.ID) {
 			return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
 		}
 		put(t, d.users, u.ID, *u)
