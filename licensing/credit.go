@@ -201,9 +201,9 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
-		verr := &storage.ValidationError{Op: op}
-		if err := storage.Validate(op, s.v, in); err != nil {
-			errors.As(err, &verr)
+		verr, err := s.validateInput(op, in)
+		if err != nil {
+			return err
 		}
 		sign := 1
 		if kind == EntryAdjustment {
@@ -214,21 +214,17 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		acct, err := s.store.LockAccount(ctx, companyID)
-		if err != nil {
-			return err
-		}
 		params := struct {
 			Amount      string `json:"amount"`
 			Description string `json:"description"`
 		}{norm(in.Amount).StringFixed(MinorUnits), in.Description}
-		out, _, err = idempotent(ctx, s, op, companyID, in.IdempotencyKey, params, func() (LedgerEntry, error) {
+		out, err = onceOnAccount(ctx, s, op, companyID, in.IdempotencyKey, params, func(acct *Account) (LedgerEntry, error) {
 			amount := in.Amount
 			if kind == EntryCharge {
 				amount = amount.Neg()
 			}
 			before := acct.Balance
-			e, err := s.post(ctx, op, by, &acct, kind, amount, in.Description, "")
+			e, err := s.post(ctx, op, by, acct, kind, amount, in.Description, "")
 			if err != nil {
 				return e, err
 			}
@@ -294,17 +290,11 @@ func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID string
 			return storage.Page[LedgerEntry]{}, err
 		}
 	}
-	size := p.Size()
-	es, err := s.store.Entries(ctx, companyID, c.Seq, size+1)
+	es, err := s.store.Entries(ctx, companyID, c.Seq, p.Size()+1)
 	if err != nil {
 		return storage.Page[LedgerEntry]{}, err
 	}
-	page := storage.Page[LedgerEntry]{Items: es}
-	if len(es) > size {
-		page.Items = es[:size]
-		page.NextCursor = storage.EncodeCursor(ledgerCursor{Seq: es[size-1].Seq})
-	}
-	return page, nil
+	return pageOf(es, p.Size(), func(last LedgerEntry) any { return ledgerCursor{Seq: last.Seq} }), nil
 }
 
 // SuspensionChecker is the one method compliance consumes; Service

@@ -2,7 +2,6 @@ package licensing
 
 import (
 	"context"
-	"errors"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -33,11 +32,9 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
-		verr := &storage.ValidationError{Op: op}
-		if err := storage.Validate(op, s.v, in); err != nil {
-			if !errors.As(err, &verr) {
-				return err
-			}
+		verr, err := s.validateInput(op, in)
+		if err != nil {
+			return err
 		}
 		checkKey(verr, key)
 		if item != "" && !item.Valid() && verr.Err() == nil {
@@ -46,15 +43,11 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		acct, err := s.store.LockAccount(ctx, companyID)
-		if err != nil {
-			return err
-		}
 		params := struct {
 			Item     Item `json:"item"`
 			Quantity int  `json:"quantity"`
 		}{item, qty}
-		out, _, err = idempotent(ctx, s, op, companyID, key, params, func() (Purchase, error) {
+		out, err = onceOnAccount(ctx, s, op, companyID, key, params, func(acct *Account) (Purchase, error) {
 			price, ok := acct.Prices[item]
 			if !ok {
 				return Purchase{}, storage.Invalid(op, priceField, "agreement", "has no unit price in the company's agreement")
@@ -62,7 +55,7 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 			p := Purchase{ID: storage.NewID(), CompanyID: companyID, Item: item, Quantity: qty,
 				UnitPrice: price, Total: norm(price.Mul(decimalInt(qty))), CreatedAt: storage.Timestamp(s.clock.Now())}
 			before := acct.Balance
-			e, err := s.post(ctx, op, by, &acct, EntryCharge, p.Total.Neg(), "purchase of "+itoa(qty)+" × "+string(item), p.ID)
+			e, err := s.post(ctx, op, by, acct, EntryCharge, p.Total.Neg(), "purchase of "+itoa(qty)+" × "+string(item), p.ID)
 			if err != nil {
 				return Purchase{}, err
 			}
@@ -96,7 +89,12 @@ func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, compan
 		})
 }
 
-func checkKind(op string, kind LicenseKind) error {
+// licenseScope authorises tenancy.ActPurchase on companyID and checks kind:
+// the preamble of every use case on one kind of license pool.
+func (s *Service) licenseScope(ctx context.Context, op string, by tenancy.Actor, companyID string, kind LicenseKind) error {
+	if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+		return err
+	}
 	if !kind.Valid() {
 		return storage.Invalid(op, "kind", "oneof", "must be one of pro mobile")
 	}
@@ -113,10 +111,7 @@ func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyI
 	const op = "licensing.ReduceLicenses"
 	var out Pool
 	err := s.inTx(ctx, func(ctx context.Context) error {
-		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
-			return err
-		}
-		if err := checkKind(op, kind); err != nil {
+		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
 		if n < 1 || n > MaxQuantity {
@@ -159,10 +154,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 	const op = "licensing.AssignLicense"
 	var out LicenseAssignment
 	err := s.inTx(ctx, func(ctx context.Context) error {
-		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
-			return err
-		}
-		if err := checkKind(op, kind); err != nil {
+		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
 		if _, err := s.member(ctx, op, companyID, userID); err != nil {
@@ -184,10 +176,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) error {
 	const op = "licensing.UnassignLicense"
 	return s.inTx(ctx, func(ctx context.Context) error {
-		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
-			return err
-		}
-		if err := checkKind(op, kind); err != nil {
+		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
 		if err := s.store.UnassignLicense(ctx, companyID, userID, kind); err != nil {
@@ -235,18 +224,13 @@ func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID s
 			return storage.Page[LicenseAssignment]{}, err
 		}
 	}
-	size := p.Size()
-	as, err := s.store.Assignments(ctx, companyID, after, size+1)
+	as, err := s.store.Assignments(ctx, companyID, after, p.Size()+1)
 	if err != nil {
 		return storage.Page[LicenseAssignment]{}, err
 	}
-	page := storage.Page[LicenseAssignment]{Items: as}
-	if len(as) > size {
-		page.Items = as[:size]
-		last := as[size-1]
-		page.NextCursor = storage.EncodeCursor(AssignmentCursor{UserID: last.UserID, Kind: last.Kind})
-	}
-	return page, nil
+	return pageOf(as, p.Size(), func(last LicenseAssignment) any {
+		return AssignmentCursor{UserID: last.UserID, Kind: last.Kind}
+	}), nil
 }
 
 // Holdings is what a user holds in a company.

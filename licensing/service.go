@@ -165,6 +165,40 @@ func idempotent[T any](ctx context.Context, s *Service, op, companyID, key strin
 	return res, false, err
 }
 
+// onceOnAccount locks companyID's account (serialising the company's
+// idempotent requests) and runs do with it once per (company, key): see
+// idempotent. It must run inside the use case's transaction.
+func onceOnAccount[T any](ctx context.Context, s *Service, op, companyID, key string, params any, do func(acct *Account) (T, error)) (T, error) {
+	acct, err := s.store.LockAccount(ctx, companyID)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	res, _, err := idempotent(ctx, s, op, companyID, key, params, func() (T, error) { return do(&acct) })
+	return res, err
+}
+
+// validateInput checks in's struct tags and returns the validation error to
+// add further field errors to (empty when the tags hold).
+func (s *Service) validateInput(op string, in any) (*storage.ValidationError, error) {
+	verr := &storage.ValidationError{Op: op}
+	if err := storage.Validate(op, s.v, in); err != nil && !errors.As(err, &verr) {
+		return nil, err
+	}
+	return verr, nil
+}
+
+// pageOf cuts items, read with a limit of size+1, to a page of size with
+// the cursor of its last item when there is more.
+func pageOf[T any](items []T, size int, cursor func(last T) any) storage.Page[T] {
+	page := storage.Page[T]{Items: items}
+	if len(items) > size {
+		page.Items = items[:size]
+		page.NextCursor = storage.EncodeCursor(cursor(items[size-1]))
+	}
+	return page
+}
+
 // checkKey validates an idempotency key: 1–200 printable characters.
 func checkKey(verr *storage.ValidationError, key string) {
 	switch {

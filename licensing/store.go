@@ -52,8 +52,8 @@ type SeatStore interface {
 	// AssignLicense takes one unassigned license of a.Kind for a.UserID with
 	// one conditional update (never read-then-write): storage.ErrLimitExceeded
 	// when none is free (or there is no pool), storage.ErrConflict when the
-	// user already holds one of that kind. Under any concurrency, assigned
-	// never exceeds bought.
+	// user already holds one of that kind (whether or not one is free). Under
+	// any concurrency, assigned never exceeds bought.
 	AssignLicense(ctx context.Context, a LicenseAssignment) error
 	// UnassignLicense frees userID's license of kind, or storage.ErrNotFound.
 	UnassignLicense(ctx context.Context, companyID, userID string, kind LicenseKind) error

@@ -92,17 +92,11 @@ func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID
 			return storage.Page[Subscription]{}, err
 		}
 	}
-	size := p.Size()
-	subs, err := s.store.Subscriptions(ctx, companyID, f, c.ID, size+1)
+	subs, err := s.store.Subscriptions(ctx, companyID, f, c.ID, p.Size()+1)
 	if err != nil {
 		return storage.Page[Subscription]{}, err
 	}
-	page := storage.Page[Subscription]{Items: subs}
-	if len(subs) > size {
-		page.Items = subs[:size]
-		page.NextCursor = storage.EncodeCursor(subscriptionCursor{ID: subs[size-1].ID})
-	}
-	return page, nil
+	return pageOf(subs, p.Size(), func(last Subscription) any { return subscriptionCursor{ID: last.ID} }), nil
 }
 
 // AddOnPurchase asks for Quantity of the add-on option Code.

@@ -73,30 +73,41 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (C
 	if err := s.validateNewCompany(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
+	return s.withOwnerPassword(ctx, func(ctx context.Context, hash string) (Company, User, bool, error) {
+		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
+			return Company{}, User{}, false, err
+		}
+		if in.ResellerID != "" {
+			r, err := s.store.GetCompany(ctx, in.ResellerID, true)
+			if errors.Is(err, storage.ErrNotFound) {
+				return Company{}, User{}, false, storage.Invalid(op, "reseller_id", "exists", "no such company")
+			} else if err != nil {
+				return Company{}, User{}, false, err
+			}
+			if err := checkReseller(op, r); err != nil {
+				return Company{}, User{}, false, err
+			}
+		}
+		return s.createCompany(ctx, op, by, in.Kind, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, in.Slug, in.ResellerID, in.Owner, hash, true)
+	})
+}
+
+// withOwnerPassword generates a password and its hash outside any
+// transaction (hashing is slow and a retried attempt must not re-hash), runs
+// create with the hash in one transaction, and hands the password to the
+// Notifier after commit when create registered a new user: the shape of
+// CreateCompany and RegisterAffiliate.
+func (s *Service) withOwnerPassword(ctx context.Context, create func(ctx context.Context, hash string) (Company, User, bool, error)) (Company, User, error) {
 	pw, hash, err := s.newPassword()
 	if err != nil {
 		return Company{}, User{}, err
 	}
 	var c Company
 	var u User
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
-			return err
-		}
-		if in.ResellerID != "" {
-			r, err := s.store.GetCompany(ctx, in.ResellerID, true)
-			if errors.Is(err, storage.ErrNotFound) {
-				return storage.Invalid(op, "reseller_id", "exists", "no such company")
-			} else if err != nil {
-				return err
-			}
-			if err := checkReseller(op, r); err != nil {
-				return err
-			}
-		}
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		var created bool
-		c, u, created, err = s.createCompany(ctx, op, by, in.Kind, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, in.Slug, in.ResellerID, in.Owner, hash, true)
-		if err != nil {
+		var err error
+		if c, u, created, err = create(ctx, hash); err != nil {
 			return err
 		}
 		if created {
@@ -206,37 +217,23 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 	if err := s.validate(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
-	pw, hash, err := s.newPassword()
-	if err != nil {
-		return Company{}, User{}, err
-	}
-	var c Company
-	var u User
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	return s.withOwnerPassword(ctx, func(ctx context.Context, hash string) (Company, User, bool, error) {
 		r, err := s.store.CompanyBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
 		if err != nil {
-			return err
+			return Company{}, User{}, false, err
 		}
 		if r, err = s.store.GetCompany(ctx, r.ID, true); err != nil {
-			return err
+			return Company{}, User{}, false, err
 		}
 		if r.Status != StatusActive {
-			return storage.Suspended(op, "reseller %s is suspended", r.ID)
+			return Company{}, User{}, false, storage.Suspended(op, "reseller %s is suspended", r.ID)
 		}
 		if err := checkReseller(op, r); err != nil {
-			return storage.NotFound(op, "registration link", slug)
+			return Company{}, User{}, false, storage.NotFound(op, "registration link", slug)
 		}
-		c, u, _, err = s.createCompany(ctx, op, Actor{Role: RoleOwner}, KindRegular, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, "", r.ID, in.Owner, hash, false)
-		if err != nil {
-			return err
-		}
-		s.notifyAfterCommit(ctx, u, c.ID, pw)
-		return nil
+		// reuseUser false: the owner is always a new user, so always notified.
+		return s.createCompany(ctx, op, Actor{Role: RoleOwner}, KindRegular, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, "", r.ID, in.Owner, hash, false)
 	})
-	if err != nil {
-		return Company{}, User{}, err
-	}
-	return c, u, nil
 }
 
 // GetCompany returns a company the actor may view (ActView on the company).
@@ -417,22 +414,12 @@ func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID s
 				return err
 			}
 			if err == nil {
-				before := *prev
-				prev.Role, prev.SubAccountID, prev.UpdatedAt = RoleAdministrator, "", now
-				if err := s.store.UpdateMember(ctx, prev); err != nil {
-					return err
-				}
-				if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", prev.UserID, audit.Diff(&before, prev)); err != nil {
+				if err := s.regrant(ctx, by, prev, RoleAdministrator, "", now); err != nil {
 					return err
 				}
 			}
 		}
-		before := *next
-		next.Role, next.SubAccountID, next.UpdatedAt = RoleOwner, "", now
-		if err := s.store.UpdateMember(ctx, next); err != nil {
-			return err
-		}
-		if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", next.UserID, audit.Diff(&before, next)); err != nil {
+		if err := s.regrant(ctx, by, next, RoleOwner, "", now); err != nil {
 			return err
 		}
 		c.OwnerUserID = userID

@@ -19,7 +19,11 @@ type Credentials struct {
 // user, after the registering transaction has committed, on the goroutine
 // that made the call; it is never called for a registration that rolled
 // back. Delivery failures are the host's to handle (retry, outbox): the
-// account exists whatever the notifier does.
+// account exists whatever the notifier does. Its context is the one the use
+// case was called with (never cancelled), without the finished transaction,
+// so the notifier may start SDK work from it. When the use case ran inside a
+// host's own InTx, the context still carries that (committed) transaction:
+// start new SDK work from a fresh context, not from it.
 type Notifier interface {
 	SendCredentials(ctx context.Context, c Credentials)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -42,7 +43,8 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 // transaction commits.
 func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
 	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
-	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(context.WithoutCancel(ctx), cred) })
+	outer := outerContext(ctx)
+	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(outer, cred) })
 }
 
 // findOrCreateUser returns the user with p's e-mail (when reuse allows) or
@@ -94,6 +96,65 @@ func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Compan
 	return nil
 }
 
+// loadForGrant loads company companyID, authorises ActManageUsers on the
+// target sub-account and checkGrant's role and sub-account: the shared
+// authorisation of RegisterEmployee and AddMember.
+func (s *Service) loadForGrant(ctx context.Context, op string, by Actor, companyID string, role Role, subAccountID string) (*Company, error) {
+	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	if err != nil {
+		return nil, err
+	}
+	r := c.Resource()
+	r.SubAccountID = subAccountID
+	if err := Authorize(op, by, ActManageUsers, r); err != nil {
+		return nil, err
+	}
+	if err := s.checkGrant(ctx, op, by, c, role, subAccountID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// addMember makes u a member of companyID with role and sub-account, audits
+// it as tenancy.member.add and runs the MemberAddedHooks, inside the running
+// transaction.
+func (s *Service) addMember(ctx context.Context, by Actor, companyID string, u User, role Role, subAccountID string) (Employee, error) {
+	now := s.now()
+	m := Member{CompanyID: companyID, UserID: u.ID, Role: role, SubAccountID: subAccountID, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateMember(ctx, &m); err != nil {
+		return Employee{}, err
+	}
+	if err := s.record(ctx, by, companyID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
+		return Employee{}, err
+	}
+	if err := s.memberAdded(ctx, by, companyID, u.ID); err != nil {
+		return Employee{}, err
+	}
+	return Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}, nil
+}
+
+// regrant gives member m role and subAccountID, stamped now, stores it and
+// audits it as tenancy.member.update, inside the running transaction.
+func (s *Service) regrant(ctx context.Context, by Actor, m *Member, role Role, subAccountID string, now time.Time) error {
+	before := *m
+	m.Role, m.SubAccountID, m.UpdatedAt = role, subAccountID, now
+	if err := s.store.UpdateMember(ctx, m); err != nil {
+		return err
+	}
+	return s.record(ctx, by, m.CompanyID, "tenancy.member.update", "member", m.UserID, audit.Diff(&before, m))
+}
+
+// loadMember reads userID's membership in c for a use case acting on it. To
+// a non-platform actor a missing membership is storage.ErrForbidden, like a
+// company it may not see.
+func (s *Service) loadMember(ctx context.Context, op string, by Actor, c *Company, userID string) (*Member, error) {
+	m, err := s.store.GetMember(ctx, c.ID, userID)
+	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
+		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+	}
+	return m, err
+}
+
 const opRegisterEmployee = "tenancy.RegisterEmployee"
 
 // RegisterEmployee creates a user account for a new person and makes it a
@@ -120,39 +181,22 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		return Employee{}, err
 	}
 	var out Employee
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+	err = s.inTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
-			return err
-		}
-		r := c.Resource()
-		r.SubAccountID = in.SubAccountID
-		if err := Authorize(op, by, ActManageUsers, r); err != nil {
-			return err
-		}
-		if err := s.checkGrant(ctx, op, by, c, in.Role, in.SubAccountID); err != nil {
 			return err
 		}
 		u, _, err := s.findOrCreateUser(ctx, op, Person{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email}, hash, false)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		m := Member{CompanyID: c.ID, UserID: u.ID, Role: in.Role, SubAccountID: in.SubAccountID, CreatedAt: now, UpdatedAt: now}
-		if err := s.store.CreateMember(ctx, &m); err != nil {
-			return err
-		}
 		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
 			return err
 		}
-		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
-			return err
-		}
-		if err := s.memberAdded(ctx, by, c.ID, u.ID); err != nil {
+		if out, err = s.addMember(ctx, by, c.ID, u, in.Role, in.SubAccountID); err != nil {
 			return err
 		}
 		s.notifyAfterCommit(ctx, u, c.ID, pw)
-		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 		return nil
 	})
 	if err != nil {
@@ -173,16 +217,8 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 	}
 	var out Employee
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
-			return err
-		}
-		r := c.Resource()
-		r.SubAccountID = change.SubAccountID
-		if err := Authorize(op, by, ActManageUsers, r); err != nil {
-			return err
-		}
-		if err := s.checkGrant(ctx, op, by, c, change.Role, change.SubAccountID); err != nil {
 			return err
 		}
 		u, err := s.store.UserByEmail(ctx, email)
@@ -191,19 +227,8 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		} else if err != nil {
 			return err
 		}
-		now := s.now()
-		m := Member{CompanyID: c.ID, UserID: u.ID, Role: change.Role, SubAccountID: change.SubAccountID, CreatedAt: now, UpdatedAt: now}
-		if err := s.store.CreateMember(ctx, &m); err != nil {
-			return err
-		}
-		if err := s.record(ctx, by, c.ID, "tenancy.member.add", "member", u.ID, audit.Diff(nil, &m)); err != nil {
-			return err
-		}
-		if err := s.memberAdded(ctx, by, c.ID, u.ID); err != nil {
-			return err
-		}
-		out = Employee{Member: m, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
-		return nil
+		out, err = s.addMember(ctx, by, c.ID, *u, change.Role, change.SubAccountID)
+		return err
 	})
 	return out, err
 }
@@ -223,10 +248,8 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		if err != nil {
 			return err
 		}
-		cur, err := s.store.GetMember(ctx, c.ID, userID)
-		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
-		} else if err != nil {
+		cur, err := s.loadMember(ctx, op, by, c, userID)
+		if err != nil {
 			return err
 		}
 		if err := Authorize(op, by, ActManageUsers, cur.Ref(c.ResellerID).Resource()); err != nil {
@@ -246,12 +269,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		if err := s.checkGrant(ctx, op, by, c, change.Role, change.SubAccountID); err != nil {
 			return err
 		}
-		before := *cur
-		cur.Role, cur.SubAccountID, cur.UpdatedAt = change.Role, change.SubAccountID, s.now()
-		if err := s.store.UpdateMember(ctx, cur); err != nil {
-			return err
-		}
-		if err := s.record(ctx, by, c.ID, "tenancy.member.update", "member", userID, audit.Diff(&before, cur)); err != nil {
+		if err := s.regrant(ctx, by, cur, change.Role, change.SubAccountID, s.now()); err != nil {
 			return err
 		}
 		u, err := s.store.GetUser(ctx, userID)
@@ -417,10 +435,8 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		if err != nil {
 			return err
 		}
-		m, err := s.store.GetMember(ctx, c.ID, userID)
-		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
-		} else if err != nil {
+		m, err := s.loadMember(ctx, op, by, c, userID)
+		if err != nil {
 			return err
 		}
 		r := m.Ref(c.ResellerID).Resource()
@@ -466,10 +482,8 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 		if err != nil {
 			return err
 		}
-		m, err := s.store.GetMember(ctx, c.ID, userID)
-		if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-			return storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
-		} else if err != nil {
+		m, err := s.loadMember(ctx, op, by, c, userID)
+		if err != nil {
 			return err
 		}
 		if err := Authorize(op, by, ActManageUsers, m.Ref(c.ResellerID).Resource()); err != nil {

@@ -81,6 +81,28 @@ func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier
 
 func (s *Service) now() time.Time { return storage.Timestamp(s.clock.Now()) }
 
+type outerKey struct{}
+
+// inTx runs fn in one transaction of s.tx, remembering the caller's context
+// so that work after commit (the Notifier) gets a context without the
+// finished transaction.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if !storage.InScope(ctx) {
+		ctx = context.WithValue(ctx, outerKey{}, ctx)
+	}
+	return s.tx.InTx(ctx, fn)
+}
+
+// outerContext is the context the use case running in ctx was called with
+// (see inTx), never cancelled; ctx itself, uncancellable, when the use case
+// joined a host's transaction.
+func outerContext(ctx context.Context) context.Context {
+	if o, ok := ctx.Value(outerKey{}).(context.Context); ok {
+		return context.WithoutCancel(o)
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // record writes one audit event inside the running transaction.
 func (s *Service) record(ctx context.Context, by Actor, companyID, action, entityType, entityID string, changes []audit.Change) error {
 	_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: companyID, Action: action,

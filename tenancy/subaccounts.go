@@ -18,6 +18,26 @@ func checkSubAccountName(op, name string) error {
 	return nil
 }
 
+// loadForSubAccount loads company companyID, authorises
+// ActManageSubAccounts on its sub-account subAccountID ("" for a new one)
+// and checks the (trimmed) name: the shared preamble of CreateSubAccount
+// and RenameSubAccount.
+func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, companyID, subAccountID, name string) (*Company, error) {
+	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	if err != nil {
+		return nil, err
+	}
+	r := c.Resource()
+	r.SubAccountID = subAccountID
+	if err := Authorize(op, by, ActManageSubAccounts, r); err != nil {
+		return nil, err
+	}
+	if err := checkSubAccountName(op, name); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // CreateSubAccount adds a named sub-account to companyID. Authorised:
 // ActManageSubAccounts (owner, administrators, its reseller, the platform).
 // Errors: field name (empty, over 100), storage.ErrConflict for a name
@@ -27,14 +47,8 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 	name = strings.TrimSpace(name)
 	var out SubAccount
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
-			return err
-		}
-		if err := Authorize(op, by, ActManageSubAccounts, c.Resource()); err != nil {
-			return err
-		}
-		if err := checkSubAccountName(op, name); err != nil {
 			return err
 		}
 		now := s.now()
@@ -55,16 +69,8 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 	name = strings.TrimSpace(name)
 	var out SubAccount
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
-			return err
-		}
-		r := c.Resource()
-		r.SubAccountID = subAccountID
-		if err := Authorize(op, by, ActManageSubAccounts, r); err != nil {
-			return err
-		}
-		if err := checkSubAccountName(op, name); err != nil {
 			return err
 		}
 		sa, err := s.store.GetSubAccount(ctx, c.ID, subAccountID)

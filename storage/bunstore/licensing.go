@@ -133,15 +133,10 @@ func (l licensingStore) LockAccount(ctx context.Context, companyID string) (lice
 
 func (l licensingStore) Account(ctx context.Context, companyID string) (licensing.Account, error) {
 	const op = "licensing.Account"
-	if err := l.s.checkOpen(op); err != nil {
-		return licensing.Account{}, err
-	}
 	var got licAccountRow
-	if err := l.s.idb(ctx).NewSelect().Model(&got).Where("company_id = ?", companyID).Scan(ctx); err != nil {
-		if l.s.classify(err) == storage.ErrNotFound {
-			return licensing.Account{}, storage.NotFound(op, "licensing account", companyID)
-		}
-		return licensing.Account{}, l.s.mapErr(op, err)
+	q := l.s.idb(ctx).NewSelect().Model(&got).Where("company_id = ?", companyID)
+	if err := l.s.scanOne(ctx, op, "licensing account", companyID, q); err != nil {
+		return licensing.Account{}, err
 	}
 	return got.account()
 }
@@ -187,23 +182,13 @@ func (l licensingStore) AppendEntry(ctx context.Context, e licensing.LedgerEntry
 }
 
 func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq int64, limit int) ([]licensing.LedgerEntry, error) {
-	const op = "licensing.Entries"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licEntryRow
-	err := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).Where("seq > ?", afterSeq).
-		OrderExpr("seq ASC").Limit(limit).Scan(ctx)
-	if err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.LedgerEntry, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
+	return scanAll(ctx, l.s, "licensing.Entries", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).Where("seq > ?", afterSeq).OrderExpr("seq ASC").Limit(limit)
+	}, func(r *licEntryRow) licensing.LedgerEntry {
+		return licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
 			Amount: r.Amount.Round(licensing.MinorUnits), BalanceAfter: r.BalanceAfter.Round(licensing.MinorUnits),
 			Description: r.Description, PurchaseID: r.PurchaseID, ActorUserID: r.ActorUserID, CreatedAt: r.CreatedAt.UTC()}
-	}
-	return out, nil
+	})
 }
 
 type licIdemRow struct {
@@ -220,19 +205,13 @@ type licIdemRow struct {
 // sees the latest committed row even under MySQL's REPEATABLE READ snapshot.
 func (l licensingStore) Idempotent(ctx context.Context, companyID, key string) (licensing.IdempotencyRecord, error) {
 	const op = "licensing.Idempotent"
-	if err := l.s.checkOpen(op); err != nil {
-		return licensing.IdempotencyRecord{}, err
-	}
 	var r licIdemRow
 	q := l.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("idem_key = ?", key)
 	if l.s.dialect != SQLite && l.s.inTx(ctx) {
 		q = q.For("UPDATE")
 	}
-	if err := q.Scan(ctx); err != nil {
-		if l.s.classify(err) == storage.ErrNotFound {
-			return licensing.IdempotencyRecord{}, storage.NotFound(op, "idempotency key", key)
-		}
-		return licensing.IdempotencyRecord{}, l.s.mapErr(op, err)
+	if err := l.s.scanOne(ctx, op, "idempotency key", key, q); err != nil {
+		return licensing.IdempotencyRecord{}, err
 	}
 	return licensing.IdempotencyRecord{CompanyID: r.CompanyID, Key: r.Key, RequestHash: r.RequestHash,
 		Result: []byte(r.Result), CreatedAt: r.CreatedAt.UTC()}, nil
@@ -265,11 +244,9 @@ func (l licensingStore) RemoveLicenses(ctx context.Context, companyID string, ki
 		return nil
 	}
 	var p licPoolRow
-	if err := l.s.idb(ctx).NewSelect().Model(&p).Where("company_id = ?", companyID).Where("kind = ?", string(kind)).Scan(ctx); err != nil {
-		if l.s.classify(err) == storage.ErrNotFound {
-			return storage.NotFound(op, "license pool", companyID+"/"+string(kind))
-		}
-		return l.s.mapErr(op, err)
+	q := l.s.idb(ctx).NewSelect().Model(&p).Where("company_id = ?", companyID).Where("kind = ?", string(kind))
+	if err := l.s.scanOne(ctx, op, "license pool", companyID+"/"+string(kind), q); err != nil {
+		return err
 	}
 	return storage.Conflict(op, "only %d of %d %s licenses are unassigned", p.Bought-p.Assigned, p.Bought, kind)
 }
@@ -287,54 +264,64 @@ type licPoolRow struct {
 // changes nothing — the database re-checks "assigned < bought" on the
 // latest row version under its row lock, so concurrent assigners can never
 // overshoot — followed by the assignment's insert (its primary key refuses
-// a second license of the kind for the user).
+// a second license of the kind for the user). Both statements run in one
+// transaction (the caller's, or one of their own), so a refused insert
+// leaves the pool's count as it was.
 func (l licensingStore) AssignLicense(ctx context.Context, a licensing.LicenseAssignment) error {
 	const op = "licensing.AssignLicense"
-	res, err := l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned + 1 WHERE company_id = ? AND kind = ? AND assigned < bought",
-		a.CompanyID, string(a.Kind))
-	if err != nil {
+	return l.s.InTx(ctx, func(ctx context.Context) error {
+		res, err := l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned + 1 WHERE company_id = ? AND kind = ? AND assigned < bought",
+			a.CompanyID, string(a.Kind))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			// As in the memory store, a user who already holds the kind is a
+			// conflict whether or not a license is free.
+			held, err := l.s.idb(ctx).NewSelect().Model((*licAssignmentRow)(nil)).
+				Where("company_id = ?", a.CompanyID).Where("user_id = ?", a.UserID).Where("kind = ?", string(a.Kind)).Exists(ctx)
+			switch {
+			case err != nil:
+				return l.s.mapErr(op, err)
+			case held:
+				return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
+			}
+			return storage.LimitExceeded(op, "no unassigned %s license", a.Kind)
+		}
+		_, err = l.s.exec(ctx, op, "INSERT INTO licensing_assignments (company_id, user_id, kind, assigned_at) VALUES (?, ?, ?, ?)",
+			a.CompanyID, a.UserID, string(a.Kind), storage.Timestamp(a.AssignedAt))
+		if err != nil && l.s.classify(err) == storage.ErrConflict {
+			return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
+		}
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return storage.LimitExceeded(op, "no unassigned %s license", a.Kind)
-	}
-	_, err = l.s.exec(ctx, op, "INSERT INTO licensing_assignments (company_id, user_id, kind, assigned_at) VALUES (?, ?, ?, ?)",
-		a.CompanyID, a.UserID, string(a.Kind), storage.Timestamp(a.AssignedAt))
-	if err != nil && l.s.classify(err) == storage.ErrConflict {
-		return storage.Conflict(op, "user %s already holds a %s license", a.UserID, a.Kind)
-	}
-	return err
+	})
 }
 
+// UnassignLicense deletes the assignment and decrements the pool in one
+// transaction (the caller's, or one of their own).
 func (l licensingStore) UnassignLicense(ctx context.Context, companyID, userID string, kind licensing.LicenseKind) error {
 	const op = "licensing.UnassignLicense"
-	res, err := l.s.exec(ctx, op, "DELETE FROM licensing_assignments WHERE company_id = ? AND user_id = ? AND kind = ?",
-		companyID, userID, string(kind))
-	if err != nil {
+	return l.s.InTx(ctx, func(ctx context.Context) error {
+		res, err := l.s.exec(ctx, op, "DELETE FROM licensing_assignments WHERE company_id = ? AND user_id = ? AND kind = ?",
+			companyID, userID, string(kind))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return storage.NotFound(op, "license assignment", userID+"/"+string(kind))
+		}
+		_, err = l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned - 1 WHERE company_id = ? AND kind = ? AND assigned > 0",
+			companyID, string(kind))
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return storage.NotFound(op, "license assignment", userID+"/"+string(kind))
-	}
-	_, err = l.s.exec(ctx, op, "UPDATE licensing_pools SET assigned = assigned - 1 WHERE company_id = ? AND kind = ? AND assigned > 0",
-		companyID, string(kind))
-	return err
+	})
 }
 
 func (l licensingStore) Pools(ctx context.Context, companyID string) ([]licensing.Pool, error) {
-	const op = "licensing.Pools"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licPoolRow
-	if err := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("kind ASC").Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.Pool, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.Pool{CompanyID: r.CompanyID, Kind: licensing.LicenseKind(r.Kind), Bought: r.Bought, Assigned: r.Assigned}
-	}
-	return out, nil
+	return scanAll(ctx, l.s, "licensing.Pools", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("kind ASC")
+	}, func(r *licPoolRow) licensing.Pool {
+		return licensing.Pool{CompanyID: r.CompanyID, Kind: licensing.LicenseKind(r.Kind), Bought: r.Bought, Assigned: r.Assigned}
+	})
 }
 
 type licAssignmentRow struct {
@@ -347,23 +334,15 @@ type licAssignmentRow struct {
 }
 
 func (l licensingStore) Assignments(ctx context.Context, companyID string, after *licensing.AssignmentCursor, limit int) ([]licensing.LicenseAssignment, error) {
-	const op = "licensing.Assignments"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licAssignmentRow
-	q := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID)
-	if after != nil {
-		q = q.Where("(user_id > ? OR (user_id = ? AND kind > ?))", after.UserID, after.UserID, string(after.Kind))
-	}
-	if err := q.OrderExpr("user_id ASC, kind ASC").Limit(limit).Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.LicenseAssignment, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.LicenseAssignment{CompanyID: r.CompanyID, UserID: r.UserID, Kind: licensing.LicenseKind(r.Kind), AssignedAt: r.AssignedAt.UTC()}
-	}
-	return out, nil
+	return scanAll(ctx, l.s, "licensing.Assignments", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("company_id = ?", companyID)
+		if after != nil {
+			q = q.Where("(user_id > ? OR (user_id = ? AND kind > ?))", after.UserID, after.UserID, string(after.Kind))
+		}
+		return q.OrderExpr("user_id ASC, kind ASC").Limit(limit)
+	}, func(r *licAssignmentRow) licensing.LicenseAssignment {
+		return licensing.LicenseAssignment{CompanyID: r.CompanyID, UserID: r.UserID, Kind: licensing.LicenseKind(r.Kind), AssignedAt: r.AssignedAt.UTC()}
+	})
 }
 
 type licSubscriptionRow struct {
@@ -431,34 +410,26 @@ func (l licensingStore) UnassignSubscription(ctx context.Context, companyID, id 
 }
 
 func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f licensing.SubscriptionFilter, afterID string, limit int) ([]licensing.Subscription, error) {
-	const op = "licensing.Subscriptions"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licSubscriptionRow
-	q := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).Where("id > ?", afterID)
-	if f.Kind != "" {
-		q = q.Where("kind = ?", string(f.Kind))
-	}
-	if f.UserID != "" {
-		q = q.Where("user_id = ?", f.UserID)
-	}
-	if f.Assigned != nil {
-		if *f.Assigned {
-			q = q.Where("user_id <> ''")
-		} else {
-			q = q.Where("user_id = ''")
+	return scanAll(ctx, l.s, "licensing.Subscriptions", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("company_id = ?", companyID).Where("id > ?", afterID)
+		if f.Kind != "" {
+			q = q.Where("kind = ?", string(f.Kind))
 		}
-	}
-	if err := q.OrderExpr("id ASC").Limit(limit).Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.Subscription, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.Subscription{ID: r.ID, CompanyID: r.CompanyID, Kind: licensing.SubscriptionKind(r.Kind),
+		if f.UserID != "" {
+			q = q.Where("user_id = ?", f.UserID)
+		}
+		if f.Assigned != nil {
+			if *f.Assigned {
+				q = q.Where("user_id <> ''")
+			} else {
+				q = q.Where("user_id = ''")
+			}
+		}
+		return q.OrderExpr("id ASC").Limit(limit)
+	}, func(r *licSubscriptionRow) licensing.Subscription {
+		return licensing.Subscription{ID: r.ID, CompanyID: r.CompanyID, Kind: licensing.SubscriptionKind(r.Kind),
 			UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
-	}
-	return out, nil
+	})
 }
 
 type licAddOnRow struct {
@@ -477,19 +448,11 @@ func (l licensingStore) AddAddOn(ctx context.Context, companyID, code string, qt
 }
 
 func (l licensingStore) AddOns(ctx context.Context, companyID string) ([]licensing.AddOn, error) {
-	const op = "licensing.AddOns"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licAddOnRow
-	if err := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("code ASC").Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.AddOn, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.AddOn{CompanyID: r.CompanyID, Code: r.Code, Quantity: r.Quantity}
-	}
-	return out, nil
+	return scanAll(ctx, l.s, "licensing.AddOns", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("code ASC")
+	}, func(r *licAddOnRow) licensing.AddOn {
+		return licensing.AddOn{CompanyID: r.CompanyID, Code: r.Code, Quantity: r.Quantity}
+	})
 }
 
 type licPackageRow struct {
@@ -516,16 +479,10 @@ func (l licensingStore) InsertPackage(ctx context.Context, p licensing.ServicePa
 }
 
 func (l licensingStore) Package(ctx context.Context, id string) (licensing.ServicePackage, error) {
-	const op = "licensing.Package"
-	if err := l.s.checkOpen(op); err != nil {
-		return licensing.ServicePackage{}, err
-	}
 	var r licPackageRow
-	if err := l.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		if l.s.classify(err) == storage.ErrNotFound {
-			return licensing.ServicePackage{}, storage.NotFound(op, "service package", id)
-		}
-		return licensing.ServicePackage{}, l.s.mapErr(op, err)
+	q := l.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id)
+	if err := l.s.scanOne(ctx, "licensing.Package", "service package", id, q); err != nil {
+		return licensing.ServicePackage{}, err
 	}
 	return r.pkg(), nil
 }
@@ -538,16 +495,9 @@ func (l licensingStore) Packages(ctx context.Context, ownerIDs []string) ([]lice
 	if len(ownerIDs) == 0 {
 		return nil, nil
 	}
-	var rows []licPackageRow
-	if err := l.s.idb(ctx).NewSelect().Model(&rows).Where("owner_company_id IN (?)", bun.In(ownerIDs)).
-		OrderExpr("name ASC, id ASC").Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.ServicePackage, len(rows))
-	for i := range rows {
-		out[i] = rows[i].pkg()
-	}
-	return out, nil
+	return scanAll(ctx, l.s, op, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("owner_company_id IN (?)", bun.In(ownerIDs)).OrderExpr("name ASC, id ASC")
+	}, (*licPackageRow).pkg)
 }
 
 type licOfferRow struct {
@@ -567,30 +517,24 @@ func (l licensingStore) SaveOffer(ctx context.Context, o licensing.PackageOffer)
 }
 
 func (l licensingStore) Offers(ctx context.Context, companyID string) ([]licensing.PackageOffer, error) {
-	const op = "licensing.Offers"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licOfferRow
-	if err := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("package_id ASC").Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.PackageOffer, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.PackageOffer{CompanyID: r.CompanyID, PackageID: r.PackageID, Offered: r.Offered, Default: r.IsDefault}
-	}
-	return out, nil
+	return scanAll(ctx, l.s, "licensing.Offers", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("package_id ASC")
+	}, func(r *licOfferRow) licensing.PackageOffer {
+		return licensing.PackageOffer{CompanyID: r.CompanyID, PackageID: r.PackageID, Offered: r.Offered, Default: r.IsDefault}
+	})
 }
 
 func (l licensingStore) GrantPackages(ctx context.Context, companyID, userID string, packageIDs []string) error {
 	q := "INSERT INTO licensing_user_packages (company_id, user_id, package_id) VALUES (?, ?, ?)" +
 		l.s.upsert("licensing_user_packages", "company_id, user_id, package_id", "")
-	for _, id := range packageIDs {
-		if _, err := l.s.exec(ctx, "licensing.GrantPackages", q, companyID, userID, id); err != nil {
-			return err
+	return l.s.InTx(ctx, func(ctx context.Context) error { // all packages or none
+		for _, id := range packageIDs {
+			if _, err := l.s.exec(ctx, "licensing.GrantPackages", q, companyID, userID, id); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (l licensingStore) UserPackages(ctx context.Context, companyID, userID string) ([]string, error) {
@@ -637,17 +581,9 @@ func (l licensingStore) DeleteKey(ctx context.Context, companyID, id string) err
 }
 
 func (l licensingStore) Keys(ctx context.Context, companyID string) ([]licensing.SubscriptionKey, error) {
-	const op = "licensing.Keys"
-	if err := l.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []licKeyRow
-	if err := l.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("code ASC").Scan(ctx); err != nil {
-		return nil, l.s.mapErr(op, err)
-	}
-	out := make([]licensing.SubscriptionKey, len(rows))
-	for i, r := range rows {
-		out[i] = licensing.SubscriptionKey{ID: r.ID, CompanyID: r.CompanyID, Code: r.Code, CreatedAt: r.CreatedAt.UTC()}
-	}
-	return out, nil
+	return scanAll(ctx, l.s, "licensing.Keys", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("code ASC")
+	}, func(r *licKeyRow) licensing.SubscriptionKey {
+		return licensing.SubscriptionKey{ID: r.ID, CompanyID: r.CompanyID, Code: r.Code, CreatedAt: r.CreatedAt.UTC()}
+	})
 }

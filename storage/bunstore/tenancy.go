@@ -143,18 +143,37 @@ type employeeRow struct {
 	LastName  string `bun:"last_name"`
 }
 
-// get scans one row into dst, mapping "no rows" to storage.NotFound(entity, id).
-func (t tenancyStore) get(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
-	if err := t.s.checkOpen(op); err != nil {
+// scanOne scans the first row of q (a select into its model), mapping "no
+// rows" to storage.NotFound(op, entity, id) and other errors with mapErr.
+func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
+	if err := s.checkOpen(op); err != nil {
 		return err
 	}
 	if err := q.Limit(1).Scan(ctx); err != nil {
-		if t.s.classify(err) == storage.ErrNotFound {
+		if s.classify(err) == storage.ErrNotFound {
 			return storage.NotFound(op, entity, id)
 		}
-		return t.s.mapErr(op, err)
+		return s.mapErr(op, err)
 	}
 	return nil
+}
+
+// scanAll selects rows of R as build shapes the query (filters, order,
+// limit) and converts each with conv; errors go through mapErr. It returns
+// an empty, non-nil slice when nothing matches.
+func scanAll[R, T any](ctx context.Context, s *Store, op string, build func(q *bun.SelectQuery) *bun.SelectQuery, conv func(r *R) T) ([]T, error) {
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []R
+	if err := build(s.idb(ctx).NewSelect().Model(&rows)).Scan(ctx); err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = conv(&rows[i])
+	}
+	return out, nil
 }
 
 func (t tenancyStore) insert(ctx context.Context, op string, model any) error {
@@ -205,7 +224,7 @@ func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool)
 	if forUpdate && t.s.dialect != SQLite && t.s.inTx(ctx) {
 		q = q.For("UPDATE")
 	}
-	if err := t.get(ctx, "tenancy.GetCompany", "company", id, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetCompany", "company", id, q); err != nil {
 		return nil, err
 	}
 	c := row.company()
@@ -215,7 +234,7 @@ func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool)
 func (t tenancyStore) CompanyBySlug(ctx context.Context, slug string) (*tenancy.Company, error) {
 	var row companyRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("slug = ?", slug)
-	if err := t.get(ctx, "tenancy.CompanyBySlug", "registration link", slug, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.CompanyBySlug", "registration link", slug, q); err != nil {
 		return nil, err
 	}
 	c := row.company()
@@ -330,7 +349,7 @@ func (t tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 func (t tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (*tenancy.SubAccount, error) {
 	var row subAccountRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id).Where("company_id = ?", companyID)
-	if err := t.get(ctx, "tenancy.GetSubAccount", "sub-account", id, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetSubAccount", "sub-account", id, q); err != nil {
 		return nil, err
 	}
 	sa := row.subAccount()
@@ -338,20 +357,9 @@ func (t tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (
 }
 
 func (t tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]tenancy.SubAccount, error) {
-	const op = "tenancy.ListSubAccounts"
-	if err := t.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []subAccountRow
-	err := t.s.idb(ctx).NewSelect().Model(&rows).Where("company_id = ?", companyID).OrderExpr("name_key ASC, id ASC").Scan(ctx)
-	if err != nil {
-		return nil, t.s.mapErr(op, err)
-	}
-	out := make([]tenancy.SubAccount, len(rows))
-	for i := range rows {
-		out[i] = rows[i].subAccount()
-	}
-	return out, nil
+	return scanAll(ctx, t.s, "tenancy.ListSubAccounts", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("company_id = ?", companyID).OrderExpr("name_key ASC, id ASC")
+	}, (*subAccountRow).subAccount)
 }
 
 func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
@@ -365,7 +373,7 @@ func (t tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 
 func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
 	var row userRow
-	if err := t.get(ctx, "tenancy.GetUser", "user", id, t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetUser", "user", id, t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)); err != nil {
 		return nil, err
 	}
 	return row.user(), nil
@@ -374,7 +382,7 @@ func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, er
 func (t tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
 	var row userRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("email_key = ?", tenancy.EmailKey(email))
-	if err := t.get(ctx, "tenancy.UserByEmail", "user", email, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.UserByEmail", "user", email, q); err != nil {
 		return nil, err
 	}
 	return row.user(), nil
@@ -408,7 +416,7 @@ func (t tenancyStore) DeleteMember(ctx context.Context, companyID, userID string
 func (t tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
 	var row memberRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Where("user_id = ?", userID)
-	if err := t.get(ctx, "tenancy.GetMember", "member", userID, q); err != nil {
+	if err := t.s.scanOne(ctx, "tenancy.GetMember", "member", userID, q); err != nil {
 		return nil, err
 	}
 	m := row.member()
@@ -445,18 +453,7 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 }
 
 func (t tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy.Member, error) {
-	const op = "tenancy.Memberships"
-	if err := t.s.checkOpen(op); err != nil {
-		return nil, err
-	}
-	var rows []memberRow
-	err := t.s.idb(ctx).NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("company_id ASC").Scan(ctx)
-	if err != nil {
-		return nil, t.s.mapErr(op, err)
-	}
-	out := make([]tenancy.Member, len(rows))
-	for i := range rows {
-		out[i] = rows[i].member()
-	}
-	return out, nil
+	return scanAll(ctx, t.s, "tenancy.Memberships", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("user_id = ?", userID).OrderExpr("company_id ASC")
+	}, (*memberRow).member)
 }

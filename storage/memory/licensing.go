@@ -81,16 +81,10 @@ func (l licensingStore) LockAccount(ctx context.Context, companyID string) (lice
 }
 
 func (l licensingStore) Account(ctx context.Context, companyID string) (licensing.Account, error) {
-	var out licensing.Account
-	err := l.s.read(ctx, func() error {
+	return lookup(ctx, l.s, "licensing.Account", "licensing account", companyID, func() (licensing.Account, bool) {
 		a, ok := l.d().accounts[companyID]
-		if !ok {
-			return storage.NotFound("licensing.Account", "licensing account", companyID)
-		}
-		out = licensing.CloneAccount(a)
-		return nil
+		return licensing.CloneAccount(a), ok
 	})
-	return out, err
 }
 
 func (l licensingStore) SaveAccount(ctx context.Context, a licensing.Account) error {
@@ -127,17 +121,11 @@ func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq 
 }
 
 func (l licensingStore) Idempotent(ctx context.Context, companyID, key string) (licensing.IdempotencyRecord, error) {
-	var out licensing.IdempotencyRecord
-	err := l.s.read(ctx, func() error {
+	return lookup(ctx, l.s, "licensing.Idempotent", "idempotency key", key, func() (licensing.IdempotencyRecord, bool) {
 		r, ok := l.d().idem[pairKey{companyID, key}]
-		if !ok {
-			return storage.NotFound("licensing.Idempotent", "idempotency key", key)
-		}
-		out = r
-		out.Result = slices.Clone(r.Result)
-		return nil
+		r.Result = slices.Clone(r.Result)
+		return r, ok
 	})
-	return out, err
 }
 
 func (l licensingStore) SaveIdempotent(ctx context.Context, r licensing.IdempotencyRecord) error {
@@ -217,30 +205,14 @@ func (l licensingStore) UnassignLicense(ctx context.Context, companyID, userID s
 }
 
 func (l licensingStore) Pools(ctx context.Context, companyID string) ([]licensing.Pool, error) {
-	var out []licensing.Pool
-	err := l.s.read(ctx, func() error {
-		for k, p := range l.d().pools {
-			if k.company == companyID {
-				out = append(out, p)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b licensing.Pool) int { return cmp.Compare(a.Kind, b.Kind) })
-	return out, err
+	return collect(ctx, l.s, l.d().pools, func(k poolKey, _ licensing.Pool) bool { return k.company == companyID },
+		func(a, b licensing.Pool) int { return cmp.Compare(a.Kind, b.Kind) })
 }
 
 func (l licensingStore) Assignments(ctx context.Context, companyID string, after *licensing.AssignmentCursor, limit int) ([]licensing.LicenseAssignment, error) {
-	var all []licensing.LicenseAssignment
-	err := l.s.read(ctx, func() error {
-		for k, a := range l.d().assignments {
-			if k.company == companyID && (after == nil || a.UserID > after.UserID || a.UserID == after.UserID && a.Kind > after.Kind) {
-				all = append(all, a)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(all, func(a, b licensing.LicenseAssignment) int {
+	all, err := collect(ctx, l.s, l.d().assignments, func(k assignKey, a licensing.LicenseAssignment) bool {
+		return k.company == companyID && (after == nil || a.UserID > after.UserID || a.UserID == after.UserID && a.Kind > after.Kind)
+	}, func(a, b licensing.LicenseAssignment) int {
 		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Kind, b.Kind))
 	})
 	return all[:min(limit, len(all))], err
@@ -291,17 +263,10 @@ func (l licensingStore) UnassignSubscription(ctx context.Context, companyID, id 
 }
 
 func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f licensing.SubscriptionFilter, afterID string, limit int) ([]licensing.Subscription, error) {
-	var all []licensing.Subscription
-	err := l.s.read(ctx, func() error {
-		for _, sub := range l.d().subscriptions {
-			if sub.CompanyID == companyID && sub.ID > afterID && (f.Kind == "" || sub.Kind == f.Kind) &&
-				(f.Assigned == nil || *f.Assigned == (sub.UserID != "")) && (f.UserID == "" || sub.UserID == f.UserID) {
-				all = append(all, sub)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(all, func(a, b licensing.Subscription) int { return cmp.Compare(a.ID, b.ID) })
+	all, err := collect(ctx, l.s, l.d().subscriptions, func(_ string, sub licensing.Subscription) bool {
+		return sub.CompanyID == companyID && sub.ID > afterID && (f.Kind == "" || sub.Kind == f.Kind) &&
+			(f.Assigned == nil || *f.Assigned == (sub.UserID != "")) && (f.UserID == "" || sub.UserID == f.UserID)
+	}, func(a, b licensing.Subscription) int { return cmp.Compare(a.ID, b.ID) })
 	return all[:min(limit, len(all))], err
 }
 
@@ -319,17 +284,8 @@ func (l licensingStore) AddAddOn(ctx context.Context, companyID, code string, qt
 }
 
 func (l licensingStore) AddOns(ctx context.Context, companyID string) ([]licensing.AddOn, error) {
-	var out []licensing.AddOn
-	err := l.s.read(ctx, func() error {
-		for k, a := range l.d().addOns {
-			if k.a == companyID {
-				out = append(out, a)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b licensing.AddOn) int { return cmp.Compare(a.Code, b.Code) })
-	return out, err
+	return collect(ctx, l.s, l.d().addOns, func(k pairKey, _ licensing.AddOn) bool { return k.a == companyID },
+		func(a, b licensing.AddOn) int { return cmp.Compare(a.Code, b.Code) })
 }
 
 func (l licensingStore) InsertPackage(ctx context.Context, p licensing.ServicePackage) error {
@@ -349,32 +305,18 @@ func (l licensingStore) InsertPackage(ctx context.Context, p licensing.ServicePa
 }
 
 func (l licensingStore) Package(ctx context.Context, id string) (licensing.ServicePackage, error) {
-	var out licensing.ServicePackage
-	err := l.s.read(ctx, func() error {
+	return lookup(ctx, l.s, "licensing.Package", "service package", id, func() (licensing.ServicePackage, bool) {
 		p, ok := l.d().packages[id]
-		if !ok {
-			return storage.NotFound("licensing.Package", "service package", id)
-		}
-		out = p
-		return nil
+		return p, ok
 	})
-	return out, err
 }
 
 func (l licensingStore) Packages(ctx context.Context, ownerIDs []string) ([]licensing.ServicePackage, error) {
-	var out []licensing.ServicePackage
-	err := l.s.read(ctx, func() error {
-		for _, p := range l.d().packages {
-			if slices.Contains(ownerIDs, p.OwnerCompanyID) {
-				out = append(out, p)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b licensing.ServicePackage) int {
+	return collect(ctx, l.s, l.d().packages, func(_ string, p licensing.ServicePackage) bool {
+		return slices.Contains(ownerIDs, p.OwnerCompanyID)
+	}, func(a, b licensing.ServicePackage) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
-	return out, err
 }
 
 func (l licensingStore) SaveOffer(ctx context.Context, o licensing.PackageOffer) error {
@@ -385,17 +327,8 @@ func (l licensingStore) SaveOffer(ctx context.Context, o licensing.PackageOffer)
 }
 
 func (l licensingStore) Offers(ctx context.Context, companyID string) ([]licensing.PackageOffer, error) {
-	var out []licensing.PackageOffer
-	err := l.s.read(ctx, func() error {
-		for k, o := range l.d().offers {
-			if k.a == companyID {
-				out = append(out, o)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b licensing.PackageOffer) int { return cmp.Compare(a.PackageID, b.PackageID) })
-	return out, err
+	return collect(ctx, l.s, l.d().offers, func(k pairKey, _ licensing.PackageOffer) bool { return k.a == companyID },
+		func(a, b licensing.PackageOffer) int { return cmp.Compare(a.PackageID, b.PackageID) })
 }
 
 func (l licensingStore) GrantPackages(ctx context.Context, companyID, userID string, packageIDs []string) error {
@@ -448,15 +381,6 @@ func (l licensingStore) DeleteKey(ctx context.Context, companyID, id string) err
 }
 
 func (l licensingStore) Keys(ctx context.Context, companyID string) ([]licensing.SubscriptionKey, error) {
-	var out []licensing.SubscriptionKey
-	err := l.s.read(ctx, func() error {
-		for _, k := range l.d().keys {
-			if k.CompanyID == companyID {
-				out = append(out, k)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b licensing.SubscriptionKey) int { return cmp.Compare(a.Code, b.Code) })
-	return out, err
+	return collect(ctx, l.s, l.d().keys, func(_ string, k licensing.SubscriptionKey) bool { return k.CompanyID == companyID },
+		func(a, b licensing.SubscriptionKey) int { return cmp.Compare(a.Code, b.Code) })
 }

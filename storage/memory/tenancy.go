@@ -29,6 +29,66 @@ func (d *tenancyData) init() {
 	d.members = map[[2]string]tenancy.Member{}
 }
 
+// lookup reads one value under the store's read lock: find returns it and
+// whether it exists; absent, it is storage.NotFound(op, entity, id).
+func lookup[V any](ctx context.Context, s *Store, op, entity, id string, find func() (V, bool)) (V, error) {
+	var out V
+	err := s.read(ctx, func() error {
+		v, ok := find()
+		if !ok {
+			return storage.NotFound(op, entity, id)
+		}
+		out = v
+		return nil
+	})
+	return out, err
+}
+
+// collect returns, under the store's read lock, the values of m that keep
+// accepts, sorted by cmp (nil when none).
+func collect[K comparable, V any](ctx context.Context, s *Store, m map[K]V, keep func(k K, v V) bool, cmp func(a, b V) int) ([]V, error) {
+	var out []V
+	err := s.read(ctx, func() error {
+		for k, v := range m {
+			if keep(k, v) {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, cmp)
+	return out, err
+}
+
+// reindex moves id's entry in the unique index idx from oldKey to newKey (the
+// zero key stands for "no entry"). It changes nothing and reports false when
+// newKey already belongs to another entry.
+func reindex[K comparable](t *tx, idx map[K]string, oldKey, newKey K, id string) bool {
+	if newKey == oldKey {
+		return true
+	}
+	var none K
+	if newKey != none {
+		if _, dup := idx[newKey]; dup {
+			return false
+		}
+		put(t, idx, newKey, id)
+	}
+	if oldKey != none {
+		del(t, idx, oldKey)
+	}
+	return true
+}
+
+// lookupRef is lookup returning a pointer to the copy, nil when absent.
+func lookupRef[V any](ctx context.Context, s *Store, op, entity, id string, find func() (V, bool)) (*V, error) {
+	v, err := lookup(ctx, s, op, entity, id, find)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // Tenancy returns the store's tenancy.Store.
 func (s *Store) Tenancy() tenancy.Store { return tenancyStore{s} }
 
@@ -42,11 +102,8 @@ func (m tenancyStore) CreateCompany(ctx context.Context, c *tenancy.Company) err
 		if _, dup := d.companies[c.ID]; dup {
 			return storage.Conflict("tenancy.CreateCompany", "company %s exists", c.ID)
 		}
-		if c.Slug != "" {
-			if _, dup := d.slugs[c.Slug]; dup {
-				return storage.Conflict("tenancy.CreateCompany", "slug %q is taken", c.Slug)
-			}
-			put(t, d.slugs, c.Slug, c.ID)
+		if !reindex(t, d.slugs, "", c.Slug, c.ID) {
+			return storage.Conflict("tenancy.CreateCompany", "slug %q is taken", c.Slug)
 		}
 		put(t, d.companies, c.ID, *c)
 		return nil
@@ -60,16 +117,8 @@ func (m tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 		if !ok {
 			return storage.NotFound("tenancy.UpdateCompany", "company", c.ID)
 		}
-		if c.Slug != old.Slug {
-			if c.Slug != "" {
-				if _, dup := d.slugs[c.Slug]; dup {
-					return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
-				}
-				put(t, d.slugs, c.Slug, c.ID)
-			}
-			if old.Slug != "" {
-				del(t, d.slugs, old.Slug)
-			}
+		if !reindex(t, d.slugs, old.Slug, c.Slug, c.ID) {
+			return storage.Conflict("tenancy.UpdateCompany", "slug %q is taken", c.Slug)
 		}
 		put(t, d.companies, c.ID, *c)
 		return nil
@@ -77,30 +126,17 @@ func (m tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 }
 
 func (m tenancyStore) GetCompany(ctx context.Context, id string, _ bool) (*tenancy.Company, error) {
-	var out *tenancy.Company
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.GetCompany", "company", id, func() (tenancy.Company, bool) {
 		c, ok := m.s.tenancy.companies[id]
-		if !ok {
-			return storage.NotFound("tenancy.GetCompany", "company", id)
-		}
-		out = &c
-		return nil
+		return c, ok
 	})
-	return out, err
 }
 
 func (m tenancyStore) CompanyBySlug(ctx context.Context, slug string) (*tenancy.Company, error) {
-	var out *tenancy.Company
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.CompanyBySlug", "registration link", slug, func() (tenancy.Company, bool) {
 		id, ok := m.s.tenancy.slugs[slug]
-		if !ok {
-			return storage.NotFound("tenancy.CompanyBySlug", "registration link", slug)
-		}
-		c := m.s.tenancy.companies[id]
-		out = &c
-		return nil
+		return m.s.tenancy.companies[id], ok
 	})
-	return out, err
 }
 
 func (m tenancyStore) AffiliateIDs(ctx context.Context, resellerID string) ([]string, error) {
@@ -141,11 +177,9 @@ func (m tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 func (m tenancyStore) CreateSubAccount(ctx context.Context, sa *tenancy.SubAccount) error {
 	return m.s.write(ctx, func(t *tx) error {
 		d := &m.s.tenancy
-		key := [2]string{sa.CompanyID, sa.NameKey()}
-		if _, dup := d.subNames[key]; dup {
+		if !reindex(t, d.subNames, [2]string{}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
 			return storage.Conflict("tenancy.CreateSubAccount", "sub-account %q exists", sa.Name)
 		}
-		put(t, d.subNames, key, sa.ID)
 		put(t, d.subs, sa.ID, *sa)
 		return nil
 	})
@@ -158,13 +192,8 @@ func (m tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 		if !ok || old.CompanyID != sa.CompanyID {
 			return storage.NotFound("tenancy.UpdateSubAccount", "sub-account", sa.ID)
 		}
-		oldKey, key := [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}
-		if key != oldKey {
-			if _, dup := d.subNames[key]; dup {
-				return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
-			}
-			del(t, d.subNames, oldKey)
-			put(t, d.subNames, key, sa.ID)
+		if !reindex(t, d.subNames, [2]string{old.CompanyID, old.NameKey()}, [2]string{sa.CompanyID, sa.NameKey()}, sa.ID) {
+			return storage.Conflict("tenancy.UpdateSubAccount", "sub-account %q exists", sa.Name)
 		}
 		put(t, d.subs, sa.ID, *sa)
 		return nil
@@ -172,35 +201,20 @@ func (m tenancyStore) UpdateSubAccount(ctx context.Context, sa *tenancy.SubAccou
 }
 
 func (m tenancyStore) GetSubAccount(ctx context.Context, companyID, id string) (*tenancy.SubAccount, error) {
-	var out *tenancy.SubAccount
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.GetSubAccount", "sub-account", id, func() (tenancy.SubAccount, bool) {
 		sa, ok := m.s.tenancy.subs[id]
-		if !ok || sa.CompanyID != companyID {
-			return storage.NotFound("tenancy.GetSubAccount", "sub-account", id)
-		}
-		out = &sa
-		return nil
+		return sa, ok && sa.CompanyID == companyID
 	})
-	return out, err
 }
 
 func (m tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]tenancy.SubAccount, error) {
-	var out []tenancy.SubAccount
-	err := m.s.read(ctx, func() error {
-		for _, sa := range m.s.tenancy.subs {
-			if sa.CompanyID == companyID {
-				out = append(out, sa)
+	return collect(ctx, m.s, m.s.tenancy.subs, func(_ string, sa tenancy.SubAccount) bool { return sa.CompanyID == companyID },
+		func(a, b tenancy.SubAccount) int {
+			if c := strings.Compare(a.NameKey(), b.NameKey()); c != 0 {
+				return c
 			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b tenancy.SubAccount) int {
-		if c := strings.Compare(a.NameKey(), b.NameKey()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, err
+			return strings.Compare(a.ID, b.ID)
+		})
 }
 
 func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
@@ -225,12 +239,8 @@ func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 		if !ok {
 			return storage.NotFound("tenancy.UpdateUser", "user", u.ID)
 		}
-		if u.EmailKey() != old.EmailKey() {
-			if _, dup := d.emails[u.EmailKey()]; dup {
-				return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
-			}
-			del(t, d.emails, old.EmailKey())
-			put(t, d.emails, u.EmailKey(), u.ID)
+		if !reindex(t, d.emails, old.EmailKey(), u.EmailKey(), u.ID) {
+			return storage.Conflict("tenancy.UpdateUser", "e-mail %q is already registered", u.Email)
 		}
 		put(t, d.users, u.ID, *u)
 		return nil
@@ -238,30 +248,17 @@ func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 }
 
 func (m tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
-	var out *tenancy.User
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.GetUser", "user", id, func() (tenancy.User, bool) {
 		u, ok := m.s.tenancy.users[id]
-		if !ok {
-			return storage.NotFound("tenancy.GetUser", "user", id)
-		}
-		out = &u
-		return nil
+		return u, ok
 	})
-	return out, err
 }
 
 func (m tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
-	var out *tenancy.User
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.UserByEmail", "user", email, func() (tenancy.User, bool) {
 		id, ok := m.s.tenancy.emails[tenancy.EmailKey(email)]
-		if !ok {
-			return storage.NotFound("tenancy.UserByEmail", "user", email)
-		}
-		u := m.s.tenancy.users[id]
-		out = &u
-		return nil
+		return m.s.tenancy.users[id], ok
 	})
-	return out, err
 }
 
 func (m tenancyStore) CreateMember(ctx context.Context, mem *tenancy.Member) error {
@@ -298,16 +295,10 @@ func (m tenancyStore) DeleteMember(ctx context.Context, companyID, userID string
 }
 
 func (m tenancyStore) GetMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
-	var out *tenancy.Member
-	err := m.s.read(ctx, func() error {
+	return lookupRef(ctx, m.s, "tenancy.GetMember", "member", userID, func() (tenancy.Member, bool) {
 		mem, ok := m.s.tenancy.members[[2]string{companyID, userID}]
-		if !ok {
-			return storage.NotFound("tenancy.GetMember", "member", userID)
-		}
-		out = &mem
-		return nil
+		return mem, ok
 	})
-	return out, err
 }
 
 func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([]tenancy.Employee, error) {
@@ -331,15 +322,6 @@ func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 }
 
 func (m tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy.Member, error) {
-	var out []tenancy.Member
-	err := m.s.read(ctx, func() error {
-		for _, mem := range m.s.tenancy.members {
-			if mem.UserID == userID {
-				out = append(out, mem)
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b tenancy.Member) int { return strings.Compare(a.CompanyID, b.CompanyID) })
-	return out, err
+	return collect(ctx, m.s, m.s.tenancy.members, func(_ [2]string, mem tenancy.Member) bool { return mem.UserID == userID },
+		func(a, b tenancy.Member) int { return strings.Compare(a.CompanyID, b.CompanyID) })
 }
