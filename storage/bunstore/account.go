@@ -67,19 +67,6 @@ type accountAssignmentRow struct {
 	CompanyID string `bun:"company_id"`
 }
 
-// scanOne scans the one row q selects: no row is storage.NotFound(op,
-// entity, id), any other failure is mapped with mapErr.
-func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
-	err := q.Scan(ctx)
-	if err == nil {
-		return nil
-	}
-	if s.classify(err) == storage.ErrNotFound {
-		return storage.NotFound(op, entity, id)
-	}
-	return s.mapErr(op, err)
-}
-
 func (a accountStore) Company(ctx context.Context, companyID string) (*account.Company, error) {
 	const op = "account.Company"
 	if err := a.s.checkOpen(op); err != nil {

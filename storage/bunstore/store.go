@@ -249,3 +249,36 @@ func (s *Store) checkOpen(op string) error {
 }
 
 func (s *Store) String() string { return fmt.Sprintf("bunstore(%s)", s.dialect) }
+
+// scanOne scans the first row of q (a select into its model), mapping "no
+// rows" to storage.NotFound(op, entity, id) and other errors with mapErr.
+func (s *Store) scanOne(ctx context.Context, op, entity, id string, q *bun.SelectQuery) error {
+	if err := s.checkOpen(op); err != nil {
+		return err
+	}
+	if err := q.Limit(1).Scan(ctx); err != nil {
+		if s.classify(err) == storage.ErrNotFound {
+			return storage.NotFound(op, entity, id)
+		}
+		return s.mapErr(op, err)
+	}
+	return nil
+}
+
+// scanAll selects rows of R as build shapes the query (filters, order,
+// limit) and converts each with conv; errors go through mapErr. It returns
+// an empty, non-nil slice when nothing matches.
+func scanAll[R, T any](ctx context.Context, s *Store, op string, build func(q *bun.SelectQuery) *bun.SelectQuery, conv func(r *R) T) ([]T, error) {
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []R
+	if err := build(s.idb(ctx).NewSelect().Model(&rows)).Scan(ctx); err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = conv(&rows[i])
+	}
+	return out, nil
+}
