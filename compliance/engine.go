@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/switchboardkit/switchboard/compliance/calendar"
@@ -66,7 +67,8 @@ func Compile(p Policy) (*Rules, error) {
 	if err := p.Validate("compliance.Compile"); err != nil {
 		return nil, err
 	}
-	r := &Rules{policy: p, caps: append([]Cap(nil), p.Caps...), coolOff: p.CoolOff, maxInFlight: max(p.MaxInFlight, 1)}
+	p.Caps = slices.Clone(p.Caps) // the caller keeps its slice; Rules keep theirs
+	r := &Rules{policy: p, caps: slices.Clone(p.Caps), coolOff: p.CoolOff, maxInFlight: max(p.MaxInFlight, 1)}
 	for i, w := range []Window{p.Windows.Working, p.Windows.Weekend, p.Windows.Holiday} {
 		if !w.Closed {
 			r.win[i] = span{open: true, start: int32(w.Start) + int32(p.StartBufferSeconds), end: int32(w.End) - int32(p.EndBufferSeconds)}
@@ -85,8 +87,23 @@ func Compile(p Policy) (*Rules, error) {
 	return r, nil
 }
 
-// Policy returns the policy the rules were compiled from.
-func (r *Rules) Policy() Policy { return r.policy }
+// Policy returns (a copy of) the policy the rules were compiled from.
+func (r *Rules) Policy() Policy {
+	p := r.policy
+	p.Caps = slices.Clone(p.Caps)
+	return p
+}
+
+// compiledFrom reports whether the rules were compiled from a policy equal
+// to p, field by field.
+func (r *Rules) compiledFrom(p *Policy) bool {
+	a := &r.policy
+	// Every field of Policy: a field added there must be added here (the
+	// test TestRulesCompiledFrom changes each one).
+	return a.Name == p.Name && a.Source == p.Source && a.Windows == p.Windows &&
+		a.StartBufferSeconds == p.StartBufferSeconds && a.EndBufferSeconds == p.EndBufferSeconds &&
+		slices.Equal(a.Caps, p.Caps) && a.CoolOff == p.CoolOff && a.MaxInFlight == p.MaxInFlight
+}
 
 // window returns the window of local date d and whether the calendar knew d.
 func (r *Rules) window(cal calendar.Calendar, d calendar.Date) (span, bool) {

@@ -100,3 +100,14 @@ type Store interface {
 type RecordReader interface {
 	HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []Record) ([]Record, error)
 }
+
+// SharedSettingsReader is an optional power of a Store (found by type
+// assertion, like RecordReader): a company's settings without copying them.
+// The returned Policy.Caps may share memory with the store, which must never
+// modify a slice it has handed out (it replaces settings whole), and the
+// caller must not modify it either. ok is false, with a nil error, when the
+// company never saved settings. The memory backend has it, so Check reads
+// settings without allocating.
+type SharedSettingsReader interface {
+	SharedSettings(ctx context.Context, companyID string) (st Settings, ok bool, err error)
+}

@@ -39,8 +39,9 @@ func (s *Store) Compliance() compliance.Store { return complianceStore{s} }
 type complianceStore struct{ s *Store }
 
 var (
-	_ compliance.Store        = complianceStore{}
-	_ compliance.RecordReader = complianceStore{}
+	_ compliance.Store                = complianceStore{}
+	_ compliance.RecordReader         = complianceStore{}
+	_ compliance.SharedSettingsReader = complianceStore{}
 )
 
 func cloneSettings(st compliance.Settings) compliance.Settings {
@@ -59,6 +60,19 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 		return nil
 	})
 	return out, err
+}
+
+// SharedSettings implements compliance.SharedSettingsReader: the stored
+// value itself. Safe because a stored Settings is a private clone that is
+// only ever replaced whole (SaveSettings, rollback), never modified in place.
+func (c complianceStore) SharedSettings(ctx context.Context, companyID string) (compliance.Settings, bool, error) {
+	var out compliance.Settings
+	var ok bool
+	err := c.s.read(ctx, func() error {
+		out, ok = c.s.compliance.settings[companyID]
+		return nil
+	})
+	return out, ok, err
 }
 
 func (c complianceStore) SaveSettings(ctx context.Context, st compliance.Settings) error {
