@@ -98,6 +98,9 @@ type Service struct {
 	resolutions  *boundedCache[*resolved] // phone as given → what a Stable resolver said
 	resolveCache int
 	defaultRules *Rules
+	// defaultSettings stands for a company that never saved settings when
+	// the store says so without an error value; never modified.
+	defaultSettings Settings
 }
 
 // zoneLoc is a loaded zone, also as a one-element list of candidates.
@@ -193,6 +196,7 @@ func NewService(store Store, tx storage.Transactor, dir tenancy.Directory, log *
 		panic(err) // a preset that does not validate is a programming error
 	}
 	s.defaultRules = r
+	s.defaultSettings = Settings{Policy: DefaultPolicy()}
 	return s
 }
 
@@ -264,7 +268,7 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 // itself, so that it stays on its caller's stack.
 type prepared struct {
 	ref       tenancy.CompanyRef
-	settings  Settings
+	settings  *Settings // read-only: may be the store's own
 	rules     *Rules
 	subject   Subject
 	done      bool // the decision is final (flag off)
@@ -340,17 +344,18 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		d.Reasons |= ReasonSuspended
 	}
 	if sr, ok := s.store.(SharedSettingsReader); ok {
-		st, found, err := sr.SharedSettings(ctx, ref.ID)
-		switch {
-		case err != nil:
+		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
 			return err
-		case found:
-			p.settings = st
-		default:
-			p.settings = Settings{CompanyID: ref.ID, Policy: DefaultPolicy()}
 		}
-	} else if p.settings, err = s.settings(ctx, ref.ID); err != nil {
-		return err
+		if p.settings == nil {
+			p.settings = &s.defaultSettings
+		}
+	} else {
+		st, err := s.settings(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		p.settings = &st
 	}
 	d.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
@@ -361,7 +366,7 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		}
 		return nil
 	}
-	if p.rules, err = s.compiled(&p.settings); err != nil {
+	if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
 		return err
 	}
 	return nil
@@ -416,18 +421,18 @@ func (s *Service) location(name string) (*zoneLoc, error) {
 // compiled from a policy equal to st's (compared field by field, so a
 // cached entry can never outlive the policy it came from, whatever happened
 // to versions in rolled-back transactions), else freshly compiled.
-func (s *Service) compiled(st *Settings) (*Rules, error) {
+func (s *Service) compiled(companyID string, st *Settings) (*Rules, error) {
 	if st.Version == 0 {
 		return s.defaultRules, nil
 	}
-	if r, ok := s.rules.get(st.CompanyID); ok && r.compiledFrom(&st.Policy) {
+	if r, ok := s.rules.get(companyID); ok && r.compiledFrom(&st.Policy) {
 		return r, nil
 	}
 	r, err := Compile(st.Policy)
 	if err != nil {
 		return nil, err
 	}
-	s.rules.put(st.CompanyID, r)
+	s.rules.put(companyID, r)
 	return r, nil
 }
 

@@ -102,12 +102,12 @@ type RecordReader interface {
 }
 
 // SharedSettingsReader is an optional power of a Store (found by type
-// assertion, like RecordReader): a company's settings without copying them.
-// The returned Policy.Caps may share memory with the store, which must never
-// modify a slice it has handed out (it replaces settings whole), and the
-// caller must not modify it either. ok is false, with a nil error, when the
-// company never saved settings. The memory backend has it, so Check reads
-// settings without allocating.
+// assertion, like RecordReader): a company's settings without copying them,
+// nil (and a nil error) when the company never saved any. The returned
+// value may be the store's own: the store must never modify a Settings it
+// has handed out (it replaces them whole), and the caller must not modify
+// it either, Policy.Caps included. The memory backend has it, so Check
+// reads settings without allocating or copying.
 type SharedSettingsReader interface {
-	SharedSettings(ctx context.Context, companyID string) (st Settings, ok bool, err error)
+	SharedSettings(ctx context.Context, companyID string) (*Settings, error)
 }
