@@ -127,14 +127,14 @@ const (
 
 // Evaluate decides whether a call to s may start at at, with every reason
 // that applies, and computes the earliest allowed instant. It does not
-// allocate for subjects with up to 8 candidate zones.
+// allocate for subjects with up to 16 candidate zones.
 func (r *Rules) Evaluate(at time.Time, s *Subject) Verdict {
 	var v Verdict
 	if len(s.Zones) == 0 {
 		v.Reasons = ReasonUnknownZone
 		return v
 	}
-	var buf [8]frame
+	var buf [16]frame // Russia has 12 zones
 	frames := buf[:0]
 	if len(s.Zones) > len(buf) {
 		frames = make([]frame, 0, len(s.Zones))
