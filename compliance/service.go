@@ -396,7 +396,7 @@ func (s *Service) resolve(op, phone string) (*resolved, error) {
 		}
 		r.locs = append(r.locs, zl.loc)
 	}
-	s.resolutions.put(phone, r)
+	s.resolutions.put(strings.Clone(phone), r) // never pin the caller's buffer
 	return r, nil
 }
 
@@ -412,7 +412,7 @@ func (s *Service) location(name string) (*zoneLoc, error) {
 		return nil, err
 	}
 	zl := &zoneLoc{loc: loc, one: []*time.Location{loc}}
-	s.locs.Store(name, zl)
+	s.locs.Store(strings.Clone(name), zl)
 	return zl, nil
 }
 
@@ -505,8 +505,8 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 // (after it is done with the previous answer) gets its decisions without
 // allocating — on the memory backend, once the number's zone resolution and
 // the company's compiled policy are cached. On error *d is reset (d.Zones
-// emptied, its array kept). Same contract as Check otherwise: read-only,
-// authorised as tenancy.ActDial, same errors.
+// emptied, its array kept). d must not be nil. Same contract as Check
+// otherwise: read-only, authorised as tenancy.ActDial, same errors.
 func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) error {
 	const op = "compliance.Check"
 	now := s.clock.Now()
