@@ -212,7 +212,8 @@ func (r *Rules) zoneBlock(f *frame, c int64, s *Subject) (int64, Reasons) {
 				m := d.Monday()
 				ps, pe, reason = f.startOf(m, 0), f.startOf(m+7, 0), ReasonCapWeek
 			case PeriodMonth:
-				ps, pe, reason = f.startOf(d.FirstOfMonth(), 0), f.startOf(d.NextMonth(), 0), ReasonCapMonth
+				first, next := d.MonthBounds()
+				ps, pe, reason = f.startOf(first, 0), f.startOf(next, 0), ReasonCapMonth
 			case PeriodRolling:
 				ps, pe, reason = f.startOf(d-calendar.Date(cp.Days)+1, 0), dayEnd, ReasonCapRolling
 			}
