@@ -129,16 +129,22 @@ const (
 // that applies, and computes the earliest allowed instant. It does not
 // allocate for subjects with up to 16 candidate zones.
 func (r *Rules) Evaluate(at time.Time, s *Subject) Verdict {
+	switch n := len(s.Zones); {
+	case n == 0:
+		return Verdict{Reasons: ReasonUnknownZone}
+	case n <= 2: // the common case: no need to clear a big buffer
+		var buf [2]frame
+		return r.evaluate(at, s, buf[:0])
+	case n <= 16: // Russia has 12 zones
+		var buf [16]frame
+		return r.evaluate(at, s, buf[:0])
+	}
+	return r.evaluate(at, s, make([]frame, 0, len(s.Zones)))
+}
+
+// evaluate is Evaluate with room for a frame per zone in frames.
+func (r *Rules) evaluate(at time.Time, s *Subject, frames []frame) Verdict {
 	var v Verdict
-	if len(s.Zones) == 0 {
-		v.Reasons = ReasonUnknownZone
-		return v
-	}
-	var buf [16]frame // Russia has 12 zones
-	frames := buf[:0]
-	if len(s.Zones) > len(buf) {
-		frames = make([]frame, 0, len(s.Zones))
-	}
 	start := at.UnixMicro()
 	for _, z := range s.Zones {
 		frames = append(frames, newFrame(z, floorDiv(start, usPerSec)))
