@@ -96,6 +96,7 @@ type Service struct {
 	locs         sync.Map                 // zone name → *zoneLoc (valid IANA names only: bounded)
 	rules        *boundedCache[*Rules]    // company ID → rules compiled from its current policy (checked on use)
 	resolutions  *boundedCache[*resolved] // phone as given → what a Stable resolver said
+	zoneSets     *boundedCache[*zoneSet]  // zone names joined by NUL → the set, interned
 	resolveCache int
 	defaultRules *Rules
 	// defaultSettings stands for a company that never saved settings when
@@ -113,16 +114,26 @@ type zoneLoc struct {
 // (it is shared through the resolutions cache).
 type resolved struct {
 	e164, country, region string
-	zones                 []string
 	source                zone.Source
-	locs                  []*time.Location // nil when badZone != ""
-	badZone               string           // a zone the resolver returned that is not an IANA zone
-	badErr                error
+	*zoneSet
+}
+
+// zoneSet is a list of candidate zones, loaded; shared by every resolution
+// with the same list (a mobile number without the numbering plan has twelve).
+type zoneSet struct {
+	zones []string
+	locs  []*time.Location // nil when badZone != ""
+	// badZone is a zone the resolver returned that is not an IANA zone.
+	badZone string
+	badErr  error
 }
 
 // DefaultResolutionCache is how many numbers' zone resolutions a Service
 // keeps by default (see WithResolutionCache).
 const DefaultResolutionCache = 1 << 15
+
+// zoneSetCacheSize bounds the distinct candidate-zone lists kept.
+const zoneSetCacheSize = 1 << 12
 
 // rulesCacheSize bounds the compiled policies kept, one per company.
 const rulesCacheSize = 1 << 14
@@ -144,10 +155,10 @@ func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver
 
 // WithResolutionCache sets how many numbers' zone resolutions the Service
 // keeps, keyed by the phone as given in Call.Phone (default
-// DefaultResolutionCache, about 200 bytes each; 0 turns the cache off). Only
-// the answers of a zone.Stable resolver are cached — they cannot go stale —
-// and only successful ones. A Check whose number is cached neither parses
-// nor allocates for it.
+// DefaultResolutionCache, about 150 bytes each, so 5 MB when full; 0 turns
+// the cache off). Only the answers of a zone.Stable resolver are cached —
+// they cannot go stale — and only successful ones. A Check whose number is
+// cached neither parses nor allocates for it.
 func WithResolutionCache(n int) Option { return func(s *Service) { s.resolveCache = max(n, 0) } }
 
 // WithCalendar sets the production calendar for subscribers of an ISO
@@ -190,6 +201,7 @@ func NewService(store Store, tx storage.Transactor, dir tenancy.Directory, log *
 		s.resolveCache = 0
 	}
 	s.resolutions = newBoundedCache[*resolved](s.resolveCache)
+	s.zoneSets = newBoundedCache[*zoneSet](zoneSetCacheSize)
 	s.rules = newBoundedCache[*Rules](rulesCacheSize)
 	r, err := Compile(DefaultPolicy())
 	if err != nil {
@@ -385,19 +397,33 @@ func (s *Service) resolve(op, phone string) (*resolved, error) {
 		}
 		return nil, err
 	}
-	r := &resolved{e164: res.E164, country: res.Country, region: res.Region,
-		zones: slices.Clip(slices.Clone(res.Zones)), source: res.Source}
-	r.locs = make([]*time.Location, 0, len(r.zones))
-	for _, z := range r.zones {
+	key := strings.Clone(phone) // never pin the caller's buffer
+	r := &resolved{e164: res.E164, country: res.Country, region: res.Region, source: res.Source,
+		zoneSet: s.zoneSet(res.Zones)}
+	if r.e164 == key {
+		r.e164 = key
+	}
+	s.resolutions.put(key, r)
+	return r, nil
+}
+
+// zoneSet returns the loaded, interned set of zones.
+func (s *Service) zoneSet(zones []string) *zoneSet {
+	key := strings.Join(zones, "\x00")
+	if zs, ok := s.zoneSets.get(key); ok {
+		return zs
+	}
+	zs := &zoneSet{zones: slices.Clip(slices.Clone(zones)), locs: make([]*time.Location, 0, len(zones))}
+	for _, z := range zs.zones {
 		zl, err := s.location(z)
 		if err != nil {
-			r.locs, r.badZone, r.badErr = nil, z, err
+			zs.locs, zs.badZone, zs.badErr = nil, z, err
 			break
 		}
-		r.locs = append(r.locs, zl.loc)
+		zs.locs = append(zs.locs, zl.loc)
 	}
-	s.resolutions.put(strings.Clone(phone), r) // never pin the caller's buffer
-	return r, nil
+	s.zoneSets.put(key, zs)
+	return zs
 }
 
 func (s *Service) location(name string) (*zoneLoc, error) {
