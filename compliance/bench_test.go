@@ -67,9 +67,10 @@ func BenchmarkServiceCheck(b *testing.B) {
 	b.Run("check", func(b *testing.B) { benchServiceCheck(b, false, "") })
 	b.Run("into", func(b *testing.B) { benchServiceCheck(b, true, "") })
 	b.Run("into/explicit-zone", func(b *testing.B) { benchServiceCheck(b, true, "Asia/Vladivostok") })
+	b.Run("into/parallel", func(b *testing.B) { benchServiceCheck(b, true, "", true) })
 }
 
-func benchServiceCheck(b *testing.B, into bool, zoneName string) {
+func benchServiceCheck(b *testing.B, into bool, zoneName string, parallel ...bool) {
 	ctx := context.Background()
 	st := memory.New()
 	dir := tenancytest.NewDirectory()
@@ -102,6 +103,18 @@ func benchServiceCheck(b *testing.B, into bool, zoneName string) {
 		b.Fatal(d, err)
 	}
 	b.ReportAllocs()
+	if len(parallel) > 0 { // every worker with its own Decision
+		b.RunParallel(func(pb *testing.PB) {
+			var d compliance.Decision
+			for pb.Next() {
+				if err := svc.CheckInto(ctx, owner, call, &d); err != nil || !d.Allowed {
+					b.Error(d, err)
+					return
+				}
+			}
+		})
+		return
+	}
 	if into {
 		var d compliance.Decision
 		for b.Loop() {
