@@ -99,8 +99,9 @@ type Service struct {
 	zoneSets     *boundedCache[*zoneSet]  // zone names joined by NUL → the set, interned
 	resolveCache int
 	defaultRules *Rules
-	// defaultSettings stands for a company that never saved settings when
-	// the store says so without an error value; never modified.
+	// defaultSettings are those of a company that never saved any (flag
+	// off, DefaultPolicy, version 0), for the SharedSettingsReader path;
+	// never modified.
 	defaultSettings Settings
 }
 
@@ -400,7 +401,7 @@ func (s *Service) resolve(op, phone string) (*resolved, error) {
 	key := strings.Clone(phone) // never pin the caller's buffer
 	r := &resolved{e164: res.E164, country: res.Country, region: res.Region, source: res.Source,
 		zoneSet: s.zoneSet(res.Zones)}
-	if r.e164 == key {
+	if r.e164 == key { // the number came normalised: keep one copy of it
 		r.e164 = key
 	}
 	s.resolutions.put(key, r)
