@@ -60,8 +60,17 @@ func BenchmarkCheckHotPath(b *testing.B) {
 }
 
 // BenchmarkServiceCheck is Service.Check end to end on the memory backend:
-// directory, number resolution, settings and history reads included.
+// directory, number resolution, settings and history reads included. The
+// "into" cases are CheckInto reusing one Decision, the zero-allocation path;
+// "explicit-zone" gives the zone with the call-list record.
 func BenchmarkServiceCheck(b *testing.B) {
+	b.Run("check", func(b *testing.B) { benchServiceCheck(b, false, "") })
+	b.Run("into", func(b *testing.B) { benchServiceCheck(b, true, "") })
+	b.Run("into/explicit-zone", func(b *testing.B) { benchServiceCheck(b, true, "Asia/Vladivostok") })
+	b.Run("into/parallel", func(b *testing.B) { benchServiceCheck(b, true, "", true) })
+}
+
+func benchServiceCheck(b *testing.B, into bool, zoneName string, parallel ...bool) {
 	ctx := context.Background()
 	st := memory.New()
 	dir := tenancytest.NewDirectory()
@@ -89,14 +98,35 @@ func BenchmarkServiceCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	call := compliance.Call{CompanyID: co.ID, Phone: "+74951234567"}
+	call := compliance.Call{CompanyID: co.ID, Phone: "+74951234567", Zone: zoneName}
 	if d, err := svc.Check(ctx, owner, call); err != nil || !d.Allowed {
 		b.Fatal(d, err)
 	}
 	b.ReportAllocs()
+	if len(parallel) > 0 { // every worker with its own Decision
+		b.RunParallel(func(pb *testing.PB) {
+			var d compliance.Decision
+			for pb.Next() {
+				if err := svc.CheckInto(ctx, owner, call, &d); err != nil || !d.Allowed {
+					b.Error(d, err)
+					return
+				}
+			}
+		})
+		return
+	}
+	if into {
+		var d compliance.Decision
+		for b.Loop() {
+			if err := svc.CheckInto(ctx, owner, call, &d); err != nil || !d.Allowed {
+				b.Fatal(d, err)
+			}
+		}
+		return
+	}
 	for b.Loop() {
-		if _, err := svc.Check(ctx, owner, call); err != nil {
-			b.Fatal(err)
+		if d, err := svc.Check(ctx, owner, call); err != nil || !d.Allowed {
+			b.Fatal(d, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/switchboardkit/switchboard/compliance/calendar"
@@ -66,7 +67,8 @@ func Compile(p Policy) (*Rules, error) {
 	if err := p.Validate("compliance.Compile"); err != nil {
 		return nil, err
 	}
-	r := &Rules{policy: p, caps: append([]Cap(nil), p.Caps...), coolOff: p.CoolOff, maxInFlight: max(p.MaxInFlight, 1)}
+	p.Caps = slices.Clone(p.Caps) // the caller keeps its slice; Rules keep theirs
+	r := &Rules{policy: p, caps: slices.Clone(p.Caps), coolOff: p.CoolOff, maxInFlight: max(p.MaxInFlight, 1)}
 	for i, w := range []Window{p.Windows.Working, p.Windows.Weekend, p.Windows.Holiday} {
 		if !w.Closed {
 			r.win[i] = span{open: true, start: int32(w.Start) + int32(p.StartBufferSeconds), end: int32(w.End) - int32(p.EndBufferSeconds)}
@@ -85,8 +87,23 @@ func Compile(p Policy) (*Rules, error) {
 	return r, nil
 }
 
-// Policy returns the policy the rules were compiled from.
-func (r *Rules) Policy() Policy { return r.policy }
+// Policy returns (a copy of) the policy the rules were compiled from.
+func (r *Rules) Policy() Policy {
+	p := r.policy
+	p.Caps = slices.Clone(p.Caps)
+	return p
+}
+
+// compiledFrom reports whether the rules were compiled from a policy equal
+// to p, field by field.
+func (r *Rules) compiledFrom(p *Policy) bool {
+	a := &r.policy
+	// Every field of Policy: a field added there must be added here (the
+	// test TestRulesCompiledFrom changes each one).
+	return a.Name == p.Name && a.Source == p.Source && a.Windows == p.Windows &&
+		a.StartBufferSeconds == p.StartBufferSeconds && a.EndBufferSeconds == p.EndBufferSeconds &&
+		slices.Equal(a.Caps, p.Caps) && a.CoolOff == p.CoolOff && a.MaxInFlight == p.MaxInFlight
+}
 
 // window returns the window of local date d and whether the calendar knew d.
 func (r *Rules) window(cal calendar.Calendar, d calendar.Date) (span, bool) {
@@ -110,18 +127,24 @@ const (
 
 // Evaluate decides whether a call to s may start at at, with every reason
 // that applies, and computes the earliest allowed instant. It does not
-// allocate for subjects with up to 8 candidate zones.
+// allocate for subjects with up to 16 candidate zones.
 func (r *Rules) Evaluate(at time.Time, s *Subject) Verdict {
+	switch n := len(s.Zones); {
+	case n == 0:
+		return Verdict{Reasons: ReasonUnknownZone}
+	case n <= 2: // the common case: no need to clear a big buffer
+		var buf [2]frame
+		return r.evaluate(at, s, buf[:0])
+	case n <= 16: // Russia has 12 zones
+		var buf [16]frame
+		return r.evaluate(at, s, buf[:0])
+	}
+	return r.evaluate(at, s, make([]frame, 0, len(s.Zones)))
+}
+
+// evaluate is Evaluate with room for a frame per zone in frames.
+func (r *Rules) evaluate(at time.Time, s *Subject, frames []frame) Verdict {
 	var v Verdict
-	if len(s.Zones) == 0 {
-		v.Reasons = ReasonUnknownZone
-		return v
-	}
-	var buf [8]frame
-	frames := buf[:0]
-	if len(s.Zones) > len(buf) {
-		frames = make([]frame, 0, len(s.Zones))
-	}
 	start := at.UnixMicro()
 	for _, z := range s.Zones {
 		frames = append(frames, newFrame(z, floorDiv(start, usPerSec)))
@@ -195,7 +218,8 @@ func (r *Rules) zoneBlock(f *frame, c int64, s *Subject) (int64, Reasons) {
 				m := d.Monday()
 				ps, pe, reason = f.startOf(m, 0), f.startOf(m+7, 0), ReasonCapWeek
 			case PeriodMonth:
-				ps, pe, reason = f.startOf(d.FirstOfMonth(), 0), f.startOf(d.NextMonth(), 0), ReasonCapMonth
+				first, next := d.MonthBounds()
+				ps, pe, reason = f.startOf(first, 0), f.startOf(next, 0), ReasonCapMonth
 			case PeriodRolling:
 				ps, pe, reason = f.startOf(d-calendar.Date(cp.Days)+1, 0), dayEnd, ReasonCapRolling
 			}

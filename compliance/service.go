@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -92,15 +93,51 @@ type Service struct {
 	clock     storage.Clock
 	ttl       time.Duration
 
-	locs         sync.Map // zone name → *time.Location
-	rules        sync.Map // company ID → *cachedRules
+	locs         sync.Map                 // zone name → *zoneLoc (valid IANA names only: bounded)
+	rules        *boundedCache[*Rules]    // company ID → rules compiled from its current policy (checked on use)
+	resolutions  *boundedCache[*resolved] // phone as given → what a Stable resolver said
+	zoneSets     *boundedCache[*zoneSet]  // zone names joined by NUL → the set, interned
+	resolveCache int
 	defaultRules *Rules
+	// defaultSettings are those of a company that never saved any (flag
+	// off, DefaultPolicy, version 0), for the SharedSettingsReader path;
+	// never modified.
+	defaultSettings Settings
 }
 
-type cachedRules struct {
-	version int64
-	rules   *Rules
+// zoneLoc is a loaded zone, also as a one-element list of candidates.
+type zoneLoc struct {
+	loc *time.Location
+	one []*time.Location
 }
+
+// resolved is a resolver's answer with its zones loaded; immutable once built
+// (it is shared through the resolutions cache).
+type resolved struct {
+	e164, country, region string
+	source                zone.Source
+	*zoneSet
+}
+
+// zoneSet is a list of candidate zones, loaded; shared by every resolution
+// with the same list (a mobile number without the numbering plan has twelve).
+type zoneSet struct {
+	zones []string
+	locs  []*time.Location // nil when badZone != ""
+	// badZone is a zone the resolver returned that is not an IANA zone.
+	badZone string
+	badErr  error
+}
+
+// DefaultResolutionCache is how many numbers' zone resolutions a Service
+// keeps by default (see WithResolutionCache).
+const DefaultResolutionCache = 1 << 15
+
+// zoneSetCacheSize bounds the distinct candidate-zone lists kept.
+const zoneSetCacheSize = 1 << 12
+
+// rulesCacheSize bounds the compiled policies kept, one per company.
+const rulesCacheSize = 1 << 14
 
 // Option configures a Service.
 type Option func(*Service)
@@ -113,8 +150,17 @@ func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c }
 func WithSuspensions(x Suspensions) Option { return func(s *Service) { s.susp = x } }
 
 // WithResolver replaces the time-zone resolver (default: zone.Default
-// without a numbering plan).
+// without a numbering plan). Its answers are cached per number (see
+// WithResolutionCache) only when it implements zone.Stable and says so.
 func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver = r } }
+
+// WithResolutionCache sets how many numbers' zone resolutions the Service
+// keeps, keyed by the phone as given in Call.Phone (default
+// DefaultResolutionCache, about 150 bytes each, so 5 MB when full; 0 turns
+// the cache off). Only the answers of a zone.Stable resolver are cached —
+// they cannot go stale — and only successful ones. A Check whose number is
+// cached neither parses nor allocates for it.
+func WithResolutionCache(n int) Option { return func(s *Service) { s.resolveCache = max(n, 0) } }
 
 // WithCalendar sets the production calendar for subscribers of an ISO
 // country code (default: "RU" → calendar.Russia(); other countries have no
@@ -147,15 +193,23 @@ func DefaultPolicy() Policy { return FZ230Calls() }
 // for companies and recording to log.
 func NewService(store Store, tx storage.Transactor, dir tenancy.Directory, log *audit.Log, opts ...Option) *Service {
 	s := &Service{store: store, tx: tx, dir: dir, log: log, resolver: &zone.Default{},
-		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute}
+		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute,
+		resolveCache: DefaultResolutionCache}
 	for _, o := range opts {
 		o(s)
 	}
+	if st, ok := s.resolver.(zone.Stable); !ok || !st.Stable() {
+		s.resolveCache = 0
+	}
+	s.resolutions = newBoundedCache[*resolved](s.resolveCache)
+	s.zoneSets = newBoundedCache[*zoneSet](zoneSetCacheSize)
+	s.rules = newBoundedCache[*Rules](rulesCacheSize)
 	r, err := Compile(DefaultPolicy())
 	if err != nil {
 		panic(err) // a preset that does not validate is a programming error
 	}
 	s.defaultRules = r
+	s.defaultSettings = Settings{Policy: DefaultPolicy()}
 	return s
 }
 
@@ -223,31 +277,34 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 	return out, err
 }
 
-// prepared is a call with everything resolved.
+// prepared is a call with everything resolved. It must not point into
+// itself, so that it stays on its caller's stack.
 type prepared struct {
 	ref       tenancy.CompanyRef
-	settings  Settings
+	settings  *Settings // read-only: may be the store's own
 	rules     *Rules
 	subject   Subject
-	dec       Decision // At, Phone, Key, Zones, ZoneSource, Policy filled
-	done      bool     // dec is final (flag off)
+	done      bool // the decision is final (flag off)
 	suspended bool
-	zbuf      [4]*time.Location
 }
 
-func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Call, now time.Time, p *prepared) error {
-	v := &storage.ValidationError{Op: op}
-	if c.CompanyID == "" {
-		v.Add("company_id", "required", "is required")
-	}
-	if strings.TrimSpace(c.Phone) == "" {
-		v.Add("phone", "required", "is required")
-	}
-	if len(c.Key) > 255 {
-		v.Add("key", "max", "must be at most 255 characters")
-	}
-	if err := v.Err(); err != nil {
-		return err
+// prepare validates and authorises c, resolves the subscriber and loads the
+// company's settings and rules into p, and fills d's At, Phone, Key, Zones
+// (reusing d.Zones' array), ZoneSource, Policy and notes; with the flag off
+// it decides (p.done).
+func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+	if c.CompanyID == "" || strings.TrimSpace(c.Phone) == "" || len(c.Key) > 255 {
+		v := &storage.ValidationError{Op: op}
+		if c.CompanyID == "" {
+			v.Add("company_id", "required", "is required")
+		}
+		if strings.TrimSpace(c.Phone) == "" {
+			v.Add("phone", "required", "is required")
+		}
+		if len(c.Key) > 255 {
+			v.Add("key", "max", "must be at most 255 characters")
+		}
+		return v.Err()
 	}
 	ref, err := s.dir.Company(ctx, c.CompanyID)
 	if err != nil {
@@ -256,41 +313,35 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err
 	}
-	res, err := s.resolver.Resolve(c.Phone)
+	res, err := s.resolve(op, c.Phone)
 	if err != nil {
-		if errors.Is(err, zone.ErrBadNumber) {
-			return storage.Invalid(op, "phone", "e164", err.Error())
-		}
 		return err
 	}
 	p.ref = ref
-	p.dec = Decision{At: now, Phone: res.E164, Key: c.Key, Zones: res.Zones, ZoneSource: res.Source}
-	if p.dec.Key == "" {
-		p.dec.Key = res.E164
+	*d = Decision{At: now, Phone: res.e164, Key: c.Key, Zones: d.Zones[:0], ZoneSource: res.source}
+	if d.Key == "" {
+		d.Key = res.e164
 	}
 	if c.Zone != "" {
-		loc, err := s.location(c.Zone)
+		zl, err := s.location(c.Zone)
 		if err != nil {
 			return storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
 		}
-		p.dec.Zones, p.dec.ZoneSource = []string{c.Zone}, zone.SourceExplicit
-		p.subject.Zones = append(p.zbuf[:0], loc)
+		d.Zones, d.ZoneSource = append(d.Zones, c.Zone), zone.SourceExplicit
+		p.subject.Zones = zl.one
 	} else {
-		p.subject.Zones = p.zbuf[:0]
-		for _, z := range res.Zones {
-			loc, err := s.location(z)
-			if err != nil {
-				return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + z, Err: err}
-			}
-			p.subject.Zones = append(p.subject.Zones, loc)
+		if res.badZone != "" {
+			return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + res.badZone, Err: res.badErr}
 		}
+		d.Zones = append(d.Zones, res.zones...)
+		p.subject.Zones = res.locs
 	}
-	if p.dec.ZoneSource == zone.SourceCountry {
-		p.dec.Reasons |= ReasonZoneGuessed
+	if d.ZoneSource == zone.SourceCountry {
+		d.Reasons |= ReasonZoneGuessed
 	}
-	p.subject.Calendar = s.calendars[res.Country]
+	p.subject.Calendar = s.calendars[res.country]
 	if s.regional != nil {
-		if c := s.regional(res.Country, res.Region); c != nil {
+		if c := s.regional(res.country, res.region); c != nil {
 			p.subject.Calendar = c
 		}
 	}
@@ -303,29 +354,82 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c Ca
 		}
 	}
 	if p.suspended {
-		p.dec.Reasons |= ReasonSuspended
+		d.Reasons |= ReasonSuspended
 	}
-	if p.settings, err = s.settings(ctx, ref.ID); err != nil {
-		return err
+	if sr, ok := s.store.(SharedSettingsReader); ok {
+		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
+			return err
+		}
+		if p.settings == nil {
+			p.settings = &s.defaultSettings
+		}
+	} else {
+		st, err := s.settings(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		p.settings = &st
 	}
-	p.dec.Policy = p.settings.Policy.Name
+	d.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
-		p.dec.Reasons |= ReasonFlagOff
+		d.Reasons |= ReasonFlagOff
 		p.done = true
 		if !p.suspended {
-			p.dec.Allowed, p.dec.NextAllowed = true, now
+			d.Allowed, d.NextAllowed = true, now
 		}
 		return nil
 	}
-	if p.rules, err = s.compiled(p.settings); err != nil {
+	if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (s *Service) location(name string) (*time.Location, error) {
+// resolve resolves a phone number (as given) to zones, through the cache
+// when the resolver is stable.
+func (s *Service) resolve(op, phone string) (*resolved, error) {
+	if r, ok := s.resolutions.get(phone); ok {
+		return r, nil
+	}
+	res, err := s.resolver.Resolve(phone)
+	if err != nil {
+		if errors.Is(err, zone.ErrBadNumber) {
+			return nil, storage.Invalid(op, "phone", "e164", err.Error())
+		}
+		return nil, err
+	}
+	key := strings.Clone(phone) // never pin the caller's buffer
+	r := &resolved{e164: res.E164, country: res.Country, region: res.Region, source: res.Source,
+		zoneSet: s.zoneSet(res.Zones)}
+	if r.e164 == key { // the number came normalised: keep one copy of it
+		r.e164 = key
+	}
+	s.resolutions.put(key, r)
+	return r, nil
+}
+
+// zoneSet returns the loaded, interned set of zones.
+func (s *Service) zoneSet(zones []string) *zoneSet {
+	key := strings.Join(zones, "\x00")
+	if zs, ok := s.zoneSets.get(key); ok {
+		return zs
+	}
+	zs := &zoneSet{zones: slices.Clip(slices.Clone(zones)), locs: make([]*time.Location, 0, len(zones))}
+	for _, z := range zs.zones {
+		zl, err := s.location(z)
+		if err != nil {
+			zs.locs, zs.badZone, zs.badErr = nil, z, err
+			break
+		}
+		zs.locs = append(zs.locs, zl.loc)
+	}
+	s.zoneSets.put(key, zs)
+	return zs
+}
+
+func (s *Service) location(name string) (*zoneLoc, error) {
 	if l, ok := s.locs.Load(name); ok {
-		return l.(*time.Location), nil
+		return l.(*zoneLoc), nil
 	}
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("zone %q is not an IANA zone", name)
@@ -334,22 +438,28 @@ func (s *Service) location(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.locs.Store(name, loc)
-	return loc, nil
+	zl := &zoneLoc{loc: loc, one: []*time.Location{loc}}
+	s.locs.Store(strings.Clone(name), zl)
+	return zl, nil
 }
 
-func (s *Service) compiled(st Settings) (*Rules, error) {
+// compiled returns the rules of st's policy: the preset's when the company
+// never saved settings, else those cached for the company if they were
+// compiled from a policy equal to st's (compared field by field, so a
+// cached entry can never outlive the policy it came from, whatever happened
+// to versions in rolled-back transactions), else freshly compiled.
+func (s *Service) compiled(companyID string, st *Settings) (*Rules, error) {
 	if st.Version == 0 {
 		return s.defaultRules, nil
 	}
-	if c, ok := s.rules.Load(st.CompanyID); ok && c.(*cachedRules).version == st.Version {
-		return c.(*cachedRules).rules, nil
+	if r, ok := s.rules.get(companyID); ok && r.compiledFrom(&st.Policy) {
+		return r, nil
 	}
 	r, err := Compile(st.Policy)
 	if err != nil {
 		return nil, err
 	}
-	s.rules.Store(st.CompanyID, &cachedRules{version: st.Version, rules: r})
+	s.rules.put(companyID, r)
 	return r, nil
 }
 
@@ -363,8 +473,8 @@ func (s *Service) since(now time.Time, r *Rules) time.Time {
 
 var recordPool = sync.Pool{New: func() any { b := make([]Record, 0, 128); return &b }}
 
-// decide reads the subject's history and evaluates the rules at now.
-func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decision, error) {
+// decide reads the subject's history and evaluates the rules at now into d.
+func (s *Service) decide(ctx context.Context, p *prepared, now time.Time, d *Decision) error {
 	since := s.since(now, p.rules)
 	if rr, ok := s.store.(RecordReader); ok {
 		buf := recordPool.Get().(*[]Record)
@@ -373,16 +483,16 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 				recordPool.Put(buf)
 			}
 		}()
-		recs, err := rr.HistoryRecords(ctx, p.ref.ID, p.dec.Key, since, (*buf)[:0])
+		recs, err := rr.HistoryRecords(ctx, p.ref.ID, d.Key, since, (*buf)[:0])
 		if err != nil {
-			return Decision{}, err
+			return err
 		}
 		*buf = recs
 		p.subject.History = recs
 	} else {
-		hist, err := s.store.History(ctx, p.ref.ID, p.dec.Key, since)
+		hist, err := s.store.History(ctx, p.ref.ID, d.Key, since)
 		if err != nil {
-			return Decision{}, err
+			return err
 		}
 		p.subject.History = make([]Record, len(hist))
 		for i, r := range hist {
@@ -390,13 +500,12 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 		}
 	}
 	v := p.rules.Evaluate(now, &p.subject)
-	d := p.dec
 	d.Allowed, d.NextAllowed = v.Allowed, v.Next
 	d.Reasons |= v.Reasons
 	if p.suspended { // refused whatever the rules say; they are still reported
 		d.Allowed, d.NextAllowed = false, time.Time{}
 	}
-	return d, nil
+	return nil
 }
 
 // Check answers whether the call may start now, without holding anything:
@@ -406,17 +515,37 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time) (Decis
 // name ("zone"); storage.ErrNotFound for an unknown company;
 // storage.ErrForbidden. A suspended company is not an error: the decision
 // says ReasonSuspended (with whatever else applies) and has no NextAllowed.
+//
+// The Decision's Zones is a fresh slice, so Check allocates it; CheckInto
+// is the allocation-free form for dialers that check in a loop.
 func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision, error) {
+	var d Decision
+	if err := s.CheckInto(ctx, by, c, &d); err != nil {
+		return Decision{}, err
+	}
+	return d, nil
+}
+
+// CheckInto is Check writing the decision into *d, the zero-allocation path:
+// *d is overwritten whole, but the array behind d.Zones is reused, so a
+// caller that keeps one Decision per worker and passes it again and again
+// (after it is done with the previous answer) gets its decisions without
+// allocating — on the memory backend, once the number's zone resolution and
+// the company's compiled policy are cached. On error *d is reset (d.Zones
+// emptied, its array kept). d must not be nil. Same contract as Check
+// otherwise: read-only, authorised as tenancy.ActDial, same errors.
+func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) error {
 	const op = "compliance.Check"
 	now := s.clock.Now()
 	var p prepared
-	if err := s.prepare(ctx, op, by, c, now, &p); err != nil {
-		return Decision{}, err
+	err := s.prepare(ctx, op, by, &c, now, &p, d)
+	if err == nil && !p.done {
+		err = s.decide(ctx, &p, now, d)
 	}
-	if p.done {
-		return p.dec, nil
+	if err != nil {
+		*d = Decision{Zones: d.Zones[:0]}
 	}
-	return s.decide(ctx, &p, now)
+	return err
 }
 
 // Reserve checks the call and, when allowed, holds it: in one transaction it
@@ -437,18 +566,18 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 	var dec Decision
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
-		p := &prepared{}
-		if err := s.prepare(ctx, op, by, c, now, p); err != nil {
+		var p prepared
+		dec = Decision{}
+		if err := s.prepare(ctx, op, by, &c, now, &p, &dec); err != nil {
 			return err
 		}
-		var err error
-		if err := s.store.LockSubject(ctx, p.ref.ID, p.dec.Key); err != nil {
+		if err := s.store.LockSubject(ctx, p.ref.ID, dec.Key); err != nil {
 			return err
 		}
-		if p.done {
-			dec = p.dec
-		} else if dec, err = s.decide(ctx, p, now); err != nil {
-			return err
+		if !p.done {
+			if err := s.decide(ctx, &p, now, &dec); err != nil {
+				return err
+			}
 		}
 		if !dec.Allowed {
 			return &RefusedError{Op: op, Decision: dec}
@@ -459,7 +588,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 		if err := s.store.InsertReservation(ctx, res); err != nil {
 			return err
 		}
-		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
+		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
 			EntityType: "compliance_call", EntityID: res.ID, Changes: []audit.Change{
 				audit.Set("status", nil, res.Status), audit.Set("phone", nil, res.Phone), audit.Set("key", nil, res.Key),
 				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),

@@ -32,6 +32,7 @@ type env struct {
 	owner  tenancy.Actor
 	dialer tenancy.Actor
 	susp   fakeSuspensions
+	st     *memory.Store
 }
 
 func newEnv(t *testing.T, at time.Time, p compliance.Policy, opts ...compliance.Option) *env {
@@ -39,7 +40,7 @@ func newEnv(t *testing.T, at time.Time, p compliance.Policy, opts ...compliance.
 	st := memory.New()
 	dir := tenancytest.NewDirectory()
 	co := dir.AddCompany(tenancy.CompanyRef{})
-	e := &env{clock: storage.NewManualClock(at), dir: dir, co: co, susp: fakeSuspensions{},
+	e := &env{clock: storage.NewManualClock(at), dir: dir, co: co, susp: fakeSuspensions{}, st: st,
 		owner: dir.AddMember(co, tenancy.RoleOwner, ""), dialer: dir.AddMember(co, tenancy.RoleOperator, "")}
 	opts = append([]compliance.Option{compliance.WithClock(e.clock), compliance.WithSuspensions(e.susp)}, opts...)
 	e.svc = compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()), opts...)

@@ -100,3 +100,14 @@ type Store interface {
 type RecordReader interface {
 	HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []Record) ([]Record, error)
 }
+
+// SharedSettingsReader is an optional power of a Store (found by type
+// assertion, like RecordReader): a company's settings without copying them,
+// nil (and a nil error) when the company never saved any. The returned
+// value may be the store's own: the store must never modify a Settings it
+// has handed out (it replaces them whole), and the caller must not modify
+// it either, Policy.Caps included. The memory backend has it, so Check
+// reads settings without allocating or copying.
+type SharedSettingsReader interface {
+	SharedSettings(ctx context.Context, companyID string) (*Settings, error)
+}

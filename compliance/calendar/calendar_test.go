@@ -83,3 +83,17 @@ func TestLayeredRegionalHoliday(t *testing.T) {
 	k, _ = calendar.Russia().Kind(calendar.DateOf(2026, 5, 27))
 	assert.Equal(t, calendar.Working, k)
 }
+
+func TestMonthBounds(t *testing.T) {
+	t.Parallel()
+	from, to := calendar.DateOf(1899, time.January, 1), calendar.DateOf(2401, time.January, 1)
+	for d := from; d < to; d++ {
+		first, next := d.MonthBounds()
+		if first != d.FirstOfMonth() || next != d.NextMonth() {
+			t.Fatalf("%s: MonthBounds = %s, %s; want %s, %s", d, first, next, d.FirstOfMonth(), d.NextMonth())
+		}
+	}
+	first, next := calendar.DateOf(2028, time.February, 29).MonthBounds()
+	assert.Equal(t, "2028-02-01", first.String())
+	assert.Equal(t, "2028-03-01", next.String())
+}

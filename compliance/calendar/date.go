@@ -63,6 +63,28 @@ func (d Date) NextMonth() Date {
 	return DateOf(y, m+1, 1)
 }
 
+// MonthBounds returns the first day of d's month and the first day of the
+// month after: FirstOfMonth and NextMonth in one conversion.
+func (d Date) MonthBounds() (first, next Date) {
+	y, m, dd := civilFromDays(int(d))
+	first = d - Date(dd-1)
+	return first, first + Date(daysIn(y, m))
+}
+
+// daysIn returns the number of days of month m (1…12) of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string {
 	y, m, dd := d.YMD()

@@ -66,8 +66,19 @@ type Resolver interface {
 	Resolve(number string) (Result, error)
 }
 
+// Stable is implemented by a Resolver whose answer for a given number never
+// changes while it is in use, so callers may cache it (compliance.Service
+// keeps a bounded cache of resolutions by number for such resolvers). A
+// resolver backed by data that changes must not implement it, or return
+// false.
+type Stable interface {
+	Resolver
+	Stable() bool
+}
+
 // Default is the SDK's resolver. The zero value works without a numbering
-// plan (Russian mobiles then resolve to every Russian zone).
+// plan (Russian mobiles then resolve to every Russian zone). It is Stable:
+// do not change Plan or Regions (nor what Regions returns) once it is in use.
 type Default struct {
 	// Plan is the ministry's numbering-plan table, or nil.
 	Plan *NumberingPlan
@@ -75,7 +86,10 @@ type Default struct {
 	Regions func(region string) []string
 }
 
-var _ Resolver = (*Default)(nil)
+var _ Stable = (*Default)(nil)
+
+// Stable implements Stable: Default's tables do not change while it is in use.
+func (r *Default) Stable() bool { return true }
 
 // RussiaZones are representative IANA zones for every UTC offset used in
 // Russia (UTC+2 … UTC+12).

@@ -13,24 +13,72 @@ import (
 type subjectKey struct{ company, key string }
 
 type complianceData struct {
-	settings     map[string]compliance.Settings
+	// settings holds each company's settings behind a pointer that is
+	// replaced whole on every save (and restored on rollback), never written
+	// through: SharedSettings hands it out.
+	settings     map[string]*compliance.Settings
 	reservations map[string]compliance.Reservation
-	// bySubject lists each subject's reservations in insertion order with
-	// their compact Record (kept in step by every write), so the hot read
-	// for the rules touches no other map.
-	bySubject map[subjectKey][]subjectEntry
+	// bySubject is each subject's history in the compact form the rules
+	// count, kept in step by every write, so the hot read touches no other
+	// map.
+	bySubject map[subjectKey]subjectHistory
 }
 
-type subjectEntry struct {
-	id       string
-	rec      compliance.Record
-	released bool
+// subjectHistory is one subject's reservations, ascending by (Record.At,
+// ID), as parallel slices so that the records copy out in one move. Writes
+// build new slices (copy on write): a rolled-back transaction restores the
+// old value intact.
+type subjectHistory struct {
+	ids       []string
+	recs      []compliance.Record
+	released  []bool
+	nReleased int
+}
+
+// insert returns h with the reservation added in order.
+func (h subjectHistory) insert(id string, rec compliance.Record, released bool) subjectHistory {
+	i, _ := slices.BinarySearchFunc(h.recs, rec.At, func(r compliance.Record, at int64) int {
+		switch {
+		case r.At < at:
+			return -1
+		case r.At > at:
+			return 1
+		}
+		return 0
+	})
+	for i < len(h.recs) && h.recs[i].At == rec.At && h.ids[i] < id {
+		i++
+	}
+	out := subjectHistory{
+		ids:       slices.Insert(slices.Clone(h.ids), i, id),
+		recs:      slices.Insert(slices.Clone(h.recs), i, rec),
+		released:  slices.Insert(slices.Clone(h.released), i, released),
+		nReleased: h.nReleased,
+	}
+	if released {
+		out.nReleased++
+	}
+	return out
+}
+
+// from returns the index of the first reservation with Record.At >= us.
+func (h subjectHistory) from(us int64) int {
+	lo, hi := 0, len(h.recs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if h.recs[m].At < us {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 func (d *complianceData) init() {
-	d.settings = map[string]compliance.Settings{}
+	d.settings = map[string]*compliance.Settings{}
 	d.reservations = map[string]compliance.Reservation{}
-	d.bySubject = map[subjectKey][]subjectEntry{}
+	d.bySubject = map[subjectKey]subjectHistory{}
 }
 
 // Compliance returns the store's compliance.Store.
@@ -39,8 +87,9 @@ func (s *Store) Compliance() compliance.Store { return complianceStore{s} }
 type complianceStore struct{ s *Store }
 
 var (
-	_ compliance.Store        = complianceStore{}
-	_ compliance.RecordReader = complianceStore{}
+	_ compliance.Store                = complianceStore{}
+	_ compliance.RecordReader         = complianceStore{}
+	_ compliance.SharedSettingsReader = complianceStore{}
 )
 
 func cloneSettings(st compliance.Settings) compliance.Settings {
@@ -55,7 +104,18 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 		if !ok {
 			return storage.NotFound("compliance.Settings", "compliance settings", companyID)
 		}
-		out = cloneSettings(st)
+		out = cloneSettings(*st)
+		return nil
+	})
+	return out, err
+}
+
+// SharedSettings implements compliance.SharedSettingsReader: the stored
+// value itself, which is a private clone only ever replaced, never modified.
+func (c complianceStore) SharedSettings(ctx context.Context, companyID string) (*compliance.Settings, error) {
+	var out *compliance.Settings
+	err := c.s.read(ctx, func() error {
+		out = c.s.compliance.settings[companyID]
 		return nil
 	})
 	return out, err
@@ -68,7 +128,8 @@ func (c complianceStore) SaveSettings(ctx context.Context, st compliance.Setting
 		case st.Version == 1 && ok, st.Version != 1 && (!ok || cur.Version != st.Version-1):
 			return storage.Conflict("compliance.SaveSettings", "settings of company %s changed concurrently", st.CompanyID)
 		}
-		put(t, c.s.compliance.settings, st.CompanyID, cloneSettings(st))
+		v := cloneSettings(st)
+		put(t, c.s.compliance.settings, st.CompanyID, &v)
 		return nil
 	})
 }
@@ -81,10 +142,13 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
 	var out []compliance.Reservation
 	err := c.s.read(ctx, func() error {
-		entries := c.s.compliance.bySubject[subjectKey{companyID, key}]
-		out = make([]compliance.Reservation, 0, len(entries))
-		for _, e := range entries {
-			r := c.s.compliance.reservations[e.id]
+		h := c.s.compliance.bySubject[subjectKey{companyID, key}]
+		// Record.At is ReservedAt truncated to the microsecond: start one
+		// microsecond early and compare exactly below.
+		i := h.from(since.UnixMicro() - 1)
+		out = make([]compliance.Reservation, 0, len(h.ids)-i)
+		for ; i < len(h.ids); i++ {
+			r := c.s.compliance.reservations[h.ids[i]]
 			if r.Status != compliance.StatusReleased && !r.ReservedAt.Before(since) {
 				out = append(out, r)
 			}
@@ -108,8 +172,7 @@ func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Res
 		}
 		put(t, d.reservations, r.ID, r)
 		k := subjectKey{r.CompanyID, r.Key}
-		es := d.bySubject[k]
-		put(t, d.bySubject, k, append(es[:len(es):len(es)], subjectEntry{id: r.ID, rec: r.Record(), released: r.Status == compliance.StatusReleased}))
+		put(t, d.bySubject, k, d.bySubject[k].insert(r.ID, r.Record(), r.Status == compliance.StatusReleased))
 		return nil
 	})
 }
@@ -140,13 +203,19 @@ func (c complianceStore) FinishReservation(ctx context.Context, r compliance.Res
 		cur.Status, cur.Outcome, cur.CompletedAt = r.Status, r.Outcome, r.CompletedAt
 		put(t, c.s.compliance.reservations, r.ID, cur)
 		k := subjectKey{cur.CompanyID, cur.Key}
-		es := slices.Clone(c.s.compliance.bySubject[k])
-		for i := range es {
-			if es[i].id == cur.ID {
-				es[i].rec, es[i].released = cur.Record(), cur.Status == compliance.StatusReleased
+		h := c.s.compliance.bySubject[k]
+		h.recs, h.released = slices.Clone(h.recs), slices.Clone(h.released)
+		released := cur.Status == compliance.StatusReleased
+		for i := h.from(cur.ReservedAt.UnixMicro()); i < len(h.ids); i++ {
+			if h.ids[i] == cur.ID {
+				if released && !h.released[i] {
+					h.nReleased++
+				}
+				h.recs[i], h.released[i] = cur.Record(), released
+				break
 			}
 		}
-		put(t, c.s.compliance.bySubject, k, es)
+		put(t, c.s.compliance.bySubject, k, h)
 		return nil
 	})
 }
@@ -155,19 +224,24 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 	var n int64
 	err := c.s.write(ctx, func(t *tx) error {
 		d := &c.s.compliance
-		for k, es := range d.bySubject {
-			keep := make([]subjectEntry, 0, len(es))
-			for _, e := range es {
-				if d.reservations[e.id].ReservedAt.Before(before) {
-					del(t, d.reservations, e.id)
+		for k, h := range d.bySubject {
+			var keep subjectHistory
+			for i, id := range h.ids {
+				if d.reservations[id].ReservedAt.Before(before) {
+					del(t, d.reservations, id)
 					n++
-				} else {
-					keep = append(keep, e)
+					continue
+				}
+				keep.ids = append(keep.ids, id)
+				keep.recs = append(keep.recs, h.recs[i])
+				keep.released = append(keep.released, h.released[i])
+				if h.released[i] {
+					keep.nReleased++
 				}
 			}
-			if len(keep) == 0 {
+			if len(keep.ids) == 0 {
 				del(t, d.bySubject, k)
-			} else if len(keep) != len(es) {
+			} else if len(keep.ids) != len(h.ids) {
 				put(t, d.bySubject, k, keep)
 			}
 		}
@@ -176,23 +250,24 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 	return n, err
 }
 
-// HistoryRecords implements compliance.RecordReader without copying whole
-// reservations.
+// HistoryRecords implements compliance.RecordReader: the records of the
+// subject's history from since on, already in order, copied in one move
+// when none of them was released.
 func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
 	sinceUS := since.UnixMicro()
 	err := c.s.read(ctx, func() error {
-		for _, e := range c.s.compliance.bySubject[subjectKey{companyID, key}] {
-			if !e.released && e.rec.At >= sinceUS {
-				buf = append(buf, e.rec)
+		h := c.s.compliance.bySubject[subjectKey{companyID, key}]
+		i := h.from(sinceUS)
+		if h.nReleased == 0 {
+			buf = append(buf, h.recs[i:]...)
+			return nil
+		}
+		for ; i < len(h.recs); i++ {
+			if !h.released[i] {
+				buf = append(buf, h.recs[i])
 			}
 		}
 		return nil
 	})
-	// Insertion order is nearly time order: an insertion sort is linear on it.
-	for i := 1; i < len(buf); i++ {
-		for j := i; j > 0 && buf[j].At < buf[j-1].At; j-- {
-			buf[j], buf[j-1] = buf[j-1], buf[j]
-		}
-	}
 	return buf, err
 }

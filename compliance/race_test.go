@@ -1,0 +1,5 @@
+//go:build race
+
+package compliance_test
+
+const raceEnabled = true
