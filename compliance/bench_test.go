@@ -77,7 +77,7 @@ func benchServiceCheck(b *testing.B, into bool, zoneName string, parallel ...boo
 	co := dir.AddCompany(tenancy.CompanyRef{})
 	owner := dir.AddMember(co, tenancy.RoleOwner, "")
 	now := local(b, "Europe/Moscow", "2026-03-18 12:00:00")
-	svc := compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()), compliance.WithClock(storage.NewManualClock(now)))
+	svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), compliance.WithClock(storage.NewManualClock(now)))
 	if _, err := svc.SetSettings(ctx, owner, co.ID, true, compliance.ManualFZ230()); err != nil {
 		b.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func ExampleService_Reserve() {
 	co := dir.AddCompany(tenancy.CompanyRef{})
 	owner := dir.AddMember(co, tenancy.RoleOwner, "")
 	clock := storage.NewManualClock(time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC)) // 12:00 in Moscow
-	svc := compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()), compliance.WithClock(clock))
+	svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), compliance.WithClock(clock))
 	_, _ = svc.SetSettings(ctx, owner, co.ID, true, compliance.FZ230Calls())
 
 	call := compliance.Call{CompanyID: co.ID, Phone: "+7 495 123-45-67"}

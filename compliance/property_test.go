@@ -217,7 +217,7 @@ func TestPropertyReserveSatisfiesRules(t *testing.T) {
 		co := dir.AddCompany(tenancy.CompanyRef{})
 		admin := dir.AddMember(co, tenancy.RoleOwner, "")
 		clock := storage.NewManualClock(time.Date(2026, 1, 20, 5, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(300)) * 24 * time.Hour))
-		svc := compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()), compliance.WithClock(clock),
+		svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), compliance.WithClock(clock),
 			compliance.WithReservationTTL(15*time.Minute))
 		p := randomPolicy(rng)
 		_, err := svc.SetSettings(ctx, admin, co.ID, true, p)

@@ -85,7 +85,7 @@ type Service struct {
 	store     Store
 	tx        storage.Transactor
 	dir       tenancy.Directory
-	log       *audit.Log
+	log       audit.Recorder
 	susp      Suspensions
 	resolver  zone.Resolver
 	calendars map[string]calendar.Calendar
@@ -191,7 +191,7 @@ func DefaultPolicy() Policy { return FZ230Calls() }
 
 // NewService returns a Service over store, in transactions of tx, asking dir
 // for companies and recording to log.
-func NewService(store Store, tx storage.Transactor, dir tenancy.Directory, log *audit.Log, opts ...Option) *Service {
+func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log audit.Recorder, opts ...Option) *Service {
 	s := &Service{store: store, tx: tx, dir: dir, log: log, resolver: &zone.Default{},
 		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute,
 		resolveCache: DefaultResolutionCache}

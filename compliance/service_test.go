@@ -43,7 +43,7 @@ func newEnv(t *testing.T, at time.Time, p compliance.Policy, opts ...compliance.
 	e := &env{clock: storage.NewManualClock(at), dir: dir, co: co, susp: fakeSuspensions{}, st: st,
 		owner: dir.AddMember(co, tenancy.RoleOwner, ""), dialer: dir.AddMember(co, tenancy.RoleOperator, "")}
 	opts = append([]compliance.Option{compliance.WithClock(e.clock), compliance.WithSuspensions(e.susp)}, opts...)
-	e.svc = compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()), opts...)
+	e.svc = compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), opts...)
 	_, err := e.svc.SetSettings(context.Background(), e.owner, co.ID, true, p)
 	require.NoError(t, err)
 	return e

@@ -112,7 +112,7 @@ func run() error {
 	co := dir.AddCompany(tenancy.CompanyRef{})
 	owner := dir.AddMember(co, tenancy.RoleOwner, "")
 	dialer := dir.AddMember(co, tenancy.RoleOperator, "")
-	svc := compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit(), audit.WithClock(clock)),
+	svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit(), audit.WithClock(clock)),
 		compliance.WithClock(clock), compliance.WithReservationTTL(20*time.Minute))
 	if _, err := svc.SetSettings(ctx, owner, co.ID, true, policy); err != nil {
 		return err

@@ -28,7 +28,7 @@ func tourCompliance(ctx context.Context, env *tourEnv) error {
 	owner := env.Owner
 	// 05:30 UTC on Wednesday 18 March 2026: 08:30 in Moscow, 15:30 in Vladivostok, 07:30 in Kaliningrad.
 	clock := storage.NewManualClock(time.Date(2026, 3, 18, 5, 30, 0, 0, time.UTC))
-	svc := compliance.NewService(env.Store.Compliance(), env.Tx, env.Tenancy, env.Audit,
+	svc := compliance.NewService(env.Tx, env.Store.Compliance(), env.Tenancy, env.Audit,
 		compliance.WithClock(clock), compliance.WithSuspensions(env.Credit))
 
 	fmt.Fprintln(env.Out, "The manual's profile caps 2/4/16 are the statute's MESSAGE caps; for debt-collection calls use 230-FZ's 1/2/8:")

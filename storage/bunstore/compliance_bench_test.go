@@ -25,7 +25,7 @@ func benchReserveComplete(b *testing.B, st *bunstore.Store) {
 	dir := tenancytest.NewDirectory()
 	co := dir.AddCompany(tenancy.CompanyRef{})
 	owner := dir.AddMember(co, tenancy.RoleOwner, "")
-	svc := compliance.NewService(st.Compliance(), st, dir, audit.NewLog(st.Audit()))
+	svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()))
 	w := compliance.Window{Start: 0, End: compliance.Clock(24, 0, 0)}
 	p := compliance.FZ230Calls()
 	p.Windows = compliance.Windows{Working: w, Weekend: w, Holiday: w} // the benchmark may run at any hour

@@ -33,7 +33,7 @@ func newComplianceEnv(t *testing.T, h *Harness, p compliance.Policy) *compliance
 	co := dir.AddCompany(tenancy.CompanyRef{})
 	// Noon in Moscow on an ordinary Wednesday.
 	clock := storage.NewManualClock(time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC))
-	svc := compliance.NewService(h.Compliance, h.Tx, dir, audit.NewLog(h.Audit, audit.WithClock(clock)),
+	svc := compliance.NewService(h.Tx, h.Compliance, dir, audit.NewLog(h.Audit, audit.WithClock(clock)),
 		compliance.WithClock(clock), compliance.WithReservationTTL(5*time.Minute))
 	e := &complianceEnv{svc: svc, clock: clock, dir: dir, company: co,
 		admin: dir.AddMember(co, tenancy.RoleAdministrator, ""), dialer: dir.AddMember(co, tenancy.RoleOperator, "")}
@@ -223,7 +223,7 @@ func runCompliance(t *testing.T, h *Harness) {
 		// Prune through the service: everything older than the retention goes, nothing newer.
 		dir := tenancytest.NewDirectory()
 		clock := storage.NewManualClock(base.Add(compliance.RetainDays*24*time.Hour + 90*time.Minute))
-		svc := compliance.NewService(h.Compliance, h.Tx, dir, audit.NewLog(h.Audit), compliance.WithClock(clock))
+		svc := compliance.NewService(h.Tx, h.Compliance, dir, audit.NewLog(h.Audit), compliance.WithClock(clock))
 		_, err = svc.Prune(ctx, tenancy.Actor{UserID: "x", CompanyID: co, Role: tenancy.RoleOwner})
 		require.ErrorIs(t, err, storage.ErrForbidden)
 		n, err := svc.Prune(ctx, tenancy.Platform("root"))

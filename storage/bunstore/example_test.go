@@ -1,0 +1,81 @@
+package bunstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/account/presence"
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/licensing"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// Example wires every Switchboard service on one store, the way a host
+// service does at start-up. The README's "Wiring" section shows the same code.
+func Example() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "switchboard-example-")
+	defer os.RemoveAll(dir)
+
+	store, err := bunstore.Open(ctx, filepath.Join(dir, "switchboard.db")) // or "postgres://…", "mysql://…"
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	trail := audit.NewLog(store.Audit())
+	mail := tenancy.NotifierFunc(func(ctx context.Context, c tenancy.Credentials) { /* e-mail c.Password to c.Email */ })
+	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32)) // a KMS-backed KeyProvider in production
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// licensing is created after tenancy but tenancy's hooks call it, so the
+	// hooks close over the variable.
+	var credit *licensing.Service
+	people := tenancy.NewService(store, store.Tenancy(), trail, mail,
+		tenancy.WithMemberAddedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			_, err := credit.GrantDefaultPackages(ctx, by, companyID, userID) // new users get the default packages
+			return err
+		}),
+		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			_, err := credit.ReleaseUser(ctx, by, companyID, userID) // leavers free their licenses
+			return err
+		}))
+	credit = licensing.NewService(store, store.Licensing(), people, trail)
+	settings := account.NewService(store, store.Account(), people, trail, keys)
+	operators := presence.NewService(store, store.Presence(), people, settings, trail) // settings: operators' time zones
+	calls := compliance.NewService(store, store.Compliance(), people, trail,
+		compliance.WithSuspensions(credit)) // credit: who is suspended
+
+	// The platform creates the first company and its owner; everything else
+	// is done by the people of that company.
+	company, owner, err := people.CreateCompany(ctx, tenancy.Platform("support"), tenancy.NewCompany{
+		Kind: tenancy.KindRegular, LegalName: "New ways company",
+		Owner: tenancy.Person{FirstName: "Nina", LastName: "Novak", Email: "nina@newways.example"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	nina, _ := people.ActorFor(ctx, owner.ID, company.ID)
+	if _, err := calls.SetSettings(ctx, nina, company.ID, true, compliance.FZ230Calls()); err != nil {
+		log.Fatal(err)
+	}
+	d, err := calls.Check(ctx, nina, compliance.Call{CompanyID: company.ID, Phone: "+7 423 222-33-44"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = operators
+	fmt.Println("subscriber zone:", d.Zones)
+	// Output:
+	// subscriber zone: [Asia/Vladivostok]
+}
