@@ -17,20 +17,20 @@ import (
 // implements, plus the hooks some tests need to reach behind the SDK.
 type Harness struct {
 	// Name labels the backend in failure messages ("memory", "sqlite", …).
-	Name      string
-	Tx        storage.Transactor
-	Audit     audit.Store
-	Licensing licensing.Store
+	Name string
+	Tx   storage.Transactor
 
-	Presence presence.Store
-
+	// One store per domain.
+	Audit      audit.Store
+	Tenancy    tenancy.Store
+	Licensing  licensing.Store
 	Account    account.Store
-	AccountRaw func(ctx context.Context, companyID string) ([]byte, error) // account store; every stored byte of a company's account data
-
-	Tenancy tenancy.Store
-
+	Presence   presence.Store
 	Compliance compliance.Store
 
+	// AccountRaw returns every stored byte of a company's account data, so
+	// tests can prove secrets are stored encrypted.
+	AccountRaw func(ctx context.Context, companyID string) ([]byte, error)
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
 	TamperAuditAction func(ctx context.Context, eventID, action string) error
@@ -45,10 +45,11 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
-	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
-	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
-	t.Run("account", func(t *testing.T) { runAccount(t, h) })
+	t.Run("atomicity", func(t *testing.T) { runAtomicity(t, h) })
 	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
+	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
+	t.Run("account", func(t *testing.T) { runAccount(t, h) })
+	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("compliance", func(t *testing.T) { runCompliance(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
