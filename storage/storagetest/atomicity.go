@@ -21,8 +21,10 @@ import (
 // (licensing rows and events) and then fails leaves no row, no audit event
 // and sends no notification; the same use case without the failure stores
 // everything.
+//
+// It does not call t.Parallel: Run's own subtests are sequential, so the
+// closed-backend test that ends Run cannot overtake it.
 func runAtomicity(t *testing.T, h *Harness) {
-	t.Parallel()
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
 	mail := &tenancytest.Recorder{}
