@@ -86,10 +86,11 @@
 //
 //   - Legal name and registration number are tenancy's (platform only) and
 //     are not part of this package's document.
-//   - The administrator password change ("current + new twice") is tenancy's
-//     concern (it owns the password hashes) and is not implemented here.
+//   - The administrator password change ("current + new twice") lives where
+//     the password hashes live: tenancy.Service.ChangePassword.
 //   - Bill access: OpenBill re-checks the password through the host's
-//     PasswordChecker and returns a grant (HMAC-signed token, 5 minutes by
+//     PasswordChecker — tenancy.Service.VerifyPassword behind a one-line
+//     adapter (see examples/quickstart/account.go) — and returns a grant (HMAC-signed token, 5 minutes by
 //     default) that VerifyBillGrant checks; each opening is audited, and
 //     only a grant actually issued (its key resolved first) is audited.
 //   - The mail connection is tested (ConnectionTester) before the
