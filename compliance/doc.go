@@ -96,9 +96,11 @@
 // Store is the contract a backend implements (storage/memory,
 // storage/bunstore; storage/storagetest is its conformance suite). Reserve
 // relies on LockSubject to serialise reservations of one subscriber: a row
-// lock on PostgreSQL and MySQL (whose reads inside the transaction are
-// locking reads, so REPEATABLE READ never answers from a stale snapshot), the
-// write lock on SQLite, the store lock in memory. A store may also implement
+// lock on PostgreSQL and MySQL (both run READ COMMITTED, so the history read
+// after the lock sees every reservation committed before it), the write lock
+// on SQLite, the store lock in memory. Complete and Release read their
+// reservation with a row lock, so concurrent reports of one outcome queue and
+// all see the idempotent result. A store may also implement
 // RecordReader to hand the rules their compact history without copying whole
 // reservations, and SharedSettingsReader to hand out settings without
 // copying them; the memory backend does both.

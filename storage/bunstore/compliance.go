@@ -72,7 +72,7 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 		return compliance.Settings{}, err
 	}
 	var row complianceSettingsRow
-	if err := c.s.mysqlLocking(ctx, c.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID)).Scan(ctx); err != nil {
+	if err := c.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Scan(ctx); err != nil {
 		if c.s.classify(err) == storage.ErrNotFound {
 			return compliance.Settings{}, storage.NotFound(op, "compliance settings", companyID)
 		}
@@ -142,7 +142,7 @@ func (c complianceStore) History(ctx context.Context, companyID, key string, sin
 		Where("company_id = ?", companyID).Where("subject_key = ?", key).
 		Where("reserved_at >= ?", storage.Timestamp(since)).Where("status <> ?", string(compliance.StatusReleased)).
 		OrderExpr("reserved_at ASC, id ASC")
-	if err := c.s.mysqlLocking(ctx, q).Scan(ctx); err != nil {
+	if err := q.Scan(ctx); err != nil {
 		return nil, c.s.mapErr(op, err)
 	}
 	out := make([]compliance.Reservation, len(rows))
@@ -166,7 +166,7 @@ func (c complianceStore) Reservation(ctx context.Context, id string) (compliance
 		return compliance.Reservation{}, err
 	}
 	var row complianceCallRow
-	if err := c.s.mysqlLocking(ctx, c.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx); err != nil {
+	if err := c.s.lockedInTx(ctx, c.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx); err != nil {
 		if c.s.classify(err) == storage.ErrNotFound {
 			return compliance.Reservation{}, storage.NotFound(op, "reservation", id)
 		}
@@ -217,16 +217,13 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 	return n, nil
 }
 
-// mysqlLocking makes q a locking read inside a MySQL transaction. Under
-// REPEATABLE READ a plain SELECT answers from the snapshot taken at the
-// transaction's first plain read — before the subject lock was granted — and
-// would miss reservations committed meanwhile; a locking read sees the
-// latest commits. Keeping every compliance read in a transaction locking
-// also leaves no early snapshot for later reads of the same use case.
-// PostgreSQL runs READ COMMITTED (each statement sees the latest commits)
-// and SQLite serialises writers, so neither needs it.
-func (s *Store) mysqlLocking(ctx context.Context, q *bun.SelectQuery) *bun.SelectQuery {
-	if s.dialect == MySQL && s.inTx(ctx) {
+// lockedInTx makes q a locking read (SELECT … FOR UPDATE) when it runs inside
+// a transaction on PostgreSQL or MySQL. Complete and Release read their
+// reservation this way, so two reports of one outcome queue up and the
+// second sees the first's result (an idempotent repeat) instead of a
+// conflict. SQLite transactions already hold the database's write lock.
+func (s *Store) lockedInTx(ctx context.Context, q *bun.SelectQuery) *bun.SelectQuery {
+	if s.dialect != SQLite && s.inTx(ctx) {
 		return q.For("UPDATE")
 	}
 	return q

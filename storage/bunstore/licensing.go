@@ -201,8 +201,9 @@ type licIdemRow struct {
 	CreatedAt   time.Time `bun:"created_at"`
 }
 
-// Idempotent reads with FOR UPDATE on PostgreSQL and MySQL: a locking read
-// sees the latest committed row even under MySQL's REPEATABLE READ snapshot.
+// Idempotent reads with FOR UPDATE on PostgreSQL and MySQL inside a
+// transaction, so a request racing another with the same key waits for it and
+// then sees its stored result.
 func (l licensingStore) Idempotent(ctx context.Context, companyID, key string) (licensing.IdempotencyRecord, error) {
 	const op = "licensing.Idempotent"
 	var r licIdemRow

@@ -171,6 +171,31 @@ func runCompliance(t *testing.T, h *Harness) {
 		assert.Equal(t, r.ID, hist[0].ID)
 	})
 
+	t.Run("concurrent reports of one outcome are one completion", func(t *testing.T) {
+		t.Parallel()
+		e := newComplianceEnv(t, h, allDay(5, 1))
+		r, _, err := e.svc.Reserve(ctx, e.dialer, e.call())
+		require.NoError(t, err)
+		const n = 8
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				_, err := e.svc.Complete(ctx, e.dialer, r.ID, compliance.OutcomeNoAnswer)
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err, "a repeated report of the same outcome is idempotent, also when concurrent")
+		}
+		page, err := audit.NewLog(h.Audit).Query(ctx, audit.Scope{All: true},
+			audit.Filter{CompanyID: e.company.ID, EntityID: r.ID, Action: "compliance.call.complete"}, storage.PageRequest{})
+		require.NoError(t, err)
+		assert.Len(t, page.Items, 1)
+	})
+
 	t.Run("settings round trip and version conflict", func(t *testing.T) {
 		t.Parallel()
 		e := newComplianceEnv(t, h, compliance.RegF())
