@@ -145,7 +145,7 @@ func (a accountStore) CompaniesNotUnderKey(ctx context.Context, keyID, after str
 	// key filter, the primary key the keyset order.
 	err := a.s.idb(ctx).NewSelect().Model((*accountCompanyRow)(nil)).Column("company_id").
 		Where("key_id <> ''").Where("key_id <> ?", keyID).Where("company_id > ?", after).
-		OrderExpr("company_id ASC").Limit(limit).Scan(ctx, &ids)
+		OrderExpr("company_id ASC").Limit(int64(limit)).Scan(ctx, &ids)
 	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
@@ -302,10 +302,10 @@ func (a accountStore) DeleteCategory(ctx context.Context, companyID, categoryID 
 			return err
 		}
 		if len(ids) > 0 {
-			if _, err := db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			if _, err := db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("option_id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 				return err
 			}
-			if _, err := db.NewDelete().Model((*accountOptionRow)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			if _, err := db.NewDelete().Model((*accountOptionRow)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -364,7 +364,7 @@ func (a accountStore) Assign(ctx context.Context, companyID string, o account.Ca
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
 		var have []string
 		if err := db.NewSelect().Model((*accountAssignmentRow)(nil)).Column("user_id").
-			Where("option_id = ?", o.ID).Where("user_id IN (?)", bun.In(userIDs)).Scan(ctx, &have); err != nil {
+			Where("option_id = ?", o.ID).Where("user_id IN (?)", bun.List(userIDs)).Scan(ctx, &have); err != nil {
 			return err
 		}
 		held := map[string]bool{}
@@ -397,7 +397,7 @@ func (a accountStore) Unassign(ctx context.Context, companyID, optionID string, 
 	const op = "account.Unassign"
 	return a.write(ctx, op, func(ctx context.Context, db bun.IDB) error {
 		_, err := db.NewDelete().Model((*accountAssignmentRow)(nil)).Where("company_id = ?", companyID).
-			Where("option_id = ?", optionID).Where("user_id IN (?)", bun.In(userIDs)).Exec(ctx)
+			Where("option_id = ?", optionID).Where("user_id IN (?)", bun.List(userIDs)).Exec(ctx)
 		return err
 	})
 }
@@ -426,14 +426,14 @@ func (a accountStore) SearchUsers(ctx context.Context, companyID string, groups 
 	}
 	db := a.s.idb(ctx)
 	q := db.NewSelect().Model((*accountAssignmentRow)(nil)).ColumnExpr("DISTINCT user_id").
-		Where("company_id = ?", companyID).Where("option_id IN (?)", bun.In(groups[0])).Where("user_id > ?", after)
+		Where("company_id = ?", companyID).Where("option_id IN (?)", bun.List(groups[0])).Where("user_id > ?", after)
 	for _, g := range groups[1:] {
 		sub := db.NewSelect().Model((*accountAssignmentRow)(nil)).Column("user_id").
-			Where("company_id = ?", companyID).Where("option_id IN (?)", bun.In(g))
+			Where("company_id = ?", companyID).Where("option_id IN (?)", bun.List(g))
 		q = q.Where("user_id IN (?)", sub)
 	}
 	var ids []string
-	if err := q.OrderExpr("user_id ASC").Limit(limit).Scan(ctx, &ids); err != nil {
+	if err := q.OrderExpr("user_id ASC").Limit(int64(limit)).Scan(ctx, &ids); err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
 	return ids, nil

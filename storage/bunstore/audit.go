@@ -170,7 +170,7 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 	var rows []auditEventRow
 	q := a.s.idb(ctx).NewSelect().Model(&rows)
 	if !scope.All {
-		q = q.Where("company_id IN (?)", bun.In(scope.CompanyIDs))
+		q = q.Where("company_id IN (?)", bun.List(scope.CompanyIDs))
 	}
 	if f.CompanyID != "" {
 		q = q.Where("company_id = ?", f.CompanyID)
@@ -197,7 +197,7 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 		t := storage.Timestamp(after.At)
 		q = q.Where("(occurred_at < ? OR (occurred_at = ? AND id < ?))", t, t, after.ID)
 	}
-	if err := q.OrderExpr("occurred_at DESC, id DESC").Limit(limit).Scan(ctx); err != nil {
+	if err := q.OrderExpr("occurred_at DESC, id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
 	return rowsToEvents(rows)
@@ -211,7 +211,7 @@ func (a auditStore) Chain(ctx context.Context, companyID string, afterSeq int64,
 	var rows []auditEventRow
 	err := a.s.idb(ctx).NewSelect().Model(&rows).
 		Where("company_id = ?", companyID).Where("seq > ?", afterSeq).
-		OrderExpr("seq ASC").Limit(limit).Scan(ctx)
+		OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}

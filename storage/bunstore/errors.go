@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -47,9 +47,13 @@ func (s *Store) classify(err error) error {
 	}
 	switch s.dialect {
 	case Postgres:
-		var pe pgdriver.Error
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) || pgconn.Timeout(err) {
+			return storage.ErrUnavailable
+		}
+		var pe *pgconn.PgError
 		if errors.As(err, &pe) {
-			switch code := pe.Field('C'); code {
+			switch code := pe.Code; code {
 			case "23505":
 				return storage.ErrConflict
 			case "40001", "40P01", "55P03":

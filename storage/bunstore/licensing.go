@@ -183,7 +183,7 @@ func (l licensingStore) AppendEntry(ctx context.Context, e licensing.LedgerEntry
 
 func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq int64, limit int) ([]licensing.LedgerEntry, error) {
 	return scanAll(ctx, l.s, "licensing.Entries", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("company_id = ?", companyID).Where("seq > ?", afterSeq).OrderExpr("seq ASC").Limit(limit)
+		return q.Where("company_id = ?", companyID).Where("seq > ?", afterSeq).OrderExpr("seq ASC").Limit(int64(limit))
 	}, func(r *licEntryRow) licensing.LedgerEntry {
 		return licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
 			Amount: r.Amount.Round(licensing.MinorUnits), BalanceAfter: r.BalanceAfter.Round(licensing.MinorUnits),
@@ -340,7 +340,7 @@ func (l licensingStore) Assignments(ctx context.Context, companyID string, after
 		if after != nil {
 			q = q.Where("(user_id > ? OR (user_id = ? AND kind > ?))", after.UserID, after.UserID, string(after.Kind))
 		}
-		return q.OrderExpr("user_id ASC, kind ASC").Limit(limit)
+		return q.OrderExpr("user_id ASC, kind ASC").Limit(int64(limit))
 	}, func(r *licAssignmentRow) licensing.LicenseAssignment {
 		return licensing.LicenseAssignment{CompanyID: r.CompanyID, UserID: r.UserID, Kind: licensing.LicenseKind(r.Kind), AssignedAt: r.AssignedAt.UTC()}
 	})
@@ -426,7 +426,7 @@ func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f l
 				q = q.Where("user_id = ''")
 			}
 		}
-		return q.OrderExpr("id ASC").Limit(limit)
+		return q.OrderExpr("id ASC").Limit(int64(limit))
 	}, func(r *licSubscriptionRow) licensing.Subscription {
 		return licensing.Subscription{ID: r.ID, CompanyID: r.CompanyID, Kind: licensing.SubscriptionKind(r.Kind),
 			UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
@@ -497,7 +497,7 @@ func (l licensingStore) Packages(ctx context.Context, ownerIDs []string) ([]lice
 		return nil, nil
 	}
 	return scanAll(ctx, l.s, op, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("owner_company_id IN (?)", bun.In(ownerIDs)).OrderExpr("name ASC, id ASC")
+		return q.Where("owner_company_id IN (?)", bun.List(ownerIDs)).OrderExpr("name ASC, id ASC")
 	}, (*licPackageRow).pkg)
 }
 

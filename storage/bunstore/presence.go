@@ -228,7 +228,7 @@ func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until
 		t := storage.Timestamp(after.DueAt)
 		q = q.Where("(due_at > ? OR (due_at = ? AND user_id > ?))", t, t, after.UserID)
 	}
-	if err := q.OrderExpr("due_at, user_id").Limit(limit).Scan(ctx); err != nil {
+	if err := q.OrderExpr("due_at, user_id").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, ps.s.mapErr(op, err)
 	}
 	out := make([]*presence.Current, len(rows))

@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/switchboardkit/switchboard/storage"
@@ -104,9 +105,22 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	return finishOpen(ctx, bun.NewDB(sqldb, sqlitedialect.New()), SQLite)
 }
 
-// OpenPostgres opens a PostgreSQL database from a postgres:// URL.
+// OpenPostgres opens a PostgreSQL database from a postgres:// URL or a
+// libpq key=value string, through pgx. Everything libpq accepts works,
+// including several hosts and target_session_attrs=read-write (a pool that
+// finds the new primary after a failover). Statements go over the simple
+// protocol: bun sends each query with its arguments already formatted, so
+// preparing them would cost a round trip and cache nothing reusable.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn), pgdriver.WithTimeout(30*time.Second)))
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, storage.Invalid("bunstore.OpenPostgres", "dsn", "dsn", err.Error())
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
 	return finishOpen(ctx, bun.NewDB(sqldb, pgdialect.New()), Postgres)
 }

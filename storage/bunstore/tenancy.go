@@ -264,7 +264,7 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	if q.AfterID != "" {
 		sq = sq.Where("id > ?", q.AfterID)
 	}
-	if err := sq.OrderExpr("id ASC").Limit(q.Limit).Scan(ctx); err != nil {
+	if err := sq.OrderExpr("id ASC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
 		return nil, t.s.mapErr(op, err)
 	}
 	out := make([]tenancy.Company, len(rows))
@@ -409,7 +409,7 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	if q.AfterUserID != "" {
 		sq = sq.Where("m.user_id > ?", q.AfterUserID)
 	}
-	if err := sq.OrderExpr("m.user_id ASC").Limit(q.Limit).Scan(ctx, &rows); err != nil {
+	if err := sq.OrderExpr("m.user_id ASC").Limit(int64(q.Limit)).Scan(ctx, &rows); err != nil {
 		return nil, t.s.mapErr(op, err)
 	}
 	out := make([]tenancy.Employee, len(rows))
