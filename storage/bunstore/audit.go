@@ -81,8 +81,9 @@ func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head,
 		return audit.Head{}, storage.MustBeInTx(ctx, op)
 	}
 	db := a.s.idb(ctx)
-	if a.s.dialect == MySQL { // no RETURNING: take the row lock with a no-op upsert, then read
-		const upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') ON DUPLICATE KEY UPDATE seq = seq"
+	upsert := "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '')" +
+		a.s.upsert("audit_heads", "company_id", "seq = "+a.s.col("audit_heads", "seq"))
+	if !a.s.hasReturning() { // take the row lock with a no-op upsert, then read
 		if _, err := db.ExecContext(ctx, upsert, companyID); err != nil {
 			return audit.Head{}, a.s.mapErr(op, err)
 		}
@@ -94,10 +95,8 @@ func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head,
 		}
 		return h, nil
 	}
-	const upsert = "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '') " +
-		"ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash"
 	h := audit.Head{CompanyID: companyID}
-	if err := db.QueryRowContext(ctx, upsert, companyID).Scan(&h.Seq, &h.Hash); err != nil {
+	if err := db.QueryRowContext(ctx, upsert+" RETURNING seq, hash", companyID).Scan(&h.Seq, &h.Hash); err != nil {
 		return audit.Head{}, a.s.mapErr(op, err)
 	}
 	return h, nil

@@ -122,12 +122,8 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 	if !c.s.inTx(ctx) {
 		return storage.MustBeInTx(ctx, op)
 	}
-	q := "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1) " +
-		"ON CONFLICT (company_id, subject_key) DO UPDATE SET locks = compliance_subjects.locks + 1"
-	if c.s.dialect == MySQL {
-		q = "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1) " +
-			"ON DUPLICATE KEY UPDATE locks = locks + 1"
-	}
+	q := "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1)" +
+		c.s.upsert("compliance_subjects", "company_id, subject_key", "locks = "+c.s.col("compliance_subjects", "locks")+" + 1")
 	_, err := c.s.exec(ctx, op, q, companyID, key)
 	return err
 }
@@ -165,6 +161,10 @@ func (c complianceStore) Reservation(ctx context.Context, id string) (compliance
 	if err := c.s.checkOpen(op); err != nil {
 		return compliance.Reservation{}, err
 	}
+	// A locking read inside a transaction: Complete and Release read their
+	// reservation this way, so two reports of one outcome queue up and the
+	// second sees the first's result (an idempotent repeat) instead of a
+	// conflict.
 	var row complianceCallRow
 	if err := c.s.lockedInTx(ctx, c.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx); err != nil {
 		if c.s.classify(err) == storage.ErrNotFound {
@@ -215,16 +215,4 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 		return 0, err
 	}
 	return n, nil
-}
-
-// lockedInTx makes q a locking read (SELECT … FOR UPDATE) when it runs inside
-// a transaction on PostgreSQL or MySQL. Complete and Release read their
-// reservation this way, so two reports of one outcome queue up and the
-// second sees the first's result (an idempotent repeat) instead of a
-// conflict. SQLite transactions already hold the database's write lock.
-func (s *Store) lockedInTx(ctx context.Context, q *bun.SelectQuery) *bun.SelectQuery {
-	if s.dialect != SQLite && s.inTx(ctx) {
-		return q.For("UPDATE")
-	}
-	return q
 }

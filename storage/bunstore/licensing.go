@@ -73,40 +73,6 @@ func (r *licAccountRow) account() (licensing.Account, error) {
 	return a, nil
 }
 
-// upsert returns the conflict clause of an INSERT for the dialect: do
-// nothing when set is "", else apply set (which may use "?" arguments and
-// refer to the existing row's columns by bare name on MySQL and as
-// table.column elsewhere: pass both spellings through cols).
-func (s *Store) upsert(table, conflict, set string) string {
-	if s.dialect == MySQL {
-		if set == "" {
-			// a no-op update of the first key column: MySQL has no DO NOTHING
-			first := conflict
-			for i := range conflict {
-				if conflict[i] == ',' {
-					first = conflict[:i]
-					break
-				}
-			}
-			return " ON DUPLICATE KEY UPDATE " + first + " = " + first
-		}
-		return " ON DUPLICATE KEY UPDATE " + set
-	}
-	if set == "" {
-		return " ON CONFLICT (" + conflict + ") DO NOTHING"
-	}
-	return " ON CONFLICT (" + conflict + ") DO UPDATE SET " + set
-}
-
-// col qualifies column c of table for the right-hand side of an upsert's
-// update (PostgreSQL would find a bare name ambiguous).
-func (s *Store) col(table, c string) string {
-	if s.dialect == MySQL {
-		return c
-	}
-	return table + "." + c
-}
-
 func (l licensingStore) LockAccount(ctx context.Context, companyID string) (licensing.Account, error) {
 	const op = "licensing.LockAccount"
 	if !l.s.inTx(ctx) {
@@ -121,10 +87,7 @@ func (l licensingStore) LockAccount(ctx context.Context, companyID string) (lice
 		return licensing.Account{}, l.s.mapErr(op, err)
 	}
 	var got licAccountRow
-	q := db.NewSelect().Model(&got).Where("company_id = ?", companyID)
-	if l.s.dialect != SQLite {
-		q = q.For("UPDATE")
-	}
+	q := l.s.lockedInTx(ctx, db.NewSelect().Model(&got).Where("company_id = ?", companyID))
 	if err := q.Scan(ctx); err != nil {
 		return licensing.Account{}, l.s.mapErr(op, err)
 	}
@@ -207,10 +170,7 @@ type licIdemRow struct {
 func (l licensingStore) Idempotent(ctx context.Context, companyID, key string) (licensing.IdempotencyRecord, error) {
 	const op = "licensing.Idempotent"
 	var r licIdemRow
-	q := l.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("idem_key = ?", key)
-	if l.s.dialect != SQLite && l.s.inTx(ctx) {
-		q = q.For("UPDATE")
-	}
+	q := l.s.lockedInTx(ctx, l.s.idb(ctx).NewSelect().Model(&r).Where("company_id = ?", companyID).Where("idem_key = ?", key))
 	if err := l.s.scanOne(ctx, op, "idempotency key", key, q); err != nil {
 		return licensing.IdempotencyRecord{}, err
 	}

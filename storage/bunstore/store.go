@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/sqliteshim"
@@ -27,21 +26,12 @@ import (
 	"github.com/switchboardkit/switchboard/storage"
 )
 
-// Dialect names the SQL database behind a Store.
-type Dialect string
-
-// Supported dialects.
-const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
-	MySQL    Dialect = "mysql" // MySQL 8 and MariaDB 10.6+
-)
-
 // Store is the bun backend. It is safe for concurrent use.
 type Store struct {
 	db      *bun.DB
 	dialect Dialect
 	closed  atomic.Bool
+	ownsDB  bool // opened by Open*, so Close closes it; a host's pool given to New stays open
 	// writeMu serialises this process's write transactions on SQLite, which
 	// allows one writer at a time anyway: waiting on a mutex is cheaper and
 	// fairer than polling SQLITE_BUSY. Other processes are still handled by
@@ -51,50 +41,72 @@ type Store struct {
 
 var _ storage.Transactor = (*Store)(nil)
 
-// Open opens a store from a DSN:
+// Open opens a store from a DSN. It recognises the forms ParseDSN lists —
+// PostgreSQL ("postgres://…", "postgresql://…", "host=… dbname=…"),
+// MySQL/MariaDB ("user:pass@tcp(host:3306)/db", "user@unix(/path)/db",
+// either after "mysql://" or "mariadb://", "mysql://user:pass@host/db") and
+// SQLite ("sqlite:PATH", "file:PATH?…", ":memory:", "" or a plain file path
+// without any DSN marker) — and refuses anything else with a
+// *storage.ValidationError (storage.ErrInvalid) on field "dsn" naming the
+// accepted forms; it never falls back to a SQLite file for a DSN it does not
+// understand. An unreachable server is storage.ErrUnavailable.
 //
-//	""  or  ":memory:"                  SQLite in memory (one connection, gone on Close)
-//	"sqlite:PATH" or "file:PATH" or PATH  SQLite file (created if missing)
-//	"postgres://…" / "postgresql://…"   PostgreSQL
-//	"mysql://USER:PASS@tcp(HOST:PORT)/DB?…"  MySQL or MariaDB (go-sql-driver DSN after the scheme)
-//
-// SQLite runs cgo-free (modernc.org/sqlite through bun's sqliteshim) in WAL
-// mode with a 10 s busy timeout, foreign keys on, and BEGIN IMMEDIATE for
-// every transaction. Open pings the database but does not migrate: call
-// Migrate.
+// SQLite runs cgo-free (modernc.org/sqlite through bun's sqliteshim): files
+// in WAL mode with synchronous=NORMAL, a 10 s busy timeout, foreign keys on,
+// and BEGIN IMMEDIATE for every transaction (a pragma the DSN sets itself is
+// left as given); the file's directory is created if missing; an in-memory
+// database has one connection and is gone on Close. PostgreSQL goes through
+// pgx (see OpenPostgres); MySQL through go-sql-driver with parseTime, UTC
+// times and a UTC session forced (see OpenMySQL). Open pings the database
+// but does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return OpenPostgres(ctx, dsn)
-	case strings.HasPrefix(dsn, "mysql://"):
-		return OpenMySQL(ctx, strings.TrimPrefix(dsn, "mysql://"))
+	const op = "bunstore.Open"
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		var ve *storage.ValidationError
+		if errors.As(err, &ve) {
+			ve.Op = op
+		}
+		return nil, err
+	}
+	return openConfig(ctx, op, cfg)
+}
+
+func openConfig(ctx context.Context, op string, cfg Config) (*Store, error) {
+	switch cfg.Dialect {
+	case Postgres:
+		return openPostgres(ctx, op, cfg.Conn)
+	case MySQL:
+		return openMySQL(ctx, op, cfg.Conn)
 	default:
-		return OpenSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:"))
+		return openSQLite(ctx, op, cfg.Conn)
 	}
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database at path; "" or
-// ":memory:" is a private in-memory database.
+// OpenSQLite opens (creating if needed) the SQLite database file at path,
+// taken literally (no DSN recognition, no percent-decoding); "" or
+// ":memory:" is a private in-memory database. The settings are Open's.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	var dsn string
-	memory := path == "" || path == ":memory:"
-	if memory {
-		dsn = "file:sb-" + storage.NewID() + "?mode=memory&" + pragmas
-	} else {
+	conn := ":memory:"
+	if path != "" && path != ":memory:" {
+		conn = "file:" + (&url.URL{Path: path}).EscapedPath()
+	}
+	return openSQLite(ctx, "bunstore.OpenSQLite", conn)
+}
+
+func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
+	if path := sqliteFilePath(conn); path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, &storage.Error{Op: "bunstore.OpenSQLite", Kind: storage.ErrUnavailable, Err: err}
+				return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: err}
 			}
 		}
-		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas +
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
-	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
+	sqldb, err := sql.Open(sqliteshim.ShimName, sqliteDriverDSN(conn))
 	if err != nil {
-		return nil, &storage.Error{Op: "bunstore.OpenSQLite", Kind: storage.ErrUnavailable, Err: err}
+		return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: err}
 	}
-	if memory {
+	if sqliteMemory(conn) {
 		// A private in-memory database lives as long as its one connection.
 		sqldb.SetMaxOpenConns(1)
 		sqldb.SetConnMaxLifetime(0)
@@ -102,7 +114,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	} else {
 		sqldb.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	}
-	return finishOpen(ctx, bun.NewDB(sqldb, sqlitedialect.New()), SQLite)
+	return finishOpen(ctx, op, bun.NewDB(sqldb, sqlitedialect.New()), SQLite)
 }
 
 // OpenPostgres opens a PostgreSQL database from a postgres:// URL or a
@@ -110,11 +122,16 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 // including several hosts and target_session_attrs=read-write (a pool that
 // finds the new primary after a failover). Statements go over the simple
 // protocol: bun sends each query with its arguments already formatted, so
-// preparing them would cost a round trip and cache nothing reusable.
+// preparing them would cost a round trip and cache nothing reusable. A DSN
+// pgx cannot parse is a *storage.ValidationError on field "dsn".
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	return openPostgres(ctx, "bunstore.OpenPostgres", dsn)
+}
+
+func openPostgres(ctx context.Context, op, dsn string) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, storage.Invalid("bunstore.OpenPostgres", "dsn", "dsn", err.Error())
+		return nil, storage.Invalid(op, "dsn", "dsn", err.Error())
 	}
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	if cfg.ConnectTimeout == 0 {
@@ -122,37 +139,52 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
-	return finishOpen(ctx, bun.NewDB(sqldb, pgdialect.New()), Postgres)
+	return finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
 }
 
 // OpenMySQL opens a MySQL or MariaDB database from a go-sql-driver DSN
-// ("user:pass@tcp(host:3306)/db"). parseTime and the UTC location are forced.
+// ("user:pass@tcp(host:3306)/db?…", any network the driver knows), with or
+// without a "mysql://" or "mariadb://" prefix, or from a URL
+// "mysql://user:pass@host:3306/db?…". parseTime=true, loc=UTC and the
+// session time zone '+00:00' are forced, whatever the DSN says. A DSN the
+// driver cannot parse is a *storage.ValidationError on field "dsn".
 func OpenMySQL(ctx context.Context, dsn string) (*Store, error) {
+	const op = "bunstore.OpenMySQL"
+	refuse := func(format string, args ...any) (Config, error) {
+		return Config{}, storage.Invalid(op, "dsn", "dsn", fmt.Sprintf(format, args...))
+	}
+	rest, scheme := dsn, false
+	if sc, r, ok := splitScheme(dsn); ok && (sc == "mysql" || sc == "mariadb") && strings.HasPrefix(r, "://") {
+		rest, scheme = r[3:], true
+	}
+	cfg, err := mysqlConfig(rest, scheme, refuse)
+	if err != nil {
+		return nil, err
+	}
+	return openMySQL(ctx, op, cfg.Conn)
+}
+
+func openMySQL(ctx context.Context, op, dsn string) (*Store, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, storage.Invalid("bunstore.OpenMySQL", "dsn", "dsn", err.Error())
+		return nil, storage.Invalid(op, "dsn", "dsn", err.Error())
 	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	cfg.Params["time_zone"] = "'+00:00'"
+	forceMySQL(cfg)
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, storage.Invalid("bunstore.OpenMySQL", "dsn", "dsn", err.Error())
+		return nil, storage.Invalid(op, "dsn", "dsn", err.Error())
 	}
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
 	sqldb.SetConnMaxLifetime(5 * time.Minute)
-	return finishOpen(ctx, bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC"))), MySQL)
+	return finishOpen(ctx, op, bun.NewDB(sqldb, newMySQLDialect()), MySQL)
 }
 
-func finishOpen(ctx context.Context, db *bun.DB, d Dialect) (*Store, error) {
-	s := &Store{db: db, dialect: d}
+func finishOpen(ctx context.Context, op string, db *bun.DB, d Dialect) (*Store, error) {
+	s := &Store{db: db, dialect: d, ownsDB: true}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, s.mapErr("bunstore.Open", err)
+		return nil, s.mapErr(op, err)
 	}
 	return s, nil
 }
@@ -164,9 +196,11 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // through it bypass validation and audit.
 func (s *Store) DB() *bun.DB { return s.db }
 
-// Close closes the database; later calls fail with storage.ErrUnavailable.
+// Close closes the store; later calls fail with storage.ErrUnavailable. It
+// closes the database pool too when Open or Open* made it; a pool given to
+// New or NewFromSQL belongs to the host and stays open.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) {
+	if s.closed.Swap(true) || !s.ownsDB {
 		return nil
 	}
 	return s.db.Close()
@@ -210,20 +244,11 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 	if s.closed.Load() {
 		return storage.E(op, storage.ErrUnavailable, "store is closed")
 	}
-	if s.dialect == SQLite {
+	if s.oneWriter() {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	var opts *sql.TxOptions
-	if s.dialect == MySQL {
-		// InnoDB's default REPEATABLE READ serves plain SELECTs from the
-		// snapshot of the transaction's first read; READ COMMITTED reads the
-		// latest committed rows, as PostgreSQL does, so one set of store code
-		// behaves alike on both. Limits still rely on locks or conditional
-		// updates, never on the isolation level.
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := s.db.BeginTx(ctx, opts)
+	tx, err := s.db.BeginTx(ctx, s.txOptions())
 	if err != nil {
 		return s.mapErr(op, err)
 	}

@@ -188,8 +188,8 @@ func (t tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool) (*tenancy.Company, error) {
 	var row companyRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)
-	if forUpdate && t.s.dialect != SQLite && t.s.inTx(ctx) {
-		q = q.For("UPDATE")
+	if forUpdate {
+		q = t.s.lockedInTx(ctx, q)
 	}
 	if err := t.s.scanOne(ctx, "tenancy.GetCompany", "company", id, q); err != nil {
 		return nil, err
@@ -225,13 +225,6 @@ func (t tenancyStore) AffiliateIDs(ctx context.Context, resellerID string) ([]st
 	return ids, nil
 }
 
-// escapeLike escapes LIKE's wildcards (and the escape character '!') so
-// user input matches literally with ESCAPE '!'. '!' rather than a backslash
-// because MySQL treats backslashes in string literals as escapes themselves.
-func escapeLike(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
-}
-
 func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuery) ([]tenancy.Company, error) {
 	const op = "tenancy.SearchCompanies"
 	if err := t.s.checkOpen(op); err != nil {
@@ -248,7 +241,7 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	}
 	if q.Text != "" {
 		sq = sq.Where("search_text LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
-		if t.s.dialect == SQLite && utf8.RuneCountInString(q.Text) >= 3 {
+		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {
 			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
 			selective, err := t.ftsSelective(ctx, phrase)
 			if err != nil {

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS audit_heads
+--bun:split
+DROP TABLE IF EXISTS audit_events
