@@ -4,10 +4,25 @@
 //
 // # Opening and migrating
 //
-// Open takes a SQLite path or a postgres:// or mysql:// DSN; Migrate applies
-// the versioned schema (bun/migrate, embedded SQL files under migrations/,
-// one per domain change, expanded per dialect). Call Migrate on start; it is
-// a no-op when the schema is current.
+// Open takes a DSN and never guesses: PostgreSQL ("postgres://…",
+// "postgresql://…", "host=… dbname=…"), MySQL/MariaDB (go-sql-driver's
+// "user:pass@tcp(host:3306)/db", with or without "mysql://" or "mariadb://",
+// or "mysql://user:pass@host:3306/db"), SQLite ("sqlite:PATH",
+// "file:PATH?…", ":memory:", "" or a plain path carrying none of a DSN's
+// markers). Anything else is refused with storage.ErrInvalid on field "dsn",
+// listing the accepted forms; ParseDSN tells what a DSN means without
+// connecting. A host with its own pool builds the store with New (a
+// *bun.DB) or NewFromSQL (a *sql.DB and a Dialect), which check the
+// settings the store relies on and leave the pool open on Close.
+//
+// Migrate applies the versioned schema (bun/migrate, embedded SQL files under
+// migrations/, one pair VERSION_domain.up.sql / .down.sql per domain change,
+// expanded per dialect). Call Migrate on start; it is a no-op when the schema
+// is current. A host driving its own tool has MigrationStatus (applied and
+// pending versions), MigrateDown (undo versions newest first, down to a given
+// one), Migrations (the embedded templates) and MigrationSQL (the statements
+// rendered for a dialect). Every new version needs its .down.sql; a test
+// fails without it.
 //
 // # Transactions and errors
 //

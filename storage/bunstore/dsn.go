@@ -154,7 +154,8 @@ func splitScheme(dsn string) (scheme, rest string, ok bool) {
 	}
 	for j, r := range dsn[:i] {
 		letter := r < utf8.RuneSelf && unicode.IsLetter(r)
-		if !letter && (j == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+		other := j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
+		if !letter && !other {
 			return "", "", false
 		}
 	}
@@ -173,7 +174,8 @@ func firstKey(dsn string) (string, bool) {
 		return "", false
 	}
 	for _, r := range key {
-		if !(r == '_' || r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))) {
+		word := r == '_' || r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if !word {
 			return "", false
 		}
 	}

@@ -24,7 +24,7 @@ func Example() {
 	dir, _ := os.MkdirTemp("", "switchboard-example-")
 	defer os.RemoveAll(dir)
 
-	store, err := bunstore.Open(ctx, filepath.Join(dir, "switchboard.db")) // or "postgres://…", "mysql://…"
+	store, err := bunstore.Open(ctx, filepath.Join(dir, "switchboard.db")) // or "postgres://…", "root@tcp(host:3306)/db"; see bunstore.ParseDSN
 	if err != nil {
 		log.Fatal(err)
 	}

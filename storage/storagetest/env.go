@@ -51,7 +51,7 @@ func OpenSQLite(tb testing.TB) *bunstore.Store {
 // database when the test ends, so runs never see each other's rows.
 func OpenPostgres(tb testing.TB) *bunstore.Store {
 	tb.Helper()
-	dsn := RequireDSN(tb, PostgresEnv, "PostgreSQL")
+	dsn := serverDSN(tb, PostgresEnv, "PostgreSQL", bunstore.Postgres)
 	ctx := context.Background()
 	admin, err := bunstore.OpenPostgres(ctx, dsn)
 	if err != nil {
@@ -61,12 +61,16 @@ func OpenPostgres(tb testing.TB) *bunstore.Store {
 	if _, err := admin.DB().ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		tb.Fatalf("create database %s: %v", name, err)
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", PostgresEnv, err)
+	target := dsn + " dbname=" + name // key=value: a later key wins
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatalf("parse %s: %v", PostgresEnv, err)
+		}
+		u.Path = "/" + name
+		target = u.String()
 	}
-	u.Path = "/" + name
-	st, err := bunstore.OpenPostgres(ctx, u.String())
+	st, err := bunstore.OpenPostgres(ctx, target)
 	if err != nil {
 		tb.Fatalf("open %s: %v", name, err)
 	}
@@ -81,7 +85,7 @@ func OpenPostgres(tb testing.TB) *bunstore.Store {
 // OpenMySQL is OpenPostgres for SWITCHBOARD_MYSQL_DSN (MySQL or MariaDB).
 func OpenMySQL(tb testing.TB) *bunstore.Store {
 	tb.Helper()
-	dsn := strings.TrimPrefix(RequireDSN(tb, MySQLEnv, "MySQL/MariaDB"), "mysql://")
+	dsn := serverDSN(tb, MySQLEnv, "MySQL/MariaDB", bunstore.MySQL) // a go-sql-driver DSN, whichever form the variable has
 	ctx := context.Background()
 	admin, err := bunstore.OpenMySQL(ctx, dsn)
 	if err != nil {
@@ -106,6 +110,20 @@ func OpenMySQL(tb testing.TB) *bunstore.Store {
 		_ = admin.Close()
 	})
 	return migrated(tb, st)
+}
+
+// serverDSN is the DSN in env, which must name a want server: its driver
+// connection string (bunstore.ParseDSN's Config.Conn).
+func serverDSN(tb testing.TB, env, what string, want bunstore.Dialect) string {
+	tb.Helper()
+	cfg, err := bunstore.ParseDSN(RequireDSN(tb, env, what))
+	if err != nil {
+		tb.Fatalf("%s: %v", env, err)
+	}
+	if cfg.Dialect != want {
+		tb.Fatalf("%s names a %s database, not %s", env, cfg.Dialect, what)
+	}
+	return cfg.Conn
 }
 
 func migrated(tb testing.TB, st *bunstore.Store) *bunstore.Store {
