@@ -170,6 +170,8 @@ func runLicensing(t *testing.T, h *Harness) {
 	t.Run("ledger properties", func(t *testing.T) { licLedgerProperties(t, h) })
 	t.Run("release a leaving user", func(t *testing.T) { licReleaseUser(t, h) })
 	t.Run("service packages and subscription keys", func(t *testing.T) { licPackagesAndKeys(t, h) })
+	t.Run("store: assign outside a transaction is atomic", func(t *testing.T) { licAssignOutsideTxIsAtomic(t, h) })
+	t.Run("store: assign a held kind is a conflict even when the pool is full", func(t *testing.T) { licAssignHeldIsConflictWhenFull(t, h) })
 }
 
 func licPurchaseAssignListReduce(t *testing.T, h *Harness) {
