@@ -83,7 +83,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		dsn = "file:sb-" + storage.NewID() + "?mode=memory&" + pragmas
 	} else {
 		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, &storage.Error{Op: "bunstore.OpenSQLite", Kind: storage.ErrUnavailable, Err: err}
 			}
 		}
@@ -151,7 +151,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*Store, error) {
 func finishOpen(ctx context.Context, db *bun.DB, d Dialect) (*Store, error) {
 	s := &Store{db: db, dialect: d}
 	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
+		_ = db.Close() // the ping's error is the one to report; nothing was opened yet
 		return nil, s.mapErr("bunstore.Open", err)
 	}
 	return s, nil
@@ -201,7 +201,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 			return storage.GiveUp(op, err)
 		}
 		backoff := time.Duration(1<<min(attempt, 6)) * time.Millisecond
-		time.Sleep(backoff/2 + rand.N(backoff))
+		time.Sleep(backoff/2 + rand.N(backoff)) //nolint:gosec // G404: backoff jitter needs spread, not unpredictability
 	}
 }
 
@@ -231,6 +231,9 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 	done := false
 	defer func() {
 		if !done {
+			// fn's error (or panic) is what the caller needs; a failed
+			// rollback means the connection is gone, and the server rolls
+			// the transaction back with it.
 			_ = tx.Rollback()
 		}
 	}()
