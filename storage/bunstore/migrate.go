@@ -51,7 +51,7 @@ func (s *Store) ddlTypes() ddlTypes {
 // migration not applied yet (bun/migrate records them in bun_migrations). It
 // is safe to call on every start; a concurrent Migrate from another process
 // fails with storage.ErrConflict instead of racing.
-func (s *Store) Migrate(ctx context.Context) (err error) {
+func (s *Store) Migrate(ctx context.Context) error {
 	const op = "bunstore.Migrate"
 	if err := s.checkOpen(op); err != nil {
 		return err
@@ -67,13 +67,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := m.Lock(ctx); err != nil {
 		return storage.Conflict(op, "another process is migrating: %v", err)
 	}
-	defer func() {
-		// A lock left behind would refuse every later migration, so a
-		// failed unlock is reported (after the migration's own error).
-		if uerr := m.Unlock(context.WithoutCancel(ctx)); uerr != nil && err == nil {
-			err = s.mapErr(op, uerr)
-		}
-	}()
+	defer func() { _ = m.Unlock(context.WithoutCancel(ctx)) }()
 	if _, err := m.Migrate(ctx); err != nil {
 		return s.mapErr(op, err)
 	}
