@@ -18,25 +18,37 @@ type LicensePurchase struct {
 	IdempotencyKey string      `json:"idempotency_key"`
 }
 
+// purchaseSpec is one purchase as the shared purchase flow sees it.
+type purchaseSpec struct {
+	op         string // the public operation, named in errors
+	companyID  string
+	input      any    // the caller's input, validated by its struct tags
+	key        string // the idempotency key
+	item       Item   // priced from the company's agreement
+	quantity   int
+	priceField string // the input field blamed when the agreement has no price for item
+	// apply stores what was bought, inside the purchase's transaction.
+	apply func(ctx context.Context, p *Purchase) error
+}
+
 // purchase is the shared shape of every purchase: in one transaction it
 // authorises (tenancy.ActPurchase), validates, locks the account (which
 // serialises the company's purchases and so its idempotency keys), and —
-// unless the key was seen — prices item from the agreement, charges the
-// total to the ledger (credit limit and suspension apply), runs apply and
-// audits. priceField names the input field blamed when the agreement has
-// no price for item.
-func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, companyID string, in any, key string,
-	item Item, qty int, priceField string, apply func(ctx context.Context, p *Purchase) error) (Purchase, error) {
+// unless the key was seen — prices spec.item from the agreement, charges the
+// total to the ledger (credit limit and suspension apply), runs spec.apply
+// and audits.
+func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseSpec) (Purchase, error) {
+	op, companyID, item, qty, priceField := spec.op, spec.companyID, spec.item, spec.quantity, spec.priceField
 	var out Purchase
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
-		verr, err := s.validateInput(op, in)
+		verr, err := s.validateInput(op, spec.input)
 		if err != nil {
 			return err
 		}
-		checkKey(verr, key)
+		checkKey(verr, spec.key)
 		if item != "" && !item.Valid() && verr.Err() == nil {
 			verr.Add(priceField, "item", "is not a known item")
 		}
@@ -47,7 +59,7 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 			Item     Item `json:"item"`
 			Quantity int  `json:"quantity"`
 		}{item, qty}
-		out, err = onceOnAccount(ctx, s, op, companyID, key, params, func(acct *Account) (Purchase, error) {
+		out, err = onceOnAccount(ctx, s, op, companyID, spec.key, params, func(acct *Account) (Purchase, error) {
 			price, ok := acct.Prices[item]
 			if !ok {
 				return Purchase{}, storage.Invalid(op, priceField, "agreement", "has no unit price in the company's agreement")
@@ -60,7 +72,7 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 				return Purchase{}, err
 			}
 			p.EntryID = e.ID
-			if err := apply(ctx, &p); err != nil {
+			if err := spec.apply(ctx, &p); err != nil {
 				return Purchase{}, err
 			}
 			return p, s.record(ctx, by, companyID, "licensing.purchase", "purchase", p.ID,
@@ -83,10 +95,11 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 // returns the first purchase and buys nothing more. Atomic and audited.
 func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (Purchase, error) {
 	const op = "licensing.PurchaseLicenses"
-	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, LicenseItem(in.Kind), in.Quantity, "kind",
-		func(ctx context.Context, p *Purchase) error {
+	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
+		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind",
+		apply: func(ctx context.Context, p *Purchase) error {
 			return s.store.AddLicenses(ctx, companyID, in.Kind, in.Quantity)
-		})
+		}})
 }
 
 // licenseScope authorises tenancy.ActPurchase on companyID and checks kind:

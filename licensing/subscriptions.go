@@ -24,15 +24,16 @@ type SubscriptionPurchase struct {
 // PurchaseLicenses.
 func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseSubscriptions"
-	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, SubscriptionItem(in.Kind), in.Quantity, "kind",
-		func(ctx context.Context, p *Purchase) error {
+	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
+		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind",
+		apply: func(ctx context.Context, p *Purchase) error {
 			subs := make([]Subscription, in.Quantity)
 			for i := range subs {
 				subs[i] = Subscription{ID: storage.NewID(), CompanyID: companyID, Kind: in.Kind, CreatedAt: p.CreatedAt}
 				p.SubscriptionIDs = append(p.SubscriptionIDs, subs[i].ID)
 			}
 			return s.store.InsertSubscriptions(ctx, subs)
-		})
+		}})
 }
 
 // AssignSubscription gives subscription id of companyID to userID, a member
@@ -112,10 +113,11 @@ type AddOnPurchase struct {
 // atomicity as PurchaseLicenses.
 func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseAddOn"
-	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, AddOnItem(in.Code), in.Quantity, "code",
-		func(ctx context.Context, p *Purchase) error {
+	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
+		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code",
+		apply: func(ctx context.Context, p *Purchase) error {
 			return s.store.AddAddOn(ctx, companyID, in.Code, in.Quantity)
-		})
+		}})
 }
 
 // AddOns returns companyID's add-on holdings. Authorised: tenancy.ActView.

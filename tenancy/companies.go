@@ -123,8 +123,8 @@ func (s *Service) withOwnerPassword(ctx context.Context, create func(ctx context
 
 func (s *Service) validateNewCompany(op string, in *NewCompany) error {
 	verr := &storage.ValidationError{Op: op}
-	if err := s.validate(op, in); err != nil {
-		verr = err.(*storage.ValidationError)
+	if err := s.validate(op, in); err != nil && !errors.As(err, &verr) {
+		return err
 	}
 	switch {
 	case in.Kind == KindReseller && in.Slug == "":

@@ -3,6 +3,7 @@ package presence
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -269,8 +270,8 @@ func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID st
 func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in PauseTypeInput) error {
 	in.Name = strings.TrimSpace(in.Name)
 	verr := &storage.ValidationError{Op: op}
-	if err := storage.Validate(op, s.validate, in); err != nil {
-		verr = err.(*storage.ValidationError)
+	if err := storage.Validate(op, s.validate, in); err != nil && !errors.As(err, &verr) {
+		return err
 	}
 	if a := in.DailyAllocation; a != nil {
 		switch {

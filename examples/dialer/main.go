@@ -91,13 +91,13 @@ func run() error {
 		if derr != nil {
 			return derr
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }() // best effort: a leftover temp dir is harmless
 		st, err = bunstore.OpenSQLite(ctx, filepath.Join(dir, "dialer.db"))
 	}
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // the results are printed by then; closing the pool loses nothing
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ import (
 
 // tourEnv is what every part of the tour shares: one store, one audit log.
 type tourEnv struct {
-	Out       io.Writer
+	Out       *tourOut
 	Store     *bunstore.Store
 	Tx        storage.Transactor
 	Audit     *audit.Log
@@ -45,6 +45,24 @@ type tourEnv struct {
 	MailedPassword              func(email string) string // what the notifier delivered
 }
 
+// tourOut is the tour's output. It keeps the first write error, which run
+// reports when the tour ends, so no line of the tour fails to print silently.
+type tourOut struct {
+	w   io.Writer
+	err error
+}
+
+func (o *tourOut) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
+}
+
 func main() {
 	dsn := flag.String("db", "", "database: a SQLite path or a DSN (default: a new SQLite file in a temp dir)")
 	flag.Parse()
@@ -54,28 +72,33 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, dsn string) error {
+func run(ctx context.Context, dsn string) (err error) {
+	out := &tourOut{w: os.Stdout}
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "switchboard-quickstart-")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }() // best effort: a leftover temp dir is harmless
 		dsn = filepath.Join(dir, "switchboard.db")
 	}
 	store, err := bunstore.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		if cerr := store.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Printf("opened %s and applied migrations\n", store.Dialect())
+	fmt.Fprintf(out, "opened %s and applied migrations\n", store.Dialect())
 
 	clock := storage.SystemClock{}
 	env := &tourEnv{
-		Out:       os.Stdout,
+		Out:       out,
 		Store:     store,
 		Tx:        store,
 		Audit:     audit.NewLog(store.Audit(), audit.WithClock(clock)),
@@ -93,10 +116,13 @@ func run(ctx context.Context, dsn string) error {
 		{"compliance: may we call now?", tourCompliance},
 		{"audit trail", tourAudit},
 	} {
-		fmt.Printf("\n## %s\n", step.name)
+		fmt.Fprintf(out, "\n## %s\n", step.name)
 		if err := step.run(ctx, env); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
+	}
+	if out.err != nil {
+		return fmt.Errorf("printing the tour: %w", out.err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/switchboardkit/switchboard/storage"
@@ -15,7 +14,7 @@ import (
 // generated passwords so the tour can log in, and prints only that a
 // password was sent.
 type mailbox struct {
-	out       io.Writer
+	out       *tourOut
 	mu        sync.Mutex
 	passwords map[string]string
 }

@@ -97,7 +97,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 	if path := sqliteFilePath(conn); path != "" {
 		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: err}
 			}
 		}
@@ -183,7 +183,7 @@ func openMySQL(ctx context.Context, op, dsn string) (*Store, error) {
 func finishOpen(ctx context.Context, op string, db *bun.DB, d Dialect) (*Store, error) {
 	s := &Store{db: db, dialect: d, ownsDB: true}
 	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
+		_ = db.Close() // the ping's error is the one to report; nothing was opened yet
 		return nil, s.mapErr(op, err)
 	}
 	return s, nil
@@ -235,7 +235,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 			return storage.GiveUp(op, err)
 		}
 		backoff := time.Duration(1<<min(attempt, 6)) * time.Millisecond
-		time.Sleep(backoff/2 + rand.N(backoff))
+		time.Sleep(backoff/2 + rand.N(backoff)) //nolint:gosec // G404: backoff jitter needs spread, not unpredictability
 	}
 }
 
@@ -256,6 +256,9 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 	done := false
 	defer func() {
 		if !done {
+			// fn's error (or panic) is what the caller needs; a failed
+			// rollback means the connection is gone, and the server rolls
+			// the transaction back with it.
 			_ = tx.Rollback()
 		}
 	}()

@@ -157,7 +157,7 @@ func (m tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	var out []tenancy.Company
 	err := m.s.read(ctx, func() error {
 		for _, c := range m.s.tenancy.companies {
-			if !q.All && c.ID != q.ScopeID && !(q.WithAffiliates && c.ResellerID == q.ScopeID && q.ScopeID != "") {
+			if !q.All && c.ID != q.ScopeID && (!q.WithAffiliates || c.ResellerID != q.ScopeID || q.ScopeID == "") {
 				continue
 			}
 			if c.ID <= q.AfterID || !strings.Contains(c.SearchText(), q.Text) {

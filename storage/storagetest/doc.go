@@ -10,4 +10,10 @@
 // afterwards (OpenPostgres, OpenMySQL), so runs and parallel packages never
 // see each other's rows. Within a run, tests isolate themselves by working on
 // fresh IDs and run in parallel.
+//
+// Each behaviour is a named function (licIdempotentPurchases,
+// accountSealedSecret, …) that Run calls as one subtest, grouped by domain,
+// so a backend author can run one alone by its subtest path:
+//
+//	go test -run 'TestConformance/licensing/idempotent_purchases' ./mybackend
 package storagetest

@@ -68,315 +68,329 @@ func runPresence(t *testing.T, h *Harness) {
 	if h.Presence == nil {
 		t.Skip("backend offers no presence store")
 	}
+	t.Run("pause types round-trip and keep names unique", func(t *testing.T) { presencePauseTypes(t, h) })
+	t.Run("bad input gets typed errors and leaves nothing", func(t *testing.T) { presenceBadInput(t, h) })
+	t.Run("two devices changing status at once keep the ledger whole", func(t *testing.T) { presenceConcurrentDevices(t, h) })
+	t.Run("three hosts applying due switches apply each once", func(t *testing.T) { presenceConcurrentApplyDue(t, h) })
+	t.Run("hosts and devices racing over due switches apply each once", func(t *testing.T) { presenceApplyDueRace(t, h) })
+	t.Run("budget and report over midnight", func(t *testing.T) { presenceOverMidnight(t, h) })
+}
+
+func presencePauseTypes(t *testing.T, h *Harness) {
+	t.Parallel()
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := newPresenceEnv(t, h, "UTC", t0)
+	svc := e.service(nil)
+	rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+	require.NoError(t, err)
+	alloc := 15*time.Minute + 30*time.Second + 7*time.Microsecond
+	coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: &alloc, FallbackID: rest.ID})
+	require.NoError(t, err)
+	got, err := h.Presence.PauseType(ctx, e.company.ID, coffee.ID)
+	require.NoError(t, err)
+	assert.Equal(t, coffee, got)
+	_, err = h.Presence.PauseType(ctx, storage.NewID(), coffee.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound, "another company does not see it")
+	_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "COFFEE"})
+	require.ErrorIs(t, err, storage.ErrConflict)
+	other := newPresenceEnv(t, h, "UTC", t0)
+	_, err = other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "Coffee"})
+	require.NoError(t, err, "names are unique per company only")
 
-	t.Run("pause types round-trip and keep names unique", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "UTC", t0)
-		svc := e.service(nil)
-		rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
-		require.NoError(t, err)
-		alloc := 15*time.Minute + 30*time.Second + 7*time.Microsecond
-		coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: &alloc, FallbackID: rest.ID})
-		require.NoError(t, err)
-		got, err := h.Presence.PauseType(ctx, e.company.ID, coffee.ID)
-		require.NoError(t, err)
-		assert.Equal(t, coffee, got)
-		_, err = h.Presence.PauseType(ctx, storage.NewID(), coffee.ID)
-		require.ErrorIs(t, err, storage.ErrNotFound, "another company does not see it")
-		_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "COFFEE"})
-		require.ErrorIs(t, err, storage.ErrConflict)
-		other := newPresenceEnv(t, h, "UTC", t0)
-		_, err = other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "Coffee"})
-		require.NoError(t, err, "names are unique per company only")
+	upd, err := svc.UpdatePauseType(ctx, e.admin, e.company.ID, coffee.ID, coffee.Version, presence.PauseTypeInput{Name: "Espresso", Paid: true})
+	require.NoError(t, err)
+	assert.Nil(t, upd.DailyAllocation)
+	require.ErrorIs(t, h.Tx.InTx(ctx, func(ctx context.Context) error { return h.Presence.UpdatePauseType(ctx, coffee) }), storage.ErrConflict, "stale version")
+	_, err = svc.ArchivePauseType(ctx, e.admin, e.company.ID, upd.ID, upd.Version)
+	require.NoError(t, err)
+	_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "espresso"})
+	require.NoError(t, err, "an archived type frees its name")
+	all, err := h.Presence.PauseTypes(ctx, e.company.ID)
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
+}
 
-		upd, err := svc.UpdatePauseType(ctx, e.admin, e.company.ID, coffee.ID, coffee.Version, presence.PauseTypeInput{Name: "Espresso", Paid: true})
-		require.NoError(t, err)
-		assert.Nil(t, upd.DailyAllocation)
-		require.ErrorIs(t, h.Tx.InTx(ctx, func(ctx context.Context) error { return h.Presence.UpdatePauseType(ctx, coffee) }), storage.ErrConflict, "stale version")
-		_, err = svc.ArchivePauseType(ctx, e.admin, e.company.ID, upd.ID, upd.Version)
-		require.NoError(t, err)
-		_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "espresso"})
-		require.NoError(t, err, "an archived type frees its name")
-		all, err := h.Presence.PauseTypes(ctx, e.company.ID)
-		require.NoError(t, err)
-		assert.Len(t, all, 3)
-	})
+func presenceBadInput(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := newPresenceEnv(t, h, "UTC", t0)
+	svc := e.service(nil)
+	other := newPresenceEnv(t, h, "UTC", t0)
+	foreign, err := other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "F"})
+	require.NoError(t, err)
+	a, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "A"})
+	require.NoError(t, err)
+	b, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "B", FallbackID: a.ID})
+	require.NoError(t, err)
 
-	t.Run("bad input gets typed errors and leaves nothing", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "UTC", t0)
-		svc := e.service(nil)
-		other := newPresenceEnv(t, h, "UTC", t0)
-		foreign, err := other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "F"})
-		require.NoError(t, err)
-		a, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "A"})
-		require.NoError(t, err)
-		b, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "B", FallbackID: a.ID})
-		require.NoError(t, err)
+	_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "X", FallbackID: foreign.ID})
+	require.ErrorIs(t, err, storage.ErrInvalid, "fallback in another company")
+	_, err = svc.UpdatePauseType(ctx, e.admin, e.company.ID, a.ID, a.Version, presence.PauseTypeInput{Name: "A", FallbackID: b.ID})
+	require.ErrorIs(t, err, storage.ErrInvalid, "fallback cycle")
+	_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "X", DailyAllocation: dur(-time.Minute)})
+	require.ErrorIs(t, err, storage.ErrInvalid, "negative allocation")
+	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+	_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: storage.NewID()})
+	require.ErrorIs(t, err, storage.ErrInvalid, "unknown pause type")
+	_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: foreign.ID})
+	require.ErrorIs(t, err, storage.ErrInvalid, "another company's pause type")
+	_, err = svc.SetStatus(ctx, e.admin, e.company.ID, storage.NewID(), presence.Change{State: presence.Online})
+	require.ErrorIs(t, err, storage.ErrNotFound, "not a member")
+	ra := e.dir.AddMember(e.company, tenancy.RoleResellerAdmin, "")
+	_, err = svc.SetStatus(ctx, e.admin, e.company.ID, ra.UserID, presence.Change{State: presence.Online})
+	require.ErrorIs(t, err, storage.ErrInvalid, "a role without presence")
 
-		_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "X", FallbackID: foreign.ID})
-		require.ErrorIs(t, err, storage.ErrInvalid, "fallback in another company")
-		_, err = svc.UpdatePauseType(ctx, e.admin, e.company.ID, a.ID, a.Version, presence.PauseTypeInput{Name: "A", FallbackID: b.ID})
-		require.ErrorIs(t, err, storage.ErrInvalid, "fallback cycle")
-		_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "X", DailyAllocation: dur(-time.Minute)})
-		require.ErrorIs(t, err, storage.ErrInvalid, "negative allocation")
-		op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
-		_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: storage.NewID()})
-		require.ErrorIs(t, err, storage.ErrInvalid, "unknown pause type")
-		_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: foreign.ID})
-		require.ErrorIs(t, err, storage.ErrInvalid, "another company's pause type")
-		_, err = svc.SetStatus(ctx, e.admin, e.company.ID, storage.NewID(), presence.Change{State: presence.Online})
-		require.ErrorIs(t, err, storage.ErrNotFound, "not a member")
-		ra := e.dir.AddMember(e.company, tenancy.RoleResellerAdmin, "")
-		_, err = svc.SetStatus(ctx, e.admin, e.company.ID, ra.UserID, presence.Change{State: presence.Online})
-		require.ErrorIs(t, err, storage.ErrInvalid, "a role without presence")
+	_, err = h.Presence.Current(ctx, e.company.ID, op.UserID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	all, err := h.Presence.PauseTypes(ctx, e.company.ID)
+	require.NoError(t, err)
+	assert.Len(t, all, 2)
+	assert.Empty(t, all[0].FallbackID)
+}
 
-		_, err = h.Presence.Current(ctx, e.company.ID, op.UserID)
-		require.ErrorIs(t, err, storage.ErrNotFound)
-		all, err := h.Presence.PauseTypes(ctx, e.company.ID)
-		require.NoError(t, err)
-		assert.Len(t, all, 2)
-		assert.Empty(t, all[0].FallbackID)
-	})
+func presenceConcurrentDevices(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newPresenceEnv(t, h, "Europe/Berlin", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC))
+	svc := e.service(nil)
+	lunch, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Lunch"})
+	require.NoError(t, err)
+	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+	start := e.clock.Now()
+	_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online})
+	require.NoError(t, err)
 
-	t.Run("two devices changing status at once keep the ledger whole", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "Europe/Berlin", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC))
-		svc := e.service(nil)
-		lunch, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Lunch"})
-		require.NoError(t, err)
-		op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
-		start := e.clock.Now()
-		_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online})
-		require.NoError(t, err)
-
-		const perDevice = 100
-		var conflicts sync.Map
-		var wg sync.WaitGroup
-		for d := range 2 {
-			wg.Go(func() {
-				for done := 0; done < perDevice; {
-					cur, err := svc.Status(ctx, op, e.company.ID, op.UserID)
-					if !assert.NoError(t, err) {
-						return
-					}
-					ch := presence.Change{State: presence.Away, PauseTypeID: lunch.ID, Version: cur.Version}
-					if cur.State == presence.Away {
-						ch = presence.Change{State: presence.Online, Version: cur.Version}
-					}
-					e.clock.Advance(time.Duration(7+d) * time.Minute) // crosses midnight and the DST change
-					_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, ch)
-					if errors.Is(err, storage.ErrConflict) {
-						n, _ := conflicts.LoadOrStore(d, new(int))
-						*n.(*int)++
-						continue
-					}
-					if !assert.NoError(t, err) {
-						return
-					}
-					done++
-				}
-			})
-		}
-		wg.Wait()
-		cur, err := svc.Status(ctx, op, e.company.ID, op.UserID)
-		require.NoError(t, err)
-		assert.EqualValues(t, 1+2*perDevice, cur.Version, "every successful change bumped the version once")
-		end := e.clock.Now()
-		ivs, err := svc.Ledger(ctx, e.admin, e.company.ID, op.UserID, start, end.Add(time.Hour))
-		require.NoError(t, err)
-		require.NotEmpty(t, ivs)
-		assert.Equal(t, start, ivs[0].Start)
-		var total time.Duration
-		days := map[string]bool{}
-		for i, iv := range ivs {
-			require.True(t, iv.End.After(iv.Start), "empty interval %d", i)
-			if i > 0 {
-				require.Equal(t, ivs[i-1].End, iv.Start, "gap or overlap at interval %d", i)
-			}
-			assert.Equal(t, iv.Start.In(e.loc).Format(time.DateOnly), iv.Day)
-			assert.True(t, iv.Start.In(e.loc).Format(time.DateOnly) == iv.End.Add(-time.Microsecond).In(e.loc).Format(time.DateOnly), "interval %d crosses midnight", i)
-			days[iv.Day] = true
-			total += iv.Duration()
-		}
-		assert.Equal(t, ivs[len(ivs)-1].End, cur.Since)
-		total += end.Sub(cur.Since)
-		assert.Equal(t, end.Sub(start), total, "intervals add up to the elapsed time")
-		assert.GreaterOrEqual(t, len(days), 2, "the run crossed midnight")
-		t.Logf("%s: %d intervals, conflicts per device: %v", h.Name, len(ivs), func() (out []int) {
-			conflicts.Range(func(_, v any) bool { out = append(out, *v.(*int)); return true })
-			return
-		}())
-	})
-
-	t.Run("three hosts applying due switches apply each once", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "UTC", t0)
-		setup := e.service(nil)
-		rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
-		require.NoError(t, err)
-		coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(10 * time.Minute), FallbackID: rest.ID})
-		require.NoError(t, err)
-		const operators = 30
-		due := map[string]time.Time{}
-		for i := range operators {
-			op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
-			cur, err := setup.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
-			require.NoError(t, err)
-			require.NotNil(t, cur.DueAt)
-			due[op.UserID] = *cur.DueAt
-			if i%3 == 0 {
-				e.clock.Advance(time.Second)
-			}
-		}
-		next, ok, err := setup.NextTransition(ctx, e.company.ID)
-		require.NoError(t, err)
-		require.True(t, ok)
-		assert.Equal(t, t0.Add(10*time.Minute), next)
-		e.clock.Advance(time.Hour)
-
-		var notes [3]switchCounter
-		var applied [3]int
-		var wg sync.WaitGroup
-		gate := make(chan struct{})
-		for i := range 3 {
-			host := e.service(&notes[i])
-			wg.Go(func() {
-				<-gate
-				n, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
-				assert.NoError(t, err)
-				applied[i] = n
-			})
-		}
-		close(gate)
-		wg.Wait()
-		assert.Equal(t, operators, applied[0]+applied[1]+applied[2], "applied per host: %v", applied)
-		seen := map[string]int{}
-		for i := range notes {
-			for _, s := range notes[i].all() {
-				seen[s.UserID]++
-				assert.Equal(t, due[s.UserID], s.At)
-				assert.Equal(t, rest.ID, s.To)
-			}
-		}
-		assert.Len(t, seen, operators)
-		for u, n := range seen {
-			assert.Equal(t, 1, n, "operator %s notified %d times", u, n)
-			cur, err := h.Presence.Current(ctx, e.company.ID, u)
-			require.NoError(t, err)
-			assert.Equal(t, rest.ID, cur.PauseTypeID)
-			assert.Equal(t, due[u], cur.Since)
-			assert.EqualValues(t, 2, cur.Version)
-			ivs, err := h.Presence.Intervals(ctx, e.company.ID, u, t0, e.clock.Now())
-			require.NoError(t, err)
-			require.Len(t, ivs, 1)
-			assert.Equal(t, due[u], ivs[0].End)
-		}
-		page, err := e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: e.company.ID, Action: "presence.status.auto_switch"}, storage.PageRequest{Limit: 100})
-		require.NoError(t, err)
-		assert.Len(t, page.Items, operators)
-		_, ok, err = setup.NextTransition(ctx, e.company.ID)
-		require.NoError(t, err)
-		assert.False(t, ok)
-		n, err := setup.ApplyDue(ctx, e.company.ID, e.clock.Now())
-		require.NoError(t, err)
-		assert.Zero(t, n)
-	})
-
-	t.Run("hosts and devices racing over due switches apply each once", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "UTC", t0)
-		setup := e.service(nil)
-		rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
-		require.NoError(t, err)
-		coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(5 * time.Minute), FallbackID: rest.ID})
-		require.NoError(t, err)
-		const operators = 10
-		ops := make([]tenancy.Actor, operators)
-		for i := range ops {
-			ops[i] = e.dir.AddMember(e.company, tenancy.RoleOperator, "")
-			_, err := setup.SetStatus(ctx, ops[i], e.company.ID, ops[i].UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
-			require.NoError(t, err)
-		}
-		e.clock.Advance(time.Hour)
-		due := t0.Add(5 * time.Minute)
-
-		var notes switchCounter // every host and device reports here
-		var wg sync.WaitGroup
-		gate := make(chan struct{})
-		for range 2 {
-			host := e.service(&notes)
-			wg.Go(func() {
-				<-gate
-				_, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
-				assert.NoError(t, err)
-			})
-		}
-		for _, op := range ops {
-			device := e.service(&notes)
-			wg.Go(func() {
-				<-gate
-				for {
-					cur, err := device.Status(ctx, op, e.company.ID, op.UserID)
-					if !assert.NoError(t, err) {
-						return
-					}
-					_, err = device.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online, Version: cur.Version})
-					if errors.Is(err, storage.ErrConflict) {
-						continue
-					}
-					assert.NoError(t, err)
+	const perDevice = 100
+	var conflicts sync.Map
+	var wg sync.WaitGroup
+	for d := range 2 {
+		wg.Go(func() {
+			for done := 0; done < perDevice; {
+				cur, err := svc.Status(ctx, op, e.company.ID, op.UserID)
+				if !assert.NoError(t, err) {
 					return
 				}
-			})
+				ch := presence.Change{State: presence.Away, PauseTypeID: lunch.ID, Version: cur.Version}
+				if cur.State == presence.Away {
+					ch = presence.Change{State: presence.Online, Version: cur.Version}
+				}
+				e.clock.Advance(time.Duration(7+d) * time.Minute) // crosses midnight and the DST change
+				_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, ch)
+				if errors.Is(err, storage.ErrConflict) {
+					n, _ := conflicts.LoadOrStore(d, new(int))
+					*n.(*int)++
+					continue
+				}
+				if !assert.NoError(t, err) {
+					return
+				}
+				done++
+			}
+		})
+	}
+	wg.Wait()
+	cur, err := svc.Status(ctx, op, e.company.ID, op.UserID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1+2*perDevice, cur.Version, "every successful change bumped the version once")
+	end := e.clock.Now()
+	ivs, err := svc.Ledger(ctx, e.admin, e.company.ID, op.UserID, start, end.Add(time.Hour))
+	require.NoError(t, err)
+	require.NotEmpty(t, ivs)
+	assert.Equal(t, start, ivs[0].Start)
+	var total time.Duration
+	days := map[string]bool{}
+	for i, iv := range ivs {
+		require.True(t, iv.End.After(iv.Start), "empty interval %d", i)
+		if i > 0 {
+			require.Equal(t, ivs[i-1].End, iv.Start, "gap or overlap at interval %d", i)
 		}
-		close(gate)
-		wg.Wait()
-		got := notes.all()
-		assert.Len(t, got, operators, "one notification per switch")
-		for _, op := range ops {
-			cur, err := h.Presence.Current(ctx, e.company.ID, op.UserID)
-			require.NoError(t, err)
-			assert.Equal(t, presence.Online, cur.State)
-			ivs, err := h.Presence.Intervals(ctx, e.company.ID, op.UserID, t0, e.clock.Now().Add(time.Second))
-			require.NoError(t, err)
-			require.Len(t, ivs, 2, "coffee until the due instant, then rest")
-			assert.Equal(t, coffee.ID, ivs[0].PauseTypeID)
-			assert.Equal(t, due, ivs[0].End)
-			assert.Equal(t, rest.ID, ivs[1].PauseTypeID)
-			assert.Equal(t, due, ivs[1].Start)
-			assert.Equal(t, cur.Since, ivs[1].End)
-		}
-	})
+		assert.Equal(t, iv.Start.In(e.loc).Format(time.DateOnly), iv.Day)
+		assert.True(t, iv.Start.In(e.loc).Format(time.DateOnly) == iv.End.Add(-time.Microsecond).In(e.loc).Format(time.DateOnly), "interval %d crosses midnight", i)
+		days[iv.Day] = true
+		total += iv.Duration()
+	}
+	assert.Equal(t, ivs[len(ivs)-1].End, cur.Since)
+	total += end.Sub(cur.Since)
+	assert.Equal(t, end.Sub(start), total, "intervals add up to the elapsed time")
+	assert.GreaterOrEqual(t, len(days), 2, "the run crossed midnight")
+	t.Logf("%s: %d intervals, conflicts per device: %v", h.Name, len(ivs), func() (out []int) {
+		conflicts.Range(func(_, v any) bool { out = append(out, *v.(*int)); return true })
+		return
+	}())
+}
 
-	t.Run("budget and report over midnight", func(t *testing.T) {
-		t.Parallel()
-		e := newPresenceEnv(t, h, "Asia/Yekaterinburg", time.Date(2026, 11, 20, 18, 50, 0, 0, time.UTC)) // 23:50 local
-		svc := e.service(nil)
-		coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(15 * time.Minute)})
-		require.NoError(t, err)
+func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := newPresenceEnv(t, h, "UTC", t0)
+	setup := e.service(nil)
+	rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+	require.NoError(t, err)
+	coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(10 * time.Minute), FallbackID: rest.ID})
+	require.NoError(t, err)
+	const operators = 30
+	due := map[string]time.Time{}
+	for i := range operators {
 		op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
-		cur, err := svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
+		cur, err := setup.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
 		require.NoError(t, err)
-		e.clock.Advance(30 * time.Minute)
-		_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online, Version: cur.Version})
-		require.NoError(t, err)
-		for day, spent := range map[string]time.Duration{"2026-11-20": 10 * time.Minute, "2026-11-21": 20 * time.Minute} {
-			b, err := svc.Budget(ctx, op, e.company.ID, op.UserID, day)
-			require.NoError(t, err)
-			require.Len(t, b.Lines, 1)
-			assert.Equal(t, spent, b.Lines[0].Spent, day)
+		require.NotNil(t, cur.DueAt)
+		due[op.UserID] = *cur.DueAt
+		if i%3 == 0 {
+			e.clock.Advance(time.Second)
 		}
-		ivs, err := h.Presence.DayIntervals(ctx, e.company.ID, op.UserID, "2026-11-21")
+	}
+	next, ok, err := setup.NextTransition(ctx, e.company.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(10*time.Minute), next)
+	e.clock.Advance(time.Hour)
+
+	var notes [3]switchCounter
+	var applied [3]int
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range 3 {
+		host := e.service(&notes[i])
+		wg.Go(func() {
+			<-gate
+			n, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
+			assert.NoError(t, err)
+			applied[i] = n
+		})
+	}
+	close(gate)
+	wg.Wait()
+	assert.Equal(t, operators, applied[0]+applied[1]+applied[2], "applied per host: %v", applied)
+	seen := map[string]int{}
+	for i := range notes {
+		for _, s := range notes[i].all() {
+			seen[s.UserID]++
+			assert.Equal(t, due[s.UserID], s.At)
+			assert.Equal(t, rest.ID, s.To)
+		}
+	}
+	assert.Len(t, seen, operators)
+	for u, n := range seen {
+		assert.Equal(t, 1, n, "operator %s notified %d times", u, n)
+		cur, err := h.Presence.Current(ctx, e.company.ID, u)
+		require.NoError(t, err)
+		assert.Equal(t, rest.ID, cur.PauseTypeID)
+		assert.Equal(t, due[u], cur.Since)
+		assert.EqualValues(t, 2, cur.Version)
+		ivs, err := h.Presence.Intervals(ctx, e.company.ID, u, t0, e.clock.Now())
 		require.NoError(t, err)
 		require.Len(t, ivs, 1)
-		rep, err := svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "2026-11-20", To: "2026-11-21"})
+		assert.Equal(t, due[u], ivs[0].End)
+	}
+	page, err := e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: e.company.ID, Action: "presence.status.auto_switch"}, storage.PageRequest{Limit: 100})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, operators)
+	_, ok, err = setup.NextTransition(ctx, e.company.ID)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	n, err := setup.ApplyDue(ctx, e.company.ID, e.clock.Now())
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+func presenceApplyDueRace(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := newPresenceEnv(t, h, "UTC", t0)
+	setup := e.service(nil)
+	rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+	require.NoError(t, err)
+	coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(5 * time.Minute), FallbackID: rest.ID})
+	require.NoError(t, err)
+	const operators = 10
+	ops := make([]tenancy.Actor, operators)
+	for i := range ops {
+		ops[i] = e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+		_, err := setup.SetStatus(ctx, ops[i], e.company.ID, ops[i].UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
 		require.NoError(t, err)
-		require.Len(t, rep.Rows, 2)
-		assert.Equal(t, 5*time.Minute, rep.Rows[1].OverAllocation)
-	})
+	}
+	e.clock.Advance(time.Hour)
+	due := t0.Add(5 * time.Minute)
+
+	var notes switchCounter // every host and device reports here
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for range 2 {
+		host := e.service(&notes)
+		wg.Go(func() {
+			<-gate
+			_, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
+			assert.NoError(t, err)
+		})
+	}
+	for _, op := range ops {
+		device := e.service(&notes)
+		wg.Go(func() {
+			<-gate
+			for {
+				cur, err := device.Status(ctx, op, e.company.ID, op.UserID)
+				if !assert.NoError(t, err) {
+					return
+				}
+				_, err = device.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+				if errors.Is(err, storage.ErrConflict) {
+					continue
+				}
+				assert.NoError(t, err)
+				return
+			}
+		})
+	}
+	close(gate)
+	wg.Wait()
+	got := notes.all()
+	assert.Len(t, got, operators, "one notification per switch")
+	for _, op := range ops {
+		cur, err := h.Presence.Current(ctx, e.company.ID, op.UserID)
+		require.NoError(t, err)
+		assert.Equal(t, presence.Online, cur.State)
+		ivs, err := h.Presence.Intervals(ctx, e.company.ID, op.UserID, t0, e.clock.Now().Add(time.Second))
+		require.NoError(t, err)
+		require.Len(t, ivs, 2, "coffee until the due instant, then rest")
+		assert.Equal(t, coffee.ID, ivs[0].PauseTypeID)
+		assert.Equal(t, due, ivs[0].End)
+		assert.Equal(t, rest.ID, ivs[1].PauseTypeID)
+		assert.Equal(t, due, ivs[1].Start)
+		assert.Equal(t, cur.Since, ivs[1].End)
+	}
+}
+
+func presenceOverMidnight(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newPresenceEnv(t, h, "Asia/Yekaterinburg", time.Date(2026, 11, 20, 18, 50, 0, 0, time.UTC)) // 23:50 local
+	svc := e.service(nil)
+	coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(15 * time.Minute)})
+	require.NoError(t, err)
+	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+	cur, err := svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
+	require.NoError(t, err)
+	e.clock.Advance(30 * time.Minute)
+	_, err = svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+	require.NoError(t, err)
+	for day, spent := range map[string]time.Duration{"2026-11-20": 10 * time.Minute, "2026-11-21": 20 * time.Minute} {
+		b, err := svc.Budget(ctx, op, e.company.ID, op.UserID, day)
+		require.NoError(t, err)
+		require.Len(t, b.Lines, 1)
+		assert.Equal(t, spent, b.Lines[0].Spent, day)
+	}
+	ivs, err := h.Presence.DayIntervals(ctx, e.company.ID, op.UserID, "2026-11-21")
+	require.NoError(t, err)
+	require.Len(t, ivs, 1)
+	rep, err := svc.Report(ctx, e.admin, presence.ReportRequest{CompanyID: e.company.ID, From: "2026-11-20", To: "2026-11-21"})
+	require.NoError(t, err)
+	require.Len(t, rep.Rows, 2)
+	assert.Equal(t, 5*time.Minute, rep.Rows[1].OverAllocation)
 }
 
 // BenchPresenceBudget measures Service.Budget for an operator with n
