@@ -13,9 +13,9 @@ const MaxQuantity = 100000
 
 // LicensePurchase asks for Quantity licenses of Kind.
 type LicensePurchase struct {
-	Kind           LicenseKind `json:"kind" validate:"required,oneof=pro mobile"`
+	Kind           LicenseKind `json:"kind" validate:"required,text,oneof=pro mobile"`
 	Quantity       int         `json:"quantity" validate:"min=1,max=100000"`
-	IdempotencyKey string      `json:"idempotency_key"`
+	IdempotencyKey string      `json:"idempotency_key" validate:"text,max=200"`
 }
 
 // purchase is the shared shape of every purchase: in one transaction it
@@ -83,6 +83,7 @@ func (s *Service) purchase(ctx context.Context, op string, by tenancy.Actor, com
 // returns the first purchase and buys nothing more. Atomic and audited.
 func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (Purchase, error) {
 	const op = "licensing.PurchaseLicenses"
+	storage.Normalize(&in)
 	return s.purchase(ctx, op, by, companyID, in, in.IdempotencyKey, LicenseItem(in.Kind), in.Quantity, "kind",
 		func(ctx context.Context, p *Purchase) error {
 			return s.store.AddLicenses(ctx, companyID, in.Kind, in.Quantity)
