@@ -156,7 +156,7 @@ const (
 // SMSZone is one SMS zone's policy. Users is used only with ZoneSelected.
 type SMSZone struct {
 	Zone   string     `json:"zone" validate:"required,text,max=64,printascii"`
-	Access ZoneAccess `json:"access" validate:"required,oneof=closed all selected"`
+	Access ZoneAccess `json:"access" validate:"required,text,oneof=closed all selected"`
 	Users  []string   `json:"users,omitempty" validate:"max=10000,dive,required,text,max=64"`
 }
 
