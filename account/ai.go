@@ -39,6 +39,11 @@ func (c *Company) AIState(f AIFeature) AIState {
 // Audited "account.ai.update".
 func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (*Company, error) {
 	const op = "account.SetAIFeature"
+	if consent != nil {
+		c := *consent // the caller's value stays as given
+		storage.Normalize(&c)
+		consent = &c
+	}
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.ai.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			info, ok := s.aiInfo(feature)

@@ -15,6 +15,7 @@ import (
 // again when it is turned back on.
 func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID string, b Branding) (*Company, error) {
 	const op = "account.SetBranding"
+	storage.Normalize(&b)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.branding.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(op, b); err != nil {
@@ -28,8 +29,8 @@ func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID s
 
 // UserImages is a user's own avatar and cover references ("" for none).
 type UserImages struct {
-	AvatarRef string `json:"avatar_ref" validate:"max=1024"`
-	CoverRef  string `json:"cover_ref" validate:"max=1024"`
+	AvatarRef string `json:"avatar_ref" validate:"text,max=1024"`
+	CoverRef  string `json:"cover_ref" validate:"text,max=1024"`
 }
 
 // SetUserImages sets userID's own avatar and cover. Authorised:
@@ -39,6 +40,7 @@ type UserImages struct {
 // Audited "account.user.images.update".
 func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID, userID string, im UserImages) (*User, error) {
 	const op = "account.SetUserImages"
+	storage.Normalize(&im)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.images.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
 			if err := s.check(op, im); err != nil {
@@ -62,6 +64,7 @@ func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID
 // "account.user.operator_profile.update".
 func (s *Service) SetOperatorProfile(ctx context.Context, by tenancy.Actor, companyID, userID string, p OperatorProfile) (*User, error) {
 	const op = "account.SetOperatorProfile"
+	storage.Normalize(&p)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.operator_profile.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {
 			if err := s.check(op, p); err != nil {

@@ -11,8 +11,8 @@ import (
 
 // CostCentreInput creates a cost centre.
 type CostCentreInput struct {
-	Code string `json:"code" validate:"required,max=64,printascii"`
-	Name string `json:"name" validate:"required,max=200"`
+	Code string `json:"code" validate:"required,text,max=64,printascii"`
+	Name string `json:"name" validate:"required,text,max=200"`
 }
 
 // CreateCostCentre adds an inactive cost centre with a code unique in the
@@ -20,6 +20,7 @@ type CostCentreInput struct {
 // tenancy.ActEditSettings. Audited "account.cost_centre.create".
 func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, companyID string, in CostCentreInput) (CostCentre, error) {
 	const op = "account.CreateCostCentre"
+	storage.Normalize(&in)
 	var cc CostCentre
 	_, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.create",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {

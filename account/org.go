@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -46,19 +45,16 @@ func (s *Service) requireMembers(ctx context.Context, op, field, companyID strin
 }
 
 func checkName(op, field, name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", storage.Invalid(op, field, "required", "is required")
-	}
-	if len(name) > 200 {
-		return "", storage.Invalid(op, field, "max", "must be at most 200")
+	name = storage.NormalizeText(name)
+	if err := (&storage.ValidationError{Op: op}).CheckText(field, name, 200, true).Err(); err != nil {
+		return "", err
 	}
 	return name, nil
 }
 
 // CreateCategory creates an organisational-structure category (e.g. "Cost
-// centre") with its options. Names are trimmed, required, at most 200
-// bytes; a category name taken in the company or a repeated option name is
+// centre") with its options. Names are single-line text
+// (storage.ValidText), trimmed, required, at most 200 characters; a category name taken in the company or a repeated option name is
 // storage.ErrConflict. Authorised: tenancy.ActEditSettings. Audited
 // "account.org.category.create".
 func (s *Service) CreateCategory(ctx context.Context, by tenancy.Actor, companyID, name string, options []string) (*Category, error) {

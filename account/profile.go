@@ -16,6 +16,7 @@ import (
 // "account.profile.update" with a field-level diff.
 func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID string, p Profile) (*Company, error) {
 	const op = "account.UpdateProfile"
+	storage.Normalize(&p)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.profile.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(op, p); err != nil {
@@ -32,6 +33,7 @@ func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID
 // for organisations, so it is refused next to a 12-digit INN; accounts need
 // a valid BIK to check their control key against.
 func (s *Service) ValidateRequisites(r Requisites) error {
+	storage.Normalize(&r)
 	return s.validateRequisites("account.ValidateRequisites", r)
 }
 
@@ -53,6 +55,7 @@ func (s *Service) validateRequisites(op string, r Requisites) error {
 // "account.requisites.update").
 func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, companyID string, r Requisites) (*Company, error) {
 	const op = "account.UpdateRequisites"
+	storage.Normalize(&r)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.validateRequisites(op, r); err != nil {
@@ -77,6 +80,7 @@ func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, compan
 // the transaction. Audited as "account.requisites.fill_by_inn".
 func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, inn string) (*Company, RegistryRecord, error) {
 	const op = "account.FillByINN"
+	inn = storage.NormalizeText(inn)
 	if !ValidINN(inn) {
 		return nil, RegistryRecord{}, storage.Invalid(op, "inn", TagINN, tagMessages[TagINN])
 	}

@@ -64,6 +64,7 @@ func (s *Service) sealOrKeep(ctx context.Context, op, companyID, purpose string,
 // password redacted.
 func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (*Company, error) {
 	const op = "account.SetMailAccess"
+	storage.Normalize(&conn)
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
 	}
@@ -130,6 +131,7 @@ func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.A
 // tenancy.ActEditSettings. Audited "account.assistant.update".
 func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID string, a Assistant) (*Company, error) {
 	const op = "account.SetAssistant"
+	storage.Normalize(&a)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.assistant.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(op, a); err != nil {
@@ -143,8 +145,8 @@ func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID 
 
 // PBXInput is SetPBX's input.
 type PBXInput struct {
-	Type      string `json:"type" validate:"required,max=100"`
-	AccountID string `json:"account_id" validate:"max=255"`
+	Type      string `json:"type" validate:"required,text,max=100"`
+	AccountID string `json:"account_id" validate:"text,max=255"`
 	Password  Secret `json:"password"` // empty keeps the stored one
 }
 
@@ -156,6 +158,7 @@ type PBXInput struct {
 // Audited "account.pbx.update" with the password redacted.
 func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (*Company, error) {
 	const op = "account.SetPBX"
+	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActManageCatalog, "account.pbx.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(op, in); err != nil {

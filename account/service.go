@@ -53,10 +53,10 @@ func (f ConnectionTesterFunc) TestMailConnection(ctx context.Context, c MailConn
 // MailConnection is the mail-access input: what SetMailAccess stores (the
 // password sealed) and what the ConnectionTester receives.
 type MailConnection struct {
-	Host     string       `json:"host" validate:"required,hostname_rfc1123|ip,max=253"`
+	Host     string       `json:"host" validate:"required,text,max=253,hostname_rfc1123|ip"`
 	Port     int          `json:"port" validate:"required,min=1,max=65535"`
-	Security MailSecurity `json:"security" validate:"required,oneof=none tls starttls"`
-	Username string       `json:"username" validate:"max=254"`
+	Security MailSecurity `json:"security" validate:"required,text,oneof=none tls starttls"`
+	Username string       `json:"username" validate:"text,max=254"`
 	Password Secret       `json:"password"`
 }
 

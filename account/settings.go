@@ -31,8 +31,12 @@ func (s *Service) languageOffered(tag string) bool { return slices.Contains(s.la
 // "account.locale.update".
 func (s *Service) SetLocale(ctx context.Context, by tenancy.Actor, companyID string, l Locale) (*Company, error) {
 	const op = "account.SetLocale"
+	storage.Normalize(&l)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.locale.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			if err := s.check(op, l); err != nil {
+				return nil, err
+			}
 			ve := &storage.ValidationError{Op: op}
 			if l.TimeZone != "" && !validZone(l.TimeZone) {
 				ve.Add("time_zone", "timezone", "is not a known IANA time zone")
@@ -67,8 +71,8 @@ func (s *Service) orDefaultLanguage(tag string) string {
 
 // UserLocale is a user's own time zone and language; "" keeps the company's.
 type UserLocale struct {
-	TimeZone string `json:"time_zone"`
-	Language string `json:"language"`
+	TimeZone string `json:"time_zone" validate:"text,max=64"`
+	Language string `json:"language" validate:"text,max=35"`
 }
 
 // SetUserLocale sets userID's own time zone and language overrides ("" to
@@ -78,8 +82,12 @@ type UserLocale struct {
 // them, not only the company's two). Audited "account.user.locale.update".
 func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID, userID string, l UserLocale) (*User, error) {
 	const op = "account.SetUserLocale"
+	storage.Normalize(&l)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.locale.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
+			if err := s.check(op, l); err != nil {
+				return nil, err
+			}
 			ve := &storage.ValidationError{Op: op}
 			if l.TimeZone != "" && !validZone(l.TimeZone) {
 				ve.Add("time_zone", "timezone", "is not a known IANA time zone")

@@ -39,6 +39,7 @@ func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID s
 // Authorised: tenancy.ActEditSettings. Audited "account.sms.zone.update".
 func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID string, z SMSZone) (*Company, error) {
 	const op = "account.SetSMSZone"
+	storage.Normalize(&z)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.zone.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(op, z); err != nil {

@@ -37,15 +37,15 @@ type Company struct {
 
 // Profile is the company data a company administrator edits.
 type Profile struct {
-	DisplayName   string `json:"display_name" validate:"required,max=200"`
-	Address       string `json:"address" validate:"max=500"`
-	PostalCode    string `json:"postal_code" validate:"max=20"`
-	City          string `json:"city" validate:"max=100"`
-	Country       string `json:"country" validate:"omitempty,iso3166_1_alpha2"` // ISO 3166-1 alpha-2, e.g. "RU"
-	Email         string `json:"email" validate:"omitempty,email,max=254"`
-	Phone         string `json:"phone" validate:"omitempty,e164"` // E.164, e.g. "+74951234567"
-	LegalAddress  string `json:"legal_address" validate:"max=500"`
-	PostalAddress string `json:"postal_address" validate:"max=500"`
+	DisplayName   string `json:"display_name" validate:"required,text,max=200"`
+	Address       string `json:"address" validate:"multiline,max=500"`
+	PostalCode    string `json:"postal_code" validate:"text,max=20"`
+	City          string `json:"city" validate:"text,max=100"`
+	Country       string `json:"country" validate:"omitempty,text,iso3166_1_alpha2"` // ISO 3166-1 alpha-2, e.g. "RU"
+	Email         string `json:"email" validate:"omitempty,text,max=254,email"`
+	Phone         string `json:"phone" validate:"omitempty,text,e164"` // E.164, e.g. "+74951234567"
+	LegalAddress  string `json:"legal_address" validate:"multiline,max=500"`
+	PostalAddress string `json:"postal_address" validate:"multiline,max=500"`
 }
 
 // Requisites are a Russian company's payment details, validated with the
@@ -53,28 +53,28 @@ type Profile struct {
 // a given one must be valid, the accounts need a valid BIK, and a KPP only
 // exists next to an organisation's 10-digit INN.
 type Requisites struct {
-	INN                  string `json:"inn" validate:"omitempty,inn"`
-	KPP                  string `json:"kpp" validate:"omitempty,kpp"`
-	BIK                  string `json:"bik" validate:"omitempty,bik"`
-	CorrespondentAccount string `json:"correspondent_account" validate:"omitempty,ru_corr_account=BIK"`
-	SettlementAccount    string `json:"settlement_account" validate:"omitempty,ru_settlement_account=BIK"`
-	BankName             string `json:"bank_name" validate:"max=255"`
+	INN                  string `json:"inn" validate:"omitempty,text,max=12,inn"`
+	KPP                  string `json:"kpp" validate:"omitempty,text,max=9,kpp"`
+	BIK                  string `json:"bik" validate:"omitempty,text,max=9,bik"`
+	CorrespondentAccount string `json:"correspondent_account" validate:"omitempty,text,max=20,ru_corr_account=BIK"`
+	SettlementAccount    string `json:"settlement_account" validate:"omitempty,text,max=20,ru_settlement_account=BIK"`
+	BankName             string `json:"bank_name" validate:"text,max=255"`
 }
 
 // Locale is the company's time zone and languages. Language is the first
 // (default) language; SecondLanguage is optional and allowed only when the
 // platform offers more than one language (WithLanguages).
 type Locale struct {
-	TimeZone       string `json:"time_zone"` // IANA name; "" means UTC
-	Language       string `json:"language"`  // "" means the platform's first language
-	SecondLanguage string `json:"second_language,omitempty"`
+	TimeZone       string `json:"time_zone" validate:"text,max=64"` // IANA name; "" means UTC
+	Language       string `json:"language" validate:"text,max=35"`  // "" means the platform's first language
+	SecondLanguage string `json:"second_language,omitempty" validate:"text,max=35"`
 }
 
 // Branding is the company's avatar and default cover (references to images
 // the host stores, not bytes) and whether users may set their own.
 type Branding struct {
-	AvatarRef      string `json:"avatar_ref" validate:"max=1024"`
-	CoverRef       string `json:"cover_ref" validate:"max=1024"`
+	AvatarRef      string `json:"avatar_ref" validate:"text,max=1024"`
+	CoverRef       string `json:"cover_ref" validate:"text,max=1024"`
 	UsersOwnAvatar bool   `json:"users_own_avatar"`
 	UsersOwnCover  bool   `json:"users_own_cover"`
 }
@@ -117,7 +117,7 @@ var DefaultAIFeatures = []AIFeatureInfo{
 // Consent is what the enabling administrator agreed to: the version of the
 // consent text shown.
 type Consent struct {
-	TextVersion string `json:"text_version" validate:"required,max=100"`
+	TextVersion string `json:"text_version" validate:"required,text,max=100"`
 }
 
 // ConsentRecord is a stored consent: who gave it, when, to which text.
@@ -155,9 +155,9 @@ const (
 
 // SMSZone is one SMS zone's policy. Users is used only with ZoneSelected.
 type SMSZone struct {
-	Zone   string     `json:"zone" validate:"required,max=64,printascii"`
-	Access ZoneAccess `json:"access" validate:"required,oneof=closed all selected"`
-	Users  []string   `json:"users,omitempty" validate:"max=10000,dive,required,max=64"`
+	Zone   string     `json:"zone" validate:"required,text,max=64,printascii"`
+	Access ZoneAccess `json:"access" validate:"required,text,oneof=closed all selected"`
+	Users  []string   `json:"users,omitempty" validate:"max=10000,dive,required,text,max=64"`
 }
 
 // SMSPolicy is which system SMS types are available and the zones' policies.
@@ -201,8 +201,8 @@ type MailAccess struct {
 
 // Assistant is the virtual assistant's identity on e-mails to users.
 type Assistant struct {
-	Name  string `json:"name" validate:"max=200"`
-	Email string `json:"email" validate:"omitempty,email,max=254"`
+	Name  string `json:"name" validate:"text,max=200"`
+	Email string `json:"email" validate:"omitempty,text,max=254,email"`
 }
 
 // PBX is the company's phone system and its provisioning credentials,
@@ -238,10 +238,10 @@ type User struct {
 // OperatorProfile is what clients see of an operator in this company
 // (instead of the company logo), and the operator's e-mail signature.
 type OperatorProfile struct {
-	Nickname       string `json:"nickname" validate:"max=100"`
-	Position       string `json:"position" validate:"max=200"`
-	PhotoRef       string `json:"photo_ref" validate:"max=1024"`
-	EmailSignature string `json:"email_signature" validate:"max=10000"`
+	Nickname       string `json:"nickname" validate:"text,max=100"`
+	Position       string `json:"position" validate:"text,max=200"`
+	PhotoRef       string `json:"photo_ref" validate:"text,max=1024"`
+	EmailSignature string `json:"email_signature" validate:"multiline,max=10000"`
 }
 
 // Category is an organisational-structure category with its options.

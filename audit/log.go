@@ -95,7 +95,10 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 // first. Pagination is by keyset on (OccurredAt, ID): every event that
 // existed when the first page was read is returned exactly once however many
 // events arrive meanwhile. A company filter outside the scope yields an empty
-// page, not an error, so existence does not leak.
+// page, not an error, so existence does not leak. The filter's strings are
+// trimmed and must be single-line text (IDs at most 64 characters, the
+// others 255); From and To, when set, must be within storage.ValidTime and
+// From before To: otherwise a *storage.ValidationError.
 func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (storage.Page[*Event], error) {
 	const op = "audit.Query"
 	var after *Cursor
@@ -104,6 +107,21 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 		if err := storage.DecodeCursor(op, p.After, after); err != nil {
 			return storage.Page[*Event]{}, err
 		}
+	}
+	f.CompanyID, f.ActorID, f.Action = storage.NormalizeText(f.CompanyID), storage.NormalizeText(f.ActorID), storage.NormalizeText(f.Action)
+	f.EntityType, f.EntityID = storage.NormalizeText(f.EntityType), storage.NormalizeText(f.EntityID)
+	verr := &storage.ValidationError{Op: op}
+	verr.CheckText("company_id", f.CompanyID, 64, false).CheckText("actor_id", f.ActorID, 64, false).
+		CheckText("action", f.Action, 255, false).CheckText("entity_type", f.EntityType, 255, false).
+		CheckText("entity_id", f.EntityID, 255, false)
+	if !f.From.IsZero() {
+		verr.CheckTime("from", f.From)
+	}
+	if !f.To.IsZero() {
+		verr.CheckTime("to", f.To)
+	}
+	if err := verr.Err(); err != nil {
+		return storage.Page[*Event]{}, err
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return storage.Page[*Event]{}, storage.Invalid(op, "to", "gtfield", "must be after from")

@@ -217,6 +217,8 @@ const MaxPeriodDays = 366
 
 // Validate checks p and returns a *storage.ValidationError naming every bad
 // field (JSON names, e.g. "policy.windows.working.end"): an empty name, a
+// name or source that is not single-line text (storage.ValidText) or longer
+// than MaxPolicyNameLength or MaxPolicySourceLength characters, a
 // window not closed whose start is not before its end (inverted windows),
 // times outside 00:00–24:00, buffers that are negative or leave no window,
 // unknown periods, limits below 1, rolling periods outside 1…366 days, caps
@@ -226,7 +228,10 @@ func (p Policy) Validate(op string) error {
 	v := &storage.ValidationError{Op: op}
 	if strings.TrimSpace(p.Name) == "" {
 		v.Add("policy.name", "required", "is required")
+	} else {
+		v.CheckText("policy.name", p.Name, MaxPolicyNameLength, true)
 	}
+	v.CheckText("policy.source", p.Source, MaxPolicySourceLength, false)
 	if p.StartBufferSeconds < 0 || p.StartBufferSeconds >= 86400 {
 		v.Add("policy.start_buffer_seconds", "range", "must be 0 or more and under a day")
 	}

@@ -33,7 +33,11 @@ type Call struct {
 	// it replaces resolution from the number.
 	Zone string `json:"zone,omitempty"`
 	// Key is the debt or case the caps count against; default: the E.164
-	// number. It is also the unit of the in-flight limit.
+	// number. It is also the unit of the in-flight limit. Keys are compared
+	// in their canonical spelling (NormalizeKey: format characters removed,
+	// case folded, NFC, trimmed), so " Debt-42", "debt-42\u200b" and
+	// "debt-42" are one subscriber; at most MaxKeyLength characters of
+	// valid UTF-8 without control characters.
 	Key string `json:"key,omitempty"`
 	// SkipCaps switches the policy's caps off for this record (the manual's
 	// caps are enabled per record by a call-list parameter; here they are on
@@ -237,12 +241,14 @@ func (s *Service) settings(ctx context.Context, companyID string) (Settings, err
 }
 
 // SetSettings sets a company's FZ-230 flag and policy. Authorised as
-// editing the company's settings (tenancy.ActEditSettings); the policy is
+// editing the company's settings (tenancy.ActEditSettings); the policy's
+// name and source are trimmed (storage.NormalizeText) and the policy is
 // validated (Policy.Validate); the change is stored and audited
 // ("compliance.settings.update", field-level diff) in one transaction.
 func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (Settings, error) {
 	const op = "compliance.SetSettings"
 	var out Settings
+	p.Name, p.Source = storage.NormalizeText(p.Name), storage.NormalizeText(p.Source)
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
@@ -293,18 +299,26 @@ type prepared struct {
 // (reusing d.Zones' array), ZoneSource, Policy and notes; with the flag off
 // it decides (p.done).
 func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
-	if c.CompanyID == "" || strings.TrimSpace(c.Phone) == "" || len(c.Key) > 255 {
+	c.Phone, c.Zone, c.Key = storage.NormalizeText(c.Phone), storage.NormalizeText(c.Zone), storage.NormalizeText(c.Key)
+	if c.CompanyID == "" || c.Phone == "" || len(c.Phone) > maxPhoneLength || len(c.Zone) > maxZoneLength || !canonicalASCII(c.Key) || len(c.Key) > MaxKeyLength {
 		v := &storage.ValidationError{Op: op}
 		if c.CompanyID == "" {
 			v.Add("company_id", "required", "is required")
 		}
-		if strings.TrimSpace(c.Phone) == "" {
+		if c.Phone == "" {
 			v.Add("phone", "required", "is required")
 		}
-		if len(c.Key) > 255 {
-			v.Add("key", "max", "must be at most 255 characters")
+		if len(c.Phone) > maxPhoneLength {
+			v.Fields = append(v.Fields, storage.FieldError{Field: "phone", Rule: "max", Param: "64", Message: "must be at most 64"})
 		}
-		return v.Err()
+		if len(c.Zone) > maxZoneLength {
+			v.Fields = append(v.Fields, storage.FieldError{Field: "zone", Rule: "max", Param: "64", Message: "must be at most 64"})
+		}
+		checkKey(v, c.Key)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		c.Key = NormalizeKey(c.Key)
 	}
 	ref, err := s.dir.Company(ctx, c.CompanyID)
 	if err != nil {

@@ -62,7 +62,8 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 
 // SetContract sets the contract companyID's plan runs under. Authorised:
 // tenancy.ActManageAffiliate. Validated: a known kind; a fixed-term contract
-// needs ends_at, an ongoing one must not have it.
+// needs ends_at, in the future (by the service's clock) and at most
+// MaxContractYears years ahead; an ongoing one must not have it.
 func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID string, c Contract) error {
 	const op = "licensing.SetContract"
 	return s.inTx(ctx, func(ctx context.Context) error {
@@ -77,6 +78,8 @@ func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID s
 			verr.Add("ends_at", "required_if", "is required for a fixed-term contract")
 		case c.Kind == ContractOngoing && !c.EndsAt.IsZero():
 			verr.Add("ends_at", "excluded_if", "must be empty for an ongoing contract")
+		case c.Kind == ContractFixedTerm && !contractEndSane(c.EndsAt, s.clock.Now()):
+			verr.Add("ends_at", "contract_end", contractEndMessage)
 		}
 		if err := verr.Err(); err != nil {
 			return err

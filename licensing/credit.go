@@ -37,8 +37,8 @@ type MoneyInput struct {
 	// Amount: payments and charges take a positive amount (a charge is
 	// stored negated); an adjustment takes a signed, non-zero amount.
 	Amount         decimal.Decimal `json:"amount"`
-	Description    string          `json:"description" validate:"max=500"`
-	IdempotencyKey string          `json:"idempotency_key"`
+	Description    string          `json:"description" validate:"text,max=500"`
+	IdempotencyKey string          `json:"idempotency_key" validate:"text,max=200"`
 }
 
 var cmpDecimal = func(a, b decimal.Decimal) int { return a.Cmp(b) }
@@ -196,6 +196,7 @@ func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string
 }
 
 func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, companyID string, kind EntryKind, in MoneyInput) (LedgerEntry, error) {
+	storage.Normalize(&in)
 	var out LedgerEntry
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {

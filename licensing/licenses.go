@@ -13,9 +13,9 @@ const MaxQuantity = 100000
 
 // LicensePurchase asks for Quantity licenses of Kind.
 type LicensePurchase struct {
-	Kind           LicenseKind `json:"kind" validate:"required,oneof=pro mobile"`
+	Kind           LicenseKind `json:"kind" validate:"required,text,oneof=pro mobile"`
 	Quantity       int         `json:"quantity" validate:"min=1,max=100000"`
-	IdempotencyKey string      `json:"idempotency_key"`
+	IdempotencyKey string      `json:"idempotency_key" validate:"text,max=200"`
 }
 
 // purchaseSpec is one purchase as the shared purchase flow sees it.
@@ -95,6 +95,7 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 // returns the first purchase and buys nothing more. Atomic and audited.
 func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (Purchase, error) {
 	const op = "licensing.PurchaseLicenses"
+	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind",
 		apply: func(ctx context.Context, p *Purchase) error {

@@ -11,8 +11,8 @@ import (
 
 // PackageInput defines a service package.
 type PackageInput struct {
-	Name        string `json:"name" validate:"required,max=120"`
-	Description string `json:"description" validate:"max=1000"`
+	Name        string `json:"name" validate:"required,text,max=120"`
+	Description string `json:"description" validate:"multiline,max=1000"`
 }
 
 // DefinePackage adds a service package to a catalogue: the platform's when
@@ -24,6 +24,7 @@ type PackageInput struct {
 // owner's chain ("" for the platform).
 func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerCompanyID string, in PackageInput) (ServicePackage, error) {
 	const op = "licensing.DefinePackage"
+	storage.Normalize(&in)
 	var out ServicePackage
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		res := tenancy.Resource{} // the platform's own catalogue: platform admins only
@@ -210,7 +211,7 @@ func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID,
 
 // KeyInput is a subscription key to add.
 type KeyInput struct {
-	Code string `json:"code" validate:"required,max=128,printascii"`
+	Code string `json:"code" validate:"required,text,max=128,printascii"`
 }
 
 // AddSubscriptionKey adds a subscription key to companyID. Authorised:
@@ -219,6 +220,7 @@ type KeyInput struct {
 // "code"); storage.ErrConflict for a code the company already has. Audited.
 func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (SubscriptionKey, error) {
 	const op = "licensing.AddSubscriptionKey"
+	storage.Normalize(&in)
 	var out SubscriptionKey
 	err := s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {

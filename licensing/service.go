@@ -199,12 +199,10 @@ func pageOf[T any](items []T, size int, cursor func(last T) any) storage.Page[T]
 	return page
 }
 
-// checkKey validates an idempotency key: 1–200 printable characters.
+// checkKey validates an idempotency key: required; the input's tags make
+// it single-line text (storage.TagText) of at most 200 characters.
 func checkKey(verr *storage.ValidationError, key string) {
-	switch {
-	case key == "":
+	if key == "" {
 		verr.Add("idempotency_key", "required", "is required")
-	case len(key) > 200:
-		verr.Add("idempotency_key", "max", "must be at most 200 bytes")
 	}
 }

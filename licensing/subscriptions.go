@@ -13,9 +13,9 @@ const MaxSubscriptionsPerPurchase = 1000
 
 // SubscriptionPurchase asks for Quantity subscriptions of Kind.
 type SubscriptionPurchase struct {
-	Kind           SubscriptionKind `json:"kind" validate:"required,oneof=mobile landline"`
+	Kind           SubscriptionKind `json:"kind" validate:"required,text,oneof=mobile landline"`
 	Quantity       int              `json:"quantity" validate:"min=1,max=1000"`
-	IdempotencyKey string           `json:"idempotency_key"`
+	IdempotencyKey string           `json:"idempotency_key" validate:"text,max=200"`
 }
 
 // PurchaseSubscriptions buys in.Quantity unassigned subscriptions of
@@ -24,6 +24,7 @@ type SubscriptionPurchase struct {
 // PurchaseLicenses.
 func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseSubscriptions"
+	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind",
 		apply: func(ctx context.Context, p *Purchase) error {
@@ -81,7 +82,11 @@ type subscriptionCursor struct {
 // (kind; assigned or unassigned), ordered by ID. Authorised: tenancy.ActView.
 func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID string, f SubscriptionFilter, p storage.PageRequest) (storage.Page[Subscription], error) {
 	const op = "licensing.Subscriptions"
+	storage.Normalize(&f)
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
+		return storage.Page[Subscription]{}, err
+	}
+	if err := storage.Validate(op, s.v, f); err != nil {
 		return storage.Page[Subscription]{}, err
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
@@ -102,9 +107,9 @@ func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID
 
 // AddOnPurchase asks for Quantity of the add-on option Code.
 type AddOnPurchase struct {
-	Code           string `json:"code" validate:"required,max=64"`
+	Code           string `json:"code" validate:"required,text,max=64"`
 	Quantity       int    `json:"quantity" validate:"min=1,max=100000"`
-	IdempotencyKey string `json:"idempotency_key"`
+	IdempotencyKey string `json:"idempotency_key" validate:"text,max=200"`
 }
 
 // PurchaseAddOn buys in.Quantity of add-on option in.Code at the agreed
@@ -113,6 +118,7 @@ type AddOnPurchase struct {
 // atomicity as PurchaseLicenses.
 func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseAddOn"
+	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code",
 		apply: func(ctx context.Context, p *Purchase) error {

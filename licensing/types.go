@@ -197,11 +197,11 @@ type Subscription struct {
 
 // SubscriptionFilter narrows a subscription listing.
 type SubscriptionFilter struct {
-	Kind SubscriptionKind // "" for every kind
+	Kind SubscriptionKind `validate:"text,max=32"` // "" for every kind
 	// Assigned: nil for all, true for assigned only, false for unassigned only.
 	Assigned *bool
 	// UserID: only the subscriptions assigned to this user ("" for any).
-	UserID string
+	UserID string `validate:"text,max=64"`
 }
 
 // AddOn is the quantity of one add-on option a company holds.

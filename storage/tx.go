@@ -14,6 +14,11 @@ type Transactor interface {
 	// any domain, takes part in it. A call made while ctx already carries a
 	// transaction of the same backend joins it instead of nesting.
 	//
+	// The context bounds the transaction: when it is cancelled or passes its
+	// deadline while fn runs, the transaction rolls back and InTx returns an
+	// error matching ErrUnavailable (wrapping context.Canceled or
+	// context.DeadlineExceeded), even if fn itself succeeded.
+	//
 	// fn may run more than once: when the backend reports a transient conflict
 	// (serialization failure, deadlock, busy database) the outermost InTx rolls
 	// back and runs fn again, a bounded number of times. fn must therefore keep

@@ -10,7 +10,8 @@ import (
 
 // NewValidator returns a validator/v10 instance configured the SDK's way:
 // field names in errors are the JSON names (falling back to the Go name), and
-// required struct fields are checked. Each service builds its own at
+// required struct fields are checked, and the text and time tags TagText,
+// TagMultiline and TagInstant are registered. Each service builds its own at
 // construction (there is no package-level instance) and may register its own
 // tags on it.
 func NewValidator() *validator.Validate {
@@ -25,6 +26,7 @@ func NewValidator() *validator.Validate {
 		}
 		return name
 	})
+	registerText(v)
 	return v
 }
 
@@ -74,6 +76,9 @@ func message(fe validator.FieldError) string {
 		return "must be at least " + fe.Param()
 	case "timezone":
 		return "is not a known IANA time zone"
+	}
+	if m, ok := textTagMessage(fe.Tag()); ok {
+		return m
 	}
 	return "failed rule " + fe.Tag()
 }

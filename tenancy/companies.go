@@ -11,44 +11,36 @@ import (
 
 // Person names a new user.
 type Person struct {
-	FirstName string `json:"first_name" validate:"required,max=100"`
-	LastName  string `json:"last_name" validate:"required,max=100"`
-	Email     string `json:"email" validate:"required,email,max=254"`
-}
-
-func (p *Person) normalize() {
-	p.FirstName, p.LastName, p.Email = strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName), strings.TrimSpace(p.Email)
+	FirstName string `json:"first_name" validate:"required,text,max=100"`
+	LastName  string `json:"last_name" validate:"required,text,max=100"`
+	Email     string `json:"email" validate:"required,text,max=254,email"`
 }
 
 // LegalIdentity is the part of a company only the platform may change.
 type LegalIdentity struct {
-	LegalName          string `json:"legal_name" validate:"required,max=255"`
-	RegistrationNumber string `json:"registration_number" validate:"max=64"`
-	TaxID              string `json:"tax_id" validate:"omitempty,inn"` // INN
-}
-
-func (l *LegalIdentity) normalize() {
-	l.LegalName, l.RegistrationNumber, l.TaxID = strings.TrimSpace(l.LegalName), strings.TrimSpace(l.RegistrationNumber), strings.TrimSpace(l.TaxID)
+	LegalName          string `json:"legal_name" validate:"required,text,max=255"`
+	RegistrationNumber string `json:"registration_number" validate:"text,max=64"`
+	TaxID              string `json:"tax_id" validate:"omitempty,text,max=12,inn"` // INN
 }
 
 // NewCompany is what the platform gives to create a company with its owner.
 type NewCompany struct {
-	Kind               CompanyKind `json:"kind" validate:"required,company_kind"`
-	LegalName          string      `json:"legal_name" validate:"required,max=255"`
-	RegistrationNumber string      `json:"registration_number" validate:"max=64"`
-	TaxID              string      `json:"tax_id" validate:"omitempty,inn"`
-	DisplayName        string      `json:"display_name" validate:"max=255"` // defaults to the legal name
-	Slug               string      `json:"slug" validate:"omitempty,slug"`  // required for a reseller, refused otherwise
-	ResellerID         string      `json:"reseller_id"`                     // create it directly as that reseller's affiliate
+	Kind               CompanyKind `json:"kind" validate:"required,text,company_kind"`
+	LegalName          string      `json:"legal_name" validate:"required,text,max=255"`
+	RegistrationNumber string      `json:"registration_number" validate:"text,max=64"`
+	TaxID              string      `json:"tax_id" validate:"omitempty,text,max=12,inn"`
+	DisplayName        string      `json:"display_name" validate:"text,max=255"` // defaults to the legal name
+	Slug               string      `json:"slug" validate:"omitempty,text,slug"`  // required for a reseller, refused otherwise
+	ResellerID         string      `json:"reseller_id" validate:"text,max=64"`   // create it directly as that reseller's affiliate
 	Owner              Person      `json:"owner"`
 }
 
 // NewAffiliate is what a company registering through a reseller's link gives.
 type NewAffiliate struct {
-	LegalName          string `json:"legal_name" validate:"required,max=255"`
-	RegistrationNumber string `json:"registration_number" validate:"max=64"`
-	TaxID              string `json:"tax_id" validate:"omitempty,inn"`
-	DisplayName        string `json:"display_name" validate:"max=255"`
+	LegalName          string `json:"legal_name" validate:"required,text,max=255"`
+	RegistrationNumber string `json:"registration_number" validate:"text,max=64"`
+	TaxID              string `json:"tax_id" validate:"omitempty,text,max=12,inn"`
+	DisplayName        string `json:"display_name" validate:"text,max=255"`
 	Owner              Person `json:"owner"`
 }
 
@@ -67,9 +59,7 @@ const opCreateCompany = "tenancy.CreateCompany"
 // (slug taken). Atomic: company, user, membership and their audit events.
 func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, User, error) {
 	const op = opCreateCompany
-	in.LegalName, in.RegistrationNumber, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.RegistrationNumber), strings.TrimSpace(in.TaxID)
-	in.Owner.normalize()
-	in.DisplayName, in.Slug = strings.TrimSpace(in.DisplayName), strings.TrimSpace(in.Slug)
+	storage.Normalize(&in)
 	if err := s.validateNewCompany(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
@@ -211,9 +201,7 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 // *storage.ValidationError naming fields.
 func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (Company, User, error) {
 	const op = opRegisterAffiliate
-	in.LegalName, in.RegistrationNumber, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.RegistrationNumber), strings.TrimSpace(in.TaxID)
-	in.Owner.normalize()
-	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	storage.Normalize(&in)
 	if err := s.validate(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
@@ -285,13 +273,10 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 // ActEditSettings (owner, administrators, its reseller, the platform).
 func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name string) (Company, error) {
 	const op = "tenancy.SetDisplayName"
-	name = strings.TrimSpace(name)
+	name = storage.NormalizeText(name)
 	return s.updateCompany(ctx, op, by, companyID, ActEditSettings, "tenancy.company.update", func(_ context.Context, c *Company) error {
-		switch {
-		case name == "":
-			return storage.Invalid(op, "display_name", "required", "is required")
-		case len(name) > 255:
-			return storage.Invalid(op, "display_name", "max", "must be at most 255")
+		if err := (&storage.ValidationError{Op: op}).CheckText("display_name", name, 255, true).Err(); err != nil {
+			return err
 		}
 		c.DisplayName = name
 		return nil
@@ -302,7 +287,7 @@ func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name 
 // Authorised: ActPlatform only (company admins cannot change them).
 func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID string, in LegalIdentity) (Company, error) {
 	const op = "tenancy.SetLegalIdentity"
-	in.normalize()
+	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
 		if err := s.validate(op, &in); err != nil {
 			return err
@@ -332,7 +317,7 @@ func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, sta
 // regular clears it. storage.ErrConflict if the slug is taken.
 func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind CompanyKind, slug string) (Company, error) {
 	const op = "tenancy.SetKind"
-	slug = strings.TrimSpace(slug)
+	slug = storage.NormalizeText(slug)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.kind", func(ctx context.Context, c *Company) error {
 		switch kind {
 		case KindReseller:
@@ -439,12 +424,13 @@ type companyCursor struct {
 // administrators and managers; none for operators. Results are ordered by
 // ID (creation order) with keyset pagination. Wildcard characters in query
 // are literal. Errors: *storage.ValidationError for a query over 255
-// characters or a malformed cursor.
+// characters or that is not single-line text (storage.ValidText), or a
+// malformed cursor.
 func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (storage.Page[Company], error) {
 	const op = "tenancy.SearchCompanies"
 	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
-	if len(q.Text) > 255 {
-		return storage.Page[Company]{}, storage.Invalid(op, "query", "max", "must be at most 255")
+	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
+		return storage.Page[Company]{}, err
 	}
 	if page.After != "" {
 		var cur companyCursor

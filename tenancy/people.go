@@ -3,7 +3,6 @@ package tenancy
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/switchboardkit/switchboard/audit"
@@ -13,19 +12,19 @@ import (
 // NewEmployee is what an administrator (or a manager) gives to register a
 // person in a company.
 type NewEmployee struct {
-	FirstName string `json:"first_name" validate:"required,max=100"`
-	LastName  string `json:"last_name" validate:"required,max=100"`
-	Email     string `json:"email" validate:"required,email,max=254"`
-	Role      Role   `json:"role" validate:"required,role"`
+	FirstName string `json:"first_name" validate:"required,text,max=100"`
+	LastName  string `json:"last_name" validate:"required,text,max=100"`
+	Email     string `json:"email" validate:"required,text,max=254,email"`
+	Role      Role   `json:"role" validate:"required,text,role"`
 	// SubAccountID: required for a manager, optional for an operator, refused
 	// for administrators and above (they see every sub-account).
-	SubAccountID string `json:"sub_account_id"`
+	SubAccountID string `json:"sub_account_id" validate:"text,max=64"`
 }
 
 // MemberChange is a new role and sub-account for an existing member.
 type MemberChange struct {
-	Role         Role   `json:"role" validate:"required,role"`
-	SubAccountID string `json:"sub_account_id"`
+	Role         Role   `json:"role" validate:"required,text,role"`
+	SubAccountID string `json:"sub_account_id" validate:"text,max=64"`
 }
 
 // newPassword generates a password and its hash (outside any transaction:
@@ -172,7 +171,7 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 // membership and audit events, or nothing (and no notification).
 func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (Employee, error) {
 	const op = opRegisterEmployee
-	in.FirstName, in.LastName, in.Email = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName), strings.TrimSpace(in.Email)
+	storage.Normalize(&in)
 	if err := s.validate(op, &in); err != nil {
 		return Employee{}, err
 	}
@@ -212,6 +211,8 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 // a member.
 func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (Employee, error) {
 	const op = "tenancy.AddMember"
+	storage.Normalize(&change)
+	email = storage.NormalizeText(email)
 	if err := s.validate(op, &change); err != nil {
 		return Employee{}, err
 	}
@@ -239,6 +240,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 // The owner's membership is changed only through ChangeOwner (field role).
 func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (Employee, error) {
 	const op = "tenancy.UpdateMember"
+	storage.Normalize(&change)
 	if err := s.validate(op, &change); err != nil {
 		return Employee{}, err
 	}
@@ -414,8 +416,8 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 
 // PersonName is a user's first and last name.
 type PersonName struct {
-	FirstName string `json:"first_name" validate:"required,max=100"`
-	LastName  string `json:"last_name" validate:"required,max=100"`
+	FirstName string `json:"first_name" validate:"required,text,max=100"`
+	LastName  string `json:"last_name" validate:"required,text,max=100"`
 }
 
 // RenameUser changes a member's first and last name (a user is one person
@@ -425,7 +427,7 @@ type PersonName struct {
 // companyID's chain.
 func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (User, error) {
 	const op = "tenancy.RenameUser"
-	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	storage.Normalize(&in)
 	if err := s.validate(op, &in); err != nil {
 		return User{}, err
 	}

@@ -2,20 +2,13 @@ package tenancy
 
 import (
 	"context"
-	"strings"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 )
 
 func checkSubAccountName(op, name string) error {
-	switch {
-	case name == "":
-		return storage.Invalid(op, "name", "required", "is required")
-	case len(name) > 100:
-		return storage.Invalid(op, "name", "max", "must be at most 100")
-	}
-	return nil
+	return (&storage.ValidationError{Op: op}).CheckText("name", name, 100, true).Err()
 }
 
 // loadForSubAccount loads company companyID, authorises
@@ -44,7 +37,7 @@ func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, co
 // already used in the company (case-insensitive).
 func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, name string) (SubAccount, error) {
 	const op = "tenancy.CreateSubAccount"
-	name = strings.TrimSpace(name)
+	name = storage.NormalizeText(name)
 	var out SubAccount
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
@@ -66,7 +59,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 // CreateSubAccount; storage.ErrNotFound for a sub-account not in the company.
 func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, subAccountID, name string) (SubAccount, error) {
 	const op = "tenancy.RenameSubAccount"
-	name = strings.TrimSpace(name)
+	name = storage.NormalizeText(name)
 	var out SubAccount
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)

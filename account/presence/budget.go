@@ -54,7 +54,7 @@ func (s *Service) Budget(ctx context.Context, by tenancy.Actor, companyID, userI
 	}
 	start, next, err := dateBounds(day, p.loc)
 	if err != nil {
-		return nil, storage.Invalid(op, "day", "date", "must be a date as YYYY-MM-DD")
+		return nil, storage.Invalid(op, "day", "date", "must be a date as YYYY-MM-DD, from 1970 to 2199")
 	}
 	stored, err := p.dayIntervals(day)
 	if err != nil {

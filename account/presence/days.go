@@ -1,6 +1,7 @@
 package presence
 
 import (
+	"errors"
 	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
@@ -20,13 +21,20 @@ func dayBounds(t time.Time, loc *time.Location) (start, next time.Time) {
 	return storage.Timestamp(time.Date(y, m, d, 0, 0, 0, 0, loc)), storage.Timestamp(time.Date(y, m, d+1, 0, 0, 0, 0, loc))
 }
 
-// dateBounds is dayBounds for a date written in DateLayout.
+// errDateRange: a date whose day is not within storage.ValidTime.
+var errDateRange = errors.New("date out of range")
+
+// dateBounds is dayBounds for a date written in DateLayout, within the
+// range of storage.ValidTime (1970 to 2199).
 func dateBounds(day string, loc *time.Location) (start, next time.Time, err error) {
 	d, err := time.ParseInLocation(DateLayout, day, loc)
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
 	start, next = dayBounds(d, loc)
+	if !storage.ValidTime(start) || !storage.ValidTime(next) {
+		return time.Time{}, time.Time{}, errDateRange
+	}
 	return start, next, nil
 }
 

@@ -16,9 +16,9 @@ const MaxReportDays = 366
 // ReportRequest asks for the daily presence report of a company (or of one
 // member) over the inclusive date range From..To (YYYY-MM-DD).
 type ReportRequest struct {
-	CompanyID string
-	UserID    string // "" for every member of the company
-	From, To  string
+	CompanyID string `validate:"text,max=64"`
+	UserID    string `validate:"text,max=64"` // "" for every member of the company
+	From, To  string `validate:"text,max=10"`
 	// Location is the zone whose days the report uses; nil takes the
 	// company's zone from Locations.Location(ctx, companyID, "").
 	Location *time.Location
@@ -70,6 +70,10 @@ type PauseUsage struct {
 // From <= To, at most MaxReportDays days (*storage.ValidationError).
 func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (*Report, error) {
 	const op = "presence.Report"
+	storage.Normalize(&req)
+	if err := storage.Validate(op, s.validate, req); err != nil {
+		return nil, err
+	}
 	c, err := s.company(ctx, op, req.CompanyID, false)
 	if err != nil {
 		return nil, err
@@ -91,11 +95,11 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 	verr := &storage.ValidationError{Op: op}
 	from, _, ferr := dateBounds(req.From, loc)
 	if ferr != nil {
-		verr.Add("from", "date", "must be a date as YYYY-MM-DD")
+		verr.Add("from", "date", "must be a date as YYYY-MM-DD, from 1970 to 2199")
 	}
 	_, to, terr := dateBounds(req.To, loc)
 	if terr != nil {
-		verr.Add("to", "date", "must be a date as YYYY-MM-DD")
+		verr.Add("to", "date", "must be a date as YYYY-MM-DD, from 1970 to 2199")
 	}
 	if ferr == nil && terr == nil {
 		switch {

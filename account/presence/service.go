@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -268,7 +267,7 @@ func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID st
 
 // applyInput validates in and copies it onto p (whose ID and CompanyID are set).
 func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in PauseTypeInput) error {
-	in.Name = strings.TrimSpace(in.Name)
+	storage.Normalize(&in)
 	verr := &storage.ValidationError{Op: op}
 	if err := storage.Validate(op, s.validate, in); err != nil && !errors.As(err, &verr) {
 		return err

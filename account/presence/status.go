@@ -26,8 +26,8 @@ func HasPresence(r tenancy.Role) bool {
 // device last saw (0 when the member never had a status): a change made
 // from a stale view fails with storage.ErrConflict.
 type Change struct {
-	State       State  `json:"state" validate:"required,oneof=online away offline"`
-	PauseTypeID string `json:"pause_type_id" validate:"required_if=State away,excluded_unless=State away,max=64"`
+	State       State  `json:"state" validate:"required,text,oneof=online away offline"`
+	PauseTypeID string `json:"pause_type_id" validate:"required_if=State away,excluded_unless=State away,text,max=64"`
 	Version     int64  `json:"version" validate:"gte=0"`
 }
 
@@ -54,6 +54,7 @@ type Change struct {
 // the status the member is already in records nothing and keeps Version.
 func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (*Current, error) {
 	const op = "presence.SetStatus"
+	storage.Normalize(&ch)
 	var out *Current
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, companyID, true)
@@ -288,10 +289,15 @@ func (s *Service) view(ctx context.Context, companyID, userID string, now time.T
 
 // Ledger returns the member's recorded intervals that overlap [from, to),
 // by start time. The running status is not an interval yet: it is the
-// Current (Status). Authorised: tenancy.ActView on the member.
+// Current (Status). Authorised: tenancy.ActView on the member. Validated:
+// from and to set and within storage.ValidTime (1970 to 2199), from before
+// to (*storage.ValidationError).
 func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) ([]Interval, error) {
 	const op = "presence.Ledger"
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
+		return nil, err
+	}
+	if err := (&storage.ValidationError{Op: op}).CheckTime("from", from).CheckTime("to", to).Err(); err != nil {
 		return nil, err
 	}
 	if !from.Before(to) {
@@ -336,8 +342,12 @@ func (s *Service) NextTransition(ctx context.Context, companyID string) (at time
 // others skip it. Pause type definitions are read once per call. The first
 // error (a time zone that cannot be read, an unavailable database) stops the
 // call and is returned; the switches applied before it stay applied, and the
-// next call picks up the rest.
+// next call picks up the rest. A zero or out-of-range now
+// (storage.ValidTime) is a *storage.ValidationError on field "now".
 func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (int, error) {
+	if err := (&storage.ValidationError{Op: "presence.ApplyDue"}).CheckTime("now", now).Err(); err != nil {
+		return 0, err
+	}
 	now = storage.Timestamp(now)
 	if c := storage.Timestamp(s.clock.Now()); c.Before(now) {
 		now = c

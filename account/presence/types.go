@@ -53,11 +53,11 @@ func (p *PauseType) Limited() bool { return p.DailyAllocation != nil }
 
 // PauseTypeInput is what an administrator gives to create or update a pause type.
 type PauseTypeInput struct {
-	Name string `json:"name" validate:"required,max=100"`
+	Name string `json:"name" validate:"required,text,max=100"`
 	Paid bool   `json:"paid"`
 	// DailyAllocation: nil = unlimited; otherwise more than 0 and at most 24h.
 	DailyAllocation *time.Duration `json:"daily_allocation"`
-	FallbackID      string         `json:"fallback_id" validate:"max=64"`
+	FallbackID      string         `json:"fallback_id" validate:"text,max=64"`
 }
 
 // Current is the stored current status of one member of one company: the

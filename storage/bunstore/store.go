@@ -265,8 +265,14 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 	if err := fn(tctx); err != nil {
 		return err // stores map their own driver errors; the use case's errors pass through
 	}
+	if ctx.Err() != nil { // ended while fn ran: roll back, whatever fn said
+		return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Msg: "transaction rolled back", Err: ctx.Err()}
+	}
 	done = true
 	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil { // database/sql may have rolled back first (sql.ErrTxDone)
+			return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Msg: "transaction rolled back", Err: errors.Join(ctx.Err(), err)}
+		}
 		return s.mapErr(op, err)
 	}
 	scope.RunAfterCommit()

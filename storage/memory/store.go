@@ -50,13 +50,17 @@ func (t *tx) rollback() {
 
 // InTx runs fn holding the store exclusively: transactions are serializable,
 // and a failed one is undone before anybody else sees it. See
-// storage.Transactor.
+// storage.Transactor. Like the SQL backends, it honours ctx: a context
+// cancelled or past its deadline fails every store call made with it
+// (storage.ErrUnavailable), and one that ends while fn runs rolls the
+// transaction back and InTx returns storage.ErrUnavailable wrapping the
+// context's error, even when fn succeeded.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if sc, ok := storage.ScopeFrom(ctx); ok && sc.Owner() == s {
 		return fn(ctx)
 	}
 	if err := ctx.Err(); err != nil {
-		return &storage.Error{Op: "memory.InTx", Kind: storage.ErrUnavailable, Err: err}
+		return ctxErr("memory.InTx", ctx)
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -77,6 +81,9 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (e
 	}()
 	if err = fn(tctx); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil { // cancelled or past its deadline: roll back, as SQL does
+		return ctxErr("memory.InTx", ctx)
 	}
 	committed = true
 	return nil
@@ -101,6 +108,9 @@ func (s *Store) txFrom(ctx context.Context) *tx {
 // read runs fn under the shared lock, or directly when ctx's transaction
 // already holds the store.
 func (s *Store) read(ctx context.Context, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return ctxErr("memory", ctx)
+	}
 	if s.txFrom(ctx) != nil {
 		return fn()
 	}
@@ -114,6 +124,9 @@ func (s *Store) read(ctx context.Context, fn func() error) error {
 
 // write runs fn with ctx's transaction, or in a transaction of its own.
 func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return ctxErr("memory", ctx)
+	}
 	if t := s.txFrom(ctx); t != nil {
 		return fn(t)
 	}
@@ -141,4 +154,11 @@ func del[K comparable, V any](t *tx, m map[K]V, k K) {
 	}
 	t.onRollback(func() { m[k] = old })
 	delete(m, k)
+}
+
+// ctxErr is the error of a call whose context is done: storage.ErrUnavailable
+// wrapping the context's error (context.Canceled or
+// context.DeadlineExceeded), the kind the SQL backends give.
+func ctxErr(op string, ctx context.Context) error {
+	return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: ctx.Err()}
 }

@@ -51,5 +51,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("account", func(t *testing.T) { runAccount(t, h) })
 	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("compliance", func(t *testing.T) { runCompliance(t, h) })
+	t.Run("text round trip", func(t *testing.T) { textRoundTrip(t, h) })
+	t.Run("call keys", func(t *testing.T) { complianceCallKeys(t, h) })
+	t.Run("transaction context", func(t *testing.T) { transactionContext(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
