@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -257,6 +258,29 @@ func (g BillGrant) String() string {
 
 // GoString keeps %#v from printing the token.
 func (g BillGrant) GoString() string { return "account.BillGrant{" + g.String() + "}" }
+
+// Format implements fmt.Formatter: %#v is GoString, every other verb String,
+// so no verb reaches the token.
+func (g BillGrant) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(g.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(g.String()))
+}
+
+// MarshalJSON encodes the grant without its token (hand the token to the
+// client on its own).
+func (g BillGrant) MarshalJSON() ([]byte, error) {
+	type plain BillGrant // no methods; Token is json:"-"
+	return json.Marshal(plain(g))
+}
+
+// LogValue implements slog.LogValuer without the token.
+func (g BillGrant) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("company_id", g.CompanyID), slog.String("user_id", g.UserID),
+		slog.Time("expires_at", g.ExpiresAt), slog.String("token", redacted))
+}
 
 type grantClaims struct {
 	C string `json:"c"`

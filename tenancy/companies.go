@@ -186,7 +186,7 @@ func (s *Service) createCompany(ctx context.Context, op string, by Actor, kind C
 		return Company{}, User{}, false, err
 	}
 	if created {
-		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, userChanges(nil, &UserRecord{User: u, PasswordHash: hash})); err != nil {
 			return Company{}, User{}, false, err
 		}
 	}

@@ -53,19 +53,19 @@ func (s *Service) findOrCreateUser(ctx context.Context, op string, p Person, has
 	existing, err := s.store.UserByEmail(ctx, p.Email)
 	switch {
 	case err == nil && reuse:
-		return *existing, false, nil
+		return existing.User, false, nil
 	case err == nil:
 		return User{}, false, storage.Conflict(op, "e-mail %q is already registered", p.Email)
 	case !errors.Is(err, storage.ErrNotFound):
 		return User{}, false, err
 	}
 	now := s.now()
-	u := User{ID: storage.NewID(), Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, PasswordHash: hash,
-		PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}
+	u := UserRecord{User: User{ID: storage.NewID(), Email: p.Email, FirstName: p.FirstName, LastName: p.LastName,
+		PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}, PasswordHash: hash}
 	if err := s.store.CreateUser(ctx, &u); err != nil {
 		return User{}, false, err
 	}
-	return u, true, nil
+	return u.User, true, nil
 }
 
 // checkGrant validates role and subAccountID for a member of company c and
@@ -190,7 +190,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		if err != nil {
 			return err
 		}
-		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, userChanges(nil, &UserRecord{User: u, PasswordHash: hash})); err != nil {
 			return err
 		}
 		if out, err = s.addMember(ctx, by, c.ID, u, in.Role, in.SubAccountID); err != nil {
@@ -227,7 +227,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		} else if err != nil {
 			return err
 		}
-		out, err = s.addMember(ctx, by, c.ID, *u, change.Role, change.SubAccountID)
+		out, err = s.addMember(ctx, by, c.ID, u.User, change.Role, change.SubAccountID)
 		return err
 	})
 	return out, err
@@ -364,8 +364,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 	if !checkPassword(u.PasswordHash, password) {
 		return User{}, storage.Forbidden(op, "invalid e-mail or password")
 	}
-	u.PasswordHash = ""
-	return *u, nil
+	return u.User, nil
 }
 
 // ChangePassword sets the actor's own password: the current one, then the
@@ -408,7 +407,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		if err := s.store.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
-		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, audit.Diff(&before, cur))
+		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, userChanges(&before, cur))
 	})
 }
 
@@ -458,11 +457,10 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		if err := s.store.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, audit.Diff(&before, u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, userChanges(&before, u)); err != nil {
 			return err
 		}
-		out = *u
-		out.PasswordHash = ""
+		out = u.User
 		return nil
 	})
 	return out, err
