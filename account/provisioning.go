@@ -33,7 +33,7 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return storage.Internal(op, err).Explain("no current secret key")
 	}
 	if c.Mail.Password, _, err = s.seal.reseal(ctx, op, c.CompanyID, purposeMail, c.Mail.Password, current); err != nil {
 		return err
@@ -220,7 +220,7 @@ func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit 
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return 0, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return 0, storage.Internal(op, err).Explain("no current secret key")
 	}
 	ids, err := s.store.CompaniesNotUnderKey(ctx, current, "", max(limit, 1))
 	if err != nil {
@@ -348,12 +348,12 @@ func (s *Service) grantKey(ctx context.Context, op, kid string) (string, []byte,
 	var err error
 	if kid == "" {
 		if kid, err = s.seal.keys.CurrentKeyID(ctx); err != nil {
-			return "", nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+			return "", nil, storage.Internal(op, err).Explain("no current secret key")
 		}
 	}
 	key, err := s.seal.keys.Key(ctx, kid)
 	if err != nil {
-		return "", nil, &storage.Error{Op: op, Kind: storage.ErrForbidden, Msg: "grant key unknown", Err: err}
+		return "", nil, storage.Wrap(op, storage.ErrForbidden, err).Explain("grant key unknown")
 	}
 	return kid, mac(key, "switchboard/account/bill-grant"), nil
 }

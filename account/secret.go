@@ -207,7 +207,7 @@ func aad(companyID, purpose string) []byte {
 func (s sealer) gcm(ctx context.Context, op, id string) (cipher.AEAD, error) {
 	key, err := s.keys.Key(ctx, id)
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "secret key " + id + " unavailable", Err: err}
+		return nil, storage.Internal(op, err).Explain("secret key " + id + " unavailable")
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil || len(key) != 32 {
@@ -223,7 +223,7 @@ func (s sealer) seal(ctx context.Context, op, companyID, purpose string, plain S
 	}
 	id, err := s.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return nil, storage.Internal(op, err).Explain("no current secret key")
 	}
 	if id == "" || len(id) > 255 {
 		return nil, storage.E(op, storage.ErrInternal, "current secret key ID must be 1–255 bytes")
@@ -237,7 +237,7 @@ func (s sealer) seal(ctx context.Context, op, companyID, purpose string, plain S
 	out = append(out, id...)
 	nonce := make([]byte, g.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	out = append(out, nonce...)
 	return g.Seal(out, nonce, []byte(plain.v), aad(companyID, purpose)), nil
@@ -250,7 +250,7 @@ func (s sealer) open(ctx context.Context, op, companyID, purpose string, sealed 
 	}
 	id := sealed.KeyID()
 	if id == "" {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	g, err := s.gcm(ctx, op, id)
 	if err != nil {
@@ -258,11 +258,11 @@ func (s sealer) open(ctx context.Context, op, companyID, purpose string, sealed 
 	}
 	rest := sealed[2+len(id):]
 	if len(rest) < g.NonceSize()+g.Overhead() {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	plain, err := g.Open(nil, rest[:g.NonceSize()], rest[g.NonceSize():], aad(companyID, purpose))
 	if err != nil {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	return Secret{v: string(plain)}, nil
 }

@@ -331,7 +331,7 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		p.subject.Zones = zl.one
 	} else {
 		if res.badZone != "" {
-			return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + res.badZone, Err: res.badErr}
+			return storage.Internal(op, res.badErr).Explain("resolver returned unknown zone " + res.badZone)
 		}
 		d.Zones = append(d.Zones, res.zones...)
 		p.subject.Zones = res.locs

@@ -147,7 +147,7 @@ func idempotent[T any](ctx context.Context, s *Service, op, companyID, key strin
 			return res, false, storage.Conflict(op, "idempotency key %q was used with different parameters", key)
 		}
 		if err := json.Unmarshal(rec.Result, &res); err != nil {
-			return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "stored result unreadable", Err: err}
+			return res, false, storage.Internal(op, err).Explain("stored result unreadable")
 		}
 		return res, true, nil
 	case !errors.Is(err, storage.ErrNotFound):
@@ -158,7 +158,7 @@ func idempotent[T any](ctx context.Context, s *Service, op, companyID, key strin
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return res, false, storage.Internal(op, err)
 	}
 	err = s.store.SaveIdempotent(ctx, IdempotencyRecord{CompanyID: companyID, Key: key, RequestHash: hash,
 		Result: b, CreatedAt: storage.Timestamp(s.clock.Now())})

@@ -107,6 +107,57 @@ func LimitExceeded(op, msg string, args ...any) *Error { return E(op, ErrLimitEx
 // Suspended reports that the company is suspended.
 func Suspended(op, msg string, args ...any) *Error { return E(op, ErrSuspended, msg, args...) }
 
+// Wrap builds an *Error of the given kind around the cause err.
+func Wrap(op string, kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }
+
+// Internal reports an unexpected failure (a database error no other kind
+// describes, an undecodable stored value, a broken dependency) caused by err.
+func Internal(op string, err error) *Error { return Wrap(op, ErrInternal, err) }
+
+// Unavailable reports that the database (or another dependency the
+// operation needs) is closed, unreachable or timed out, caused by err.
+func Unavailable(op string, err error) *Error { return Wrap(op, ErrUnavailable, err) }
+
+// Retryable reports a transient conflict caused by err; Transactors retry
+// the use case that fails with it.
+func Retryable(op string, err error) *Error { return Wrap(op, ErrRetryable, err) }
+
+// Explain sets the human detail of e (formatted with args) and returns e:
+//
+//	return storage.Internal(op, err).Explain("no current secret key")
+func (e *Error) Explain(msg string, args ...any) *Error {
+	if len(args) > 0 {
+		msg = fmt.Sprintf(msg, args...)
+	}
+	e.Msg = msg
+	return e
+}
+
+// Reop returns err as the operation op reports it: an *Error or
+// *ValidationError from a step of op (a store method, another domain's
+// lookup) is copied with its Op replaced, so the message names the method
+// the caller called rather than an internal step. Kind, entity, detail and
+// cause are kept; nil stays nil; any other error is returned unchanged.
+func Reop(op string, err error) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *Error:
+		if e.Op == op {
+			return e
+		}
+		c := *e
+		c.Op = op
+		return &c
+	case *ValidationError:
+		if e.Op == op {
+			return e
+		}
+		return &ValidationError{Op: op, Fields: e.Fields}
+	}
+	return err
+}
+
 // FieldError is one rejected field of an input.
 type FieldError struct {
 	Field   string // the field's name as the caller knows it (JSON name), dotted for nesting

@@ -241,7 +241,7 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 // (storage.ErrNotFound for the platform).
 func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company, error) {
 	const op = "tenancy.GetCompany"
-	c, err := s.loadCompany(ctx, op, by, id, false)
+	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
 	}
@@ -257,7 +257,7 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 	change func(ctx context.Context, c *Company) error) (Company, error) {
 	var out Company
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := s.loadCompany(ctx, op, by, id, true)
+		before, err := s.loadCompany(ctx, op, by, act, id, true)
 		if err != nil {
 			return err
 		}

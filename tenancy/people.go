@@ -34,7 +34,7 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 	pw = generatePassword()
 	hash, err = hashPassword(pw, s.cost)
 	if err != nil {
-		return "", "", &storage.Error{Op: "tenancy.password", Kind: storage.ErrInternal, Err: err}
+		return "", "", storage.Internal("tenancy.password", err)
 	}
 	return pw, hash, nil
 }
@@ -91,7 +91,7 @@ func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Compan
 		}
 	}
 	if !CanGrant(by, role, subAccountID) {
-		return storage.Forbidden(op, "actor %s (%s) may not grant role %s here", by.UserID, by.Role, role)
+		return forbiddenTo(op, by, "grant role "+string(role)+" here")
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Compan
 // target sub-account and checkGrant's role and sub-account: the shared
 // authorisation of RegisterEmployee and AddMember.
 func (s *Service) loadForGrant(ctx context.Context, op string, by Actor, companyID string, role Role, subAccountID string) (*Company, error) {
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +147,10 @@ func (s *Service) regrant(ctx context.Context, by Actor, m *Member, role Role, s
 // loadMember reads userID's membership in c for a use case acting on it. To
 // a non-platform actor a missing membership is storage.ErrForbidden, like a
 // company it may not see.
-func (s *Service) loadMember(ctx context.Context, op string, by Actor, c *Company, userID string) (*Member, error) {
+func (s *Service) loadMember(ctx context.Context, op string, by Actor, act Action, c *Company, userID string) (*Member, error) {
 	m, err := s.store.GetMember(ctx, c.ID, userID)
 	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		return nil, forbidden(op, by, act)
 	}
 	return m, err
 }
@@ -244,11 +244,11 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 	}
 	var out Employee
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, true)
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
 		}
-		cur, err := s.loadMember(ctx, op, by, c, userID)
+		cur, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 			return err
 		}
 		if !CanGrant(by, cur.Role, cur.SubAccountID) && cur.Role != RoleOwner {
-			return storage.Forbidden(op, "actor %s (%s) may not change a %s", by.UserID, by.Role, cur.Role)
+			return forbiddenTo(op, by, "change a member with role "+string(cur.Role))
 		}
 		if cur.Role == RoleOwner {
 			return storage.Invalid(op, "role", "owner", "the owner is changed with ChangeOwner, by the platform")
@@ -301,7 +301,7 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 		}
 		q.AfterUserID = cur.UserID
 	}
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActView, companyID, false)
 	if err != nil {
 		return storage.Page[Employee]{}, err
 	}
@@ -341,7 +341,7 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]Member, error) {
 	const op = "tenancy.Memberships"
 	if !by.IsPlatform() && by.UserID != userID {
-		return nil, storage.Forbidden(op, "only the user itself or the platform")
+		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
 	return s.store.Memberships(ctx, userID)
 }
@@ -388,7 +388,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 	}
 	hash, err := hashPassword(next, s.cost)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
@@ -430,11 +430,11 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 	}
 	var out User
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
 		}
-		m, err := s.loadMember(ctx, op, by, c, userID)
+		m, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -445,7 +445,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 				return err
 			}
 			if !CanGrant(by, m.Role, m.SubAccountID) && !by.IsPlatform() {
-				return storage.Forbidden(op, "actor %s (%s) may not edit a %s", by.UserID, by.Role, m.Role)
+				return forbiddenTo(op, by, "edit a member with role "+string(m.Role))
 			}
 		}
 		u, err := s.store.GetUser(ctx, userID)
@@ -476,11 +476,11 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
 	const op = "tenancy.RemoveMember"
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, true)
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
 		}
-		m, err := s.loadMember(ctx, op, by, c, userID)
+		m, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -491,7 +491,7 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 			return storage.Invalid(op, "user_id", "owner", "the owner cannot be removed; the platform changes the owner first")
 		}
 		if !CanGrant(by, m.Role, m.SubAccountID) {
-			return storage.Forbidden(op, "actor %s (%s) may not remove a %s", by.UserID, by.Role, m.Role)
+			return forbiddenTo(op, by, "remove a member with role "+string(m.Role))
 		}
 		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
 			return err

@@ -23,7 +23,7 @@ func checkSubAccountName(op, name string) error {
 // and checks the (trimmed) name: the shared preamble of CreateSubAccount
 // and RenameSubAccount.
 func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, companyID, subAccountID, name string) (*Company, error) {
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActManageSubAccounts, companyID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID strin
 		if by.CompanyID == companyID && by.Role == RoleOperator {
 			return nil, nil
 		}
-		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		return nil, forbidden(op, by, ActView)
 	}
 	list, err := s.store.ListSubAccounts(ctx, companyID)
 	if err != nil || all {

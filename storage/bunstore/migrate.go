@@ -58,7 +58,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(migrationFiles); err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	m := migrate.NewMigrator(s.db, ms, migrate.WithMarkAppliedOnSuccess(true), migrate.WithTemplateData(s.ddlTypes()))
 	if err := m.Init(ctx); err != nil {

@@ -84,7 +84,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	} else {
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, &storage.Error{Op: "bunstore.OpenSQLite", Kind: storage.ErrUnavailable, Err: err}
+				return nil, storage.Unavailable("bunstore.OpenSQLite", err)
 			}
 		}
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas +
@@ -92,7 +92,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
 	if err != nil {
-		return nil, &storage.Error{Op: "bunstore.OpenSQLite", Kind: storage.ErrUnavailable, Err: err}
+		return nil, storage.Unavailable("bunstore.OpenSQLite", err)
 	}
 	if memory {
 		// A private in-memory database lives as long as its one connection.

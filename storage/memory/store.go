@@ -56,7 +56,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (e
 		return fn(ctx)
 	}
 	if err := ctx.Err(); err != nil {
-		return &storage.Error{Op: "memory.InTx", Kind: storage.ErrUnavailable, Err: err}
+		return storage.Unavailable("memory.InTx", err)
 	}
 	s.mu.Lock()
 	if s.closed {
