@@ -124,7 +124,8 @@ func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.A
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, act); err != nil {
 		return nil, err
 	}
-	return s.loadCompany(ctx, companyID)
+	c, err := s.loadCompany(ctx, companyID)
+	return c, storage.Reop(op, err)
 }
 
 // SetAssistant sets the virtual assistant's name and e-mail. Authorised:
@@ -321,13 +322,13 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 	if err != nil {
 		return BillGrant{}, err
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 			return err
 		}
 		return s.record(ctx, by, companyID, "account.bill.open", "account.company", companyID,
 			[]audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)})
-	})
+	}))
 	if err != nil {
 		return BillGrant{}, err
 	}

@@ -164,8 +164,11 @@ func NewStaticKeys(id string, key []byte) (*StaticKeys, error) {
 // Rotate adds key under id and makes it current. Older keys stay available
 // for opening values sealed before.
 func (k *StaticKeys) Rotate(id string, key []byte) error {
-	if id == "" || len(id) > 255 {
-		return storage.Invalid("account.StaticKeys", "key_id", "required", "must be 1–255 bytes")
+	switch {
+	case id == "":
+		return storage.Invalid("account.StaticKeys", "key_id", "required", "is required")
+	case len(id) > 255:
+		return storage.Invalid("account.StaticKeys", "key_id", "max", "must be at most 255 bytes")
 	}
 	if len(key) != 32 {
 		return storage.Invalid("account.StaticKeys", "key", "len", "must be 32 bytes (AES-256)")

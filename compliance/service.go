@@ -220,7 +220,7 @@ func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID stri
 	const op = "compliance.Settings"
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, storage.Reop(op, err)
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
 		return Settings{}, err
@@ -243,7 +243,7 @@ func (s *Service) settings(ctx context.Context, companyID string) (Settings, err
 func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (Settings, error) {
 	const op = "compliance.SetSettings"
 	var out Settings
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 		}
 		out = after
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -564,7 +564,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 	const op = "compliance.Reserve"
 	var res Reservation
 	var dec Decision
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
@@ -594,7 +594,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),
 				audit.Set("reasons", nil, dec.Reasons), audit.Set("expires_at", nil, res.ExpiresAt)}})
 		return err
-	})
+	}))
 	if err != nil {
 		var refused *RefusedError
 		if errors.As(err, &refused) {
@@ -636,7 +636,7 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		return Reservation{}, storage.Invalid(op, "reservation_id", "required", "is required")
 	}
 	var out Reservation
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		r, err := s.store.Reservation(ctx, id)
 		if err != nil {
 			return err
@@ -677,7 +677,7 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		}
 		out = r
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -695,7 +695,7 @@ func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		before := storage.Timestamp(s.clock.Now().Add(-RetainDays * 24 * time.Hour))
 		var err error
 		if n, err = s.store.PruneBefore(ctx, before); err != nil {
@@ -704,6 +704,6 @@ func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
 		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), Action: "compliance.history.prune",
 			EntityType: "compliance_call", Changes: []audit.Change{audit.Set("before", nil, before), audit.Set("deleted", nil, n)}})
 		return err
-	})
+	}))
 	return n, err
 }

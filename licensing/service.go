@@ -92,7 +92,7 @@ func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act 
 	}
 	c, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return tenancy.CompanyRef{}, err
+		return tenancy.CompanyRef{}, storage.Reop(op, err)
 	}
 	if err := tenancy.Authorize(op, by, act, c.Resource()); err != nil {
 		return tenancy.CompanyRef{}, err
@@ -110,7 +110,7 @@ func (s *Service) member(ctx context.Context, op, companyID, userID string) (ten
 	if errors.Is(err, storage.ErrNotFound) {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "member", "is not a member of the company")
 	}
-	return m, err
+	return m, storage.Reop(op, err)
 }
 
 func (s *Service) record(ctx context.Context, by tenancy.Actor, companyID, action, entity, id string, changes ...audit.Change) error {

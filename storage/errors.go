@@ -26,6 +26,11 @@ var (
 	ErrLimitExceeded = errors.New("limit exceeded")
 	// ErrSuspended: the company is suspended and the operation is refused for that reason.
 	ErrSuspended = errors.New("suspended")
+	// ErrPrecondition: the input is well-formed, but the state the operation
+	// needs is not set up yet (a purchase of an item the company's agreement
+	// has no price for, say); set that state up first, then retry. The
+	// method's documentation names its preconditions.
+	ErrPrecondition = errors.New("precondition not met")
 	// ErrUnavailable: the database is closed, unreachable or timed out.
 	ErrUnavailable = errors.New("storage unavailable")
 	// ErrInternal: an unexpected database or programming error; the cause is wrapped.
@@ -106,6 +111,9 @@ func LimitExceeded(op, msg string, args ...any) *Error { return E(op, ErrLimitEx
 
 // Suspended reports that the company is suspended.
 func Suspended(op, msg string, args ...any) *Error { return E(op, ErrSuspended, msg, args...) }
+
+// Precondition reports that the state op needs is not set up yet.
+func Precondition(op, msg string, args ...any) *Error { return E(op, ErrPrecondition, msg, args...) }
 
 // Wrap builds an *Error of the given kind around the cause err.
 func Wrap(op string, kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }

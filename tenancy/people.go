@@ -181,7 +181,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		return Employee{}, err
 	}
 	var out Employee
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
@@ -198,7 +198,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		}
 		s.notifyAfterCommit(ctx, u, c.ID, pw)
 		return nil
-	})
+	}))
 	if err != nil {
 		return Employee{}, err
 	}
@@ -216,7 +216,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		return Employee{}, err
 	}
 	var out Employee
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
 			return err
@@ -229,7 +229,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		}
 		out, err = s.addMember(ctx, by, c.ID, u.User, change.Role, change.SubAccountID)
 		return err
-	})
+	}))
 	return out, err
 }
 
@@ -243,7 +243,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		return Employee{}, err
 	}
 	var out Employee
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
@@ -278,7 +278,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		}
 		out = Employee{Member: *cur, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -390,7 +390,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 	if err != nil {
 		return storage.Internal(op, err)
 	}
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
 			return err
 		}
@@ -408,7 +408,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 			return err
 		}
 		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, userChanges(&before, cur))
-	})
+	}))
 }
 
 // PersonName is a user's first and last name.
@@ -429,7 +429,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		return User{}, err
 	}
 	var out User
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
@@ -462,7 +462,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		}
 		out = u.User
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -475,7 +475,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 // tenancy.member.remove.
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
 	const op = "tenancy.RemoveMember"
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
@@ -505,7 +505,7 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // memberAdded runs the MemberAddedHooks inside the registration's transaction.

@@ -46,7 +46,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 	const op = "tenancy.CreateSubAccount"
 	name = strings.TrimSpace(name)
 	var out SubAccount
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
 			return err
@@ -58,7 +58,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 		}
 		out = sa
 		return s.record(ctx, by, c.ID, "tenancy.sub_account.create", "sub_account", sa.ID, audit.Diff(nil, &sa))
-	})
+	}))
 	return out, err
 }
 
@@ -68,7 +68,7 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 	const op = "tenancy.RenameSubAccount"
 	name = strings.TrimSpace(name)
 	var out SubAccount
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
 			return err
@@ -84,7 +84,7 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 		}
 		out = *sa
 		return s.record(ctx, by, c.ID, "tenancy.sub_account.rename", "sub_account", sa.ID, audit.Diff(&before, sa))
-	})
+	}))
 	return out, err
 }
 
