@@ -14,7 +14,7 @@ import (
 // authorises tenancy.ActEditSettings on the company, runs fn and records the
 // audit entry fn returns (with actor and company filled in).
 func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, companyID string, fn func(ctx context.Context) (audit.Entry, error)) error {
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, co
 		e.Actor, e.CompanyID = by.Audit(), companyID
 		_, err = s.log.Record(ctx, e)
 		return err
-	})
+	}))
 }
 
 // requireMembers checks that every user of userIDs is a member of
@@ -221,8 +221,11 @@ func (s *Service) assign(ctx context.Context, op, action string, by tenancy.Acto
 	ids := slices.Clone(userIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	if len(ids) == 0 || len(ids) > 1000 {
-		return storage.Invalid(op, "user_ids", "len", "must list 1–1000 users")
+	switch {
+	case len(ids) == 0:
+		return storage.Invalid(op, "user_ids", "required", "is required: list 1–1000 users")
+	case len(ids) > 1000:
+		return storage.Invalid(op, "user_ids", "max", "must list at most 1000 users")
 	}
 	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
 		o, err := s.store.Option(ctx, companyID, optionID)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ func (s *Service) sealAllUnderCurrent(ctx context.Context, op string, c *Company
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return storage.Internal(op, err).Explain("no current secret key")
 	}
 	if c.Mail.Password, _, err = s.seal.reseal(ctx, op, c.CompanyID, purposeMail, c.Mail.Password, current); err != nil {
 		return err
@@ -124,7 +125,8 @@ func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.A
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, act); err != nil {
 		return nil, err
 	}
-	return s.loadCompany(ctx, companyID)
+	c, err := s.loadCompany(ctx, companyID)
+	return c, storage.Reop(op, err)
 }
 
 // SetAssistant sets the virtual assistant's name and e-mail. Authorised:
@@ -222,7 +224,7 @@ func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit 
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return 0, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return 0, storage.Internal(op, err).Explain("no current secret key")
 	}
 	ids, err := s.store.CompaniesNotUnderKey(ctx, current, "", max(limit, 1))
 	if err != nil {
@@ -260,6 +262,29 @@ func (g BillGrant) String() string {
 
 // GoString keeps %#v from printing the token.
 func (g BillGrant) GoString() string { return "account.BillGrant{" + g.String() + "}" }
+
+// Format implements fmt.Formatter: %#v is GoString, every other verb String,
+// so no verb reaches the token.
+func (g BillGrant) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(g.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(g.String()))
+}
+
+// MarshalJSON encodes the grant without its token (hand the token to the
+// client on its own).
+func (g BillGrant) MarshalJSON() ([]byte, error) {
+	type plain BillGrant // no methods; Token is json:"-"
+	return json.Marshal(plain(g))
+}
+
+// LogValue implements slog.LogValuer without the token.
+func (g BillGrant) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("company_id", g.CompanyID), slog.String("user_id", g.UserID),
+		slog.Time("expires_at", g.ExpiresAt), slog.String("token", redacted))
+}
 
 type grantClaims struct {
 	C string `json:"c"`
@@ -300,13 +325,13 @@ func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID stri
 	if err != nil {
 		return BillGrant{}, err
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 			return err
 		}
 		return s.record(ctx, by, companyID, "account.bill.open", "account.company", companyID,
 			[]audit.Change{audit.Set("bill_grant_expires_at", nil, g.ExpiresAt)})
-	})
+	}))
 	if err != nil {
 		return BillGrant{}, err
 	}
@@ -327,12 +352,12 @@ func (s *Service) grantKey(ctx context.Context, op, kid string) (string, []byte,
 	var err error
 	if kid == "" {
 		if kid, err = s.seal.keys.CurrentKeyID(ctx); err != nil {
-			return "", nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+			return "", nil, storage.Internal(op, err).Explain("no current secret key")
 		}
 	}
 	key, err := s.seal.keys.Key(ctx, kid)
 	if err != nil {
-		return "", nil, &storage.Error{Op: op, Kind: storage.ErrForbidden, Msg: "grant key unknown", Err: err}
+		return "", nil, storage.Wrap(op, storage.ErrForbidden, err).Explain("grant key unknown")
 	}
 	return kid, mac(key, "switchboard/account/bill-grant"), nil
 }

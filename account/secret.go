@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 
 	"github.com/switchboardkit/switchboard/storage"
@@ -62,8 +63,10 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 // Sealed is a secret encrypted at rest: AES-256-GCM under a key of the
 // host's KeyProvider, bound to the company and the secret's purpose as
 // additional authenticated data. Layout: version byte 1, key-ID length, key
-// ID, 12-byte nonce, ciphertext with tag. It prints as "[sealed]"; its JSON
-// form (for storage) is the base64 of the bytes.
+// ID, 12-byte nonce, ciphertext with tag. It prints as "[sealed]" (String,
+// GoString, every fmt verb, slog). Its JSON form is the base64 of the bytes,
+// because that is how stores persist it: ciphertext, never the secret; the
+// Service's results carry HasPassword instead of the bytes.
 type Sealed []byte
 
 func (s Sealed) String() string {
@@ -72,6 +75,21 @@ func (s Sealed) String() string {
 	}
 	return "[sealed]"
 }
+
+// GoString keeps %#v from printing the bytes.
+func (s Sealed) GoString() string { return "account.Sealed(" + strconv.Quote(s.String()) + ")" }
+
+// Format implements fmt.Formatter: %#v is GoString, every other verb String.
+func (s Sealed) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(s.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(s.String()))
+}
+
+// LogValue implements slog.LogValuer.
+func (s Sealed) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // KeyID names the key s was sealed with ("" if s is malformed or empty).
 func (s Sealed) KeyID() string {
@@ -95,11 +113,43 @@ type KeyProvider interface {
 }
 
 // StaticKeys is a KeyProvider over keys held in memory. It is safe for
-// concurrent use.
+// concurrent use. It never renders its keys: String, GoString, every fmt
+// verb, JSON and slog show only the current key's ID.
 type StaticKeys struct {
 	mu      sync.RWMutex
 	current string
 	keys    map[string][]byte
+}
+
+// String names the current key and how many keys are held, never a key.
+func (k *StaticKeys) String() string {
+	if k == nil {
+		return "account.StaticKeys(nil)"
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return fmt.Sprintf("account.StaticKeys{current: %q, keys: %d, material: %s}", k.current, len(k.keys), redacted)
+}
+
+// GoString is String: %#v never prints a key.
+func (k *StaticKeys) GoString() string { return k.String() }
+
+// Format implements fmt.Formatter: every verb prints String.
+func (k *StaticKeys) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+
+// MarshalJSON encodes the current key's ID alone.
+func (k *StaticKeys) MarshalJSON() ([]byte, error) {
+	id, _ := k.CurrentKeyID(context.Background())
+	return json.Marshal(struct {
+		Current string `json:"current_key_id"`
+		Keys    string `json:"keys"`
+	}{id, redacted})
+}
+
+// LogValue implements slog.LogValuer: the current key's ID, never a key.
+func (k *StaticKeys) LogValue() slog.Value {
+	id, _ := k.CurrentKeyID(context.Background())
+	return slog.GroupValue(slog.String("current_key_id", id), slog.String("keys", redacted))
 }
 
 // NewStaticKeys returns a provider whose current key is id → key (32 bytes).
@@ -114,8 +164,11 @@ func NewStaticKeys(id string, key []byte) (*StaticKeys, error) {
 // Rotate adds key under id and makes it current. Older keys stay available
 // for opening values sealed before.
 func (k *StaticKeys) Rotate(id string, key []byte) error {
-	if id == "" || len(id) > 255 {
-		return storage.Invalid("account.StaticKeys", "key_id", "required", "must be 1–255 bytes")
+	switch {
+	case id == "":
+		return storage.Invalid("account.StaticKeys", "key_id", "required", "is required")
+	case len(id) > 255:
+		return storage.Invalid("account.StaticKeys", "key_id", "max", "must be at most 255 bytes")
 	}
 	if len(key) != 32 {
 		return storage.Invalid("account.StaticKeys", "key", "len", "must be 32 bytes (AES-256)")
@@ -157,7 +210,7 @@ func aad(companyID, purpose string) []byte {
 func (s sealer) gcm(ctx context.Context, op, id string) (cipher.AEAD, error) {
 	key, err := s.keys.Key(ctx, id)
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "secret key " + id + " unavailable", Err: err}
+		return nil, storage.Internal(op, err).Explain("secret key " + id + " unavailable")
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil || len(key) != 32 {
@@ -173,7 +226,7 @@ func (s sealer) seal(ctx context.Context, op, companyID, purpose string, plain S
 	}
 	id, err := s.keys.CurrentKeyID(ctx)
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "no current secret key", Err: err}
+		return nil, storage.Internal(op, err).Explain("no current secret key")
 	}
 	if id == "" || len(id) > 255 {
 		return nil, storage.E(op, storage.ErrInternal, "current secret key ID must be 1–255 bytes")
@@ -187,7 +240,7 @@ func (s sealer) seal(ctx context.Context, op, companyID, purpose string, plain S
 	out = append(out, id...)
 	nonce := make([]byte, g.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	out = append(out, nonce...)
 	return g.Seal(out, nonce, []byte(plain.v), aad(companyID, purpose)), nil
@@ -200,7 +253,7 @@ func (s sealer) open(ctx context.Context, op, companyID, purpose string, sealed 
 	}
 	id := sealed.KeyID()
 	if id == "" {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	g, err := s.gcm(ctx, op, id)
 	if err != nil {
@@ -208,11 +261,11 @@ func (s sealer) open(ctx context.Context, op, companyID, purpose string, sealed 
 	}
 	rest := sealed[2+len(id):]
 	if len(rest) < g.NonceSize()+g.Overhead() {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	plain, err := g.Open(nil, rest[:g.NonceSize()], rest[g.NonceSize():], aad(companyID, purpose))
 	if err != nil {
-		return Secret{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: errSealed}
+		return Secret{}, storage.Internal(op, errSealed)
 	}
 	return Secret{v: string(plain)}, nil
 }

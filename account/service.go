@@ -184,7 +184,7 @@ func (s *Service) company(ctx context.Context, id string) (tenancy.CompanyRef, e
 func (s *Service) authorizeCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (tenancy.CompanyRef, error) {
 	ref, err := s.company(ctx, companyID)
 	if err != nil {
-		return ref, err
+		return ref, storage.Reop(op, err)
 	}
 	return ref, tenancy.Authorize(op, by, act, ref.Resource())
 }
@@ -194,7 +194,7 @@ func (s *Service) authorizeCompany(ctx context.Context, op string, by tenancy.Ac
 func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action) error {
 	m, err := s.dir.Member(ctx, companyID, userID)
 	if err != nil {
-		return err
+		return storage.Reop(op, err)
 	}
 	return tenancy.Authorize(op, by, act, m.Resource())
 }
@@ -261,7 +261,7 @@ func cloneUser(u *User) *User {
 func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action, action string,
 	change func(ctx context.Context, ref tenancy.CompanyRef, c *Company) ([]audit.Change, error)) (*Company, error) {
 	var out *Company
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.authorizeCompany(ctx, op, by, companyID, act)
 		if err != nil {
 			return err
@@ -291,7 +291,7 @@ func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor
 		}
 		out = after
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func forCaller(c *Company) *Company {
 func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action, action string,
 	change func(ctx context.Context, c *Company, u *User) ([]audit.Change, error)) (*User, error) {
 	var out *User
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeMember(ctx, op, by, companyID, userID, act); err != nil {
 			return err
 		}
@@ -343,7 +343,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 		}
 		out = after
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

@@ -281,7 +281,7 @@ func (s *Service) Location(ctx context.Context, companyID, userID string) (*time
 	}
 	loc, err := s.location(e.TimeZone)
 	if err != nil { // the zone database lost a name that was valid when stored
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "time zone " + e.TimeZone, Err: err}
+		return nil, storage.Internal(op, err).Explain("time zone " + e.TimeZone)
 	}
 	return loc, nil
 }

@@ -224,7 +224,7 @@ func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID stri
 	const op = "compliance.Settings"
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, storage.Reop(op, err)
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
 		return Settings{}, err
@@ -249,7 +249,7 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 	const op = "compliance.SetSettings"
 	var out Settings
 	p.Name, p.Source = storage.NormalizeText(p.Name), storage.NormalizeText(p.Source)
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -279,7 +279,7 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 		}
 		out = after
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -345,7 +345,7 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		p.subject.Zones = zl.one
 	} else {
 		if res.badZone != "" {
-			return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "resolver returned unknown zone " + res.badZone, Err: res.badErr}
+			return storage.Internal(op, res.badErr).Explain("resolver returned unknown zone " + res.badZone)
 		}
 		d.Zones = append(d.Zones, res.zones...)
 		p.subject.Zones = res.locs
@@ -578,7 +578,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 	const op = "compliance.Reserve"
 	var res Reservation
 	var dec Decision
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
@@ -608,7 +608,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),
 				audit.Set("reasons", nil, dec.Reasons), audit.Set("expires_at", nil, res.ExpiresAt)}})
 		return err
-	})
+	}))
 	if err != nil {
 		var refused *RefusedError
 		if errors.As(err, &refused) {
@@ -650,7 +650,7 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		return Reservation{}, storage.Invalid(op, "reservation_id", "required", "is required")
 	}
 	var out Reservation
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		r, err := s.store.Reservation(ctx, id)
 		if err != nil {
 			return err
@@ -691,7 +691,7 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		}
 		out = r
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -709,7 +709,7 @@ func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		before := storage.Timestamp(s.clock.Now().Add(-RetainDays * 24 * time.Hour))
 		var err error
 		if n, err = s.store.PruneBefore(ctx, before); err != nil {
@@ -718,6 +718,6 @@ func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
 		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), Action: "compliance.history.prune",
 			EntityType: "compliance_call", Changes: []audit.Change{audit.Set("before", nil, before), audit.Set("deleted", nil, n)}})
 		return err
-	})
+	}))
 	return n, err
 }

@@ -27,7 +27,7 @@ func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID strin
 // price >= 0 with at most MinorUnits decimals (field "prices.<item>").
 func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID string, prices map[Item]decimal.Decimal) error {
 	const op = "licensing.SetAgreement"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 		}
 		return s.record(ctx, by, companyID, "licensing.agreement.set", "agreement", companyID,
 			audit.Set("prices", before, clean))
-	})
+	}))
 }
 
 // SetContract sets the contract companyID's plan runs under. Authorised:
@@ -66,7 +66,7 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 // MaxContractYears years ahead; an ongoing one must not have it.
 func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID string, c Contract) error {
 	const op = "licensing.SetContract"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID s
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.contract.set", "plan", companyID, audit.Diff(before, c)...)
-	})
+	}))
 }
 
 // PreviewPlanChange returns what ChangePlan would decide now, changing
@@ -122,7 +122,7 @@ func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, compa
 func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (Decision, error) {
 	const op = "licensing.ChangePlan"
 	var d Decision
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID st
 		}
 		return s.record(ctx, by, companyID, "licensing.plan.change", "plan", companyID,
 			audit.Set("tier", d.From, d.To), audit.Set("reason", nil, d.Reason))
-	})
+	}))
 	return d, err
 }
 

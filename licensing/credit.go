@@ -115,7 +115,7 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyID string, in CreditTerms) (CreditStatus, error) {
 	const op = "licensing.SetCreditTerms"
 	var out CreditStatus
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyI
 		}
 		out = creditStatus(acct)
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -198,7 +198,7 @@ func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string
 func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, companyID string, kind EntryKind, in MoneyInput) (LedgerEntry, error) {
 	storage.Normalize(&in)
 	var out LedgerEntry
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 				audit.Set("description", nil, e.Description))
 		})
 		return err
-	})
+	}))
 	return out, err
 }
 

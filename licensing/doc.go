@@ -63,7 +63,9 @@
 // Agreement. The reseller (or the platform) sets each company's unit price
 // per item (license.pro, license.mobile, subscription.mobile,
 // subscription.landline, addon.<code>); an item without a price cannot be
-// bought. A purchase stores the price it was made at; later agreement
+// bought: the purchase fails with storage.ErrPrecondition wrapping ErrNoPrice
+// (not a validation error: the input is fine, the agreement is missing) and
+// charges nothing. A purchase stores the price it was made at; later agreement
 // changes do not touch it.
 //
 // Licenses. A pool per company and kind counts bought and assigned. A user

@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -31,16 +32,22 @@ type purchaseSpec struct {
 	apply func(ctx context.Context, p *Purchase) error
 }
 
+// ErrNoPrice is the cause of the storage.ErrPrecondition a purchase gets
+// when the company's agreement has no unit price for the item bought: the
+// reseller (or the platform) must agree a price first (SetAgreement).
+var ErrNoPrice = errors.New("no unit price agreed")
+
 // purchase is the shared shape of every purchase: in one transaction it
 // authorises (tenancy.ActPurchase), validates, locks the account (which
 // serialises the company's purchases and so its idempotency keys), and —
 // unless the key was seen — prices spec.item from the agreement, charges the
 // total to the ledger (credit limit and suspension apply), runs spec.apply
-// and audits.
+// and audits. spec.priceField names the input field whose item the
+// agreement has no price for (the ErrNoPrice precondition).
 func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseSpec) (Purchase, error) {
 	op, companyID, item, qty, priceField := spec.op, spec.companyID, spec.item, spec.quantity, spec.priceField
 	var out Purchase
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -62,7 +69,9 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 		out, err = onceOnAccount(ctx, s, op, companyID, spec.key, params, func(acct *Account) (Purchase, error) {
 			price, ok := acct.Prices[item]
 			if !ok {
-				return Purchase{}, storage.Invalid(op, priceField, "agreement", "has no unit price in the company's agreement")
+				e := storage.Precondition(op, "the company's agreement has no unit price for %s (%s); the reseller sets it with SetAgreement", item, priceField)
+				e.Entity, e.ID, e.Err = "agreement", companyID, ErrNoPrice
+				return Purchase{}, e
 			}
 			p := Purchase{ID: storage.NewID(), CompanyID: companyID, Item: item, Quantity: qty,
 				UnitPrice: price, Total: norm(price.Mul(decimalInt(qty))), CreatedAt: storage.Timestamp(s.clock.Now())}
@@ -80,15 +89,17 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 				audit.Set("total", nil, p.Total), audit.Set("balance", before, acct.Balance))
 		})
 		return err
-	})
+	}))
 	return out, err
 }
 
 // PurchaseLicenses buys in.Quantity licenses of in.Kind for companyID at the
 // unit price of its agreement, charging the total to its ledger, and adds
 // them to the pool. Authorised: tenancy.ActPurchase. Errors:
-// *storage.ValidationError for a bad kind or quantity (1..MaxQuantity), a
-// missing idempotency key, or a kind without an agreed price (field "kind");
+// *storage.ValidationError for a bad kind or quantity (1..MaxQuantity) or a
+// missing idempotency key. Precondition: the company's agreement has a unit
+// price for the kind (SetAgreement); without one the purchase is
+// storage.ErrPrecondition wrapping ErrNoPrice, and nothing is charged;
 // storage.ErrLimitExceeded past the credit limit; storage.ErrSuspended for a
 // suspended company; storage.ErrConflict for a reused key with other
 // parameters. Idempotent per (company, key): a retry — even concurrent —
@@ -124,7 +135,7 @@ func (s *Service) licenseScope(ctx context.Context, op string, by tenancy.Actor,
 func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyID string, kind LicenseKind, n int) (Pool, error) {
 	const op = "licensing.ReduceLicenses"
 	var out Pool
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -140,7 +151,7 @@ func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyI
 		}
 		return s.record(ctx, by, companyID, "licensing.license.reduce", "license_pool", companyID+"/"+string(kind),
 			audit.Set("bought", out.Bought+n, out.Bought))
-	})
+	}))
 	return out, err
 }
 
@@ -167,7 +178,7 @@ func (s *Service) pool(ctx context.Context, companyID string, kind LicenseKind) 
 func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (LicenseAssignment, error) {
 	const op = "licensing.AssignLicense"
 	var out LicenseAssignment
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -180,7 +191,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 		}
 		return s.record(ctx, by, companyID, "licensing.license.assign", "license", userID+"/"+string(kind),
 			audit.Set("user_id", nil, userID), audit.Set("kind", nil, kind))
-	})
+	}))
 	return out, err
 }
 
@@ -189,7 +200,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 // Atomic and audited.
 func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) error {
 	const op = "licensing.UnassignLicense"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -198,7 +209,7 @@ func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, company
 		}
 		return s.record(ctx, by, companyID, "licensing.license.unassign", "license", userID+"/"+string(kind),
 			audit.Set("user_id", userID, nil), audit.Set("kind", kind, nil))
-	})
+	}))
 }
 
 // Pools returns companyID's license counts, one Pool per kind in
@@ -261,7 +272,7 @@ type Holdings struct {
 func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (Holdings, error) {
 	const op = "licensing.ReleaseUser"
 	var out Holdings
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		out = Holdings{}
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -306,6 +317,6 @@ func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, 
 				return nil
 			}
 		}
-	})
+	}))
 	return out, err
 }

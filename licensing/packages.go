@@ -26,7 +26,7 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 	const op = "licensing.DefinePackage"
 	storage.Normalize(&in)
 	var out ServicePackage
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		res := tenancy.Resource{} // the platform's own catalogue: platform admins only
 		if ownerCompanyID != "" {
 			c, err := s.dir.Company(ctx, ownerCompanyID)
@@ -52,7 +52,7 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 			return err
 		}
 		return s.record(ctx, by, ownerCompanyID, "licensing.package.define", "service_package", out.ID, audit.Diff(nil, in)...)
-	})
+	}))
 	return out, err
 }
 
@@ -118,7 +118,7 @@ func (s *Service) choices(ctx context.Context, c tenancy.CompanyRef) ([]PackageC
 // package that is not offered. Audited.
 func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, companyID, packageID string, offered, isDefault bool) error {
 	const op = "licensing.SetPackageOffer"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, by, tenancy.ActEditSettings, companyID)
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, company
 		}
 		return s.record(ctx, by, companyID, "licensing.package.offer", "service_package", packageID,
 			audit.Set("offered", before.Offered, offered), audit.Set("default", before.Default, isDefault))
-	})
+	}))
 }
 
 // GrantDefaultPackages gives the new user userID of companyID every package
@@ -161,7 +161,7 @@ func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, company
 func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) ([]string, error) {
 	const op = "licensing.GrantDefaultPackages"
 	var out []string
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.package.grant", "user", userID, audit.Set("packages", nil, out))
-	})
+	}))
 	return out, err
 }
 
@@ -201,7 +201,7 @@ func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID,
 	const op = "licensing.UserPackages"
 	m, err := s.dir.Member(ctx, companyID, userID)
 	if err != nil {
-		return nil, err
+		return nil, storage.Reop(op, err)
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 	const op = "licensing.AddSubscriptionKey"
 	storage.Normalize(&in)
 	var out SubscriptionKey
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.key.add", "subscription_key", out.ID, audit.Set("code", nil, in.Code))
-	})
+	}))
 	return out, err
 }
 
@@ -242,7 +242,7 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 // tenancy.ActManageCatalog. Errors: storage.ErrNotFound. Audited.
 func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID, id string) error {
 	const op = "licensing.RemoveSubscriptionKey"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, c
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.key.remove", "subscription_key", id)
-	})
+	}))
 }
 
 // SubscriptionKeys lists companyID's keys by code. Authorised: tenancy.ActView.

@@ -92,7 +92,7 @@ func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act 
 	}
 	c, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return tenancy.CompanyRef{}, err
+		return tenancy.CompanyRef{}, storage.Reop(op, err)
 	}
 	if err := tenancy.Authorize(op, by, act, c.Resource()); err != nil {
 		return tenancy.CompanyRef{}, err
@@ -110,7 +110,7 @@ func (s *Service) member(ctx context.Context, op, companyID, userID string) (ten
 	if errors.Is(err, storage.ErrNotFound) {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "member", "is not a member of the company")
 	}
-	return m, err
+	return m, storage.Reop(op, err)
 }
 
 func (s *Service) record(ctx context.Context, by tenancy.Actor, companyID, action, entity, id string, changes ...audit.Change) error {
@@ -147,7 +147,7 @@ func idempotent[T any](ctx context.Context, s *Service, op, companyID, key strin
 			return res, false, storage.Conflict(op, "idempotency key %q was used with different parameters", key)
 		}
 		if err := json.Unmarshal(rec.Result, &res); err != nil {
-			return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "stored result unreadable", Err: err}
+			return res, false, storage.Internal(op, err).Explain("stored result unreadable")
 		}
 		return res, true, nil
 	case !errors.Is(err, storage.ErrNotFound):
@@ -158,7 +158,7 @@ func idempotent[T any](ctx context.Context, s *Service, op, companyID, key strin
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return res, false, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return res, false, storage.Internal(op, err)
 	}
 	err = s.store.SaveIdempotent(ctx, IdempotencyRecord{CompanyID: companyID, Key: key, RequestHash: hash,
 		Result: b, CreatedAt: storage.Timestamp(s.clock.Now())})

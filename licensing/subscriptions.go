@@ -20,8 +20,8 @@ type SubscriptionPurchase struct {
 
 // PurchaseSubscriptions buys in.Quantity unassigned subscriptions of
 // in.Kind at the agreed unit price; their IDs are in Purchase.SubscriptionIDs.
-// Authorisation, errors, credit, idempotency and atomicity as
-// PurchaseLicenses.
+// Authorisation, errors (the agreement must price the kind), credit,
+// idempotency and atomicity as PurchaseLicenses.
 func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseSubscriptions"
 	storage.Normalize(&in)
@@ -44,7 +44,7 @@ func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, c
 // it is already assigned (unassign first). Atomic and audited.
 func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, companyID, id, userID string) error {
 	const op = "licensing.AssignSubscription"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, comp
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.subscription.assign", "subscription", id, audit.Set("user_id", nil, userID))
-	})
+	}))
 }
 
 // UnassignSubscription frees subscription id. Authorised:
@@ -63,7 +63,7 @@ func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, comp
 // it is not assigned. Atomic and audited.
 func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) error {
 	const op = "licensing.UnassignSubscription"
-	return s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, co
 			return err
 		}
 		return s.record(ctx, by, companyID, "licensing.subscription.unassign", "subscription", id)
-	})
+	}))
 }
 
 type subscriptionCursor struct {
@@ -114,7 +114,8 @@ type AddOnPurchase struct {
 
 // PurchaseAddOn buys in.Quantity of add-on option in.Code at the agreed
 // unit price (agreement item "addon.<code>"). Authorisation, errors (field
-// "code" for an unknown or unpriced option), credit, idempotency and
+// "code" for an unknown option; storage.ErrPrecondition wrapping ErrNoPrice
+// for an option the agreement has no price for), credit, idempotency and
 // atomicity as PurchaseLicenses.
 func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (Purchase, error) {
 	const op = "licensing.PurchaseAddOn"

@@ -8,10 +8,20 @@
 //
 // Every error the SDK returns for a domain reason wraps one of the sentinels
 // ErrNotFound, ErrConflict, ErrForbidden, ErrInvalid, ErrLimitExceeded,
-// ErrSuspended or ErrUnavailable; match them with errors.Is. Validation
-// failures are *ValidationError values listing each rejected field (match
-// with errors.As). Backends translate driver errors into these kinds once,
-// in one function per dialect; nothing matches on message text.
+// ErrSuspended, ErrPrecondition or ErrUnavailable; match them with
+// errors.Is. Validation failures are *ValidationError values listing each
+// rejected field (match with errors.As). Backends translate driver errors
+// into these kinds once, in one function per dialect; nothing matches on
+// message text.
+//
+// Messages are for people: an error names the operation the caller called
+// ("tenancy.RenameUser: …"), never an internal step (services pass the
+// errors of their stores and lookups through Reop); a refusal names the
+// actor and the action it may not perform; a missing precondition
+// (ErrPrecondition) says what to set up first. Build errors with the helper
+// of their kind (NotFound, Conflict, Forbidden, Invalid, LimitExceeded,
+// Suspended, Precondition, Internal, Unavailable, Retryable, Wrap), never as
+// literals.
 //
 // # Transactions: one use case, one transaction, carried in the context
 //

@@ -26,6 +26,11 @@ var (
 	ErrLimitExceeded = errors.New("limit exceeded")
 	// ErrSuspended: the company is suspended and the operation is refused for that reason.
 	ErrSuspended = errors.New("suspended")
+	// ErrPrecondition: the input is well-formed, but the state the operation
+	// needs is not set up yet (a purchase of an item the company's agreement
+	// has no price for, say); set that state up first, then retry. The
+	// method's documentation names its preconditions.
+	ErrPrecondition = errors.New("precondition not met")
 	// ErrUnavailable: the database is closed, unreachable or timed out.
 	ErrUnavailable = errors.New("storage unavailable")
 	// ErrInternal: an unexpected database or programming error; the cause is wrapped.
@@ -106,6 +111,60 @@ func LimitExceeded(op, msg string, args ...any) *Error { return E(op, ErrLimitEx
 
 // Suspended reports that the company is suspended.
 func Suspended(op, msg string, args ...any) *Error { return E(op, ErrSuspended, msg, args...) }
+
+// Precondition reports that the state op needs is not set up yet.
+func Precondition(op, msg string, args ...any) *Error { return E(op, ErrPrecondition, msg, args...) }
+
+// Wrap builds an *Error of the given kind around the cause err.
+func Wrap(op string, kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }
+
+// Internal reports an unexpected failure (a database error no other kind
+// describes, an undecodable stored value, a broken dependency) caused by err.
+func Internal(op string, err error) *Error { return Wrap(op, ErrInternal, err) }
+
+// Unavailable reports that the database (or another dependency the
+// operation needs) is closed, unreachable or timed out, caused by err.
+func Unavailable(op string, err error) *Error { return Wrap(op, ErrUnavailable, err) }
+
+// Retryable reports a transient conflict caused by err; Transactors retry
+// the use case that fails with it.
+func Retryable(op string, err error) *Error { return Wrap(op, ErrRetryable, err) }
+
+// Explain sets the human detail of e (formatted with args) and returns e:
+//
+//	return storage.Internal(op, err).Explain("no current secret key")
+func (e *Error) Explain(msg string, args ...any) *Error {
+	if len(args) > 0 {
+		msg = fmt.Sprintf(msg, args...)
+	}
+	e.Msg = msg
+	return e
+}
+
+// Reop returns err as the operation op reports it: an *Error or
+// *ValidationError from a step of op (a store method, another domain's
+// lookup) is copied with its Op replaced, so the message names the method
+// the caller called rather than an internal step. Kind, entity, detail and
+// cause are kept; nil stays nil; any other error is returned unchanged.
+func Reop(op string, err error) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *Error:
+		if e.Op == op {
+			return e
+		}
+		c := *e
+		c.Op = op
+		return &c
+	case *ValidationError:
+		if e.Op == op {
+			return e
+		}
+		return &ValidationError{Op: op, Fields: e.Fields}
+	}
+	return err
+}
 
 // FieldError is one rejected field of an input.
 type FieldError struct {

@@ -104,7 +104,7 @@ const MaxAttempts = 8
 // match with ErrConflict (and still with ErrRetryable).
 func GiveUp(op string, err error) error {
 	if errors.Is(err, ErrRetryable) && !errors.Is(err, ErrConflict) {
-		return &Error{Op: op, Kind: ErrConflict, Msg: "gave up after repeated transient conflicts", Err: err}
+		return Wrap(op, ErrConflict, err).Explain("gave up after repeated transient conflicts")
 	}
 	return err
 }

@@ -1,7 +1,5 @@
 package tenancy
 
-import "github.com/switchboardkit/switchboard/storage"
-
 // Action is something an actor may be allowed to do to a resource. Every
 // service method of every domain maps to one of these and asks Can.
 type Action uint8
@@ -130,10 +128,13 @@ func CanGrant(a Actor, role Role, subAccountID string) bool {
 	return role.rank() <= a.Role.rank()
 }
 
-// Authorize is Can returning the SDK's error: storage.ErrForbidden naming op.
+// Authorize is Can returning the SDK's error: storage.ErrForbidden naming
+// op, the actor and the action ("tenancy.RenameUser: forbidden: user u1
+// (operator in company c1) may not manage users"). The zero Actor is
+// refused with ErrNoActor as the cause ("…: forbidden: no actor given").
 func Authorize(op string, a Actor, act Action, r Resource) error {
 	if Can(a, act, r) {
 		return nil
 	}
-	return storage.Forbidden(op, "actor %s (%s) may not do this", a.UserID, a.Role)
+	return forbidden(op, a, act)
 }

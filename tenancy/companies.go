@@ -63,7 +63,7 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (C
 	if err := s.validateNewCompany(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
-	return s.withOwnerPassword(ctx, func(ctx context.Context, hash string) (Company, User, bool, error) {
+	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
 		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
 			return Company{}, User{}, false, err
 		}
@@ -87,14 +87,14 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (C
 // create with the hash in one transaction, and hands the password to the
 // Notifier after commit when create registered a new user: the shape of
 // CreateCompany and RegisterAffiliate.
-func (s *Service) withOwnerPassword(ctx context.Context, create func(ctx context.Context, hash string) (Company, User, bool, error)) (Company, User, error) {
+func (s *Service) withOwnerPassword(ctx context.Context, op string, create func(ctx context.Context, hash string) (Company, User, bool, error)) (Company, User, error) {
 	pw, hash, err := s.newPassword()
 	if err != nil {
 		return Company{}, User{}, err
 	}
 	var c Company
 	var u User
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		var created bool
 		var err error
 		if c, u, created, err = create(ctx, hash); err != nil {
@@ -104,7 +104,7 @@ func (s *Service) withOwnerPassword(ctx context.Context, create func(ctx context
 			s.notifyAfterCommit(ctx, u, c.ID, pw)
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return Company{}, User{}, err
 	}
@@ -176,7 +176,7 @@ func (s *Service) createCompany(ctx context.Context, op string, by Actor, kind C
 		return Company{}, User{}, false, err
 	}
 	if created {
-		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, userChanges(nil, &UserRecord{User: u, PasswordHash: hash})); err != nil {
 			return Company{}, User{}, false, err
 		}
 	}
@@ -205,7 +205,7 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 	if err := s.validate(op, &in); err != nil {
 		return Company{}, User{}, err
 	}
-	return s.withOwnerPassword(ctx, func(ctx context.Context, hash string) (Company, User, bool, error) {
+	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
 		r, err := s.store.CompanyBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
 		if err != nil {
 			return Company{}, User{}, false, err
@@ -229,7 +229,7 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 // (storage.ErrNotFound for the platform).
 func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company, error) {
 	const op = "tenancy.GetCompany"
-	c, err := s.loadCompany(ctx, op, by, id, false)
+	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
 	}
@@ -244,8 +244,8 @@ func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company,
 func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id string, act Action, action string,
 	change func(ctx context.Context, c *Company) error) (Company, error) {
 	var out Company
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := s.loadCompany(ctx, op, by, id, true)
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.loadCompany(ctx, op, by, act, id, true)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 		}
 		out = after
 		return nil
-	})
+	}))
 	return out, err
 }
 

@@ -33,6 +33,11 @@
 // the one member with RoleOwner), changed only by the platform (ChangeOwner;
 // the previous owner stays as an administrator).
 //
+// No returned value carries a credential: a User has no password field; the
+// bcrypt hash lives in the UserRecord that only the Store sees, and
+// Credentials (the one copy of a generated password, for the Notifier) and
+// UserRecord print, log and encode as JSON with the secret "[redacted]".
+//
 // RegisterEmployee creates a new account with a generated password (128
 // random bits, crypto/rand), stores only its bcrypt hash (cost
 // DefaultPasswordCost, WithPasswordCost to change it) and hands the

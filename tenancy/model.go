@@ -72,13 +72,13 @@ func (s *SubAccount) NameKey() string { return strings.ToLower(strings.TrimSpace
 
 // User is a person with a login. The e-mail is the login, unique across the
 // platform compared case-insensitively (EmailKey). A user is a Member of one
-// or more companies.
+// or more companies. A User carries no credential: the password hash lives
+// only in the UserRecord a Store keeps, and no Service method returns one.
 type User struct {
 	ID                string    `json:"id"`
 	Email             string    `json:"email"`
 	FirstName         string    `json:"first_name"`
 	LastName          string    `json:"last_name"`
-	PasswordHash      string    `json:"password_hash" audit:"secret"`
 	PasswordChangedAt time.Time `json:"password_changed_at" audit:"-"`
 	CreatedAt         time.Time `json:"created_at" audit:"-"`
 	UpdatedAt         time.Time `json:"updated_at" audit:"-"`

@@ -33,7 +33,7 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 	pw = generatePassword()
 	hash, err = hashPassword(pw, s.cost)
 	if err != nil {
-		return "", "", &storage.Error{Op: "tenancy.password", Kind: storage.ErrInternal, Err: err}
+		return "", "", storage.Internal("tenancy.password", err)
 	}
 	return pw, hash, nil
 }
@@ -52,19 +52,19 @@ func (s *Service) findOrCreateUser(ctx context.Context, op string, p Person, has
 	existing, err := s.store.UserByEmail(ctx, p.Email)
 	switch {
 	case err == nil && reuse:
-		return *existing, false, nil
+		return existing.User, false, nil
 	case err == nil:
 		return User{}, false, storage.Conflict(op, "e-mail %q is already registered", p.Email)
 	case !errors.Is(err, storage.ErrNotFound):
 		return User{}, false, err
 	}
 	now := s.now()
-	u := User{ID: storage.NewID(), Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, PasswordHash: hash,
-		PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}
+	u := UserRecord{User: User{ID: storage.NewID(), Email: p.Email, FirstName: p.FirstName, LastName: p.LastName,
+		PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}, PasswordHash: hash}
 	if err := s.store.CreateUser(ctx, &u); err != nil {
 		return User{}, false, err
 	}
-	return u, true, nil
+	return u.User, true, nil
 }
 
 // checkGrant validates role and subAccountID for a member of company c and
@@ -90,7 +90,7 @@ func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Compan
 		}
 	}
 	if !CanGrant(by, role, subAccountID) {
-		return storage.Forbidden(op, "actor %s (%s) may not grant role %s here", by.UserID, by.Role, role)
+		return forbiddenTo(op, by, "grant role "+string(role)+" here")
 	}
 	return nil
 }
@@ -99,7 +99,7 @@ func (s *Service) checkGrant(ctx context.Context, op string, by Actor, c *Compan
 // target sub-account and checkGrant's role and sub-account: the shared
 // authorisation of RegisterEmployee and AddMember.
 func (s *Service) loadForGrant(ctx context.Context, op string, by Actor, companyID string, role Role, subAccountID string) (*Company, error) {
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -146,10 +146,10 @@ func (s *Service) regrant(ctx context.Context, by Actor, m *Member, role Role, s
 // loadMember reads userID's membership in c for a use case acting on it. To
 // a non-platform actor a missing membership is storage.ErrForbidden, like a
 // company it may not see.
-func (s *Service) loadMember(ctx context.Context, op string, by Actor, c *Company, userID string) (*Member, error) {
+func (s *Service) loadMember(ctx context.Context, op string, by Actor, act Action, c *Company, userID string) (*Member, error) {
 	m, err := s.store.GetMember(ctx, c.ID, userID)
 	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		return nil, forbidden(op, by, act)
 	}
 	return m, err
 }
@@ -180,7 +180,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		return Employee{}, err
 	}
 	var out Employee
-	err = s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		if err != nil {
 			return err
 		}
-		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, audit.Diff(nil, &u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.register", "user", u.ID, userChanges(nil, &UserRecord{User: u, PasswordHash: hash})); err != nil {
 			return err
 		}
 		if out, err = s.addMember(ctx, by, c.ID, u, in.Role, in.SubAccountID); err != nil {
@@ -197,7 +197,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		}
 		s.notifyAfterCommit(ctx, u, c.ID, pw)
 		return nil
-	})
+	}))
 	if err != nil {
 		return Employee{}, err
 	}
@@ -217,7 +217,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		return Employee{}, err
 	}
 	var out Employee
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
 			return err
@@ -228,9 +228,9 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 		} else if err != nil {
 			return err
 		}
-		out, err = s.addMember(ctx, by, c.ID, *u, change.Role, change.SubAccountID)
+		out, err = s.addMember(ctx, by, c.ID, u.User, change.Role, change.SubAccountID)
 		return err
-	})
+	}))
 	return out, err
 }
 
@@ -245,12 +245,12 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		return Employee{}, err
 	}
 	var out Employee
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, true)
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
 		}
-		cur, err := s.loadMember(ctx, op, by, c, userID)
+		cur, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -258,7 +258,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 			return err
 		}
 		if !CanGrant(by, cur.Role, cur.SubAccountID) && cur.Role != RoleOwner {
-			return storage.Forbidden(op, "actor %s (%s) may not change a %s", by.UserID, by.Role, cur.Role)
+			return forbiddenTo(op, by, "change a member with role "+string(cur.Role))
 		}
 		if cur.Role == RoleOwner {
 			return storage.Invalid(op, "role", "owner", "the owner is changed with ChangeOwner, by the platform")
@@ -280,7 +280,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		}
 		out = Employee{Member: *cur, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -303,7 +303,7 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 		}
 		q.AfterUserID = cur.UserID
 	}
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActView, companyID, false)
 	if err != nil {
 		return storage.Page[Employee]{}, err
 	}
@@ -343,7 +343,7 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]Member, error) {
 	const op = "tenancy.Memberships"
 	if !by.IsPlatform() && by.UserID != userID {
-		return nil, storage.Forbidden(op, "only the user itself or the platform")
+		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
 	return s.store.Memberships(ctx, userID)
 }
@@ -366,8 +366,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 	if !checkPassword(u.PasswordHash, password) {
 		return User{}, storage.Forbidden(op, "invalid e-mail or password")
 	}
-	u.PasswordHash = ""
-	return *u, nil
+	return u.User, nil
 }
 
 // ChangePassword sets the actor's own password: the current one, then the
@@ -391,9 +390,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 	}
 	hash, err := hashPassword(next, s.cost)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
 			return err
 		}
@@ -410,8 +409,8 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		if err := s.store.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
-		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, audit.Diff(&before, cur))
-	})
+		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, userChanges(&before, cur))
+	}))
 }
 
 // PersonName is a user's first and last name.
@@ -432,12 +431,12 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		return User{}, err
 	}
 	var out User
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, false)
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
 		}
-		m, err := s.loadMember(ctx, op, by, c, userID)
+		m, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -448,7 +447,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 				return err
 			}
 			if !CanGrant(by, m.Role, m.SubAccountID) && !by.IsPlatform() {
-				return storage.Forbidden(op, "actor %s (%s) may not edit a %s", by.UserID, by.Role, m.Role)
+				return forbiddenTo(op, by, "edit a member with role "+string(m.Role))
 			}
 		}
 		u, err := s.store.GetUser(ctx, userID)
@@ -460,13 +459,12 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		if err := s.store.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, audit.Diff(&before, u)); err != nil {
+		if err := s.record(ctx, by, c.ID, "tenancy.user.rename", "user", userID, userChanges(&before, u)); err != nil {
 			return err
 		}
-		out = *u
-		out.PasswordHash = ""
+		out = u.User
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -479,12 +477,12 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 // tenancy.member.remove.
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
 	const op = "tenancy.RemoveMember"
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadCompany(ctx, op, by, companyID, true)
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
 		}
-		m, err := s.loadMember(ctx, op, by, c, userID)
+		m, err := s.loadMember(ctx, op, by, ActManageUsers, c, userID)
 		if err != nil {
 			return err
 		}
@@ -495,7 +493,7 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 			return storage.Invalid(op, "user_id", "owner", "the owner cannot be removed; the platform changes the owner first")
 		}
 		if !CanGrant(by, m.Role, m.SubAccountID) {
-			return storage.Forbidden(op, "actor %s (%s) may not remove a %s", by.UserID, by.Role, m.Role)
+			return forbiddenTo(op, by, "remove a member with role "+string(m.Role))
 		}
 		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
 			return err
@@ -509,7 +507,7 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // memberAdded runs the MemberAddedHooks inside the registration's transaction.

@@ -110,15 +110,16 @@ func (s *Service) record(ctx context.Context, by Actor, companyID, action, entit
 	return err
 }
 
-// loadCompany reads a company the actor refers to. To a non-platform actor a
-// company that does not exist is indistinguishable from one it may not see:
-// both are storage.ErrForbidden.
-func (s *Service) loadCompany(ctx context.Context, op string, by Actor, id string, forUpdate bool) (*Company, error) {
+// loadCompany reads a company the actor refers to for a use case that then
+// authorises act on it. To a non-platform actor a company that does not
+// exist is indistinguishable from one it may not see: both are the same
+// storage.ErrForbidden naming op and act. Other store errors are re-opped to op.
+func (s *Service) loadCompany(ctx context.Context, op string, by Actor, act Action, id string, forUpdate bool) (*Company, error) {
 	c, err := s.store.GetCompany(ctx, id, forUpdate)
 	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		return nil, forbidden(op, by, act)
 	}
-	return c, err
+	return c, storage.Reop(op, err)
 }
 
 // Company implements Directory: the company's reference, unauthorised (for
@@ -166,7 +167,7 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // storage.ErrNotFound when the company does not exist (platform) or
 // storage.ErrForbidden when it does not exist or is invisible (others).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
-	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, companyID, false)
+	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, ActView, companyID, false)
 	if err != nil {
 		return false, nil, err
 	}

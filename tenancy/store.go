@@ -35,13 +35,13 @@ type Store interface {
 	ListSubAccounts(ctx context.Context, companyID string) ([]SubAccount, error)
 
 	// CreateUser inserts u. Conflict: another user has the same EmailKey.
-	CreateUser(ctx context.Context, u *User) error
+	CreateUser(ctx context.Context, u *UserRecord) error
 	// UpdateUser rewrites u (names, password hash, timestamps).
-	UpdateUser(ctx context.Context, u *User) error
-	// GetUser reads a user by ID.
-	GetUser(ctx context.Context, id string) (*User, error)
-	// UserByEmail reads a user by EmailKey(email).
-	UserByEmail(ctx context.Context, email string) (*User, error)
+	UpdateUser(ctx context.Context, u *UserRecord) error
+	// GetUser reads a user, with its password hash, by ID.
+	GetUser(ctx context.Context, id string) (*UserRecord, error)
+	// UserByEmail reads a user, with its password hash, by EmailKey(email).
+	UserByEmail(ctx context.Context, email string) (*UserRecord, error)
 
 	// CreateMember inserts m. Conflict: the user is already a member.
 	CreateMember(ctx context.Context, m *Member) error

@@ -16,7 +16,7 @@ func checkSubAccountName(op, name string) error {
 // and checks the (trimmed) name: the shared preamble of CreateSubAccount
 // and RenameSubAccount.
 func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, companyID, subAccountID, name string) (*Company, error) {
-	c, err := s.loadCompany(ctx, op, by, companyID, false)
+	c, err := s.loadCompany(ctx, op, by, ActManageSubAccounts, companyID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 	const op = "tenancy.CreateSubAccount"
 	name = storage.NormalizeText(name)
 	var out SubAccount
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
 			return err
@@ -51,7 +51,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 		}
 		out = sa
 		return s.record(ctx, by, c.ID, "tenancy.sub_account.create", "sub_account", sa.ID, audit.Diff(nil, &sa))
-	})
+	}))
 	return out, err
 }
 
@@ -61,7 +61,7 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 	const op = "tenancy.RenameSubAccount"
 	name = storage.NormalizeText(name)
 	var out SubAccount
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 		}
 		out = *sa
 		return s.record(ctx, by, c.ID, "tenancy.sub_account.rename", "sub_account", sa.ID, audit.Diff(&before, sa))
-	})
+	}))
 	return out, err
 }
 
@@ -93,7 +93,7 @@ func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID strin
 		if by.CompanyID == companyID && by.Role == RoleOperator {
 			return nil, nil
 		}
-		return nil, storage.Forbidden(op, "actor %s (%s) may not do this", by.UserID, by.Role)
+		return nil, forbidden(op, by, ActView)
 	}
 	list, err := s.store.ListSubAccounts(ctx, companyID)
 	if err != nil || all {

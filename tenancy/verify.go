@@ -19,13 +19,13 @@ func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, passwor
 	if _, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) {
 		return denied
 	} else if err != nil {
-		return err
+		return storage.Reop(op, err)
 	}
 	u, err := s.store.GetUser(ctx, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return denied
 	} else if err != nil {
-		return err
+		return storage.Reop(op, err)
 	}
 	if !checkPassword(u.PasswordHash, password) {
 		return denied

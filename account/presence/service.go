@@ -84,7 +84,7 @@ func exhausted(left time.Duration) bool {
 func (s *Service) company(ctx context.Context, op, companyID string, mutate bool) (tenancy.CompanyRef, error) {
 	c, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return c, err
+		return c, storage.Reop(op, err)
 	}
 	if mutate && c.Status == tenancy.StatusSuspended {
 		return c, storage.Suspended(op, "company %s is suspended", companyID)
@@ -135,7 +135,7 @@ func (s *Service) savePauseType(ctx context.Context, by tenancy.Actor, action st
 func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (*PauseType, error) {
 	const op = "presence.CreatePauseType"
 	var out *PauseType
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 		}
 		out = p
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -168,7 +168,7 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (*PauseType, error) {
 	const op = "presence.UpdatePauseType"
 	var out *PauseType
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 		}
 		out = &p
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -204,7 +204,7 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (*PauseType, error) {
 	const op = "presence.ArchivePauseType"
 	var out *PauseType
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 		}
 		out = &p
 		return nil
-	})
+	}))
 	return out, err
 }
 

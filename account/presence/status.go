@@ -56,7 +56,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 	const op = "presence.SetStatus"
 	storage.Normalize(&ch)
 	var out *Current
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, companyID, true)
 		if err != nil {
 			return err
@@ -158,7 +158,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 		}
 		out = &cur
 		return nil
-	})
+	}))
 	return out, err
 }
 
@@ -203,7 +203,7 @@ func (s *Service) member(ctx context.Context, op, companyID, userID string) erro
 	case errors.Is(err, storage.ErrNotFound):
 		return storage.NotFound(op, "operator", userID)
 	case err != nil:
-		return err
+		return storage.Reop(op, err)
 	case !HasPresence(m.Role):
 		return storage.Invalid(op, "user_id", "operator", "role "+string(m.Role)+" has no presence status")
 	}
@@ -233,7 +233,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 		return storage.NotFound(op, "operator", userID)
 	}
 	if err != nil {
-		return err
+		return storage.Reop(op, err)
 	}
 	return tenancy.Authorize(op, by, tenancy.ActView, m.Resource())
 }
@@ -348,6 +348,7 @@ func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time)
 	if err := (&storage.ValidationError{Op: "presence.ApplyDue"}).CheckTime("now", now).Err(); err != nil {
 		return 0, err
 	}
+	const op = "presence.ApplyDue"
 	now = storage.Timestamp(now)
 	if c := storage.Timestamp(s.clock.Now()); c.Before(now) {
 		now = c
@@ -364,7 +365,7 @@ func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time)
 			return applied, err
 		}
 		for _, row := range rows {
-			n, err := s.applyOne(ctx, row, now, types)
+			n, err := s.applyOne(ctx, op, row, now, types)
 			if err != nil {
 				return applied, err
 			}
@@ -380,9 +381,9 @@ func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time)
 
 var errSkip = errors.New("skip")
 
-func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, types []*PauseType) (int, error) {
+func (s *Service) applyOne(ctx context.Context, op string, row *Current, now time.Time, types []*PauseType) (int, error) {
 	n := 0
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		n = 0
 		stored, err := s.store.Current(ctx, row.CompanyID, row.UserID)
 		if err != nil {
@@ -409,7 +410,7 @@ func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, typ
 		}
 		n = len(p.switches)
 		return nil
-	})
+	}))
 	if errors.Is(err, errSkip) {
 		return 0, nil
 	}

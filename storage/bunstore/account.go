@@ -79,7 +79,7 @@ func (a accountStore) Company(ctx context.Context, companyID string) (*account.C
 	}
 	c := new(account.Company)
 	if err := json.Unmarshal([]byte(row.Doc), c); err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	c.CompanyID, c.Version, c.KeyID = companyID, row.Version, row.KeyID
 	return c, nil
@@ -97,7 +97,7 @@ func (a accountStore) saveDoc(ctx context.Context, op string, version int64, row
 		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
 			err = a.s.mapErr(op, err)
 			if errors.Is(err, storage.ErrConflict) {
-				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "inserted concurrently", Err: err}
+				return storage.Retryable(op, err).Explain("inserted concurrently")
 			}
 			return err
 		}
@@ -121,7 +121,7 @@ func (a accountStore) SaveCompany(ctx context.Context, c *account.Company) error
 	const op = "account.SaveCompany"
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	row := &accountCompanyRow{CompanyID: c.CompanyID, Version: c.Version + 1, KeyID: c.KeyID, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(c.UpdatedAt)}
@@ -164,7 +164,7 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 	}
 	u := new(account.User)
 	if err := json.Unmarshal([]byte(row.Doc), u); err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	u.CompanyID, u.UserID, u.Version = companyID, userID, row.Version
 	return u, nil
@@ -174,7 +174,7 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	const op = "account.SaveUser"
 	doc, err := json.Marshal(u)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(u.UpdatedAt)}
@@ -385,7 +385,7 @@ func (a accountStore) Assign(ctx context.Context, companyID string, o account.Ca
 			if a.s.classify(err) == storage.ErrConflict {
 				// A concurrent Assign inserted one of them after our read:
 				// re-run the transaction, which then finds it held.
-				return &storage.Error{Op: op, Kind: storage.ErrRetryable, Msg: "assigned concurrently", Err: err}
+				return storage.Retryable(op, err).Explain("assigned concurrently")
 			}
 			return err
 		}

@@ -222,7 +222,7 @@ func rowsToEvents(rows []auditEventRow) ([]*audit.Event, error) {
 	for i := range rows {
 		e, err := rows[i].event()
 		if err != nil {
-			return nil, &storage.Error{Op: "audit.decode", Kind: storage.ErrInternal, Err: err}
+			return nil, storage.Internal("audit.decode", err)
 		}
 		out[i] = e
 	}

@@ -80,7 +80,7 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 	}
 	out := compliance.Settings{CompanyID: row.CompanyID, FZ230: row.FZ230, UpdatedAt: row.UpdatedAt.UTC(), Version: row.Version}
 	if err := json.Unmarshal([]byte(row.Policy), &out.Policy); err != nil {
-		return compliance.Settings{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: "stored policy does not decode", Err: err}
+		return compliance.Settings{}, storage.Internal(op, err).Explain("stored policy does not decode")
 	}
 	return out, nil
 }
@@ -92,7 +92,7 @@ func (c complianceStore) SaveSettings(ctx context.Context, st compliance.Setting
 	}
 	pol, err := json.Marshal(st.Policy)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	row := &complianceSettingsRow{CompanyID: st.CompanyID, FZ230: st.FZ230, Policy: string(pol),
 		UpdatedAt: storage.Timestamp(st.UpdatedAt), Version: st.Version}

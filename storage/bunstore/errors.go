@@ -29,7 +29,7 @@ func (s *Store) mapErr(op string, err error) error {
 		return err
 	}
 	kind := s.classify(err)
-	return &storage.Error{Op: op, Kind: kind, Err: err}
+	return storage.Wrap(op, kind, err)
 }
 
 func (s *Store) classify(err error) error {

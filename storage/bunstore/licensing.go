@@ -65,7 +65,7 @@ func (r *licAccountRow) account() (licensing.Account, error) {
 		a.UpdatedAt = r.UpdatedAt.UTC()
 	}
 	if err := json.Unmarshal([]byte(r.Prices), &a.Prices); err != nil {
-		return a, &storage.Error{Op: "licensing.decode", Kind: storage.ErrInternal, Err: err}
+		return a, storage.Internal("licensing.decode", err)
 	}
 	if a.Prices == nil {
 		a.Prices = map[licensing.Item]decimal.Decimal{}
@@ -80,7 +80,7 @@ func (l licensingStore) LockAccount(ctx context.Context, companyID string) (lice
 	}
 	row, err := toAccountRow(licensing.NewAccount(companyID))
 	if err != nil {
-		return licensing.Account{}, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return licensing.Account{}, storage.Internal(op, err)
 	}
 	db := l.s.idb(ctx)
 	if _, err := db.NewInsert().Model(row).On(l.s.upsert("licensing_accounts", "company_id", "")[4:]).Exec(ctx); err != nil {
@@ -108,7 +108,7 @@ func (l licensingStore) SaveAccount(ctx context.Context, a licensing.Account) er
 	const op = "licensing.SaveAccount"
 	row, err := toAccountRow(a)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	// MySQL reports changed rows, not matched ones: RowsAffected cannot tell
 	// a missing account from an unchanged one, so it is not checked; the

@@ -98,13 +98,13 @@ func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 	if path := sqliteFilePath(conn); path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: err}
+				return nil, storage.Unavailable(op, err)
 			}
 		}
 	}
 	sqldb, err := sql.Open(sqliteshim.ShimName, sqliteDriverDSN(conn))
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: err}
+		return nil, storage.Unavailable(op, err)
 	}
 	if sqliteMemory(conn) {
 		// A private in-memory database lives as long as its one connection.

@@ -104,15 +104,16 @@ type userRow struct {
 	UpdatedAt         time.Time `bun:"updated_at"`
 }
 
-func toUserRow(u *tenancy.User) *userRow {
+func toUserRow(u *tenancy.UserRecord) *userRow {
 	return &userRow{ID: u.ID, Email: u.Email, EmailKey: u.EmailKey(), FirstName: u.FirstName, LastName: u.LastName,
 		PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
 		CreatedAt: storage.Timestamp(u.CreatedAt), UpdatedAt: storage.Timestamp(u.UpdatedAt)}
 }
 
-func (r *userRow) user() *tenancy.User {
-	return &tenancy.User{ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, PasswordHash: r.PasswordHash,
-		PasswordChangedAt: r.PasswordChangedAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+func (r *userRow) user() *tenancy.UserRecord {
+	return &tenancy.UserRecord{User: tenancy.User{ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+		PasswordChangedAt: r.PasswordChangedAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()},
+		PasswordHash: r.PasswordHash}
 }
 
 type memberRow struct {
@@ -322,16 +323,16 @@ func (t tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]
 	}, (*subAccountRow).subAccount)
 }
 
-func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
+func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return t.insert(ctx, "tenancy.CreateUser", toUserRow(u))
 }
 
-func (t tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
+func (t tenancyStore) UpdateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return t.update(ctx, "tenancy.UpdateUser", "user", u.ID, toUserRow(u),
 		t.s.idb(ctx).NewSelect().Model((*userRow)(nil)).Where("id = ?", u.ID))
 }
 
-func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
+func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.UserRecord, error) {
 	var row userRow
 	if err := t.s.scanOne(ctx, "tenancy.GetUser", "user", id, t.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)); err != nil {
 		return nil, err
@@ -339,7 +340,7 @@ func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, er
 	return row.user(), nil
 }
 
-func (t tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
+func (t tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.UserRecord, error) {
 	var row userRow
 	q := t.s.idb(ctx).NewSelect().Model(&row).Where("email_key = ?", tenancy.EmailKey(email))
 	if err := t.s.scanOne(ctx, "tenancy.UserByEmail", "user", email, q); err != nil {

@@ -66,7 +66,7 @@ func decodeDoc(op, entity, id string, d accountDoc, found bool, out any) error {
 		return storage.NotFound(op, entity, id)
 	}
 	if err := json.Unmarshal(d.data, out); err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func (a accountStore) SaveCompany(ctx context.Context, c *account.Company) error
 	const op = "account.SaveCompany"
 	data, err := json.Marshal(c)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	return a.s.write(ctx, func(t *tx) error {
 		cur, ok := a.s.account.companies[c.CompanyID]
@@ -145,7 +145,7 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	const op = "account.SaveUser"
 	data, err := json.Marshal(u)
 	if err != nil {
-		return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return storage.Internal(op, err)
 	}
 	k := [2]string{u.CompanyID, u.UserID}
 	return a.s.write(ctx, func(t *tx) error {

@@ -14,7 +14,7 @@ type tenancyData struct {
 	slugs     map[string]string // slug → company ID
 	subs      map[string]tenancy.SubAccount
 	subNames  map[[2]string]string // (company ID, name key) → sub-account ID
-	users     map[string]tenancy.User
+	users     map[string]tenancy.UserRecord
 	emails    map[string]string // e-mail key → user ID
 	members   map[[2]string]tenancy.Member
 }
@@ -24,7 +24,7 @@ func (d *tenancyData) init() {
 	d.slugs = map[string]string{}
 	d.subs = map[string]tenancy.SubAccount{}
 	d.subNames = map[[2]string]string{}
-	d.users = map[string]tenancy.User{}
+	d.users = map[string]tenancy.UserRecord{}
 	d.emails = map[string]string{}
 	d.members = map[[2]string]tenancy.Member{}
 }
@@ -217,7 +217,7 @@ func (m tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]
 		})
 }
 
-func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
+func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return m.s.write(ctx, func(t *tx) error {
 		d := &m.s.tenancy
 		if _, dup := d.emails[u.EmailKey()]; dup {
@@ -232,7 +232,7 @@ func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.User) error {
 	})
 }
 
-func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
+func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return m.s.write(ctx, func(t *tx) error {
 		d := &m.s.tenancy
 		old, ok := d.users[u.ID]
@@ -247,15 +247,15 @@ func (m tenancyStore) UpdateUser(ctx context.Context, u *tenancy.User) error {
 	})
 }
 
-func (m tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.User, error) {
-	return lookupRef(ctx, m.s, "tenancy.GetUser", "user", id, func() (tenancy.User, bool) {
+func (m tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.UserRecord, error) {
+	return lookupRef(ctx, m.s, "tenancy.GetUser", "user", id, func() (tenancy.UserRecord, bool) {
 		u, ok := m.s.tenancy.users[id]
 		return u, ok
 	})
 }
 
-func (m tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.User, error) {
-	return lookupRef(ctx, m.s, "tenancy.UserByEmail", "user", email, func() (tenancy.User, bool) {
+func (m tenancyStore) UserByEmail(ctx context.Context, email string) (*tenancy.UserRecord, error) {
+	return lookupRef(ctx, m.s, "tenancy.UserByEmail", "user", email, func() (tenancy.UserRecord, bool) {
 		id, ok := m.s.tenancy.emails[tenancy.EmailKey(email)]
 		return m.s.tenancy.users[id], ok
 	})

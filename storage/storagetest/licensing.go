@@ -508,7 +508,8 @@ func licBadInput(t *testing.T, h *Harness) {
 	_, err = w.svc.PurchaseSubscriptions(ctx, w.admin, w.company.ID, licensing.SubscriptionPurchase{Kind: "satellite", Quantity: 1, IdempotencyKey: "k"})
 	field(err, "kind")
 	_, err = w.svc.PurchaseAddOn(ctx, w.admin, w.company.ID, licensing.AddOnPurchase{Code: "teleport", Quantity: 1, IdempotencyKey: "k"})
-	field(err, "code") // no agreed price
+	require.ErrorIs(t, err, licensing.ErrNoPrice) // no agreed price: a precondition, not bad input
+	require.ErrorIs(t, err, storage.ErrPrecondition)
 	_, err = w.svc.PurchaseLicenses(ctx, w.admin, w.company.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1})
 	field(err, "idempotency_key")
 	_, err = w.svc.AssignLicense(ctx, w.admin, w.company.ID, w.user(), "gold")

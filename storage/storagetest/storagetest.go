@@ -54,5 +54,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("text round trip", func(t *testing.T) { textRoundTrip(t, h) })
 	t.Run("call keys", func(t *testing.T) { complianceCallKeys(t, h) })
 	t.Run("transaction context", func(t *testing.T) { transactionContext(t, h) })
+	t.Run("messages", func(t *testing.T) { runMessages(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,9 +79,10 @@ func (e *tenancyEnv) register(t testing.TB, by tenancy.Actor, companyID string, 
 func (e *tenancyEnv) newReseller(t testing.TB) (tenancy.Company, tenancy.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	r, _, err := e.svc.CreateCompany(ctx, e.platform, tenancy.NewCompany{Kind: tenancy.KindReseller,
+	r, owner, err := e.svc.CreateCompany(ctx, e.platform, tenancy.NewCompany{Kind: tenancy.KindReseller,
 		LegalName: "Reseller " + storage.NewID(), Slug: "r-" + storage.NewID(), Owner: person("rowner")})
 	require.NoError(t, err)
+	requireNoSecret(t, owner)
 	ra, _ := e.register(t, e.platform, r.ID, tenancy.RoleResellerAdmin, "")
 	return r, ra
 }
@@ -92,6 +94,7 @@ func (e *tenancyEnv) newAffiliate(t testing.TB, reseller tenancy.Company) compan
 	owner := person("owner")
 	c, u, err := e.svc.RegisterAffiliate(ctx, reseller.Slug, tenancy.NewAffiliate{LegalName: "Affiliate " + storage.NewID(), Owner: owner})
 	require.NoError(t, err)
+	requireNoSecret(t, u)
 	w.c, w.ownerEmail = c, owner.Email
 	w.owner = e.actor(t, u.ID, c.ID)
 	for i := range w.subs {
@@ -580,7 +583,7 @@ func tenancyPasswords(t *testing.T, e *tenancyEnv) {
 	u, err := e.svc.Authenticate(ctx, strings.ToUpper(w.managerEmail), cred.Password)
 	require.NoError(t, err, "login is case-insensitive on the e-mail")
 	require.Equal(t, w.manager.UserID, u.ID)
-	require.Empty(t, u.PasswordHash)
+	requireNoSecret(t, u)
 	_, err = e.svc.Authenticate(ctx, w.managerEmail, cred.Password+"x")
 	require.ErrorIs(t, err, storage.ErrForbidden)
 	_, err = e.svc.Authenticate(ctx, uniqueEmail("nobody"), cred.Password)
@@ -719,7 +722,7 @@ func tenancyMembers(t *testing.T, e *tenancyEnv) {
 	u, err := e.svc.RenameUser(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "Olga", LastName: "Self"})
 	require.NoError(t, err)
 	require.Equal(t, "Olga", u.FirstName)
-	require.Empty(t, u.PasswordHash)
+	requireNoSecret(t, u)
 	_, err = e.svc.RenameUser(ctx, w.admin, w.c.ID, w.operator.UserID, tenancy.PersonName{FirstName: "Olga", LastName: "Admin-set"})
 	require.NoError(t, err)
 	_, err = e.svc.RenameUser(ctx, w.operator, w.c.ID, w.admin.UserID, tenancy.PersonName{FirstName: "Hacked", LastName: "X"})
@@ -861,4 +864,16 @@ func tenancyRemoveMember(t *testing.T, e *tenancyEnv) {
 	require.Equal(t, peer.UserID, page.Items[0].EntityID)
 	denied(t, svc.RemoveMember(ctx, w.admin, w.c.ID, peer.UserID))
 	require.ErrorIs(t, svc.RemoveMember(ctx, e.platform, w.c.ID, peer.UserID), storage.ErrNotFound)
+}
+
+// requireNoSecret asserts that no rendering of a returned value carries a
+// bcrypt hash.
+func requireNoSecret(t testing.TB, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	for _, s := range []string{string(b), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v)} {
+		require.NotContains(t, s, "$2a$", "a password hash left the service")
+		require.NotContains(t, s, "password_hash")
+	}
 }
