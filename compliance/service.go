@@ -32,6 +32,13 @@ type Call struct {
 	// Zone is the subscriber's IANA time zone when the call list knows it;
 	// it replaces resolution from the number.
 	Zone string `json:"zone,omitempty"`
+	// Zones are further candidate IANA zones the call list knows for the
+	// record (a subscriber who may be in either of two regions). With Zone
+	// they replace resolution from the number, and every one of them must
+	// allow the call — windows, caps and cool-off each computed in that
+	// zone — as when the number itself maps to several zones. Duplicates
+	// count once; at most 16.
+	Zones []string `json:"zones,omitempty"`
 	// Key is the debt or case the caps count against; default: the E.164
 	// number. It is also the unit of the in-flight limit.
 	Key string `json:"key,omitempty"`
@@ -277,6 +284,45 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 	return out, err
 }
 
+// MaxZones bounds the candidate zones of one call.
+const MaxZones = 16
+
+// explicitZones fills p and d from c.Zone and c.Zones: each a known IANA
+// zone, duplicates once, at most MaxZones.
+func (s *Service) explicitZones(op string, c *Call, p *prepared, d *Decision) error {
+	d.ZoneSource = zone.SourceExplicit
+	locs := make([]*time.Location, 0, len(c.Zones)+1)
+	add := func(field, name string) error {
+		zl, err := s.location(name)
+		if err != nil {
+			return storage.Invalid(op, field, "timezone", fmt.Sprintf("unknown IANA time zone %q", name))
+		}
+		for _, have := range d.Zones {
+			if have == name {
+				return nil
+			}
+		}
+		if len(d.Zones) == MaxZones {
+			return storage.Invalid(op, "zones", "max", fmt.Sprintf("at most %d zones", MaxZones))
+		}
+		d.Zones = append(d.Zones, name)
+		locs = append(locs, zl.loc)
+		return nil
+	}
+	if c.Zone != "" {
+		if err := add("zone", c.Zone); err != nil {
+			return err
+		}
+	}
+	for _, z := range c.Zones {
+		if err := add("zones", z); err != nil {
+			return err
+		}
+	}
+	p.subject.Zones = locs
+	return nil
+}
+
 // prepared is a call with everything resolved. It must not point into
 // itself, so that it stays on its caller's stack.
 type prepared struct {
@@ -322,7 +368,11 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 	if d.Key == "" {
 		d.Key = res.e164
 	}
-	if c.Zone != "" {
+	if len(c.Zones) > 0 {
+		if err := s.explicitZones(op, c, p, d); err != nil {
+			return err
+		}
+	} else if c.Zone != "" {
 		zl, err := s.location(c.Zone)
 		if err != nil {
 			return storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
