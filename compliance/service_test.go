@@ -230,3 +230,32 @@ func TestPolicyJSON(t *testing.T) {
 		require.Error(t, json.Unmarshal([]byte(bad), &p), bad)
 	}
 }
+
+// TestSeveralZonesPerRecord: a call list that knows two candidate zones gets
+// a call only when both allow it, and the next allowed instant is when the
+// later of them opens.
+func TestSeveralZonesPerRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// 06:30 UTC: 09:30 in Moscow (open), 08:30 in Kaliningrad (closed before 09:10).
+	e := newEnv(t, time.Date(2026, 3, 18, 6, 30, 0, 0, time.UTC), compliance.ManualFZ230())
+	call := compliance.Call{CompanyID: e.co.ID, Phone: "+79161234567", Zone: "Europe/Moscow"}
+	d, err := e.svc.Check(ctx, e.dialer, call)
+	require.NoError(t, err)
+	require.True(t, d.Allowed)
+
+	call.Zones = []string{"Europe/Kaliningrad", "Europe/Moscow"}
+	d, err = e.svc.Check(ctx, e.dialer, call)
+	require.NoError(t, err)
+	assert.False(t, d.Allowed)
+	assert.Equal(t, []string{"Europe/Moscow", "Europe/Kaliningrad"}, d.Zones, "Zone first, duplicates once")
+	assert.Equal(t, zone.SourceExplicit, d.ZoneSource)
+	assert.Equal(t, time.Date(2026, 3, 18, 7, 10, 0, 0, time.UTC), d.NextAllowed.UTC(), "09:10 in Kaliningrad")
+
+	call.Zones = []string{"Europe/Kaliningrad", "Mars/Olympus"}
+	_, err = e.svc.Check(ctx, e.dialer, call)
+	var ve *storage.ValidationError
+	require.ErrorAs(t, err, &ve)
+	_, ok := ve.Field("zones")
+	assert.True(t, ok)
+}
