@@ -66,26 +66,6 @@ type Decision struct {
 	ZoneSource  zone.Source `json:"zone_source,omitempty"`
 }
 
-// RefusedError is returned by Reserve when the decision forbids the call.
-// errors.Is(err, storage.ErrLimitExceeded) holds — or storage.ErrSuspended
-// when the company is suspended; errors.As gives the decision.
-type RefusedError struct {
-	Op       string
-	Decision Decision
-}
-
-func (e *RefusedError) Error() string {
-	return fmt.Sprintf("%s: call refused: %s (next allowed %s)", e.Op, e.Decision.Reasons.Blocking(), e.Decision.NextAllowed.Format(time.RFC3339))
-}
-
-// Unwrap returns the error kind.
-func (e *RefusedError) Unwrap() error {
-	if e.Decision.Reasons.Has(ReasonSuspended) {
-		return storage.ErrSuspended
-	}
-	return storage.ErrLimitExceeded
-}
-
 // Service answers the dialer and keeps the call history. See doc.go for the
 // contracts.
 type Service struct {
@@ -606,10 +586,20 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 // reservation counts against caps (as every outcome) until Complete or
 // Release; if neither comes before it expires it keeps counting as answered.
 //
-// A refused call returns the decision and a *RefusedError
-// (storage.ErrLimitExceeded, or storage.ErrSuspended); other errors as
-// Check. With the company's FZ-230 flag off the call is always allowed and
-// still recorded.
+// A refusal is a decision, not an error: a refused call returns the zero
+// Reservation, the Decision (Allowed false, every reason, NextAllowed) and a
+// nil error, and holds or records nothing — a suspended company too, with
+// ReasonSuspended. Errors are failures only, as for Check. A dialer's loop:
+//
+//	res, d, err := svc.Reserve(ctx, by, call)
+//	switch {
+//	case err != nil: // a failure: retry later or stop
+//	case !d.Allowed: // refused: try again at d.NextAllowed (zero: not on its own)
+//	default: // dial, then Complete(res.ID, outcome) or Release(res.ID)
+//	}
+//
+// With the company's FZ-230 flag off the call is always allowed and still
+// recorded.
 func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reservation, Decision, error) {
 	const op = "compliance.Reserve"
 	var res Reservation
@@ -630,7 +620,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 			}
 		}
 		if !dec.Allowed {
-			return &RefusedError{Op: op, Decision: dec}
+			return nil // a refusal holds nothing: the transaction wrote nothing
 		}
 		at := storage.Timestamp(now)
 		res = Reservation{ID: storage.NewID(), CompanyID: p.ref.ID, Key: dec.Key, Phone: dec.Phone,
@@ -646,10 +636,6 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 		return err
 	})
 	if err != nil {
-		var refused *RefusedError
-		if errors.As(err, &refused) {
-			return Reservation{}, refused.Decision, err
-		}
 		return Reservation{}, Decision{}, err
 	}
 	return res, dec, nil

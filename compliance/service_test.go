@@ -93,10 +93,10 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	call := compliance.Call{CompanyID: e.co.ID, Phone: "+74952223344"}
 
 	// Flag on, 02:00 in Moscow: refused with reasons and the next chance.
-	_, d, err := e.svc.Reserve(ctx, e.dialer, call)
-	require.ErrorIs(t, err, storage.ErrLimitExceeded)
-	var refused *compliance.RefusedError
-	require.True(t, errors.As(err, &refused))
+	res, d, err := e.svc.Reserve(ctx, e.dialer, call)
+	require.NoError(t, err, "a refusal is a decision, not an error")
+	assert.False(t, d.Allowed)
+	assert.Empty(t, res.ID, "a refusal holds nothing")
 	assert.Equal(t, compliance.ReasonOutsideWindow, d.Reasons.Blocking())
 
 	// Flag off: allowed and still recorded.
@@ -110,7 +110,8 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	// Suspended: refused with that reason, both ways of learning it.
 	e.susp[e.co.ID] = true
 	_, d, err = e.svc.Reserve(ctx, e.dialer, call)
-	require.ErrorIs(t, err, storage.ErrSuspended)
+	require.NoError(t, err)
+	assert.False(t, d.Allowed)
 	assert.Equal(t, compliance.ReasonSuspended, d.Reasons.Blocking())
 	d, err = e.svc.Check(ctx, e.dialer, call)
 	require.NoError(t, err)
@@ -125,8 +126,9 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	assert.True(t, d.NextAllowed.IsZero())
 	e.susp[e.co.ID] = false
 	co2 := e.dir.AddCompany(tenancy.CompanyRef{Status: tenancy.StatusSuspended})
-	_, _, err = e.svc.Reserve(ctx, tenancy.Platform("root"), compliance.Call{CompanyID: co2.ID, Phone: "+74952223344"})
-	require.ErrorIs(t, err, storage.ErrSuspended)
+	_, d, err = e.svc.Reserve(ctx, tenancy.Platform("root"), compliance.Call{CompanyID: co2.ID, Phone: "+74952223344"})
+	require.NoError(t, err)
+	assert.True(t, d.Reasons.Has(compliance.ReasonSuspended))
 
 	// Bad input.
 	for _, c := range []struct {

@@ -242,15 +242,14 @@ func dial(ctx context.Context, svc *compliance.Service, by tenancy.Actor, r *rec
 		return nil
 	}
 	res, d, err := svc.Reserve(ctx, by, r.call)
-	var refused *compliance.RefusedError
-	if errors.As(err, &refused) {
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
 		refusedAtReserve.Add(1) // another worker got the same debtor first
 		count(d.Reasons)
 		r.reschedule(d)
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	granted.Add(1)
 	r.attempts++
