@@ -319,6 +319,17 @@ type prepared struct {
 // (reusing d.Zones' array), ZoneSource, Policy and notes; with the flag off
 // it decides (p.done).
 func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+	if err := validateCall(op, c); err != nil {
+		return err
+	}
+	if err := s.prepareCompany(ctx, op, by, c.CompanyID, p); err != nil {
+		return err
+	}
+	return s.prepareCall(op, c, now, p, d)
+}
+
+// validateCall checks what every call needs before anything is read.
+func validateCall(op string, c *Call) error {
 	if c.CompanyID == "" || strings.TrimSpace(c.Phone) == "" || len(c.Key) > 255 {
 		v := &storage.ValidationError{Op: op}
 		if c.CompanyID == "" {
@@ -332,22 +343,63 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		}
 		return v.Err()
 	}
-	ref, err := s.dir.Company(ctx, c.CompanyID)
+	return nil
+}
+
+// prepareCompany reads and authorises (tenancy.ActDial) the company's facts
+// every call of it shares: its reference, suspension, settings and rules.
+func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, p *prepared) error {
+	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return err
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err
 	}
+	p.ref = ref
+	p.suspended = ref.Status == tenancy.StatusSuspended
+	if !p.suspended && s.susp != nil {
+		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
+			return err
+		}
+	}
+	if sr, ok := s.store.(SharedSettingsReader); ok {
+		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
+			return err
+		}
+		if p.settings == nil {
+			p.settings = &s.defaultSettings
+		}
+	} else {
+		st, err := s.settings(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		p.settings = &st
+	}
+	p.rules = nil
+	if p.settings.FZ230 {
+		if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareCall resolves c's subscriber on top of the company facts in p and
+// fills d's At, Phone, Key, Zones (reusing d.Zones' array), ZoneSource,
+// Policy and notes; with the flag off it decides (p.done).
+func (s *Service) prepareCall(op string, c *Call, now time.Time, p *prepared, d *Decision) error {
 	res, err := s.resolve(op, c.Phone)
 	if err != nil {
 		return err
 	}
-	p.ref = ref
 	*d = Decision{At: now, Phone: res.e164, Key: c.Key, Zones: d.Zones[:0], ZoneSource: res.source}
 	if d.Key == "" {
 		d.Key = res.e164
 	}
+	p.subject = Subject{}
+	p.done = false
 	if len(c.Zones) > 0 {
 		if err := s.explicitZones(op, c, p, d); err != nil {
 			return err
@@ -376,29 +428,8 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		}
 	}
 	p.subject.SkipCaps = c.SkipCaps
-
-	p.suspended = ref.Status == tenancy.StatusSuspended
-	if !p.suspended && s.susp != nil {
-		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
-			return err
-		}
-	}
 	if p.suspended {
 		d.Reasons |= ReasonSuspended
-	}
-	if sr, ok := s.store.(SharedSettingsReader); ok {
-		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
-			return err
-		}
-		if p.settings == nil {
-			p.settings = &s.defaultSettings
-		}
-	} else {
-		st, err := s.settings(ctx, ref.ID)
-		if err != nil {
-			return err
-		}
-		p.settings = &st
 	}
 	d.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
@@ -407,10 +438,6 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		if !p.suspended {
 			d.Allowed, d.NextAllowed = true, now
 		}
-		return nil
-	}
-	if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
-		return err
 	}
 	return nil
 }
@@ -529,13 +556,18 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time, d *Dec
 			p.subject.History[i] = r.Record()
 		}
 	}
+	s.evaluate(p, now, d)
+	return nil
+}
+
+// evaluate applies p's rules to p's subject (its history loaded) at now.
+func (s *Service) evaluate(p *prepared, now time.Time, d *Decision) {
 	v := p.rules.Evaluate(now, &p.subject)
 	d.Allowed, d.NextAllowed = v.Allowed, v.Next
 	d.Reasons |= v.Reasons
 	if p.suspended { // refused whatever the rules say; they are still reported
 		d.Allowed, d.NextAllowed = false, time.Time{}
 	}
-	return nil
 }
 
 // Check answers whether the call may start now, without holding anything:

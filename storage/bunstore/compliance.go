@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -227,4 +228,135 @@ func (s *Store) lockedInTx(ctx context.Context, q *bun.SelectQuery) *bun.SelectQ
 		return q.For("UPDATE")
 	}
 	return q
+}
+
+var _ compliance.RecordReader = complianceStore{}
+
+// historyColumns are what the rules need of a call, and nothing more.
+const historyColumns = "reserved_at, expires_at, status, outcome"
+
+// scanRecord reads one row of historyColumns into the compact form.
+func scanRecord(rows *sql.Rows, extra ...any) (compliance.Record, error) {
+	var reserved, expires time.Time
+	var status, outcome string
+	if err := rows.Scan(append(extra, &reserved, &expires, &status, &outcome)...); err != nil {
+		return compliance.Record{}, err
+	}
+	return compliance.Reservation{ReservedAt: reserved, ExpiresAt: expires, Status: compliance.Status(status),
+		Outcome: compliance.Outcome(outcome)}.Record(), nil
+}
+
+// HistoryRecords implements compliance.RecordReader: one indexed range read
+// of four columns, scanned without a model.
+func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
+	const op = "compliance.HistoryRecords"
+	if err := c.s.checkOpen(op); err != nil {
+		return buf, err
+	}
+	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT "+historyColumns+" FROM compliance_calls "+
+		"WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> ? ORDER BY reserved_at, id",
+		companyID, key, storage.Timestamp(since), string(compliance.StatusReleased))
+	if err != nil {
+		return buf, c.s.mapErr(op, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only: the scan's own error is what matters
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return buf, c.s.mapErr(op, err)
+		}
+		buf = append(buf, r)
+	}
+	if err := rows.Err(); err != nil {
+		return buf, c.s.mapErr(op, err)
+	}
+	return buf, nil
+}
+
+// HistoryBatch implements compliance.Store: one query per chunk of
+// compliance.BatchSize keys, ordered by key then time.
+func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, r compliance.Record)) error {
+	const op = "compliance.HistoryBatch"
+	if err := c.s.checkOpen(op); err != nil {
+		return err
+	}
+	for start := 0; start < len(keys); start += compliance.BatchSize {
+		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
+		rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT subject_key, "+historyColumns+" FROM compliance_calls "+
+			"WHERE company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> ? ORDER BY subject_key, reserved_at, id",
+			companyID, bun.List(chunk), storage.Timestamp(since), string(compliance.StatusReleased))
+		if err != nil {
+			return c.s.mapErr(op, err)
+		}
+		var key string
+		for rows.Next() {
+			r, err := scanRecord(rows, &key)
+			if err != nil {
+				_ = rows.Close() // the scan error is reported
+				return c.s.mapErr(op, err)
+			}
+			fn(key, r)
+		}
+		err = rows.Err()
+		_ = rows.Close() // read-only: rows.Err above is the read's outcome
+		if err != nil {
+			return c.s.mapErr(op, err)
+		}
+	}
+	return nil
+}
+
+// InsertReservations implements compliance.Store: multi-row INSERTs of 500
+// rows, in the caller's transaction (or one of its own).
+func (c complianceStore) InsertReservations(ctx context.Context, rs []compliance.Reservation) error {
+	const op = "compliance.InsertReservations"
+	if !c.s.inTx(ctx) {
+		return c.s.InTx(ctx, func(ctx context.Context) error { return c.InsertReservations(ctx, rs) })
+	}
+	const chunk = 500
+	rows := make([]complianceCallRow, 0, min(chunk, len(rs)))
+	for start := 0; start < len(rs); start += chunk {
+		rows = rows[:0]
+		for _, r := range rs[start:min(start+chunk, len(rs))] {
+			rows = append(rows, *toCallRow(r))
+		}
+		if _, err := c.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return c.s.mapErr(op, err)
+		}
+	}
+	return nil
+}
+
+type complianceImportRow struct {
+	bun.BaseModel `bun:"table:compliance_imports"`
+
+	CompanyID   string    `bun:"company_id,pk"`
+	ImportKey   string    `bun:"import_key,pk"`
+	RequestHash string    `bun:"request_hash"`
+	Calls       int64     `bun:"calls"`
+	ImportedAt  time.Time `bun:"imported_at"`
+	ImportedBy  string    `bun:"imported_by"`
+}
+
+// HistoryImport implements compliance.Store.
+func (c complianceStore) HistoryImport(ctx context.Context, companyID, key string) (compliance.ImportRecord, error) {
+	const op = "compliance.HistoryImport"
+	var row complianceImportRow
+	if err := c.s.scanOne(ctx, op, "history import", key, c.s.idb(ctx).NewSelect().Model(&row).
+		Where("company_id = ?", companyID).Where("import_key = ?", key)); err != nil {
+		return compliance.ImportRecord{}, err
+	}
+	return compliance.ImportRecord{CompanyID: row.CompanyID, Key: row.ImportKey, RequestHash: row.RequestHash,
+		Calls: int(row.Calls), ImportedAt: row.ImportedAt.UTC(), ImportedBy: row.ImportedBy}, nil
+}
+
+// SaveHistoryImport implements compliance.Store.
+func (c complianceStore) SaveHistoryImport(ctx context.Context, r compliance.ImportRecord) error {
+	const op = "compliance.SaveHistoryImport"
+	row := complianceImportRow{CompanyID: r.CompanyID, ImportKey: r.Key, RequestHash: r.RequestHash, Calls: int64(r.Calls),
+		ImportedAt: storage.Timestamp(r.ImportedAt), ImportedBy: r.ImportedBy}
+	if _, err := c.s.idb(ctx).NewInsert().Model(&row).Exec(ctx); err != nil {
+		return c.s.mapErr(op, err)
+	}
+	return nil
 }

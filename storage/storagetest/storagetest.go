@@ -51,5 +51,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("account", func(t *testing.T) { runAccount(t, h) })
 	t.Run("presence", func(t *testing.T) { runPresence(t, h) })
 	t.Run("compliance", func(t *testing.T) { runCompliance(t, h) })
+	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
