@@ -30,4 +30,3 @@ func TestParseHistoryTimes(t *testing.T) {
 	_, ok = parseHistory([]byte("10,20,A;30,0"), false, func(compliance.Record) {})
 	assert.False(t, ok, "a truncated string")
 }
-

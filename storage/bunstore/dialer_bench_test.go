@@ -99,7 +99,9 @@ func benchBatchCheck(b *testing.B, st *bunstore.Store) {
 	b.ReportMetric(rate, "imported-rows/s")
 }
 
-func BenchmarkDialerBatchCheck10000SQLite(b *testing.B) { benchBatchCheck(b, storagetest.OpenSQLite(b)) }
+func BenchmarkDialerBatchCheck10000SQLite(b *testing.B) {
+	benchBatchCheck(b, storagetest.OpenSQLite(b))
+}
 
 func BenchmarkDialerBatchCheck10000Postgres(b *testing.B) {
 	benchBatchCheck(b, storagetest.OpenPostgres(b))
@@ -174,5 +176,7 @@ func benchCheckSingle(b *testing.B, st *bunstore.Store) {
 	})
 }
 
-func BenchmarkDialerCheckSinglePostgres(b *testing.B) { benchCheckSingle(b, storagetest.OpenPostgres(b)) }
-func BenchmarkDialerCheckSingleSQLite(b *testing.B)   { benchCheckSingle(b, storagetest.OpenSQLite(b)) }
+func BenchmarkDialerCheckSinglePostgres(b *testing.B) {
+	benchCheckSingle(b, storagetest.OpenPostgres(b))
+}
+func BenchmarkDialerCheckSingleSQLite(b *testing.B) { benchCheckSingle(b, storagetest.OpenSQLite(b)) }
