@@ -2,16 +2,20 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/compliance/calllist"
 	"github.com/switchboardkit/switchboard/storage"
 )
 
@@ -25,6 +29,54 @@ func runDialer(t *testing.T, h *Harness) {
 	t.Run("batch check agrees with single checks", func(t *testing.T) { t.Parallel(); dialerBatchEqualsSingle(t, h) })
 	t.Run("history import is counted, idempotent and audited", func(t *testing.T) { t.Parallel(); dialerImportHistory(t, h) })
 	t.Run("history import rejects bad calls and stores nothing", func(t *testing.T) { t.Parallel(); dialerImportInvalid(t, h) })
+	t.Run("a call list read from a file drives reservations", func(t *testing.T) { t.Parallel(); dialerCallList(t, h) })
+}
+
+// dialerCallList reads a Windows-1251 call list with a caps column, two
+// candidate zones and a bad row, and reserves its records: the record with
+// its caps switched off passes the daily cap the others meet.
+func dialerCallList(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	e := newComplianceEnv(t, h, allDay(1, 5))
+	src := "телефон;ключ;часовой пояс;лимиты\n" +
+		"+74951234567;д-1;Europe/Moscow|Asia/Vladivostok;да\n" +
+		"нет;д-2;;да\n" +
+		"+74951234568;д-3;;нет\n"
+	cp, err := charmap.Windows1251.NewEncoder().String(src)
+	require.NoError(t, err)
+	rd, err := calllist.NewReader(strings.NewReader(cp), calllist.Options{})
+	require.NoError(t, err)
+	var calls []compliance.Call
+	var bad []int
+	for rec, err := range rd.All() {
+		var re *calllist.RowError
+		if errors.As(err, &re) {
+			bad = append(bad, re.Line)
+			continue
+		}
+		require.NoError(t, err)
+		calls = append(calls, rec.Call(e.company.ID))
+	}
+	require.Equal(t, []int{3}, bad)
+	require.Len(t, calls, 2)
+	assert.Equal(t, "д-1", calls[0].Key)
+	assert.Equal(t, []string{"Europe/Moscow", "Asia/Vladivostok"}, calls[0].Zones)
+	for round := range 2 {
+		for i, c := range calls {
+			r, d, err := e.svc.Reserve(ctx, e.dialer, c)
+			require.NoError(t, err)
+			if round == 1 && i == 0 {
+				assert.False(t, d.Allowed, "the second answered call of the day meets the cap")
+				continue
+			}
+			require.True(t, d.Allowed, "round %d call %d: %s", round, i, d.Reasons)
+			if i == 0 {
+				assert.Equal(t, []string{"Europe/Moscow", "Asia/Vladivostok"}, d.Zones, "both candidate zones decided")
+			}
+			_, err = e.svc.Complete(ctx, e.dialer, r.ID, compliance.OutcomeAnsweredHuman)
+			require.NoError(t, err)
+		}
+	}
 }
 
 var outcomesForTests = []compliance.Outcome{compliance.OutcomeAnsweredHuman, compliance.OutcomeAnsweringMachine,
