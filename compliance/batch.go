@@ -134,24 +134,30 @@ func (s *Service) decideBatch(ctx context.Context, op string, bc *batchCompany, 
 	since := s.since(now, bc.p.rules)
 	for start := 0; start < len(todo); start += BatchSize {
 		chunk := todo[start:min(start+BatchSize, len(todo))]
+		byKey := make(map[string][]int, len(chunk)) // key → indexes into chunk
 		keys := make([]string, 0, len(chunk))
-		seen := make(map[string]bool, len(chunk))
-		for _, t := range chunk {
-			if k := out[t.i].Key; !seen[k] {
-				seen[k] = true
+		for j, t := range chunk {
+			k := out[t.i].Key
+			if _, ok := byKey[k]; !ok {
 				keys = append(keys, k)
 			}
+			byKey[k] = append(byKey[k], j)
 		}
-		hist := make(map[string][]Record, len(keys))
-		err := s.store.HistoryBatch(ctx, bc.p.ref.ID, keys, since, func(key string, r Record) {
-			hist[key] = append(hist[key], r)
+		err := s.store.HistoryBatch(ctx, bc.p.ref.ID, keys, since, func(key string, recs []Record) {
+			for _, j := range byKey[key] {
+				t := &chunk[j]
+				t.p.subject.History = recs
+				s.evaluate(&t.p, now, &out[t.i].Decision)
+				t.p.done = true // decided
+			}
 		})
 		if err != nil {
 			return err
 		}
-		for _, t := range chunk {
-			t.p.subject.History = hist[out[t.i].Key]
-			s.evaluate(&t.p, now, &out[t.i].Decision)
+		for j := range chunk { // no history at all
+			if t := &chunk[j]; !t.p.done {
+				s.evaluate(&t.p, now, &out[t.i].Decision)
+			}
 		}
 	}
 	return nil

@@ -91,13 +91,13 @@ type Store interface {
 	// PruneBefore deletes reservations reserved before t and returns how many.
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)
 
-	// HistoryBatch calls fn with the history records of each of keys
-	// (company companyID) reserved at or after since that are not released:
-	// every record of one key before the next key's, ascending by Record.At
-	// within a key. Keys without history are not mentioned. A backend reads
-	// them in one query per call (or per bounded chunk of keys), not one per
-	// key: it is the batch check's only history read.
-	HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, r Record)) error
+	// HistoryBatch calls fn once for each of keys (company companyID) that
+	// has history reserved at or after since that is not released, with its
+	// records ascending by Record.At; keys without history are not
+	// mentioned. recs is valid only during the call (the backend may reuse
+	// it). A backend reads them in one query per call (or per bounded chunk
+	// of keys), not one per key: it is the batch check's only history read.
+	HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []Record)) error
 	// InsertReservations stores many reservations at once (a history
 	// import); storage.ErrConflict for a duplicate ID. Called inside InTx.
 	InsertReservations(ctx context.Context, rs []Reservation) error

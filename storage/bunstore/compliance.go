@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -269,19 +268,22 @@ func (c complianceStore) historyAggQuery() string {
 // folded into one row (see historyAggQuery).
 func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
 	keys := [1]string{key}
-	err := c.historyBatch(ctx, "compliance.HistoryRecords", companyID, keys[:], since, func(_ string, r compliance.Record) {
-		buf = append(buf, r)
+	err := c.historyBatch(ctx, "compliance.HistoryRecords", companyID, keys[:], since, buf, func(_ string, recs []compliance.Record) {
+		buf = recs
 	})
 	return buf, err
 }
 
 // HistoryBatch implements compliance.Store: one query per chunk of
 // compliance.BatchSize keys.
-func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, r compliance.Record)) error {
-	return c.historyBatch(ctx, "compliance.HistoryBatch", companyID, keys, since, fn)
+func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []compliance.Record)) error {
+	return c.historyBatch(ctx, "compliance.HistoryBatch", companyID, keys, since, nil, fn)
 }
 
-func (c complianceStore) historyBatch(ctx context.Context, op, companyID string, keys []string, since time.Time, fn func(key string, r compliance.Record)) error {
+// historyBatch reads the keys' histories, each parsed into buf (reused)
+// and handed to fn.
+func (c complianceStore) historyBatch(ctx context.Context, op, companyID string, keys []string, since time.Time,
+	buf []compliance.Record, fn func(key string, recs []compliance.Record)) error {
 	if err := c.s.checkOpen(op); err != nil {
 		return err
 	}
@@ -305,15 +307,14 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 			if len(chunk) == 1 {
 				k = chunk[0] // the caller's string: no copy
 			}
-			got, ok := parseHistory(agg, c.s.dialect == SQLite, func(r compliance.Record) { fn(k, r) })
-			if !ok || got != n {
-				if got != 0 {
-					_ = rows.Close()
-					return &storage.Error{Op: op, Kind: storage.ErrInternal, Msg: fmt.Sprintf("history of %q folded unreadably", key)}
-				}
+			var ok bool
+			buf, ok = parseHistory(agg, c.s.dialect == SQLite, buf[:0])
+			if !ok || len(buf) != n {
 				short = append(short, strings.Clone(key))
 				historyFallbacks.Add(1)
+				continue
 			}
+			fn(k, buf)
 		}
 		err = rows.Err()
 		_ = rows.Close() // read-only: rows.Err above is the read's outcome
@@ -322,9 +323,11 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 		}
 	}
 	for _, key := range short {
-		if err := c.historyRows(ctx, op, companyID, key, since, fn); err != nil {
+		var err error
+		if buf, err = c.historyRows(ctx, op, companyID, key, since, buf[:0]); err != nil {
 			return err
 		}
+		fn(key, buf)
 	}
 	return nil
 }
@@ -333,31 +336,29 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 var historyFallbacks atomic.Int64
 
 // historyRows reads one subject's history row by row.
-func (c complianceStore) historyRows(ctx context.Context, op, companyID, key string, since time.Time, fn func(key string, r compliance.Record)) error {
+func (c complianceStore) historyRows(ctx context.Context, op, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
 	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT reserved_at, expires_at, status, outcome FROM compliance_calls "+
 		"WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> 'released' ORDER BY reserved_at, id",
 		companyID, key, storage.Timestamp(since))
 	if err != nil {
-		return c.s.mapErr(op, err)
+		return buf, c.s.mapErr(op, err)
 	}
 	defer func() { _ = rows.Close() }() // read-only: rows.Err is the read's outcome
 	for rows.Next() {
 		var reserved, expires time.Time
 		var status, outcome string
 		if err := rows.Scan(&reserved, &expires, &status, &outcome); err != nil {
-			return c.s.mapErr(op, err)
+			return buf, c.s.mapErr(op, err)
 		}
-		fn(key, compliance.Reservation{ReservedAt: reserved, ExpiresAt: expires, Status: compliance.Status(status),
+		buf = append(buf, compliance.Reservation{ReservedAt: reserved, ExpiresAt: expires, Status: compliance.Status(status),
 			Outcome: compliance.Outcome(outcome)}.Record())
 	}
-	return c.s.mapErr(op, rows.Err())
+	return buf, c.s.mapErr(op, rows.Err())
 }
 
-// parseHistory parses a folded history (see historyAggQuery), calling fn
-// for each record; it returns how many it read and false at the first
-// malformed record (a truncated string).
-func parseHistory(b []byte, textTimes bool, fn func(compliance.Record)) (int, bool) {
-	n := 0
+// parseHistory parses a folded history (see historyAggQuery), appending its
+// records to buf; false at the first malformed record (a truncated string).
+func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]compliance.Record, bool) {
 	for len(b) > 0 {
 		var rec []byte
 		if i := bytes.IndexByte(b, ';'); i >= 0 {
@@ -368,12 +369,12 @@ func parseHistory(b []byte, textTimes bool, fn func(compliance.Record)) (int, bo
 		i := bytes.IndexByte(rec, ',')
 		j := bytes.LastIndexByte(rec, ',')
 		if i < 0 || j <= i || j != len(rec)-2 {
-			return n, false
+			return buf, false
 		}
 		at, ok1 := parseMicros(rec[:i], textTimes)
 		until, ok2 := parseMicros(rec[i+1:j], textTimes)
 		if !ok1 || !ok2 {
-			return n, false
+			return buf, false
 		}
 		r := compliance.Record{At: at}
 		switch rec[j+1] {
@@ -387,12 +388,11 @@ func parseHistory(b []byte, textTimes bool, fn func(compliance.Record)) (int, bo
 			r.Classes = compliance.OutcomeNoAnswer.Classes()
 		case 'Z':
 		default:
-			return n, false
+			return buf, false
 		}
-		fn(r)
-		n++
+		buf = append(buf, r)
 	}
-	return n, true
+	return buf, true
 }
 
 // parseMicros reads Unix microseconds, or with text a stored UTC time

@@ -24,9 +24,11 @@ func TestParseHistoryTimes(t *testing.T) {
 		_, ok := parseMicros([]byte(bad), true)
 		assert.False(t, ok, bad)
 	}
-	n, ok := parseHistory([]byte("10,20,A;30,0,H;40,0,T;50,0,M;60,0,Z"), false, func(compliance.Record) {})
+	recs, ok := parseHistory([]byte("10,20,A;30,0,H;40,0,T;50,0,M;60,0,Z"), false, nil)
 	assert.True(t, ok)
-	assert.Equal(t, 5, n)
-	_, ok = parseHistory([]byte("10,20,A;30,0"), false, func(compliance.Record) {})
+	assert.Equal(t, []compliance.Record{{At: 10, Classes: compliance.ClassAll, Until: 20},
+		{At: 30, Classes: compliance.OutcomeAnsweredHuman.Classes()}, {At: 40, Classes: compliance.ClassAttempt},
+		{At: 50, Classes: compliance.ClassMessage}, {At: 60}}, recs)
+	_, ok = parseHistory([]byte("10,20,A;30,0"), false, nil)
 	assert.False(t, ok, "a truncated string")
 }

@@ -276,15 +276,20 @@ func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key stri
 
 // HistoryBatch implements compliance.Store: each key's records, as
 // HistoryRecords reads them.
-func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, r compliance.Record)) error {
+func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []compliance.Record)) error {
 	sinceUS := since.UnixMicro()
+	var buf []compliance.Record
 	return c.s.read(ctx, func() error {
 		for _, key := range keys {
 			h := c.s.compliance.bySubject[subjectKey{companyID, key}]
+			buf = buf[:0]
 			for i := h.from(sinceUS); i < len(h.recs); i++ {
 				if !h.released[i] {
-					fn(key, h.recs[i])
+					buf = append(buf, h.recs[i])
 				}
+			}
+			if len(buf) > 0 {
+				fn(key, buf)
 			}
 		}
 		return nil
