@@ -81,7 +81,7 @@
 // With the company's FZ-230 flag off every call is allowed (ReasonFlagOff)
 // and still reserved and recorded; no rule applies, not even the in-flight
 // limit. A suspended company (tenancy status, or the host's Suspensions) is
-// refused with ReasonSuspended and storage.ErrSuspended; its decision still
+// refused with ReasonSuspended (a decision, like every refusal); its decision still
 // lists the rules' own reasons but has no NextAllowed.
 //
 // A Decision carries every reason that applies, not the first, and
@@ -138,8 +138,8 @@
 // unknown periods), an unknown outcome — is a *storage.ValidationError
 // naming the field. Unknown company or reservation: storage.ErrNotFound.
 // Another company's reservation or a role without the right:
-// storage.ErrForbidden. A refused Reserve: *RefusedError, matching
-// storage.ErrLimitExceeded (or storage.ErrSuspended).
+// storage.ErrForbidden. A refused Reserve is not an error: it returns the
+// refusing Decision with a nil error (see Reserve for the dialer's loop).
 //
 // # Retention
 //

@@ -2,7 +2,6 @@ package compliance_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -50,9 +49,9 @@ func ExampleService_Reserve() {
 	fmt.Println(d.Allowed, d.Zones, r.Status)
 	_, _ = svc.Complete(ctx, owner, r.ID, compliance.OutcomeAnsweredHuman)
 
-	_, d, err := svc.Reserve(ctx, owner, call)
-	fmt.Println(errors.Is(err, storage.ErrLimitExceeded), d.Reasons, d.NextAllowed.UTC().Format(time.RFC3339))
+	_, d, err := svc.Reserve(ctx, owner, call) // a refusal is a decision, not an error
+	fmt.Println(err, d.Allowed, d.Reasons, d.NextAllowed.UTC().Format(time.RFC3339))
 	// Output:
 	// true [Europe/Moscow] pending
-	// true cap_day 2026-03-19T05:00:00Z
+	// <nil> false cap_day 2026-03-19T05:00:00Z
 }

@@ -32,6 +32,13 @@ type Call struct {
 	// Zone is the subscriber's IANA time zone when the call list knows it;
 	// it replaces resolution from the number.
 	Zone string `json:"zone,omitempty"`
+	// Zones are further candidate IANA zones the call list knows for the
+	// record (a subscriber who may be in either of two regions). With Zone
+	// they replace resolution from the number, and every one of them must
+	// allow the call — windows, caps and cool-off each computed in that
+	// zone — as when the number itself maps to several zones. Duplicates
+	// count once; at most 16.
+	Zones []string `json:"zones,omitempty"`
 	// Key is the debt or case the caps count against; default: the E.164
 	// number. It is also the unit of the in-flight limit. Keys are compared
 	// in their canonical spelling (NormalizeKey: format characters removed,
@@ -61,26 +68,6 @@ type Decision struct {
 	Key         string      `json:"key,omitempty"`
 	Zones       []string    `json:"zones,omitempty"`
 	ZoneSource  zone.Source `json:"zone_source,omitempty"`
-}
-
-// RefusedError is returned by Reserve when the decision forbids the call.
-// errors.Is(err, storage.ErrLimitExceeded) holds — or storage.ErrSuspended
-// when the company is suspended; errors.As gives the decision.
-type RefusedError struct {
-	Op       string
-	Decision Decision
-}
-
-func (e *RefusedError) Error() string {
-	return fmt.Sprintf("%s: call refused: %s (next allowed %s)", e.Op, e.Decision.Reasons.Blocking(), e.Decision.NextAllowed.Format(time.RFC3339))
-}
-
-// Unwrap returns the error kind.
-func (e *RefusedError) Unwrap() error {
-	if e.Decision.Reasons.Has(ReasonSuspended) {
-		return storage.ErrSuspended
-	}
-	return storage.ErrLimitExceeded
 }
 
 // Service answers the dialer and keeps the call history. See doc.go for the
@@ -283,6 +270,45 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 	return out, err
 }
 
+// MaxZones bounds the candidate zones of one call.
+const MaxZones = 16
+
+// explicitZones fills p and d from c.Zone and c.Zones: each a known IANA
+// zone, duplicates once, at most MaxZones.
+func (s *Service) explicitZones(op string, c *Call, p *prepared, d *Decision) error {
+	d.ZoneSource = zone.SourceExplicit
+	locs := make([]*time.Location, 0, len(c.Zones)+1)
+	add := func(field, name string) error {
+		zl, err := s.location(name)
+		if err != nil {
+			return storage.Invalid(op, field, "timezone", fmt.Sprintf("unknown IANA time zone %q", name))
+		}
+		for _, have := range d.Zones {
+			if have == name {
+				return nil
+			}
+		}
+		if len(d.Zones) == MaxZones {
+			return storage.Invalid(op, "zones", "max", fmt.Sprintf("at most %d zones", MaxZones))
+		}
+		d.Zones = append(d.Zones, name)
+		locs = append(locs, zl.loc)
+		return nil
+	}
+	if c.Zone != "" {
+		if err := add("zone", c.Zone); err != nil {
+			return err
+		}
+	}
+	for _, z := range c.Zones {
+		if err := add("zones", z); err != nil {
+			return err
+		}
+	}
+	p.subject.Zones = locs
+	return nil
+}
+
 // prepared is a call with everything resolved. It must not point into
 // itself, so that it stays on its caller's stack.
 type prepared struct {
@@ -299,6 +325,17 @@ type prepared struct {
 // (reusing d.Zones' array), ZoneSource, Policy and notes; with the flag off
 // it decides (p.done).
 func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+	if err := validateCall(op, c); err != nil {
+		return err
+	}
+	if err := s.prepareCompany(ctx, op, by, c.CompanyID, p); err != nil {
+		return err
+	}
+	return s.prepareCall(op, c, now, p, d)
+}
+
+// validateCall checks what every call needs before anything is read.
+func validateCall(op string, c *Call) error {
 	c.Phone, c.Zone, c.Key = storage.NormalizeText(c.Phone), storage.NormalizeText(c.Zone), storage.NormalizeText(c.Key)
 	if c.CompanyID == "" || c.Phone == "" || len(c.Phone) > maxPhoneLength || len(c.Zone) > maxZoneLength || !canonicalASCII(c.Key) || len(c.Key) > MaxKeyLength {
 		v := &storage.ValidationError{Op: op}
@@ -320,23 +357,68 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		}
 		c.Key = NormalizeKey(c.Key)
 	}
-	ref, err := s.dir.Company(ctx, c.CompanyID)
+	return nil
+}
+
+// prepareCompany reads and authorises (tenancy.ActDial) the company's facts
+// every call of it shares: its reference, suspension, settings and rules.
+func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, p *prepared) error {
+	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return err
 	}
 	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err
 	}
+	p.ref = ref
+	p.suspended = ref.Status == tenancy.StatusSuspended
+	if !p.suspended && s.susp != nil {
+		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
+			return err
+		}
+	}
+	if sr, ok := s.store.(SharedSettingsReader); ok {
+		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
+			return err
+		}
+		if p.settings == nil {
+			p.settings = &s.defaultSettings
+		}
+	} else {
+		st, err := s.settings(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		p.settings = &st
+	}
+	p.rules = nil
+	if p.settings.FZ230 {
+		if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareCall resolves c's subscriber on top of the company facts in p and
+// fills d's At, Phone, Key, Zones (reusing d.Zones' array), ZoneSource,
+// Policy and notes; with the flag off it decides (p.done).
+func (s *Service) prepareCall(op string, c *Call, now time.Time, p *prepared, d *Decision) error {
 	res, err := s.resolve(op, c.Phone)
 	if err != nil {
 		return err
 	}
-	p.ref = ref
 	*d = Decision{At: now, Phone: res.e164, Key: c.Key, Zones: d.Zones[:0], ZoneSource: res.source}
 	if d.Key == "" {
 		d.Key = res.e164
 	}
-	if c.Zone != "" {
+	p.subject = Subject{}
+	p.done = false
+	if len(c.Zones) > 0 {
+		if err := s.explicitZones(op, c, p, d); err != nil {
+			return err
+		}
+	} else if c.Zone != "" {
 		zl, err := s.location(c.Zone)
 		if err != nil {
 			return storage.Invalid(op, "zone", "timezone", fmt.Sprintf("unknown IANA time zone %q", c.Zone))
@@ -360,29 +442,8 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		}
 	}
 	p.subject.SkipCaps = c.SkipCaps
-
-	p.suspended = ref.Status == tenancy.StatusSuspended
-	if !p.suspended && s.susp != nil {
-		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
-			return err
-		}
-	}
 	if p.suspended {
 		d.Reasons |= ReasonSuspended
-	}
-	if sr, ok := s.store.(SharedSettingsReader); ok {
-		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
-			return err
-		}
-		if p.settings == nil {
-			p.settings = &s.defaultSettings
-		}
-	} else {
-		st, err := s.settings(ctx, ref.ID)
-		if err != nil {
-			return err
-		}
-		p.settings = &st
 	}
 	d.Policy = p.settings.Policy.Name
 	if !p.settings.FZ230 {
@@ -391,10 +452,6 @@ func (s *Service) prepare(ctx context.Context, op string, by tenancy.Actor, c *C
 		if !p.suspended {
 			d.Allowed, d.NextAllowed = true, now
 		}
-		return nil
-	}
-	if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
-		return err
 	}
 	return nil
 }
@@ -513,13 +570,18 @@ func (s *Service) decide(ctx context.Context, p *prepared, now time.Time, d *Dec
 			p.subject.History[i] = r.Record()
 		}
 	}
+	s.evaluate(p, now, d)
+	return nil
+}
+
+// evaluate applies p's rules to p's subject (its history loaded) at now.
+func (s *Service) evaluate(p *prepared, now time.Time, d *Decision) {
 	v := p.rules.Evaluate(now, &p.subject)
 	d.Allowed, d.NextAllowed = v.Allowed, v.Next
 	d.Reasons |= v.Reasons
 	if p.suspended { // refused whatever the rules say; they are still reported
 		d.Allowed, d.NextAllowed = false, time.Time{}
 	}
-	return nil
 }
 
 // Check answers whether the call may start now, without holding anything:
@@ -570,10 +632,20 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 // reservation counts against caps (as every outcome) until Complete or
 // Release; if neither comes before it expires it keeps counting as answered.
 //
-// A refused call returns the decision and a *RefusedError
-// (storage.ErrLimitExceeded, or storage.ErrSuspended); other errors as
-// Check. With the company's FZ-230 flag off the call is always allowed and
-// still recorded.
+// A refusal is a decision, not an error: a refused call returns the zero
+// Reservation, the Decision (Allowed false, every reason, NextAllowed) and a
+// nil error, and holds or records nothing — a suspended company too, with
+// ReasonSuspended. Errors are failures only, as for Check. A dialer's loop:
+//
+//	res, d, err := svc.Reserve(ctx, by, call)
+//	switch {
+//	case err != nil: // a failure: retry later or stop
+//	case !d.Allowed: // refused: try again at d.NextAllowed (zero: not on its own)
+//	default: // dial, then Complete(res.ID, outcome) or Release(res.ID)
+//	}
+//
+// With the company's FZ-230 flag off the call is always allowed and still
+// recorded.
 func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reservation, Decision, error) {
 	const op = "compliance.Reserve"
 	var res Reservation
@@ -594,7 +666,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 			}
 		}
 		if !dec.Allowed {
-			return &RefusedError{Op: op, Decision: dec}
+			return nil // a refusal holds nothing: the transaction wrote nothing
 		}
 		at := storage.Timestamp(now)
 		res = Reservation{ID: storage.NewID(), CompanyID: p.ref.ID, Key: dec.Key, Phone: dec.Phone,
@@ -610,10 +682,6 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 		return err
 	}))
 	if err != nil {
-		var refused *RefusedError
-		if errors.As(err, &refused) {
-			return Reservation{}, refused.Decision, err
-		}
 		return Reservation{}, Decision{}, err
 	}
 	return res, dec, nil

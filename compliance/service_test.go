@@ -93,10 +93,10 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	call := compliance.Call{CompanyID: e.co.ID, Phone: "+74952223344"}
 
 	// Flag on, 02:00 in Moscow: refused with reasons and the next chance.
-	_, d, err := e.svc.Reserve(ctx, e.dialer, call)
-	require.ErrorIs(t, err, storage.ErrLimitExceeded)
-	var refused *compliance.RefusedError
-	require.True(t, errors.As(err, &refused))
+	res, d, err := e.svc.Reserve(ctx, e.dialer, call)
+	require.NoError(t, err, "a refusal is a decision, not an error")
+	assert.False(t, d.Allowed)
+	assert.Empty(t, res.ID, "a refusal holds nothing")
 	assert.Equal(t, compliance.ReasonOutsideWindow, d.Reasons.Blocking())
 
 	// Flag off: allowed and still recorded.
@@ -110,7 +110,8 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	// Suspended: refused with that reason, both ways of learning it.
 	e.susp[e.co.ID] = true
 	_, d, err = e.svc.Reserve(ctx, e.dialer, call)
-	require.ErrorIs(t, err, storage.ErrSuspended)
+	require.NoError(t, err)
+	assert.False(t, d.Allowed)
 	assert.Equal(t, compliance.ReasonSuspended, d.Reasons.Blocking())
 	d, err = e.svc.Check(ctx, e.dialer, call)
 	require.NoError(t, err)
@@ -125,8 +126,9 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	assert.True(t, d.NextAllowed.IsZero())
 	e.susp[e.co.ID] = false
 	co2 := e.dir.AddCompany(tenancy.CompanyRef{Status: tenancy.StatusSuspended})
-	_, _, err = e.svc.Reserve(ctx, tenancy.Platform("root"), compliance.Call{CompanyID: co2.ID, Phone: "+74952223344"})
-	require.ErrorIs(t, err, storage.ErrSuspended)
+	_, d, err = e.svc.Reserve(ctx, tenancy.Platform("root"), compliance.Call{CompanyID: co2.ID, Phone: "+74952223344"})
+	require.NoError(t, err)
+	assert.True(t, d.Reasons.Has(compliance.ReasonSuspended))
 
 	// Bad input.
 	for _, c := range []struct {
@@ -229,4 +231,33 @@ func TestPolicyJSON(t *testing.T) {
 		`{"caps":[{"counts":["calls"]}]}`} {
 		require.Error(t, json.Unmarshal([]byte(bad), &p), bad)
 	}
+}
+
+// TestSeveralZonesPerRecord: a call list that knows two candidate zones gets
+// a call only when both allow it, and the next allowed instant is when the
+// later of them opens.
+func TestSeveralZonesPerRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// 06:30 UTC: 09:30 in Moscow (open), 08:30 in Kaliningrad (closed before 09:10).
+	e := newEnv(t, time.Date(2026, 3, 18, 6, 30, 0, 0, time.UTC), compliance.ManualFZ230())
+	call := compliance.Call{CompanyID: e.co.ID, Phone: "+79161234567", Zone: "Europe/Moscow"}
+	d, err := e.svc.Check(ctx, e.dialer, call)
+	require.NoError(t, err)
+	require.True(t, d.Allowed)
+
+	call.Zones = []string{"Europe/Kaliningrad", "Europe/Moscow"}
+	d, err = e.svc.Check(ctx, e.dialer, call)
+	require.NoError(t, err)
+	assert.False(t, d.Allowed)
+	assert.Equal(t, []string{"Europe/Moscow", "Europe/Kaliningrad"}, d.Zones, "Zone first, duplicates once")
+	assert.Equal(t, zone.SourceExplicit, d.ZoneSource)
+	assert.Equal(t, time.Date(2026, 3, 18, 7, 10, 0, 0, time.UTC), d.NextAllowed.UTC(), "09:10 in Kaliningrad")
+
+	call.Zones = []string{"Europe/Kaliningrad", "Mars/Olympus"}
+	_, err = e.svc.Check(ctx, e.dialer, call)
+	var ve *storage.ValidationError
+	require.ErrorAs(t, err, &ve)
+	_, ok := ve.Field("zones")
+	assert.True(t, ok)
 }

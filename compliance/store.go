@@ -90,6 +90,34 @@ type Store interface {
 	FinishReservation(ctx context.Context, r Reservation) error
 	// PruneBefore deletes reservations reserved before t and returns how many.
 	PruneBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// HistoryBatch calls fn once for each of keys (company companyID) that
+	// has history reserved at or after since that is not released, with its
+	// records ascending by Record.At; keys without history are not
+	// mentioned. recs is valid only during the call (the backend may reuse
+	// it). A backend reads them in one query per call (or per bounded chunk
+	// of keys), not one per key: it is the batch check's only history read.
+	HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []Record)) error
+	// InsertReservations stores many reservations at once (a history
+	// import); storage.ErrConflict for a duplicate ID. Called inside InTx.
+	InsertReservations(ctx context.Context, rs []Reservation) error
+	// HistoryImport returns the record of the history import (company,
+	// key), storage.ErrNotFound if there is none.
+	HistoryImport(ctx context.Context, companyID, key string) (ImportRecord, error)
+	// SaveHistoryImport stores an import's record; storage.ErrConflict if
+	// (company, key) exists. Called inside InTx.
+	SaveHistoryImport(ctx context.Context, r ImportRecord) error
+}
+
+// ImportRecord remembers a history import by its key, so that a repeated
+// import is recognised (same request hash) or refused (another one).
+type ImportRecord struct {
+	CompanyID   string    `json:"company_id"`
+	Key         string    `json:"key"`
+	RequestHash string    `json:"request_hash"` // hex SHA-256 of the imported calls
+	Calls       int       `json:"calls"`
+	ImportedAt  time.Time `json:"imported_at"`
+	ImportedBy  string    `json:"imported_by"`
 }
 
 // RecordReader is an optional power of a Store (found by type assertion, as

@@ -1,10 +1,13 @@
 // Command dialer simulates an outbound campaign against the compliance
-// service: 10 000 call-list records across Russia's time zones, 16 dialer
-// workers reserving and completing calls in parallel on one company, on an
-// embedded SQLite database (PostgreSQL when -dsn or SWITCHBOARD_DIALER_DSN
-// names one). Simulated time runs from Wednesday 00:00 UTC in half-hour ticks;
-// a refused record is rescheduled for the decision's NextAllowed, so the
-// dialer never polls. At the end it prints how many calls each rule
+// service: a 10 000-record call list across Russia's time zones, written as
+// a Windows-1251 CSV file and read back with the call-list reader (bad rows
+// reported and skipped), the previous dialer's history brought in with
+// ImportHistory, and 16 dialer workers reserving and completing calls in
+// parallel on one company, on an embedded SQLite database (PostgreSQL when
+// -dsn or SWITCHBOARD_DIALER_DSN names one). Simulated time runs from
+// Wednesday 00:00 UTC in half-hour ticks; each tick batch-checks its due
+// records in one call, and a refused record is rescheduled for the
+// decision's NextAllowed, so the dialer never polls. At the end it prints how many calls each rule
 // blocked and replays every granted call against the history before it to
 // prove no window, cap or in-flight limit was passed.
 //
@@ -22,13 +25,18 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/compliance/calendar"
+	"github.com/switchboardkit/switchboard/compliance/calllist"
 	"github.com/switchboardkit/switchboard/compliance/zone"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
@@ -118,52 +126,49 @@ func run() error {
 		return err
 	}
 
-	// The call list: landlines by area code, mobiles with the zone the list
-	// knows, and mobiles with no zone (every Russian zone must then allow).
-	recs := make([]*record, *subscribers)
-	for i := range recs {
-		c := compliance.Call{CompanyID: co.ID, Key: fmt.Sprintf("debt-%05d", rng.IntN(*debts))}
-		switch k := rng.IntN(10); {
-		case k < 7:
-			code := areaCodes[rng.IntN(len(areaCodes))]
-			c.Phone = fmt.Sprintf("+7%s%0*d", code, 10-len(code), rng.IntN(1_000_000))
-		case k < 9:
-			c.Phone = fmt.Sprintf("+79%09d", rng.IntN(1_000_000_000))
-			c.Zone = []string{"Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok"}[rng.IntN(4)]
-		default:
-			c.Phone = fmt.Sprintf("+79%09d", rng.IntN(1_000_000_000))
-		}
-		recs[i] = &record{call: c, due: start}
-	}
-
-	// History imported from the previous dialer: for some debts, a
-	// conversation on Monday and on Tuesday — their week cap (2) is used up.
-	seeded := 0
-	err = st.InTx(ctx, func(ctx context.Context) error {
-		seen := map[string]bool{}
-		for _, r := range recs {
-			if seen[r.call.Key] || rng.IntN(12) != 0 {
-				seen[r.call.Key] = true
-				continue
-			}
-			seen[r.call.Key] = true
-			e164, _ := zone.Normalize(r.call.Phone)
-			for _, day := range []int{16, 17} {
-				at := time.Date(2026, 3, day, 9, 0, 0, 0, time.UTC)
-				err := st.Compliance().InsertReservation(ctx, compliance.Reservation{ID: storage.NewID(), CompanyID: co.ID,
-					Key: r.call.Key, Phone: e164, ReservedAt: at, ExpiresAt: at.Add(20 * time.Minute), Status: compliance.StatusCompleted,
-					Outcome: compliance.OutcomeAnsweredHuman, CompletedAt: at.Add(5 * time.Minute), ReservedBy: "import"})
-				if err != nil {
-					return err
-				}
-			}
-			seeded++
-		}
-		return nil
-	})
+	// The call list: a CSV file as a spreadsheet on a Russian desktop saves
+	// it (Windows-1251, ';'), read back with the call-list reader.
+	work, err := os.MkdirTemp("", "dialer-list-*")
 	if err != nil {
 		return err
 	}
+	defer func() { _ = os.RemoveAll(work) }()
+	listPath := filepath.Join(work, "candidates.csv")
+	if err := writeCallList(listPath, *subscribers, *debts, rng); err != nil {
+		return err
+	}
+	recs, rowErrs, err := readCallList(listPath, co.ID, start)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("call list: %s read: %d records, %d bad rows reported and skipped (first: %v)\n",
+		filepath.Base(listPath), len(recs), len(rowErrs), firstOf(rowErrs))
+
+	// History from the previous dialer: for some debts, a conversation on
+	// Monday and on Tuesday — their week cap (2) is used up. Imported through
+	// the use case: validated, idempotent by its key, audited once per batch.
+	var past []compliance.PastCall
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.call.Key] {
+			continue
+		}
+		seen[r.call.Key] = true
+		if rng.IntN(12) != 0 {
+			continue
+		}
+		for _, day := range []int{16, 17} {
+			past = append(past, compliance.PastCall{Phone: r.call.Phone, Key: r.call.Key,
+				At: time.Date(2026, 3, day, 9, 0, 0, 0, time.UTC), Outcome: compliance.OutcomeAnsweredHuman})
+		}
+	}
+	for i := 0; i < len(past); i += compliance.MaxImportBatch {
+		batch := past[i:min(i+compliance.MaxImportBatch, len(past))]
+		if _, err := svc.ImportHistory(ctx, owner, co.ID, fmt.Sprintf("previous-dialer-%d", i), batch); err != nil {
+			return err
+		}
+	}
+	seeded := len(past) / 2
 
 	var blocked [16]atomic.Int64 // by reason bit
 	var granted, answered, expiredLeft, refusedAtReserve atomic.Int64
@@ -188,6 +193,30 @@ func run() error {
 				due = append(due, r)
 			}
 		}
+		// One batch check for the tick's due records: their company facts once,
+		// their histories in one query per thousand; only the allowed go to
+		// the workers, who reserve (and may still lose a race).
+		calls := make([]compliance.Call, len(due))
+		for i, r := range due {
+			calls[i] = r.call
+		}
+		checked, err := svc.CheckBatch(ctx, dialer, calls, now)
+		if err != nil {
+			return err
+		}
+		allowed := due[:0]
+		for i, r := range due {
+			switch c := checked[i]; {
+			case c.Err != nil:
+				return c.Err
+			case !c.Allowed:
+				countReasons(c.Reasons)
+				r.reschedule(c.Decision)
+			default:
+				allowed = append(allowed, r)
+			}
+		}
+		due = allowed
 		work := make(chan *record)
 		var wg sync.WaitGroup
 		var firstErr error
@@ -219,38 +248,28 @@ func run() error {
 
 	fmt.Printf("campaign: %d records, %d debts, %d workers, policy %s, backend %s, %s simulated in %s\n",
 		*subscribers, *debts, *workers, policy.Name, st.Dialect(), time.Duration(*hours)*time.Hour, elapsed.Round(time.Millisecond))
-	fmt.Printf("imported history: %d debts with conversations on Monday and Tuesday\n", seeded)
-	fmt.Printf("granted %d reservations (%d answered by a person, %d left to expire); %d refused at Reserve after an allowed Check\n",
+	fmt.Printf("imported history: %d debts with conversations on Monday and Tuesday (ImportHistory)\n", seeded)
+	fmt.Printf("granted %d reservations (%d answered by a person, %d left to expire); %d refused at Reserve after an allowed batch check\n",
 		granted.Load(), answered.Load(), expiredLeft.Load(), refusedAtReserve.Load())
 	fmt.Println("calls blocked, by rule (a refusal may name several):")
 	names := (compliance.Reasons(0xffff)).Blocking().List()
 	for i, n := range names {
 		fmt.Printf("  %-15s %7d\n", n, blocked[i].Load())
 	}
-	return verify(ctx, st, co.ID, recs, policy, clock.Now())
+	return verify(ctx, st, co.ID, owner.UserID, recs, policy, clock.Now())
 }
 
 func dial(ctx context.Context, svc *compliance.Service, by tenancy.Actor, r *record, rng *rand.Rand, outcomes []compliance.Outcome,
 	maxAttempts int, count func(compliance.Reasons), granted, answered, expired, refusedAtReserve *atomic.Int64) error {
-	d, err := svc.Check(ctx, by, r.call)
+	res, d, err := svc.Reserve(ctx, by, r.call)
 	if err != nil {
 		return err
 	}
 	if !d.Allowed {
-		count(d.Reasons)
-		r.reschedule(d)
-		return nil
-	}
-	res, d, err := svc.Reserve(ctx, by, r.call)
-	var refused *compliance.RefusedError
-	if errors.As(err, &refused) {
 		refusedAtReserve.Add(1) // another worker got the same debtor first
 		count(d.Reasons)
 		r.reschedule(d)
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	granted.Add(1)
 	r.attempts++
@@ -284,7 +303,7 @@ func (r *record) reschedule(d compliance.Decision) {
 
 // verify replays every granted reservation, in order, against the history
 // before it with the real in-flight intervals: each must have been allowed.
-func verify(ctx context.Context, st *bunstore.Store, companyID string, recs []*record, p compliance.Policy, now time.Time) error {
+func verify(ctx context.Context, st *bunstore.Store, companyID, importer string, recs []*record, p compliance.Policy, now time.Time) error {
 	rules, err := compliance.Compile(p)
 	if err != nil {
 		return err
@@ -296,8 +315,8 @@ func verify(ctx context.Context, st *bunstore.Store, companyID string, recs []*r
 	keys := map[string]bool{}
 	for _, r := range recs {
 		keys[r.call.Key] = true
-		names := []string{r.call.Zone}
-		if r.call.Zone == "" {
+		names := r.call.Zones
+		if len(names) == 0 {
 			res, err := resolver.Resolve(r.call.Phone)
 			if err != nil {
 				return err
@@ -328,7 +347,7 @@ func verify(ctx context.Context, st *bunstore.Store, companyID string, recs []*r
 		}
 		var prior []compliance.Record
 		for _, h := range hist {
-			if h.ReservedBy != "import" { // imported history was not granted here
+			if h.ReservedBy != importer { // imported history was not granted here
 				v := rules.Evaluate(h.ReservedAt, &compliance.Subject{Zones: zonesOf[h.Phone+"|"+key], Calendar: calendar.Russia(), History: prior})
 				if !v.Allowed {
 					return fmt.Errorf("VIOLATION: call %s to %s at %s was granted but the rules say %s", h.ID, key, h.ReservedAt, v.Reasons)
@@ -344,4 +363,84 @@ func verify(ctx context.Context, st *bunstore.Store, companyID string, recs []*r
 	}
 	fmt.Printf("verified: %d granted calls replayed against the history before each; no window, cap or in-flight limit was passed\n", checked)
 	return nil
+}
+
+// twoZones are pairs of candidate zones, for records whose list knows two
+// candidate zones.
+var twoZones = [][]string{{"Europe/Moscow", "Europe/Samara"}, {"Asia/Yekaterinburg", "Asia/Omsk"}, {"Asia/Krasnoyarsk", "Asia/Irkutsk"}}
+
+// writeCallList writes n records for debts debts: landlines by area code,
+// mobiles with the zone (or two) the list knows, mobiles with none; a
+// caps column (every record marked, the statute's caps on); a few broken
+// rows a real export would have. Windows-1251 with ';', as a spreadsheet
+// on a Russian desktop saves CSV.
+func writeCallList(path string, n, debts int, rng *rand.Rand) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := transform.NewWriter(f, charmap.Windows1251.NewEncoder())
+	if _, err := fmt.Fprintln(w, "телефон;ключ;часовой пояс;лимиты;ФИО"); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	for i := range n {
+		phone, zones := "", ""
+		switch k := rng.IntN(10); {
+		case k < 7:
+			code := areaCodes[rng.IntN(len(areaCodes))]
+			phone = fmt.Sprintf("8 (%s) %0*d", code, 10-len(code), rng.IntN(1_000_000))
+		case k < 8:
+			phone = fmt.Sprintf("+79%09d", rng.IntN(1_000_000_000))
+			zones = strings.Join(twoZones[rng.IntN(len(twoZones))], "|")
+		case k < 9:
+			phone = fmt.Sprintf("+79%09d", rng.IntN(1_000_000_000))
+			zones = []string{"Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok"}[rng.IntN(4)]
+		default:
+			phone = fmt.Sprintf("+79%09d", rng.IntN(1_000_000_000))
+		}
+		if i%2500 == 1249 {
+			phone = "нет номера" // a broken row: reported, skipped
+		}
+		if _, err := fmt.Fprintf(w, "%s;debt-%05d;%s;да;Должник %d\n", phone, rng.IntN(debts), zones, i); err != nil {
+			return errors.Join(err, f.Close())
+		}
+	}
+	if err := w.Close(); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	return f.Close()
+}
+
+// readCallList streams the file through the call-list reader.
+func readCallList(path, companyID string, due time.Time) ([]*record, []error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rd, err := calllist.NewReader(f, calllist.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	var recs []*record
+	var bad []error
+	for rec, err := range rd.All() {
+		var re *calllist.RowError
+		switch {
+		case errors.As(err, &re):
+			bad = append(bad, err)
+		case err != nil:
+			return nil, nil, err
+		default:
+			recs = append(recs, &record{call: rec.Call(companyID), due: due})
+		}
+	}
+	return recs, bad, nil
+}
+
+func firstOf(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
 }

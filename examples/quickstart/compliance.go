@@ -59,9 +59,11 @@ func tourCompliance(ctx context.Context, env *tourEnv) error {
 	}
 	fmt.Fprintln(env.Out, "  completed: a conversation took place")
 	_, d, err := svc.Reserve(ctx, owner, call)
-	var refused *compliance.RefusedError
-	if !errors.As(err, &refused) {
-		return fmt.Errorf("expected a refusal by the daily cap, got %v", err)
+	if err != nil {
+		return err
+	}
+	if d.Allowed {
+		return errors.New("expected a refusal by the daily cap")
 	}
 	fmt.Fprintf(env.Out, "  second call today refused: %s; next allowed %s (Moscow)\n", d.Reasons.Blocking(),
 		d.NextAllowed.In(time.FixedZone("MSK", 3*3600)).Format("Mon 02 Jan 15:04"))

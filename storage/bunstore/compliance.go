@@ -1,8 +1,12 @@
 package bunstore
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -215,4 +219,299 @@ func (c complianceStore) PruneBefore(ctx context.Context, before time.Time) (int
 		return 0, err
 	}
 	return n, nil
+}
+
+var _ compliance.RecordReader = complianceStore{}
+
+// The history reads return one row per subject: its record count and its
+// records folded into one string by the database (string_agg, GROUP_CONCAT,
+// group_concat), each "at,until,class" with times in Unix microseconds (on
+// SQLite the stored UTC text, parsed here) and the class a letter: A in
+// flight (every class), H a conversation, M a message, T another attempt,
+// Z nothing. One row instead of a hundred saves the driver's per-row work,
+// which is most of a history read's cost, and parsing the string allocates
+// nothing. When the string comes back short (MySQL's group_concat_max_len,
+// which OpenMySQL raises but a host's own pool may not), the count says so
+// and the rows are read one by one instead.
+const historyClass = "CASE WHEN status = 'pending' THEN 'A' WHEN outcome = 'answered_human' THEN 'H' " +
+	"WHEN outcome = 'message_sent' THEN 'M' WHEN outcome IN ('answering_machine', 'no_answer', 'busy', 'failed') THEN 'T' ELSE 'Z' END"
+
+func (c complianceStore) historyAggQuery() string {
+	var rec string
+	switch c.s.dialect {
+	case Postgres:
+		rec = "string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || (extract(epoch FROM expires_at) * 1000000)::bigint || ',' || " +
+			historyClass + ", ';' ORDER BY reserved_at, id)"
+	case MySQL:
+		rec = "GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
+			"TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', expires_at), " + historyClass + ") ORDER BY reserved_at, id SEPARATOR ';')"
+	default:
+		rec = "group_concat(reserved_at || ',' || expires_at || ',' || " + historyClass + ", ';' ORDER BY reserved_at, id)"
+	}
+	return "SELECT subject_key, COUNT(*), " + rec + " FROM compliance_calls " +
+		"WHERE company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released' GROUP BY subject_key"
+}
+
+// HistoryRecords implements compliance.RecordReader: one indexed range read
+// folded into one row (see historyAggQuery).
+func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
+	keys := [1]string{key}
+	err := c.historyBatch(ctx, "compliance.HistoryRecords", companyID, keys[:], since, buf, func(_ string, recs []compliance.Record) {
+		buf = recs
+	})
+	return buf, err
+}
+
+// HistoryBatch implements compliance.Store: one query per chunk of
+// compliance.BatchSize keys.
+func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []compliance.Record)) error {
+	return c.historyBatch(ctx, "compliance.HistoryBatch", companyID, keys, since, nil, fn)
+}
+
+// historyBatch reads the keys' histories, each parsed into buf (reused)
+// and handed to fn.
+func (c complianceStore) historyBatch(ctx context.Context, op, companyID string, keys []string, since time.Time,
+	buf []compliance.Record, fn func(key string, recs []compliance.Record)) error {
+	if err := c.s.checkOpen(op); err != nil {
+		return err
+	}
+	q := c.historyAggQuery()
+	var short []string // subjects whose folded string came back truncated
+	for start := 0; start < len(keys); start += compliance.BatchSize {
+		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
+		rows, err := c.s.idb(ctx).QueryContext(ctx, q, companyID, bun.List(chunk), storage.Timestamp(since))
+		if err != nil {
+			return c.s.mapErr(op, err)
+		}
+		var key string
+		var n int
+		var agg sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&key, &n, &agg); err != nil {
+				_ = rows.Close() // the scan error is reported
+				return c.s.mapErr(op, err)
+			}
+			k := key
+			if len(chunk) == 1 {
+				k = chunk[0] // the caller's string: no copy
+			}
+			var ok bool
+			buf, ok = parseHistory(agg, c.s.dialect == SQLite, buf[:0])
+			if !ok || len(buf) != n {
+				short = append(short, strings.Clone(key))
+				historyFallbacks.Add(1)
+				continue
+			}
+			fn(k, buf)
+		}
+		err = rows.Err()
+		_ = rows.Close() // read-only: rows.Err above is the read's outcome
+		if err != nil {
+			return c.s.mapErr(op, err)
+		}
+	}
+	for _, key := range short {
+		var err error
+		if buf, err = c.historyRows(ctx, op, companyID, key, since, buf[:0]); err != nil {
+			return err
+		}
+		fn(key, buf)
+	}
+	return nil
+}
+
+// historyFallbacks counts subjects read row by row (tests watch it).
+var historyFallbacks atomic.Int64
+
+// historyRows reads one subject's history row by row.
+func (c complianceStore) historyRows(ctx context.Context, op, companyID, key string, since time.Time, buf []compliance.Record) ([]compliance.Record, error) {
+	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT reserved_at, expires_at, status, outcome FROM compliance_calls "+
+		"WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> 'released' ORDER BY reserved_at, id",
+		companyID, key, storage.Timestamp(since))
+	if err != nil {
+		return buf, c.s.mapErr(op, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only: rows.Err is the read's outcome
+	for rows.Next() {
+		var reserved, expires time.Time
+		var status, outcome string
+		if err := rows.Scan(&reserved, &expires, &status, &outcome); err != nil {
+			return buf, c.s.mapErr(op, err)
+		}
+		buf = append(buf, compliance.Reservation{ReservedAt: reserved, ExpiresAt: expires, Status: compliance.Status(status),
+			Outcome: compliance.Outcome(outcome)}.Record())
+	}
+	return buf, c.s.mapErr(op, rows.Err())
+}
+
+// parseHistory parses a folded history (see historyAggQuery), appending its
+// records to buf; false at the first malformed record (a truncated string).
+func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]compliance.Record, bool) {
+	for len(b) > 0 {
+		var rec []byte
+		if i := bytes.IndexByte(b, ';'); i >= 0 {
+			rec, b = b[:i], b[i+1:]
+		} else {
+			rec, b = b, nil
+		}
+		i := bytes.IndexByte(rec, ',')
+		j := bytes.LastIndexByte(rec, ',')
+		if i < 0 || j <= i || j != len(rec)-2 {
+			return buf, false
+		}
+		at, ok1 := parseMicros(rec[:i], textTimes)
+		until, ok2 := parseMicros(rec[i+1:j], textTimes)
+		if !ok1 || !ok2 {
+			return buf, false
+		}
+		r := compliance.Record{At: at}
+		switch rec[j+1] {
+		case 'A':
+			r.Classes, r.Until = compliance.ClassAll, until
+		case 'H':
+			r.Classes = compliance.OutcomeAnsweredHuman.Classes()
+		case 'M':
+			r.Classes = compliance.OutcomeMessageSent.Classes()
+		case 'T':
+			r.Classes = compliance.OutcomeNoAnswer.Classes()
+		case 'Z':
+		default:
+			return buf, false
+		}
+		buf = append(buf, r)
+	}
+	return buf, true
+}
+
+// parseMicros reads Unix microseconds, or with text a stored UTC time
+// "2006-01-02 15:04:05[.ffffff]+00:00" (bun's SQLite format).
+func parseMicros(b []byte, text bool) (int64, bool) {
+	if !text {
+		return parseInt(b)
+	}
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	y, ok1 := parseInt(b[0:4])
+	mo, ok2 := parseInt(b[5:7])
+	d, ok3 := parseInt(b[8:10])
+	h, ok4 := parseInt(b[11:13])
+	mi, ok5 := parseInt(b[14:16])
+	sec, ok6 := parseInt(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return 0, false
+	}
+	rest := b[19:]
+	var frac int64
+	if len(rest) > 0 && rest[0] == '.' {
+		digits := 0
+		rest = rest[1:]
+		for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+			if digits < 6 {
+				frac = frac*10 + int64(rest[0]-'0')
+				digits++
+			}
+			rest = rest[1:]
+		}
+		for ; digits < 6; digits++ {
+			frac *= 10
+		}
+	}
+	if len(rest) > 0 && string(rest) != "+00:00" && string(rest) != "Z" {
+		return 0, false
+	}
+	return (daysFromCivil(y, mo, d)*86400+h*3600+mi*60+sec)*1_000_000 + frac, true
+}
+
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// InsertReservations implements compliance.Store: multi-row INSERTs of 500
+// rows, in the caller's transaction (or one of its own).
+func (c complianceStore) InsertReservations(ctx context.Context, rs []compliance.Reservation) error {
+	const op = "compliance.InsertReservations"
+	if !c.s.inTx(ctx) {
+		return c.s.InTx(ctx, func(ctx context.Context) error { return c.InsertReservations(ctx, rs) })
+	}
+	const chunk = 500
+	rows := make([]complianceCallRow, 0, min(chunk, len(rs)))
+	for start := 0; start < len(rs); start += chunk {
+		rows = rows[:0]
+		for _, r := range rs[start:min(start+chunk, len(rs))] {
+			rows = append(rows, *toCallRow(r))
+		}
+		if _, err := c.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return c.s.mapErr(op, err)
+		}
+	}
+	return nil
+}
+
+type complianceImportRow struct {
+	bun.BaseModel `bun:"table:compliance_imports"`
+
+	CompanyID   string    `bun:"company_id,pk"`
+	ImportKey   string    `bun:"import_key,pk"`
+	RequestHash string    `bun:"request_hash"`
+	Calls       int64     `bun:"calls"`
+	ImportedAt  time.Time `bun:"imported_at"`
+	ImportedBy  string    `bun:"imported_by"`
+}
+
+// HistoryImport implements compliance.Store.
+func (c complianceStore) HistoryImport(ctx context.Context, companyID, key string) (compliance.ImportRecord, error) {
+	const op = "compliance.HistoryImport"
+	var row complianceImportRow
+	if err := c.s.scanOne(ctx, op, "history import", key, c.s.idb(ctx).NewSelect().Model(&row).
+		Where("company_id = ?", companyID).Where("import_key = ?", key)); err != nil {
+		return compliance.ImportRecord{}, err
+	}
+	return compliance.ImportRecord{CompanyID: row.CompanyID, Key: row.ImportKey, RequestHash: row.RequestHash,
+		Calls: int(row.Calls), ImportedAt: row.ImportedAt.UTC(), ImportedBy: row.ImportedBy}, nil
+}
+
+// SaveHistoryImport implements compliance.Store.
+func (c complianceStore) SaveHistoryImport(ctx context.Context, r compliance.ImportRecord) error {
+	const op = "compliance.SaveHistoryImport"
+	row := complianceImportRow{CompanyID: r.CompanyID, ImportKey: r.Key, RequestHash: r.RequestHash, Calls: int64(r.Calls),
+		ImportedAt: storage.Timestamp(r.ImportedAt), ImportedBy: r.ImportedBy}
+	if _, err := c.s.idb(ctx).NewInsert().Model(&row).Exec(ctx); err != nil {
+		return c.s.mapErr(op, err)
+	}
+	return nil
 }

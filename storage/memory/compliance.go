@@ -22,6 +22,7 @@ type complianceData struct {
 	// count, kept in step by every write, so the hot read touches no other
 	// map.
 	bySubject map[subjectKey]subjectHistory
+	imports   map[subjectKey]compliance.ImportRecord
 }
 
 // subjectHistory is one subject's reservations, ascending by (Record.At,
@@ -79,6 +80,7 @@ func (d *complianceData) init() {
 	d.settings = map[string]*compliance.Settings{}
 	d.reservations = map[string]compliance.Reservation{}
 	d.bySubject = map[subjectKey]subjectHistory{}
+	d.imports = map[subjectKey]compliance.ImportRecord{}
 }
 
 // Compliance returns the store's compliance.Store.
@@ -270,4 +272,92 @@ func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key stri
 		return nil
 	})
 	return buf, err
+}
+
+// HistoryBatch implements compliance.Store: each key's records, as
+// HistoryRecords reads them.
+func (c complianceStore) HistoryBatch(ctx context.Context, companyID string, keys []string, since time.Time, fn func(key string, recs []compliance.Record)) error {
+	sinceUS := since.UnixMicro()
+	var buf []compliance.Record
+	return c.s.read(ctx, func() error {
+		for _, key := range keys {
+			h := c.s.compliance.bySubject[subjectKey{companyID, key}]
+			buf = buf[:0]
+			for i := h.from(sinceUS); i < len(h.recs); i++ {
+				if !h.released[i] {
+					buf = append(buf, h.recs[i])
+				}
+			}
+			if len(buf) > 0 {
+				fn(key, buf)
+			}
+		}
+		return nil
+	})
+}
+
+// InsertReservations implements compliance.Store: every reservation or none.
+func (c complianceStore) InsertReservations(ctx context.Context, rs []compliance.Reservation) error {
+	return c.s.write(ctx, func(t *tx) error {
+		d := &c.s.compliance
+		byKey := map[subjectKey][]compliance.Reservation{}
+		for _, r := range rs {
+			if _, dup := d.reservations[r.ID]; dup {
+				return storage.Conflict("compliance.InsertReservations", "reservation %s exists", r.ID)
+			}
+			put(t, d.reservations, r.ID, r)
+			k := subjectKey{r.CompanyID, r.Key}
+			byKey[k] = append(byKey[k], r)
+		}
+		for k, add := range byKey { // one copy of each subject's history
+			h := d.bySubject[k]
+			h = subjectHistory{ids: slices.Clone(h.ids), recs: slices.Clone(h.recs), released: slices.Clone(h.released), nReleased: h.nReleased}
+			for _, r := range add {
+				h = h.insertInPlace(r.ID, r.Record(), r.Status == compliance.StatusReleased)
+			}
+			put(t, d.bySubject, k, h)
+		}
+		return nil
+	})
+}
+
+// insertInPlace is insert on a history the caller owns.
+func (h subjectHistory) insertInPlace(id string, rec compliance.Record, released bool) subjectHistory {
+	i := h.from(rec.At)
+	for i < len(h.recs) && h.recs[i].At == rec.At && h.ids[i] < id {
+		i++
+	}
+	h.ids = slices.Insert(h.ids, i, id)
+	h.recs = slices.Insert(h.recs, i, rec)
+	h.released = slices.Insert(h.released, i, released)
+	if released {
+		h.nReleased++
+	}
+	return h
+}
+
+// HistoryImport implements compliance.Store.
+func (c complianceStore) HistoryImport(ctx context.Context, companyID, key string) (compliance.ImportRecord, error) {
+	var out compliance.ImportRecord
+	err := c.s.read(ctx, func() error {
+		r, ok := c.s.compliance.imports[subjectKey{companyID, key}]
+		if !ok {
+			return storage.NotFound("compliance.HistoryImport", "history import", key)
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// SaveHistoryImport implements compliance.Store.
+func (c complianceStore) SaveHistoryImport(ctx context.Context, r compliance.ImportRecord) error {
+	return c.s.write(ctx, func(t *tx) error {
+		k := subjectKey{r.CompanyID, r.Key}
+		if _, dup := c.s.compliance.imports[k]; dup {
+			return storage.Conflict("compliance.SaveHistoryImport", "history import %q exists", r.Key)
+		}
+		put(t, c.s.compliance.imports, k, r)
+		return nil
+	})
 }

@@ -55,5 +55,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("call keys", func(t *testing.T) { complianceCallKeys(t, h) })
 	t.Run("transaction context", func(t *testing.T) { transactionContext(t, h) })
 	t.Run("messages", func(t *testing.T) { runMessages(t, h) })
+	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

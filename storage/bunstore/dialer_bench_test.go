@@ -1,0 +1,182 @@
+package bunstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/storage/storagetest"
+	"github.com/switchboardkit/switchboard/tenancy"
+	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
+)
+
+// dialerWorld is one company on the FZ-230 statute's policy, opened around
+// the clock so the benchmarks may run at any hour, with subjects whose
+// histories were imported.
+type dialerWorld struct {
+	svc   *compliance.Service
+	owner tenancy.Actor
+	co    tenancy.CompanyRef
+	now   time.Time
+	calls []compliance.Call
+}
+
+func newDialerWorld(b *testing.B, st *bunstore.Store) *dialerWorld {
+	b.Helper()
+	ctx := context.Background()
+	dir := tenancytest.NewDirectory()
+	co := dir.AddCompany(tenancy.CompanyRef{})
+	owner := dir.AddMember(co, tenancy.RoleOwner, "")
+	clock := storage.NewManualClock(time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC))
+	svc := compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), compliance.WithClock(clock))
+	w := compliance.Window{Start: 0, End: compliance.Clock(24, 0, 0)}
+	p := compliance.FZ230Calls()
+	p.Windows = compliance.Windows{Working: w, Weekend: w, Holiday: w}
+	if _, err := svc.SetSettings(ctx, owner, co.ID, true, p); err != nil {
+		b.Fatal(err)
+	}
+	return &dialerWorld{svc: svc, owner: owner, co: co, now: clock.Now()}
+}
+
+// history gives subjects [from, to) perSubject past calls each over the 50
+// days before now (two a day, alternating outcomes), imported in batches
+// of compliance.MaxImportBatch; it returns the rows imported per second.
+func (w *dialerWorld) history(b *testing.B, from, to, perSubject int) float64 {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	batch := make([]compliance.PastCall, 0, compliance.MaxImportBatch)
+	n, imported := 0, 0
+	flush := func() {
+		n++
+		if _, err := w.svc.ImportHistory(ctx, w.owner, w.co.ID, fmt.Sprintf("bench-%d-%d", from, n), batch); err != nil {
+			b.Fatal(err)
+		}
+		imported += len(batch)
+		batch = batch[:0]
+	}
+	for i := from; i < to; i++ {
+		phone := fmt.Sprintf("+7495%07d", i)
+		w.calls = append(w.calls, compliance.Call{CompanyID: w.co.ID, Phone: phone, Zone: "Europe/Moscow"})
+		for j := range perSubject {
+			o := compliance.OutcomeNoAnswer
+			if j%3 == 0 {
+				o = compliance.OutcomeAnsweringMachine
+			}
+			batch = append(batch, compliance.PastCall{Phone: phone, At: w.now.Add(-time.Duration(j*12+1) * time.Hour), Outcome: o})
+			if len(batch) == cap(batch) {
+				flush()
+			}
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+	return float64(imported) / time.Since(start).Seconds()
+}
+
+// benchBatchCheck: CheckBatch of 10 000 records whose subjects have 100
+// calls of history each (one million rows imported first).
+func benchBatchCheck(b *testing.B, st *bunstore.Store) {
+	w := newDialerWorld(b, st)
+	rate := w.history(b, 0, 10_000, 100)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := w.svc.CheckBatch(ctx, w.owner, w.calls, time.Time{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res) != len(w.calls) || res[0].Err != nil {
+			b.Fatalf("unexpected result %+v", res[0])
+		}
+	}
+	b.ReportMetric(rate, "imported-rows/s")
+}
+
+func BenchmarkDialerBatchCheck10000SQLite(b *testing.B) {
+	benchBatchCheck(b, storagetest.OpenSQLite(b))
+}
+
+func BenchmarkDialerBatchCheck10000Postgres(b *testing.B) {
+	benchBatchCheck(b, storagetest.OpenPostgres(b))
+}
+
+// benchImport: ImportHistory of one batch of compliance.MaxImportBatch calls
+// (100 subjects × 100 calls) per iteration.
+func benchImport(b *testing.B, st *bunstore.Store) {
+	w := newDialerWorld(b, st)
+	n := 0
+	var rows int
+	start := time.Now()
+	for b.Loop() {
+		w.history(b, n*100, n*100+100, 100)
+		rows += 100 * 100
+		n++
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+}
+
+func BenchmarkDialerImportPostgres(b *testing.B) { benchImport(b, storagetest.OpenPostgres(b)) }
+func BenchmarkDialerImportSQLite(b *testing.B)   { benchImport(b, storagetest.OpenSQLite(b)) }
+
+// benchCheckSingle: one Check of a subject with 100 calls of history, next
+// to the raw baseline: the same SELECTs (settings, history) issued through
+// bun and scanned into plain variables.
+func benchCheckSingle(b *testing.B, st *bunstore.Store) {
+	w := newDialerWorld(b, st)
+	w.history(b, 0, 1, 100)
+	ctx := context.Background()
+	call := w.calls[0]
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.svc.Check(ctx, w.owner, call); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		db := st.DB()
+		since := w.now.Add(-35 * 24 * time.Hour)
+		for b.Loop() {
+			var fz bool
+			var policy string
+			var version int64
+			var updated time.Time
+			if err := db.QueryRowContext(ctx, "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?",
+				w.co.ID).Scan(&fz, &policy, &updated, &version); err != nil {
+				b.Fatal(err)
+			}
+			rows, err := db.QueryContext(ctx, "SELECT reserved_at, expires_at, status, outcome FROM compliance_calls "+
+				"WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> ? ORDER BY reserved_at, id",
+				w.co.ID, "+74950000000", since, "released")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				var r, e time.Time
+				var s, o string
+				if err := rows.Scan(&r, &e, &s, &o); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if err := rows.Close(); err != nil || n == 0 {
+				b.Fatal(err, n)
+			}
+		}
+	})
+}
+
+func BenchmarkDialerCheckSinglePostgres(b *testing.B) {
+	benchCheckSingle(b, storagetest.OpenPostgres(b))
+}
+func BenchmarkDialerCheckSingleSQLite(b *testing.B) { benchCheckSingle(b, storagetest.OpenSQLite(b)) }
