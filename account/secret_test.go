@@ -75,7 +75,7 @@ func TestStaticKeysRedacted(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789ABCDEF")
 	keys, err := NewStaticKeys("k1", key)
 	require.NoError(t, err)
-	requireRedacted(t, keys, true, string(key), fmt.Sprintf("%x", key), fmt.Sprint(key[:8]))
+	requireRedacted(t, keys, true, string(key), fmt.Sprintf("%x", key), fmt.Sprint(key[:8])) //nolint:staticcheck // the bytes printed as a list, as %v would
 	require.Contains(t, keys.String(), `"k1"`)
 }
 

@@ -398,7 +398,7 @@ func parseMicros(b []byte, text bool) (int64, bool) {
 	h, ok4 := parseInt(b[11:13])
 	mi, ok5 := parseInt(b[14:16])
 	sec, ok6 := parseInt(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
 		return 0, false
 	}
 	rest := b[19:]

@@ -21,14 +21,21 @@ import (
 // service does at start-up. The README's "Wiring" section shows the same code.
 func Example() {
 	ctx := context.Background()
-	dir, _ := os.MkdirTemp("", "switchboard-example-")
-	defer os.RemoveAll(dir)
+	dir, err := os.MkdirTemp("", "switchboard-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }() // a temp dir: nothing to report
 
 	store, err := bunstore.Open(ctx, filepath.Join(dir, "switchboard.db")) // or "postgres://…", "root@tcp(host:3306)/db"; see bunstore.ParseDSN
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Print(err)
+		}
+	}()
 	if err := store.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
