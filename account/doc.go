@@ -3,7 +3,7 @@
 // overrides, branding policy, AI feature switches with consent, system SMS
 // zones, organisational structure, cost centres, the default dialog limit,
 // mail access, virtual assistant, PBX provisioning, bill access and
-// per-company operator profiles (SPEC.md § account; seeds 000, 001, 003, 004).
+// per-company operator profiles.
 //
 // # Contracts
 //
@@ -23,8 +23,8 @@
 //     member (administrators, not the operator);
 //   - PBX type and provisioning credentials: tenancy.ActManageCatalog — the
 //     service provider's act (the company's reseller, a reseller for itself,
-//     the platform), as seed 001 says they are "managed by your service
-//     provider"; the company's own administrators are refused;
+//     the platform): they are managed by the service provider; the
+//     company's own administrators are refused;
 //   - RotateAllSecrets: tenancy.ActPlatform.
 //
 // Errors are the storage kinds, checked with errors.Is: storage.ErrForbidden

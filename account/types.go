@@ -3,7 +3,7 @@ package account
 import "time"
 
 // DefaultMaxDialogs is the default maximum number of concurrent dialogs per
-// operator when the company has not set one (seed 004).
+// operator when the company has not set one.
 const DefaultMaxDialogs = 3000
 
 // Company is a company's account document: its profile and every company
@@ -79,7 +79,7 @@ type Branding struct {
 	UsersOwnCover  bool   `json:"users_own_cover"`
 }
 
-// AIFeature names an AI feature (seed 000).
+// AIFeature names an AI feature.
 type AIFeature string
 
 // The AI features.
@@ -137,7 +137,7 @@ type AIState struct {
 // SMSType is a kind of system SMS.
 type SMSType string
 
-// System SMS types (seed 000).
+// System SMS types.
 const (
 	SMSSurvey        SMSType = "survey"
 	SMSResponseGroup SMSType = "response_group"

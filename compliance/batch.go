@@ -60,6 +60,7 @@ const BatchSize = 1000
 func (s *Service) CheckBatch(ctx context.Context, by tenancy.Actor, calls []Call, at time.Time) ([]Checked, error) {
 	const op = "compliance.CheckBatch"
 	now := s.instant(at)
+	calls = slices.Clone(calls) // validation normalises each call: never the caller's slice
 	out := make([]Checked, len(calls))
 	companies := map[string]*batchCompany{}
 	var order []string

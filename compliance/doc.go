@@ -18,7 +18,7 @@
 //
 // # Presets, and the difference between the manual and the statute
 //
-//   - ManualFZ230: the product manual's profile (seed 004): 09:10–19:50
+//   - ManualFZ230: the product manual's profile: 09:10–19:50
 //     every day; optional caps 2/day, 4/week, 16/month of answered calls.
 //   - FZ230Calls: Federal law 230-FZ art. 7 for telephone conversations:
 //     08:00–22:00 on working days, 09:00–20:00 on weekends and non-working

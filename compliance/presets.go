@@ -12,7 +12,7 @@ const (
 	PresetRegF          = "us_reg_f"
 )
 
-// ManualFZ230 is the FZ-230 profile of the product manual (seed 004): calls
+// ManualFZ230 is the FZ-230 profile of the contact-centre product manual: calls
 // between 09:10 and 19:50 in the subscriber's local time every day, and, when
 // switched on for a call-list record, at most 2 a day, 4 a week and 16 a
 // month, counting only calls answered by a person (status "Answered", no
@@ -25,7 +25,7 @@ func ManualFZ230() Policy {
 	w := Window{Start: Clock(9, 10, 0), End: Clock(19, 50, 0)}
 	return Policy{
 		Name:    PresetManualFZ230,
-		Source:  "product manual (seed 004): 09:10–19:50 local, 2/4/16 answered calls; the caps are 230-FZ art. 7's message caps, not its call caps",
+		Source:  "contact-centre product manual: 09:10–19:50 local, 2/4/16 answered calls; the caps are 230-FZ art. 7's message caps, not its call caps",
 		Windows: Windows{Working: w, Weekend: w, Holiday: w},
 		Caps: []Cap{
 			{Period: PeriodDay, Limit: 2, Counts: ClassAnswered},

@@ -85,7 +85,7 @@ type Decision struct {
 	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
-// DecidePlanChange is the plan-change policy (SPEC § licensing): an upgrade
+// DecidePlanChange is the plan-change policy: an upgrade
 // is allowed at once; a downgrade is allowed at once under an ongoing
 // contract (or a fixed-term one whose end has passed) and refused while a
 // fixed-term contract runs; the same or an unknown tier is refused. It is

@@ -47,8 +47,7 @@ type Resource struct {
 }
 
 // Can is the single place that decides whether actor a may perform act on r.
-// It is pure, allocation-free and safe for concurrent use. The rules (SPEC.md
-// § tenancy):
+// It is pure, allocation-free and safe for concurrent use. The rules:
 //
 //   - platform admin: everything;
 //   - reseller admin: everything in its own company and in its affiliates,

@@ -1,4 +1,4 @@
-// Package presence is operator status and pause budgets (SPEC.md § presence):
+// Package presence is operator status and pause budgets:
 // Online / Away(pause type) / Offline, an append-only ledger of status
 // intervals in server time, per-day pause budgets in the member's time zone,
 // and the automatic switch to a fallback pause when a budget runs out.

@@ -150,7 +150,7 @@ const (
 
 var matrixOps = []string{"view", "edit", "sub.create", "sub.rename", "register", "list", "search", "legal", "visible"}
 
-// expectAllowed is SPEC.md § tenancy written as a table: may an actor of
+// expectAllowed is the tenancy rights rules written as a table: may an actor of
 // role (the platform, the reseller admin of the own tenant's reseller, or a
 // member of the own tenant, the manager and operator in sub-account 0) do op
 // on target?
