@@ -60,7 +60,7 @@ const opCreateCompany = "tenancy.CreateCompany"
 func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, User, error) {
 	const op = opCreateCompany
 	storage.Normalize(&in)
-	if err := s.validateNewCompany(op, &in); err != nil {
+	if err := s.validateNewCompany(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
@@ -111,9 +111,9 @@ func (s *Service) withOwnerPassword(ctx context.Context, op string, create func(
 	return c, u, nil
 }
 
-func (s *Service) validateNewCompany(op string, in *NewCompany) error {
+func (s *Service) validateNewCompany(ctx context.Context, op string, in *NewCompany) error {
 	verr := &storage.ValidationError{Op: op}
-	if err := s.validate(op, in); err != nil && !errors.As(err, &verr) {
+	if err := s.validate(ctx, op, in); err != nil && !errors.As(err, &verr) {
 		return err
 	}
 	switch {
@@ -202,7 +202,7 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (Company, User, error) {
 	const op = opRegisterAffiliate
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
@@ -289,7 +289,7 @@ func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID stri
 	const op = "tenancy.SetLegalIdentity"
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
-		if err := s.validate(op, &in); err != nil {
+		if err := s.validate(ctx, op, &in); err != nil {
 			return err
 		}
 		c.LegalName, c.RegistrationNumber, c.TaxID = in.LegalName, in.RegistrationNumber, in.TaxID

@@ -172,7 +172,7 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (Employee, error) {
 	const op = opRegisterEmployee
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return Employee{}, err
 	}
 	pw, hash, err := s.newPassword()
@@ -213,7 +213,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 	const op = "tenancy.AddMember"
 	storage.Normalize(&change)
 	email = storage.NormalizeText(email)
-	if err := s.validate(op, &change); err != nil {
+	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
@@ -241,7 +241,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (Employee, error) {
 	const op = "tenancy.UpdateMember"
 	storage.Normalize(&change)
-	if err := s.validate(op, &change); err != nil {
+	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
@@ -427,7 +427,7 @@ type PersonName struct {
 func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (User, error) {
 	const op = "tenancy.RenameUser"
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return User{}, err
 	}
 	var out User

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-playground/validator/v10"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -20,7 +19,7 @@ type Service struct {
 	notifier Notifier
 	clock    storage.Clock
 	cost     int
-	v        *validator.Validate
+	v        *storage.Validator
 	onRemove []MemberRemovedHook
 	onAdd    []MemberAddedHook
 

@@ -71,7 +71,7 @@ type PauseUsage struct {
 func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (*Report, error) {
 	const op = "presence.Report"
 	storage.Normalize(&req)
-	if err := storage.Validate(op, s.validate, req); err != nil {
+	if err := storage.Validate(ctx, op, s.validate, req); err != nil {
 		return nil, err
 	}
 	c, err := s.company(ctx, op, req.CompanyID, false)
