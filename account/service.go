@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"

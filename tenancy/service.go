@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 )

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing/threshold"
 	"github.com/switchboardkit/switchboard/storage"
