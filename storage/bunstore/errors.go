@@ -72,9 +72,18 @@ func (s *Store) classify(err error) error {
 			switch me.Number {
 			case 1062, 1586: // ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
 				return storage.ErrConflict
-			case 1213, 1205: // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+			case 1213, 1205: // ER_LOCK_DEADLOCK (also a Galera certification failure at commit), ER_LOCK_WAIT_TIMEOUT
 				return storage.ErrRetryable
 			case 1040, 1045, 1049, 2002, 2003, 2006, 2013:
+				return storage.ErrUnavailable
+			case 1047, 1180, 1053, 1927:
+				// A Galera node outside the primary component answers
+				// 1047 ("WSREP has not yet prepared node for application
+				// use") and fails writes with 1180 (ER_ERROR_DURING_COMMIT);
+				// 1053 ER_SERVER_SHUTDOWN, 1927 ER_CONNECTION_KILLED. Nothing
+				// was committed; another node (or this one, later) can serve.
+				return storage.ErrUnavailable
+			case 1317: // ER_QUERY_INTERRUPTED (KILL QUERY): not retried in InTx, the caller decides
 				return storage.ErrUnavailable
 			}
 		}
