@@ -91,7 +91,7 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 		if pw := test.Password.Reveal(); pw != "" {
 			msg = strings.ReplaceAll(msg, pw, redacted)
 		}
-		s.logger.InfoContext(ctx, "account: mail connection test failed", "company_id", companyID, "host", conn.Host, "error", msg)
+		s.obs.Logger().InfoContext(ctx, "account: mail connection test failed", "company_id", companyID, "host", conn.Host, "error", msg)
 		return nil, &storage.ValidationError{Op: op, Fields: []storage.FieldError{{Field: "host", Rule: "connection",
 			Message: "connection test failed: " + msg}}}
 	}
@@ -238,7 +238,7 @@ func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit 
 		}
 		if ok {
 			n++
-			s.logger.InfoContext(ctx, "account: re-sealed company secrets", "company_id", id, "key_id", current)
+			s.obs.Logger().InfoContext(ctx, "account: re-sealed company secrets", "company_id", id, "key_id", current)
 		}
 	}
 	return n, nil

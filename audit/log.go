@@ -9,26 +9,27 @@ import (
 	"slices"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // Log writes, reads and verifies the audit trail.
 type Log struct {
+	obs   observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	store Store
 	clock storage.Clock
 }
 
-// Option configures a Log.
-type Option func(*Log)
+// Option configures a Log. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock events are stamped with (default: the system clock).
-func WithClock(c storage.Clock) Option { return func(l *Log) { l.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(l *Log) { l.clock = c }) }
 
 // NewLog returns a Log over store.
 func NewLog(store Store, opts ...Option) *Log {
 	l := &Log{store: store, clock: storage.SystemClock{}}
-	for _, o := range opts {
-		o(l)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/audit", l, &l.obs, opts)
 	return l
 }
 

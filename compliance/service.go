@@ -13,6 +13,7 @@ import (
 	"github.com/switchboardkit/switchboard/compliance/calendar"
 	"github.com/switchboardkit/switchboard/compliance/zone"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -73,6 +74,7 @@ type Decision struct {
 // Service answers the dialer and keeps the call history. See doc.go for the
 // contracts.
 type Service struct {
+	obs       observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	store     Store
 	tx        storage.Transactor
 	dir       tenancy.Directory
@@ -130,20 +132,21 @@ const zoneSetCacheSize = 1 << 12
 // rulesCacheSize bounds the compiled policies kept, one per company.
 const rulesCacheSize = 1 << 14
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock (default: the system clock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithSuspensions sets who says a company is suspended (default: only
 // tenancy's company status).
-func WithSuspensions(x Suspensions) Option { return func(s *Service) { s.susp = x } }
+func WithSuspensions(x Suspensions) Option { return observe.For(func(s *Service) { s.susp = x }) }
 
 // WithResolver replaces the time-zone resolver (default: zone.Default
 // without a numbering plan). Its answers are cached per number (see
 // WithResolutionCache) only when it implements zone.Stable and says so.
-func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver = r } }
+func WithResolver(r zone.Resolver) Option { return observe.For(func(s *Service) { s.resolver = r }) }
 
 // WithResolutionCache sets how many numbers' zone resolutions the Service
 // keeps, keyed by the phone as given in Call.Phone (default
@@ -151,14 +154,16 @@ func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver
 // the cache off). Only the answers of a zone.Stable resolver are cached —
 // they cannot go stale — and only successful ones. A Check whose number is
 // cached neither parses nor allocates for it.
-func WithResolutionCache(n int) Option { return func(s *Service) { s.resolveCache = max(n, 0) } }
+func WithResolutionCache(n int) Option {
+	return observe.For(func(s *Service) { s.resolveCache = max(n, 0) })
+}
 
 // WithCalendar sets the production calendar for subscribers of an ISO
 // country code (default: "RU" → calendar.Russia(); other countries have no
 // calendar, so policies whose windows differ by kind of day use the
 // strictest window there).
 func WithCalendar(country string, c calendar.Calendar) Option {
-	return func(s *Service) { s.calendars[strings.ToUpper(country)] = c }
+	return observe.For(func(s *Service) { s.calendars[strings.ToUpper(country)] = c })
 }
 
 // WithRegionalCalendars lets the host give a region its own calendar (a
@@ -166,14 +171,14 @@ func WithCalendar(country string, c calendar.Calendar) Option {
 // calendar.Layered): f gets the number's country and numbering-plan region
 // ("" when the plan was not used) and returns nil to keep the country's.
 func WithRegionalCalendars(f func(country, region string) calendar.Calendar) Option {
-	return func(s *Service) { s.regional = f }
+	return observe.For(func(s *Service) { s.regional = f })
 }
 
 // WithReservationTTL sets how long a reservation holds before it expires and
 // counts as answered (default 10 minutes; values below one second are
 // raised to one second).
 func WithReservationTTL(d time.Duration) Option {
-	return func(s *Service) { s.ttl = max(d, time.Second) }
+	return observe.For(func(s *Service) { s.ttl = max(d, time.Second) })
 }
 
 // DefaultPolicy is the policy of a company that never chose one: the
@@ -186,9 +191,7 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 	s := &Service{store: store, tx: tx, dir: dir, log: log, resolver: &zone.Default{},
 		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute,
 		resolveCache: DefaultResolutionCache}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/compliance", s, &s.obs, opts)
 	if st, ok := s.resolver.(zone.Stable); !ok || !st.Stable() {
 		s.resolveCache = 0
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -37,6 +38,7 @@ func (discardNotifier) CreditReminder(context.Context, Reminder) {}
 
 // Service is the licensing and credit use cases. It is safe for concurrent use.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	tx       storage.Transactor
 	store    Store
 	dir      tenancy.Directory
@@ -46,23 +48,22 @@ type Service struct {
 	v        *validator.Validate
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock (default storage.SystemClock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithNotifier sets who receives payment reminders (default: nobody).
-func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+func WithNotifier(n Notifier) Option { return observe.For(func(s *Service) { s.notifier = n }) }
 
 // NewService returns the licensing service over a transactor, its store, the
 // tenancy directory (company facts and membership) and the audit recorder.
 func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec audit.Recorder, opts ...Option) *Service {
 	s := &Service{tx: tx, store: store, dir: dir, audit: rec, clock: storage.SystemClock{},
 		notifier: discardNotifier{}, v: storage.NewValidator()}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/licensing", s, &s.obs, opts)
 	return s
 }
 

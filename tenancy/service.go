@@ -10,10 +10,12 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // Service holds tenancy's use cases. It is safe for concurrent use.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	tx       storage.Transactor
 	store    Store
 	log      audit.Recorder
@@ -30,17 +32,18 @@ type Service struct {
 
 var _ Directory = (*Service)(nil)
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock stamping created/updated times (default: system clock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithPasswordCost sets the bcrypt cost of password hashes (default
 // DefaultPasswordCost; bcrypt.MinCost = 4 makes tests fast). Values outside
 // bcrypt's 4..31 are clamped.
 func WithPasswordCost(cost int) Option {
-	return func(s *Service) { s.cost = min(max(cost, 4), 31) }
+	return observe.For(func(s *Service) { s.cost = min(max(cost, 4), 31) })
 }
 
 // MemberRemovedHook runs inside RemoveMember's transaction after the
@@ -51,7 +54,7 @@ type MemberRemovedHook func(ctx context.Context, by Actor, companyID, userID str
 
 // WithMemberRemovedHook adds a hook RemoveMember runs in its transaction.
 func WithMemberRemovedHook(h MemberRemovedHook) Option {
-	return func(s *Service) { s.onRemove = append(s.onRemove, h) }
+	return observe.For(func(s *Service) { s.onRemove = append(s.onRemove, h) })
 }
 
 // MemberAddedHook runs inside the transaction of RegisterEmployee and
@@ -64,7 +67,7 @@ type MemberAddedHook func(ctx context.Context, by Actor, companyID, userID strin
 
 // WithMemberAddedHook adds a hook RegisterEmployee and AddMember run in their transaction.
 func WithMemberAddedHook(h MemberAddedHook) Option {
-	return func(s *Service) { s.onAdd = append(s.onAdd, h) }
+	return observe.For(func(s *Service) { s.onAdd = append(s.onAdd, h) })
 }
 
 // NewService returns the tenancy service over store, running every use case
@@ -73,9 +76,7 @@ func WithMemberAddedHook(h MemberAddedHook) Option {
 func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier Notifier, opts ...Option) *Service {
 	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
 		cost: DefaultPasswordCost, v: newValidator()}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/tenancy", s, &s.obs, opts)
 	return s
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing/threshold"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -26,6 +27,7 @@ const MaxAllocation = 24 * time.Hour
 // Service is the presence use cases. It is safe for concurrent use and
 // starts no goroutine.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	store    Store
 	tx       storage.Transactor
 	dir      Directory
@@ -38,21 +40,22 @@ type Service struct {
 	batch int
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the server clock (default storage.SystemClock). Every
 // ledger time comes from it; device times are never used.
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithNotifier sets the receiver of automatic switches (default, and for
 // nil: none).
 func WithNotifier(n Notifier) Option {
-	return func(s *Service) {
+	return observe.For(func(s *Service) {
 		if n != nil {
 			s.notifier = n
 		}
-	}
+	})
 }
 
 // NewService returns the presence service over store, running every use
@@ -61,9 +64,7 @@ func WithNotifier(n Notifier) Option {
 func NewService(tx storage.Transactor, store Store, dir Directory, locs Locations, rec audit.Recorder, opts ...Option) *Service {
 	s := &Service{store: store, tx: tx, dir: dir, locs: locs, audit: rec, clock: storage.SystemClock{},
 		notifier: NotifierFunc(func(context.Context, Switch) {}), validate: storage.NewValidator(), batch: 500}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/account/presence", s, &s.obs, opts)
 	return s
 }
 
