@@ -5,6 +5,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -37,8 +38,10 @@ func (c *Company) AIState(f AIFeature) AIState {
 // Authorised: tenancy.ActEditSettings. Errors: an unknown feature or a
 // missing consent is a *storage.ValidationError ("feature", "consent").
 // Audited "account.ai.update".
-func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (*Company, error) {
+func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (_ *Company, err error) {
 	const op = "account.SetAIFeature"
+	ctx, end := s.obs.Start(ctx, op, companyID, "account.ai.update")
+	defer func() { end(err) }()
 	if consent != nil {
 		c := *consent // the caller's value stays as given
 		storage.Normalize(&c)
@@ -85,8 +88,10 @@ func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID 
 // AIFeatureEnabled reports whether feature is on for companyID. Authorised:
 // tenancy.ActView on the company (any member who sees company data; hosts
 // ask before calling the AI provider).
-func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature) (bool, error) {
+func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature) (_ bool, err error) {
 	const op = "account.AIFeatureEnabled"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	ref, err := s.company(ctx, companyID)
 	if err != nil {
 		return false, err

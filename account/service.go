@@ -354,8 +354,10 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 // Company returns companyID's account document (defaults when nothing was
 // stored yet). Authorised: tenancy.ActView on the company (administrators,
 // managers read-only, the company's reseller, the platform).
-func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (*Company, error) {
+func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (_ *Company, err error) {
 	const op = "account.Company"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
@@ -368,8 +370,10 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 
 // UserSettings returns userID's own settings in companyID (empty when none
 // were stored). Authorised: tenancy.ActView on the member.
-func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (*User, error) {
+func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *User, err error) {
 	const op = "account.UserSettings"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return nil, err
 	}

@@ -40,8 +40,11 @@ func NewLog(store Store, opts ...Option) *Log {
 //
 // Errors: *storage.ValidationError when Action, EntityType or Actor.Role is
 // empty, or when called outside a transaction (storage.ErrInvalid).
-func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
+func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	const op = "audit.Record"
+	observe.Annotate(ctx, e.CompanyID, e.Action) // the calling use case's span names what it recorded
+	ctx, end := l.obs.Start(ctx, op, e.CompanyID, e.Action)
+	defer func() { end(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
 	}
@@ -100,8 +103,10 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 // trimmed and must be single-line text (IDs at most 64 characters, the
 // others 255); From and To, when set, must be within storage.ValidTime and
 // From before To: otherwise a *storage.ValidationError.
-func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (storage.Page[*Event], error) {
+func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (_ storage.Page[*Event], err error) {
 	const op = "audit.Query"
+	ctx, end := l.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { end(err) }()
 	var after *Cursor
 	if p.After != "" {
 		after = new(Cursor)
@@ -143,7 +148,9 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 
 // Get returns one event if scope covers its company; otherwise (and when it
 // does not exist) storage.ErrNotFound.
-func (l *Log) Get(ctx context.Context, scope Scope, id string) (*Event, error) {
+func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err error) {
+	ctx, end := l.obs.Start(ctx, "audit.Get", "", observe.ActionRead)
+	defer func() { end(err) }()
 	ev, err := l.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -158,7 +165,9 @@ func (l *Log) Get(ctx context.Context, scope Scope, id string) (*Event, error) {
 // broken link: a missing or repeated sequence number, a PrevHash that is not
 // the previous event's hash, a Hash that does not match the event's content,
 // or a chain shorter than its recorded head (events deleted from the end).
-func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (Verification, error) {
+func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (_ Verification, err error) {
+	ctx, end := l.obs.Start(ctx, "audit.Verify", companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	v := Verification{CompanyID: companyID}
 	if !scope.Allows(companyID) {
 		return v, storage.Forbidden("audit.Verify", "company outside the reader's scope")
@@ -206,7 +215,9 @@ func (v Verification) broken(seq int64, id, reason string) Verification {
 // ExportJSONL writes every event visible in scope and matching f to w, one
 // JSON object per line, newest first (the Query order). It reads page by
 // page, so memory use does not grow with the trail.
-func (l *Log) ExportJSONL(ctx context.Context, scope Scope, f Filter, w io.Writer) (int, error) {
+func (l *Log) ExportJSONL(ctx context.Context, scope Scope, f Filter, w io.Writer) (_ int, err error) {
+	ctx, end := l.obs.Start(ctx, "audit.ExportJSONL", "", observe.ActionRead)
+	defer func() { end(err) }()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0

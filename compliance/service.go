@@ -210,8 +210,10 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 // Settings returns a company's compliance settings (defaults — flag off,
 // DefaultPolicy, version 0 — when never saved). Authorised as viewing the
 // company.
-func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (Settings, error) {
+func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (_ Settings, err error) {
 	const op = "compliance.Settings"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return Settings{}, storage.Reop(op, err)
@@ -235,11 +237,13 @@ func (s *Service) settings(ctx context.Context, companyID string) (Settings, err
 // name and source are trimmed (storage.NormalizeText) and the policy is
 // validated (Policy.Validate); the change is stored and audited
 // ("compliance.settings.update", field-level diff) in one transaction.
-func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (Settings, error) {
+func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (_ Settings, err error) {
 	const op = "compliance.SetSettings"
+	ctx, end := s.obs.Start(ctx, op, companyID, "compliance.settings.update")
+	defer func() { end(err) }()
 	var out Settings
 	p.Name, p.Source = storage.NormalizeText(p.Name), storage.NormalizeText(p.Source)
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -613,11 +617,13 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 // the company's compiled policy are cached. On error *d is reset (d.Zones
 // emptied, its array kept). d must not be nil. Same contract as Check
 // otherwise: read-only, authorised as tenancy.ActDial, same errors.
-func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) error {
+func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) (err error) {
 	const op = "compliance.Check"
+	ctx, end := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
+	defer func() { end(err) }()
 	now := s.clock.Now()
 	var p prepared
-	err := s.prepare(ctx, op, by, &c, now, &p, d)
+	err = s.prepare(ctx, op, by, &c, now, &p, d)
 	if err == nil && !p.done {
 		err = s.decide(ctx, &p, now, d)
 	}
@@ -649,11 +655,13 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 //
 // With the company's FZ-230 flag off the call is always allowed and still
 // recorded.
-func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reservation, Decision, error) {
+func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Reservation, _ Decision, err error) {
 	const op = "compliance.Reserve"
+	ctx, end := s.obs.Start(ctx, op, c.CompanyID, "compliance.call.reserve")
+	defer func() { end(err) }()
 	var res Reservation
 	var dec Decision
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
@@ -699,8 +707,10 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 // reservation's company (another company's reservation: storage.ErrForbidden);
 // unknown reservation: storage.ErrNotFound; bad outcome: *ValidationError.
 // Audited as "compliance.call.complete".
-func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (Reservation, error) {
+func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (_ Reservation, err error) {
 	const op = "compliance.Complete"
+	ctx, end := s.obs.Start(ctx, op, "", "compliance.call.complete")
+	defer func() { end(err) }()
 	if !outcome.Valid() {
 		return Reservation{}, storage.Invalid(op, "outcome", "oneof",
 			"must be answered_human, answering_machine, no_answer, busy, failed or message_sent")
@@ -712,7 +722,9 @@ func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID 
 // counting. Releasing twice is a no-op; releasing a completed reservation is
 // storage.ErrConflict. Otherwise as Complete; audited as
 // "compliance.call.release".
-func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (Reservation, error) {
+func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (_ Reservation, err error) {
+	ctx, end := s.obs.Start(ctx, "compliance.Release", "", "compliance.call.release")
+	defer func() { end(err) }()
 	return s.finish(ctx, "compliance.Release", by, reservationID, StatusReleased, "")
 }
 
@@ -774,13 +786,15 @@ const RetainDays = MaxPeriodDays + 2
 // RetainDays ago — history no policy can count any more — and returns how
 // many. Platform administrators only (it spans companies); audited on the
 // platform's chain as "compliance.history.prune".
-func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
+func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (_ int64, err error) {
 	const op = "compliance.Prune"
+	ctx, end := s.obs.Start(ctx, op, "", "compliance.history.prune")
+	defer func() { end(err) }()
 	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	var n int64
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		before := storage.Timestamp(s.clock.Now().Add(-RetainDays * 24 * time.Hour))
 		var err error
 		if n, err = s.store.PruneBefore(ctx, before); err != nil {

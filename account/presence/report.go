@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -68,8 +69,10 @@ type PauseUsage struct {
 // reseller, the platform) for a company-wide report, on the member for a
 // one-member report (a member may read their own). Validated: dates,
 // From <= To, at most MaxReportDays days (*storage.ValidationError).
-func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (*Report, error) {
+func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (_ *Report, err error) {
 	const op = "presence.Report"
+	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { end(err) }()
 	storage.Normalize(&req)
 	if err := storage.Validate(op, s.validate, req); err != nil {
 		return nil, err

@@ -133,10 +133,12 @@ func (s *Service) savePauseType(ctx context.Context, by tenancy.Actor, action st
 // case-insensitive, else storage.ErrConflict); daily_allocation nil
 // (unlimited) or in (0, 24h]; fallback_id "" or a non-archived type of the
 // same company. Audited as "presence.pause_type.create".
-func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (*PauseType, error) {
+func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.CreatePauseType"
+	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.create")
+	defer func() { end(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -166,10 +168,12 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 // changed (storage.ErrConflict). A pause running when its type changes keeps
 // its computed switch instant, which is re-checked when it comes (see the
 // package documentation). Audited as "presence.pause_type.update".
-func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (*PauseType, error) {
+func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.UpdatePauseType"
+	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.update")
+	defer func() { end(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -202,10 +206,12 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 // status. A type that is the fallback of a non-archived type cannot be
 // archived (storage.ErrConflict) until that fallback is changed.
 // Authorised as CreatePauseType; audited as "presence.pause_type.archive".
-func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (*PauseType, error) {
+func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (_ *PauseType, err error) {
 	const op = "presence.ArchivePauseType"
+	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.archive")
+	defer func() { end(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -245,8 +251,10 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 // when includeArchived). Authorised: anyone who may set their own status in
 // the company (tenancy.ActOwnStatus on their own user there), so operators
 // can pick a reason.
-func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID string, includeArchived bool) ([]*PauseType, error) {
+func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID string, includeArchived bool) (_ []*PauseType, err error) {
 	const op = "presence.PauseTypes"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	c, err := s.company(ctx, op, companyID, false)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -52,11 +53,13 @@ type Change struct {
 // "presence.status.override", "presence.status.auto_switch") commit
 // together, and the Notifier hears of any switch after the commit. Setting
 // the status the member is already in records nothing and keeps Version.
-func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (*Current, error) {
+func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (_ *Current, err error) {
 	const op = "presence.SetStatus"
+	ctx, end := s.obs.Start(ctx, op, companyID, "presence.status.set")
+	defer func() { end(err) }()
 	storage.Normalize(&ch)
 	var out *Current
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, companyID, true)
 		if err != nil {
 			return err
@@ -253,8 +256,10 @@ func (s *Service) authorizeView(ctx context.Context, op string, by tenancy.Actor
 // (Version is still the stored one, which is what SetStatus expects).
 // Authorised: tenancy.ActView on the member. A member who never had a
 // status is Offline at Version 0.
-func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (*Current, error) {
+func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *Current, err error) {
 	const op = "presence.Status"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -292,8 +297,10 @@ func (s *Service) view(ctx context.Context, companyID, userID string, now time.T
 // Current (Status). Authorised: tenancy.ActView on the member. Validated:
 // from and to set and within storage.ValidTime (1970 to 2199), from before
 // to (*storage.ValidationError).
-func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) ([]Interval, error) {
+func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) (_ []Interval, err error) {
 	const op = "presence.Ledger"
+	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -326,6 +333,8 @@ const maxIntervalLength = 27 * time.Hour
 // then; ok is false when none is pending. It needs no actor: it reveals
 // nothing but a time.
 func (s *Service) NextTransition(ctx context.Context, companyID string) (at time.Time, ok bool, err error) {
+	ctx, end := s.obs.Start(ctx, "presence.NextTransition", companyID, observe.ActionRead)
+	defer func() { end(err) }()
 	return s.store.NextDue(ctx, companyID)
 }
 
@@ -344,7 +353,9 @@ func (s *Service) NextTransition(ctx context.Context, companyID string) (at time
 // call and is returned; the switches applied before it stay applied, and the
 // next call picks up the rest. A zero or out-of-range now
 // (storage.ValidTime) is a *storage.ValidationError on field "now".
-func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (int, error) {
+func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (_ int, err error) {
+	ctx, end := s.obs.Start(ctx, "presence.ApplyDue", companyID, "presence.status.auto_switch")
+	defer func() { end(err) }()
 	if err := (&storage.ValidationError{Op: "presence.ApplyDue"}).CheckTime("now", now).Err(); err != nil {
 		return 0, err
 	}

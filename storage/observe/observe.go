@@ -142,6 +142,7 @@ func (o *Observer) Start(ctx context.Context, op, companyID, action string) (con
 	if o.tracer != nil {
 		ctx, span = o.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
 			trace.WithAttributes(attribute.String(KeyCompany, companyID), attribute.String(KeyAction, action)))
+		ctx = context.WithValue(ctx, spanKey{}, span)
 	}
 	start := time.Now()
 	return ctx, func(err error) {
@@ -174,14 +175,17 @@ func failed(outcome string) bool {
 	return outcome == kindInternal || outcome == kindUnavailable || outcome == OutcomeOther
 }
 
+type spanKey struct{}
+
 // Annotate sets what a use case learns while it runs (the company it
-// created, the action its audit event names) on the span in ctx. It does
-// nothing, and does not allocate, when no span is recording. audit.Log.Record
-// calls it, so every audited use case's span names the action and company of
-// its event.
+// created, the action its audit event names) on the span of the innermost
+// use case running in ctx (one Start began; a host's own spans are left
+// alone). It does nothing, and does not allocate, when no such span is
+// recording. audit.Log.Record calls it, so every audited use case's span
+// names the action and company of its event.
 func Annotate(ctx context.Context, companyID, action string) {
-	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() {
+	span, ok := ctx.Value(spanKey{}).(trace.Span)
+	if !ok || !span.IsRecording() {
 		return
 	}
 	if companyID != "" {
