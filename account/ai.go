@@ -60,7 +60,7 @@ func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID 
 				if consent == nil {
 					return nil, storage.Invalid(op, "consent", "required", "is required: the feature may process data outside the EU")
 				}
-				if err := s.check(op, *consent); err != nil {
+				if err := s.check(ctx, op, *consent); err != nil {
 					return nil, err
 				}
 				after.Consent = &ConsentRecord{UserID: by.UserID, GivenAt: storage.Timestamp(s.clock.Now()), TextVersion: consent.TextVersion}

@@ -20,11 +20,12 @@ func BenchmarkValidSettlementAccount(b *testing.B) {
 }
 
 func BenchmarkValidateRequisites(b *testing.B) {
+	ctx := context.Background()
 	svc, _ := newFixture(b)
 	r := account.Requisites{INN: "7707083893", KPP: "773601001", BIK: "044525225",
 		CorrespondentAccount: "30101810400000000225", SettlementAccount: "40702810138250123017", BankName: "ПАО Сбербанк"}
 	for b.Loop() {
-		if err := svc.ValidateRequisites(r); err != nil {
+		if err := svc.ValidateRequisites(ctx, r); err != nil {
 			b.Fatal(err)
 		}
 	}

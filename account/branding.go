@@ -20,7 +20,7 @@ func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID s
 	storage.Normalize(&b)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.branding.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, b); err != nil {
+			if err := s.check(ctx, op, b); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(c.Branding, b)
@@ -47,7 +47,7 @@ func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID
 	storage.Normalize(&im)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.images.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
-			if err := s.check(op, im); err != nil {
+			if err := s.check(ctx, op, im); err != nil {
 				return nil, err
 			}
 			if im.AvatarRef != "" && im.AvatarRef != u.AvatarRef && !c.Branding.UsersOwnAvatar {
@@ -73,7 +73,7 @@ func (s *Service) SetOperatorProfile(ctx context.Context, by tenancy.Actor, comp
 	storage.Normalize(&p)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.operator_profile.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {
-			if err := s.check(op, p); err != nil {
+			if err := s.check(ctx, op, p); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(u.Operator, p)

@@ -27,7 +27,7 @@ func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, compan
 	var cc CostCentre
 	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.create",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, in); err != nil {
+			if err := s.check(ctx, op, in); err != nil {
 				return nil, err
 			}
 			if slices.ContainsFunc(c.CostCentres, func(x CostCentre) bool { return x.Code == in.Code }) {

@@ -21,7 +21,7 @@ func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID
 	storage.Normalize(&p)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.profile.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, p); err != nil {
+			if err := s.check(ctx, op, p); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(c.Profile, p)
@@ -34,13 +34,13 @@ func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID
 // wrong field (JSON names) in a *storage.ValidationError. A KPP exists only
 // for organisations, so it is refused next to a 12-digit INN; accounts need
 // a valid BIK to check their control key against.
-func (s *Service) ValidateRequisites(r Requisites) error {
+func (s *Service) ValidateRequisites(ctx context.Context, r Requisites) error {
 	storage.Normalize(&r)
-	return s.validateRequisites("account.ValidateRequisites", r)
+	return s.validateRequisites(ctx, "account.ValidateRequisites", r)
 }
 
-func (s *Service) validateRequisites(op string, r Requisites) error {
-	err := s.check(op, r)
+func (s *Service) validateRequisites(ctx context.Context, op string, r Requisites) error {
+	err := s.check(ctx, op, r)
 	if len(r.INN) == 12 && r.KPP != "" && ValidINN(r.INN) {
 		ve, _ := err.(*storage.ValidationError)
 		if ve == nil {
@@ -62,7 +62,7 @@ func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, compan
 	storage.Normalize(&r)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.validateRequisites(op, r); err != nil {
+			if err := s.validateRequisites(ctx, op, r); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(c.Requisites, r)
@@ -88,7 +88,7 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 	defer func() { end(err) }()
 	inn = storage.NormalizeText(inn)
 	if !ValidINN(inn) {
-		return nil, RegistryRecord{}, storage.Invalid(op, "inn", TagINN, tagMessages[TagINN])
+		return nil, RegistryRecord{}, storage.Invalid(op, "inn", TagINN, tagMessage(TagINN))
 	}
 	if s.registry == nil {
 		return nil, RegistryRecord{}, storage.E(op, storage.ErrUnavailable, "no registry configured")
@@ -105,7 +105,7 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 		ve.Add("registry.inn", "eqfield", "registry answered for another INN")
 	}
 	if rec.KPP != "" && (!ValidKPP(rec.KPP) || len(inn) == 12) {
-		ve.Add("registry.kpp", TagKPP, tagMessages[TagKPP])
+		ve.Add("registry.kpp", TagKPP, tagMessage(TagKPP))
 	}
 	if len(rec.LegalAddress) > 500 {
 		ve.Add("registry.legal_address", "max", "must be at most 500")
@@ -132,7 +132,7 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 			if rec.City != "" {
 				p.City = rec.City
 			}
-			if err := s.validateRequisites(op, r); err != nil {
+			if err := s.validateRequisites(ctx, op, r); err != nil {
 				return nil, err
 			}
 			changes := append(audit.Diff(c.Requisites, r), audit.Diff(c.Profile, p)...)

@@ -72,7 +72,7 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
 	}
-	if err := s.check(op, conn); err != nil {
+	if err := s.check(ctx, op, conn); err != nil {
 		return nil, err
 	}
 	if s.tester == nil {
@@ -143,7 +143,7 @@ func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID 
 	storage.Normalize(&a)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.assistant.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, a); err != nil {
+			if err := s.check(ctx, op, a); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(c.Assistant, a)
@@ -172,7 +172,7 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActManageCatalog, "account.pbx.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, in); err != nil {
+			if err := s.check(ctx, op, in); err != nil {
 				return nil, err
 			}
 			if !slices.Contains(s.pbxTypes, in.Type) {

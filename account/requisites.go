@@ -4,6 +4,8 @@ import (
 	"reflect"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/switchboardkit/switchboard/storage"
 )
 
 // Validator tags for Russian requisites, registered by RegisterValidators.
@@ -24,8 +26,21 @@ const (
 	TagSettlementAccount = "ru_settlement_account"
 )
 
-// RegisterValidators registers the requisites tags on v.
+// RegisterValidators registers the requisites tags on v, a host's own
+// validator. Their messages, in every locale the SDK speaks, are
+// RequisiteRules' Messages.
 func RegisterValidators(v *validator.Validate) error {
+	for _, r := range RequisiteRules() {
+		if err := v.RegisterValidation(r.Tag, r.Func); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RequisiteRules returns the requisites tags with their messages in every
+// locale of storage.Locales, for storage.Validator.RegisterRule.
+func RequisiteRules() []storage.Rule {
 	str := func(fn func(string) bool) validator.Func {
 		return func(fl validator.FieldLevel) bool {
 			f := fl.Field()
@@ -45,19 +60,42 @@ func RegisterValidators(v *validator.Validate) error {
 			return fn(f.String(), bik.String())
 		}
 	}
-	for tag, fn := range map[string]validator.Func{
-		TagINN:               str(ValidINN),
-		TagKPP:               str(ValidKPP),
-		TagBIK:               str(ValidBIK),
-		TagCorrAccount:       acct(ValidCorrespondentAccount),
-		TagSettlementAccount: acct(ValidSettlementAccount),
-	} {
-		if err := v.RegisterValidation(tag, fn); err != nil {
-			return err
-		}
+	return []storage.Rule{
+		{Tag: TagINN, Func: str(ValidINN), Messages: tagMessages[TagINN]},
+		{Tag: TagKPP, Func: str(ValidKPP), Messages: tagMessages[TagKPP]},
+		{Tag: TagBIK, Func: str(ValidBIK), Messages: tagMessages[TagBIK]},
+		{Tag: TagCorrAccount, Func: acct(ValidCorrespondentAccount), Messages: tagMessages[TagCorrAccount]},
+		{Tag: TagSettlementAccount, Func: acct(ValidSettlementAccount), Messages: tagMessages[TagSettlementAccount]},
 	}
-	return nil
 }
+
+// tagMessages are the requisites tags' messages per locale.
+var tagMessages = map[string]map[string]string{
+	TagINN: {
+		storage.LocaleEnglish: "is not a valid INN (10 or 12 digits with correct check digits)",
+		storage.LocaleRussian: "не является корректным ИНН (10 или 12 цифр с верными контрольными цифрами)",
+	},
+	TagKPP: {
+		storage.LocaleEnglish: "is not a valid KPP (4 digits, 2 digits or capital Latin letters, 3 digits)",
+		storage.LocaleRussian: "не является корректным КПП (4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры)",
+	},
+	TagBIK: {
+		storage.LocaleEnglish: "is not a valid BIK (9 digits)",
+		storage.LocaleRussian: "не является корректным БИК (9 цифр)",
+	},
+	TagCorrAccount: {
+		storage.LocaleEnglish: "is not a valid correspondent account for the BIK (20 digits, control key)",
+		storage.LocaleRussian: "не является корректным корреспондентским счётом для БИК (20 цифр, контрольный ключ)",
+	},
+	TagSettlementAccount: {
+		storage.LocaleEnglish: "is not a valid settlement account for the BIK (20 digits, control key)",
+		storage.LocaleRussian: "не является корректным расчётным счётом для БИК (20 цифр, контрольный ключ)",
+	},
+}
+
+// tagMessage is the English message of a requisites tag, for the checks
+// made in code rather than by the validator.
+func tagMessage(tag string) string { return tagMessages[tag][storage.LocaleEnglish] }
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

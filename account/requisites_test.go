@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -156,9 +157,9 @@ func TestValidateRequisites(t *testing.T) {
 	svc, _ := newFixture(t)
 	good := account.Requisites{INN: "7707083893", KPP: "773601001", BIK: "044525225",
 		CorrespondentAccount: "30101810400000000225", SettlementAccount: "40702810138250123017", BankName: "ПАО Сбербанк"}
-	require.NoError(t, svc.ValidateRequisites(good))
-	require.NoError(t, svc.ValidateRequisites(account.Requisites{}), "every field is optional")
-	require.NoError(t, svc.ValidateRequisites(account.Requisites{INN: "773173084809"}), "individual without KPP")
+	require.NoError(t, svc.ValidateRequisites(context.Background(), good))
+	require.NoError(t, svc.ValidateRequisites(context.Background(), account.Requisites{}), "every field is optional")
+	require.NoError(t, svc.ValidateRequisites(context.Background(), account.Requisites{INN: "773173084809"}), "individual without KPP")
 
 	for name, tc := range map[string]struct {
 		mutate func(r *account.Requisites)
@@ -176,7 +177,7 @@ func TestValidateRequisites(t *testing.T) {
 	} {
 		r := good
 		tc.mutate(&r)
-		err := svc.ValidateRequisites(r)
+		err := svc.ValidateRequisites(context.Background(), r)
 		require.ErrorIs(t, err, storage.ErrInvalid, name)
 		var ve *storage.ValidationError
 		require.ErrorAs(t, err, &ve)
@@ -278,7 +279,7 @@ func FuzzRequisites(f *testing.F) {
 	svc, _ := newFixture(f)
 	f.Fuzz(func(t *testing.T, inn, kpp, bik, corr, settl, bank string) {
 		r := account.Requisites{INN: inn, KPP: kpp, BIK: bik, CorrespondentAccount: corr, SettlementAccount: settl, BankName: bank}
-		err := svc.ValidateRequisites(r)
+		err := svc.ValidateRequisites(context.Background(), r)
 		if err != nil {
 			if !errorsIsInvalid(err) {
 				t.Fatalf("not a validation error: %v", err)
@@ -301,7 +302,7 @@ func FuzzRequisites(f *testing.F) {
 				t.Fatalf("round trip changed %+v into %+v", r, back)
 			}
 		}
-		if err := svc.ValidateRequisites(back); err != nil {
+		if err := svc.ValidateRequisites(context.Background(), back); err != nil {
 			t.Fatalf("accepted %+v, rejected after a round trip: %v", r, err)
 		}
 	})

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-playground/validator/v10"
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/observe"
@@ -75,7 +73,7 @@ type Service struct {
 	log       audit.Recorder
 	seal      sealer
 	clock     storage.Clock
-	validate  *validator.Validate
+	validate  *storage.Validator
 	languages []string
 	pbxTypes  []string
 	ai        []AIFeatureInfo
@@ -143,36 +141,17 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 	}
 	observe.Apply("github.com/switchboardkit/switchboard/account", s, &s.obs, opts)
 	s.validate = storage.NewValidator()
-	if err := RegisterValidators(s.validate); err != nil {
-		panic("account: registering validators: " + err.Error()) // static tags: cannot fail
+	for _, r := range RequisiteRules() {
+		if err := s.validate.RegisterRule(r); err != nil {
+			panic("account: registering validation rules: " + err.Error()) // static rules: cannot fail
+		}
 	}
 	return s
 }
 
-// check validates v and gives the SDK's messages to the requisites tags.
-func (s *Service) check(op string, v any) error {
-	err := storage.Validate(op, s.validate, v)
-	var ve *storage.ValidationError
-	if errors.As(err, &ve) {
-		for i := range ve.Fields {
-			if m, ok := tagMessages[ve.Fields[i].Rule]; ok {
-				ve.Fields[i].Message = m
-			}
-		}
-	}
-	return err
-}
-
-var tagMessages = map[string]string{
-	TagINN:                "is not a valid INN (10 or 12 digits with correct check digits)",
-	TagKPP:                "is not a valid KPP (4 digits, 2 digits or capital Latin letters, 3 digits)",
-	TagBIK:                "is not a valid BIK (9 digits)",
-	TagCorrAccount:        "is not a valid correspondent account for the BIK (20 digits, control key)",
-	TagSettlementAccount:  "is not a valid settlement account for the BIK (20 digits, control key)",
-	"e164":                "is not a phone number in E.164 format (+ and up to 15 digits)",
-	"iso3166_1_alpha2":    "is not an ISO 3166-1 alpha-2 country code",
-	"hostname_rfc1123|ip": "is not a host name or IP address",
-	"printascii":          "must be printable ASCII",
+// check validates v with messages in the locale of ctx.
+func (s *Service) check(ctx context.Context, op string, v any) error {
+	return storage.Validate(ctx, op, s.validate, v)
 }
 
 // company loads the directory's reference to companyID.

@@ -37,7 +37,7 @@ func (s *Service) SetLocale(ctx context.Context, by tenancy.Actor, companyID str
 	storage.Normalize(&l)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.locale.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, l); err != nil {
+			if err := s.check(ctx, op, l); err != nil {
 				return nil, err
 			}
 			ve := &storage.ValidationError{Op: op}
@@ -90,7 +90,7 @@ func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID
 	storage.Normalize(&l)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.locale.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
-			if err := s.check(op, l); err != nil {
+			if err := s.check(ctx, op, l); err != nil {
 				return nil, err
 			}
 			ve := &storage.ValidationError{Op: op}

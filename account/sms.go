@@ -47,7 +47,7 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 	storage.Normalize(&z)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.zone.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			if err := s.check(op, z); err != nil {
+			if err := s.check(ctx, op, z); err != nil {
 				return nil, err
 			}
 			z.Users = slices.Clone(z.Users)

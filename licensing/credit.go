@@ -211,7 +211,7 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
-		verr, err := s.validateInput(op, in)
+		verr, err := s.validateInput(ctx, op, in)
 		if err != nil {
 			return err
 		}

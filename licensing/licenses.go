@@ -52,7 +52,7 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
-		verr, err := s.validateInput(op, spec.input)
+		verr, err := s.validateInput(ctx, op, spec.input)
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 		} else if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
 			return err
 		}
-		if err := storage.Validate(op, s.v, in); err != nil {
+		if err := storage.Validate(ctx, op, s.v, in); err != nil {
 			return err
 		}
 		out = ServicePackage{ID: storage.NewID(), OwnerCompanyID: ownerCompanyID, Name: in.Name,
@@ -239,7 +239,7 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}
-		if err := storage.Validate(op, s.v, in); err != nil {
+		if err := storage.Validate(ctx, op, s.v, in); err != nil {
 			return err
 		}
 		out = SubscriptionKey{ID: storage.NewID(), CompanyID: companyID, Code: in.Code, CreatedAt: storage.Timestamp(s.clock.Now())}

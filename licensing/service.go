@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/go-playground/validator/v10"
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/observe"
@@ -45,7 +43,7 @@ type Service struct {
 	audit    audit.Recorder
 	clock    storage.Clock
 	notifier Notifier
-	v        *validator.Validate
+	v        *storage.Validator
 }
 
 // Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
@@ -181,9 +179,9 @@ func onceOnAccount[T any](ctx context.Context, s *Service, op, companyID, key st
 
 // validateInput checks in's struct tags and returns the validation error to
 // add further field errors to (empty when the tags hold).
-func (s *Service) validateInput(op string, in any) (*storage.ValidationError, error) {
+func (s *Service) validateInput(ctx context.Context, op string, in any) (*storage.ValidationError, error) {
 	verr := &storage.ValidationError{Op: op}
-	if err := storage.Validate(op, s.v, in); err != nil && !errors.As(err, &verr) {
+	if err := storage.Validate(ctx, op, s.v, in); err != nil && !errors.As(err, &verr) {
 		return nil, err
 	}
 	return verr, nil

@@ -95,7 +95,7 @@ func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[Subscription]{}, err
 	}
-	if err := storage.Validate(op, s.v, f); err != nil {
+	if err := storage.Validate(ctx, op, s.v, f); err != nil {
 		return storage.Page[Subscription]{}, err
 	}
 	if f.Kind != "" && !f.Kind.Valid() {

@@ -23,6 +23,19 @@
 // Suspended, Precondition, Internal, Unavailable, Retryable, Wrap), never as
 // literals.
 //
+// Validation messages come in English and Russian (Locales). The caller
+// picks the language per call with WithLocale on the context it passes
+// ("ru", "ru-RU"; anything else is English). Every struct-tag rule is
+// translated: validator/v10's own translations for its built-in tags, and
+// a message per locale for each of the SDK's tags (Rule, registered with
+// Validator.RegisterRule; a rule missing a locale is refused, and a test
+// checks every tag the SDK's inputs use). A FieldError's Message is the
+// predicate without the field's name ("is a required field", "обязательное
+// поле"); its Field, Rule and Param never change with the locale, so a host
+// with its own texts keys them on Rule. The few checks made in code rather
+// than by tags (cross-field and state rules such as "an affiliate cannot
+// have affiliates") are explained in English in every locale.
+//
 // # Transactions: one use case, one transaction, carried in the context
 //
 // The SDK's single transaction mechanism is Transactor.InTx. A service method

@@ -135,40 +135,39 @@ const (
 	instantMessage   = "must be a time between 1970-01-01 and 2200-01-01 (UTC)"
 )
 
-// textTagMessage is the English message of the text tags, for message().
-func textTagMessage(tag string) (string, bool) {
-	switch tag {
-	case TagText:
-		return textMessage, true
-	case TagMultiline:
-		return multilineMessage, true
-	case TagInstant:
-		return instantMessage, true
-	}
-	return "", false
-}
-
 var timeType = reflect.TypeFor[time.Time]()
 
 // registerText registers TagText, TagMultiline and TagInstant on v.
-func registerText(v *validator.Validate) {
-	must := func(err error) {
-		if err != nil {
+func registerText(v *Validator) {
+	rules := []Rule{
+		{Tag: TagText, Func: func(fl validator.FieldLevel) bool {
+			f := fl.Field()
+			return f.Kind() == reflect.String && ValidText(f.String())
+		}, Messages: map[string]string{
+			LocaleEnglish: textMessage,
+			LocaleRussian: "должно быть одной строкой текста UTF-8 без управляющих символов",
+		}},
+		{Tag: TagMultiline, Func: func(fl validator.FieldLevel) bool {
+			f := fl.Field()
+			return f.Kind() == reflect.String && ValidMultiline(f.String())
+		}, Messages: map[string]string{
+			LocaleEnglish: multilineMessage,
+			LocaleRussian: "должно быть текстом UTF-8 без управляющих символов, кроме перевода строки и табуляции",
+		}},
+		{Tag: TagInstant, Func: func(fl validator.FieldLevel) bool {
+			f := fl.Field()
+			return f.Type() == timeType && ValidTime(f.Interface().(time.Time))
+		}, CallEvenIfNull: true, // the zero time is a failure, not a skip
+			Messages: map[string]string{
+				LocaleEnglish: instantMessage,
+				LocaleRussian: "должно быть моментом времени между 1970-01-01 и 2200-01-01 (UTC)",
+			}},
+	}
+	for _, r := range rules {
+		if err := v.RegisterRule(r); err != nil {
 			panic("storage: registering text tags: " + err.Error()) // static tags: cannot fail
 		}
 	}
-	must(v.RegisterValidation(TagText, func(fl validator.FieldLevel) bool {
-		f := fl.Field()
-		return f.Kind() == reflect.String && ValidText(f.String())
-	}))
-	must(v.RegisterValidation(TagMultiline, func(fl validator.FieldLevel) bool {
-		f := fl.Field()
-		return f.Kind() == reflect.String && ValidMultiline(f.String())
-	}))
-	must(v.RegisterValidation(TagInstant, func(fl validator.FieldLevel) bool {
-		f := fl.Field()
-		return f.Type() == timeType && ValidTime(f.Interface().(time.Time))
-	}, true)) // callEvenIfNull: the zero time is a failure, not a skip
 }
 
 // Normalize applies the SDK's text normalisation to the input struct *in,

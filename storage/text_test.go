@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func TestTextTags(t *testing.T) {
 	t.Parallel()
 	v := storage.NewValidator()
 	ok := input{Name: "Ромашка", Notes: "a\nb\tc", Inner: nested{Name: "x"}, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	require.NoError(t, storage.Validate("op", v, ok))
+	require.NoError(t, storage.Validate(context.Background(), "op", v, ok))
 
 	for _, tc := range []struct {
 		mut   func(*input)
@@ -109,7 +110,7 @@ func TestTextTags(t *testing.T) {
 	} {
 		in := ok
 		tc.mut(&in)
-		err := storage.Validate("op", v, in)
+		err := storage.Validate(context.Background(), "op", v, in)
 		var ve *storage.ValidationError
 		require.ErrorAs(t, err, &ve)
 		f, found := ve.Field(tc.field)
@@ -119,7 +120,7 @@ func TestTextTags(t *testing.T) {
 	}
 	in := ok
 	in.Name = strings.Repeat("😀", 10)
-	assert.NoError(t, storage.Validate("op", v, in), "max counts characters, not bytes")
+	assert.NoError(t, storage.Validate(context.Background(), "op", v, in), "max counts characters, not bytes")
 }
 
 func TestCheckText(t *testing.T) {

@@ -63,7 +63,7 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (_
 	defer func() { end(err) }()
 	const op = opCreateCompany
 	storage.Normalize(&in)
-	if err := s.validateNewCompany(op, &in); err != nil {
+	if err := s.validateNewCompany(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
@@ -114,9 +114,9 @@ func (s *Service) withOwnerPassword(ctx context.Context, op string, create func(
 	return c, u, nil
 }
 
-func (s *Service) validateNewCompany(op string, in *NewCompany) error {
+func (s *Service) validateNewCompany(ctx context.Context, op string, in *NewCompany) error {
 	verr := &storage.ValidationError{Op: op}
-	if err := s.validate(op, in); err != nil && !errors.As(err, &verr) {
+	if err := s.validate(ctx, op, in); err != nil && !errors.As(err, &verr) {
 		return err
 	}
 	switch {
@@ -207,7 +207,7 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 	defer func() { end(err) }()
 	const op = opRegisterAffiliate
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
@@ -300,7 +300,7 @@ func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID stri
 	defer func() { end(err) }()
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
-		if err := s.validate(op, &in); err != nil {
+		if err := s.validate(ctx, op, &in); err != nil {
 			return err
 		}
 		c.LegalName, c.RegistrationNumber, c.TaxID = in.LegalName, in.RegistrationNumber, in.TaxID

@@ -175,7 +175,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 	defer func() { end(err) }()
 	const op = opRegisterEmployee
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return Employee{}, err
 	}
 	pw, hash, err := s.newPassword()
@@ -218,7 +218,7 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 	defer func() { end(err) }()
 	storage.Normalize(&change)
 	email = storage.NormalizeText(email)
-	if err := s.validate(op, &change); err != nil {
+	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
@@ -248,7 +248,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.member.update")
 	defer func() { end(err) }()
 	storage.Normalize(&change)
-	if err := s.validate(op, &change); err != nil {
+	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
@@ -444,7 +444,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.user.rename")
 	defer func() { end(err) }()
 	storage.Normalize(&in)
-	if err := s.validate(op, &in); err != nil {
+	if err := s.validate(ctx, op, &in); err != nil {
 		return User{}, err
 	}
 	var out User

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-playground/validator/v10"
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/observe"
@@ -22,7 +20,7 @@ type Service struct {
 	notifier Notifier
 	clock    storage.Clock
 	cost     int
-	v        *validator.Validate
+	v        *storage.Validator
 	onRemove []MemberRemovedHook
 	onAdd    []MemberAddedHook
 

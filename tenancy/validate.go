@@ -1,7 +1,7 @@
 package tenancy
 
 import (
-	"errors"
+	"context"
 	"regexp"
 
 	"github.com/go-playground/validator/v10"
@@ -11,46 +11,51 @@ import (
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$`)
 
-// newValidator returns the service's validator with tenancy's tags:
-// role, company_kind, slug (3–63 lower-case letters, digits and inner
-// hyphens) and inn (a Russian tax ID: 10 or 12 digits with valid check digits).
-func newValidator() *validator.Validate {
+// newValidator returns the service's validator with tenancy's rules.
+func newValidator() *storage.Validator {
 	v := storage.NewValidator()
-	must := func(err error) {
-		if err != nil {
-			panic(err)
+	for _, r := range Rules() {
+		if err := v.RegisterRule(r); err != nil {
+			panic("tenancy: registering validation rules: " + err.Error()) // static rules: cannot fail
 		}
 	}
-	must(v.RegisterValidation("role", func(fl validator.FieldLevel) bool { return Role(fl.Field().String()).Valid() }))
-	must(v.RegisterValidation("company_kind", func(fl validator.FieldLevel) bool {
-		k := CompanyKind(fl.Field().String())
-		return k == KindRegular || k == KindReseller
-	}))
-	must(v.RegisterValidation("slug", func(fl validator.FieldLevel) bool { return slugRE.MatchString(fl.Field().String()) }))
-	must(v.RegisterValidation("inn", func(fl validator.FieldLevel) bool { return ValidINN(fl.Field().String()) }))
 	return v
 }
 
-// tagMessages explains tenancy's own validation tags.
-var tagMessages = map[string]string{
-	"role":         "must be one of operator manager administrator owner reseller_admin platform_admin",
-	"company_kind": "must be one of regular reseller",
-	"slug":         "must be 3-63 lower-case letters, digits or inner hyphens",
-	"inn":          "is not a valid INN (10 or 12 digits with valid check digits)",
+// Rules returns tenancy's validation tags with their messages in every
+// locale of storage.Locales, for a host's storage.Validator: role,
+// company_kind, slug (3–63 lower-case letters, digits and inner hyphens)
+// and inn (a Russian tax ID: 10 or 12 digits with valid check digits).
+func Rules() []storage.Rule {
+	str := func(ok func(string) bool) validator.Func {
+		return func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }
+	}
+	return []storage.Rule{
+		{Tag: "role", Func: str(func(s string) bool { return Role(s).Valid() }), Messages: map[string]string{
+			storage.LocaleEnglish: "must be one of operator manager administrator owner reseller_admin platform_admin",
+			storage.LocaleRussian: "должно быть одним из: operator manager administrator owner reseller_admin platform_admin",
+		}},
+		{Tag: "company_kind", Func: str(func(s string) bool {
+			k := CompanyKind(s)
+			return k == KindRegular || k == KindReseller
+		}), Messages: map[string]string{
+			storage.LocaleEnglish: "must be one of regular reseller",
+			storage.LocaleRussian: "должно быть одним из: regular reseller",
+		}},
+		{Tag: "slug", Func: str(slugRE.MatchString), Messages: map[string]string{
+			storage.LocaleEnglish: "must be 3-63 lower-case letters, digits or inner hyphens",
+			storage.LocaleRussian: "должно состоять из 3–63 строчных латинских букв, цифр или дефисов внутри",
+		}},
+		{Tag: "inn", Func: str(ValidINN), Messages: map[string]string{
+			storage.LocaleEnglish: "is not a valid INN (10 or 12 digits with valid check digits)",
+			storage.LocaleRussian: "не является корректным ИНН (10 или 12 цифр с верными контрольными цифрами)",
+		}},
+	}
 }
 
-// validate is storage.Validate with tenancy's messages for its own tags.
-func (s *Service) validate(op string, v any) error {
-	err := storage.Validate(op, s.v, v)
-	var ve *storage.ValidationError
-	if errors.As(err, &ve) {
-		for i, f := range ve.Fields {
-			if m, ok := tagMessages[f.Rule]; ok {
-				ve.Fields[i].Message = m
-			}
-		}
-	}
-	return err
+// validate is storage.Validate on the service's validator.
+func (s *Service) validate(ctx context.Context, op string, v any) error {
+	return storage.Validate(ctx, op, s.v, v)
 }
 
 // ValidINN reports whether s is a valid Russian taxpayer number (INN): 10

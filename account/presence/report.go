@@ -74,7 +74,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
 	defer func() { end(err) }()
 	storage.Normalize(&req)
-	if err := storage.Validate(op, s.validate, req); err != nil {
+	if err := storage.Validate(ctx, op, s.validate, req); err != nil {
 		return nil, err
 	}
 	c, err := s.company(ctx, op, req.CompanyID, false)

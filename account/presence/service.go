@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-playground/validator/v10"
-
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing/threshold"
 	"github.com/switchboardkit/switchboard/storage"
@@ -35,7 +33,7 @@ type Service struct {
 	audit    audit.Recorder
 	clock    storage.Clock
 	notifier Notifier
-	validate *validator.Validate
+	validate *storage.Validator
 	// batch is how many due rows ApplyDue reads per query.
 	batch int
 }
@@ -278,7 +276,7 @@ func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID st
 func (s *Service) applyInput(ctx context.Context, op string, p *PauseType, in PauseTypeInput) error {
 	storage.Normalize(&in)
 	verr := &storage.ValidationError{Op: op}
-	if err := storage.Validate(op, s.validate, in); err != nil && !errors.As(err, &verr) {
+	if err := storage.Validate(ctx, op, s.validate, in); err != nil && !errors.As(err, &verr) {
 		return err
 	}
 	if a := in.DailyAllocation; a != nil {

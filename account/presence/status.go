@@ -72,7 +72,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 		if err := s.member(ctx, op, companyID, userID); err != nil {
 			return err
 		}
-		if err := storage.Validate(op, s.validate, ch); err != nil {
+		if err := storage.Validate(ctx, op, s.validate, ch); err != nil {
 			return err
 		}
 		types, err := s.store.PauseTypes(ctx, companyID)

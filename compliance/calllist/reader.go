@@ -153,7 +153,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, err := br.Peek(64 << 10)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrUnavailable, Msg: "cannot read the call list", Err: err}
+		return nil, storage.Unavailable(op, err).Explain("cannot read the call list")
 	}
 	head, bom := bytes.CutPrefix(head, []byte("\xef\xbb\xbf"))
 	if bom {
@@ -334,7 +334,7 @@ func (rd *Reader) nextCSV() (Record, error) {
 			return Record{}, &RowError{Line: pe.StartLine, Msg: pe.Err.Error()}
 		}
 		if err != nil {
-			return Record{}, &storage.Error{Op: "calllist.Next", Kind: storage.ErrUnavailable, Msg: "cannot read the call list", Err: err}
+			return Record{}, storage.Unavailable("calllist.Next", err).Explain("cannot read the call list")
 		}
 		if len(cells) == 1 && strings.TrimSpace(cells[0]) == "" {
 			continue // a blank line
@@ -425,12 +425,12 @@ func (rd *Reader) nextJSON() (Record, error) {
 				_, err = rd.lines.ReadSlice('\n')
 			}
 			if err != nil && !errors.Is(err, io.EOF) {
-				return Record{}, &storage.Error{Op: "calllist.Next", Kind: storage.ErrUnavailable, Msg: "cannot read the call list", Err: err}
+				return Record{}, storage.Unavailable("calllist.Next", err).Explain("cannot read the call list")
 			}
 			return Record{}, &RowError{Line: line, Msg: "line too long"}
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return Record{}, &storage.Error{Op: "calllist.Next", Kind: storage.ErrUnavailable, Msg: "cannot read the call list", Err: err}
+			return Record{}, storage.Unavailable("calllist.Next", err).Explain("cannot read the call list")
 		}
 		rd.line++
 		line := rd.line

@@ -61,7 +61,7 @@ func MigrationSQL(d Dialect) ([]MigrationScript, error) {
 	}
 	files, err := fs.Glob(Migrations(), "*.sql")
 	if err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	byVersion := map[string]*MigrationScript{}
 	for _, f := range files {
@@ -80,11 +80,11 @@ func MigrationSQL(d Dialect) ([]MigrationScript, error) {
 		rest = strings.TrimSuffix(rest, ".tx")
 		src, err := fs.ReadFile(Migrations(), f)
 		if err != nil {
-			return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+			return nil, storage.Internal(op, err)
 		}
 		stmts, err := renderMigration(path.Base(f), src, ddlTypesFor(d))
 		if err != nil {
-			return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+			return nil, storage.Internal(op, err)
 		}
 		ms := byVersion[version]
 		if ms == nil {
@@ -159,7 +159,7 @@ type MigrationState struct {
 func (s *Store) migrator(op string) (*migrate.Migrator, error) {
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(migrationFiles); err != nil {
-		return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+		return nil, storage.Internal(op, err)
 	}
 	return migrate.NewMigrator(s.db, ms, migrate.WithMarkAppliedOnSuccess(true), migrate.WithTemplateData(s.ddlTypes())), nil
 }
@@ -227,7 +227,7 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
 	} else {
 		ms := migrate.NewMigrations()
 		if err := ms.Discover(migrationFiles); err != nil {
-			return nil, &storage.Error{Op: op, Kind: storage.ErrInternal, Err: err}
+			return nil, storage.Internal(op, err)
 		}
 		known = ms.Sorted()
 	}
@@ -287,7 +287,7 @@ func (s *Store) MigrateDown(ctx context.Context, to string) error {
 				continue
 			}
 			if k.Down == nil {
-				return &storage.Error{Op: op, Kind: storage.ErrInternal, Err: fmt.Errorf("version %s_%s has no down migration", k.Name, k.Comment)}
+				return storage.Internal(op, fmt.Errorf("version %s_%s has no down migration", k.Name, k.Comment))
 			}
 			if err := k.Down(ctx, m, k); err != nil {
 				return s.mapErr(op, fmt.Errorf("%s_%s: down: %w", k.Name, k.Comment, err))

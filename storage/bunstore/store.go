@@ -266,12 +266,12 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context) error)
 		return err // stores map their own driver errors; the use case's errors pass through
 	}
 	if ctx.Err() != nil { // ended while fn ran: roll back, whatever fn said
-		return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Msg: "transaction rolled back", Err: ctx.Err()}
+		return storage.Unavailable(op, ctx.Err()).Explain("transaction rolled back")
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
 		if ctx.Err() != nil { // database/sql may have rolled back first (sql.ErrTxDone)
-			return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Msg: "transaction rolled back", Err: errors.Join(ctx.Err(), err)}
+			return storage.Unavailable(op, errors.Join(ctx.Err(), err)).Explain("transaction rolled back")
 		}
 		return s.mapErr(op, err)
 	}

@@ -160,5 +160,5 @@ func del[K comparable, V any](t *tx, m map[K]V, k K) {
 // wrapping the context's error (context.Canceled or
 // context.DeadlineExceeded), the kind the SQL backends give.
 func ctxErr(op string, ctx context.Context) error {
-	return &storage.Error{Op: op, Kind: storage.ErrUnavailable, Err: ctx.Err()}
+	return storage.Unavailable(op, ctx.Err())
 }

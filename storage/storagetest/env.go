@@ -2,10 +2,12 @@ package storagetest
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -23,6 +25,12 @@ const (
 // RequireDSN returns the DSN in the environment variable env. When it is unset
 // the test is skipped with a message saying how to run it — except under
 // CI=true, where a missing database fails the test.
+//
+// `go test ./...` shows nothing of a passing package's output, skip
+// messages included, so a skipped suite would go unnoticed. The first skip
+// for each variable in a test binary therefore also writes one line to the
+// terminal the tests were started from (/dev/tty), when there is one and
+// -v is not set (-v prints the skip message itself).
 func RequireDSN(tb testing.TB, env, what string) string {
 	tb.Helper()
 	dsn := os.Getenv(env)
@@ -30,7 +38,9 @@ func RequireDSN(tb testing.TB, env, what string) string {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("%s is not set: CI must run the %s suite", env, what)
 		}
-		tb.Skipf("%s tests skipped: set %s to a server DSN to run them", what, env)
+		msg := fmt.Sprintf("%s tests skipped: set %s to a server DSN to run them", what, env)
+		announceSkip(env, msg)
+		tb.Skip(msg)
 	}
 	return dsn
 }
@@ -161,4 +171,26 @@ func BunHarness(st *bunstore.Store) *Harness {
 		},
 		Close: st.Close,
 	}
+}
+
+// announced holds the variables whose skip was written to the terminal.
+var announced sync.Map
+
+// announceSkip writes msg to the controlling terminal once per variable,
+// prefixed by the test binary's name so the line says which package skipped.
+// Without a terminal (CI, output piped) it writes nothing: there the skip is
+// a failure (CI=true) or the caller reads the test output.
+func announceSkip(env, msg string) {
+	if testing.Verbose() {
+		return
+	}
+	if _, dup := announced.LoadOrStore(env, true); dup {
+		return
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer func() { _ = tty.Close() }() // a write-only terminal: nothing to flush
+	_, _ = fmt.Fprintf(tty, "%s: %s\n", strings.TrimSuffix(filepath.Base(os.Args[0]), ".test"), msg)
 }
