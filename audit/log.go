@@ -42,7 +42,7 @@ func NewLog(store Store, opts ...Option) *Log {
 // empty, or when called outside a transaction (storage.ErrInvalid).
 func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	const op = "audit.Record"
-	observe.Annotate(ctx, e.CompanyID, e.Action) // the calling use case's span names what it recorded
+	observe.Annotate(ctx, e.CompanyID) // the calling use case's span names the company it acted on
 	ctx, end := l.obs.Start(ctx, op, e.CompanyID, e.Action)
 	defer func() { end(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {

@@ -31,9 +31,9 @@
 //
 //   - switchboard.company_id: the company the use case acts on ("" when it
 //     creates one; the audit event's company is set once it is recorded);
-//   - switchboard.action: the audit action a change records
-//     ("tenancy.member.add"; when a use case may record one of several, the
-//     one it recorded), or "read" for a use case that changes nothing;
+//   - switchboard.action: the main audit action a change records
+//     ("tenancy.member.add"; a use case that records several events names
+//     the one it exists for), or "read" for a use case that changes nothing;
 //   - switchboard.outcome: "ok", or the kind of the error it returned
 //     (Outcome: "not_found", "forbidden", "invalid", "conflict" …).
 //

@@ -15,6 +15,8 @@ import (
 	"github.com/switchboardkit/switchboard/storage"
 )
 
+type spanKey struct{}
+
 // Attribute keys of the use-case spans and log records.
 const (
 	KeyCompany = "switchboard.company_id" // the company the use case acts on, when known
@@ -175,25 +177,17 @@ func failed(outcome string) bool {
 	return outcome == kindInternal || outcome == kindUnavailable || outcome == OutcomeOther
 }
 
-type spanKey struct{}
-
-// Annotate sets what a use case learns while it runs (the company it
-// created, the action its audit event names) on the span of the innermost
-// use case running in ctx (one Start began; a host's own spans are left
-// alone). It does nothing, and does not allocate, when no such span is
-// recording. audit.Log.Record calls it, so every audited use case's span
-// names the action and company of its event.
-func Annotate(ctx context.Context, companyID, action string) {
+// Annotate sets the company a use case learns while it runs (the one it
+// creates) on the span of the innermost use case running in ctx (one Start
+// began; a host's own spans are left alone). It does nothing, and does not
+// allocate, when no such span is recording or companyID is "".
+// audit.Log.Record calls it with its event's company.
+func Annotate(ctx context.Context, companyID string) {
 	span, ok := ctx.Value(spanKey{}).(trace.Span)
-	if !ok || !span.IsRecording() {
+	if !ok || companyID == "" || !span.IsRecording() {
 		return
 	}
-	if companyID != "" {
-		span.SetAttributes(attribute.String(KeyCompany, companyID))
-	}
-	if action != "" {
-		span.SetAttributes(attribute.String(KeyAction, action))
-	}
+	span.SetAttributes(attribute.String(KeyCompany, companyID))
 }
 
 const (
