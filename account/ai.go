@@ -40,8 +40,8 @@ func (c *Company) AIState(f AIFeature) AIState {
 // Audited "account.ai.update".
 func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (_ *Company, err error) {
 	const op = "account.SetAIFeature"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.ai.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.ai.update")
+	defer func() { uc.End(err) }()
 	if consent != nil {
 		c := *consent // the caller's value stays as given
 		storage.Normalize(&c)
@@ -90,8 +90,8 @@ func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID 
 // ask before calling the AI provider).
 func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature) (_ bool, err error) {
 	const op = "account.AIFeatureEnabled"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ref, err := s.company(ctx, companyID)
 	if err != nil {
 		return false, err

@@ -15,8 +15,8 @@ import (
 // again when it is turned back on.
 func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID string, b Branding) (_ *Company, err error) {
 	const op = "account.SetBranding"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.branding.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.branding.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&b)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.branding.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -42,8 +42,8 @@ type UserImages struct {
 // Audited "account.user.images.update".
 func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID, userID string, im UserImages) (_ *User, err error) {
 	const op = "account.SetUserImages"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.user.images.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.images.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&im)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.images.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
@@ -68,8 +68,8 @@ func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID
 // "account.user.operator_profile.update".
 func (s *Service) SetOperatorProfile(ctx context.Context, by tenancy.Actor, companyID, userID string, p OperatorProfile) (_ *User, err error) {
 	const op = "account.SetOperatorProfile"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.user.operator_profile.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.operator_profile.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&p)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.operator_profile.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {

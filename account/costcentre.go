@@ -21,8 +21,8 @@ type CostCentreInput struct {
 // tenancy.ActEditSettings. Audited "account.cost_centre.create".
 func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, companyID string, in CostCentreInput) (_ CostCentre, err error) {
 	const op = "account.CreateCostCentre"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.cost_centre.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.create")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var cc CostCentre
 	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.create",
@@ -46,8 +46,8 @@ func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, compan
 // "account.cost_centre.update".
 func (s *Service) SetCostCentreActive(ctx context.Context, by tenancy.Actor, companyID, id string, active bool) (_ *Company, err error) {
 	const op = "account.SetCostCentreActive"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.cost_centre.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			i := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == id })
@@ -63,8 +63,8 @@ func (s *Service) SetCostCentreActive(ctx context.Context, by tenancy.Actor, com
 // CostCentres lists the company's cost centres in creation order.
 // Authorised: tenancy.ActView on the company.
 func (s *Service) CostCentres(ctx context.Context, by tenancy.Actor, companyID string) (_ []CostCentre, err error) {
-	ctx, end := s.obs.Start(ctx, "account.CostCentres", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "account.CostCentres", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.Company(ctx, by, companyID)
 	if err != nil {
 		return nil, err
@@ -78,8 +78,8 @@ func (s *Service) CostCentres(ctx context.Context, by tenancy.Actor, companyID s
 // Audited "account.user.cost_centre.update".
 func (s *Service) AssignCostCentre(ctx context.Context, by tenancy.Actor, companyID, userID, costCentreID string) (_ *User, err error) {
 	const op = "account.AssignCostCentre"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.user.cost_centre.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.cost_centre.update")
+	defer func() { uc.End(err) }()
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActEditSettings, "account.user.cost_centre.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
 			if costCentreID != "" {

@@ -60,8 +60,8 @@ func checkName(op, field, name string) (string, error) {
 // "account.org.category.create".
 func (s *Service) CreateCategory(ctx context.Context, by tenancy.Actor, companyID, name string, options []string) (_ *Category, err error) {
 	const op = "account.CreateCategory"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.category.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.create")
+	defer func() { uc.End(err) }()
 	name, err = checkName(op, "name", name)
 	if err != nil {
 		return nil, err
@@ -107,8 +107,8 @@ func (s *Service) findCategory(ctx context.Context, companyID, id string) (*Cate
 // RenameCategory renames a category. Audited "account.org.category.rename".
 func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (err error) {
 	const op = "account.RenameCategory"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.category.rename")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.rename")
+	defer func() { uc.End(err) }()
 	name, err = checkName(op, "name", name)
 	if err != nil {
 		return err
@@ -130,8 +130,8 @@ func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyI
 // assignments. Audited "account.org.category.delete".
 func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID string) (err error) {
 	const op = "account.DeleteCategory"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.category.delete")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.delete")
+	defer func() { uc.End(err) }()
 	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
 		c, err := s.findCategory(ctx, companyID, categoryID)
 		if err != nil {
@@ -148,8 +148,8 @@ func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyI
 // AddOption adds an option to a category. Audited "account.org.option.create".
 func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (_ CategoryOption, err error) {
 	const op = "account.AddOption"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.option.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.create")
+	defer func() { uc.End(err) }()
 	name, err = checkName(op, "name", name)
 	if err != nil {
 		return CategoryOption{}, err
@@ -168,8 +168,8 @@ func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, ca
 // RenameOption renames an option. Audited "account.org.option.rename".
 func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID, optionID, name string) (err error) {
 	const op = "account.RenameOption"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.option.rename")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.rename")
+	defer func() { uc.End(err) }()
 	name, err = checkName(op, "name", name)
 	if err != nil {
 		return err
@@ -191,8 +191,8 @@ func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID,
 // "account.org.option.delete".
 func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID, optionID string) (err error) {
 	const op = "account.DeleteOption"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.org.option.delete")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.delete")
+	defer func() { uc.End(err) }()
 	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
 		o, err := s.store.Option(ctx, companyID, optionID)
 		if err != nil {
@@ -210,8 +210,8 @@ func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID,
 // Authorised: tenancy.ActView on the company.
 func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) (_ []Category, err error) {
 	const op = "account.Categories"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
@@ -223,16 +223,16 @@ func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID st
 // assigned users are kept). Authorised: tenancy.ActEditSettings on the
 // company. Audited "account.org.option.assign".
 func (s *Service) AssignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) (err error) {
-	ctx, end := s.obs.Start(ctx, "account.AssignOption", companyID, "account.org.option.assign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "account.AssignOption", companyID, "account.org.option.assign")
+	defer func() { uc.End(err) }()
 	return s.assign(ctx, "account.AssignOption", "account.org.option.assign", by, companyID, optionID, userIDs, true)
 }
 
 // UnassignOption takes the option from the users. Audited
 // "account.org.option.unassign".
 func (s *Service) UnassignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) (err error) {
-	ctx, end := s.obs.Start(ctx, "account.UnassignOption", companyID, "account.org.option.unassign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "account.UnassignOption", companyID, "account.org.option.unassign")
+	defer func() { uc.End(err) }()
 	return s.assign(ctx, "account.UnassignOption", "account.org.option.unassign", by, companyID, optionID, userIDs, false)
 }
 
@@ -286,8 +286,8 @@ type Criterion struct {
 // *storage.ValidationError on "criteria".
 func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (_ storage.Page[string], err error) {
 	const op = "account.SearchUsers"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return storage.Page[string]{}, err
 	}

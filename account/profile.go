@@ -16,8 +16,8 @@ import (
 // "account.profile.update" with a field-level diff.
 func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID string, p Profile) (_ *Company, err error) {
 	const op = "account.UpdateProfile"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.profile.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.profile.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&p)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.profile.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -57,8 +57,8 @@ func (s *Service) validateRequisites(ctx context.Context, op string, r Requisite
 // "account.requisites.update").
 func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, companyID string, r Requisites) (_ *Company, err error) {
 	const op = "account.UpdateRequisites"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.requisites.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.requisites.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&r)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -84,8 +84,8 @@ func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, compan
 // the transaction. Audited as "account.requisites.fill_by_inn".
 func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, inn string) (_ *Company, _ RegistryRecord, err error) {
 	const op = "account.FillByINN"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.requisites.fill_by_inn")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.requisites.fill_by_inn")
+	defer func() { uc.End(err) }()
 	inn = storage.NormalizeText(inn)
 	if !ValidINN(inn) {
 		return nil, RegistryRecord{}, storage.Invalid(op, "inn", TagINN, tagMessage(TagINN))

@@ -66,8 +66,8 @@ func (s *Service) sealOrKeep(ctx context.Context, op, companyID, purpose string,
 // password redacted.
 func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (_ *Company, err error) {
 	const op = "account.SetMailAccess"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.mail.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.mail.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&conn)
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
@@ -117,8 +117,8 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 // tenancy.ActEditSettings (reading a secret is an administrator's act).
 func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.MailPassword"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActEditSettings)
 	if err != nil {
 		return Secret{}, err
@@ -138,8 +138,8 @@ func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.A
 // tenancy.ActEditSettings. Audited "account.assistant.update".
 func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID string, a Assistant) (_ *Company, err error) {
 	const op = "account.SetAssistant"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.assistant.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.assistant.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&a)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.assistant.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -167,8 +167,8 @@ type PBXInput struct {
 // Audited "account.pbx.update" with the password redacted.
 func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (_ *Company, err error) {
 	const op = "account.SetPBX"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.pbx.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.pbx.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActManageCatalog, "account.pbx.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -193,8 +193,8 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 // tenancy.ActManageCatalog, like SetPBX.
 func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.PBXPassword"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActManageCatalog)
 	if err != nil {
 		return Secret{}, err
@@ -208,8 +208,8 @@ func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID s
 // redacted) when something changed.
 func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID string) (_ bool, err error) {
 	const op = "account.RotateSecrets"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.secrets.rotate")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.secrets.rotate")
+	defer func() { uc.End(err) }()
 	changed := false
 	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.secrets.rotate",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -232,8 +232,8 @@ func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID
 // the key. Authorised: the platform only.
 func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (_ int, err error) {
 	const op = "account.RotateAllSecrets"
-	ctx, end := s.obs.Start(ctx, op, "", "account.secrets.rotate")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", "account.secrets.rotate")
+	defer func() { uc.End(err) }()
 	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
@@ -317,8 +317,8 @@ type grantClaims struct {
 // VerifyBillGrant.
 func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID string, password Secret) (_ BillGrant, err error) {
 	const op = "account.OpenBill"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.bill.open")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.bill.open")
+	defer func() { uc.End(err) }()
 	if s.passwords == nil {
 		return BillGrant{}, storage.E(op, storage.ErrUnavailable, "no password checker configured")
 	}
@@ -383,8 +383,8 @@ func (s *Service) grantKey(ctx context.Context, op, kid string) (string, []byte,
 // companyID issued by OpenBill. Any failure is storage.ErrForbidden.
 func (s *Service) VerifyBillGrant(ctx context.Context, companyID, userID, token string) (err error) {
 	const op = "account.VerifyBillGrant"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	deny := storage.Forbidden(op, "no valid bill grant")
 	body, sig, ok := strings.Cut(token, ".")
 	if !ok {

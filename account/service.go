@@ -335,8 +335,8 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 // managers read-only, the company's reseller, the platform).
 func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (_ *Company, err error) {
 	const op = "account.Company"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
@@ -351,8 +351,8 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 // were stored). Authorised: tenancy.ActView on the member.
 func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *User, err error) {
 	const op = "account.UserSettings"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return nil, err
 	}

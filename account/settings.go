@@ -32,8 +32,8 @@ func (s *Service) languageOffered(tag string) bool { return slices.Contains(s.la
 // "account.locale.update".
 func (s *Service) SetLocale(ctx context.Context, by tenancy.Actor, companyID string, l Locale) (_ *Company, err error) {
 	const op = "account.SetLocale"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.locale.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.locale.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&l)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.locale.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -85,8 +85,8 @@ type UserLocale struct {
 // them, not only the company's two). Audited "account.user.locale.update".
 func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID, userID string, l UserLocale) (_ *User, err error) {
 	const op = "account.SetUserLocale"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.user.locale.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.locale.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&l)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.locale.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
@@ -114,8 +114,8 @@ func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID
 // tenancy.ActEditSettings. Audited "account.max_dialogs.update".
 func (s *Service) SetDefaultMaxDialogs(ctx context.Context, by tenancy.Actor, companyID string, n int) (_ *Company, err error) {
 	const op = "account.SetDefaultMaxDialogs"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.max_dialogs.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.max_dialogs.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.max_dialogs.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if n < 1 || n > 1_000_000 {
@@ -145,8 +145,8 @@ func (c *Company) MaxDialogsOrDefault() int {
 // "account.user.max_dialogs.update".
 func (s *Service) SetUserMaxDialogs(ctx context.Context, by tenancy.Actor, companyID, userID string, n *int) (_ *User, err error) {
 	const op = "account.SetUserMaxDialogs"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.user.max_dialogs.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.max_dialogs.update")
+	defer func() { uc.End(err) }()
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActEditSettings, "account.user.max_dialogs.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {
 			if n != nil && (*n < 1 || *n > 1_000_000) {
@@ -242,8 +242,8 @@ func (s *Service) resolve(c *Company, u *User) Effective {
 // user's manager, administrators).
 func (s *Service) Effective(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Effective, err error) {
 	const op = "account.Effective"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return Effective{}, err
 	}
@@ -271,8 +271,8 @@ func (s *Service) effective(ctx context.Context, companyID, userID string) (Effe
 // any, and caches loaded zones.
 func (s *Service) Location(ctx context.Context, companyID, userID string) (_ *time.Location, err error) {
 	const op = "account.Location"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var e Effective
 	if userID == "" {
 		if _, err := s.dir.Company(ctx, companyID); err != nil {

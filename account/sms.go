@@ -15,8 +15,8 @@ import (
 // tenancy.ActEditSettings. Audited "account.sms.types.update".
 func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID string, types []SMSType) (_ *Company, err error) {
 	const op = "account.SetSMSTypes"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.sms.types.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.sms.types.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.types.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			ts := slices.Clone(types)
@@ -42,8 +42,8 @@ func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID s
 // Authorised: tenancy.ActEditSettings. Audited "account.sms.zone.update".
 func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID string, z SMSZone) (_ *Company, err error) {
 	const op = "account.SetSMSZone"
-	ctx, end := s.obs.Start(ctx, op, companyID, "account.sms.zone.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.sms.zone.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&z)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.zone.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -93,8 +93,8 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 // its manager / administrators).
 func (s *Service) MaySendSystemSMS(ctx context.Context, by tenancy.Actor, companyID, userID string, t SMSType, zone string) (_ bool, err error) {
 	const op = "account.MaySendSystemSMS"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return false, err
 	}

@@ -43,8 +43,8 @@ func NewLog(store Store, opts ...Option) *Log {
 func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	const op = "audit.Record"
 	observe.Annotate(ctx, e.CompanyID) // the calling use case's span names the company it acted on
-	ctx, end := l.obs.Start(ctx, op, e.CompanyID, e.Action)
-	defer func() { end(err) }()
+	ctx, uc := l.obs.Start(ctx, op, e.CompanyID, e.Action)
+	defer func() { uc.End(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
 	}
@@ -105,8 +105,8 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // From before To: otherwise a *storage.ValidationError.
 func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (_ storage.Page[*Event], err error) {
 	const op = "audit.Query"
-	ctx, end := l.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := l.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var after *Cursor
 	if p.After != "" {
 		after = new(Cursor)
@@ -149,8 +149,8 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 // Get returns one event if scope covers its company; otherwise (and when it
 // does not exist) storage.ErrNotFound.
 func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err error) {
-	ctx, end := l.obs.Start(ctx, "audit.Get", "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := l.obs.Start(ctx, "audit.Get", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ev, err := l.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -166,8 +166,8 @@ func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err er
 // the previous event's hash, a Hash that does not match the event's content,
 // or a chain shorter than its recorded head (events deleted from the end).
 func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (_ Verification, err error) {
-	ctx, end := l.obs.Start(ctx, "audit.Verify", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := l.obs.Start(ctx, "audit.Verify", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	v := Verification{CompanyID: companyID}
 	if !scope.Allows(companyID) {
 		return v, storage.Forbidden("audit.Verify", "company outside the reader's scope")
@@ -216,8 +216,8 @@ func (v Verification) broken(seq int64, id, reason string) Verification {
 // JSON object per line, newest first (the Query order). It reads page by
 // page, so memory use does not grow with the trail.
 func (l *Log) ExportJSONL(ctx context.Context, scope Scope, f Filter, w io.Writer) (_ int, err error) {
-	ctx, end := l.obs.Start(ctx, "audit.ExportJSONL", "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := l.obs.Start(ctx, "audit.ExportJSONL", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0

@@ -18,8 +18,8 @@ import (
 // and at are not foreseen. A zero at means now.
 func (s *Service) CheckAt(ctx context.Context, by tenancy.Actor, c Call, at time.Time) (_ Decision, err error) {
 	const op = "compliance.CheckAt"
-	ctx, end := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var d Decision
 	now := s.instant(at)
 	var p prepared
@@ -62,8 +62,8 @@ const BatchSize = 1000
 // Authorised as tenancy.ActDial per company. Read-only.
 func (s *Service) CheckBatch(ctx context.Context, by tenancy.Actor, calls []Call, at time.Time) (_ []Checked, err error) {
 	const op = "compliance.CheckBatch"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	now := s.instant(at)
 	calls = slices.Clone(calls) // validation normalises each call: never the caller's slice
 	out := make([]Checked, len(calls))

@@ -57,8 +57,8 @@ var earliestCall = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // time span, not the numbers).
 func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID, importKey string, calls []PastCall) (_ ImportResult, err error) {
 	const op = "compliance.ImportHistory"
-	ctx, end := s.obs.Start(ctx, op, companyID, "compliance.history.import")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "compliance.history.import")
+	defer func() { uc.End(err) }()
 	var out ImportResult
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if companyID == "" {

@@ -212,8 +212,8 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 // company.
 func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (_ Settings, err error) {
 	const op = "compliance.Settings"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return Settings{}, storage.Reop(op, err)
@@ -239,8 +239,8 @@ func (s *Service) settings(ctx context.Context, companyID string) (Settings, err
 // ("compliance.settings.update", field-level diff) in one transaction.
 func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (_ Settings, err error) {
 	const op = "compliance.SetSettings"
-	ctx, end := s.obs.Start(ctx, op, companyID, "compliance.settings.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "compliance.settings.update")
+	defer func() { uc.End(err) }()
 	var out Settings
 	p.Name, p.Source = storage.NormalizeText(p.Name), storage.NormalizeText(p.Source)
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -619,8 +619,8 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 // otherwise: read-only, authorised as tenancy.ActDial, same errors.
 func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) (err error) {
 	const op = "compliance.Check"
-	ctx, end := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	now := s.clock.Now()
 	var p prepared
 	err = s.prepare(ctx, op, by, &c, now, &p, d)
@@ -657,8 +657,8 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 // recorded.
 func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Reservation, _ Decision, err error) {
 	const op = "compliance.Reserve"
-	ctx, end := s.obs.Start(ctx, op, c.CompanyID, "compliance.call.reserve")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, "compliance.call.reserve")
+	defer func() { uc.End(err) }()
 	var res Reservation
 	var dec Decision
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -709,8 +709,8 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 // Audited as "compliance.call.complete".
 func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (_ Reservation, err error) {
 	const op = "compliance.Complete"
-	ctx, end := s.obs.Start(ctx, op, "", "compliance.call.complete")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", "compliance.call.complete")
+	defer func() { uc.End(err) }()
 	if !outcome.Valid() {
 		return Reservation{}, storage.Invalid(op, "outcome", "oneof",
 			"must be answered_human, answering_machine, no_answer, busy, failed or message_sent")
@@ -723,8 +723,8 @@ func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID 
 // storage.ErrConflict. Otherwise as Complete; audited as
 // "compliance.call.release".
 func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (_ Reservation, err error) {
-	ctx, end := s.obs.Start(ctx, "compliance.Release", "", "compliance.call.release")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "compliance.Release", "", "compliance.call.release")
+	defer func() { uc.End(err) }()
 	return s.finish(ctx, "compliance.Release", by, reservationID, StatusReleased, "")
 }
 
@@ -788,8 +788,8 @@ const RetainDays = MaxPeriodDays + 2
 // platform's chain as "compliance.history.prune".
 func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (_ int64, err error) {
 	const op = "compliance.Prune"
-	ctx, end := s.obs.Start(ctx, op, "", "compliance.history.prune")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", "compliance.history.prune")
+	defer func() { uc.End(err) }()
 	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}

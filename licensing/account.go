@@ -15,8 +15,8 @@ import (
 // Account returns companyID's licensing account (the default one if
 // licensing never saw the company). Authorised: tenancy.ActView.
 func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID string) (_ Account, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.Account", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.Account", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.Account", by, tenancy.ActView, companyID); err != nil {
 		return Account{}, err
 	}
@@ -30,8 +30,8 @@ func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID strin
 // price >= 0 with at most MinorUnits decimals (field "prices.<item>").
 func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID string, prices map[Item]decimal.Decimal) (err error) {
 	const op = "licensing.SetAgreement"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.agreement.set")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.agreement.set")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
@@ -71,8 +71,8 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 // MaxContractYears years ahead; an ongoing one must not have it.
 func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID string, c Contract) (err error) {
 	const op = "licensing.SetContract"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.contract.set")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.contract.set")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
@@ -111,8 +111,8 @@ func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID s
 // PreviewPlanChange returns what ChangePlan would decide now, changing
 // nothing. Authorised: tenancy.ActView.
 func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (_ Decision, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.PreviewPlanChange", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.PreviewPlanChange", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.PreviewPlanChange", by, tenancy.ActView, companyID); err != nil {
 		return Decision{}, err
 	}
@@ -130,8 +130,8 @@ func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, compa
 // (same tier, or a downgrade during a fixed-term contract). Audited.
 func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (_ Decision, err error) {
 	const op = "licensing.ChangePlan"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.plan.change")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.plan.change")
+	defer func() { uc.End(err) }()
 	var d Decision
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {

@@ -115,8 +115,8 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 // company; a raised one may lift a suspension; both audited. Atomic.
 func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyID string, in CreditTerms) (_ CreditStatus, err error) {
 	const op = "licensing.SetCreditTerms"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.credit.terms")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.credit.terms")
+	defer func() { uc.End(err) }()
 	var out CreditStatus
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
@@ -179,8 +179,8 @@ func creditStatus(a Account) CreditStatus {
 // (company, key): a retry returns the stored entry; the same key with other
 // parameters is storage.ErrConflict.
 func (s *Service) RecordPayment(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.RecordPayment", companyID, "licensing.ledger.payment")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.RecordPayment", companyID, "licensing.ledger.payment")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.RecordPayment", by, companyID, EntryPayment, in)
 }
 
@@ -190,8 +190,8 @@ func (s *Service) RecordPayment(ctx context.Context, by tenancy.Actor, companyID
 // -CreditLimit, and with storage.ErrSuspended while the company is
 // suspended. Idempotent like RecordPayment.
 func (s *Service) Charge(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.Charge", companyID, "licensing.ledger.charge")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.Charge", companyID, "licensing.ledger.charge")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.Charge", by, companyID, EntryCharge, in)
 }
 
@@ -199,8 +199,8 @@ func (s *Service) Charge(ctx context.Context, by tenancy.Actor, companyID string
 // tenancy.ActManageAffiliate. Never refused by the limit, but may suspend or
 // lift a suspension. Idempotent like RecordPayment.
 func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.Adjust", companyID, "licensing.ledger.adjustment")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.Adjust", companyID, "licensing.ledger.adjustment")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.Adjust", by, companyID, EntryAdjustment, in)
 }
 
@@ -251,8 +251,8 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 // Authorised: tenancy.ActView.
 func (s *Service) Credit(ctx context.Context, by tenancy.Actor, companyID string) (_ CreditStatus, err error) {
 	const op = "licensing.Credit"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return CreditStatus{}, err
 	}
@@ -265,8 +265,8 @@ func (s *Service) Credit(ctx context.Context, by tenancy.Actor, companyID string
 // Authorised: tenancy.ActView.
 func (s *Service) LedgerBalance(ctx context.Context, by tenancy.Actor, companyID string) (_ decimal.Decimal, err error) {
 	const op = "licensing.LedgerBalance"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return decimal.Decimal{}, err
 	}
@@ -295,8 +295,8 @@ type ledgerCursor struct {
 // the entry's sequence number). Authorised: tenancy.ActView.
 func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (_ storage.Page[LedgerEntry], err error) {
 	const op = "licensing.Ledger"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[LedgerEntry]{}, err
 	}
@@ -326,8 +326,8 @@ var _ SuspensionChecker = (*Service)(nil)
 // no actor: compliance asks it on every call decision, on behalf of the
 // system.
 func (s *Service) Suspended(ctx context.Context, companyID string) (_ bool, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.Suspended", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.Suspended", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	acct, err := s.account(ctx, companyID)
 	return acct.Suspended, err
 }

@@ -107,8 +107,8 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 // returns the first purchase and buys nothing more. Atomic and audited.
 func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseLicenses"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.purchase")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind",
@@ -137,8 +137,8 @@ func (s *Service) licenseScope(ctx context.Context, op string, by tenancy.Actor,
 // agreement says so. Atomic and audited.
 func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyID string, kind LicenseKind, n int) (_ Pool, err error) {
 	const op = "licensing.ReduceLicenses"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.license.reduce")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.reduce")
+	defer func() { uc.End(err) }()
 	var out Pool
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
@@ -182,8 +182,8 @@ func (s *Service) pool(ctx context.Context, companyID string, kind LicenseKind) 
 // bought, under any concurrency. Atomic and audited.
 func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (_ LicenseAssignment, err error) {
 	const op = "licensing.AssignLicense"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.license.assign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.assign")
+	defer func() { uc.End(err) }()
 	var out LicenseAssignment
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
@@ -207,8 +207,8 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 // Atomic and audited.
 func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (err error) {
 	const op = "licensing.UnassignLicense"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
@@ -225,8 +225,8 @@ func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, company
 // LicenseKinds order (zero counts for kinds never bought). Authorised:
 // tenancy.ActView.
 func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string) (_ []Pool, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.Pools", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.Pools", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.Pools", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}
@@ -250,8 +250,8 @@ func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string)
 // and which, ordered by (user, kind). Authorised: tenancy.ActView.
 func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (_ storage.Page[LicenseAssignment], err error) {
 	const op = "licensing.Assignments"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[LicenseAssignment]{}, err
 	}
@@ -284,8 +284,8 @@ type Holdings struct {
 // audited like UnassignLicense / UnassignSubscription. Atomic.
 func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Holdings, err error) {
 	const op = "licensing.ReleaseUser"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
+	defer func() { uc.End(err) }()
 	var out Holdings
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		out = Holdings{}

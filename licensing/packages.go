@@ -25,8 +25,8 @@ type PackageInput struct {
 // owner's chain ("" for the platform).
 func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerCompanyID string, in PackageInput) (_ ServicePackage, err error) {
 	const op = "licensing.DefinePackage"
-	ctx, end := s.obs.Start(ctx, op, "", "licensing.package.define")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", "licensing.package.define")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out ServicePackage
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
@@ -84,8 +84,8 @@ type PackageChoice struct {
 // reseller's catalogues) with its choices, by name. Authorised:
 // tenancy.ActView.
 func (s *Service) PackageChoices(ctx context.Context, by tenancy.Actor, companyID string) (_ []PackageChoice, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.PackageChoices", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.PackageChoices", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.company(ctx, "licensing.PackageChoices", by, tenancy.ActView, companyID)
 	if err != nil {
 		return nil, err
@@ -123,8 +123,8 @@ func (s *Service) choices(ctx context.Context, c tenancy.CompanyRef) ([]PackageC
 // package that is not offered. Audited.
 func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, companyID, packageID string, offered, isDefault bool) (err error) {
 	const op = "licensing.SetPackageOffer"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.package.offer")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.offer")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, by, tenancy.ActEditSettings, companyID)
 		if err != nil {
@@ -167,8 +167,8 @@ func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, company
 // Audited when something was granted.
 func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ []string, err error) {
 	const op = "licensing.GrantDefaultPackages"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.package.grant")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.grant")
+	defer func() { uc.End(err) }()
 	var out []string
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.dir.Company(ctx, companyID)
@@ -208,8 +208,8 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 // Authorised: tenancy.ActView on the member.
 func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ []string, err error) {
 	const op = "licensing.UserPackages"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	m, err := s.dir.Member(ctx, companyID, userID)
 	if err != nil {
 		return nil, storage.Reop(op, err)
@@ -231,8 +231,8 @@ type KeyInput struct {
 // "code"); storage.ErrConflict for a code the company already has. Audited.
 func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (_ SubscriptionKey, err error) {
 	const op = "licensing.AddSubscriptionKey"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.key.add")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.key.add")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out SubscriptionKey
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
@@ -255,8 +255,8 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 // tenancy.ActManageCatalog. Errors: storage.ErrNotFound. Audited.
 func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID, id string) (err error) {
 	const op = "licensing.RemoveSubscriptionKey"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.key.remove")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.key.remove")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
@@ -270,8 +270,8 @@ func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, c
 
 // SubscriptionKeys lists companyID's keys by code. Authorised: tenancy.ActView.
 func (s *Service) SubscriptionKeys(ctx context.Context, by tenancy.Actor, companyID string) (_ []SubscriptionKey, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.SubscriptionKeys", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.SubscriptionKeys", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.SubscriptionKeys", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}

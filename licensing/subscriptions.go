@@ -25,8 +25,8 @@ type SubscriptionPurchase struct {
 // idempotency and atomicity as PurchaseLicenses.
 func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseSubscriptions"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.purchase")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind",
@@ -47,8 +47,8 @@ func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, c
 // it is already assigned (unassign first). Atomic and audited.
 func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, companyID, id, userID string) (err error) {
 	const op = "licensing.AssignSubscription"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.subscription.assign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.assign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -68,8 +68,8 @@ func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, comp
 // it is not assigned. Atomic and audited.
 func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) (err error) {
 	const op = "licensing.UnassignSubscription"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.subscription.unassign")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.unassign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -89,8 +89,8 @@ type subscriptionCursor struct {
 // (kind; assigned or unassigned), ordered by ID. Authorised: tenancy.ActView.
 func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID string, f SubscriptionFilter, p storage.PageRequest) (_ storage.Page[Subscription], err error) {
 	const op = "licensing.Subscriptions"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	storage.Normalize(&f)
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[Subscription]{}, err
@@ -128,8 +128,8 @@ type AddOnPurchase struct {
 // atomicity as PurchaseLicenses.
 func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseAddOn"
-	ctx, end := s.obs.Start(ctx, op, companyID, "licensing.purchase")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code",
@@ -140,8 +140,8 @@ func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID
 
 // AddOns returns companyID's add-on holdings. Authorised: tenancy.ActView.
 func (s *Service) AddOns(ctx context.Context, by tenancy.Actor, companyID string) (_ []AddOn, err error) {
-	ctx, end := s.obs.Start(ctx, "licensing.AddOns", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "licensing.AddOns", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.AddOns", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}

@@ -59,8 +59,8 @@ const opCreateCompany = "tenancy.CreateCompany"
 // Errors: *storage.ValidationError, storage.ErrForbidden, storage.ErrConflict
 // (slug taken). Atomic: company, user, membership and their audit events.
 func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (_ Company, _ User, err error) {
-	ctx, end := s.obs.Start(ctx, "tenancy.CreateCompany", "", "tenancy.company.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "tenancy.CreateCompany", "", "tenancy.company.create")
+	defer func() { uc.End(err) }()
 	const op = opCreateCompany
 	storage.Normalize(&in)
 	if err := s.validateNewCompany(ctx, op, &in); err != nil {
@@ -203,8 +203,8 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 // account (an existing person is attached by the platform instead);
 // *storage.ValidationError naming fields.
 func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (_ Company, _ User, err error) {
-	ctx, end := s.obs.Start(ctx, "tenancy.RegisterAffiliate", "", "tenancy.company.register")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "tenancy.RegisterAffiliate", "", "tenancy.company.register")
+	defer func() { uc.End(err) }()
 	const op = opRegisterAffiliate
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
@@ -234,8 +234,8 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 // (storage.ErrNotFound for the platform).
 func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (_ Company, err error) {
 	const op = "tenancy.GetCompany"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
@@ -280,8 +280,8 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 // ActEditSettings (owner, administrators, its reseller, the platform).
 func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name string) (_ Company, err error) {
 	const op = "tenancy.SetDisplayName"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.update")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	return s.updateCompany(ctx, op, by, companyID, ActEditSettings, "tenancy.company.update", func(_ context.Context, c *Company) error {
 		if err := (&storage.ValidationError{Op: op}).CheckText("display_name", name, 255, true).Err(); err != nil {
@@ -296,8 +296,8 @@ func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name 
 // Authorised: ActPlatform only (company admins cannot change them).
 func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID string, in LegalIdentity) (_ Company, err error) {
 	const op = "tenancy.SetLegalIdentity"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.legal_identity")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.legal_identity")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
 		if err := s.validate(ctx, op, &in); err != nil {
@@ -312,8 +312,8 @@ func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID stri
 // System actor of the credit rules is a platform actor).
 func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, status CompanyStatus) (_ Company, err error) {
 	const op = "tenancy.SetStatus"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.status")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.status")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.status", func(_ context.Context, c *Company) error {
 		if status != StatusActive && status != StatusSuspended {
 			return storage.Invalid(op, "status", "oneof", "must be one of active suspended")
@@ -330,8 +330,8 @@ func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, sta
 // regular clears it. storage.ErrConflict if the slug is taken.
 func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind CompanyKind, slug string) (_ Company, err error) {
 	const op = "tenancy.SetKind"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.kind")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.kind")
+	defer func() { uc.End(err) }()
 	slug = storage.NormalizeText(slug)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.kind", func(ctx context.Context, c *Company) error {
 		switch kind {
@@ -367,8 +367,8 @@ func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind 
 // is itself an affiliate (field reseller_id).
 func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, resellerID string) (_ Company, err error) {
 	const op = "tenancy.SetReseller"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.attach")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.attach")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.attach", func(ctx context.Context, c *Company) error {
 		if resellerID == "" {
 			c.ResellerID = ""
@@ -399,8 +399,8 @@ func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, reseller
 // Refused (field user_id): a user who is not a member of the company.
 func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID string) (_ Company, err error) {
 	const op = "tenancy.ChangeOwner"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.company.owner")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.owner")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.owner", func(ctx context.Context, c *Company) error {
 		if userID == c.OwnerUserID {
 			return nil
@@ -447,8 +447,8 @@ type companyCursor struct {
 // malformed cursor.
 func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (_ storage.Page[Company], err error) {
 	const op = "tenancy.SearchCompanies"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
 	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
 		return storage.Page[Company]{}, err

@@ -171,8 +171,8 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 // account — an existing person joins with AddMember. Atomic: user,
 // membership and audit events, or nothing (and no notification).
 func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (_ Employee, err error) {
-	ctx, end := s.obs.Start(ctx, "tenancy.RegisterEmployee", companyID, "tenancy.user.register")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "tenancy.RegisterEmployee", companyID, "tenancy.user.register")
+	defer func() { uc.End(err) }()
 	const op = opRegisterEmployee
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
@@ -214,8 +214,8 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 // a member.
 func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (_ Employee, err error) {
 	const op = "tenancy.AddMember"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.member.add")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.add")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&change)
 	email = storage.NormalizeText(email)
 	if err := s.validate(ctx, op, &change); err != nil {
@@ -245,8 +245,8 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 // The owner's membership is changed only through ChangeOwner (field role).
 func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (_ Employee, err error) {
 	const op = "tenancy.UpdateMember"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.member.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&change)
 	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
@@ -302,8 +302,8 @@ type memberCursor struct {
 // the actor may not see.
 func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (_ storage.Page[Employee], err error) {
 	const op = "tenancy.ListEmployees"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
 	if page.After != "" {
 		var cur memberCursor
@@ -351,8 +351,8 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 // company picker. Authorised: the user itself or the platform.
 func (s *Service) Memberships(ctx context.Context, by Actor, userID string) (_ []Member, err error) {
 	const op = "tenancy.Memberships"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if !by.IsPlatform() && by.UserID != userID {
 		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
@@ -365,8 +365,8 @@ func (s *Service) Memberships(ctx context.Context, by Actor, userID string) (_ [
 // e-mails exist. The host then picks a company and calls ActorFor.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (_ User, err error) {
 	const op = "tenancy.Authenticate"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return User{}, err
@@ -389,8 +389,8 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (_ U
 // new_password_repeat). Audited with the hash redacted.
 func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, repeat string) (err error) {
 	const op = "tenancy.ChangePassword"
-	ctx, end := s.obs.Start(ctx, op, "", "tenancy.user.password")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.user.password")
+	defer func() { uc.End(err) }()
 	if field, rule, msg := checkNewPassword(next, repeat); field != "" {
 		return storage.Invalid(op, field, rule, msg)
 	}
@@ -441,8 +441,8 @@ type PersonName struct {
 // companyID's chain.
 func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (_ User, err error) {
 	const op = "tenancy.RenameUser"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.user.rename")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.user.rename")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
 		return User{}, err
@@ -494,8 +494,8 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 // tenancy.member.remove.
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) (err error) {
 	const op = "tenancy.RemoveMember"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.member.remove")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.remove")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {

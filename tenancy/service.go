@@ -166,8 +166,8 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // storage.ErrNotFound when the company does not exist (platform) or
 // storage.ErrForbidden when it does not exist or is invisible (others).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
-	ctx, end := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, ActView, companyID, false)
 	if err != nil {
 		return false, nil, err
@@ -191,8 +191,8 @@ func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID st
 // (the zero Scope) for managers and operators. It agrees with
 // Can(actor, ActReadAudit, …).
 func (s *Service) AuditScope(ctx context.Context, by Actor) (_ audit.Scope, err error) {
-	ctx, end := s.obs.Start(ctx, "tenancy.AuditScope", "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "tenancy.AuditScope", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if by.IsPlatform() {
 		return audit.Scope{All: true}, nil
 	}

@@ -38,8 +38,8 @@ func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, co
 // already used in the company (case-insensitive).
 func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, name string) (_ SubAccount, err error) {
 	const op = "tenancy.CreateSubAccount"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.create")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -62,8 +62,8 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 // CreateSubAccount; storage.ErrNotFound for a sub-account not in the company.
 func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, subAccountID, name string) (_ SubAccount, err error) {
 	const op = "tenancy.RenameSubAccount"
-	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.rename")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.rename")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -90,8 +90,8 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 // VisibleSubAccounts), by name. storage.ErrForbidden for an invisible company.
 func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID string) (_ []SubAccount, err error) {
 	const op = "tenancy.ListSubAccounts"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
 	if err != nil {
 		return nil, err

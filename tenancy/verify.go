@@ -16,8 +16,8 @@ import (
 // password — is the same storage.ErrForbidden, so it reveals nothing.
 func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, password string) (err error) {
 	const op = "tenancy.VerifyPassword"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	denied := storage.Forbidden(op, "invalid credentials")
 	if _, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) {
 		return denied

@@ -42,8 +42,8 @@ type BudgetLine struct {
 // Authorised: tenancy.ActView on the member.
 func (s *Service) Budget(ctx context.Context, by tenancy.Actor, companyID, userID, day string) (_ *Budget, err error) {
 	const op = "presence.Budget"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}

@@ -71,8 +71,8 @@ type PauseUsage struct {
 // From <= To, at most MaxReportDays days (*storage.ValidationError).
 func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (_ *Report, err error) {
 	const op = "presence.Report"
-	ctx, end := s.obs.Start(ctx, op, "", observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	storage.Normalize(&req)
 	if err := storage.Validate(ctx, op, s.validate, req); err != nil {
 		return nil, err

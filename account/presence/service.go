@@ -133,8 +133,8 @@ func (s *Service) savePauseType(ctx context.Context, by tenancy.Actor, action st
 // same company. Audited as "presence.pause_type.create".
 func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.CreatePauseType"
-	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.create")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.create")
+	defer func() { uc.End(err) }()
 	var out *PauseType
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
@@ -168,8 +168,8 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 // package documentation). Audited as "presence.pause_type.update".
 func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.UpdatePauseType"
-	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.update")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.update")
+	defer func() { uc.End(err) }()
 	var out *PauseType
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
@@ -206,8 +206,8 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 // Authorised as CreatePauseType; audited as "presence.pause_type.archive".
 func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (_ *PauseType, err error) {
 	const op = "presence.ArchivePauseType"
-	ctx, end := s.obs.Start(ctx, op, companyID, "presence.pause_type.archive")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.archive")
+	defer func() { uc.End(err) }()
 	var out *PauseType
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
@@ -251,8 +251,8 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 // can pick a reason.
 func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID string, includeArchived bool) (_ []*PauseType, err error) {
 	const op = "presence.PauseTypes"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.company(ctx, op, companyID, false)
 	if err != nil {
 		return nil, err

@@ -55,8 +55,8 @@ type Change struct {
 // the status the member is already in records nothing and keeps Version.
 func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (_ *Current, err error) {
 	const op = "presence.SetStatus"
-	ctx, end := s.obs.Start(ctx, op, companyID, "presence.status.set")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.status.set")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&ch)
 	var out *Current
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -258,8 +258,8 @@ func (s *Service) authorizeView(ctx context.Context, op string, by tenancy.Actor
 // status is Offline at Version 0.
 func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *Current, err error) {
 	const op = "presence.Status"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -299,8 +299,8 @@ func (s *Service) view(ctx context.Context, companyID, userID string, now time.T
 // to (*storage.ValidationError).
 func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) (_ []Interval, err error) {
 	const op = "presence.Ledger"
-	ctx, end := s.obs.Start(ctx, op, companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -333,8 +333,8 @@ const maxIntervalLength = 27 * time.Hour
 // then; ok is false when none is pending. It needs no actor: it reveals
 // nothing but a time.
 func (s *Service) NextTransition(ctx context.Context, companyID string) (at time.Time, ok bool, err error) {
-	ctx, end := s.obs.Start(ctx, "presence.NextTransition", companyID, observe.ActionRead)
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "presence.NextTransition", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	return s.store.NextDue(ctx, companyID)
 }
 
@@ -354,8 +354,8 @@ func (s *Service) NextTransition(ctx context.Context, companyID string) (at time
 // next call picks up the rest. A zero or out-of-range now
 // (storage.ValidTime) is a *storage.ValidationError on field "now".
 func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (_ int, err error) {
-	ctx, end := s.obs.Start(ctx, "presence.ApplyDue", companyID, "presence.status.auto_switch")
-	defer func() { end(err) }()
+	ctx, uc := s.obs.Start(ctx, "presence.ApplyDue", companyID, "presence.status.auto_switch")
+	defer func() { uc.End(err) }()
 	if err := (&storage.ValidationError{Op: "presence.ApplyDue"}).CheckTime("now", now).Err(); err != nil {
 		return 0, err
 	}

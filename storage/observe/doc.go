@@ -63,7 +63,7 @@
 //
 // # Cost when off
 //
-// With no tracer provider and a logger that is off (the default), Start
-// returns the caller's context and a shared no-op End: a use case pays a
-// nil check and allocates nothing for observability.
+// With no tracer provider (the default) Start returns the caller's context
+// and a UseCase held on the stack: a use case allocates nothing for
+// observability, whether or not a logger is set, until a record is written.
 package observe

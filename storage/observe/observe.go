@@ -110,66 +110,73 @@ func (o *Observer) Logger() *slog.Logger {
 	return o.log
 }
 
-// End finishes what Start began with the use case's error (nil for success).
-type End func(err error)
-
-func endNothing(error) {}
+// UseCase is one running use case, as Start began it. Its zero value ends
+// nothing.
+type UseCase struct {
+	o                   *Observer
+	ctx                 context.Context
+	span                trace.Span
+	op, company, action string
+	start               time.Time
+}
 
 // Start begins the use case op ("tenancy.AddMember") acting on companyID
-// ("" when not known yet) and performing action (the audit action it
+// ("" when not known yet) and performing action (the main audit action it
 // records, or ActionRead). It returns the context the use case runs in (it
-// carries the span) and the End to call with the use case's result:
+// carries the span) and the UseCase to end with the use case's result:
 //
-//	ctx, end := s.obs.Start(ctx, op, companyID, "tenancy.member.add")
-//	defer func() { end(err) }()
+//	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.add")
+//	defer func() { uc.End(err) }()
 //
-// End sets the outcome (Outcome of the error) on the span, marks the span as
-// failed for internal and unavailable errors, and writes one log record:
-// Debug for a use case that ended as designed (ok or a domain refusal),
-// Error, with the error's text, for internal and unavailable errors. No
-// argument of the use case is recorded besides these three, so no secret can
-// reach a span or a log record; error texts of the SDK never carry one.
-//
-// With tracing off and the logger disabled for both levels Start does not
-// allocate and returns ctx itself.
-func (o *Observer) Start(ctx context.Context, op, companyID, action string) (context.Context, End) {
-	if o == nil {
-		return ctx, endNothing
+// With tracing off Start returns ctx itself and allocates nothing, whatever
+// the logger.
+func (o *Observer) Start(ctx context.Context, op, companyID, action string) (context.Context, UseCase) {
+	if o == nil || o.tracer == nil && o.log == nil {
+		return ctx, UseCase{}
 	}
-	logOn := o.log != nil && o.log.Enabled(ctx, slog.LevelError)
-	if o.tracer == nil && !logOn {
-		return ctx, endNothing
-	}
-	var span trace.Span
+	uc := UseCase{o: o, op: op, company: companyID, action: action, start: time.Now()}
 	if o.tracer != nil {
-		ctx, span = o.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
+		ctx, uc.span = o.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
 			trace.WithAttributes(attribute.String(KeyCompany, companyID), attribute.String(KeyAction, action)))
-		ctx = context.WithValue(ctx, spanKey{}, span)
+		ctx = context.WithValue(ctx, spanKey{}, uc.span)
 	}
-	start := time.Now()
-	return ctx, func(err error) {
-		outcome := Outcome(err)
-		if span != nil {
-			span.SetAttributes(attribute.String(KeyOutcome, outcome))
-			if failed(outcome) {
-				span.SetStatus(codes.Error, outcome)
-			}
-			span.End()
-		}
-		if !logOn {
-			return
-		}
+	uc.ctx = ctx
+	return ctx, uc
+}
+
+// End finishes the use case with its error (nil for success). It sets the
+// outcome (Outcome of the error) on the span, marks the span as failed for
+// internal, unavailable and non-SDK errors, and writes one log record: Debug
+// for a use case that ended as designed (ok or a domain refusal), Error, with
+// the error's text, for a failure. No argument of the use case is recorded
+// besides company and action, so no secret can reach a span or a log record;
+// the SDK's error texts never carry one.
+func (uc UseCase) End(err error) {
+	if uc.o == nil {
+		return
+	}
+	outcome := Outcome(err)
+	if uc.span != nil {
+		uc.span.SetAttributes(attribute.String(KeyOutcome, outcome))
 		if failed(outcome) {
-			o.log.LogAttrs(ctx, slog.LevelError, op+" failed", slog.String(KeyCompany, companyID),
-				slog.String(KeyAction, action), slog.String(KeyOutcome, outcome),
-				slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
-			return
+			uc.span.SetStatus(codes.Error, outcome)
 		}
-		if o.log.Enabled(ctx, slog.LevelDebug) {
-			o.log.LogAttrs(ctx, slog.LevelDebug, op, slog.String(KeyCompany, companyID),
-				slog.String(KeyAction, action), slog.String(KeyOutcome, outcome),
-				slog.Duration("duration", time.Since(start)))
-		}
+		uc.span.End()
+	}
+	log := uc.o.log
+	if log == nil {
+		return
+	}
+	if failed(outcome) {
+		log.LogAttrs(uc.ctx, slog.LevelError, uc.op+" failed", slog.String(KeyCompany, uc.company),
+			slog.String(KeyAction, uc.action), slog.String(KeyOutcome, outcome),
+			slog.Duration("duration", time.Since(uc.start)), slog.String("error", err.Error()))
+		return
+	}
+	if log.Enabled(uc.ctx, slog.LevelDebug) {
+		log.LogAttrs(uc.ctx, slog.LevelDebug, uc.op, slog.String(KeyCompany, uc.company),
+			slog.String(KeyAction, uc.action), slog.String(KeyOutcome, outcome),
+			slog.Duration("duration", time.Since(uc.start)))
 	}
 }
 
