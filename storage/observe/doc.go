@@ -49,7 +49,7 @@
 // Error, with the error's text, for internal and unavailable failures.
 //
 // SQL statements become child spans when the host enables them on the bun
-// store (bunstore.WithSQLTracing); they carry the statement with
+// store (bunstore.Store.TraceSQL); they carry the statement with
 // placeholders, never the bound values.
 //
 // # No secret leaves the SDK
