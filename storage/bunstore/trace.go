@@ -17,14 +17,15 @@ import (
 // named after the operation (SELECT, INSERT …) with db.system.name,
 // db.operation.name and db.query.text. The text is the statement with
 // placeholders, never with the bound values, so no secret or personal data
-// reaches a span. Call it once, before use; on a store built with New it
-// instruments the host's *bun.DB, the host's own queries included. A nil tp
-// does nothing.
+// reaches a span. Call it once, before the store is used (it is not safe
+// concurrently with queries). It instruments the store's own handle (DB
+// returns it afterwards): on a store built with New, the host's *bun.DB is
+// left as it was. A nil tp does nothing.
 func (s *Store) TraceSQL(tp trace.TracerProvider) {
 	if tp == nil {
 		return
 	}
-	s.db.AddQueryHook(&sqlHook{tracer: tp.Tracer("github.com/switchboardkit/switchboard/storage/bunstore"),
+	s.db = s.db.WithQueryHook(&sqlHook{tracer: tp.Tracer("github.com/switchboardkit/switchboard/storage/bunstore"),
 		system: map[Dialect]string{SQLite: "sqlite", Postgres: "postgresql", MySQL: "mysql"}[s.dialect]})
 }
 
