@@ -138,3 +138,8 @@ func Example() {
 	//   password: "[redacted]" -> "[redacted]"
 	// chain intact: true
 }
+
+func TestLeafHasherMatchesLeafHash(t *testing.T) {
+	e := audit.Event{ID: "e", CompanyID: "c", Seq: 1, Action: "a", Metadata: map[string]string{"b": "2", "a": "1"}}
+	assert.Equal(t, audit.LeafHash(&e), audit.LeafHashForTest(&e))
+}

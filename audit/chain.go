@@ -14,36 +14,40 @@ import (
 )
 
 // leafVersion opens every leaf's encoding so the scheme can evolve.
-const leafVersion = "switchboard-audit-leaf-v2"
+const leafVersion = "sb-audit-2"
 
 // LeafData is the canonical encoding of an event that its leaf hash covers:
 // every field but Hash itself — ID, company, position (Seq), time (UTC
 // microseconds, the precision every backend stores), actor, action, entity,
 // each change (field, before, after, redacted), the request metadata (keys
-// sorted) and, for a carried-over event, its V1 link. Each value is
-// length-prefixed, so no two different events encode alike.
-func LeafData(e *Event) []byte {
+// sorted) and, for a carried-over event, its V1 link. Numbers are varints
+// and each string is prefixed by its length (a uvarint), so no two
+// different events encode alike.
+func LeafData(e *Event) []byte { return appendLeafData(nil, e) }
+
+// appendLeafData appends LeafData(e) to b.
+func appendLeafData(b []byte, e *Event) []byte {
 	n := len(leafVersion) + len(e.ID) + len(e.CompanyID) + len(e.Actor.UserID) + len(e.Actor.CompanyID) + len(e.Actor.Role) +
-		len(e.Action) + len(e.EntityType) + len(e.EntityID) + 16*8
+		len(e.Action) + len(e.EntityType) + len(e.EntityID) + 16*10
 	for _, c := range e.Changes {
-		n += len(c.Field) + len(c.Before) + len(c.After) + 4*8
+		n += len(c.Field) + len(c.Before) + len(c.After) + 4*10
 	}
 	for k, v := range e.Metadata {
-		n += len(k) + len(v) + 2*8
+		n += len(k) + len(v) + 2*10
 	}
-	b := make([]byte, 0, n)
+	b = slices.Grow(b, n)
 	b = putStr(b, leafVersion)
 	b = putStr(b, e.ID)
 	b = putStr(b, e.CompanyID)
-	b = binary.BigEndian.AppendUint64(b, uint64(e.Seq))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.OccurredAt.UTC().Truncate(time.Microsecond).UnixMicro()))
+	b = binary.AppendVarint(b, e.Seq)
+	b = binary.AppendVarint(b, e.OccurredAt.UTC().Truncate(time.Microsecond).UnixMicro())
 	b = putStr(b, e.Actor.UserID)
 	b = putStr(b, e.Actor.CompanyID)
 	b = putStr(b, e.Actor.Role)
 	b = putStr(b, e.Action)
 	b = putStr(b, e.EntityType)
 	b = putStr(b, e.EntityID)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Changes)))
+	b = binary.AppendUvarint(b, uint64(len(e.Changes)))
 	for _, c := range e.Changes {
 		b = putStr(b, c.Field)
 		b = putRaw(b, c.Before)
@@ -54,7 +58,7 @@ func LeafData(e *Event) []byte {
 			b = append(b, 0)
 		}
 	}
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Metadata)))
+	b = binary.AppendUvarint(b, uint64(len(e.Metadata)))
 	if len(e.Metadata) > 0 {
 		keys := make([]string, 0, len(e.Metadata))
 		for k := range e.Metadata {
@@ -70,7 +74,7 @@ func LeafData(e *Event) []byte {
 		b = append(b, 0)
 	} else {
 		b = append(b, 1)
-		b = binary.BigEndian.AppendUint64(b, uint64(e.V1.Seq))
+		b = binary.AppendVarint(b, e.V1.Seq)
 		b = putStr(b, e.V1.PrevHash)
 		b = putStr(b, e.V1.Hash)
 	}
@@ -80,17 +84,26 @@ func LeafData(e *Event) []byte {
 // LeafHash is the event's RFC 6962 leaf hash: SHA-256 of 0x00 and LeafData.
 func LeafHash(e *Event) tlog.Hash { return tlog.RecordHash(LeafData(e)) }
 
+// leafHasher computes leaf hashes reusing one buffer: the RFC 6962 leaf
+// prefix 0x00 followed by LeafData, hashed at once.
+type leafHasher struct{ buf []byte }
+
+func (h *leafHasher) hash(e *Event) tlog.Hash {
+	h.buf = appendLeafData(append(h.buf[:0], 0), e)
+	return sha256.Sum256(h.buf)
+}
+
 func putStr(b []byte, s string) []byte {
-	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
 // putRaw distinguishes an absent value (nil) from an empty one.
 func putRaw(b []byte, r json.RawMessage) []byte {
 	if r == nil {
-		return binary.BigEndian.AppendUint64(b, ^uint64(0))
+		return append(b, 0)
 	}
-	b = binary.BigEndian.AppendUint64(b, uint64(len(r)))
+	b = binary.AppendUvarint(append(b, 1), uint64(len(r)))
 	return append(b, r...)
 }
 

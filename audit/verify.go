@@ -75,6 +75,7 @@ func (l *Log) walk(ctx context.Context, op string, head Head, mark int64) (Verif
 		atMark = emptyRoot
 	}
 	var leaf [tlog.HashSize]byte
+	var lh leafHasher
 	const batch = 1000
 	for {
 		evs, err := l.store.Chain(ctx, head.CompanyID, f.n, batch)
@@ -86,7 +87,7 @@ func (l *Log) walk(ctx context.Context, op string, head Head, mark int64) (Verif
 				v.Root = f.root()
 				return v.broken(f.n+1, "", "event missing from the log"), atMark, nil
 			}
-			h := LeafHash(e)
+			h := lh.hash(e)
 			if n, err := hex.Decode(leaf[:], []byte(e.Hash)); err != nil || n != tlog.HashSize || tlog.Hash(leaf) != h {
 				v.Root = f.root()
 				return v.broken(e.Seq, e.ID, "content does not match its leaf hash"), atMark, nil

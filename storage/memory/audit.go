@@ -17,9 +17,12 @@ type auditData struct {
 	order   []audit.Cursor      // every event by (OccurredAt, ID) ascending
 }
 
+// seqID is a sealed event's place; ev is an immutable copy of the stored
+// event (every write replaces it), so reading the log needs no map lookup.
 type seqID struct {
 	seq int64
 	id  string
+	ev  *audit.Event
 }
 
 func (d *auditData) init() {
@@ -38,7 +41,7 @@ var _ audit.Store = auditStore{}
 
 func cloneEvent(e audit.Event) *audit.Event {
 	e.Changes = slices.Clone(e.Changes)
-	if e.Metadata != nil {
+	if len(e.Metadata) > 0 {
 		m := make(map[string]string, len(e.Metadata))
 		for k, v := range e.Metadata {
 			m[k] = v
@@ -113,11 +116,11 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 		d := &a.s.audit
 		var legacy []*audit.Event
 		for _, id := range d.pending[companyID] {
-			e := cloneEvent(d.events[id])
+			e := d.events[id]
 			if e.V1 != nil {
-				legacy = append(legacy, e)
+				legacy = append(legacy, cloneEvent(e))
 			} else if len(out) < limit {
-				out = append(out, e)
+				out = append(out, cloneEvent(e))
 			}
 		}
 		if len(legacy) > 0 {
@@ -153,7 +156,7 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 			cur := d.events[e.ID]
 			cur.Seq, cur.Hash = e.Seq, e.Hash
 			put(t, d.events, e.ID, cur)
-			chain = append(chain, seqID{e.Seq, e.ID})
+			chain = append(chain, seqID{e.Seq, e.ID, cloneEvent(cur)})
 		}
 		oldChain := d.chains[head.CompanyID]
 		d.chains[head.CompanyID] = chain
@@ -242,7 +245,7 @@ func (a auditStore) Chain(ctx context.Context, companyID string, afterSeq int64,
 		chain := a.s.audit.chains[companyID]
 		i := sort.Search(len(chain), func(i int) bool { return chain[i].seq > afterSeq })
 		for ; i < len(chain) && len(out) < limit; i++ {
-			out = append(out, cloneEvent(a.s.audit.events[chain[i].id]))
+			out = append(out, cloneEvent(*chain[i].ev))
 		}
 		return nil
 	})
@@ -272,7 +275,7 @@ func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
 		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
 		return nil
 	}
-	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID})
+	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, cloneEvent(*e)})
 	sort.SliceStable(c, func(i, j int) bool { return c[i].seq < c[j].seq })
 	d.chains[e.CompanyID] = c
 	return nil
@@ -327,4 +330,10 @@ func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	e := s.audit.events[id]
 	mutate(&e)
 	s.audit.events[id] = e
+	c := s.audit.chains[e.CompanyID]
+	for i := range c {
+		if c[i].id == id {
+			c[i].ev = cloneEvent(e)
+		}
+	}
 }
