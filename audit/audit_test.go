@@ -58,7 +58,9 @@ func TestLeafCoversEveryField(t *testing.T) {
 		func(e *audit.Event) { e.Action = "x" }, func(e *audit.Event) { e.EntityType = "x" }, func(e *audit.Event) { e.EntityID = "x" },
 		func(e *audit.Event) { e.Changes = []audit.Change{audit.Set("f", 1, 3)} },
 		func(e *audit.Event) { e.Changes = []audit.Change{{Field: "f", After: e.Changes[0].After}} },
-		func(e *audit.Event) { e.Changes = []audit.Change{{Field: "f", Before: e.Changes[0].Before, After: e.Changes[0].After, Redacted: true}} },
+		func(e *audit.Event) {
+			e.Changes = []audit.Change{{Field: "f", Before: e.Changes[0].Before, After: e.Changes[0].After, Redacted: true}}
+		},
 		func(e *audit.Event) { e.Metadata = nil }, func(e *audit.Event) { e.Metadata = map[string]string{"k": "w"} },
 		func(e *audit.Event) { e.V1 = nil }, func(e *audit.Event) { e.V1 = &audit.V1Link{Seq: 3, PrevHash: "q", Hash: "h"} },
 		func(e *audit.Event) { e.V1 = &audit.V1Link{Seq: 3, PrevHash: "p", Hash: "g"} },

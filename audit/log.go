@@ -55,7 +55,7 @@ func WithOrigin(prefix string) Option { return func(l *Log) { l.origin = prefix 
 func WithInlineSeal() Option { return func(l *Log) { l.inline = true } }
 
 // WithSealBatch sets how many events one sealing transaction takes at most
-// (default 2000).
+// (default 5000).
 func WithSealBatch(n int) Option {
 	return func(l *Log) {
 		if n > 0 {
@@ -66,7 +66,7 @@ func WithSealBatch(n int) Option {
 
 // NewLog returns a Log over store.
 func NewLog(store Store, opts ...Option) *Log {
-	l := &Log{store: store, clock: storage.SystemClock{}, origin: DefaultOrigin, batch: 2000}
+	l := &Log{store: store, clock: storage.SystemClock{}, origin: DefaultOrigin, batch: 5000}
 	for _, o := range opts {
 		o(l)
 	}

@@ -230,7 +230,7 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 }
 
 // sealChunk bounds the rows of one UPDATE (three arguments a row).
-const sealChunk = 500
+const sealChunk = 1000
 
 // Seal sets the positions and leaf hashes with one UPDATE per chunk of
 // events joined to a list of values, then moves the head conditionally on
