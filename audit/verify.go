@@ -106,7 +106,7 @@ func (l *Log) walk(ctx context.Context, op string, head Head, mark int64) (Verif
 	switch {
 	case f.n != head.Size:
 		return v.broken(f.n+1, "", "the log does not end at its head"), atMark, nil
-	case v.Root != head.Root && !(head.Size == 0 && head.Root == tlog.Hash{}):
+	case v.Root != head.Root && (head.Size != 0 || head.Root != tlog.Hash{}):
 		return v.broken(0, "", "the recomputed root differs from the head's"), atMark, nil
 	}
 	v.OK = true
