@@ -105,14 +105,18 @@ func (l *Log) sealOnce(ctx context.Context, op, companyID string) (onceResult, b
 	if err != nil {
 		return res, false, storage.Wrap(op, ErrTampered, fmt.Errorf("log of company %q: %w", companyID, err))
 	}
-	evs, err := l.store.Unsealed(ctx, companyID, l.batch)
+	evs, err := l.store.Unsealed(ctx, companyID, l.batch+1) // one more: is there a next batch, and what starts it
 	if err != nil {
 		return res, false, storage.Reop(op, err)
 	}
 	if len(evs) == 0 {
 		return res, false, nil
 	}
-	if err := l.checkV1(ctx, op, head, evs); err != nil {
+	var next *Event
+	if len(evs) > l.batch {
+		evs, next = evs[:l.batch], evs[l.batch]
+	}
+	if err := l.checkV1(ctx, op, head, evs, next); err != nil {
 		return res, false, err
 	}
 	res.seqOf = make(map[string]sealed, len(evs))
@@ -123,18 +127,18 @@ func (l *Log) sealOnce(ctx context.Context, op, companyID string) (onceResult, b
 		f.push(leaf)
 		res.seqOf[e.ID] = sealed{e.Seq, e.Hash}
 	}
-	next := Head{CompanyID: companyID, Size: f.n, Root: f.root(), Frontier: f.nodes, SealedAt: storage.Timestamp(l.clock.Now())}
+	nh := Head{CompanyID: companyID, Size: f.n, Root: f.root(), Frontier: f.nodes, SealedAt: storage.Timestamp(l.clock.Now())}
 	if l.signer != nil {
-		cp := Checkpoint{Origin: l.Origin(companyID), CompanyID: companyID, Size: next.Size, Root: next.Root, Time: next.SealedAt}
-		if next.Checkpoint, err = SignCheckpoint(cp, l.signer); err != nil {
+		cp := Checkpoint{Origin: l.Origin(companyID), CompanyID: companyID, Size: nh.Size, Root: nh.Root, Time: nh.SealedAt}
+		if nh.Checkpoint, err = SignCheckpoint(cp, l.signer); err != nil {
 			return res, false, storage.Unavailable(op, fmt.Errorf("sign checkpoint: %w", err))
 		}
 	}
-	if err := l.store.Seal(ctx, next, evs); err != nil {
+	if err := l.store.Seal(ctx, nh, evs); err != nil {
 		return res, false, storage.Reop(op, err)
 	}
-	res.Sealed, res.Head = len(evs), next
-	return res, len(evs) == l.batch, nil
+	res.Sealed, res.Head = len(evs), nh
+	return res, next != nil, nil
 }
 
 // checkV1 verifies the carried-over events of a batch against their former
@@ -143,7 +147,7 @@ func (l *Log) sealOnce(ctx context.Context, op, companyID string) (onceResult, b
 // and, once the last carried-over event is in the batch, that event being
 // the chain's recorded head (so a chain cut short before it was carried
 // over is refused too).
-func (l *Log) checkV1(ctx context.Context, op string, head Head, evs []*Event) error {
+func (l *Log) checkV1(ctx context.Context, op string, head Head, evs []*Event, next *Event) error {
 	if evs[0].V1 == nil {
 		return nil
 	}
@@ -177,8 +181,8 @@ func (l *Log) checkV1(ctx context.Context, op string, head Head, evs []*Event) e
 		}
 		prev, lastV1 = e.V1.Hash, e.V1
 	}
-	if evs[len(evs)-1].V1 != nil && len(evs) == l.batch {
-		return nil // more carried-over events may follow in the next batch
+	if evs[len(evs)-1].V1 != nil && next != nil && next.V1 != nil {
+		return nil // the chain goes on in the next batch
 	}
 	seq, hash, err := l.store.V1Head(ctx, head.CompanyID)
 	if err != nil {
