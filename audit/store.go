@@ -41,7 +41,9 @@ type Store interface {
 	// non-nil. Unsealed events are listed too.
 	List(ctx context.Context, scope Scope, f Filter, after *Cursor, limit int) ([]*Event, error)
 	// Chain returns up to limit sealed events of companyID with Seq >
-	// afterSeq, in ascending Seq order.
+	// afterSeq, in ascending Seq order. The events are read-only: a backend
+	// may share them between callers (the audit package never modifies
+	// them).
 	Chain(ctx context.Context, companyID string, afterSeq int64, limit int) ([]*Event, error)
 	// Head returns the head of companyID's log without locking it.
 	Head(ctx context.Context, companyID string) (Head, error)

@@ -245,7 +245,8 @@ func (a auditStore) Chain(ctx context.Context, companyID string, afterSeq int64,
 		chain := a.s.audit.chains[companyID]
 		i := sort.Search(len(chain), func(i int) bool { return chain[i].seq > afterSeq })
 		for ; i < len(chain) && len(out) < limit; i++ {
-			out = append(out, cloneEvent(*chain[i].ev))
+			out = append(out, chain[i].ev) // immutable: every write replaces it
+
 		}
 		return nil
 	})
