@@ -29,6 +29,7 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil
 		},
-		Close: st.Close,
+		AuditTamper: st.AuditTamper(),
+		Close:       st.Close,
 	}
 }

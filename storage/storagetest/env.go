@@ -169,7 +169,8 @@ func BunHarness(st *bunstore.Store) *Harness {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err
 		},
-		Close: st.Close,
+		AuditTamper: st.AuditTamper(),
+		Close:       st.Close,
 	}
 }
 

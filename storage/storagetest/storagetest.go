@@ -34,6 +34,9 @@ type Harness struct {
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
 	TamperAuditAction func(ctx context.Context, eventID, action string) error
+	// AuditTamper edits the stored audit log directly. The tamper-detection
+	// tests skip when nil.
+	AuditTamper AuditTamper
 	// Close closes the backend. The closed-backend test skips when nil; it
 	// runs last.
 	Close func() error
@@ -45,6 +48,7 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("audit log", func(t *testing.T) { runAuditLog(t, h) })
 	t.Run("atomicity", func(t *testing.T) { runAtomicity(t, h) })
 	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
 	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
