@@ -97,7 +97,7 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 			r := Reminder{CompanyID: acct.CompanyID, Balance: acct.Balance, Threshold: acct.ReminderThreshold.Decimal,
 				EntryID: entryID, At: storage.Timestamp(s.clock.Now())}
 			outer := outerContext(ctx)
-			storage.AfterCommit(ctx, func() { s.notifier.CreditReminder(outer, r) })
+			storage.AfterCommit(ctx, func(context.Context) { s.notifier.CreditReminder(outer, r) })
 		}
 	} else {
 		acct.ReminderArmed = true

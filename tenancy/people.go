@@ -44,7 +44,7 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
 	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
 	outer := outerContext(ctx)
-	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(outer, cred) })
+	storage.AfterCommit(ctx, func(context.Context) { s.notifier.SendCredentials(outer, cred) })
 }
 
 // findOrCreateUser returns the user with p's e-mail (when reuse allows) or

@@ -194,7 +194,7 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 			Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}); err != nil {
 			return err
 		}
-		storage.AfterCommit(ctx, func() { s.notifier.PauseSwitched(ctx, sw) })
+		storage.AfterCommit(ctx, func(ctx context.Context) { s.notifier.PauseSwitched(ctx, sw) })
 	}
 	return nil
 }

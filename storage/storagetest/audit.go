@@ -147,13 +147,13 @@ func auditAfterCommitHooks(t *testing.T, h *Harness) {
 	t.Parallel()
 	ran := 0
 	err := h.Tx.InTx(context.Background(), func(ctx context.Context) error {
-		storage.AfterCommit(ctx, func() { ran++ })
+		storage.AfterCommit(ctx, func(context.Context) { ran++ })
 		return errors.New("rolled back")
 	})
 	require.Error(t, err)
 	assert.Zero(t, ran)
 	require.NoError(t, h.Tx.InTx(context.Background(), func(ctx context.Context) error {
-		storage.AfterCommit(ctx, func() { ran++ })
+		storage.AfterCommit(ctx, func(context.Context) { ran++ })
 		assert.Zero(t, ran, "hook ran before commit")
 		return nil
 	}))

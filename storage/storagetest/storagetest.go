@@ -27,6 +27,8 @@ type Harness struct {
 	Account    account.Store
 	Presence   presence.Store
 	Compliance compliance.Store
+	// Outbox is the backend's outbox of external effects.
+	Outbox storage.Outbox
 
 	// AccountRaw returns every stored byte of a company's account data, so
 	// tests can prove secrets are stored encrypted.
@@ -60,5 +62,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("transaction context", func(t *testing.T) { transactionContext(t, h) })
 	t.Run("messages", func(t *testing.T) { runMessages(t, h) })
 	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
+	t.Run("outbox", func(t *testing.T) { runOutbox(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
