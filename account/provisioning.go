@@ -219,7 +219,7 @@ func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID
 // the key. Authorised: the platform only.
 func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (int, error) {
 	const op = "account.RotateAllSecrets"
-	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)

@@ -64,6 +64,9 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (C
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return Company{}, User{}, false, err
+		}
 		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
 			return Company{}, User{}, false, err
 		}
@@ -229,6 +232,9 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 // (storage.ErrNotFound for the platform).
 func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company, error) {
 	const op = "tenancy.GetCompany"
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return Company{}, err
+	}
 	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
@@ -245,6 +251,9 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 	change func(ctx context.Context, c *Company) error) (Company, error) {
 	var out Company
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		before, err := s.loadCompany(ctx, op, by, act, id, true)
 		if err != nil {
 			return err
@@ -428,6 +437,9 @@ type companyCursor struct {
 // malformed cursor.
 func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (storage.Page[Company], error) {
 	const op = "tenancy.SearchCompanies"
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Company]{}, err
+	}
 	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
 	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
 		return storage.Page[Company]{}, err

@@ -181,6 +181,9 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 	}
 	var out Employee
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
@@ -218,6 +221,9 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 	}
 	var out Employee
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
 			return err
@@ -246,6 +252,9 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 	}
 	var out Employee
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
@@ -295,6 +304,9 @@ type memberCursor struct {
 // the actor may not see.
 func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (storage.Page[Employee], error) {
 	const op = "tenancy.ListEmployees"
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Employee]{}, err
+	}
 	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
 	if page.After != "" {
 		var cur memberCursor
@@ -342,6 +354,9 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 // company picker. Authorised: the user itself or the platform.
 func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]Member, error) {
 	const op = "tenancy.Memberships"
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	if !by.IsPlatform() && by.UserID != userID {
 		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
@@ -393,6 +408,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		return storage.Internal(op, err)
 	}
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
 			return err
 		}
@@ -432,6 +450,9 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 	}
 	var out User
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
@@ -478,6 +499,9 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
 	const op = "tenancy.RemoveMember"
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err

@@ -167,6 +167,9 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // storage.ErrNotFound when the company does not exist (platform) or
 // storage.ErrForbidden when it does not exist or is invisible (others).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
+	if err := s.fresh(ctx, "tenancy.VisibleSubAccounts", &by); err != nil {
+		return false, nil, err
+	}
 	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, ActView, companyID, false)
 	if err != nil {
 		return false, nil, err
@@ -190,6 +193,9 @@ func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID st
 // (the zero Scope) for managers and operators. It agrees with
 // Can(actor, ActReadAudit, …).
 func (s *Service) AuditScope(ctx context.Context, by Actor) (audit.Scope, error) {
+	if err := s.fresh(ctx, "tenancy.AuditScope", &by); err != nil {
+		return audit.Scope{}, err
+	}
 	if by.IsPlatform() {
 		return audit.Scope{All: true}, nil
 	}

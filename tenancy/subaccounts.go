@@ -40,6 +40,9 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
 			return err
@@ -62,6 +65,9 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
 			return err
@@ -85,6 +91,9 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 // VisibleSubAccounts), by name. storage.ErrForbidden for an invisible company.
 func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID string) ([]SubAccount, error) {
 	const op = "tenancy.ListSubAccounts"
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
 	if err != nil {
 		return nil, err
