@@ -100,7 +100,7 @@ func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, compan
 	if by.CompanyID == companyID && by.UserID != "" {
 		res.UserID = by.UserID // operators may ask for themselves
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, res); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, res); err != nil {
 		return false, err
 	}
 	c, err := s.loadCompany(ctx, companyID)

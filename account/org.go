@@ -30,12 +30,13 @@ func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, co
 }
 
 // requireMembers checks that every user of userIDs is a member of
-// companyID. One who is not is a *storage.ValidationError on field; any
+// companyID, under tenancy's member lock (Directory.LockMember, the lock
+// RemoveMember takes). One who is not is a *storage.ValidationError on field; any
 // other directory failure is returned as it is (a transient one must reach
 // InTx to be retried).
 func (s *Service) requireMembers(ctx context.Context, op, field, companyID string, userIDs []string) error {
 	for _, u := range userIDs {
-		if _, err := s.dir.Member(ctx, companyID, u); err != nil {
+		if _, err := s.dir.LockMember(ctx, companyID, u); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
 				return storage.Invalid(op, field, "member", "user "+u+" is not a member of the company")
 			}

@@ -234,7 +234,7 @@ func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit 
 	const op = "account.RotateAllSecrets"
 	ctx, uc := s.obs.Start(ctx, op, "", "account.secrets.rotate")
 	defer func() { uc.End(err) }()
-	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)

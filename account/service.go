@@ -166,7 +166,7 @@ func (s *Service) authorizeCompany(ctx context.Context, op string, by tenancy.Ac
 	if err != nil {
 		return ref, storage.Reop(op, err)
 	}
-	return ref, tenancy.Authorize(op, by, act, ref.Resource())
+	return ref, tenancy.AuthorizeIn(ctx, s.dir, op, by, act, ref.Resource())
 }
 
 // authorizeMember loads userID's membership of companyID and authorises act
@@ -176,7 +176,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 	if err != nil {
 		return storage.Reop(op, err)
 	}
-	return tenancy.Authorize(op, by, act, m.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, act, m.Resource())
 }
 
 // record records one audit event of by on an entity of companyID.

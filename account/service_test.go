@@ -589,6 +589,13 @@ func (d downDirectory) Member(ctx context.Context, companyID, userID string) (te
 	return d.Directory.Member(ctx, companyID, userID)
 }
 
+func (d downDirectory) LockMember(ctx context.Context, companyID, userID string) (tenancy.MemberRef, error) {
+	if userID == d.userID {
+		return tenancy.MemberRef{}, d.err
+	}
+	return d.Directory.LockMember(ctx, companyID, userID)
+}
+
 // Checking that listed users are members: a user who is not one is invalid
 // input; a directory that fails is that failure (ErrUnavailable for the host,
 // ErrRetryable for InTx), never "not a member".

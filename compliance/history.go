@@ -68,7 +68,7 @@ func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
 			return err
 		}
 		now := s.clock.Now()

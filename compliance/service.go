@@ -218,7 +218,7 @@ func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID stri
 	if err != nil {
 		return Settings{}, storage.Reop(op, err)
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, ref.Resource()); err != nil {
 		return Settings{}, err
 	}
 	return s.settings(ctx, companyID)
@@ -248,7 +248,7 @@ func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID s
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
 			return err
 		}
 		if err := p.Validate(op); err != nil {
@@ -374,7 +374,7 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 	if err != nil {
 		return err
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err
 	}
 	p.ref = ref
@@ -734,15 +734,27 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 	}
 	var out Reservation
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		r, err := s.store.Reservation(ctx, id)
+		// The actor is re-read first, and a reservation of a company it does
+		// not see is the same "not found" as a missing one: nothing about a
+		// reservation is revealed before the decision.
+		fresh, err := s.dir.Verify(ctx, by)
 		if err != nil {
+			return err
+		}
+		r, err := s.store.Reservation(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.NotFound(op, "reservation", id)
+		} else if err != nil {
 			return err
 		}
 		ref, err := s.dir.Company(ctx, r.CompanyID)
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+		if !tenancy.Sees(fresh, ref) {
+			return storage.NotFound(op, "reservation", id)
+		}
+		if err := tenancy.Authorize(op, fresh, tenancy.ActDial, ref.Resource()); err != nil {
 			return err
 		}
 		switch {
@@ -790,7 +802,7 @@ func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (_ int64, err err
 	const op = "compliance.Prune"
 	ctx, uc := s.obs.Start(ctx, op, "", "compliance.history.prune")
 	defer func() { uc.End(err) }()
-	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	var n int64

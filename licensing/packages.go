@@ -37,13 +37,13 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 				return err
 			}
 			res = c.Resource()
-			if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+			if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageCatalog, res); err != nil {
 				return err
 			}
 			if c.Kind != tenancy.KindReseller {
 				return storage.Invalid(op, "owner_company_id", "reseller", "only the platform or a reseller defines service packages")
 			}
-		} else if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+		} else if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageCatalog, res); err != nil {
 			return err
 		}
 		if err := storage.Validate(ctx, op, s.v, in); err != nil {
@@ -179,7 +179,7 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActManageUsers, m.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageUsers, m.Resource()); err != nil {
 			return err
 		}
 		choices, err := s.choices(ctx, c)
@@ -214,7 +214,7 @@ func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID,
 	if err != nil {
 		return nil, storage.Reop(op, err)
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, m.Resource()); err != nil {
 		return nil, err
 	}
 	return s.store.UserPackages(ctx, companyID, userID)

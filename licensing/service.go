@@ -84,12 +84,21 @@ func outerContext(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
-// company loads companyID's facts and authorises act on its company-wide data.
+// company loads companyID's facts and authorises act on its company-wide
+// data for the actor as Verify re-reads it. To a non-platform actor a
+// company it may not see is storage.ErrNotFound, as a missing one is.
 func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act tenancy.Action, companyID string) (tenancy.CompanyRef, error) {
 	if companyID == "" {
 		return tenancy.CompanyRef{}, storage.Invalid(op, "company_id", "required", "is required")
 	}
+	by, err := s.dir.Verify(ctx, by)
+	if err != nil {
+		return tenancy.CompanyRef{}, storage.Reop(op, err)
+	}
 	c, err := s.dir.Company(ctx, companyID)
+	if err == nil && !tenancy.Sees(by, c) {
+		err = storage.NotFound(op, "company", companyID)
+	}
 	if err != nil {
 		return tenancy.CompanyRef{}, storage.Reop(op, err)
 	}
@@ -100,12 +109,14 @@ func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act 
 }
 
 // member checks that userID belongs to companyID: a user of another company
-// (or no user at all) is a validation error on user_id.
+// (or no user at all) is a validation error on user_id. It takes the
+// membership under tenancy's member lock (Directory.LockMember), the lock
+// RemoveMember takes, so an assignment and a removal of its user serialise.
 func (s *Service) member(ctx context.Context, op, companyID, userID string) (tenancy.MemberRef, error) {
 	if userID == "" {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "required", "is required")
 	}
-	m, err := s.dir.Member(ctx, companyID, userID)
+	m, err := s.dir.LockMember(ctx, companyID, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "member", "is not a member of the company")
 	}

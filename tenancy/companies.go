@@ -67,6 +67,9 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (_
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return Company{}, User{}, false, err
+		}
 		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
 			return Company{}, User{}, false, err
 		}
@@ -236,6 +239,9 @@ func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (_ Compan
 	const op = "tenancy.GetCompany"
 	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return Company{}, err
+	}
 	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
@@ -252,6 +258,9 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 	change func(ctx context.Context, c *Company) error) (Company, error) {
 	var out Company
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		before, err := s.loadCompany(ctx, op, by, act, id, true)
 		if err != nil {
 			return err
@@ -449,6 +458,9 @@ func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, p
 	const op = "tenancy.SearchCompanies"
 	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Company]{}, err
+	}
 	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
 	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
 		return storage.Page[Company]{}, err

@@ -184,6 +184,9 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 	}
 	var out Employee
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
@@ -223,6 +226,9 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 	}
 	var out Employee
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
 			return err
@@ -253,6 +259,9 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 	}
 	var out Employee
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
@@ -304,6 +313,9 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 	const op = "tenancy.ListEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Employee]{}, err
+	}
 	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
 	if page.After != "" {
 		var cur memberCursor
@@ -353,6 +365,9 @@ func (s *Service) Memberships(ctx context.Context, by Actor, userID string) (_ [
 	const op = "tenancy.Memberships"
 	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	if !by.IsPlatform() && by.UserID != userID {
 		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
@@ -408,6 +423,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		return storage.Internal(op, err)
 	}
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
 			return err
 		}
@@ -449,6 +467,9 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 	}
 	var out User
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
@@ -497,6 +518,9 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.remove")
 	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err

@@ -168,6 +168,9 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
 	ctx, uc := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, "tenancy.VisibleSubAccounts", &by); err != nil {
+		return false, nil, err
+	}
 	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, ActView, companyID, false)
 	if err != nil {
 		return false, nil, err
@@ -193,6 +196,9 @@ func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID st
 func (s *Service) AuditScope(ctx context.Context, by Actor) (_ audit.Scope, err error) {
 	ctx, uc := s.obs.Start(ctx, "tenancy.AuditScope", "", observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, "tenancy.AuditScope", &by); err != nil {
+		return audit.Scope{}, err
+	}
 	if by.IsPlatform() {
 		return audit.Scope{All: true}, nil
 	}

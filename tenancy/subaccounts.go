@@ -43,6 +43,9 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
 			return err
@@ -67,6 +70,9 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 	name = storage.NormalizeText(name)
 	var out SubAccount
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
 			return err
@@ -92,6 +98,9 @@ func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID strin
 	const op = "tenancy.ListSubAccounts"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
 	if err != nil {
 		return nil, err

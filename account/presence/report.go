@@ -84,7 +84,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 	if req.UserID != "" {
 		err = s.authorizeMember(ctx, op, by, c, req.UserID)
 	} else {
-		err = tenancy.Authorize(op, by, tenancy.ActView, c.Resource())
+		err = tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, c.Resource())
 	}
 	if err != nil {
 		return nil, err

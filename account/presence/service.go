@@ -99,7 +99,7 @@ func (s *Service) authorizeSettings(ctx context.Context, op string, by tenancy.A
 	if err != nil {
 		return err
 	}
-	return tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, c.Resource())
 }
 
 // checkVersion refuses a change made from a stale view of p.
@@ -259,7 +259,7 @@ func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID st
 	}
 	r := c.Resource()
 	r.UserID = by.UserID
-	if err := tenancy.Authorize(op, by, tenancy.ActOwnStatus, r); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActOwnStatus, r); err != nil {
 		return nil, err
 	}
 	all, err := s.store.PauseTypes(ctx, companyID)

@@ -67,7 +67,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 		}
 		r := c.Resource()
 		r.UserID = userID
-		if err := tenancy.Authorize(op, by, tenancy.ActOwnStatus, r); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActOwnStatus, r); err != nil {
 			return err
 		}
 		if err := s.member(ctx, op, companyID, userID); err != nil {
@@ -200,9 +200,10 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 	return nil
 }
 
-// member checks that userID is a member of companyID with a presence.
+// member checks that userID is a member of companyID with a presence, under
+// tenancy's member lock (Directory.LockMember, the lock RemoveMember takes).
 func (s *Service) member(ctx context.Context, op, companyID, userID string) error {
-	m, err := s.dir.Member(ctx, companyID, userID)
+	m, err := s.dir.LockMember(ctx, companyID, userID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return storage.NotFound(op, "operator", userID)
@@ -229,7 +230,7 @@ func (s *Service) current(ctx context.Context, companyID, userID string) (*Curre
 func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Actor, c tenancy.CompanyRef, userID string) error {
 	r := c.Resource()
 	r.UserID = by.UserID
-	if err := tenancy.Authorize(op, by, tenancy.ActView, r); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, r); err != nil {
 		return err
 	}
 	m, err := s.dir.Member(ctx, c.ID, userID)
@@ -239,7 +240,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 	if err != nil {
 		return storage.Reop(op, err)
 	}
-	return tenancy.Authorize(op, by, tenancy.ActView, m.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, m.Resource())
 }
 
 // authorizeView loads companyID and checks that by may view member userID
