@@ -116,7 +116,10 @@ func integrityRemoveRacesAssign(t *testing.T, h *Harness) {
 		var wg sync.WaitGroup
 		var assignErr, removeErr error
 		wg.Add(2)
-		go func() { defer wg.Done(); _, assignErr = e.lic.AssignLicense(ctx, e.owner, e.c.ID, u.UserID, licensing.LicensePro) }()
+		go func() {
+			defer wg.Done()
+			_, assignErr = e.lic.AssignLicense(ctx, e.owner, e.c.ID, u.UserID, licensing.LicensePro)
+		}()
 		go func() { defer wg.Done(); removeErr = e.people.RemoveMember(ctx, e.owner, e.c.ID, u.UserID) }()
 		wg.Wait()
 		require.NoError(t, removeErr)
