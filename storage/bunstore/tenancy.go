@@ -260,12 +260,13 @@ func (t tenancyStore) indexTrigrams(ctx context.Context, op string, c *tenancy.C
 }
 
 // mysqlTrigramBackfill indexes every company's search text in the side
-// table, set-based (the numbers 1..10 000 cover the longest search text);
+// table, set-based: the numbers 1..1000 cover the longest search text (the
+// field limits make it at most 626 characters);
 // the migration that creates the table runs the same statement.
 const mysqlTrigramBackfill = `INSERT IGNORE INTO tenancy_company_trigrams (trigram, company_id)
 SELECT CAST(SUBSTRING(c.search_text, n.i, 3) AS BINARY), c.id
 FROM tenancy_companies c
-JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1000 * f.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e, ` + digits + ` f) n
+JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e) n
   ON n.i <= CHAR_LENGTH(c.search_text) - 2`
 
 const digits = `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`
