@@ -5,6 +5,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -37,8 +38,10 @@ func (c *Company) AIState(f AIFeature) AIState {
 // Authorised: tenancy.ActEditSettings. Errors: an unknown feature or a
 // missing consent is a *storage.ValidationError ("feature", "consent").
 // Audited "account.ai.update".
-func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (*Company, error) {
+func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature, enabled bool, consent *Consent) (_ *Company, err error) {
 	const op = "account.SetAIFeature"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.ai.update")
+	defer func() { uc.End(err) }()
 	if consent != nil {
 		c := *consent // the caller's value stays as given
 		storage.Normalize(&c)
@@ -85,8 +88,10 @@ func (s *Service) SetAIFeature(ctx context.Context, by tenancy.Actor, companyID 
 // AIFeatureEnabled reports whether feature is on for companyID. Authorised:
 // tenancy.ActView on the company (any member who sees company data; hosts
 // ask before calling the AI provider).
-func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature) (bool, error) {
+func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, companyID string, feature AIFeature) (_ bool, err error) {
 	const op = "account.AIFeatureEnabled"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ref, err := s.company(ctx, companyID)
 	if err != nil {
 		return false, err
@@ -95,7 +100,7 @@ func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, compan
 	if by.CompanyID == companyID && by.UserID != "" {
 		res.UserID = by.UserID // operators may ask for themselves
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, res); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, res); err != nil {
 		return false, err
 	}
 	c, err := s.loadCompany(ctx, companyID)

@@ -4,7 +4,11 @@ import (
 	"context"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 func BenchmarkValidINN(b *testing.B) {
@@ -56,5 +60,23 @@ func BenchmarkUpdateProfile(b *testing.B) {
 		if _, err := svc.UpdateProfile(ctx, f.admin, f.company.ID, account.Profile{DisplayName: names[i%2], Country: "RU"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkUpdateProfileTraced is BenchmarkUpdateProfile with every use case
+// traced by an OpenTelemetry SDK provider (spans dropped by a no-op exporter
+// would still be recorded, so they go to an in-memory one that is reset).
+func BenchmarkUpdateProfileTraced(b *testing.B) {
+	ctx := context.Background()
+	exp := tracetest.NewInMemoryExporter()
+	svc, f := newFixture(b, observe.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))))
+	names := [2]string{"New ways company", "New ways"}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := svc.UpdateProfile(ctx, f.admin, f.company.ID, account.Profile{DisplayName: names[i%2], Country: "RU"}); err != nil {
+			b.Fatal(err)
+		}
+		exp.Reset()
 	}
 }

@@ -13,8 +13,10 @@ import (
 // "account.branding.update". Turning a switch off does not delete users'
 // own images: they are ignored by Effective while it is off and honoured
 // again when it is turned back on.
-func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID string, b Branding) (*Company, error) {
+func (s *Service) SetBranding(ctx context.Context, by tenancy.Actor, companyID string, b Branding) (_ *Company, err error) {
 	const op = "account.SetBranding"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.branding.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&b)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.branding.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -38,8 +40,10 @@ type UserImages struct {
 // while the company does not allow users their own is refused with
 // storage.ErrForbidden naming the policy; clearing is always allowed.
 // Audited "account.user.images.update".
-func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID, userID string, im UserImages) (*User, error) {
+func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID, userID string, im UserImages) (_ *User, err error) {
 	const op = "account.SetUserImages"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.images.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&im)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.images.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
@@ -62,8 +66,10 @@ func (s *Service) SetUserImages(ctx context.Context, by tenancy.Actor, companyID
 // (nickname, position, photo shown to clients; e-mail signature).
 // Authorised: tenancy.ActOwnProfile on the member. Audited
 // "account.user.operator_profile.update".
-func (s *Service) SetOperatorProfile(ctx context.Context, by tenancy.Actor, companyID, userID string, p OperatorProfile) (*User, error) {
+func (s *Service) SetOperatorProfile(ctx context.Context, by tenancy.Actor, companyID, userID string, p OperatorProfile) (_ *User, err error) {
 	const op = "account.SetOperatorProfile"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.operator_profile.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&p)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.operator_profile.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {

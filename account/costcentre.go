@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -18,11 +19,13 @@ type CostCentreInput struct {
 // CreateCostCentre adds an inactive cost centre with a code unique in the
 // company (a taken code is storage.ErrConflict). Authorised:
 // tenancy.ActEditSettings. Audited "account.cost_centre.create".
-func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, companyID string, in CostCentreInput) (CostCentre, error) {
+func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, companyID string, in CostCentreInput) (_ CostCentre, err error) {
 	const op = "account.CreateCostCentre"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.create")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var cc CostCentre
-	_, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.create",
+	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.create",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(ctx, op, in); err != nil {
 				return nil, err
@@ -41,8 +44,10 @@ func (s *Service) CreateCostCentre(ctx context.Context, by tenancy.Actor, compan
 // storage.ErrNotFound). Deactivating keeps existing assignments; new ones
 // need an active centre. Authorised: tenancy.ActEditSettings. Audited
 // "account.cost_centre.update".
-func (s *Service) SetCostCentreActive(ctx context.Context, by tenancy.Actor, companyID, id string, active bool) (*Company, error) {
+func (s *Service) SetCostCentreActive(ctx context.Context, by tenancy.Actor, companyID, id string, active bool) (_ *Company, err error) {
 	const op = "account.SetCostCentreActive"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			i := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == id })
@@ -57,7 +62,9 @@ func (s *Service) SetCostCentreActive(ctx context.Context, by tenancy.Actor, com
 
 // CostCentres lists the company's cost centres in creation order.
 // Authorised: tenancy.ActView on the company.
-func (s *Service) CostCentres(ctx context.Context, by tenancy.Actor, companyID string) ([]CostCentre, error) {
+func (s *Service) CostCentres(ctx context.Context, by tenancy.Actor, companyID string) (_ []CostCentre, err error) {
+	ctx, uc := s.obs.Start(ctx, "account.CostCentres", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.Company(ctx, by, companyID)
 	if err != nil {
 		return nil, err
@@ -69,8 +76,10 @@ func (s *Service) CostCentres(ctx context.Context, by tenancy.Actor, companyID s
 // exist (storage.ErrNotFound) and be active (*storage.ValidationError on
 // "cost_centre_id"). Authorised: tenancy.ActEditSettings on the member.
 // Audited "account.user.cost_centre.update".
-func (s *Service) AssignCostCentre(ctx context.Context, by tenancy.Actor, companyID, userID, costCentreID string) (*User, error) {
+func (s *Service) AssignCostCentre(ctx context.Context, by tenancy.Actor, companyID, userID, costCentreID string) (_ *User, err error) {
 	const op = "account.AssignCostCentre"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.cost_centre.update")
+	defer func() { uc.End(err) }()
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActEditSettings, "account.user.cost_centre.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
 			if costCentreID != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -29,12 +30,13 @@ func (s *Service) orgChange(ctx context.Context, op string, by tenancy.Actor, co
 }
 
 // requireMembers checks that every user of userIDs is a member of
-// companyID. One who is not is a *storage.ValidationError on field; any
+// companyID, under tenancy's member lock (Directory.LockMember, the lock
+// RemoveMember takes). One who is not is a *storage.ValidationError on field; any
 // other directory failure is returned as it is (a transient one must reach
 // InTx to be retried).
 func (s *Service) requireMembers(ctx context.Context, op, field, companyID string, userIDs []string) error {
 	for _, u := range userIDs {
-		if _, err := s.dir.Member(ctx, companyID, u); err != nil {
+		if _, err := s.dir.LockMember(ctx, companyID, u); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
 				return storage.Invalid(op, field, "member", "user "+u+" is not a member of the company")
 			}
@@ -57,9 +59,11 @@ func checkName(op, field, name string) (string, error) {
 // (storage.ValidText), trimmed, required, at most 200 characters; a category name taken in the company or a repeated option name is
 // storage.ErrConflict. Authorised: tenancy.ActEditSettings. Audited
 // "account.org.category.create".
-func (s *Service) CreateCategory(ctx context.Context, by tenancy.Actor, companyID, name string, options []string) (*Category, error) {
+func (s *Service) CreateCategory(ctx context.Context, by tenancy.Actor, companyID, name string, options []string) (_ *Category, err error) {
 	const op = "account.CreateCategory"
-	name, err := checkName(op, "name", name)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.create")
+	defer func() { uc.End(err) }()
+	name, err = checkName(op, "name", name)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +106,11 @@ func (s *Service) findCategory(ctx context.Context, companyID, id string) (*Cate
 }
 
 // RenameCategory renames a category. Audited "account.org.category.rename".
-func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) error {
+func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (err error) {
 	const op = "account.RenameCategory"
-	name, err := checkName(op, "name", name)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.rename")
+	defer func() { uc.End(err) }()
+	name, err = checkName(op, "name", name)
 	if err != nil {
 		return err
 	}
@@ -123,8 +129,10 @@ func (s *Service) RenameCategory(ctx context.Context, by tenancy.Actor, companyI
 
 // DeleteCategory deletes a category with its options and their
 // assignments. Audited "account.org.category.delete".
-func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID string) error {
+func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyID, categoryID string) (err error) {
 	const op = "account.DeleteCategory"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.category.delete")
+	defer func() { uc.End(err) }()
 	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
 		c, err := s.findCategory(ctx, companyID, categoryID)
 		if err != nil {
@@ -139,9 +147,11 @@ func (s *Service) DeleteCategory(ctx context.Context, by tenancy.Actor, companyI
 }
 
 // AddOption adds an option to a category. Audited "account.org.option.create".
-func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (CategoryOption, error) {
+func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, categoryID, name string) (_ CategoryOption, err error) {
 	const op = "account.AddOption"
-	name, err := checkName(op, "name", name)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.create")
+	defer func() { uc.End(err) }()
+	name, err = checkName(op, "name", name)
 	if err != nil {
 		return CategoryOption{}, err
 	}
@@ -157,9 +167,11 @@ func (s *Service) AddOption(ctx context.Context, by tenancy.Actor, companyID, ca
 }
 
 // RenameOption renames an option. Audited "account.org.option.rename".
-func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID, optionID, name string) error {
+func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID, optionID, name string) (err error) {
 	const op = "account.RenameOption"
-	name, err := checkName(op, "name", name)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.rename")
+	defer func() { uc.End(err) }()
+	name, err = checkName(op, "name", name)
 	if err != nil {
 		return err
 	}
@@ -178,8 +190,10 @@ func (s *Service) RenameOption(ctx context.Context, by tenancy.Actor, companyID,
 
 // DeleteOption deletes an option and its assignments. Audited
 // "account.org.option.delete".
-func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID, optionID string) error {
+func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID, optionID string) (err error) {
 	const op = "account.DeleteOption"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.org.option.delete")
+	defer func() { uc.End(err) }()
 	return s.orgChange(ctx, op, by, companyID, func(ctx context.Context) (audit.Entry, error) {
 		o, err := s.store.Option(ctx, companyID, optionID)
 		if err != nil {
@@ -195,8 +209,10 @@ func (s *Service) DeleteOption(ctx context.Context, by tenancy.Actor, companyID,
 
 // Categories lists the company's categories and options by name.
 // Authorised: tenancy.ActView on the company.
-func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) ([]Category, error) {
+func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID string) (_ []Category, err error) {
 	const op = "account.Categories"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
@@ -207,13 +223,17 @@ func (s *Service) Categories(ctx context.Context, by tenancy.Actor, companyID st
 // the company: *storage.ValidationError on "user_ids" otherwise; already
 // assigned users are kept). Authorised: tenancy.ActEditSettings on the
 // company. Audited "account.org.option.assign".
-func (s *Service) AssignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) error {
+func (s *Service) AssignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) (err error) {
+	ctx, uc := s.obs.Start(ctx, "account.AssignOption", companyID, "account.org.option.assign")
+	defer func() { uc.End(err) }()
 	return s.assign(ctx, "account.AssignOption", "account.org.option.assign", by, companyID, optionID, userIDs, true)
 }
 
 // UnassignOption takes the option from the users. Audited
 // "account.org.option.unassign".
-func (s *Service) UnassignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) error {
+func (s *Service) UnassignOption(ctx context.Context, by tenancy.Actor, companyID, optionID string, userIDs []string) (err error) {
+	ctx, uc := s.obs.Start(ctx, "account.UnassignOption", companyID, "account.org.option.unassign")
+	defer func() { uc.End(err) }()
 	return s.assign(ctx, "account.UnassignOption", "account.org.option.unassign", by, companyID, optionID, userIDs, false)
 }
 
@@ -265,8 +285,10 @@ type Criterion struct {
 // Authorised: tenancy.ActView on the company (operators are refused).
 // Errors: an unknown category or an option of another category is a
 // *storage.ValidationError on "criteria".
-func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (storage.Page[string], error) {
+func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (_ storage.Page[string], err error) {
 	const op = "account.SearchUsers"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return storage.Page[string]{}, err
 	}

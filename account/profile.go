@@ -14,8 +14,10 @@ import (
 // storage.ErrForbidden). Validated: every rejected field is named in one
 // *storage.ValidationError and nothing is stored. Audited as
 // "account.profile.update" with a field-level diff.
-func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID string, p Profile) (*Company, error) {
+func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID string, p Profile) (_ *Company, err error) {
 	const op = "account.UpdateProfile"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.profile.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&p)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.profile.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -53,8 +55,10 @@ func (s *Service) validateRequisites(ctx context.Context, op string, r Requisite
 // UpdateRequisites replaces the company's requisites with r (authorised,
 // validated, atomic and audited like UpdateProfile; action
 // "account.requisites.update").
-func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, companyID string, r Requisites) (*Company, error) {
+func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, companyID string, r Requisites) (_ *Company, err error) {
 	const op = "account.UpdateRequisites"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.requisites.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&r)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -78,8 +82,10 @@ func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, compan
 // The lookup runs before the transaction (it is an external call and may be
 // slow); the caller is authorised both before the lookup and again inside
 // the transaction. Audited as "account.requisites.fill_by_inn".
-func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, inn string) (*Company, RegistryRecord, error) {
+func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, inn string) (_ *Company, _ RegistryRecord, err error) {
 	const op = "account.FillByINN"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.requisites.fill_by_inn")
+	defer func() { uc.End(err) }()
 	inn = storage.NormalizeText(inn)
 	if !ValidINN(inn) {
 		return nil, RegistryRecord{}, storage.Invalid(op, "inn", TagINN, tagMessage(TagINN))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -63,8 +64,10 @@ func (s *Service) sealOrKeep(ctx context.Context, op, companyID, purpose string,
 // failed test is returned wrapped with storage.ErrInvalid on the field
 // "host" and nothing is stored. Audited "account.mail.update" with the
 // password redacted.
-func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (*Company, error) {
+func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID string, conn MailConnection) (_ *Company, err error) {
 	const op = "account.SetMailAccess"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.mail.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&conn)
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 		if pw := test.Password.Reveal(); pw != "" {
 			msg = strings.ReplaceAll(msg, pw, redacted)
 		}
-		s.logger.InfoContext(ctx, "account: mail connection test failed", "company_id", companyID, "host", conn.Host, "error", msg)
+		s.obs.Logger().InfoContext(ctx, "account: mail connection test failed", "company_id", companyID, "host", conn.Host, "error", msg)
 		return nil, &storage.ValidationError{Op: op, Fields: []storage.FieldError{{Field: "host", Rule: "connection",
 			Message: "connection test failed: " + msg}}}
 	}
@@ -112,8 +115,10 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 
 // MailPassword returns the mail-access password, decrypted. Authorised:
 // tenancy.ActEditSettings (reading a secret is an administrator's act).
-func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID string) (Secret, error) {
+func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.MailPassword"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActEditSettings)
 	if err != nil {
 		return Secret{}, err
@@ -131,8 +136,10 @@ func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.A
 
 // SetAssistant sets the virtual assistant's name and e-mail. Authorised:
 // tenancy.ActEditSettings. Audited "account.assistant.update".
-func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID string, a Assistant) (*Company, error) {
+func (s *Service) SetAssistant(ctx context.Context, by tenancy.Actor, companyID string, a Assistant) (_ *Company, err error) {
 	const op = "account.SetAssistant"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.assistant.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&a)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.assistant.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -158,8 +165,10 @@ type PBXInput struct {
 // the company's reseller administrators (or a reseller's for its own
 // company) and the platform; the company's own administrators are refused.
 // Audited "account.pbx.update" with the password redacted.
-func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (*Company, error) {
+func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (_ *Company, err error) {
 	const op = "account.SetPBX"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.pbx.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActManageCatalog, "account.pbx.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -182,8 +191,10 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 
 // PBXPassword returns the provisioning password, decrypted. Authorised:
 // tenancy.ActManageCatalog, like SetPBX.
-func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID string) (Secret, error) {
+func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.PBXPassword"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActManageCatalog)
 	if err != nil {
 		return Secret{}, err
@@ -195,10 +206,12 @@ func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID s
 // current key. It reports whether anything was re-sealed. Authorised:
 // tenancy.ActEditSettings. Audited "account.secrets.rotate" (values
 // redacted) when something changed.
-func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID string) (bool, error) {
+func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID string) (_ bool, err error) {
 	const op = "account.RotateSecrets"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.secrets.rotate")
+	defer func() { uc.End(err) }()
 	changed := false
-	_, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.secrets.rotate",
+	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.secrets.rotate",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			before := cloneCompany(c)
 			if err := s.sealAllUnderCurrent(ctx, op, c); err != nil {
@@ -217,9 +230,11 @@ func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID
 // secrets of up to limit companies still sealed under an older key, and
 // returns how many it re-sealed; call it until it returns 0 after rotating
 // the key. Authorised: the platform only.
-func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (int, error) {
+func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (_ int, err error) {
 	const op = "account.RotateAllSecrets"
-	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+	ctx, uc := s.obs.Start(ctx, op, "", "account.secrets.rotate")
+	defer func() { uc.End(err) }()
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	current, err := s.seal.keys.CurrentKeyID(ctx)
@@ -238,7 +253,7 @@ func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit 
 		}
 		if ok {
 			n++
-			s.logger.InfoContext(ctx, "account: re-sealed company secrets", "company_id", id, "key_id", current)
+			s.obs.Logger().InfoContext(ctx, "account: re-sealed company secrets", "company_id", id, "key_id", current)
 		}
 	}
 	return n, nil
@@ -300,8 +315,10 @@ type grantClaims struct {
 // "account.bill.open". The grant's token is an HMAC-SHA256-signed claim
 // under a key derived from the current secret key; check it with
 // VerifyBillGrant.
-func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID string, password Secret) (BillGrant, error) {
+func (s *Service) OpenBill(ctx context.Context, by tenancy.Actor, companyID string, password Secret) (_ BillGrant, err error) {
 	const op = "account.OpenBill"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.bill.open")
+	defer func() { uc.End(err) }()
 	if s.passwords == nil {
 		return BillGrant{}, storage.E(op, storage.ErrUnavailable, "no password checker configured")
 	}
@@ -364,8 +381,10 @@ func (s *Service) grantKey(ctx context.Context, op, kid string) (string, []byte,
 
 // VerifyBillGrant checks that token is an unexpired grant for userID in
 // companyID issued by OpenBill. Any failure is storage.ErrForbidden.
-func (s *Service) VerifyBillGrant(ctx context.Context, companyID, userID, token string) error {
+func (s *Service) VerifyBillGrant(ctx context.Context, companyID, userID, token string) (err error) {
 	const op = "account.VerifyBillGrant"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	deny := storage.Forbidden(op, "no valid bill grant")
 	body, sig, ok := strings.Cut(token, ".")
 	if !ok {

@@ -3,14 +3,13 @@ package account
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -67,13 +66,13 @@ type PasswordChecker interface {
 
 // Service is the account domain's use cases. It is safe for concurrent use.
 type Service struct {
+	obs       observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	tx        storage.Transactor
 	store     Store
 	dir       tenancy.Directory
 	log       audit.Recorder
 	seal      sealer
 	clock     storage.Clock
-	logger    *slog.Logger
 	validate  *storage.Validator
 	languages []string
 	pbxTypes  []string
@@ -85,47 +84,51 @@ type Service struct {
 	zones     sync.Map // IANA name → *time.Location
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock (default storage.SystemClock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
-
-// WithLogger sets the logger (default: discard). Secrets are never logged.
-func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithLanguages sets the languages the platform offers (BCP 47 tags, e.g.
 // "en", "ru"); the first is the default. Default: only "en". A company's
 // second language is allowed only when more than one is offered.
 func WithLanguages(tags ...string) Option {
-	return func(s *Service) { s.languages = slices.Clone(tags) }
+	return observe.For(func(s *Service) { s.languages = slices.Clone(tags) })
 }
 
 // WithPBXTypes sets the supported phone systems (default: none, so SetPBX
 // refuses every type until the host configures them).
 func WithPBXTypes(types ...string) Option {
-	return func(s *Service) { s.pbxTypes = slices.Clone(types) }
+	return observe.For(func(s *Service) { s.pbxTypes = slices.Clone(types) })
 }
 
 // WithAIFeatures replaces the AI feature catalogue (default DefaultAIFeatures).
 func WithAIFeatures(fs ...AIFeatureInfo) Option {
-	return func(s *Service) { s.ai = slices.Clone(fs) }
+	return observe.For(func(s *Service) { s.ai = slices.Clone(fs) })
 }
 
 // WithRegistry sets the "Fill by INN" registry (default: none; FillByINN
 // then fails with storage.ErrUnavailable).
-func WithRegistry(r Registry) Option { return func(s *Service) { s.registry = r } }
+func WithRegistry(r Registry) Option { return observe.For(func(s *Service) { s.registry = r }) }
 
 // WithConnectionTester sets the mail connection tester (default: none;
 // SetMailAccess then fails with storage.ErrUnavailable).
-func WithConnectionTester(t ConnectionTester) Option { return func(s *Service) { s.tester = t } }
+func WithConnectionTester(t ConnectionTester) Option {
+	return observe.For(func(s *Service) { s.tester = t })
+}
 
 // WithPasswordChecker sets the checker OpenBill re-authenticates with
 // (default: none; OpenBill then fails with storage.ErrUnavailable).
-func WithPasswordChecker(p PasswordChecker) Option { return func(s *Service) { s.passwords = p } }
+func WithPasswordChecker(p PasswordChecker) Option {
+	return observe.For(func(s *Service) { s.passwords = p })
+}
 
 // WithBillGrantTTL sets how long a bill-access grant lasts (default 5 minutes).
-func WithBillGrantTTL(d time.Duration) Option { return func(s *Service) { s.grantTTL = d } }
+func WithBillGrantTTL(d time.Duration) Option {
+	return observe.For(func(s *Service) { s.grantTTL = d })
+}
 
 // NewService returns the account service. store and tx are usually the same
 // backend; dir is tenancy's directory; log records every change; keys seals
@@ -133,12 +136,10 @@ func WithBillGrantTTL(d time.Duration) Option { return func(s *Service) { s.gran
 func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log audit.Recorder, keys KeyProvider, opts ...Option) *Service {
 	s := &Service{
 		tx: tx, store: store, dir: dir, log: log, seal: sealer{keys: keys},
-		clock: storage.SystemClock{}, logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		clock:     storage.SystemClock{},
 		languages: []string{"en"}, ai: slices.Clone(DefaultAIFeatures), grantTTL: 5 * time.Minute,
 	}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/account", s, &s.obs, opts)
 	s.validate = storage.NewValidator()
 	for _, r := range RequisiteRules() {
 		if err := s.validate.RegisterRule(r); err != nil {
@@ -165,7 +166,7 @@ func (s *Service) authorizeCompany(ctx context.Context, op string, by tenancy.Ac
 	if err != nil {
 		return ref, storage.Reop(op, err)
 	}
-	return ref, tenancy.Authorize(op, by, act, ref.Resource())
+	return ref, tenancy.AuthorizeIn(ctx, s.dir, op, by, act, ref.Resource())
 }
 
 // authorizeMember loads userID's membership of companyID and authorises act
@@ -175,7 +176,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 	if err != nil {
 		return storage.Reop(op, err)
 	}
-	return tenancy.Authorize(op, by, act, m.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, act, m.Resource())
 }
 
 // record records one audit event of by on an entity of companyID.
@@ -332,8 +333,10 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 // Company returns companyID's account document (defaults when nothing was
 // stored yet). Authorised: tenancy.ActView on the company (administrators,
 // managers read-only, the company's reseller, the platform).
-func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (*Company, error) {
+func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID string) (_ *Company, err error) {
 	const op = "account.Company"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
 		return nil, err
 	}
@@ -346,8 +349,10 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 
 // UserSettings returns userID's own settings in companyID (empty when none
 // were stored). Authorised: tenancy.ActView on the member.
-func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (*User, error) {
+func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *User, err error) {
 	const op = "account.UserSettings"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return nil, err
 	}

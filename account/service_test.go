@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/memory"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
@@ -87,7 +88,7 @@ func newFixture(tb testing.TB, opts ...account.Option) (*account.Service, *fixtu
 	f.op = f.dir.AddMember(f.company, tenancy.RoleOperator, "sub-a")
 	base := []account.Option{account.WithClock(f.clock), account.WithLanguages("en", "ru", "sv"),
 		account.WithPBXTypes("asterisk"), account.WithConnectionTester(f.tester), account.WithRegistry(f.reg),
-		account.WithPasswordChecker(f.pw), account.WithLogger(slog.New(slog.NewTextHandler(f.logs, nil)))}
+		account.WithPasswordChecker(f.pw), observe.WithLogger(slog.New(slog.NewTextHandler(f.logs, nil)))}
 	return account.NewService(f.st, f.st.Account(), f.dir, f.log, keys, append(base, opts...)...), f
 }
 
@@ -586,6 +587,13 @@ func (d downDirectory) Member(ctx context.Context, companyID, userID string) (te
 		return tenancy.MemberRef{}, d.err
 	}
 	return d.Directory.Member(ctx, companyID, userID)
+}
+
+func (d downDirectory) LockMember(ctx context.Context, companyID, userID string) (tenancy.MemberRef, error) {
+	if userID == d.userID {
+		return tenancy.MemberRef{}, d.err
+	}
+	return d.Directory.LockMember(ctx, companyID, userID)
 }
 
 // Checking that listed users are members: a user who is not one is invalid

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -29,8 +30,10 @@ func (s *Service) languageOffered(tag string) bool { return slices.Contains(s.la
 // platform default), SecondLanguage only when the platform offers more than
 // one language, offered, and different from Language. Audited
 // "account.locale.update".
-func (s *Service) SetLocale(ctx context.Context, by tenancy.Actor, companyID string, l Locale) (*Company, error) {
+func (s *Service) SetLocale(ctx context.Context, by tenancy.Actor, companyID string, l Locale) (_ *Company, err error) {
 	const op = "account.SetLocale"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.locale.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&l)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.locale.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -80,8 +83,10 @@ type UserLocale struct {
 // user, or the company's administrators). Validated like SetLocale: an
 // IANA time zone, a language the platform offers (a user may pick any of
 // them, not only the company's two). Audited "account.user.locale.update".
-func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID, userID string, l UserLocale) (*User, error) {
+func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID, userID string, l UserLocale) (_ *User, err error) {
 	const op = "account.SetUserLocale"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.locale.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&l)
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActOwnProfile, "account.user.locale.update",
 		func(_ context.Context, c *Company, u *User) ([]audit.Change, error) {
@@ -107,8 +112,10 @@ func (s *Service) SetUserLocale(ctx context.Context, by tenancy.Actor, companyID
 // SetDefaultMaxDialogs sets the company's default maximum number of
 // concurrent dialogs per operator (≥ 1, at most 1,000,000). Authorised:
 // tenancy.ActEditSettings. Audited "account.max_dialogs.update".
-func (s *Service) SetDefaultMaxDialogs(ctx context.Context, by tenancy.Actor, companyID string, n int) (*Company, error) {
+func (s *Service) SetDefaultMaxDialogs(ctx context.Context, by tenancy.Actor, companyID string, n int) (_ *Company, err error) {
 	const op = "account.SetDefaultMaxDialogs"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.max_dialogs.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.max_dialogs.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if n < 1 || n > 1_000_000 {
@@ -136,8 +143,10 @@ func (c *Company) MaxDialogsOrDefault() int {
 // removes the override). Authorised: tenancy.ActEditSettings on the member —
 // administrators set it, not the operator. Audited
 // "account.user.max_dialogs.update".
-func (s *Service) SetUserMaxDialogs(ctx context.Context, by tenancy.Actor, companyID, userID string, n *int) (*User, error) {
+func (s *Service) SetUserMaxDialogs(ctx context.Context, by tenancy.Actor, companyID, userID string, n *int) (_ *User, err error) {
 	const op = "account.SetUserMaxDialogs"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.user.max_dialogs.update")
+	defer func() { uc.End(err) }()
 	return s.updateUser(ctx, op, by, companyID, userID, tenancy.ActEditSettings, "account.user.max_dialogs.update",
 		func(_ context.Context, _ *Company, u *User) ([]audit.Change, error) {
 			if n != nil && (*n < 1 || *n > 1_000_000) {
@@ -231,8 +240,10 @@ func (s *Service) resolve(c *Company, u *User) Effective {
 // Effective returns userID's effective settings in companyID (see resolve
 // for the rules). Authorised: tenancy.ActView on the member (the user, the
 // user's manager, administrators).
-func (s *Service) Effective(ctx context.Context, by tenancy.Actor, companyID, userID string) (Effective, error) {
+func (s *Service) Effective(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Effective, err error) {
 	const op = "account.Effective"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return Effective{}, err
 	}
@@ -258,8 +269,10 @@ func (s *Service) effective(ctx context.Context, companyID, userID string) (Effe
 // takes no actor; it checks that the company exists and the user is a member
 // (storage.ErrNotFound otherwise). It joins the transaction ctx carries, if
 // any, and caches loaded zones.
-func (s *Service) Location(ctx context.Context, companyID, userID string) (*time.Location, error) {
+func (s *Service) Location(ctx context.Context, companyID, userID string) (_ *time.Location, err error) {
 	const op = "account.Location"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var e Effective
 	if userID == "" {
 		if _, err := s.dir.Company(ctx, companyID); err != nil {

@@ -6,14 +6,17 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // SetSMSTypes sets which system SMS types are available (a subset of
 // survey and response_group; duplicates are removed). Authorised:
 // tenancy.ActEditSettings. Audited "account.sms.types.update".
-func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID string, types []SMSType) (*Company, error) {
+func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID string, types []SMSType) (_ *Company, err error) {
 	const op = "account.SetSMSTypes"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.sms.types.update")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.types.update",
 		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			ts := slices.Clone(types)
@@ -37,8 +40,10 @@ func (s *Service) SetSMSTypes(ctx context.Context, by tenancy.Actor, companyID s
 // to the selected users (who must be members of the company; the list is
 // kept sorted without duplicates and is cleared for the other modes).
 // Authorised: tenancy.ActEditSettings. Audited "account.sms.zone.update".
-func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID string, z SMSZone) (*Company, error) {
+func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID string, z SMSZone) (_ *Company, err error) {
 	const op = "account.SetSMSZone"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.sms.zone.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&z)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.sms.zone.update",
 		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
@@ -86,8 +91,10 @@ func (s *Service) SetSMSZone(ctx context.Context, by tenancy.Actor, companyID st
 // userID among the selected ones. An unconfigured zone is closed.
 // Authorised: tenancy.ActView on the member (the user asks for itself, or
 // its manager / administrators).
-func (s *Service) MaySendSystemSMS(ctx context.Context, by tenancy.Actor, companyID, userID string, t SMSType, zone string) (bool, error) {
+func (s *Service) MaySendSystemSMS(ctx context.Context, by tenancy.Actor, companyID, userID string, t SMSType, zone string) (_ bool, err error) {
 	const op = "account.MaySendSystemSMS"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return false, err
 	}

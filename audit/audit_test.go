@@ -46,28 +46,36 @@ func TestDiff(t *testing.T) {
 	assert.Empty(t, audit.Diff(&after, &after))
 }
 
-func TestHashCoversEveryField(t *testing.T) {
+func TestLeafCoversEveryField(t *testing.T) {
 	base := audit.Event{ID: "e", CompanyID: "c", Seq: 3, OccurredAt: time.Unix(100, 0), Actor: audit.Actor{UserID: "u", CompanyID: "c", Role: "r"},
-		Action: "a", EntityType: "t", EntityID: "i", Changes: []audit.Change{audit.Set("f", 1, 2)}, Metadata: map[string]string{"k": "v"}, PrevHash: "p"}
-	h := audit.ComputeHash(&base)
+		Action: "a", EntityType: "t", EntityID: "i", Changes: []audit.Change{audit.Set("f", 1, 2)}, Metadata: map[string]string{"k": "v"},
+		V1: &audit.V1Link{Seq: 3, PrevHash: "p", Hash: "h"}}
+	h := audit.LeafHash(&base)
 	mutations := []func(e *audit.Event){
 		func(e *audit.Event) { e.ID = "x" }, func(e *audit.Event) { e.CompanyID = "x" }, func(e *audit.Event) { e.Seq = 4 },
 		func(e *audit.Event) { e.OccurredAt = e.OccurredAt.Add(time.Microsecond) },
 		func(e *audit.Event) { e.Actor.UserID = "x" }, func(e *audit.Event) { e.Actor.CompanyID = "x" }, func(e *audit.Event) { e.Actor.Role = "x" },
 		func(e *audit.Event) { e.Action = "x" }, func(e *audit.Event) { e.EntityType = "x" }, func(e *audit.Event) { e.EntityID = "x" },
-		func(e *audit.Event) { e.Changes = []audit.Change{audit.Set("f", 1, 3)} }, func(e *audit.Event) { e.Metadata = nil },
-		func(e *audit.Event) { e.PrevHash = "q" },
+		func(e *audit.Event) { e.Changes = []audit.Change{audit.Set("f", 1, 3)} },
+		func(e *audit.Event) { e.Changes = []audit.Change{{Field: "f", After: e.Changes[0].After}} },
+		func(e *audit.Event) {
+			e.Changes = []audit.Change{{Field: "f", Before: e.Changes[0].Before, After: e.Changes[0].After, Redacted: true}}
+		},
+		func(e *audit.Event) { e.Metadata = nil }, func(e *audit.Event) { e.Metadata = map[string]string{"k": "w"} },
+		func(e *audit.Event) { e.V1 = nil }, func(e *audit.Event) { e.V1 = &audit.V1Link{Seq: 3, PrevHash: "q", Hash: "h"} },
+		func(e *audit.Event) { e.V1 = &audit.V1Link{Seq: 3, PrevHash: "p", Hash: "g"} },
 		// Moving a separator must change the hash too: length prefixes prevent it.
 		func(e *audit.Event) { e.Action, e.EntityType = "at", "" },
 	}
 	for i, m := range mutations {
 		e := base
 		m(&e)
-		assert.NotEqual(t, h, audit.ComputeHash(&e), "mutation %d", i)
+		assert.NotEqual(t, h, audit.LeafHash(&e), "mutation %d", i)
 	}
 	same := base
 	same.OccurredAt = base.OccurredAt.In(time.FixedZone("X", 3600)).Add(300 * time.Nanosecond)
-	assert.Equal(t, h, audit.ComputeHash(&same), "same instant at microsecond precision hashes the same")
+	same.Hash = "anything"
+	assert.Equal(t, h, audit.LeafHash(&same), "same instant at microsecond precision hashes the same; Hash is not covered")
 }
 
 func TestVerifyIntactChain(t *testing.T) {
@@ -80,6 +88,8 @@ func TestVerifyIntactChain(t *testing.T) {
 			return err
 		}))
 	}
+	_, err := log.Seal(ctx, st, "c")
+	require.NoError(t, err)
 	v, err := log.Verify(ctx, audit.Scope{All: true}, "c")
 	require.NoError(t, err)
 	assert.True(t, v.OK)
@@ -111,6 +121,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	// The host seals the log (a ticker or job queue drives this).
+	if _, err := log.Seal(ctx, store, "c-1"); err != nil {
+		panic(err)
+	}
 	page, _ := log.Query(ctx, audit.Scope{CompanyIDs: []string{"c-1"}}, audit.Filter{}, storage.PageRequest{})
 	for _, e := range page.Items {
 		fmt.Println(e.Seq, e.Action, e.OccurredAt.Format(time.RFC3339))
@@ -125,4 +139,9 @@ func Example() {
 	//   time_zone: "Europe/Moscow" -> "Asia/Vladivostok"
 	//   password: "[redacted]" -> "[redacted]"
 	// chain intact: true
+}
+
+func TestLeafHasherMatchesLeafHash(t *testing.T) {
+	e := audit.Event{ID: "e", CompanyID: "c", Seq: 1, Action: "a", Metadata: map[string]string{"b": "2", "a": "1"}}
+	assert.Equal(t, audit.LeafHash(&e), audit.LeafHashForTest(&e))
 }

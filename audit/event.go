@@ -3,6 +3,8 @@ package audit
 import (
 	"encoding/json"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Actor is who made a change, as the audit trail records it: the user, the
@@ -24,12 +26,13 @@ type Change struct {
 	Redacted bool            `json:"redacted,omitempty"`
 }
 
-// Entry is what a use case records: the Log fills in the ID, time, sequence
-// number, request metadata and hash chain.
+// Entry is what a use case records: the Log fills in the ID, time and
+// request metadata; the position in the company's log and the leaf hash are
+// assigned when the event is sealed.
 type Entry struct {
 	Actor Actor
 	// CompanyID is the company on whose behalf the change was made: the
-	// company whose chain the event joins. "" is the platform's own chain.
+	// company whose log the event joins. "" is the platform's own log.
 	CompanyID  string
 	Action     string // dotted verb, e.g. "tenancy.company.create"
 	EntityType string // e.g. "company"
@@ -41,7 +44,7 @@ type Entry struct {
 type Event struct {
 	ID         string            `json:"id"`
 	CompanyID  string            `json:"company_id"`
-	Seq        int64             `json:"seq"` // position in the company's chain, from 1
+	Seq        int64             `json:"seq"` // position in the company's log from 1; 0 while unsealed
 	OccurredAt time.Time         `json:"occurred_at"`
 	Actor      Actor             `json:"actor"`
 	Action     string            `json:"action"`
@@ -49,16 +52,38 @@ type Event struct {
 	EntityID   string            `json:"entity_id"`
 	Changes    []Change          `json:"changes"`
 	Metadata   map[string]string `json:"metadata,omitempty"`
-	PrevHash   string            `json:"prev_hash"` // hex SHA-256 of the previous event, "" for the first
-	Hash       string            `json:"hash"`      // hex SHA-256 over this event and PrevHash
+	// Hash is the hex RFC 6962 leaf hash of the event (LeafHash), set when
+	// it is sealed; "" while unsealed.
+	Hash string `json:"hash,omitempty"`
+	// V1 is the hash-chain link of an event recorded before the
+	// transparency log existed, carried over and covered by the leaf hash;
+	// nil for every later event.
+	V1 *V1Link `json:"v1,omitempty"`
 }
 
-// Head is the end of a company's chain: the last sequence number and hash.
-// The zero Head is an empty chain.
+// Sealed reports whether the event has its place in the log.
+func (e *Event) Sealed() bool { return e.Seq > 0 }
+
+// V1Link is a carried-over event's place in the former per-company hash
+// chain: its sequence number, the previous event's chain hash and its own
+// (V1Hash).
+type V1Link struct {
+	Seq      int64  `json:"seq"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
+}
+
+// Head is the sealed end of a company's log: its size, its RFC 6962 root
+// hash, the hashes of the perfect subtrees along its right edge (Frontier,
+// largest first, which let the next seal extend the tree without reading
+// it) and the latest signed checkpoint. The zero Head is an empty log.
 type Head struct {
-	CompanyID string
-	Seq       int64
-	Hash      string
+	CompanyID  string
+	Size       int64
+	Root       tlog.Hash
+	Frontier   []tlog.Hash
+	Checkpoint []byte // the signed note of (CompanyID, Size, Root); nil when the log has no signer
+	SealedAt   time.Time
 }
 
 // Filter narrows a query. Empty fields do not filter. From and To bound

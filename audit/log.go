@@ -2,45 +2,99 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"maps"
 	"slices"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
-// Log writes, reads and verifies the audit trail.
+// Log writes, seals, reads, proves and verifies the audit log.
 type Log struct {
-	store Store
-	clock storage.Clock
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
+	store    Store
+	clock    storage.Clock
+	signer   note.Signer
+	verifier note.Verifier
+	origin   string
+	inline   bool
+	batch    int
 }
 
-// Option configures a Log.
-type Option func(*Log)
+// Option configures a Log. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
-// WithClock sets the clock events are stamped with (default: the system clock).
-func WithClock(c storage.Clock) Option { return func(l *Log) { l.clock = c } }
+// WithClock sets the clock events and checkpoints are stamped with (default:
+// the system clock).
+func WithClock(c storage.Clock) Option { return observe.For(func(l *Log) { l.clock = c }) }
+
+// WithSigner sets the key every seal signs its checkpoint with (NewSigner
+// adapts an Ed25519 crypto.Signer, e.g. a KMS key). Without one the log is
+// sealed and verifiable but its checkpoints are unsigned, so nothing
+// survives whoever holds the database.
+func WithSigner(s note.Signer) Option { return observe.For(func(l *Log) { l.signer = s }) }
+
+// WithVerifier sets the public key Verify checks the head's checkpoint
+// with: a head rewritten without the signing key is then reported.
+func WithVerifier(v note.Verifier) Option { return observe.For(func(l *Log) { l.verifier = v }) }
+
+// WithOrigin sets the prefix of every log's origin line (default
+// DefaultOrigin): name the deployment, e.g. "audit.example.com", so
+// checkpoints of two deployments never look alike.
+func WithOrigin(prefix string) Option { return observe.For(func(l *Log) { l.origin = prefix }) }
+
+// WithInlineSeal makes Record seal inside the use case's own transaction:
+// every committed event is in the log and under a signed checkpoint at
+// once, at the price of one lock on the company's log head per use case
+// (concurrent writers of one company queue on it). Without it, events are
+// sealed by Seal.
+func WithInlineSeal() Option { return observe.For(func(l *Log) { l.inline = true }) }
+
+// WithSealBatch sets how many events one sealing transaction takes at most
+// (default 5000).
+func WithSealBatch(n int) Option {
+	return observe.For(func(l *Log) {
+		if n > 0 {
+			l.batch = n
+		}
+	})
+}
 
 // NewLog returns a Log over store.
 func NewLog(store Store, opts ...Option) *Log {
-	l := &Log{store: store, clock: storage.SystemClock{}}
-	for _, o := range opts {
-		o(l)
-	}
+	l := &Log{store: store, clock: storage.SystemClock{}, origin: DefaultOrigin, batch: 5000}
+	observe.Apply("github.com/switchboardkit/switchboard/audit", l, &l.obs, opts)
 	return l
 }
 
-// Record appends an event for e to the chain of e.CompanyID. It must run
-// inside the use case's transaction (storage.Transactor.InTx): it locks the
-// chain's head, so concurrent writers on one company queue up and the chain
-// never forks. Request metadata is taken from ctx (WithMetadata).
+// Origin is the origin line of companyID's log.
+func (l *Log) Origin(companyID string) string { return LogOrigin(l.origin, companyID) }
+
+// Record stores an event for e in the log of e.CompanyID. It must run
+// inside the use case's transaction (storage.Transactor.InTx): the event
+// commits or rolls back with the change. It locks nothing other writers
+// use; the event is unsealed (Seq 0) until Seal gives it its place, unless
+// the Log was built WithInlineSeal, when it is sealed in this transaction
+// and returned with its Seq and Hash. Request metadata is taken from ctx
+// (WithMetadata). Changes flagged Redacted carry the redaction marker
+// whatever values they were built with; change values are stored as
+// compact JSON.
 //
 // Errors: *storage.ValidationError when Action, EntityType or Actor.Role is
-// empty, or when called outside a transaction (storage.ErrInvalid).
-func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
+// empty or a change value is not JSON, or when called outside a
+// transaction (storage.ErrInvalid).
+func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	const op = "audit.Record"
+	observe.Annotate(ctx, e.CompanyID) // the calling use case's span names the company it acted on
+	ctx, uc := l.obs.Start(ctx, op, e.CompanyID, e.Action)
+	defer func() { uc.End(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
 	}
@@ -54,17 +108,9 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 	if e.Actor.Role == "" {
 		verr.Add("actor.role", "required", "is required")
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	head, err := l.store.LockHead(ctx, e.CompanyID)
-	if err != nil {
-		return nil, err
-	}
 	ev := &Event{
 		ID:         storage.NewID(),
 		CompanyID:  e.CompanyID,
-		Seq:        head.Seq + 1,
 		OccurredAt: storage.Timestamp(l.clock.Now()),
 		Actor:      e.Actor,
 		Action:     e.Action,
@@ -72,10 +118,10 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 		EntityID:   e.EntityID,
 		Changes:    slices.Clone(e.Changes),
 		Metadata:   maps.Clone(MetadataFrom(ctx)),
-		PrevHash:   head.Hash,
 	}
 	for i := range ev.Changes {
-		if c := &ev.Changes[i]; c.Redacted { // never store a secret, whoever built the change
+		c := &ev.Changes[i]
+		if c.Redacted { // never store a secret, whoever built the change
 			if c.Before != nil {
 				c.Before = Redacted
 			}
@@ -83,24 +129,63 @@ func (l *Log) Record(ctx context.Context, e Entry) (*Event, error) {
 				c.After = Redacted
 			}
 		}
+		var ok bool
+		if c.Before, ok = canonicalJSON(c.Before); !ok {
+			verr.Add("changes", "json", "before value of "+c.Field+" is not JSON")
+		}
+		if c.After, ok = canonicalJSON(c.After); !ok {
+			verr.Add("changes", "json", "after value of "+c.Field+" is not JSON")
+		}
 	}
-	ev.Hash = ComputeHash(ev)
-	if err := l.store.Append(ctx, ev); err != nil {
+	if err := verr.Err(); err != nil {
 		return nil, err
+	}
+	if err := l.store.Insert(ctx, ev); err != nil {
+		return nil, storage.Reop(op, err)
+	}
+	if l.inline {
+		res, _, err := l.sealOnce(ctx, op, ev.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := res.seqOf[ev.ID]; ok {
+			ev.Seq, ev.Hash = s.Seq, s.Hash
+		}
 	}
 	return ev, nil
 }
 
+// canonicalJSON is the compact form of a JSON value as every backend
+// stores it (json.Marshal's, HTML-escaped); nil stays nil, an empty value
+// becomes nil.
+func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
+	if len(r) == 0 {
+		return nil, true
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, r); err != nil {
+		return nil, false
+	}
+	b, err := json.Marshal(json.RawMessage(buf.Bytes()))
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
 // Query returns one page of events visible in scope and matching f, newest
-// first. Pagination is by keyset on (OccurredAt, ID): every event that
-// existed when the first page was read is returned exactly once however many
-// events arrive meanwhile. A company filter outside the scope yields an empty
-// page, not an error, so existence does not leak. The filter's strings are
-// trimmed and must be single-line text (IDs at most 64 characters, the
-// others 255); From and To, when set, must be within storage.ValidTime and
-// From before To: otherwise a *storage.ValidationError.
-func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (storage.Page[*Event], error) {
+// first; unsealed events are included (Seq 0). Pagination is by keyset on
+// (OccurredAt, ID): every event that existed when the first page was read
+// is returned exactly once however many events arrive meanwhile. A company
+// filter outside the scope yields an empty page, not an error, so
+// existence does not leak. The filter's strings are trimmed and must be
+// single-line text (IDs at most 64 characters, the others 255); From and
+// To, when set, must be within storage.ValidTime and From before To:
+// otherwise a *storage.ValidationError.
+func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRequest) (_ storage.Page[*Event], err error) {
 	const op = "audit.Query"
+	ctx, uc := l.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var after *Cursor
 	if p.After != "" {
 		after = new(Cursor)
@@ -129,7 +214,7 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 	size := p.Size()
 	evs, err := l.store.List(ctx, scope, f, after, size+1)
 	if err != nil {
-		return storage.Page[*Event]{}, err
+		return storage.Page[*Event]{}, storage.Reop(op, err)
 	}
 	page := storage.Page[*Event]{Items: evs}
 	if len(evs) > size {
@@ -142,10 +227,12 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 
 // Get returns one event if scope covers its company; otherwise (and when it
 // does not exist) storage.ErrNotFound.
-func (l *Log) Get(ctx context.Context, scope Scope, id string) (*Event, error) {
+func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err error) {
+	ctx, uc := l.obs.Start(ctx, "audit.Get", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ev, err := l.store.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, storage.Reop("audit.Get", err)
 	}
 	if !scope.Allows(ev.CompanyID) {
 		return nil, storage.NotFound("audit.Get", "audit event", id)
@@ -153,59 +240,26 @@ func (l *Log) Get(ctx context.Context, scope Scope, id string) (*Event, error) {
 	return ev, nil
 }
 
-// Verify walks companyID's chain from its first event and reports the first
-// broken link: a missing or repeated sequence number, a PrevHash that is not
-// the previous event's hash, a Hash that does not match the event's content,
-// or a chain shorter than its recorded head (events deleted from the end).
-func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (Verification, error) {
-	v := Verification{CompanyID: companyID}
+// Checkpoint returns the latest signed checkpoint of companyID's log (nil
+// when the log is empty or has no signer), for a witness to keep.
+func (l *Log) Checkpoint(ctx context.Context, scope Scope, companyID string) ([]byte, error) {
+	const op = "audit.Checkpoint"
 	if !scope.Allows(companyID) {
-		return v, storage.Forbidden("audit.Verify", "company outside the reader's scope")
+		return nil, storage.Forbidden(op, "company outside the reader's scope")
 	}
-	var prevSeq int64
-	var prevHash string
-	const batch = 500
-	for {
-		evs, err := l.store.Chain(ctx, companyID, prevSeq, batch)
-		if err != nil {
-			return v, err
-		}
-		for _, e := range evs {
-			switch {
-			case e.Seq != prevSeq+1:
-				return v.broken(prevSeq+1, "", "event missing from the chain"), nil
-			case e.PrevHash != prevHash:
-				return v.broken(e.Seq, e.ID, "previous-hash link does not match the preceding event"), nil
-			case ComputeHash(e) != e.Hash:
-				return v.broken(e.Seq, e.ID, "content does not match its hash"), nil
-			}
-			v.Checked++
-			prevSeq, prevHash = e.Seq, e.Hash
-		}
-		if len(evs) < batch {
-			break
-		}
-	}
-	head, err := l.store.Head(ctx, companyID)
+	h, err := l.store.Head(ctx, companyID)
 	if err != nil {
-		return v, err
+		return nil, storage.Reop(op, err)
 	}
-	if head.Seq != prevSeq || head.Hash != prevHash {
-		return v.broken(prevSeq+1, "", "chain ends before its recorded head"), nil
-	}
-	v.OK = true
-	return v, nil
-}
-
-func (v Verification) broken(seq int64, id, reason string) Verification {
-	v.OK, v.BrokenSeq, v.EventID, v.Reason = false, seq, id, reason
-	return v
+	return h.Checkpoint, nil
 }
 
 // ExportJSONL writes every event visible in scope and matching f to w, one
 // JSON object per line, newest first (the Query order). It reads page by
 // page, so memory use does not grow with the trail.
-func (l *Log) ExportJSONL(ctx context.Context, scope Scope, f Filter, w io.Writer) (int, error) {
+func (l *Log) ExportJSONL(ctx context.Context, scope Scope, f Filter, w io.Writer) (_ int, err error) {
+	ctx, uc := l.obs.Start(ctx, "audit.ExportJSONL", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0

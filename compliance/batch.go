@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -15,12 +16,14 @@ import (
 // for planning ("may this call start tomorrow at 10:00?"). The history and
 // the reservations in flight are those stored now; calls made between now
 // and at are not foreseen. A zero at means now.
-func (s *Service) CheckAt(ctx context.Context, by tenancy.Actor, c Call, at time.Time) (Decision, error) {
+func (s *Service) CheckAt(ctx context.Context, by tenancy.Actor, c Call, at time.Time) (_ Decision, err error) {
 	const op = "compliance.CheckAt"
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	var d Decision
 	now := s.instant(at)
 	var p prepared
-	err := s.prepare(ctx, op, by, &c, now, &p, &d)
+	err = s.prepare(ctx, op, by, &c, now, &p, &d)
 	if err == nil && !p.done {
 		err = s.decide(ctx, &p, now, &d)
 	}
@@ -57,8 +60,10 @@ const BatchSize = 1000
 // see: storage.ErrNotFound, storage.ErrForbidden) is that record's Err; a
 // failure of the store is the returned error, with no results.
 // Authorised as tenancy.ActDial per company. Read-only.
-func (s *Service) CheckBatch(ctx context.Context, by tenancy.Actor, calls []Call, at time.Time) ([]Checked, error) {
+func (s *Service) CheckBatch(ctx context.Context, by tenancy.Actor, calls []Call, at time.Time) (_ []Checked, err error) {
 	const op = "compliance.CheckBatch"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	now := s.instant(at)
 	calls = slices.Clone(calls) // validation normalises each call: never the caller's slice
 	out := make([]Checked, len(calls))

@@ -127,9 +127,10 @@
 // settings and history read included) takes about half a microsecond and
 // allocates nothing when the caller reuses its Decision; Check is the same
 // plus one small allocation, the Decision's own Zones slice (figures:
-// BenchmarkServiceCheck). On SQL the per-company audit chain, whose head row
-// every Reserve and Complete locks until commit, bounds one company's
-// dialing to roughly one commit at a time.
+// BenchmarkServiceCheck). On SQL, Reserve and Complete lock only the
+// subscriber's row and the reservation: their audit events are plain
+// inserts (sealed into the company's log later by audit.Log.Seal), so one
+// company's dialers do not queue on a shared row.
 //
 // # Errors
 //

@@ -55,10 +55,12 @@ var earliestCall = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // same key with other calls is storage.ErrConflict. One transaction, audited
 // as one event for the batch ("compliance.history.import": the count and the
 // time span, not the numbers).
-func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID, importKey string, calls []PastCall) (ImportResult, error) {
+func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID, importKey string, calls []PastCall) (_ ImportResult, err error) {
 	const op = "compliance.ImportHistory"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "compliance.history.import")
+	defer func() { uc.End(err) }()
 	var out ImportResult
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if companyID == "" {
 			return storage.Invalid(op, "company_id", "required", "is required")
 		}
@@ -66,7 +68,7 @@ func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
 			return err
 		}
 		now := s.clock.Now()

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboardkit/switchboard/compliance/calendar"
 	"github.com/switchboardkit/switchboard/compliance/zone"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -73,6 +74,7 @@ type Decision struct {
 // Service answers the dialer and keeps the call history. See doc.go for the
 // contracts.
 type Service struct {
+	obs       observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	store     Store
 	tx        storage.Transactor
 	dir       tenancy.Directory
@@ -130,20 +132,21 @@ const zoneSetCacheSize = 1 << 12
 // rulesCacheSize bounds the compiled policies kept, one per company.
 const rulesCacheSize = 1 << 14
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock (default: the system clock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithSuspensions sets who says a company is suspended (default: only
 // tenancy's company status).
-func WithSuspensions(x Suspensions) Option { return func(s *Service) { s.susp = x } }
+func WithSuspensions(x Suspensions) Option { return observe.For(func(s *Service) { s.susp = x }) }
 
 // WithResolver replaces the time-zone resolver (default: zone.Default
 // without a numbering plan). Its answers are cached per number (see
 // WithResolutionCache) only when it implements zone.Stable and says so.
-func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver = r } }
+func WithResolver(r zone.Resolver) Option { return observe.For(func(s *Service) { s.resolver = r }) }
 
 // WithResolutionCache sets how many numbers' zone resolutions the Service
 // keeps, keyed by the phone as given in Call.Phone (default
@@ -151,14 +154,16 @@ func WithResolver(r zone.Resolver) Option { return func(s *Service) { s.resolver
 // the cache off). Only the answers of a zone.Stable resolver are cached —
 // they cannot go stale — and only successful ones. A Check whose number is
 // cached neither parses nor allocates for it.
-func WithResolutionCache(n int) Option { return func(s *Service) { s.resolveCache = max(n, 0) } }
+func WithResolutionCache(n int) Option {
+	return observe.For(func(s *Service) { s.resolveCache = max(n, 0) })
+}
 
 // WithCalendar sets the production calendar for subscribers of an ISO
 // country code (default: "RU" → calendar.Russia(); other countries have no
 // calendar, so policies whose windows differ by kind of day use the
 // strictest window there).
 func WithCalendar(country string, c calendar.Calendar) Option {
-	return func(s *Service) { s.calendars[strings.ToUpper(country)] = c }
+	return observe.For(func(s *Service) { s.calendars[strings.ToUpper(country)] = c })
 }
 
 // WithRegionalCalendars lets the host give a region its own calendar (a
@@ -166,14 +171,14 @@ func WithCalendar(country string, c calendar.Calendar) Option {
 // calendar.Layered): f gets the number's country and numbering-plan region
 // ("" when the plan was not used) and returns nil to keep the country's.
 func WithRegionalCalendars(f func(country, region string) calendar.Calendar) Option {
-	return func(s *Service) { s.regional = f }
+	return observe.For(func(s *Service) { s.regional = f })
 }
 
 // WithReservationTTL sets how long a reservation holds before it expires and
 // counts as answered (default 10 minutes; values below one second are
 // raised to one second).
 func WithReservationTTL(d time.Duration) Option {
-	return func(s *Service) { s.ttl = max(d, time.Second) }
+	return observe.For(func(s *Service) { s.ttl = max(d, time.Second) })
 }
 
 // DefaultPolicy is the policy of a company that never chose one: the
@@ -186,9 +191,7 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 	s := &Service{store: store, tx: tx, dir: dir, log: log, resolver: &zone.Default{},
 		calendars: map[string]calendar.Calendar{"RU": calendar.Russia()}, clock: storage.SystemClock{}, ttl: 10 * time.Minute,
 		resolveCache: DefaultResolutionCache}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/compliance", s, &s.obs, opts)
 	if st, ok := s.resolver.(zone.Stable); !ok || !st.Stable() {
 		s.resolveCache = 0
 	}
@@ -207,13 +210,15 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 // Settings returns a company's compliance settings (defaults — flag off,
 // DefaultPolicy, version 0 — when never saved). Authorised as viewing the
 // company.
-func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (Settings, error) {
+func (s *Service) Settings(ctx context.Context, by tenancy.Actor, companyID string) (_ Settings, err error) {
 	const op = "compliance.Settings"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return Settings{}, storage.Reop(op, err)
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, ref.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, ref.Resource()); err != nil {
 		return Settings{}, err
 	}
 	return s.settings(ctx, companyID)
@@ -232,16 +237,18 @@ func (s *Service) settings(ctx context.Context, companyID string) (Settings, err
 // name and source are trimmed (storage.NormalizeText) and the policy is
 // validated (Policy.Validate); the change is stored and audited
 // ("compliance.settings.update", field-level diff) in one transaction.
-func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (Settings, error) {
+func (s *Service) SetSettings(ctx context.Context, by tenancy.Actor, companyID string, fz230 bool, p Policy) (_ Settings, err error) {
 	const op = "compliance.SetSettings"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "compliance.settings.update")
+	defer func() { uc.End(err) }()
 	var out Settings
 	p.Name, p.Source = storage.NormalizeText(p.Name), storage.NormalizeText(p.Source)
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
 			return err
 		}
 		if err := p.Validate(op); err != nil {
@@ -367,7 +374,7 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 	if err != nil {
 		return err
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err
 	}
 	p.ref = ref
@@ -610,11 +617,13 @@ func (s *Service) Check(ctx context.Context, by tenancy.Actor, c Call) (Decision
 // the company's compiled policy are cached. On error *d is reset (d.Zones
 // emptied, its array kept). d must not be nil. Same contract as Check
 // otherwise: read-only, authorised as tenancy.ActDial, same errors.
-func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) error {
+func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *Decision) (err error) {
 	const op = "compliance.Check"
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	now := s.clock.Now()
 	var p prepared
-	err := s.prepare(ctx, op, by, &c, now, &p, d)
+	err = s.prepare(ctx, op, by, &c, now, &p, d)
 	if err == nil && !p.done {
 		err = s.decide(ctx, &p, now, d)
 	}
@@ -646,11 +655,13 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 //
 // With the company's FZ-230 flag off the call is always allowed and still
 // recorded.
-func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reservation, Decision, error) {
+func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Reservation, _ Decision, err error) {
 	const op = "compliance.Reserve"
+	ctx, uc := s.obs.Start(ctx, op, c.CompanyID, "compliance.call.reserve")
+	defer func() { uc.End(err) }()
 	var res Reservation
 	var dec Decision
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
@@ -696,8 +707,10 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (Reserv
 // reservation's company (another company's reservation: storage.ErrForbidden);
 // unknown reservation: storage.ErrNotFound; bad outcome: *ValidationError.
 // Audited as "compliance.call.complete".
-func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (Reservation, error) {
+func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID string, outcome Outcome) (_ Reservation, err error) {
 	const op = "compliance.Complete"
+	ctx, uc := s.obs.Start(ctx, op, "", "compliance.call.complete")
+	defer func() { uc.End(err) }()
 	if !outcome.Valid() {
 		return Reservation{}, storage.Invalid(op, "outcome", "oneof",
 			"must be answered_human, answering_machine, no_answer, busy, failed or message_sent")
@@ -709,7 +722,9 @@ func (s *Service) Complete(ctx context.Context, by tenancy.Actor, reservationID 
 // counting. Releasing twice is a no-op; releasing a completed reservation is
 // storage.ErrConflict. Otherwise as Complete; audited as
 // "compliance.call.release".
-func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (Reservation, error) {
+func (s *Service) Release(ctx context.Context, by tenancy.Actor, reservationID string) (_ Reservation, err error) {
+	ctx, uc := s.obs.Start(ctx, "compliance.Release", "", "compliance.call.release")
+	defer func() { uc.End(err) }()
 	return s.finish(ctx, "compliance.Release", by, reservationID, StatusReleased, "")
 }
 
@@ -719,15 +734,27 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 	}
 	var out Reservation
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		r, err := s.store.Reservation(ctx, id)
+		// The actor is re-read first, and a reservation of a company it does
+		// not see is the same "not found" as a missing one: nothing about a
+		// reservation is revealed before the decision.
+		fresh, err := s.dir.Verify(ctx, by)
 		if err != nil {
+			return err
+		}
+		r, err := s.store.Reservation(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.NotFound(op, "reservation", id)
+		} else if err != nil {
 			return err
 		}
 		ref, err := s.dir.Company(ctx, r.CompanyID)
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActDial, ref.Resource()); err != nil {
+		if !tenancy.Sees(fresh, ref) {
+			return storage.NotFound(op, "reservation", id)
+		}
+		if err := tenancy.Authorize(op, fresh, tenancy.ActDial, ref.Resource()); err != nil {
 			return err
 		}
 		switch {
@@ -771,13 +798,15 @@ const RetainDays = MaxPeriodDays + 2
 // RetainDays ago — history no policy can count any more — and returns how
 // many. Platform administrators only (it spans companies); audited on the
 // platform's chain as "compliance.history.prune".
-func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (int64, error) {
+func (s *Service) Prune(ctx context.Context, by tenancy.Actor) (_ int64, err error) {
 	const op = "compliance.Prune"
-	if err := tenancy.Authorize(op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
+	ctx, uc := s.obs.Start(ctx, op, "", "compliance.history.prune")
+	defer func() { uc.End(err) }()
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActPlatform, tenancy.Resource{}); err != nil {
 		return 0, err
 	}
 	var n int64
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		before := storage.Timestamp(s.clock.Now().Add(-RetainDays * 24 * time.Hour))
 		var err error
 		if n, err = s.store.PruneBefore(ctx, before); err != nil {

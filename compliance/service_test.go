@@ -152,7 +152,7 @@ func TestFlagOffSuspendedAndErrors(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	stranger := e.dir.AddMember(e.dir.AddCompany(tenancy.CompanyRef{}), tenancy.RoleOwner, "")
 	_, err = e.svc.Check(ctx, stranger, call)
-	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.ErrorIs(t, err, storage.ErrNotFound, "a foreign company is not found, as a missing one")
 
 	// Bad policies: inverted window, zero and negative caps.
 	bad := compliance.ManualFZ230()

@@ -8,12 +8,15 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
 // Account returns companyID's licensing account (the default one if
 // licensing never saw the company). Authorised: tenancy.ActView.
-func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID string) (Account, error) {
+func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID string) (_ Account, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.Account", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.Account", by, tenancy.ActView, companyID); err != nil {
 		return Account{}, err
 	}
@@ -25,8 +28,10 @@ func (s *Service) Account(ctx context.Context, by tenancy.Actor, companyID strin
 // tenancy.ActManageAffiliate. Validated: every item is a known license or
 // subscription kind or a well-formed add-on code ("addon.<code>"), every
 // price >= 0 with at most MinorUnits decimals (field "prices.<item>").
-func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID string, prices map[Item]decimal.Decimal) error {
+func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID string, prices map[Item]decimal.Decimal) (err error) {
 	const op = "licensing.SetAgreement"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.agreement.set")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
@@ -64,8 +69,10 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 // tenancy.ActManageAffiliate. Validated: a known kind; a fixed-term contract
 // needs ends_at, in the future (by the service's clock) and at most
 // MaxContractYears years ahead; an ongoing one must not have it.
-func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID string, c Contract) error {
+func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID string, c Contract) (err error) {
 	const op = "licensing.SetContract"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.contract.set")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
@@ -103,7 +110,9 @@ func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID s
 
 // PreviewPlanChange returns what ChangePlan would decide now, changing
 // nothing. Authorised: tenancy.ActView.
-func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (Decision, error) {
+func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (_ Decision, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.PreviewPlanChange", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.PreviewPlanChange", by, tenancy.ActView, companyID); err != nil {
 		return Decision{}, err
 	}
@@ -119,10 +128,12 @@ func (s *Service) PreviewPlanChange(ctx context.Context, by tenancy.Actor, compa
 // *storage.ValidationError (field "tier") for an unknown tier;
 // storage.ErrConflict, with the refusing Decision, when the policy refuses
 // (same tier, or a downgrade during a fixed-term contract). Audited.
-func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (Decision, error) {
+func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID string, to Tier) (_ Decision, err error) {
 	const op = "licensing.ChangePlan"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.plan.change")
+	defer func() { uc.End(err) }()
 	var d Decision
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing/threshold"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -96,7 +97,7 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 			r := Reminder{CompanyID: acct.CompanyID, Balance: acct.Balance, Threshold: acct.ReminderThreshold.Decimal,
 				EntryID: entryID, At: storage.Timestamp(s.clock.Now())}
 			outer := outerContext(ctx)
-			storage.AfterCommit(ctx, func() { s.notifier.CreditReminder(outer, r) })
+			storage.AfterCommit(ctx, func(context.Context) { s.notifier.CreditReminder(outer, r) })
 		}
 	} else {
 		acct.ReminderArmed = true
@@ -112,10 +113,12 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 // current balance at once (a balance already at or below it sends one
 // reminder). A lowered limit the balance is already past suspends the
 // company; a raised one may lift a suspension; both audited. Atomic.
-func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyID string, in CreditTerms) (CreditStatus, error) {
+func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyID string, in CreditTerms) (_ CreditStatus, err error) {
 	const op = "licensing.SetCreditTerms"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.credit.terms")
+	defer func() { uc.End(err) }()
 	var out CreditStatus
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -175,7 +178,9 @@ func creditStatus(a Account) CreditStatus {
 // balance above the reminder threshold re-arms the reminder. Idempotent per
 // (company, key): a retry returns the stored entry; the same key with other
 // parameters is storage.ErrConflict.
-func (s *Service) RecordPayment(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (LedgerEntry, error) {
+func (s *Service) RecordPayment(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.RecordPayment", companyID, "licensing.ledger.payment")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.RecordPayment", by, companyID, EntryPayment, in)
 }
 
@@ -184,14 +189,18 @@ func (s *Service) RecordPayment(ctx context.Context, by tenancy.Actor, companyID
 // refused with storage.ErrLimitExceeded when the balance would go below
 // -CreditLimit, and with storage.ErrSuspended while the company is
 // suspended. Idempotent like RecordPayment.
-func (s *Service) Charge(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (LedgerEntry, error) {
+func (s *Service) Charge(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.Charge", companyID, "licensing.ledger.charge")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.Charge", by, companyID, EntryCharge, in)
 }
 
 // Adjust posts a signed, non-zero correction. Authorised:
 // tenancy.ActManageAffiliate. Never refused by the limit, but may suspend or
 // lift a suspension. Idempotent like RecordPayment.
-func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (LedgerEntry, error) {
+func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string, in MoneyInput) (_ LedgerEntry, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.Adjust", companyID, "licensing.ledger.adjustment")
+	defer func() { uc.End(err) }()
 	return s.money(ctx, "licensing.Adjust", by, companyID, EntryAdjustment, in)
 }
 
@@ -240,8 +249,10 @@ func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, compan
 
 // Credit returns companyID's credit standing (the running balance).
 // Authorised: tenancy.ActView.
-func (s *Service) Credit(ctx context.Context, by tenancy.Actor, companyID string) (CreditStatus, error) {
+func (s *Service) Credit(ctx context.Context, by tenancy.Actor, companyID string) (_ CreditStatus, err error) {
 	const op = "licensing.Credit"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return CreditStatus{}, err
 	}
@@ -252,8 +263,10 @@ func (s *Service) Credit(ctx context.Context, by tenancy.Actor, companyID string
 // LedgerBalance recomputes companyID's balance from its ledger entries (the
 // truth the running balance indexes) by summing them in Go, exactly.
 // Authorised: tenancy.ActView.
-func (s *Service) LedgerBalance(ctx context.Context, by tenancy.Actor, companyID string) (decimal.Decimal, error) {
+func (s *Service) LedgerBalance(ctx context.Context, by tenancy.Actor, companyID string) (_ decimal.Decimal, err error) {
 	const op = "licensing.LedgerBalance"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return decimal.Decimal{}, err
 	}
@@ -280,8 +293,10 @@ type ledgerCursor struct {
 
 // Ledger returns one page of companyID's ledger, oldest first (keyset on
 // the entry's sequence number). Authorised: tenancy.ActView.
-func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (storage.Page[LedgerEntry], error) {
+func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (_ storage.Page[LedgerEntry], err error) {
 	const op = "licensing.Ledger"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[LedgerEntry]{}, err
 	}
@@ -310,7 +325,9 @@ var _ SuspensionChecker = (*Service)(nil)
 // below -CreditLimit). A company licensing has never seen is not. It takes
 // no actor: compliance asks it on every call decision, on behalf of the
 // system.
-func (s *Service) Suspended(ctx context.Context, companyID string) (bool, error) {
+func (s *Service) Suspended(ctx context.Context, companyID string) (_ bool, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.Suspended", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	acct, err := s.account(ctx, companyID)
 	return acct.Suspended, err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -104,8 +105,10 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 // suspended company; storage.ErrConflict for a reused key with other
 // parameters. Idempotent per (company, key): a retry — even concurrent —
 // returns the first purchase and buys nothing more. Atomic and audited.
-func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (Purchase, error) {
+func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, companyID string, in LicensePurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseLicenses"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind",
@@ -132,10 +135,12 @@ func (s *Service) licenseScope(ctx context.Context, op string, by tenancy.Actor,
 // (a pool is never reduced below its assigned count); storage.ErrNotFound
 // without a pool. Nothing is refunded: the host posts an adjustment if its
 // agreement says so. Atomic and audited.
-func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyID string, kind LicenseKind, n int) (Pool, error) {
+func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyID string, kind LicenseKind, n int) (_ Pool, err error) {
 	const op = "licensing.ReduceLicenses"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.reduce")
+	defer func() { uc.End(err) }()
 	var out Pool
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -175,10 +180,12 @@ func (s *Service) pool(ctx context.Context, companyID string, kind LicenseKind) 
 // storage.ErrConflict when the user already holds one. The count check and
 // the assignment are one conditional update: never more assigned than
 // bought, under any concurrency. Atomic and audited.
-func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (LicenseAssignment, error) {
+func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (_ LicenseAssignment, err error) {
 	const op = "licensing.AssignLicense"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.assign")
+	defer func() { uc.End(err) }()
 	var out LicenseAssignment
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -198,8 +205,10 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 // UnassignLicense frees userID's license of kind. Authorised:
 // tenancy.ActPurchase. Errors: storage.ErrNotFound when the user holds none.
 // Atomic and audited.
-func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) error {
+func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, companyID, userID string, kind LicenseKind) (err error) {
 	const op = "licensing.UnassignLicense"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
@@ -215,7 +224,9 @@ func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, company
 // Pools returns companyID's license counts, one Pool per kind in
 // LicenseKinds order (zero counts for kinds never bought). Authorised:
 // tenancy.ActView.
-func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string) ([]Pool, error) {
+func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string) (_ []Pool, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.Pools", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.Pools", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}
@@ -237,8 +248,10 @@ func (s *Service) Pools(ctx context.Context, by tenancy.Actor, companyID string)
 
 // Assignments returns one page of the users of companyID holding licenses
 // and which, ordered by (user, kind). Authorised: tenancy.ActView.
-func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (storage.Page[LicenseAssignment], error) {
+func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID string, p storage.PageRequest) (_ storage.Page[LicenseAssignment], err error) {
 	const op = "licensing.Assignments"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[LicenseAssignment]{}, err
 	}
@@ -269,10 +282,12 @@ type Holdings struct {
 // a user leaves the company, in the same transaction; the user need no
 // longer be a member. Authorised: tenancy.ActPurchase. Each release is
 // audited like UnassignLicense / UnassignSubscription. Atomic.
-func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (Holdings, error) {
+func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Holdings, err error) {
 	const op = "licensing.ReleaseUser"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
+	defer func() { uc.End(err) }()
 	var out Holdings
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		out = Holdings{}
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err

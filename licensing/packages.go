@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -22,11 +23,13 @@ type PackageInput struct {
 // or an owner that is not a reseller (field "owner_company_id");
 // storage.ErrConflict for a name the owner already uses. Audited in the
 // owner's chain ("" for the platform).
-func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerCompanyID string, in PackageInput) (ServicePackage, error) {
+func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerCompanyID string, in PackageInput) (_ ServicePackage, err error) {
 	const op = "licensing.DefinePackage"
+	ctx, uc := s.obs.Start(ctx, op, "", "licensing.package.define")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out ServicePackage
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		res := tenancy.Resource{} // the platform's own catalogue: platform admins only
 		if ownerCompanyID != "" {
 			c, err := s.dir.Company(ctx, ownerCompanyID)
@@ -34,13 +37,13 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 				return err
 			}
 			res = c.Resource()
-			if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+			if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageCatalog, res); err != nil {
 				return err
 			}
 			if c.Kind != tenancy.KindReseller {
 				return storage.Invalid(op, "owner_company_id", "reseller", "only the platform or a reseller defines service packages")
 			}
-		} else if err := tenancy.Authorize(op, by, tenancy.ActManageCatalog, res); err != nil {
+		} else if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageCatalog, res); err != nil {
 			return err
 		}
 		if err := storage.Validate(ctx, op, s.v, in); err != nil {
@@ -80,7 +83,9 @@ type PackageChoice struct {
 // PackageChoices lists the packages companyID may offer (platform's and its
 // reseller's catalogues) with its choices, by name. Authorised:
 // tenancy.ActView.
-func (s *Service) PackageChoices(ctx context.Context, by tenancy.Actor, companyID string) ([]PackageChoice, error) {
+func (s *Service) PackageChoices(ctx context.Context, by tenancy.Actor, companyID string) (_ []PackageChoice, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.PackageChoices", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.company(ctx, "licensing.PackageChoices", by, tenancy.ActView, companyID)
 	if err != nil {
 		return nil, err
@@ -116,8 +121,10 @@ func (s *Service) choices(ctx context.Context, c tenancy.CompanyRef) ([]PackageC
 // Errors: storage.ErrNotFound for a package outside the company's
 // catalogue; *storage.ValidationError (field "default") for a default
 // package that is not offered. Audited.
-func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, companyID, packageID string, offered, isDefault bool) error {
+func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, companyID, packageID string, offered, isDefault bool) (err error) {
 	const op = "licensing.SetPackageOffer"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.offer")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, by, tenancy.ActEditSettings, companyID)
 		if err != nil {
@@ -158,10 +165,12 @@ func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, company
 // authorised as that registration: tenancy.ActManageUsers on the member.
 // Errors: *storage.ValidationError (field "user_id") for a non-member.
 // Audited when something was granted.
-func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) ([]string, error) {
+func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ []string, err error) {
 	const op = "licensing.GrantDefaultPackages"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.grant")
+	defer func() { uc.End(err) }()
 	var out []string
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		c, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -170,7 +179,7 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Authorize(op, by, tenancy.ActManageUsers, m.Resource()); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActManageUsers, m.Resource()); err != nil {
 			return err
 		}
 		choices, err := s.choices(ctx, c)
@@ -197,13 +206,15 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 
 // UserPackages returns the IDs of the packages userID of companyID holds.
 // Authorised: tenancy.ActView on the member.
-func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) ([]string, error) {
+func (s *Service) UserPackages(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ []string, err error) {
 	const op = "licensing.UserPackages"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	m, err := s.dir.Member(ctx, companyID, userID)
 	if err != nil {
 		return nil, storage.Reop(op, err)
 	}
-	if err := tenancy.Authorize(op, by, tenancy.ActView, m.Resource()); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, m.Resource()); err != nil {
 		return nil, err
 	}
 	return s.store.UserPackages(ctx, companyID, userID)
@@ -218,11 +229,13 @@ type KeyInput struct {
 // tenancy.ActManageCatalog — the company's reseller admins or the platform;
 // company administrators cannot. Errors: *storage.ValidationError (field
 // "code"); storage.ErrConflict for a code the company already has. Audited.
-func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (SubscriptionKey, error) {
+func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (_ SubscriptionKey, err error) {
 	const op = "licensing.AddSubscriptionKey"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.key.add")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out SubscriptionKey
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}
@@ -240,8 +253,10 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 
 // RemoveSubscriptionKey removes key id from companyID. Authorised:
 // tenancy.ActManageCatalog. Errors: storage.ErrNotFound. Audited.
-func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID, id string) error {
+func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID, id string) (err error) {
 	const op = "licensing.RemoveSubscriptionKey"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.key.remove")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
@@ -254,7 +269,9 @@ func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, c
 }
 
 // SubscriptionKeys lists companyID's keys by code. Authorised: tenancy.ActView.
-func (s *Service) SubscriptionKeys(ctx context.Context, by tenancy.Actor, companyID string) ([]SubscriptionKey, error) {
+func (s *Service) SubscriptionKeys(ctx context.Context, by tenancy.Actor, companyID string) (_ []SubscriptionKey, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.SubscriptionKeys", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.SubscriptionKeys", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}

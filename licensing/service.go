@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -35,6 +36,7 @@ func (discardNotifier) CreditReminder(context.Context, Reminder) {}
 
 // Service is the licensing and credit use cases. It is safe for concurrent use.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	tx       storage.Transactor
 	store    Store
 	dir      tenancy.Directory
@@ -44,23 +46,22 @@ type Service struct {
 	v        *storage.Validator
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock (default storage.SystemClock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithNotifier sets who receives payment reminders (default: nobody).
-func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+func WithNotifier(n Notifier) Option { return observe.For(func(s *Service) { s.notifier = n }) }
 
 // NewService returns the licensing service over a transactor, its store, the
 // tenancy directory (company facts and membership) and the audit recorder.
 func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec audit.Recorder, opts ...Option) *Service {
 	s := &Service{tx: tx, store: store, dir: dir, audit: rec, clock: storage.SystemClock{},
 		notifier: discardNotifier{}, v: storage.NewValidator()}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/licensing", s, &s.obs, opts)
 	return s
 }
 
@@ -83,12 +84,21 @@ func outerContext(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
-// company loads companyID's facts and authorises act on its company-wide data.
+// company loads companyID's facts and authorises act on its company-wide
+// data for the actor as Verify re-reads it. To a non-platform actor a
+// company it may not see is storage.ErrNotFound, as a missing one is.
 func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act tenancy.Action, companyID string) (tenancy.CompanyRef, error) {
 	if companyID == "" {
 		return tenancy.CompanyRef{}, storage.Invalid(op, "company_id", "required", "is required")
 	}
+	by, err := s.dir.Verify(ctx, by)
+	if err != nil {
+		return tenancy.CompanyRef{}, storage.Reop(op, err)
+	}
 	c, err := s.dir.Company(ctx, companyID)
+	if err == nil && !tenancy.Sees(by, c) {
+		err = storage.NotFound(op, "company", companyID)
+	}
 	if err != nil {
 		return tenancy.CompanyRef{}, storage.Reop(op, err)
 	}
@@ -99,12 +109,14 @@ func (s *Service) company(ctx context.Context, op string, by tenancy.Actor, act 
 }
 
 // member checks that userID belongs to companyID: a user of another company
-// (or no user at all) is a validation error on user_id.
+// (or no user at all) is a validation error on user_id. It takes the
+// membership under tenancy's member lock (Directory.LockMember), the lock
+// RemoveMember takes, so an assignment and a removal of its user serialise.
 func (s *Service) member(ctx context.Context, op, companyID, userID string) (tenancy.MemberRef, error) {
 	if userID == "" {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "required", "is required")
 	}
-	m, err := s.dir.Member(ctx, companyID, userID)
+	m, err := s.dir.LockMember(ctx, companyID, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return tenancy.MemberRef{}, storage.Invalid(op, "user_id", "member", "is not a member of the company")
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -22,8 +23,10 @@ type SubscriptionPurchase struct {
 // in.Kind at the agreed unit price; their IDs are in Purchase.SubscriptionIDs.
 // Authorisation, errors (the agreement must price the kind), credit,
 // idempotency and atomicity as PurchaseLicenses.
-func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (Purchase, error) {
+func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, companyID string, in SubscriptionPurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseSubscriptions"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind",
@@ -42,8 +45,10 @@ func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, c
 // *storage.ValidationError (field "user_id") for a non-member;
 // storage.ErrNotFound for an unknown subscription; storage.ErrConflict when
 // it is already assigned (unassign first). Atomic and audited.
-func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, companyID, id, userID string) error {
+func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, companyID, id, userID string) (err error) {
 	const op = "licensing.AssignSubscription"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.assign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -61,8 +66,10 @@ func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, comp
 // UnassignSubscription frees subscription id. Authorised:
 // tenancy.ActPurchase. Errors: storage.ErrNotFound, storage.ErrConflict when
 // it is not assigned. Atomic and audited.
-func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) error {
+func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) (err error) {
 	const op = "licensing.UnassignSubscription"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.unassign")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -80,8 +87,10 @@ type subscriptionCursor struct {
 
 // Subscriptions returns one page of companyID's subscriptions matching f
 // (kind; assigned or unassigned), ordered by ID. Authorised: tenancy.ActView.
-func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID string, f SubscriptionFilter, p storage.PageRequest) (storage.Page[Subscription], error) {
+func (s *Service) Subscriptions(ctx context.Context, by tenancy.Actor, companyID string, f SubscriptionFilter, p storage.PageRequest) (_ storage.Page[Subscription], err error) {
 	const op = "licensing.Subscriptions"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	storage.Normalize(&f)
 	if _, err := s.company(ctx, op, by, tenancy.ActView, companyID); err != nil {
 		return storage.Page[Subscription]{}, err
@@ -117,8 +126,10 @@ type AddOnPurchase struct {
 // "code" for an unknown option; storage.ErrPrecondition wrapping ErrNoPrice
 // for an option the agreement has no price for), credit, idempotency and
 // atomicity as PurchaseLicenses.
-func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (Purchase, error) {
+func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID string, in AddOnPurchase) (_ Purchase, err error) {
 	const op = "licensing.PurchaseAddOn"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.purchase")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
 		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code",
@@ -128,7 +139,9 @@ func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID
 }
 
 // AddOns returns companyID's add-on holdings. Authorised: tenancy.ActView.
-func (s *Service) AddOns(ctx context.Context, by tenancy.Actor, companyID string) ([]AddOn, error) {
+func (s *Service) AddOns(ctx context.Context, by tenancy.Actor, companyID string) (_ []AddOn, err error) {
+	ctx, uc := s.obs.Start(ctx, "licensing.AddOns", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if _, err := s.company(ctx, "licensing.AddOns", by, tenancy.ActView, companyID); err != nil {
 		return nil, err
 	}

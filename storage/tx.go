@@ -35,13 +35,16 @@ type scopeKey struct{}
 type Scope struct {
 	owner any // the Transactor that opened it
 	tx    any // the backend's transaction handle
-	after []func()
+	outer context.Context
+	after []func(context.Context)
 }
 
 // NewScope returns ctx carrying a new transaction scope owned by owner with the
-// backend handle tx. Backends call it once per attempt.
+// backend handle tx. Backends call it once per attempt, with the context
+// InTx was called with: that context, never cancelled, is what after-commit
+// callbacks receive.
 func NewScope(ctx context.Context, owner, tx any) (context.Context, *Scope) {
-	s := &Scope{owner: owner, tx: tx}
+	s := &Scope{owner: owner, tx: tx, outer: context.WithoutCancel(ctx)}
 	return context.WithValue(ctx, scopeKey{}, s), s
 }
 
@@ -61,7 +64,7 @@ func (s *Scope) Tx() any { return s.tx }
 // backend calls it once, after a successful commit.
 func (s *Scope) RunAfterCommit() {
 	for _, fn := range s.after {
-		fn()
+		fn(s.outer)
 	}
 	s.after = nil
 }
@@ -74,17 +77,22 @@ func InScope(ctx context.Context) bool {
 
 // AfterCommit registers fn to run once the transaction in ctx has committed;
 // it never runs for a transaction that rolls back, nor for a failed attempt
-// that is retried. Hosts' notifiers (passwords, reminders, pause switches) are
-// called this way. Outside a transaction fn runs at once.
+// that is retried. Outside a transaction fn runs at once, with ctx never
+// cancelled.
 //
 // fn runs on the goroutine that called InTx, after InTx's work is durable and
-// before InTx returns.
-func AfterCommit(ctx context.Context, fn func()) {
+// before InTx returns. Its context is the one InTx was called with, never
+// cancelled and without the finished transaction, so SDK work started from
+// it runs in transactions of its own. The SDK's own effects do not use
+// AfterCommit: they are outbox messages (Enqueue), which survive a crash
+// between commit and delivery; AfterCommit is for in-process work that may be
+// lost with the process (a cache to invalidate, a metric).
+func AfterCommit(ctx context.Context, fn func(ctx context.Context)) {
 	if s, ok := ScopeFrom(ctx); ok {
 		s.after = append(s.after, fn)
 		return
 	}
-	fn()
+	fn(context.WithoutCancel(ctx))
 }
 
 // MustBeInTx returns an error unless ctx carries a transaction. Stores whose

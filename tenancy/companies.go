@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // Person names a new user.
@@ -57,13 +58,18 @@ const opCreateCompany = "tenancy.CreateCompany"
 // (field reseller_id) and the new company must then be regular (field kind).
 // Errors: *storage.ValidationError, storage.ErrForbidden, storage.ErrConflict
 // (slug taken). Atomic: company, user, membership and their audit events.
-func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, User, error) {
+func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (_ Company, _ User, err error) {
+	ctx, uc := s.obs.Start(ctx, "tenancy.CreateCompany", "", "tenancy.company.create")
+	defer func() { uc.End(err) }()
 	const op = opCreateCompany
 	storage.Normalize(&in)
 	if err := s.validateNewCompany(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return Company{}, User{}, false, err
+		}
 		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
 			return Company{}, User{}, false, err
 		}
@@ -199,7 +205,9 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 // reseller is suspended; storage.ErrConflict if the e-mail already has an
 // account (an existing person is attached by the platform instead);
 // *storage.ValidationError naming fields.
-func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (Company, User, error) {
+func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (_ Company, _ User, err error) {
+	ctx, uc := s.obs.Start(ctx, "tenancy.RegisterAffiliate", "", "tenancy.company.register")
+	defer func() { uc.End(err) }()
 	const op = opRegisterAffiliate
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
@@ -227,8 +235,13 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 // GetCompany returns a company the actor may view (ActView on the company).
 // storage.ErrForbidden for a company that is invisible or does not exist
 // (storage.ErrNotFound for the platform).
-func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (Company, error) {
+func (s *Service) GetCompany(ctx context.Context, by Actor, id string) (_ Company, err error) {
 	const op = "tenancy.GetCompany"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return Company{}, err
+	}
 	c, err := s.loadCompany(ctx, op, by, ActView, id, false)
 	if err != nil {
 		return Company{}, err
@@ -245,6 +258,9 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 	change func(ctx context.Context, c *Company) error) (Company, error) {
 	var out Company
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		before, err := s.loadCompany(ctx, op, by, act, id, true)
 		if err != nil {
 			return err
@@ -271,8 +287,10 @@ func (s *Service) updateCompany(ctx context.Context, op string, by Actor, id str
 
 // SetDisplayName changes the company's display name. Authorised:
 // ActEditSettings (owner, administrators, its reseller, the platform).
-func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name string) (Company, error) {
+func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name string) (_ Company, err error) {
 	const op = "tenancy.SetDisplayName"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.update")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	return s.updateCompany(ctx, op, by, companyID, ActEditSettings, "tenancy.company.update", func(_ context.Context, c *Company) error {
 		if err := (&storage.ValidationError{Op: op}).CheckText("display_name", name, 255, true).Err(); err != nil {
@@ -285,8 +303,10 @@ func (s *Service) SetDisplayName(ctx context.Context, by Actor, companyID, name 
 
 // SetLegalIdentity changes legal name, registration number and tax ID.
 // Authorised: ActPlatform only (company admins cannot change them).
-func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID string, in LegalIdentity) (Company, error) {
+func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID string, in LegalIdentity) (_ Company, err error) {
 	const op = "tenancy.SetLegalIdentity"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.legal_identity")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.legal_identity", func(_ context.Context, c *Company) error {
 		if err := s.validate(ctx, op, &in); err != nil {
@@ -299,8 +319,10 @@ func (s *Service) SetLegalIdentity(ctx context.Context, by Actor, companyID stri
 
 // SetStatus activates or suspends a company. Authorised: ActPlatform (the
 // System actor of the credit rules is a platform actor).
-func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, status CompanyStatus) (Company, error) {
+func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, status CompanyStatus) (_ Company, err error) {
 	const op = "tenancy.SetStatus"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.status")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.status", func(_ context.Context, c *Company) error {
 		if status != StatusActive && status != StatusSuspended {
 			return storage.Invalid(op, "status", "oneof", "must be one of active suspended")
@@ -315,8 +337,10 @@ func (s *Service) SetStatus(ctx context.Context, by Actor, companyID string, sta
 // affiliate a reseller (depth would exceed 2), making a company with
 // affiliates regular. A reseller needs a valid slug (field slug); becoming
 // regular clears it. storage.ErrConflict if the slug is taken.
-func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind CompanyKind, slug string) (Company, error) {
+func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind CompanyKind, slug string) (_ Company, err error) {
 	const op = "tenancy.SetKind"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.kind")
+	defer func() { uc.End(err) }()
 	slug = storage.NormalizeText(slug)
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.kind", func(ctx context.Context, c *Company) error {
 		switch kind {
@@ -350,8 +374,10 @@ func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind 
 // ActPlatform (in the product it is a support request). Refused: a reseller
 // as an affiliate (field company_id), a reseller_id that is not a reseller or
 // is itself an affiliate (field reseller_id).
-func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, resellerID string) (Company, error) {
+func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, resellerID string) (_ Company, err error) {
 	const op = "tenancy.SetReseller"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.attach")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.attach", func(ctx context.Context, c *Company) error {
 		if resellerID == "" {
 			c.ResellerID = ""
@@ -380,8 +406,10 @@ func (s *Service) SetReseller(ctx context.Context, by Actor, companyID, reseller
 // ChangeOwner makes the member userID the company's account owner; the
 // previous owner stays a member as an administrator. Authorised: ActPlatform.
 // Refused (field user_id): a user who is not a member of the company.
-func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID string) (Company, error) {
+func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID string) (_ Company, err error) {
 	const op = "tenancy.ChangeOwner"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.company.owner")
+	defer func() { uc.End(err) }()
 	return s.updateCompany(ctx, op, by, companyID, ActPlatform, "tenancy.company.owner", func(ctx context.Context, c *Company) error {
 		if userID == c.OwnerUserID {
 			return nil
@@ -426,8 +454,13 @@ type companyCursor struct {
 // are literal. Errors: *storage.ValidationError for a query over 255
 // characters or that is not single-line text (storage.ValidText), or a
 // malformed cursor.
-func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (storage.Page[Company], error) {
+func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, page storage.PageRequest) (_ storage.Page[Company], err error) {
 	const op = "tenancy.SearchCompanies"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Company]{}, err
+	}
 	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
 	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
 		return storage.Page[Company]{}, err

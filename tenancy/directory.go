@@ -49,9 +49,18 @@ func (m MemberRef) Resource() Resource {
 
 // Directory is the read-only view of tenancy that the other domains consume
 // (licensing, account, compliance, presence). tenancy.Service implements it;
-// tests may use a fake. Both methods return storage.ErrNotFound for an
-// unknown company or a user who is not a member of that company.
+// tests may use a fake. Company, Member and LockMember return
+// storage.ErrNotFound for an unknown company or a user who is not a member
+// of that company.
 type Directory interface {
 	Company(ctx context.Context, companyID string) (CompanyRef, error)
 	Member(ctx context.Context, companyID, userID string) (MemberRef, error)
+	// LockMember is Member taken under the lock RemoveMember also takes
+	// (the company row, then the membership): a write gated by "is a
+	// member" calls it, in its transaction, before it writes.
+	LockMember(ctx context.Context, companyID, userID string) (MemberRef, error)
+	// Verify re-reads the actor's membership in the running transaction and
+	// returns the fresh actor (stored role and sub-account); a removed
+	// member is storage.ErrForbidden. Platform actors pass unchanged.
+	Verify(ctx context.Context, a Actor) (Actor, error)
 }

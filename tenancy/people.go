@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // NewEmployee is what an administrator (or a manager) gives to register a
@@ -43,7 +44,7 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
 	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
 	outer := outerContext(ctx)
-	storage.AfterCommit(ctx, func() { s.notifier.SendCredentials(outer, cred) })
+	storage.AfterCommit(ctx, func(context.Context) { s.notifier.SendCredentials(outer, cred) })
 }
 
 // findOrCreateUser returns the user with p's e-mail (when reuse allows) or
@@ -169,7 +170,9 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 // storage.ErrConflict when the e-mail (case-insensitive) already has an
 // account — an existing person joins with AddMember. Atomic: user,
 // membership and audit events, or nothing (and no notification).
-func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (Employee, error) {
+func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID string, in NewEmployee) (_ Employee, err error) {
+	ctx, uc := s.obs.Start(ctx, "tenancy.RegisterEmployee", companyID, "tenancy.user.register")
+	defer func() { uc.End(err) }()
 	const op = opRegisterEmployee
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
@@ -181,6 +184,9 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 	}
 	var out Employee
 	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, in.Role, in.SubAccountID)
 		if err != nil {
 			return err
@@ -209,15 +215,20 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 // keeps its login. Authorised and validated like RegisterEmployee. Errors:
 // field email when no user has that e-mail; storage.ErrConflict when already
 // a member.
-func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (Employee, error) {
+func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email string, change MemberChange) (_ Employee, err error) {
 	const op = "tenancy.AddMember"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.add")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&change)
 	email = storage.NormalizeText(email)
 	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForGrant(ctx, op, by, companyID, change.Role, change.SubAccountID)
 		if err != nil {
 			return err
@@ -238,14 +249,19 @@ func (s *Service) AddMember(ctx context.Context, by Actor, companyID, email stri
 // ActManageUsers on the member as it is and as it will be, and CanGrant for
 // both its current and its new role — so nobody changes someone above them.
 // The owner's membership is changed only through ChangeOwner (field role).
-func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (Employee, error) {
+func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID string, change MemberChange) (_ Employee, err error) {
 	const op = "tenancy.UpdateMember"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.update")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&change)
 	if err := s.validate(ctx, op, &change); err != nil {
 		return Employee{}, err
 	}
 	var out Employee
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err
@@ -293,8 +309,13 @@ type memberCursor struct {
 // (and the company's reseller and the platform); the own sub-account's for a
 // manager; only itself for an operator. storage.ErrForbidden for a company
 // the actor may not see.
-func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (storage.Page[Employee], error) {
+func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (_ storage.Page[Employee], err error) {
 	const op = "tenancy.ListEmployees"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[Employee]{}, err
+	}
 	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
 	if page.After != "" {
 		var cur memberCursor
@@ -340,8 +361,13 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 
 // Memberships lists the companies userID belongs to, for a login screen's
 // company picker. Authorised: the user itself or the platform.
-func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]Member, error) {
+func (s *Service) Memberships(ctx context.Context, by Actor, userID string) (_ []Member, err error) {
 	const op = "tenancy.Memberships"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	if !by.IsPlatform() && by.UserID != userID {
 		return nil, forbiddenTo(op, by, "list the memberships of another user")
 	}
@@ -352,8 +378,10 @@ func (s *Service) Memberships(ctx context.Context, by Actor, userID string) ([]M
 // the user. A wrong password and an unknown e-mail give the same
 // storage.ErrForbidden and take the same time, so logins do not reveal which
 // e-mails exist. The host then picks a company and calls ActorFor.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+func (s *Service) Authenticate(ctx context.Context, email, password string) (_ User, err error) {
 	const op = "tenancy.Authenticate"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return User{}, err
@@ -374,8 +402,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 // Validated: current_password must match (field current_password), the new
 // one 10..72 bytes (field new_password) and repeated identically (field
 // new_password_repeat). Audited with the hash redacted.
-func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, repeat string) error {
+func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, repeat string) (err error) {
 	const op = "tenancy.ChangePassword"
+	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.user.password")
+	defer func() { uc.End(err) }()
 	if field, rule, msg := checkNewPassword(next, repeat); field != "" {
 		return storage.Invalid(op, field, rule, msg)
 	}
@@ -393,6 +423,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		return storage.Internal(op, err)
 	}
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		if err := Authorize(op, by, ActOwnProfile, Resource{CompanyID: by.CompanyID, SubAccountID: by.SubAccountID, UserID: u.ID}); err != nil {
 			return err
 		}
@@ -424,14 +457,19 @@ type PersonName struct {
 // itself (ActOwnProfile), or ActManageUsers on the member in companyID plus
 // CanGrant for its role — nobody edits someone above them. Audited in
 // companyID's chain.
-func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (User, error) {
+func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID string, in PersonName) (_ User, err error) {
 	const op = "tenancy.RenameUser"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.user.rename")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
 		return User{}, err
 	}
 	var out User
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, false)
 		if err != nil {
 			return err
@@ -475,9 +513,14 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 // (field user_id: the platform changes the owner first). Hooks added with
 // WithMemberRemovedHook run in the same transaction. Audited as
 // tenancy.member.remove.
-func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) error {
+func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) (err error) {
 	const op = "tenancy.RemoveMember"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.remove")
+	defer func() { uc.End(err) }()
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadCompany(ctx, op, by, ActManageUsers, companyID, true)
 		if err != nil {
 			return err

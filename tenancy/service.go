@@ -8,10 +8,12 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // Service holds tenancy's use cases. It is safe for concurrent use.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	tx       storage.Transactor
 	store    Store
 	log      audit.Recorder
@@ -28,17 +30,18 @@ type Service struct {
 
 var _ Directory = (*Service)(nil)
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the clock stamping created/updated times (default: system clock).
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithPasswordCost sets the bcrypt cost of password hashes (default
 // DefaultPasswordCost; bcrypt.MinCost = 4 makes tests fast). Values outside
 // bcrypt's 4..31 are clamped.
 func WithPasswordCost(cost int) Option {
-	return func(s *Service) { s.cost = min(max(cost, 4), 31) }
+	return observe.For(func(s *Service) { s.cost = min(max(cost, 4), 31) })
 }
 
 // MemberRemovedHook runs inside RemoveMember's transaction after the
@@ -49,7 +52,7 @@ type MemberRemovedHook func(ctx context.Context, by Actor, companyID, userID str
 
 // WithMemberRemovedHook adds a hook RemoveMember runs in its transaction.
 func WithMemberRemovedHook(h MemberRemovedHook) Option {
-	return func(s *Service) { s.onRemove = append(s.onRemove, h) }
+	return observe.For(func(s *Service) { s.onRemove = append(s.onRemove, h) })
 }
 
 // MemberAddedHook runs inside the transaction of RegisterEmployee and
@@ -62,7 +65,7 @@ type MemberAddedHook func(ctx context.Context, by Actor, companyID, userID strin
 
 // WithMemberAddedHook adds a hook RegisterEmployee and AddMember run in their transaction.
 func WithMemberAddedHook(h MemberAddedHook) Option {
-	return func(s *Service) { s.onAdd = append(s.onAdd, h) }
+	return observe.For(func(s *Service) { s.onAdd = append(s.onAdd, h) })
 }
 
 // NewService returns the tenancy service over store, running every use case
@@ -71,9 +74,7 @@ func WithMemberAddedHook(h MemberAddedHook) Option {
 func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier Notifier, opts ...Option) *Service {
 	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
 		cost: DefaultPasswordCost, v: newValidator()}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/tenancy", s, &s.obs, opts)
 	return s
 }
 
@@ -165,6 +166,11 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // storage.ErrNotFound when the company does not exist (platform) or
 // storage.ErrForbidden when it does not exist or is invisible (others).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
+	ctx, uc := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, "tenancy.VisibleSubAccounts", &by); err != nil {
+		return false, nil, err
+	}
 	c, err := s.loadCompany(ctx, "tenancy.VisibleSubAccounts", by, ActView, companyID, false)
 	if err != nil {
 		return false, nil, err
@@ -187,7 +193,12 @@ func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID st
 // reseller admin; the own company for its owner and administrators; nothing
 // (the zero Scope) for managers and operators. It agrees with
 // Can(actor, ActReadAudit, …).
-func (s *Service) AuditScope(ctx context.Context, by Actor) (audit.Scope, error) {
+func (s *Service) AuditScope(ctx context.Context, by Actor) (_ audit.Scope, err error) {
+	ctx, uc := s.obs.Start(ctx, "tenancy.AuditScope", "", observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, "tenancy.AuditScope", &by); err != nil {
+		return audit.Scope{}, err
+	}
 	if by.IsPlatform() {
 		return audit.Scope{All: true}, nil
 	}

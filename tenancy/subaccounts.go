@@ -5,6 +5,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 func checkSubAccountName(op, name string) error {
@@ -35,11 +36,16 @@ func (s *Service) loadForSubAccount(ctx context.Context, op string, by Actor, co
 // ActManageSubAccounts (owner, administrators, its reseller, the platform).
 // Errors: field name (empty, over 100), storage.ErrConflict for a name
 // already used in the company (case-insensitive).
-func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, name string) (SubAccount, error) {
+func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, name string) (_ SubAccount, err error) {
 	const op = "tenancy.CreateSubAccount"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.create")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	var out SubAccount
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, "", name)
 		if err != nil {
 			return err
@@ -57,11 +63,16 @@ func (s *Service) CreateSubAccount(ctx context.Context, by Actor, companyID, nam
 
 // RenameSubAccount renames a sub-account. Authorised and validated like
 // CreateSubAccount; storage.ErrNotFound for a sub-account not in the company.
-func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, subAccountID, name string) (SubAccount, error) {
+func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, subAccountID, name string) (_ SubAccount, err error) {
 	const op = "tenancy.RenameSubAccount"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.sub_account.rename")
+	defer func() { uc.End(err) }()
 	name = storage.NormalizeText(name)
 	var out SubAccount
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
 		c, err := s.loadForSubAccount(ctx, op, by, companyID, subAccountID, name)
 		if err != nil {
 			return err
@@ -83,8 +94,13 @@ func (s *Service) RenameSubAccount(ctx context.Context, by Actor, companyID, sub
 
 // ListSubAccounts lists the sub-accounts of companyID the actor may see (see
 // VisibleSubAccounts), by name. storage.ErrForbidden for an invisible company.
-func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID string) ([]SubAccount, error) {
+func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID string) (_ []SubAccount, err error) {
 	const op = "tenancy.ListSubAccounts"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return nil, err
+	}
 	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
 	if err != nil {
 		return nil, err

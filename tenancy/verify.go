@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // VerifyPassword re-authenticates a member: it succeeds only when userID is a
@@ -13,8 +14,10 @@ import (
 // (the account domain's bill access takes it as its PasswordChecker through a
 // one-line adapter). Every failure — unknown user, not a member, wrong
 // password — is the same storage.ErrForbidden, so it reveals nothing.
-func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, password string) error {
+func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, password string) (err error) {
 	const op = "tenancy.VerifyPassword"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	denied := storage.Forbidden(op, "invalid credentials")
 	if _, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) {
 		return denied

@@ -22,3 +22,9 @@ func BenchmarkBudget1000Intervals(b *testing.B) {
 func BenchmarkApplyDue10000Operators(b *testing.B) {
 	storagetest.BenchPresenceApplyDue(b, memHarness(), 10000)
 }
+
+// BenchmarkPlatformApplyDue10000Operators: one ApplyPlatformDue switching
+// 10 000 operators of 100 companies, memory backend.
+func BenchmarkPlatformApplyDue10000Operators(b *testing.B) {
+	storagetest.BenchPresencePlatformApplyDue(b, memHarness(), 10000)
+}

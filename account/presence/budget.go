@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -39,8 +40,10 @@ type BudgetLine struct {
 // member's effective time zone; "" for today) as of the server clock's now,
 // counting the running pause up to now and any switch that fell due.
 // Authorised: tenancy.ActView on the member.
-func (s *Service) Budget(ctx context.Context, by tenancy.Actor, companyID, userID, day string) (*Budget, error) {
+func (s *Service) Budget(ctx context.Context, by tenancy.Actor, companyID, userID, day string) (_ *Budget, err error) {
 	const op = "presence.Budget"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}

@@ -80,11 +80,19 @@
 //
 // The SDK starts no goroutine. NextTransition tells the host the next
 // instant any member of a company needs a switch; ApplyDue applies every
-// switch due up to now (capped at the service clock), each member in its own
-// transaction conditioned on the status row's version, so it is idempotent
-// and several hosts may run it at once: each switch is applied, audited
-// ("presence.status.auto_switch", by tenancy.System) and notified (Notifier,
-// after commit via storage.AfterCommit) exactly once. SetStatus applies a
+// switch due up to now (capped at the service clock), each member's write
+// conditioned on the status row's version (members are committed in groups;
+// a failing group is redone one member per transaction), so it is
+// idempotent and several hosts may run it at once: each switch is applied,
+// audited ("presence.status.auto_switch", by tenancy.System) and notified
+// (Notifier, after commit via storage.AfterCommit) exactly once.
+//
+// A platform runs one loop instead of one per company:
+// NextPlatformTransition and ApplyPlatformDue do the same across every
+// company, in due order. Stores serve them from an index on the due instant
+// (Current.DueAt, written with the status row in its transaction), so a
+// call costs what is due, not what is stored. Both forms may run side by
+// side; each switch is still applied once. SetStatus applies a
 // member's due switches before the requested change, and the read views
 // (Status, Budget, Report) show them even before anybody applied them.
 //

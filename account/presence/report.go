@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -68,8 +69,10 @@ type PauseUsage struct {
 // reseller, the platform) for a company-wide report, on the member for a
 // one-member report (a member may read their own). Validated: dates,
 // From <= To, at most MaxReportDays days (*storage.ValidationError).
-func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (*Report, error) {
+func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportRequest) (_ *Report, err error) {
 	const op = "presence.Report"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	storage.Normalize(&req)
 	if err := storage.Validate(ctx, op, s.validate, req); err != nil {
 		return nil, err
@@ -81,7 +84,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 	if req.UserID != "" {
 		err = s.authorizeMember(ctx, op, by, c, req.UserID)
 	} else {
-		err = tenancy.Authorize(op, by, tenancy.ActView, c.Resource())
+		err = tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, c.Resource())
 	}
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing/threshold"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -24,6 +25,7 @@ const MaxAllocation = 24 * time.Hour
 // Service is the presence use cases. It is safe for concurrent use and
 // starts no goroutine.
 type Service struct {
+	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
 	store    Store
 	tx       storage.Transactor
 	dir      Directory
@@ -36,21 +38,22 @@ type Service struct {
 	batch int
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
+// observe.WithTracerProvider are accepted too.
+type Option = observe.Option
 
 // WithClock sets the server clock (default storage.SystemClock). Every
 // ledger time comes from it; device times are never used.
-func WithClock(c storage.Clock) Option { return func(s *Service) { s.clock = c } }
+func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithNotifier sets the receiver of automatic switches (default, and for
 // nil: none).
 func WithNotifier(n Notifier) Option {
-	return func(s *Service) {
+	return observe.For(func(s *Service) {
 		if n != nil {
 			s.notifier = n
 		}
-	}
+	})
 }
 
 // NewService returns the presence service over store, running every use
@@ -59,9 +62,7 @@ func WithNotifier(n Notifier) Option {
 func NewService(tx storage.Transactor, store Store, dir Directory, locs Locations, rec audit.Recorder, opts ...Option) *Service {
 	s := &Service{store: store, tx: tx, dir: dir, locs: locs, audit: rec, clock: storage.SystemClock{},
 		notifier: NotifierFunc(func(context.Context, Switch) {}), validate: storage.NewValidator(), batch: 500}
-	for _, o := range opts {
-		o(s)
-	}
+	observe.Apply("github.com/switchboardkit/switchboard/account/presence", s, &s.obs, opts)
 	return s
 }
 
@@ -98,7 +99,7 @@ func (s *Service) authorizeSettings(ctx context.Context, op string, by tenancy.A
 	if err != nil {
 		return err
 	}
-	return tenancy.Authorize(op, by, tenancy.ActEditSettings, c.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, c.Resource())
 }
 
 // checkVersion refuses a change made from a stale view of p.
@@ -130,10 +131,12 @@ func (s *Service) savePauseType(ctx context.Context, by tenancy.Actor, action st
 // case-insensitive, else storage.ErrConflict); daily_allocation nil
 // (unlimited) or in (0, 24h]; fallback_id "" or a non-archived type of the
 // same company. Audited as "presence.pause_type.create".
-func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (*PauseType, error) {
+func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, companyID string, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.CreatePauseType"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.create")
+	defer func() { uc.End(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -163,10 +166,12 @@ func (s *Service) CreatePauseType(ctx context.Context, by tenancy.Actor, company
 // changed (storage.ErrConflict). A pause running when its type changes keeps
 // its computed switch instant, which is re-checked when it comes (see the
 // package documentation). Audited as "presence.pause_type.update".
-func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (*PauseType, error) {
+func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64, in PauseTypeInput) (_ *PauseType, err error) {
 	const op = "presence.UpdatePauseType"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.update")
+	defer func() { uc.End(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -199,10 +204,12 @@ func (s *Service) UpdatePauseType(ctx context.Context, by tenancy.Actor, company
 // status. A type that is the fallback of a non-archived type cannot be
 // archived (storage.ErrConflict) until that fallback is changed.
 // Authorised as CreatePauseType; audited as "presence.pause_type.archive".
-func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (*PauseType, error) {
+func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, companyID, id string, version int64) (_ *PauseType, err error) {
 	const op = "presence.ArchivePauseType"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.pause_type.archive")
+	defer func() { uc.End(err) }()
 	var out *PauseType
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.authorizeSettings(ctx, op, by, companyID); err != nil {
 			return err
 		}
@@ -242,15 +249,17 @@ func (s *Service) ArchivePauseType(ctx context.Context, by tenancy.Actor, compan
 // when includeArchived). Authorised: anyone who may set their own status in
 // the company (tenancy.ActOwnStatus on their own user there), so operators
 // can pick a reason.
-func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID string, includeArchived bool) ([]*PauseType, error) {
+func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID string, includeArchived bool) (_ []*PauseType, err error) {
 	const op = "presence.PauseTypes"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	c, err := s.company(ctx, op, companyID, false)
 	if err != nil {
 		return nil, err
 	}
 	r := c.Resource()
 	r.UserID = by.UserID
-	if err := tenancy.Authorize(op, by, tenancy.ActOwnStatus, r); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActOwnStatus, r); err != nil {
 		return nil, err
 	}
 	all, err := s.store.PauseTypes(ctx, companyID)

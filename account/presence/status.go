@@ -3,10 +3,12 @@ package presence
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
@@ -52,18 +54,20 @@ type Change struct {
 // "presence.status.override", "presence.status.auto_switch") commit
 // together, and the Notifier hears of any switch after the commit. Setting
 // the status the member is already in records nothing and keeps Version.
-func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (*Current, error) {
+func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (_ *Current, err error) {
 	const op = "presence.SetStatus"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.status.set")
+	defer func() { uc.End(err) }()
 	storage.Normalize(&ch)
 	var out *Current
-	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, companyID, true)
 		if err != nil {
 			return err
 		}
 		r := c.Resource()
 		r.UserID = userID
-		if err := tenancy.Authorize(op, by, tenancy.ActOwnStatus, r); err != nil {
+		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActOwnStatus, r); err != nil {
 			return err
 		}
 		if err := s.member(ctx, op, companyID, userID); err != nil {
@@ -191,14 +195,15 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 			Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}); err != nil {
 			return err
 		}
-		storage.AfterCommit(ctx, func() { s.notifier.PauseSwitched(ctx, sw) })
+		storage.AfterCommit(ctx, func(ctx context.Context) { s.notifier.PauseSwitched(ctx, sw) })
 	}
 	return nil
 }
 
-// member checks that userID is a member of companyID with a presence.
+// member checks that userID is a member of companyID with a presence, under
+// tenancy's member lock (Directory.LockMember, the lock RemoveMember takes).
 func (s *Service) member(ctx context.Context, op, companyID, userID string) error {
-	m, err := s.dir.Member(ctx, companyID, userID)
+	m, err := s.dir.LockMember(ctx, companyID, userID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return storage.NotFound(op, "operator", userID)
@@ -225,7 +230,7 @@ func (s *Service) current(ctx context.Context, companyID, userID string) (*Curre
 func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Actor, c tenancy.CompanyRef, userID string) error {
 	r := c.Resource()
 	r.UserID = by.UserID
-	if err := tenancy.Authorize(op, by, tenancy.ActView, r); err != nil {
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, r); err != nil {
 		return err
 	}
 	m, err := s.dir.Member(ctx, c.ID, userID)
@@ -235,7 +240,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 	if err != nil {
 		return storage.Reop(op, err)
 	}
-	return tenancy.Authorize(op, by, tenancy.ActView, m.Resource())
+	return tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActView, m.Resource())
 }
 
 // authorizeView loads companyID and checks that by may view member userID
@@ -253,8 +258,10 @@ func (s *Service) authorizeView(ctx context.Context, op string, by tenancy.Actor
 // (Version is still the stored one, which is what SetStatus expects).
 // Authorised: tenancy.ActView on the member. A member who never had a
 // status is Offline at Version 0.
-func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (*Current, error) {
+func (s *Service) Status(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ *Current, err error) {
 	const op = "presence.Status"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -292,8 +299,10 @@ func (s *Service) view(ctx context.Context, companyID, userID string, now time.T
 // Current (Status). Authorised: tenancy.ActView on the member. Validated:
 // from and to set and within storage.ValidTime (1970 to 2199), from before
 // to (*storage.ValidationError).
-func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) ([]Interval, error) {
+func (s *Service) Ledger(ctx context.Context, by tenancy.Actor, companyID, userID string, from, to time.Time) (_ []Interval, err error) {
 	const op = "presence.Ledger"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if err := s.authorizeView(ctx, op, by, companyID, userID); err != nil {
 		return nil, err
 	}
@@ -326,7 +335,18 @@ const maxIntervalLength = 27 * time.Hour
 // then; ok is false when none is pending. It needs no actor: it reveals
 // nothing but a time.
 func (s *Service) NextTransition(ctx context.Context, companyID string) (at time.Time, ok bool, err error) {
+	ctx, uc := s.obs.Start(ctx, "presence.NextTransition", companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	return s.store.NextDue(ctx, companyID)
+}
+
+// NextPlatformTransition is NextTransition across every company: the next
+// instant at which any member of any company needs an automatic switch,
+// read from the store's index on the due instant. A host runs one loop for
+// the whole platform: sleep until this instant, call ApplyPlatformDue,
+// repeat. Like NextTransition it needs no actor and reveals only a time.
+func (s *Service) NextPlatformTransition(ctx context.Context) (at time.Time, ok bool, err error) {
+	return s.store.PlatformNextDue(ctx)
 }
 
 // ApplyDue applies every automatic switch of the company's members that is
@@ -336,38 +356,87 @@ func (s *Service) NextTransition(ctx context.Context, companyID string) (at time
 // "presence.status.auto_switch" by the system actor, and notified once after
 // its commit.
 //
-// It is idempotent and safe to run from several hosts at once: each member
-// is handled in its own transaction conditioned on the version of the
-// member's status row, so exactly one host applies a given switch and the
-// others skip it. Pause type definitions are read once per call. The first
-// error (a time zone that cannot be read, an unavailable database) stops the
-// call and is returned; the switches applied before it stay applied, and the
-// next call picks up the rest. A zero or out-of-range now
-// (storage.ValidTime) is a *storage.ValidationError on field "now".
-func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (int, error) {
-	if err := (&storage.ValidationError{Op: "presence.ApplyDue"}).CheckTime("now", now).Err(); err != nil {
+// It is idempotent and safe to run from several hosts at once: each member's
+// switch is conditioned on the version of the member's status row, so
+// exactly one host applies a given switch and the others skip it. Switches
+// are committed in groups of members (one transaction per group, each
+// member re-read and conditioned in it); when a group fails it is retried
+// one member per transaction, so the first error (a time zone that cannot
+// be read, an unavailable database) stops the call and is returned, the
+// switches applied before it stay applied, and the next call picks up the
+// rest. Pause type definitions are read once per call. A zero or
+// out-of-range now (storage.ValidTime) is a *storage.ValidationError on
+// field "now".
+func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time) (_ int, err error) {
+	const op = "presence.ApplyDue"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "presence.status.auto_switch")
+	defer func() { uc.End(err) }()
+	return s.applyDue(ctx, op, now, func(until time.Time, after *DueCursor) ([]*Current, error) {
+		return s.store.DueCurrents(ctx, companyID, until, after, s.batch)
+	})
+}
+
+// ApplyPlatformDue is ApplyDue across every company: it applies every
+// automatic switch due at or before now (capped at the service clock's now)
+// in the whole platform, in due order, found through the store's index on
+// the due instant, so its cost follows the switches due, not the number of
+// companies or members. Each switch is applied, recorded, audited (by the
+// system actor of the member's company) and notified exactly as ApplyDue
+// does, with the same guarantees for concurrent hosts and the same error
+// behaviour; pause types are read once per company per call. It is the
+// platform operator's call (the SDK's own scheduling) and needs no actor.
+func (s *Service) ApplyPlatformDue(ctx context.Context, now time.Time) (_ int, err error) {
+	const op = "presence.ApplyPlatformDue"
+	ctx, uc := s.obs.Start(ctx, op, "", "presence.status.auto_switch")
+	defer func() { uc.End(err) }()
+	return s.applyDue(ctx, op, now, func(until time.Time, after *DueCursor) ([]*Current, error) {
+		return s.store.PlatformDueCurrents(ctx, until, after, s.batch)
+	})
+}
+
+// applyGroup is how many members' switches share one transaction.
+const applyGroup = 100
+
+// applyDue walks the due rows list returns, page by page, and applies them.
+func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list func(until time.Time, after *DueCursor) ([]*Current, error)) (int, error) {
+	if err := (&storage.ValidationError{Op: op}).CheckTime("now", now).Err(); err != nil {
 		return 0, err
 	}
-	const op = "presence.ApplyDue"
 	now = storage.Timestamp(now)
 	if c := storage.Timestamp(s.clock.Now()); c.Before(now) {
 		now = c
 	}
-	types, err := s.store.PauseTypes(ctx, companyID)
-	if err != nil {
-		return 0, err
-	}
+	types := map[string][]*PauseType{}
 	applied := 0
 	var after *DueCursor
 	for {
-		rows, err := s.store.DueCurrents(ctx, companyID, now, after, s.batch)
+		rows, err := list(now, after)
 		if err != nil {
-			return applied, err
+			return applied, storage.Reop(op, err)
 		}
 		for _, row := range rows {
-			n, err := s.applyOne(ctx, op, row, now, types)
+			if _, ok := types[row.CompanyID]; ok {
+				continue
+			}
+			t, err := s.store.PauseTypes(ctx, row.CompanyID)
 			if err != nil {
-				return applied, err
+				return applied, storage.Reop(op, err)
+			}
+			types[row.CompanyID] = t
+		}
+		for group := range slices.Chunk(rows, applyGroup) {
+			n, err := s.applyRows(ctx, op, group, now, types)
+			if err != nil {
+				// One member spoils the group: apply its members one by
+				// one, so those before the failing one stay applied.
+				for _, row := range group {
+					m, err := s.applyRows(ctx, op, []*Current{row}, now, types)
+					applied += m
+					if err != nil {
+						return applied, err
+					}
+				}
+				continue
 			}
 			applied += n
 		}
@@ -375,44 +444,56 @@ func (s *Service) ApplyDue(ctx context.Context, companyID string, now time.Time)
 			return applied, nil
 		}
 		last := rows[len(rows)-1]
-		after = &DueCursor{DueAt: *last.DueAt, UserID: last.UserID}
+		after = &DueCursor{DueAt: *last.DueAt, CompanyID: last.CompanyID, UserID: last.UserID}
 	}
 }
 
-var errSkip = errors.New("skip")
-
-func (s *Service) applyOne(ctx context.Context, op string, row *Current, now time.Time, types []*PauseType) (int, error) {
+// applyRows applies the due switches of rows in one transaction and returns
+// how many it applied. A member whose row moved since it was listed
+// (another host or the member got there first) is skipped.
+func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now time.Time, types map[string][]*PauseType) (int, error) {
 	n := 0
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		n = 0
-		stored, err := s.store.Current(ctx, row.CompanyID, row.UserID)
-		if err != nil {
-			return err
-		}
-		if stored.Version != row.Version || stored.DueAt == nil || stored.DueAt.After(now) {
-			return errSkip // another host or the member got there first
-		}
-		loc, err := s.locs.Location(ctx, row.CompanyID, row.UserID)
-		if err != nil {
-			return err
-		}
-		p := newProjection(ctx, s.store, row.CompanyID, row.UserID, loc, types)
-		cur := *stored
-		if _, err := p.advance(&cur, now); err != nil {
-			return err
-		}
-		cur.Version = stored.Version + 1
-		if err := s.persist(ctx, &cur, p); err != nil {
-			if errors.Is(err, storage.ErrConflict) {
-				return errSkip
+		for _, row := range rows {
+			m, err := s.applyOne(ctx, row, now, types[row.CompanyID])
+			if err != nil {
+				return err
 			}
-			return err
+			n += m
 		}
-		n = len(p.switches)
 		return nil
 	}))
-	if errors.Is(err, errSkip) {
-		return 0, nil
-	}
 	return n, err
+}
+
+// applyOne applies one member's due switches inside the caller's
+// transaction; 0 when the row moved since it was listed.
+func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, types []*PauseType) (int, error) {
+	stored, err := s.store.Current(ctx, row.CompanyID, row.UserID)
+	if err != nil {
+		return 0, err
+	}
+	if stored.Version != row.Version || stored.DueAt == nil || stored.DueAt.After(now) {
+		return 0, nil // another host or the member got there first
+	}
+	loc, err := s.locs.Location(ctx, row.CompanyID, row.UserID)
+	if err != nil {
+		return 0, err
+	}
+	p := newProjection(ctx, s.store, row.CompanyID, row.UserID, loc, types)
+	cur := *stored
+	if _, err := p.advance(&cur, now); err != nil {
+		return 0, err
+	}
+	cur.Version = stored.Version + 1
+	// persist writes the status row first, conditioned on its version: a
+	// conflict there has written nothing of this member, so it is skipped.
+	if err := s.persist(ctx, &cur, p); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return len(p.switches), nil
 }

@@ -99,10 +99,14 @@ type Interval struct {
 // Duration is End - Start.
 func (iv Interval) Duration() time.Duration { return iv.End.Sub(iv.Start) }
 
-// DueCursor is a keyset position in the due-transition listing.
+// DueCursor is a keyset position in the due-transition listing. The
+// per-company listing (Store.DueCurrents) ignores CompanyID; the
+// platform-wide one (Store.PlatformDueCurrents) orders by (DueAt,
+// CompanyID, UserID).
 type DueCursor struct {
-	DueAt  time.Time
-	UserID string
+	DueAt     time.Time
+	CompanyID string
+	UserID    string
 }
 
 // Store is the persistence presence needs. Backends implement it and
@@ -135,6 +139,15 @@ type Store interface {
 	DueCurrents(ctx context.Context, companyID string, until time.Time, after *DueCursor, limit int) ([]*Current, error)
 	// NextDue returns the smallest DueAt of the company's current rows.
 	NextDue(ctx context.Context, companyID string) (time.Time, bool, error)
+	// PlatformDueCurrents returns up to limit current rows of every company
+	// with DueAt <= until, ordered by (DueAt, CompanyID, UserID), strictly
+	// after the cursor when after is non-nil. Backends serve it from an
+	// index on the due instant kept in step with PutCurrent (in its
+	// transaction), so its cost follows the rows due, not the rows stored.
+	PlatformDueCurrents(ctx context.Context, until time.Time, after *DueCursor, limit int) ([]*Current, error)
+	// PlatformNextDue returns the smallest DueAt of all current rows of
+	// every company, from the same index.
+	PlatformNextDue(ctx context.Context) (time.Time, bool, error)
 	// Currents returns the company's current rows (userID "" = all members)
 	// whose Since is before before.
 	Currents(ctx context.Context, companyID, userID string, before time.Time) ([]*Current, error)

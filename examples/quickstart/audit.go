@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -67,20 +70,89 @@ func tourAudit(ctx context.Context, env *tourEnv) error {
 		}
 		req.After = page.NextCursor
 	}
-	fmt.Fprintf(env.Out, "%d events in the trail (newest first, %d shown); none from the failed use case\n", total, n)
+	fmt.Fprintf(env.Out, "%d events in the trail (newest first, %d shown, #0 = not sealed yet); none from the failed use case\n", total, n)
+
+	// Sealing: the host drives it (a ticker, a job queue); each company's
+	// pending events get their place in its Merkle log and a signed checkpoint.
+	sealed, err := env.Audit.Seal(ctx, env.Tx)
+	if err != nil {
+		return err
+	}
+	var witness []byte // a witness keeps the latest checkpoint it saw
+	var witnessed string
+	var most int64
+	for _, r := range sealed {
+		fmt.Fprintf(env.Out, "  sealed %d events of %s: log size %d\n", r.Sealed, short(nameOf(r.CompanyID)), r.Head.Size)
+		if r.CompanyID != "" && r.Head.Size > most {
+			witness, witnessed, most = r.Head.Checkpoint, r.CompanyID, r.Head.Size
+		}
+	}
+	fmt.Fprintf(env.Out, "signed checkpoint of %s:\n%s", short(witnessed), indent(string(witness)))
+
+	// An inclusion proof for the company's first event, checked against the checkpoint.
+	first, err := env.Audit.Query(ctx, scope, audit.Filter{CompanyID: witnessed}, storage.PageRequest{Limit: 1})
+	if err != nil {
+		return err
+	}
+	ev := first.Items[0]
+	proof, err := env.Audit.Prove(ctx, scope, ev.ID)
+	if err != nil {
+		return err
+	}
+	cp, err := audit.OpenCheckpoint(audit.DefaultOrigin, proof.Checkpoint, auditKey.verifier)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "inclusion proof of event #%d (%s) in a log of %d: %d hashes, verifies: %v\n",
+		proof.Seq, ev.Action, proof.Size, len(proof.Path), audit.CheckInclusion(proof, ev, cp) == nil)
+	forged := *ev
+	forged.Action = "compliance.call.forged"
+	fmt.Fprintf(env.Out, "the same proof for an edited copy verifies: %v\n", audit.CheckInclusion(proof, &forged, cp) == nil)
+
 	for company := range companies {
 		v, err := env.Audit.Verify(ctx, scope, company)
 		if err != nil {
 			return err
 		}
-		name := company
-		if name == "" {
-			name = "(platform)"
-		}
-		fmt.Fprintf(env.Out, "  chain %s: %d events, intact=%v\n", short(name), v.Checked, v.OK)
+		fmt.Fprintf(env.Out, "  log %s: %d events recomputed, intact=%v\n", short(nameOf(company)), v.Checked, v.OK)
 		if !v.OK {
-			return fmt.Errorf("chain %s broken at %d: %s", name, v.BrokenSeq, v.Reason)
+			return fmt.Errorf("log %s broken at %d: %s", company, v.BrokenSeq, v.Reason)
 		}
 	}
+	v, err := env.Audit.VerifyAgainst(ctx, scope, witness, auditKey.verifier)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "the log of %s still extends the witness's checkpoint: %v\n", short(witnessed), v.OK)
 	return nil
 }
+
+func nameOf(company string) string {
+	if company == "" {
+		return "(platform)"
+	}
+	return company
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ") + "\n"
+}
+
+// auditKey signs the quickstart's checkpoints: an in-memory Ed25519 key. In
+// production the signer is a KMS key behind a crypto.Signer (audit.NewSigner).
+var auditKey = func() (k struct {
+	signer   note.Signer
+	verifier note.Verifier
+}) {
+	pub, priv, err := audit.GenerateKey()
+	if err == nil {
+		k.signer, err = audit.NewSigner("quickstart.switchboard.example", priv)
+	}
+	if err == nil {
+		k.verifier, err = audit.NewVerifier("quickstart.switchboard.example", pub)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()

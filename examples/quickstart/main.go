@@ -101,7 +101,7 @@ func run(ctx context.Context, dsn string) (err error) {
 		Out:       out,
 		Store:     store,
 		Tx:        store,
-		Audit:     audit.NewLog(store.Audit(), audit.WithClock(clock)),
+		Audit:     audit.NewLog(store.Audit(), audit.WithClock(clock), audit.WithSigner(auditKey.signer), audit.WithVerifier(auditKey.verifier)),
 		Clock:     clock,
 		Licensing: store.Licensing(),
 	}

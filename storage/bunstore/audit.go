@@ -2,9 +2,13 @@ package bunstore
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -22,7 +26,7 @@ type auditEventRow struct {
 
 	ID             string    `bun:"id,pk"`
 	CompanyID      string    `bun:"company_id"`
-	Seq            int64     `bun:"seq"`
+	Seq            int64     `bun:"seq,nullzero"` // NULL while unsealed
 	OccurredAt     time.Time `bun:"occurred_at"`
 	ActorUserID    string    `bun:"actor_user_id"`
 	ActorCompanyID string    `bun:"actor_company_id"`
@@ -32,26 +36,36 @@ type auditEventRow struct {
 	EntityID       string    `bun:"entity_id"`
 	Changes        string    `bun:"changes"`
 	Metadata       string    `bun:"metadata"`
-	PrevHash       string    `bun:"prev_hash"`
-	Hash           string    `bun:"hash"`
+	LeafHash       string    `bun:"leaf_hash"`
+	V1Seq          int64     `bun:"v1_seq,nullzero"`
+	V1PrevHash     string    `bun:"v1_prev_hash"`
+	V1Hash         string    `bun:"v1_hash"`
 }
 
-type auditHeadRow struct {
-	bun.BaseModel `bun:"table:audit_heads"`
+// auditLogRow is a company's log head.
+type auditLogRow struct {
+	bun.BaseModel `bun:"table:audit_logs"`
 
-	CompanyID string `bun:"company_id,pk"`
-	Seq       int64  `bun:"seq"`
-	Hash      string `bun:"hash"`
+	CompanyID  string    `bun:"company_id,pk"`
+	TreeSize   int64     `bun:"tree_size"`
+	RootHash   string    `bun:"root_hash"`
+	Frontier   string    `bun:"frontier"` // the hex hashes, concatenated
+	Checkpoint string    `bun:"checkpoint_note"`
+	SealedAt   time.Time `bun:"sealed_at,nullzero"`
 }
 
 func toAuditRow(e *audit.Event) *auditEventRow {
-	return &auditEventRow{
+	r := &auditEventRow{
 		ID: e.ID, CompanyID: e.CompanyID, Seq: e.Seq, OccurredAt: storage.Timestamp(e.OccurredAt),
 		ActorUserID: e.Actor.UserID, ActorCompanyID: e.Actor.CompanyID, ActorRole: e.Actor.Role,
 		Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
 		Changes: string(audit.EncodeChanges(e.Changes)), Metadata: string(audit.EncodeMetadata(e.Metadata)),
-		PrevHash: e.PrevHash, Hash: e.Hash,
+		LeafHash: e.Hash,
 	}
+	if e.V1 != nil {
+		r.V1Seq, r.V1PrevHash, r.V1Hash = e.V1.Seq, e.V1.PrevHash, e.V1.Hash
+	}
+	return r
 }
 
 func (r *auditEventRow) event() (*audit.Event, error) {
@@ -63,47 +77,127 @@ func (r *auditEventRow) event() (*audit.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &audit.Event{
+	e := &audit.Event{
 		ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, OccurredAt: r.OccurredAt.UTC(),
 		Actor:  audit.Actor{UserID: r.ActorUserID, CompanyID: r.ActorCompanyID, Role: r.ActorRole},
 		Action: r.Action, EntityType: r.EntityType, EntityID: r.EntityID,
-		Changes: changes, Metadata: meta, PrevHash: r.PrevHash, Hash: r.Hash,
-	}, nil
+		Changes: changes, Metadata: meta, Hash: r.LeafHash,
+	}
+	if r.V1Seq > 0 {
+		e.V1 = &audit.V1Link{Seq: r.V1Seq, PrevHash: r.V1PrevHash, Hash: r.V1Hash}
+	}
+	return e, nil
 }
 
+func (r *auditLogRow) head() (audit.Head, error) {
+	h := audit.Head{CompanyID: r.CompanyID, Size: r.TreeSize, SealedAt: r.SealedAt}
+	if r.Checkpoint != "" {
+		h.Checkpoint = []byte(r.Checkpoint)
+	}
+	var err error
+	if r.RootHash != "" {
+		if h.Root, err = parseHash(r.RootHash); err != nil {
+			return h, err
+		}
+	}
+	for f := r.Frontier; f != ""; f = f[min(len(f), 2*tlog.HashSize):] {
+		x, err := parseHash(f[:min(len(f), 2*tlog.HashSize)])
+		if err != nil {
+			return h, err
+		}
+		h.Frontier = append(h.Frontier, x)
+	}
+	if !h.SealedAt.IsZero() {
+		h.SealedAt = h.SealedAt.UTC()
+	}
+	return h, nil
+}
+
+func toLogRow(h audit.Head) *auditLogRow {
+	var f strings.Builder
+	for _, x := range h.Frontier {
+		f.WriteString(hex.EncodeToString(x[:]))
+	}
+	r := &auditLogRow{CompanyID: h.CompanyID, TreeSize: h.Size, Frontier: f.String(), Checkpoint: string(h.Checkpoint), SealedAt: h.SealedAt}
+	if h.Size > 0 || h.Root != (tlog.Hash{}) {
+		r.RootHash = hex.EncodeToString(h.Root[:])
+	}
+	if !r.SealedAt.IsZero() {
+		r.SealedAt = storage.Timestamp(r.SealedAt)
+	}
+	return r
+}
+
+func parseHash(s string) (tlog.Hash, error) {
+	var h tlog.Hash
+	n, err := hex.Decode(h[:], []byte(s))
+	if err == nil && n != tlog.HashSize {
+		err = fmt.Errorf("hash %q: %d bytes", s, n)
+	}
+	return h, err
+}
+
+// Insert is one INSERT of the event row: no row another writer uses is
+// read or locked.
+func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
+	const op = "audit.Insert"
+	if err := a.s.checkOpen(op); err != nil {
+		return err
+	}
+	row := toAuditRow(e)
+	row.Seq, row.LeafHash = 0, ""
+	if _, err := a.s.idb(ctx).NewInsert().Model(row).Exec(ctx); err != nil {
+		return a.s.mapErr(op, err)
+	}
+	return nil
+}
+
+const logColumns = "company_id, tree_size, root_hash, frontier, checkpoint_note, sealed_at"
+
 // LockHead creates the head row if missing and takes its row lock in one
-// statement where the dialect allows (an upsert that rewrites the row), then
-// reads it. SQLite needs no row lock: the transaction began IMMEDIATE and
-// holds the database's write lock.
+// statement where the dialect allows (an upsert that rewrites the row and
+// returns it). SQLite needs no row lock: the transaction began IMMEDIATE
+// and holds the database's write lock.
 func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head, error) {
 	const op = "audit.LockHead"
 	if !a.s.inTx(ctx) {
 		return audit.Head{}, storage.MustBeInTx(ctx, op)
 	}
 	db := a.s.idb(ctx)
-	upsert := "INSERT INTO audit_heads (company_id, seq, hash) VALUES (?, 0, '')" +
-		a.s.upsert("audit_heads", "company_id", "seq = "+a.s.col("audit_heads", "seq"))
-	if !a.s.hasReturning() { // take the row lock with a no-op upsert, then read
+	upsert := "INSERT INTO audit_logs (" + logColumns + ") VALUES (?, 0, '', '', '', NULL)" +
+		a.s.upsert("audit_logs", "company_id", "tree_size = "+a.s.col("audit_logs", "tree_size"))
+	var row auditLogRow
+	scan := func(q string, args ...any) error {
+		var sealed *time.Time
+		err := db.QueryRowContext(ctx, q, args...).Scan(&row.CompanyID, &row.TreeSize, &row.RootHash, &row.Frontier, &row.Checkpoint, &sealed)
+		if sealed != nil {
+			row.SealedAt = *sealed
+		}
+		return err
+	}
+	if !a.s.hasReturning() { // take the row lock with a no-op upsert, then a locking read
 		if _, err := db.ExecContext(ctx, upsert, companyID); err != nil {
 			return audit.Head{}, a.s.mapErr(op, err)
 		}
-		// A locking read: a plain SELECT could return an older snapshot.
-		h := audit.Head{CompanyID: companyID}
-		err := db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_heads WHERE company_id = ? FOR UPDATE", companyID).Scan(&h.Seq, &h.Hash)
-		if err != nil {
+		if err := scan("SELECT "+logColumns+" FROM audit_logs WHERE company_id = ? FOR UPDATE", companyID); err != nil {
 			return audit.Head{}, a.s.mapErr(op, err)
 		}
-		return h, nil
-	}
-	h := audit.Head{CompanyID: companyID}
-	if err := db.QueryRowContext(ctx, upsert+" RETURNING seq, hash", companyID).Scan(&h.Seq, &h.Hash); err != nil {
+	} else if err := scan(upsert+" RETURNING "+logColumns, companyID); err != nil {
 		return audit.Head{}, a.s.mapErr(op, err)
+	}
+	h, err := row.head()
+	if err != nil {
+		return audit.Head{}, storage.Internal(op, err)
 	}
 	return h, nil
 }
 
-func (a auditStore) head(ctx context.Context, op, companyID string) (audit.Head, error) {
-	var row auditHeadRow
+func (a auditStore) Head(ctx context.Context, companyID string) (audit.Head, error) {
+	const op = "audit.Head"
+	if err := a.s.checkOpen(op); err != nil {
+		return audit.Head{}, err
+	}
+	var row auditLogRow
 	err := a.s.idb(ctx).NewSelect().Model(&row).Where("company_id = ?", companyID).Scan(ctx)
 	switch {
 	case err == nil:
@@ -112,35 +206,133 @@ func (a auditStore) head(ctx context.Context, op, companyID string) (audit.Head,
 	default:
 		return audit.Head{}, a.s.mapErr(op, err)
 	}
-	return audit.Head{CompanyID: companyID, Seq: row.Seq, Hash: row.Hash}, nil
-}
-
-func (a auditStore) Head(ctx context.Context, companyID string) (audit.Head, error) {
-	if err := a.s.checkOpen("audit.Head"); err != nil {
-		return audit.Head{}, err
+	h, err := row.head()
+	if err != nil {
+		return audit.Head{}, storage.Internal(op, err)
 	}
-	return a.head(ctx, "audit.Head", companyID)
+	return h, nil
 }
 
-func (a auditStore) Append(ctx context.Context, e *audit.Event) error {
-	const op = "audit.Append"
+func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) ([]*audit.Event, error) {
+	const op = "audit.Unsealed"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []auditEventRow
+	err := a.s.idb(ctx).NewSelect().Model(&rows).
+		Where("company_id = ?", companyID).Where("seq IS NULL").
+		OrderExpr("CASE WHEN v1_seq IS NULL THEN 1 ELSE 0 END, v1_seq, occurred_at, id").
+		Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	return rowsToEvents(rows)
+}
+
+// sealChunk bounds the rows of one UPDATE (three arguments a row).
+const sealChunk = 1000
+
+// Seal sets the positions and leaf hashes with one UPDATE per chunk of
+// events joined to a list of values, then moves the head conditionally on
+// its old size.
+func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Event) error {
+	const op = "audit.Seal"
 	if !a.s.inTx(ctx) {
-		return a.s.InTx(ctx, func(ctx context.Context) error { return a.Append(ctx, e) })
+		return a.s.InTx(ctx, func(ctx context.Context) error { return a.Seal(ctx, head, evs) })
 	}
 	db := a.s.idb(ctx)
-	if _, err := db.NewInsert().Model(toAuditRow(e)).Exec(ctx); err != nil {
-		return a.s.mapErr(op, err)
+	for start := 0; start < len(evs); start += sealChunk {
+		chunk := evs[start:min(start+sealChunk, len(evs))]
+		q, args := a.sealSQL(head.CompanyID, chunk)
+		res, err := db.ExecContext(ctx, q, args...)
+		if err != nil {
+			return a.s.mapErr(op, err)
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
+			return storage.Conflict(op, "%d of %d events are not pending in the log of company %q", int64(len(chunk))-n, len(chunk), head.CompanyID)
+		}
 	}
-	res, err := db.NewUpdate().Model((*auditHeadRow)(nil)).
-		Set("seq = ?", e.Seq).Set("hash = ?", e.Hash).
-		Where("company_id = ?", e.CompanyID).Where("seq = ?", e.Seq-1).Exec(ctx)
+	row := toLogRow(head)
+	res, err := db.NewUpdate().Model(row).Column("tree_size", "root_hash", "frontier", "checkpoint_note", "sealed_at").
+		WherePK().Where("tree_size = ?", head.Size-int64(len(evs))).Exec(ctx)
 	if err != nil {
 		return a.s.mapErr(op, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return storage.Conflict(op, "chain head of company %q moved", e.CompanyID)
+		return storage.Conflict(op, "log head of company %q moved", head.CompanyID)
 	}
 	return nil
+}
+
+func (a auditStore) sealSQL(companyID string, evs []*audit.Event) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 3*len(evs)+1)
+	switch a.s.dialect {
+	case MySQL:
+		b.WriteString("UPDATE audit_events e JOIN (")
+		for i, e := range evs {
+			if i == 0 {
+				b.WriteString("SELECT ? AS id, ? AS seq, ? AS h")
+			} else {
+				b.WriteString(" UNION ALL SELECT ?, ?, ?")
+			}
+			args = append(args, e.ID, e.Seq, e.Hash)
+		}
+		b.WriteString(") v ON e.id = v.id SET e.seq = v.seq, e.leaf_hash = v.h WHERE e.seq IS NULL AND e.company_id = ?")
+	case Postgres:
+		b.WriteString("UPDATE audit_events AS e SET seq = v.seq, leaf_hash = v.h FROM (VALUES ")
+		for i, e := range evs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?::BIGINT, ?)")
+			args = append(args, e.ID, e.Seq, e.Hash)
+		}
+		b.WriteString(") AS v (id, seq, h) WHERE e.id = v.id AND e.seq IS NULL AND e.company_id = ?")
+	default:
+		b.WriteString("UPDATE audit_events SET seq = v.column2, leaf_hash = v.column3 FROM (VALUES ")
+		for i, e := range evs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, e.ID, e.Seq, e.Hash)
+		}
+		b.WriteString(") AS v WHERE audit_events.id = v.column1 AND audit_events.seq IS NULL AND audit_events.company_id = ?")
+	}
+	return b.String(), append(args, companyID)
+}
+
+func (a auditStore) Pending(ctx context.Context, after string, limit int) ([]string, error) {
+	const op = "audit.Pending"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := a.s.idb(ctx).NewSelect().Table("audit_events").ColumnExpr("DISTINCT company_id").
+		Where("seq IS NULL").Where("company_id > ?", after).OrderExpr("company_id").Limit(int64(limit)).Scan(ctx, &ids)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	return ids, nil
+}
+
+func (a auditStore) V1Head(ctx context.Context, companyID string) (int64, string, error) {
+	const op = "audit.V1Head"
+	if err := a.s.checkOpen(op); err != nil {
+		return 0, "", err
+	}
+	var seq int64
+	var hash string
+	err := a.s.idb(ctx).QueryRowContext(ctx, "SELECT seq, hash FROM audit_v1_heads WHERE company_id = ?", companyID).Scan(&seq, &hash)
+	switch {
+	case err == nil:
+		return seq, hash, nil
+	case a.s.classify(err) == storage.ErrNotFound:
+		return 0, "", nil
+	default:
+		return 0, "", a.s.mapErr(op, err)
+	}
 }
 
 func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
@@ -155,7 +347,11 @@ func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
 		}
 		return nil, a.s.mapErr(op, err)
 	}
-	return row.event()
+	e, err := row.event()
+	if err != nil {
+		return nil, storage.Internal(op, err)
+	}
+	return e, nil
 }
 
 func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter, after *audit.Cursor, limit int) ([]*audit.Event, error) {
@@ -227,4 +423,47 @@ func rowsToEvents(rows []auditEventRow) ([]*audit.Event, error) {
 		out[i] = e
 	}
 	return out, nil
+}
+
+// AuditTamper reaches behind the SDK into the stored audit log, for tests
+// that prove tampering is detected. It is not part of any domain contract.
+func (s *Store) AuditTamper() *AuditTamper { return &AuditTamper{s} }
+
+// AuditTamper edits the stored audit log directly, as whoever holds the
+// database could.
+type AuditTamper struct{ s *Store }
+
+// Put overwrites (or creates) the stored event e.ID with every field of e,
+// its company, position and hash included; Seq 0 makes it unsealed.
+func (t *AuditTamper) Put(ctx context.Context, e *audit.Event) error {
+	row := toAuditRow(e)
+	res, err := t.s.db.NewUpdate().Model(row).WherePK().Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = t.s.db.NewInsert().Model(row).Exec(ctx)
+	}
+	return err
+}
+
+// Delete removes stored events.
+func (t *AuditTamper) Delete(ctx context.Context, ids ...string) error {
+	_, err := t.s.db.NewDelete().Model((*auditEventRow)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx)
+	return err
+}
+
+// SetHead overwrites a company's log head.
+func (t *AuditTamper) SetHead(ctx context.Context, h audit.Head) error {
+	if err := t.DeleteHead(ctx, h.CompanyID); err != nil {
+		return err
+	}
+	_, err := t.s.db.NewInsert().Model(toLogRow(h)).Exec(ctx)
+	return err
+}
+
+// DeleteHead removes a company's log head.
+func (t *AuditTamper) DeleteHead(ctx context.Context, companyID string) error {
+	_, err := t.s.db.NewDelete().Model((*auditLogRow)(nil)).Where("company_id = ?", companyID).Exec(ctx)
+	return err
 }

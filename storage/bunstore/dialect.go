@@ -161,6 +161,11 @@ func (s *Store) oneWriter() bool { return s.dialect == SQLite }
 // by LIKE itself.
 func (s *Store) trigramIndex() bool { return s.dialect == SQLite }
 
+// sideTrigrams reports whether company search uses the trigram side table
+// the store writes itself (tenancy_company_trigrams): MySQL/MariaDB, which
+// have no index for substring matches.
+func (s *Store) sideTrigrams() bool { return s.dialect == MySQL }
+
 // escapeLike escapes LIKE's wildcards (and the escape character '!') so
 // user input matches literally with ESCAPE '!'. '!' rather than a backslash
 // because MySQL treats backslashes in string literals as escapes themselves.

@@ -51,8 +51,9 @@ func TestMigrationSQL(t *testing.T) {
 				assert.Less(t, scripts[i-1].Version, s.Version, "oldest first")
 			}
 			assert.NotEmpty(t, s.Name, s.Version)
-			assert.NotEmpty(t, s.Up, "%s %s_%s up", d, s.Version, s.Name)
-			assert.NotEmpty(t, s.Down, "%s %s_%s down", d, s.Version, s.Name)
+			// A version may do nothing on a dialect (a MySQL-only side
+			// table), but then its down does nothing either.
+			assert.Equal(t, len(s.Up) == 0, len(s.Down) == 0, "%s %s_%s: up and down both empty or both not", d, s.Version, s.Name)
 			for _, q := range append(append([]string{}, s.Up...), s.Down...) {
 				assert.NotContains(t, q, "{{", "rendered")
 				assert.NotEmpty(t, strings.TrimSpace(q))

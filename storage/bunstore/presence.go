@@ -255,6 +255,51 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 	return rows[0].DueAt.UTC(), true, nil
 }
 
+// PlatformDueCurrents lists due rows of every company from
+// presence_current_due_at (due_at, company_id, user_id; partial on
+// due_at IS NOT NULL where the database has partial indexes). PutCurrent
+// writes due_at in the status change's transaction, so the index is always
+// in step.
+func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
+	const op = "presence.PlatformDueCurrents"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var rows []currentRow
+	q := ps.s.idb(ctx).NewSelect().Model(&rows).Where("due_at IS NOT NULL").Where("due_at <= ?", storage.Timestamp(until))
+	if after != nil {
+		t := storage.Timestamp(after.DueAt)
+		q = q.Where("(due_at > ? OR (due_at = ? AND (company_id > ? OR (company_id = ? AND user_id > ?))))",
+			t, t, after.CompanyID, after.CompanyID, after.UserID)
+	}
+	if err := q.OrderExpr("due_at, company_id, user_id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, ps.s.mapErr(op, err)
+	}
+	out := make([]*presence.Current, len(rows))
+	for i := range rows {
+		out[i] = rows[i].current()
+	}
+	return out, nil
+}
+
+// PlatformNextDue reads the first entry of presence_current_due_at.
+func (ps presenceStore) PlatformNextDue(ctx context.Context) (time.Time, bool, error) {
+	const op = "presence.PlatformNextDue"
+	if err := ps.s.checkOpen(op); err != nil {
+		return time.Time{}, false, err
+	}
+	var rows []currentRow
+	err := ps.s.idb(ctx).NewSelect().Model(&rows).Column("due_at", "company_id", "user_id").
+		Where("due_at IS NOT NULL").OrderExpr("due_at").Limit(1).Scan(ctx)
+	if err != nil {
+		return time.Time{}, false, ps.s.mapErr(op, err)
+	}
+	if len(rows) == 0 || rows[0].DueAt == nil {
+		return time.Time{}, false, nil
+	}
+	return rows[0].DueAt.UTC(), true, nil
+}
+
 func (ps presenceStore) Currents(ctx context.Context, companyID, userID string, before time.Time) ([]*presence.Current, error) {
 	const op = "presence.Currents"
 	if err := ps.s.checkOpen(op); err != nil {

@@ -23,3 +23,21 @@ func BenchmarkPresenceApplyDue10000OperatorsSQLite(b *testing.B) {
 func BenchmarkPresenceBudget1000IntervalsPostgres(b *testing.B) {
 	storagetest.BenchPresenceBudget(b, storagetest.BunHarness(storagetest.OpenPostgres(b)), 1000)
 }
+
+// BenchmarkPresencePlatformApplyDue10000OperatorsSQLite: one
+// ApplyPlatformDue switching 10 000 operators of 100 companies, SQLite.
+func BenchmarkPresencePlatformApplyDue10000OperatorsSQLite(b *testing.B) {
+	storagetest.BenchPresencePlatformApplyDue(b, storagetest.BunHarness(storagetest.OpenSQLite(b)), 10000)
+}
+
+// BenchmarkPresencePlatformApplyDue10000OperatorsPostgres is the same on
+// PostgreSQL (skipped without SWITCHBOARD_POSTGRES_DSN).
+func BenchmarkPresencePlatformApplyDue10000OperatorsPostgres(b *testing.B) {
+	storagetest.BenchPresencePlatformApplyDue(b, storagetest.BunHarness(storagetest.OpenPostgres(b)), 10000)
+}
+
+// BenchmarkPresencePlatformApplyDue10000OperatorsMySQL is the same on
+// MySQL/MariaDB (skipped without SWITCHBOARD_MYSQL_DSN).
+func BenchmarkPresencePlatformApplyDue10000OperatorsMySQL(b *testing.B) {
+	storagetest.BenchPresencePlatformApplyDue(b, storagetest.BunHarness(storagetest.OpenMySQL(b)), 10000)
+}

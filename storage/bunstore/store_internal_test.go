@@ -57,7 +57,7 @@ func TestInTxRetriesTransientConflicts(t *testing.T) {
 	calls, hooks := 0, 0
 	err := st.InTx(context.Background(), func(ctx context.Context) error {
 		calls++
-		storage.AfterCommit(ctx, func() { hooks++ })
+		storage.AfterCommit(ctx, func(context.Context) { hooks++ })
 		if calls < 3 {
 			return &storage.Error{Op: "test", Kind: storage.ErrRetryable}
 		}

@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,10 +29,16 @@ import (
 //     otherwise the primary key is walked, which finds a page of a common
 //     needle quickly. A company whose search text changes costs a scan of
 //     the FTS table (renames are rare).
-//   - MySQL/MariaDB: no index can serve a substring LIKE (MariaDB has no
-//     ngram full-text parser); the primary key is walked in ID order — fast
-//     when matches are common, a full scan of the visible companies when
-//     they are rare (about 70–200 ms over 100 000 companies).
+//   - MySQL/MariaDB: a trigram side table (tenancy_company_trigrams: every
+//     distinct three-character substring of search_text, by company),
+//     written by CreateCompany and UpdateCompany in the company's own
+//     transaction. The candidates are the companies holding every trigram
+//     of the needle (up to searchTrigrams of them, spread over the needle;
+//     the database joins from the rarest); LIKE rechecks them, so the
+//     index only narrows, never changes, the result. As on SQLite, a
+//     needle with ftsCandidateCap candidates or more walks the primary key
+//     instead. Rows written to tenancy_companies behind the store's back
+//     (bulk imports) are indexed by RebuildCompanySearch.
 //
 // Shorter needles walk the primary key on every backend. A reseller's
 // search is bounded by its affiliates (index on reseller_id). Figures:
@@ -178,12 +185,145 @@ func (t tenancyStore) update(ctx context.Context, op, entity, id string, model a
 }
 
 func (t tenancyStore) CreateCompany(ctx context.Context, c *tenancy.Company) error {
-	return t.insert(ctx, "tenancy.CreateCompany", toCompanyRow(c))
+	const op = "tenancy.CreateCompany"
+	if !t.s.sideTrigrams() {
+		return t.insert(ctx, op, toCompanyRow(c))
+	}
+	return storage.Reop(op, t.s.InTx(ctx, func(ctx context.Context) error {
+		if err := t.insert(ctx, op, toCompanyRow(c)); err != nil {
+			return err
+		}
+		return t.indexTrigrams(ctx, op, c, false)
+	}))
 }
 
 func (t tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) error {
-	return t.update(ctx, "tenancy.UpdateCompany", "company", c.ID, toCompanyRow(c),
-		t.s.idb(ctx).NewSelect().Model((*companyRow)(nil)).Where("id = ?", c.ID))
+	const op = "tenancy.UpdateCompany"
+	update := func(ctx context.Context) error {
+		return t.update(ctx, op, "company", c.ID, toCompanyRow(c),
+			t.s.idb(ctx).NewSelect().Model((*companyRow)(nil)).Where("id = ?", c.ID))
+	}
+	if !t.s.sideTrigrams() {
+		return update(ctx)
+	}
+	return storage.Reop(op, t.s.InTx(ctx, func(ctx context.Context) error {
+		if err := update(ctx); err != nil {
+			return err
+		}
+		return t.indexTrigrams(ctx, op, c, true)
+	}))
+}
+
+// trigramRow is one entry of the MySQL search side table.
+type trigramRow struct {
+	bun.BaseModel `bun:"table:tenancy_company_trigrams"`
+
+	Trigram   []byte `bun:"trigram,pk"`
+	CompanyID string `bun:"company_id,pk"`
+}
+
+// trigrams returns the distinct three-rune substrings of s, in order of
+// first appearance.
+func trigrams(s string) []string {
+	r := []rune(s)
+	seen := make(map[string]bool, len(r))
+	var out []string
+	for i := 0; i+3 <= len(r); i++ {
+		g := string(r[i : i+3])
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// indexTrigrams writes c's trigrams to the side table (replacing the old
+// ones when replace), in the caller's transaction.
+func (t tenancyStore) indexTrigrams(ctx context.Context, op string, c *tenancy.Company, replace bool) error {
+	db := t.s.idb(ctx)
+	if replace {
+		if _, err := db.NewDelete().Model((*trigramRow)(nil)).Where("company_id = ?", c.ID).Exec(ctx); err != nil {
+			return t.s.mapErr(op, err)
+		}
+	}
+	grams := trigrams(c.SearchText())
+	if len(grams) == 0 {
+		return nil
+	}
+	rows := make([]trigramRow, len(grams))
+	for i, g := range grams {
+		rows[i] = trigramRow{Trigram: []byte(g), CompanyID: c.ID}
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return t.s.mapErr(op, err)
+}
+
+// mysqlTrigramBackfill indexes every company's search text in the side
+// table, set-based: the numbers 1..1000 cover the longest search text (the
+// field limits make it at most 626 characters);
+// the migration that creates the table runs the same statement.
+const mysqlTrigramBackfill = `INSERT IGNORE INTO tenancy_company_trigrams (trigram, company_id)
+SELECT CAST(SUBSTRING(c.search_text, n.i, 3) AS BINARY), c.id
+FROM tenancy_companies c
+JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e) n
+  ON n.i <= CHAR_LENGTH(c.search_text) - 2`
+
+const digits = `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`
+
+// RebuildCompanySearch rebuilds the company search index from the
+// companies table, in one transaction: for hosts that write companies with
+// their own SQL (a bulk import) rather than through the store. Only
+// MySQL/MariaDB keep an index the store writes itself; on SQLite (triggers)
+// and PostgreSQL (an expression index) it does nothing.
+func (s *Store) RebuildCompanySearch(ctx context.Context) error {
+	const op = "bunstore.RebuildCompanySearch"
+	if err := s.checkOpen(op); err != nil {
+		return err
+	}
+	if !s.sideTrigrams() {
+		return nil
+	}
+	return storage.Reop(op, s.InTx(ctx, func(ctx context.Context) error {
+		db := s.idb(ctx)
+		if _, err := db.NewDelete().Model((*trigramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+			return s.mapErr(op, err)
+		}
+		_, err := db.NewRaw(mysqlTrigramBackfill).Exec(ctx)
+		return s.mapErr(op, err)
+	}))
+}
+
+// searchTrigrams is how many of the needle's trigrams the MySQL candidate
+// query intersects: enough to make a long needle selective, few enough to
+// keep the join small. LIKE rechecks every candidate anyway.
+const searchTrigrams = 6
+
+// trigramCandidates returns the IDs of the companies holding every chosen
+// trigram of needle, or ok false when there are ftsCandidateCap or more (the
+// needle is common: walking the primary key is faster).
+func (t tenancyStore) trigramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
+	grams := trigrams(needle)
+	if len(grams) > searchTrigrams { // spread the choice over the needle
+		picked := make([]string, searchTrigrams)
+		for i := range picked {
+			picked[i] = grams[i*(len(grams)-1)/(searchTrigrams-1)]
+		}
+		grams = picked
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(grams)+1)
+	b.WriteString("SELECT t0.company_id FROM tenancy_company_trigrams AS t0")
+	for i := 1; i < len(grams); i++ {
+		fmt.Fprintf(&b, " JOIN tenancy_company_trigrams AS t%d ON t%d.trigram = ? AND t%d.company_id = t0.company_id", i, i, i)
+		args = append(args, []byte(grams[i]))
+	}
+	b.WriteString(" WHERE t0.trigram = ? LIMIT ?")
+	args = append(args, []byte(grams[0]), ftsCandidateCap)
+	if err := t.s.idb(ctx).NewRaw(b.String(), args...).Scan(ctx, &ids); err != nil {
+		return nil, false, err
+	}
+	return ids, len(ids) < ftsCandidateCap, nil
 }
 
 func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool) (*tenancy.Company, error) {
@@ -252,6 +392,21 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 				// The FTS5 trigram index narrows the candidates; LIKE above
 				// rechecks them, so the index can only speed the search up.
 				sq = sq.Where("id IN (SELECT company_id FROM tenancy_companies_fts WHERE tenancy_companies_fts MATCH ?)", phrase)
+			}
+		}
+		if t.s.sideTrigrams() && utf8.RuneCountInString(q.Text) >= 3 {
+			ids, selective, err := t.trigramCandidates(ctx, q.Text)
+			if err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if selective {
+				if len(ids) == 0 {
+					return []tenancy.Company{}, nil
+				}
+				// The candidates come first, as a list of keys: the
+				// optimiser cannot turn them into a walk of the whole
+				// primary key. LIKE above rechecks them.
+				sq = sq.Where("id IN (?)", bun.List(ids))
 			}
 		}
 	}

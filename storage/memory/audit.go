@@ -10,16 +10,26 @@ import (
 )
 
 type auditData struct {
-	events map[string]audit.Event
-	heads  map[string]audit.Head
-	chains map[string][]string // company → event IDs by seq
-	order  []audit.Cursor      // every event by (OccurredAt, ID) ascending
+	events  map[string]audit.Event
+	heads   map[string]audit.Head
+	chains  map[string][]seqID  // company → sealed events by seq ascending
+	pending map[string][]string // company → unsealed event IDs in commit order
+	order   []audit.Cursor      // every event by (OccurredAt, ID) ascending
+}
+
+// seqID is a sealed event's place; ev is an immutable copy of the stored
+// event (every write replaces it), so reading the log needs no map lookup.
+type seqID struct {
+	seq int64
+	id  string
+	ev  *audit.Event
 }
 
 func (d *auditData) init() {
 	d.events = map[string]audit.Event{}
 	d.heads = map[string]audit.Head{}
-	d.chains = map[string][]string{}
+	d.chains = map[string][]seqID{}
+	d.pending = map[string][]string{}
 }
 
 // Audit returns the store's audit.Store.
@@ -31,14 +41,24 @@ var _ audit.Store = auditStore{}
 
 func cloneEvent(e audit.Event) *audit.Event {
 	e.Changes = slices.Clone(e.Changes)
-	if e.Metadata != nil {
+	if len(e.Metadata) > 0 {
 		m := make(map[string]string, len(e.Metadata))
 		for k, v := range e.Metadata {
 			m[k] = v
 		}
 		e.Metadata = m
 	}
+	if e.V1 != nil {
+		v := *e.V1
+		e.V1 = &v
+	}
 	return &e
+}
+
+func cloneHead(h audit.Head) audit.Head {
+	h.Frontier = slices.Clone(h.Frontier)
+	h.Checkpoint = slices.Clone(h.Checkpoint)
+	return h
 }
 
 func cursorLess(a, b audit.Cursor) bool {
@@ -46,6 +66,31 @@ func cursorLess(a, b audit.Cursor) bool {
 		return a.At.Before(b.At)
 	}
 	return a.ID < b.ID
+}
+
+func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
+	return a.s.write(ctx, func(t *tx) error {
+		d := &a.s.audit
+		if _, dup := d.events[e.ID]; dup {
+			return storage.Conflict("audit.Insert", "event %s exists", e.ID)
+		}
+		ev := cloneEvent(*e)
+		ev.Seq, ev.Hash = 0, ""
+		put(t, d.events, e.ID, *ev)
+		// Append in place; undo truncates. Nobody else holds the slice while
+		// the transaction owns the store, so no copy is needed.
+		p := d.pending[e.CompanyID]
+		d.pending[e.CompanyID] = append(p, e.ID)
+		t.onRollback(func() { d.pending[e.CompanyID] = p })
+		a.s.audit.index(t, audit.Cursor{At: e.OccurredAt, ID: e.ID})
+		return nil
+	})
+}
+
+func (d *auditData) index(t *tx, c audit.Cursor) {
+	i := sort.Search(len(d.order), func(i int) bool { return cursorLess(c, d.order[i]) })
+	d.order = slices.Insert(d.order, i, c)
+	t.onRollback(func() { d.order = slices.Delete(d.order, i, i+1) })
 }
 
 func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head, error) {
@@ -58,42 +103,98 @@ func (a auditStore) LockHead(ctx context.Context, companyID string) (audit.Head,
 func (a auditStore) Head(ctx context.Context, companyID string) (audit.Head, error) {
 	var h audit.Head
 	err := a.s.read(ctx, func() error {
-		h = a.s.audit.heads[companyID]
+		h = cloneHead(a.s.audit.heads[companyID])
 		h.CompanyID = companyID
 		return nil
 	})
 	return h, err
 }
 
-func (a auditStore) Append(ctx context.Context, e *audit.Event) error {
-	return a.s.write(ctx, func(t *tx) error {
+func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) ([]*audit.Event, error) {
+	var out []*audit.Event
+	err := a.s.read(ctx, func() error {
 		d := &a.s.audit
-		head := d.heads[e.CompanyID]
-		if e.Seq != head.Seq+1 {
-			return storage.Conflict("audit.Append", "chain of company %q is at %d, not %d", e.CompanyID, head.Seq, e.Seq-1)
-		}
-		if _, dup := d.events[e.ID]; dup {
-			return storage.Conflict("audit.Append", "event %s exists", e.ID)
-		}
-		put(t, d.events, e.ID, *cloneEvent(*e))
-		put(t, d.heads, e.CompanyID, audit.Head{CompanyID: e.CompanyID, Seq: e.Seq, Hash: e.Hash})
-		// Append in place; undo truncates. Nobody else holds the slice while
-		// the transaction owns the store, so no copy is needed.
-		n := len(d.chains[e.CompanyID])
-		d.chains[e.CompanyID] = append(d.chains[e.CompanyID], e.ID)
-		t.onRollback(func() {
-			if n == 0 {
-				delete(d.chains, e.CompanyID)
-			} else {
-				d.chains[e.CompanyID] = d.chains[e.CompanyID][:n]
+		var legacy []*audit.Event
+		for _, id := range d.pending[companyID] {
+			e := d.events[id]
+			if e.V1 != nil {
+				legacy = append(legacy, cloneEvent(e))
+			} else if len(out) < limit {
+				out = append(out, cloneEvent(e))
 			}
-		})
-		c := audit.Cursor{At: e.OccurredAt, ID: e.ID}
-		i := sort.Search(len(d.order), func(i int) bool { return cursorLess(c, d.order[i]) })
-		d.order = slices.Insert(d.order, i, c)
-		t.onRollback(func() { d.order = slices.Delete(d.order, i, i+1) })
+		}
+		if len(legacy) > 0 {
+			sort.SliceStable(legacy, func(i, j int) bool { return legacy[i].V1.Seq < legacy[j].V1.Seq })
+			out = append(legacy, out...)
+		}
+		if len(out) > limit {
+			out = out[:limit]
+		}
 		return nil
 	})
+	return out, err
+}
+
+func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Event) error {
+	const op = "audit.Seal"
+	return a.s.write(ctx, func(t *tx) error {
+		d := &a.s.audit
+		old := d.heads[head.CompanyID]
+		if old.Size != head.Size-int64(len(evs)) {
+			return storage.Conflict(op, "log head of company %q moved", head.CompanyID)
+		}
+		ids := make(map[string]bool, len(evs))
+		for _, e := range evs {
+			cur, ok := d.events[e.ID]
+			if !ok || cur.Seq != 0 || cur.CompanyID != head.CompanyID || ids[e.ID] {
+				return storage.Conflict(op, "event %s is not pending in the log of company %q", e.ID, head.CompanyID)
+			}
+			ids[e.ID] = true
+		}
+		chain := d.chains[head.CompanyID]
+		for _, e := range evs {
+			cur := d.events[e.ID]
+			cur.Seq, cur.Hash = e.Seq, e.Hash
+			put(t, d.events, e.ID, cur)
+			chain = append(chain, seqID{e.Seq, e.ID, cloneEvent(cur)})
+		}
+		oldChain := d.chains[head.CompanyID]
+		d.chains[head.CompanyID] = chain
+		t.onRollback(func() { d.chains[head.CompanyID] = oldChain })
+		p := d.pending[head.CompanyID]
+		rest := make([]string, 0, max(len(p)-len(evs), 0))
+		for _, id := range p {
+			if !ids[id] {
+				rest = append(rest, id)
+			}
+		}
+		d.pending[head.CompanyID] = rest
+		t.onRollback(func() { d.pending[head.CompanyID] = p })
+		put(t, d.heads, head.CompanyID, cloneHead(head))
+		return nil
+	})
+}
+
+func (a auditStore) Pending(ctx context.Context, after string, limit int) ([]string, error) {
+	var out []string
+	err := a.s.read(ctx, func() error {
+		for c, p := range a.s.audit.pending {
+			if len(p) > 0 && c > after {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+// V1Head: the memory backend never held a former hash chain.
+func (a auditStore) V1Head(ctx context.Context, _ string) (int64, string, error) {
+	return 0, "", a.s.read(ctx, func() error { return nil })
 }
 
 func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
@@ -118,8 +219,8 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 			end = sort.Search(len(d.order), func(i int) bool { return !cursorLess(d.order[i], *after) })
 		}
 		for i := end - 1; i >= 0 && len(out) < limit; i-- {
-			e := d.events[d.order[i].ID]
-			if scope.Allows(e.CompanyID) && matches(&e, f) {
+			e, ok := d.events[d.order[i].ID]
+			if ok && scope.Allows(e.CompanyID) && matches(&e, f) {
 				out = append(out, cloneEvent(e))
 			}
 		}
@@ -141,21 +242,99 @@ func matches(e *audit.Event, f audit.Filter) bool {
 func (a auditStore) Chain(ctx context.Context, companyID string, afterSeq int64, limit int) ([]*audit.Event, error) {
 	var out []*audit.Event
 	err := a.s.read(ctx, func() error {
-		ids := a.s.audit.chains[companyID] // position i holds seq i+1
-		for i := max(afterSeq, 0); i < int64(len(ids)) && len(out) < limit; i++ {
-			out = append(out, cloneEvent(a.s.audit.events[ids[i]]))
+		chain := a.s.audit.chains[companyID]
+		i := sort.Search(len(chain), func(i int) bool { return chain[i].seq > afterSeq })
+		for ; i < len(chain) && len(out) < limit; i++ {
+			out = append(out, chain[i].ev) // immutable: every write replaces it
+
 		}
 		return nil
 	})
 	return out, err
 }
 
-// TamperAuditEvent changes a stored event behind the SDK's back, for tests of
-// the chain verifier. It is not part of any domain contract.
+// AuditTamper reaches behind the SDK into the stored audit log, for tests
+// that prove tampering is detected. It is not part of any domain contract.
+func (s *Store) AuditTamper() *AuditTamper { return &AuditTamper{s} }
+
+// AuditTamper edits the stored audit log directly.
+type AuditTamper struct{ s *Store }
+
+// Put overwrites (or creates) the stored event e.ID with every field of e,
+// its company, position and hash included; Seq 0 makes it unsealed.
+func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	d := &t.s.audit
+	if _, ok := d.events[e.ID]; ok {
+		d.unlink(e.ID)
+	} else {
+		d.index(&tx{}, audit.Cursor{At: e.OccurredAt, ID: e.ID})
+	}
+	d.events[e.ID] = *cloneEvent(*e)
+	if e.Seq == 0 {
+		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
+		return nil
+	}
+	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, cloneEvent(*e)})
+	sort.SliceStable(c, func(i, j int) bool { return c[i].seq < c[j].seq })
+	d.chains[e.CompanyID] = c
+	return nil
+}
+
+// Delete removes stored events.
+func (t *AuditTamper) Delete(_ context.Context, ids ...string) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	d := &t.s.audit
+	for _, id := range ids {
+		e, ok := d.events[id]
+		if !ok {
+			continue
+		}
+		d.unlink(id)
+		delete(d.events, id)
+		c := audit.Cursor{At: e.OccurredAt, ID: id}
+		d.order = slices.DeleteFunc(d.order, func(x audit.Cursor) bool { return x == c })
+	}
+	return nil
+}
+
+// SetHead overwrites a company's log head; DeleteHead removes it.
+func (t *AuditTamper) SetHead(_ context.Context, h audit.Head) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	t.s.audit.heads[h.CompanyID] = cloneHead(h)
+	return nil
+}
+
+// DeleteHead removes a company's log head.
+func (t *AuditTamper) DeleteHead(_ context.Context, companyID string) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	delete(t.s.audit.heads, companyID)
+	return nil
+}
+
+// unlink removes id from the chain and pending indexes of its company.
+func (d *auditData) unlink(id string) {
+	e := d.events[id]
+	d.chains[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.chains[e.CompanyID]), func(x seqID) bool { return x.id == id })
+	d.pending[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.pending[e.CompanyID]), func(x string) bool { return x == id })
+}
+
+// TamperAuditEvent changes a stored event behind the SDK's back, for tests
+// of the verifier. It is not part of any domain contract.
 func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.audit.events[id]
 	mutate(&e)
 	s.audit.events[id] = e
+	c := s.audit.chains[e.CompanyID]
+	for i := range c {
+		if c[i].id == id {
+			c[i].ev = cloneEvent(e)
+		}
+	}
 }

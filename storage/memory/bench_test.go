@@ -14,3 +14,9 @@ func BenchmarkAuditAppend(b *testing.B) {
 func BenchmarkAuditQuery(b *testing.B) {
 	storagetest.BenchmarkAuditQuery(b, memoryHarness(memory.New()))
 }
+
+func BenchmarkAuditSeal(b *testing.B) { storagetest.BenchmarkAuditSeal(b, memoryHarness(memory.New())) }
+
+func BenchmarkAuditVerify(b *testing.B) {
+	storagetest.BenchmarkAuditVerify(b, memoryHarness(memory.New()))
+}

@@ -25,10 +25,12 @@ func memoryHarness(st *memory.Store) *storagetest.Harness {
 		Account:   st.Account(), AccountRaw: func(_ context.Context, id string) ([]byte, error) { return st.AccountRaw(id), nil },
 		Tenancy:    st.Tenancy(),
 		Compliance: st.Compliance(),
+		Outbox:     st.Outbox(),
 		TamperAuditAction: func(_ context.Context, id, action string) error {
 			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
 			return nil
 		},
-		Close: st.Close,
+		AuditTamper: st.AuditTamper(),
+		Close:       st.Close,
 	}
 }

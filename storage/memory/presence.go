@@ -15,6 +15,7 @@ type presenceData struct {
 	types     map[string]presence.PauseType          // by ID
 	names     map[[2]string]string                   // (company, folded name) of non-archived types → ID
 	current   map[string]map[string]presence.Current // company → user → status
+	due       map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one: the platform-wide due index
 	days      map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
 	byCompany map[string][]presence.Interval         // company → intervals in append order
 }
@@ -23,6 +24,7 @@ func (d *presenceData) init() {
 	d.types = map[string]presence.PauseType{}
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
+	d.due = map[[2]string]time.Time{}
 	d.days = map[[3]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
@@ -153,6 +155,11 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 			put(t, d.current, c.CompanyID, users)
 		}
 		put(t, users, c.UserID, *cloneCurrent(*c))
+		if k := [2]string{c.CompanyID, c.UserID}; c.DueAt != nil {
+			put(t, d.due, k, *c.DueAt)
+		} else {
+			del(t, d.due, k)
+		}
 		return nil
 	})
 }
@@ -189,6 +196,51 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 		for _, c := range ps.s.presence.current[companyID] {
 			if c.DueAt != nil && (!found || c.DueAt.Before(at)) {
 				at, found = *c.DueAt, true
+			}
+		}
+		return nil
+	})
+	return at, found, err
+}
+
+// PlatformDueCurrents reads the due index (only the rows that have a
+// DueAt), not every company's rows.
+func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
+	var out []*presence.Current
+	err := ps.s.read(ctx, func() error {
+		d := &ps.s.presence
+		var due []presence.DueCursor
+		for k, at := range d.due {
+			if at.After(until) {
+				continue
+			}
+			c := presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]}
+			if after != nil && compareDue(c, *after) <= 0 {
+				continue
+			}
+			due = append(due, c)
+		}
+		slices.SortFunc(due, compareDue)
+		for _, k := range due[:min(limit, len(due))] {
+			out = append(out, cloneCurrent(d.current[k.CompanyID][k.UserID]))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// compareDue orders due positions by (DueAt, CompanyID, UserID).
+func compareDue(a, b presence.DueCursor) int {
+	return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.CompanyID, b.CompanyID), cmp.Compare(a.UserID, b.UserID))
+}
+
+func (ps presenceStore) PlatformNextDue(ctx context.Context) (time.Time, bool, error) {
+	var at time.Time
+	found := false
+	err := ps.s.read(ctx, func() error {
+		for _, t := range ps.s.presence.due {
+			if !found || t.Before(at) {
+				at, found = t, true
 			}
 		}
 		return nil

@@ -18,6 +18,7 @@ type Store struct {
 	account    accountData
 	tenancy    tenancyData
 	compliance complianceData
+	outbox     outboxData
 }
 
 // New returns an empty store.
@@ -29,6 +30,7 @@ func New() *Store {
 	s.account.init()
 	s.tenancy.init()
 	s.compliance.init()
+	s.outbox.init()
 	return s
 }
 

@@ -141,7 +141,7 @@ func accountReadOnlyRoles(t *testing.T, h *Harness) {
 	}
 	other := e.dir.AddCompany(tenancy.CompanyRef{})
 	_, err := e.svc.UpdateProfile(ctx, e.admin, other.ID, account.Profile{DisplayName: "x"})
-	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.ErrorIs(t, err, storage.ErrNotFound)
 	_, err = e.svc.Company(ctx, e.op, e.company.ID)
 	require.ErrorIs(t, err, storage.ErrForbidden)
 	assert.Empty(t, e.events(t, ""))
@@ -165,18 +165,18 @@ func accountTenantIsolation(t *testing.T, h *Harness) {
 			other = aff.ID
 		}
 		_, err = e.svc.Company(ctx, by, other)
-		require.ErrorIs(t, err, storage.ErrForbidden)
+		require.ErrorIs(t, err, storage.ErrNotFound)
 		_, err = e.svc.Categories(ctx, by, other)
-		require.ErrorIs(t, err, storage.ErrForbidden)
+		require.ErrorIs(t, err, storage.ErrNotFound)
 	}
 	_, err = e.svc.Company(ctx, varAdmin, e.company.ID)
-	require.ErrorIs(t, err, storage.ErrForbidden, "not its affiliate")
+	require.ErrorIs(t, err, storage.ErrNotFound, "not its affiliate")
 	got, err := e.svc.Company(ctx, varAdmin, aff.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Affiliate", got.Profile.DisplayName)
 	assert.Equal(t, goodRequisites, got.Requisites)
 	_, err = e.svc.Effective(ctx, e.admin, aff.ID, affAdmin.UserID)
-	require.ErrorIs(t, err, storage.ErrForbidden, "another tenant's member")
+	require.ErrorIs(t, err, storage.ErrNotFound, "another tenant's member")
 	_, err = e.svc.Effective(ctx, e.admin, e.company.ID, affAdmin.UserID)
 	require.ErrorIs(t, err, storage.ErrNotFound, "not a member of the admin's company")
 }

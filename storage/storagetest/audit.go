@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +74,12 @@ func auditFailedUseCase(t *testing.T, h *Harness) {
 	require.NoError(t, err)
 	assert.True(t, v.OK)
 	assert.Zero(t, v.Checked)
-	// The chain continues from nothing: the next event is seq 1.
+	// The log continues from nothing: the next event sealed is seq 1.
 	ev := record(t, h, log, c1, "x.create")
-	assert.EqualValues(t, 1, ev.Seq)
+	assert.Zero(t, ev.Seq, "unsealed until Seal")
+	_, err = log.Seal(context.Background(), h.Tx, c1)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, mustGet(t, log, all, ev.ID).Seq)
 }
 
 func auditPanicRollsBack(t *testing.T, h *Harness) {
@@ -143,13 +147,13 @@ func auditAfterCommitHooks(t *testing.T, h *Harness) {
 	t.Parallel()
 	ran := 0
 	err := h.Tx.InTx(context.Background(), func(ctx context.Context) error {
-		storage.AfterCommit(ctx, func() { ran++ })
+		storage.AfterCommit(ctx, func(context.Context) { ran++ })
 		return errors.New("rolled back")
 	})
 	require.Error(t, err)
 	assert.Zero(t, ran)
 	require.NoError(t, h.Tx.InTx(context.Background(), func(ctx context.Context) error {
-		storage.AfterCommit(ctx, func() { ran++ })
+		storage.AfterCommit(ctx, func(context.Context) { ran++ })
 		assert.Zero(t, ran, "hook ran before commit")
 		return nil
 	}))
@@ -159,22 +163,44 @@ func auditAfterCommitHooks(t *testing.T, h *Harness) {
 func auditConcurrentWriters(t *testing.T, h *Harness) {
 	t.Parallel()
 	all := audit.Scope{All: true}
-	log := audit.NewLog(h.Audit)
+	log := audit.NewLog(h.Audit, audit.WithSealBatch(7)) // small batches: many seals interleave with the writers
 	c := storage.NewID()
 	const n = 50
 	var wg sync.WaitGroup
-	errs := make(chan error, n)
+	errs := make(chan error, n+2)
+	ids := make(chan string, n)
 	for i := range n {
 		wg.Go(func() {
 			errs <- h.Tx.InTx(context.Background(), func(ctx context.Context) error {
-				_, err := log.Record(ctx, audit.Entry{Actor: testActor, CompanyID: c, Action: "x.update",
+				ev, err := log.Record(ctx, audit.Entry{Actor: testActor, CompanyID: c, Action: "x.update",
 					EntityType: "x", EntityID: fmt.Sprint(i)})
+				if err == nil {
+					ids <- ev.ID
+				}
 				return err
 			})
 		})
 	}
+	var writing atomic.Bool
+	writing.Store(true)
+	var sealers sync.WaitGroup
+	for range 2 {
+		sealers.Go(func() {
+			for writing.Load() {
+				if _, err := log.Seal(context.Background(), h.Tx, c); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
 	wg.Wait()
+	writing.Store(false)
+	sealers.Wait()
+	_, err := log.Seal(context.Background(), h.Tx, c)
+	require.NoError(t, err)
 	close(errs)
+	close(ids)
 	for err := range errs {
 		require.NoError(t, err)
 	}
@@ -184,7 +210,18 @@ func auditConcurrentWriters(t *testing.T, h *Harness) {
 	assert.EqualValues(t, n, v.Checked)
 	head, err := h.Audit.Head(context.Background(), c)
 	require.NoError(t, err)
-	assert.EqualValues(t, n, head.Seq)
+	assert.EqualValues(t, n, head.Size)
+	seqs := map[int64]string{}
+	for id := range ids {
+		e := mustGet(t, log, all, id)
+		require.True(t, e.Sealed(), "event %s skipped", id)
+		require.Empty(t, seqs[e.Seq], "seq %d given twice", e.Seq)
+		seqs[e.Seq] = id
+	}
+	assert.Len(t, seqs, n)
+	pending, err := h.Audit.Unsealed(context.Background(), c, 10)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
 }
 
 func auditTamperedEvent(t *testing.T, h *Harness) {
@@ -199,6 +236,8 @@ func auditTamperedEvent(t *testing.T, h *Harness) {
 	for i := range 6 {
 		evs = append(evs, record(t, h, log, c, fmt.Sprintf("x.step%d", i)))
 	}
+	_, err := log.Seal(context.Background(), h.Tx, c)
+	require.NoError(t, err)
 	v, err := log.Verify(context.Background(), all, c)
 	require.NoError(t, err)
 	require.True(t, v.OK)
@@ -319,6 +358,8 @@ func auditFilters(t *testing.T, h *Harness) {
 	_, err = log.Verify(context.Background(), audit.Scope{CompanyIDs: []string{c2}}, c1)
 	require.ErrorIs(t, err, storage.ErrForbidden)
 
+	_, err = log.Seal(context.Background(), h.Tx, c1, c2)
+	require.NoError(t, err)
 	var buf bytes.Buffer
 	n, err := log.ExportJSONL(context.Background(), both, audit.Filter{CompanyID: c1}, &buf)
 	require.NoError(t, err)
@@ -328,7 +369,8 @@ func auditFilters(t *testing.T, h *Harness) {
 	var first audit.Event
 	require.NoError(t, json.Unmarshal(lines[0], &first))
 	assert.Equal(t, e4.ID, first.ID)
-	assert.Equal(t, audit.ComputeHash(&first), first.Hash, "exported events re-verify")
+	leaf := audit.LeafHash(&first)
+	assert.Equal(t, hex.EncodeToString(leaf[:]), first.Hash, "exported events re-verify")
 }
 
 func auditBadInput(t *testing.T, h *Harness) {

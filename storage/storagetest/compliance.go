@@ -157,7 +157,7 @@ func complianceCompleteIdempotent(t *testing.T, h *Harness) {
 	other := e.dir.AddCompany(tenancy.CompanyRef{})
 	stranger := e.dir.AddMember(other, tenancy.RoleAdministrator, "")
 	_, err = e.svc.Complete(ctx, stranger, r.ID, compliance.OutcomeAnsweredHuman)
-	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.ErrorIs(t, err, storage.ErrNotFound, "a foreign reservation is not found, as a missing one")
 
 	// One audit event per reservation and per completion, none for the repeat.
 	page, err := audit.NewLog(h.Audit).Query(ctx, audit.Scope{All: true},

@@ -165,11 +165,13 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Account:   st.Account(), AccountRaw: func(ctx context.Context, id string) ([]byte, error) { return bunstore.AccountRaw(ctx, st, id) },
 		Tenancy:    st.Tenancy(),
 		Compliance: st.Compliance(),
+		Outbox:     st.Outbox(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err
 		},
-		Close: st.Close,
+		AuditTamper: st.AuditTamper(),
+		Close:       st.Close,
 	}
 }
 

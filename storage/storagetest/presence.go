@@ -74,6 +74,176 @@ func runPresence(t *testing.T, h *Harness) {
 	t.Run("three hosts applying due switches apply each once", func(t *testing.T) { presenceConcurrentApplyDue(t, h) })
 	t.Run("hosts and devices racing over due switches apply each once", func(t *testing.T) { presenceApplyDueRace(t, h) })
 	t.Run("budget and report over midnight", func(t *testing.T) { presenceOverMidnight(t, h) })
+	t.Run("platform-wide due listing reads every company in due order", func(t *testing.T) { presencePlatformDueListing(t, h) })
+	t.Run("platform-wide ApplyDue switches every company once", func(t *testing.T) { presencePlatformApplyDue(t, h) })
+}
+
+// platformEra is when the platform-wide ApplyDue test's pauses fall due:
+// earlier than any other test's, so ApplyPlatformDue, capped at its clock,
+// touches nothing else of the shared backend. listingEra, the store
+// listing's rows, comes after that test's clock and before every other
+// test's, so the platform-wide listing starts with them.
+var (
+	platformEra = time.Date(1971, 3, 1, 9, 0, 0, 0, time.UTC)
+	listingEra  = time.Date(1972, 3, 1, 9, 0, 0, 0, time.UTC)
+)
+
+func presencePlatformDueListing(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	st := h.Presence
+	a, b := storage.NewID(), storage.NewID()
+	if b < a {
+		a, b = b, a
+	}
+	at := func(m int) *time.Time { d := listingEra.Add(time.Duration(m) * time.Minute); return &d }
+	rows := []*presence.Current{
+		{CompanyID: b, UserID: "u1", DueAt: at(1)},
+		{CompanyID: a, UserID: "u2", DueAt: at(1)},
+		{CompanyID: a, UserID: "u1", DueAt: at(1)},
+		{CompanyID: a, UserID: "u3", DueAt: at(3)},
+		{CompanyID: b, UserID: "u2", DueAt: at(2)},
+		{CompanyID: b, UserID: "u3"}, // nothing due
+		{CompanyID: b, UserID: "u4", DueAt: at(9)},
+	}
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		for _, r := range rows {
+			r.State, r.PauseTypeID, r.Since, r.Cause, r.Version = presence.Away, "p", listingEra, presence.CauseSelf, 1
+			if err := st.PutCurrent(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	next, ok, err := st.PlatformNextDue(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, *at(1), next)
+
+	want := []string{a + "/u1", a + "/u2", b + "/u1", b + "/u2", a + "/u3"}
+	var got []string
+	var after *presence.DueCursor
+	for range 10 {
+		page, err := st.PlatformDueCurrents(ctx, *at(5), after, 2)
+		require.NoError(t, err)
+		for _, c := range page {
+			if c.CompanyID == a || c.CompanyID == b {
+				got = append(got, c.CompanyID+"/"+c.UserID)
+			}
+		}
+		if len(page) < 2 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &presence.DueCursor{DueAt: *last.DueAt, CompanyID: last.CompanyID, UserID: last.UserID}
+	}
+	assert.Equal(t, want, got, "due order (DueAt, company, user), strictly after each cursor, until inclusive")
+
+	// The index follows PutCurrent: clearing a due instant drops the row,
+	// moving it moves the row, and a rolled-back write changes nothing.
+	first := *rows[2] // a/u1
+	first.DueAt, first.Version = nil, 2
+	moved := *rows[1] // a/u2
+	moved.DueAt, moved.Version = at(4), 2
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := st.PutCurrent(ctx, &first); err != nil {
+			return err
+		}
+		return st.PutCurrent(ctx, &moved)
+	}))
+	undone := *rows[0] // b/u1
+	undone.DueAt, undone.Version = nil, 2
+	errRollback := errors.New("roll back")
+	require.ErrorIs(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := st.PutCurrent(ctx, &undone); err != nil {
+			return err
+		}
+		return errRollback
+	}), errRollback)
+	page, err := st.PlatformDueCurrents(ctx, *at(5), nil, 100)
+	require.NoError(t, err)
+	got = got[:0]
+	for _, c := range page {
+		if c.CompanyID == a || c.CompanyID == b {
+			got = append(got, c.CompanyID+"/"+c.UserID)
+			assert.Equal(t, presence.Away, c.State)
+			assert.EqualValues(t, map[bool]int64{true: 2, false: 1}[c.CompanyID == a && c.UserID == "u2"], c.Version)
+		}
+	}
+	assert.Equal(t, []string{b + "/u1", b + "/u2", a + "/u3", a + "/u2"}, got)
+}
+
+func presencePlatformApplyDue(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	t0 := platformEra
+	e1 := newPresenceEnv(t, h, "UTC", t0)
+	e2 := newPresenceEnv(t, h, "UTC", t0)
+	e2.clock = e1.clock // one platform, one clock
+	e2.log = e1.log
+	due := map[string]time.Time{}
+	var notes switchCounter
+	host := e1.service(&notes)
+	for i, e := range []*presenceEnv{e1, e2} {
+		svc := e.service(nil)
+		rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
+		require.NoError(t, err)
+		coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(time.Duration(10+i) * time.Minute), FallbackID: rest.ID})
+		require.NoError(t, err)
+		for range 3 {
+			op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
+			cur, err := svc.SetStatus(ctx, op, e.company.ID, op.UserID, presence.Change{State: presence.Away, PauseTypeID: coffee.ID})
+			require.NoError(t, err)
+			require.NotNil(t, cur.DueAt)
+			due[op.UserID] = *cur.DueAt
+		}
+	}
+	next, ok, err := host.NextPlatformTransition(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(10*time.Minute), next)
+
+	e1.clock.Advance(10*time.Minute + 30*time.Second) // company 1's are due, company 2's not yet
+	n, err := host.ApplyPlatformDue(ctx, e1.clock.Now())
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	next, ok, err = host.NextPlatformTransition(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(11*time.Minute), next)
+
+	e1.clock.Advance(time.Hour)
+	n, err = host.ApplyPlatformDue(ctx, e1.clock.Now().Add(time.Hour)) // a later now is capped at the clock
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	n, err = host.ApplyPlatformDue(ctx, e1.clock.Now())
+	require.NoError(t, err)
+	assert.Zero(t, n, "idempotent")
+	_, ok, err = host.NextPlatformTransition(ctx)
+	require.NoError(t, err)
+	if ok { // other tests' pauses may still be pending, but none of ours
+		page, err := h.Presence.PlatformDueCurrents(ctx, e1.clock.Now(), nil, 100)
+		require.NoError(t, err)
+		for _, c := range page {
+			assert.NotContains(t, []string{e1.company.ID, e2.company.ID}, c.CompanyID)
+		}
+	}
+
+	seen := map[string]int{}
+	for _, s := range notes.all() {
+		seen[s.UserID]++
+		assert.Equal(t, due[s.UserID], s.At, "switched at its due instant")
+	}
+	assert.Len(t, seen, 6)
+	for _, e := range []*presenceEnv{e1, e2} {
+		page, err := e1.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: e.company.ID, Action: "presence.status.auto_switch"}, storage.PageRequest{Limit: 100})
+		require.NoError(t, err)
+		assert.Len(t, page.Items, 3, "audited in each member's company")
+		for _, ev := range page.Items {
+			assert.Equal(t, e.company.ID, ev.CompanyID)
+		}
+	}
+	_, err = host.ApplyPlatformDue(ctx, time.Time{})
+	var verr *storage.ValidationError
+	require.ErrorAs(t, err, &verr)
 }
 
 func presencePauseTypes(t *testing.T, h *Harness) {
@@ -473,6 +643,56 @@ func BenchPresenceApplyDue(b *testing.B, h *Harness, n int) {
 		e.clock.Advance(time.Hour)
 		b.StartTimer()
 		got, err := svc.ApplyDue(ctx, e.company.ID, e.clock.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != n {
+			b.Fatalf("applied %d of %d", got, n)
+		}
+	}
+}
+
+// BenchPresencePlatformApplyDue measures one ApplyPlatformDue call that
+// switches n operators spread over companies (n/100 operators each, at
+// least one company), the platform host's single loop.
+func BenchPresencePlatformApplyDue(b *testing.B, h *Harness, n int) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	companies := max(1, n/100)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		e := newPresenceEnv(b, h, "UTC", t0)
+		err := h.Tx.InTx(ctx, func(ctx context.Context) error {
+			for c := range companies {
+				id := storage.NewID()
+				now := storage.Timestamp(t0)
+				rest := &presence.PauseType{ID: storage.NewID(), CompanyID: id, Name: "Rest", Version: 1, CreatedAt: now, UpdatedAt: now}
+				coffee := &presence.PauseType{ID: storage.NewID(), CompanyID: id, Name: "Coffee", DailyAllocation: dur(10 * time.Minute),
+					FallbackID: rest.ID, Version: 1, CreatedAt: now, UpdatedAt: now}
+				for _, p := range []*presence.PauseType{rest, coffee} {
+					if err := h.Presence.CreatePauseType(ctx, p); err != nil {
+						return err
+					}
+				}
+				due := t0.Add(10 * time.Minute)
+				for range n/companies + min(1, max(0, n%companies-c)) {
+					d := due
+					if err := h.Presence.PutCurrent(ctx, &presence.Current{CompanyID: id, UserID: storage.NewID(), State: presence.Away,
+						PauseTypeID: coffee.ID, Since: t0, DueAt: &d, Cause: presence.CauseSelf, Version: 1}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.clock.Advance(time.Hour)
+		svc := e.service(nil)
+		b.StartTimer()
+		got, err := svc.ApplyPlatformDue(ctx, e.clock.Now())
 		if err != nil {
 			b.Fatal(err)
 		}

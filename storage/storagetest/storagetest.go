@@ -27,6 +27,8 @@ type Harness struct {
 	Account    account.Store
 	Presence   presence.Store
 	Compliance compliance.Store
+	// Outbox is the backend's outbox of external effects.
+	Outbox storage.Outbox
 
 	// AccountRaw returns every stored byte of a company's account data, so
 	// tests can prove secrets are stored encrypted.
@@ -34,6 +36,9 @@ type Harness struct {
 	// TamperAuditAction rewrites the action of a stored audit event directly
 	// in the database, bypassing the SDK. Tamper tests skip when nil.
 	TamperAuditAction func(ctx context.Context, eventID, action string) error
+	// AuditTamper edits the stored audit log directly. The tamper-detection
+	// tests skip when nil.
+	AuditTamper AuditTamper
 	// Close closes the backend. The closed-backend test skips when nil; it
 	// runs last.
 	Close func() error
@@ -45,6 +50,7 @@ type Harness struct {
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("audit log", func(t *testing.T) { runAuditLog(t, h) })
 	t.Run("atomicity", func(t *testing.T) { runAtomicity(t, h) })
 	t.Run("tenancy", func(t *testing.T) { runTenancy(t, h) })
 	t.Run("licensing", func(t *testing.T) { runLicensing(t, h) })
@@ -56,5 +62,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("transaction context", func(t *testing.T) { transactionContext(t, h) })
 	t.Run("messages", func(t *testing.T) { runMessages(t, h) })
 	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
+	t.Run("outbox", func(t *testing.T) { runOutbox(t, h) })
+	t.Run("integrity", func(t *testing.T) { runIntegrity(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }

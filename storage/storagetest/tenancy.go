@@ -135,6 +135,7 @@ func runTenancy(t *testing.T, h *Harness) {
 	t.Run("notifier after commit", func(t *testing.T) { t.Parallel(); tenancyNotifier(t, newTenancyEnv(h)) })
 	t.Run("passwords", func(t *testing.T) { t.Parallel(); tenancyPasswords(t, newTenancyEnv(h)) })
 	t.Run("search", func(t *testing.T) { t.Parallel(); tenancySearch(t, newTenancyEnv(h)) })
+	t.Run("search matches the substring oracle on random needles", func(t *testing.T) { t.Parallel(); tenancySearchProperty(t, h) })
 	t.Run("sub-accounts and members", func(t *testing.T) { t.Parallel(); tenancyMembers(t, newTenancyEnv(h)) })
 	t.Run("remove member", func(t *testing.T) { t.Parallel(); tenancyRemoveMember(t, newTenancyEnv(h)) })
 	t.Run("directory and scopes", func(t *testing.T) { t.Parallel(); tenancyDirectory(t, newTenancyEnv(h)) })

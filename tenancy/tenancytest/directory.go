@@ -71,3 +71,30 @@ func (d *Directory) Member(_ context.Context, companyID, userID string) (tenancy
 	}
 	return m, nil
 }
+
+// LockMember implements tenancy.Directory (the fake's mutex is its lock).
+func (d *Directory) LockMember(ctx context.Context, companyID, userID string) (tenancy.MemberRef, error) {
+	return d.Member(ctx, companyID, userID)
+}
+
+// Verify implements tenancy.Directory: the actor with the role and
+// sub-account stored for it; storage.ErrForbidden when it is no member.
+func (d *Directory) Verify(_ context.Context, a tenancy.Actor) (tenancy.Actor, error) {
+	if a.IsPlatform() {
+		return a, nil
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	m, ok := d.members[[2]string{a.CompanyID, a.UserID}]
+	if !ok {
+		return tenancy.Actor{}, storage.Forbidden("tenancytest.Verify", "user %s is no member of company %s", a.UserID, a.CompanyID)
+	}
+	return tenancy.Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
+}
+
+// RemoveMember forgets a membership, as tenancy.Service.RemoveMember would.
+func (d *Directory) RemoveMember(companyID, userID string) {
+	d.mu.Lock()
+	delete(d.members, [2]string{companyID, userID})
+	d.mu.Unlock()
+}

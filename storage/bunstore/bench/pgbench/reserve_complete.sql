@@ -1,6 +1,6 @@
 -- The minimal SQL equivalent of one dialer cycle (compliance.Service.Reserve
 -- then Complete, two transactions) on the SDK's schema: the same statements,
--- locks and audit-chain writes, without the Go around them. Each cycle calls
+-- locks and audit-event inserts, without the Go around them. Each cycle calls
 -- a fresh subscriber of one company, as BenchmarkComplianceReserveComplete*.
 \set sub random(1, 2000000000)
 \set rid random(1, 2000000000)
@@ -13,21 +13,15 @@ SELECT id, reserved_at, expires_at, status, outcome FROM compliance_calls
     AND reserved_at >= now() - interval '33 days' AND status <> 'released' ORDER BY reserved_at, id;
 INSERT INTO compliance_calls (id, company_id, subject_key, phone, reserved_at, expires_at, status, outcome, reserved_by)
   VALUES ('c' || :client_id || '-' || :rid, 'pgbench-co', 'k' || :client_id || '-' || :sub, '+74950000000', now(), now() + interval '10 minutes', 'pending', '', 'u');
-INSERT INTO audit_heads (company_id, seq, hash) VALUES ('pgbench-co', 0, '') ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq;
-SELECT seq AS head FROM audit_heads WHERE company_id = 'pgbench-co' \gset
-INSERT INTO audit_events (id, company_id, seq, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, prev_hash, hash)
-  VALUES (gen_random_uuid()::text, 'pgbench-co', :head + 1, now(), 'u', 'pgbench-co', 'owner', 'compliance.call.reserve', 'compliance_call', 'c' || :client_id || '-' || :rid,
-          '[{"field":"status","after":"pending"}]', '{}', md5(:head::text), md5(:head::text || 'x'));
-UPDATE audit_heads SET seq = :head + 1, hash = md5(:head::text || 'x') WHERE company_id = 'pgbench-co' AND seq = :head;
+INSERT INTO audit_events (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash)
+  VALUES (gen_random_uuid()::text, 'pgbench-co', now(), 'u', 'pgbench-co', 'owner', 'compliance.call.reserve', 'compliance_call', 'c' || :client_id || '-' || :rid,
+          '[{"field":"status","after":"pending"}]', '{}', '', '', '');
 COMMIT;
 BEGIN;
 SELECT id, company_id, status, outcome FROM compliance_calls WHERE id = 'c' || :client_id || '-' || :rid;
 UPDATE compliance_calls SET status = 'completed', outcome = 'no_answer', completed_at = now()
   WHERE id = 'c' || :client_id || '-' || :rid AND status = 'pending';
-INSERT INTO audit_heads (company_id, seq, hash) VALUES ('pgbench-co', 0, '') ON CONFLICT (company_id) DO UPDATE SET seq = audit_heads.seq;
-SELECT seq AS head FROM audit_heads WHERE company_id = 'pgbench-co' \gset
-INSERT INTO audit_events (id, company_id, seq, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, prev_hash, hash)
-  VALUES (gen_random_uuid()::text, 'pgbench-co', :head + 1, now(), 'u', 'pgbench-co', 'owner', 'compliance.call.complete', 'compliance_call', 'c' || :client_id || '-' || :rid,
-          '[{"field":"status","before":"pending","after":"completed"}]', '{}', md5(:head::text), md5(:head::text || 'y'));
-UPDATE audit_heads SET seq = :head + 1, hash = md5(:head::text || 'y') WHERE company_id = 'pgbench-co' AND seq = :head;
+INSERT INTO audit_events (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash)
+  VALUES (gen_random_uuid()::text, 'pgbench-co', now(), 'u', 'pgbench-co', 'owner', 'compliance.call.complete', 'compliance_call', 'c' || :client_id || '-' || :rid,
+          '[{"field":"status","before":"pending","after":"completed"}]', '{}', '', '', '');
 COMMIT;

@@ -1,0 +1,178 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardkit/switchboard/storage"
+)
+
+// outboxData holds the outbox: every message by ID, and the pending ones
+// apart so a claim looks at those alone. Claims take the store's lock, so
+// two dispatchers never lease the same message.
+type outboxData struct {
+	msgs    map[string]storage.Message
+	pending map[string]struct{}
+}
+
+func (d *outboxData) init() {
+	d.msgs = map[string]storage.Message{}
+	d.pending = map[string]struct{}{}
+}
+
+// Outbox returns the store's storage.Outbox.
+func (s *Store) Outbox() storage.Outbox { return outboxStore{s} }
+
+type outboxStore struct{ s *Store }
+
+var _ storage.Outbox = outboxStore{}
+
+func cloneMessage(m storage.Message) storage.Message {
+	m.Payload = slices.Clone(m.Payload)
+	return m
+}
+
+func (o outboxStore) EnqueueMessage(ctx context.Context, m storage.Message) error {
+	const op = "memory.EnqueueMessage"
+	if err := storage.MustBeInTx(ctx, op); err != nil {
+		return err
+	}
+	return o.s.write(ctx, func(t *tx) error {
+		d := &o.s.outbox
+		if _, dup := d.msgs[m.ID]; dup {
+			return storage.Conflict(op, "message %s already exists", m.ID)
+		}
+		m = cloneMessage(m)
+		m.State = storage.MessagePending
+		m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
+		put(t, d.msgs, m.ID, m)
+		put(t, d.pending, m.ID, struct{}{})
+		return nil
+	})
+}
+
+func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]storage.Message, error) {
+	var out []storage.Message
+	err := o.s.write(ctx, func(t *tx) error {
+		d := &o.s.outbox
+		var due []storage.Message
+		for id := range d.pending {
+			m := d.msgs[id]
+			if !m.NextAttempt.After(c.Now) && slices.Contains(c.Topics, m.Topic) {
+				due = append(due, m)
+			}
+		}
+		slices.SortFunc(due, func(a, b storage.Message) int {
+			if x := a.NextAttempt.Compare(b.NextAttempt); x != 0 {
+				return x
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		if len(due) > c.Limit {
+			due = due[:max(c.Limit, 0)]
+		}
+		for _, m := range due {
+			m.Attempts++
+			m.NextAttempt = storage.Timestamp(c.LeaseUntil)
+			put(t, d.msgs, m.ID, m)
+			out = append(out, cloneMessage(m))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// settle applies fn to the pending message id claimed by attempt.
+func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn func(m *storage.Message)) error {
+	return o.s.write(ctx, func(t *tx) error {
+		d := &o.s.outbox
+		m, ok := d.msgs[id]
+		if !ok {
+			return storage.NotFound(op, "message", id)
+		}
+		if m.State != storage.MessagePending || m.Attempts != attempt {
+			return storage.E(op, storage.ErrConflict, "message %s is no longer leased by attempt %d", id, attempt)
+		}
+		fn(&m)
+		put(t, d.msgs, id, m)
+		if m.State != storage.MessagePending {
+			del(t, d.pending, id)
+		}
+		return nil
+	})
+}
+
+func (o outboxStore) MarkDelivered(ctx context.Context, id string, attempt int, at time.Time) error {
+	return o.settle(ctx, "memory.MarkDelivered", id, attempt, func(m *storage.Message) {
+		m.State, m.Delivered = storage.MessageDelivered, storage.Timestamp(at)
+		if m.Sealed {
+			m.Payload = nil
+		}
+	})
+}
+
+func (o outboxStore) RetryMessage(ctx context.Context, id string, attempt int, next time.Time, lastErr string) error {
+	return o.settle(ctx, "memory.RetryMessage", id, attempt, func(m *storage.Message) {
+		m.NextAttempt, m.LastError = storage.Timestamp(next), lastErr
+	})
+}
+
+func (o outboxStore) DeadLetter(ctx context.Context, id string, attempt int, at time.Time, lastErr string) error {
+	return o.settle(ctx, "memory.DeadLetter", id, attempt, func(m *storage.Message) {
+		m.State, m.Dead, m.LastError = storage.MessageDead, storage.Timestamp(at), lastErr
+	})
+}
+
+func (o outboxStore) DeadLetters(ctx context.Context, topic storage.Topic, after string, limit int) ([]storage.Message, error) {
+	out := []storage.Message{}
+	err := o.s.read(ctx, func() error {
+		for _, m := range o.s.outbox.msgs {
+			if m.State == storage.MessageDead && (topic == "" || m.Topic == topic) && m.ID > after {
+				out = append(out, cloneMessage(m))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b storage.Message) int { return strings.Compare(a.ID, b.ID) })
+	if len(out) > limit {
+		out = out[:max(limit, 0)]
+	}
+	return out, nil
+}
+
+func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error {
+	const op = "memory.Redrive"
+	return o.s.write(ctx, func(t *tx) error {
+		d := &o.s.outbox
+		m, ok := d.msgs[id]
+		if !ok || m.State != storage.MessageDead {
+			return storage.NotFound(op, "dead letter", id)
+		}
+		m.State, m.Attempts, m.NextAttempt, m.Dead = storage.MessagePending, 0, storage.Timestamp(at), time.Time{}
+		put(t, d.msgs, id, m)
+		put(t, d.pending, id, struct{}{})
+		return nil
+	})
+}
+
+func (o outboxStore) GetMessage(ctx context.Context, id string) (*storage.Message, error) {
+	var out *storage.Message
+	err := o.s.read(ctx, func() error {
+		m, ok := o.s.outbox.msgs[id]
+		if !ok {
+			return storage.NotFound("memory.GetMessage", "message", id)
+		}
+		c := cloneMessage(m)
+		out = &c
+		return nil
+	})
+	return out, err
+}
