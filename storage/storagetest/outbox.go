@@ -21,18 +21,21 @@ import (
 // message once; failures retry with growing delays and end as dead letters
 // that can be redriven; a panicking handler loses nothing; sealed payloads
 // are ciphertext at rest and erased on delivery. Each test works on a topic
-// of its own, so the backend may hold other messages.
+// of its own, so the backend may hold other messages. The tests run one
+// after another: on InnoDB a claim may pass over a due message another
+// claim's scan is touching (it comes with the next Dispatch), and these
+// tests count exactly what one Dispatch claims.
 func runOutbox(t *testing.T, h *Harness) {
 	if h.Outbox == nil {
 		t.Skip("backend has no outbox")
 	}
-	t.Run("written with its transaction", func(t *testing.T) { t.Parallel(); outboxTransactional(t, h) })
-	t.Run("lease and fencing", func(t *testing.T) { t.Parallel(); outboxLease(t, h) })
-	t.Run("four dispatchers deliver each message once", func(t *testing.T) { t.Parallel(); outboxConcurrent(t, h) })
-	t.Run("failing handler retries then dead letter", func(t *testing.T) { t.Parallel(); outboxRetryDead(t, h) })
-	t.Run("panicking handler loses nothing", func(t *testing.T) { t.Parallel(); outboxPanic(t, h) })
-	t.Run("sealed payload", func(t *testing.T) { t.Parallel(); outboxSealed(t, h) })
-	t.Run("topic without handler waits", func(t *testing.T) { t.Parallel(); outboxNoHandler(t, h) })
+	t.Run("written with its transaction", func(t *testing.T) { outboxTransactional(t, h) })
+	t.Run("lease and fencing", func(t *testing.T) { outboxLease(t, h) })
+	t.Run("four dispatchers deliver each message once", func(t *testing.T) { outboxConcurrent(t, h) })
+	t.Run("failing handler retries then dead letter", func(t *testing.T) { outboxRetryDead(t, h) })
+	t.Run("panicking handler loses nothing", func(t *testing.T) { outboxPanic(t, h) })
+	t.Run("sealed payload", func(t *testing.T) { outboxSealed(t, h) })
+	t.Run("topic without handler waits", func(t *testing.T) { outboxNoHandler(t, h) })
 }
 
 func testTopic() storage.Topic { return storage.Topic("test." + storage.NewID()) }
