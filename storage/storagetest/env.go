@@ -135,6 +135,9 @@ type Cluster struct {
 	Causal []*Harness
 	// DSNs are the nodes' go-sql-driver DSNs, on the test's database.
 	DSNs []string
+	// Status sums a numeric global status variable over the nodes
+	// (wsrep_local_cert_failures, say).
+	Status func(ctx context.Context, name string) (int64, error)
 }
 
 // OpenGalera creates a fresh database through the first node named by
@@ -201,6 +204,19 @@ func OpenGalera(tb testing.TB) *Cluster {
 		dsn := cfg.Clone()
 		dsn.DBName = name
 		c.DSNs = append(c.DSNs, dsn.FormatDSN())
+	}
+	c.Status = func(ctx context.Context, name string) (int64, error) {
+		var sum int64
+		for _, h := range c.Causal {
+			var n string
+			var v int64
+			st := h.Tx.(*bunstore.Store)
+			if err := st.DB().QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE ?", name).Scan(&n, &v); err != nil {
+				return 0, err
+			}
+			sum += v
+		}
+		return sum, nil
 	}
 	return c
 }

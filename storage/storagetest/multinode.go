@@ -16,6 +16,8 @@ import (
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // RunMultiNode runs the use cases that keep a limit with clients on every
@@ -31,6 +33,27 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 	t.Run("credit: 60 charges from every node never pass the limit", func(t *testing.T) { multiCredit(t, c) })
 	t.Run("reservations: 20 subscribers × 12 attempts keep the daily cap of 2", func(t *testing.T) { multiReservations(t, c) })
 	t.Run("audit: writers and sealers on every node keep one log", func(t *testing.T) { multiAudit(t, c) })
+	t.Run("a removal on one node races an assignment on another", func(t *testing.T) { multiRemoveRacesAssign(t, c) })
+}
+
+// conflicts returns a function logging how many transactions the cluster's
+// certification sent back (wsrep_local_cert_failures, plus the local
+// transactions aborted by a replicated one, wsrep_local_bf_aborts) since
+// conflicts was called: the retries that kept the limits.
+func conflicts(t *testing.T, c *Cluster) func() {
+	ctx := context.Background()
+	read := func() int64 {
+		if c.Status == nil {
+			return 0
+		}
+		a, err := c.Status(ctx, "wsrep_local_cert_failures")
+		require.NoError(t, err)
+		b, err := c.Status(ctx, "wsrep_local_bf_aborts")
+		require.NoError(t, err)
+		return a + b
+	}
+	before := read()
+	return func() { t.Logf("certification conflicts and brute-force aborts on the cluster: %d", read()-before) }
 }
 
 // tally counts the outcomes of concurrent use cases: done, refused by the
@@ -79,6 +102,7 @@ func (w *licWorld) on(h *Harness) *licWorld {
 }
 
 func multiSeats(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
 	ctx := context.Background()
 	w := newLicWorld(t, c.Nodes[0])
 	w.buy(t, licensing.LicensePro, 10)
@@ -109,6 +133,7 @@ func multiSeats(t *testing.T, c *Cluster) {
 }
 
 func multiCredit(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
 	ctx := context.Background()
 	w := newLicWorld(t, c.Nodes[0])
 	_, err := w.svc.SetCreditTerms(ctx, w.resellerAdmin, w.company.ID, licensing.CreditTerms{CreditLimit: nullDec("100")})
@@ -135,6 +160,7 @@ func multiCredit(t *testing.T, c *Cluster) {
 }
 
 func multiReservations(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
 	ctx := context.Background()
 	e := newComplianceEnv(t, c.Nodes[0], allDay(2, 10))
 	svcs := make([]*compliance.Service, len(c.Nodes))
@@ -181,6 +207,7 @@ func multiReservations(t *testing.T, c *Cluster) {
 }
 
 func multiAudit(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
 	ctx := context.Background()
 	all := audit.Scope{All: true}
 	company := storage.NewID()
@@ -246,4 +273,51 @@ func multiAudit(t *testing.T, c *Cluster) {
 		seqs[e.Seq] = id
 	}
 	assert.Len(t, seqs, n)
+}
+
+// multiRemoveRacesAssign is integrityRemoveRacesAssign with the removal on
+// node 1 and the assignment on node 2. LockMember's company row lock is
+// local to a node; what orders the two across nodes is that both write a
+// row of the membership (the removal deletes it, the assignment re-reads
+// it and writes the license pool the removal's release also writes).
+func multiRemoveRacesAssign(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	e := newIntegrityEnv(t, c.Nodes[0])
+	ctx := context.Background()
+	h2 := c.Nodes[1]
+	trail2 := audit.NewLog(h2.Audit)
+	people2 := tenancy.NewService(h2.Tx, h2.Tenancy, trail2, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4))
+	lic2 := licensing.NewService(h2.Tx, h2.Licensing, people2, trail2)
+	var removed []string
+	var assigned, refused, gaveUp int
+	for range integrityRounds {
+		u := e.member(t, tenancy.RoleOperator)
+		var wg sync.WaitGroup
+		var assignErr, removeErr error
+		wg.Go(func() { _, assignErr = lic2.AssignLicense(ctx, e.owner, e.c.ID, u.UserID, licensing.LicensePro) })
+		wg.Go(func() { removeErr = e.people.RemoveMember(ctx, e.owner, e.c.ID, u.UserID) })
+		wg.Wait()
+		require.NoError(t, removeErr)
+		switch {
+		case assignErr == nil:
+			assigned++
+		case errors.Is(assignErr, storage.ErrRetryable):
+			gaveUp++
+		default:
+			require.ErrorIs(t, assignErr, storage.ErrInvalid, "the loser sees no member")
+			refused++
+		}
+		removed = append(removed, u.UserID)
+	}
+	check := *e
+	check.lic = licensing.NewService(c.Causal[0].Tx, c.Causal[0].Licensing, e.people, audit.NewLog(c.Causal[0].Audit))
+	held := check.holders(t)
+	leftovers := 0
+	for _, u := range removed {
+		if held[u] {
+			leftovers++
+		}
+	}
+	t.Logf("rounds: %d (assignment first: %d, removal first: %d, gave up: %d), leftovers: %d", integrityRounds, assigned, refused, gaveUp, leftovers)
+	assert.Zero(t, leftovers, "no removed user holds a license")
 }
