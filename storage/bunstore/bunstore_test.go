@@ -74,3 +74,30 @@ func TestGaleraNodeLoss(t *testing.T) {
 		},
 	})
 }
+
+// TestPostgresFailover runs RunFailover against the primary and replica
+// .ci/pgfailover started (SWITCHBOARD_PG_FAILOVER_DSN, what .ci/pgfailover
+// dsn prints), failing over with .ci/pgfailover failover. The pair is left
+// with one server, the promoted replica: run .ci/pgfailover start again
+// before the next run. Skipped when the variable is unset, failed under
+// CI=true.
+func TestPostgresFailover(t *testing.T) {
+	dsn := storagetest.RequireDSN(t, "SWITCHBOARD_PG_FAILOVER_DSN", "PostgreSQL failover")
+	script, err := filepath.Abs(filepath.Join("..", "..", ".ci", "pgfailover"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(script, "status").CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "primary") || !strings.Contains(string(out), "replica") {
+		t.Fatalf("no primary with a replica (run %s start): %v\n%s", script, err, out)
+	}
+	t.Setenv(storagetest.PostgresEnv, dsn)
+	h := storagetest.BunHarness(storagetest.OpenPostgres(t))
+	storagetest.RunFailover(t, h, func(t *testing.T) {
+		out, err := exec.Command(script, "failover").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s failover: %v\n%s", script, err, out)
+		}
+		t.Log(strings.TrimSpace(string(out)))
+	})
+}

@@ -52,30 +52,7 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 	victim := len(c.Nodes) - 1
 	const perNode = 3
 
-	var mu sync.Mutex
-	var attempts []chargeAttempt
-	var stop atomic.Bool
-	var seq atomic.Int64
-	var clients sync.WaitGroup
-	for n, h := range c.Nodes {
-		node := w.on(h)
-		for range perNode {
-			clients.Go(func() {
-				for !stop.Load() {
-					key := fmt.Sprint("k-", seq.Add(1))
-					e, err := node.svc.Charge(ctx, node.resellerAdmin, node.company.ID,
-						licensing.MoneyInput{Amount: dec("1.00"), Description: key, IdempotencyKey: key})
-					a := chargeAttempt{key: key, node: n, at: time.Now(), entryID: e.ID, err: err}
-					mu.Lock()
-					attempts = append(attempts, a)
-					mu.Unlock()
-					if err != nil {
-						time.Sleep(20 * time.Millisecond) // a dead node refuses at once: do not spin
-					}
-				}
-			})
-		}
-	}
+	load := startCharges(w, c.Nodes, perNode)
 	time.Sleep(time.Second)
 	killed := time.Now()
 	loss.Kill(t, victim)
@@ -98,13 +75,11 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 	loss.Rejoin(t, victim)
 	back := time.Now()
 	time.Sleep(time.Second)
-	stop.Store(true)
-	clients.Wait()
+	attempts := load.stop()
 	t.Logf("node %d killed in %v, evicted by the survivors %v later, rejoined (synced) in %v", victim+1,
 		dead.Sub(killed).Round(time.Millisecond), evicted.Sub(dead).Round(time.Millisecond), back.Sub(rejoining).Round(time.Millisecond))
 
 	// Outcomes, per node and per phase.
-	var unknown []chargeAttempt
 	okDown, okVictimAfter := 0, 0
 	var firstAfterKill time.Time
 	counts := map[string]int{}
@@ -124,10 +99,8 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 			}
 		case errors.Is(a.err, storage.ErrUnavailable):
 			counts["unavailable"]++
-			unknown = append(unknown, a)
 		case errors.Is(a.err, storage.ErrRetryable):
 			counts["gave up"]++
-			unknown = append(unknown, a)
 		default:
 			assert.NoError(t, a.err, "charge %s on node %d: every failure is ErrUnavailable or a given-up retry", a.key, a.node+1)
 		}
@@ -143,9 +116,31 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 	assert.Positive(t, okDown, "the surviving nodes keep committing")
 	assert.Positive(t, okVictimAfter, "the rejoined node serves again")
 
-	// A charge whose client saw an error is sent again with its key: the
-	// stored result when it had committed, applied now when it had not.
-	for _, a := range unknown {
+	settleCharges(t, w, attempts, c.Causal)
+	if c.Checksum != nil {
+		for _, table := range []string{"licensing_ledger", "licensing_accounts", "licensing_idempotency", "audit_events"} {
+			sums, err := c.Checksum(ctx, table)
+			require.NoError(t, err)
+			for i := 1; i < len(sums); i++ {
+				assert.Equal(t, sums[0], sums[i], "table %s: node %d differs from node 1", table, i+1)
+			}
+		}
+	}
+}
+
+// settleCharges sends again, with its idempotency key, every charge whose
+// client saw an error: answered from the stored result when it had
+// committed, applied now when it had not. Then every store in checks must
+// hold each acknowledged charge (the same entry), each key once, and a
+// ledger whose running balance is its exact sum: nothing acknowledged lost,
+// nothing half-done, nothing doubled.
+func settleCharges(t *testing.T, w *licWorld, attempts []chargeAttempt, checks []*Harness) {
+	t.Helper()
+	ctx := context.Background()
+	for _, a := range attempts {
+		if a.err == nil {
+			continue
+		}
 		_, err := w.svc.Charge(ctx, w.resellerAdmin, w.company.ID,
 			licensing.MoneyInput{Amount: dec("1.00"), Description: a.key, IdempotencyKey: a.key})
 		require.NoError(t, err, "charge %s sent again", a.key)
@@ -153,7 +148,7 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 
 	// Every node holds every acknowledged charge, each key once, and a
 	// ledger whose running balance is its exact sum.
-	for i, h := range c.Causal {
+	for i, h := range checks {
 		wn := w.on(h)
 		bal := wn.checkLedger(t)
 		byKey := map[string]string{}
@@ -180,13 +175,46 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 		}
 		assert.Zero(t, lost, "node %d: acknowledged charges missing", i+1)
 	}
-	if c.Checksum != nil {
-		for _, table := range []string{"licensing_ledger", "licensing_accounts", "licensing_idempotency", "audit_events"} {
-			sums, err := c.Checksum(ctx, table)
-			require.NoError(t, err)
-			for i := 1; i < len(sums); i++ {
-				assert.Equal(t, sums[0], sums[i], "table %s: node %d differs from node 1", table, i+1)
-			}
+}
+
+// chargeLoad is clients charging one ledger in a loop, each charge of 1.00
+// under a fresh idempotency key (also its description).
+type chargeLoad struct {
+	mu       sync.Mutex
+	attempts []chargeAttempt
+	halt     atomic.Bool
+	clients  sync.WaitGroup
+}
+
+// startCharges starts perNode clients on each of nodes.
+func startCharges(w *licWorld, nodes []*Harness, perNode int) *chargeLoad {
+	ctx := context.Background()
+	l := &chargeLoad{}
+	var seq atomic.Int64
+	for n, h := range nodes {
+		node := w.on(h)
+		for range perNode {
+			l.clients.Go(func() {
+				for !l.halt.Load() {
+					key := fmt.Sprint("k-", seq.Add(1))
+					e, err := node.svc.Charge(ctx, node.resellerAdmin, node.company.ID,
+						licensing.MoneyInput{Amount: dec("1.00"), Description: key, IdempotencyKey: key})
+					l.mu.Lock()
+					l.attempts = append(l.attempts, chargeAttempt{key: key, node: n, at: time.Now(), entryID: e.ID, err: err})
+					l.mu.Unlock()
+					if err != nil {
+						time.Sleep(20 * time.Millisecond) // a dead server refuses at once: do not spin
+					}
+				}
+			})
 		}
 	}
+	return l
+}
+
+// stop stops the clients and returns every attempt, in completion order.
+func (l *chargeLoad) stop() []chargeAttempt {
+	l.halt.Store(true)
+	l.clients.Wait()
+	return l.attempts
 }
