@@ -15,7 +15,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // integrityRounds is how many times each race is run.
@@ -37,12 +36,12 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
 	e := &integrityEnv{h: h}
-	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4),
+	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
 		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
 			_, err := e.lic.ReleaseUser(ctx, by, companyID, userID)
 			return err
 		}))
-	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail)
+	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
 	platform := tenancy.Platform("support")
 	c, owner, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
 		LegalName: "Integrity " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@integrity.example"}})

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/switchboardkit/switchboard/account"
@@ -42,6 +43,9 @@ type Harness struct {
 	// Close closes the backend. The closed-backend test skips when nil; it
 	// runs last.
 	Close func() error
+
+	fxOnce sync.Once
+	fx     *effects // the one dispatcher of the services' effects (effects.go)
 }
 
 // Run runs every behaviour test against the backend newHarness opens. It is
