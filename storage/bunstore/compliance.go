@@ -2,9 +2,11 @@ package bunstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -226,30 +228,49 @@ var _ compliance.RecordReader = complianceStore{}
 // The history reads return one row per subject: its record count and its
 // records folded into one string by the database (string_agg, GROUP_CONCAT,
 // group_concat), each "at,until,class" with times in Unix microseconds (on
-// SQLite the stored UTC text, parsed here) and the class a letter: A in
-// flight (every class), H a conversation, M a message, T another attempt,
-// Z nothing. One row instead of a hundred saves the driver's per-row work,
-// which is most of a history read's cost, and parsing the string allocates
-// nothing. When the string comes back short (MySQL's group_concat_max_len,
-// which OpenMySQL raises but a host's own pool may not), the count says so
-// and the rows are read one by one instead.
+// SQLite the stored UTC text, parsed here), until only for a reservation in
+// flight, and the class a letter: A in flight (every class), H a
+// conversation, M a message, T another attempt, Z nothing. One row instead
+// of a hundred saves the driver's per-row work, which is most of a history
+// read's cost, and parsing the string allocates nothing. The records come
+// in the index's order (company, subject, reserved_at, id), which the
+// covering index compliance_calls_history serves without touching the
+// table; parseHistory sorts them should a plan ever deliver another order,
+// so the databases are spared a sort per subject. On PostgreSQL each key is
+// one index range read (a lateral join over the key array), whatever the
+// table's statistics say: a freshly imported table must not get a bitmap
+// scan of the whole company. When the string comes back short (MySQL's
+// group_concat_max_len, which OpenMySQL raises but a host's own pool may
+// not), the count says so and the rows are read one by one instead.
 const historyClass = "CASE WHEN status = 'pending' THEN 'A' WHEN outcome = 'answered_human' THEN 'H' " +
 	"WHEN outcome = 'message_sent' THEN 'M' WHEN outcome IN ('answering_machine', 'no_answer', 'busy', 'failed') THEN 'T' ELSE 'Z' END"
 
 func (c complianceStore) historyAggQuery() string {
-	var rec string
+	const where = "company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released'"
 	switch c.s.dialect {
 	case Postgres:
-		rec = "string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || (extract(epoch FROM expires_at) * 1000000)::bigint || ',' || " +
-			historyClass + ", ';' ORDER BY reserved_at, id)"
+		// Arguments: keys, company, since (see historyArgs).
+		return "SELECT k.key, a.n, a.agg FROM unnest(ARRAY[?]::text[]) AS k(key) CROSS JOIN LATERAL (" +
+			"SELECT COUNT(*) AS n, string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || " +
+			"CASE WHEN status = 'pending' THEN ((extract(epoch FROM expires_at) * 1000000)::bigint)::text ELSE '' END || ',' || " +
+			historyClass + ", ';') AS agg FROM compliance_calls " +
+			"WHERE company_id = ? AND subject_key = k.key AND reserved_at >= ? AND status <> 'released') a WHERE a.n > 0"
 	case MySQL:
-		rec = "GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
-			"TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', expires_at), " + historyClass + ") ORDER BY reserved_at, id SEPARATOR ';')"
+		return "SELECT subject_key, COUNT(*), GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
+			"IF(status = 'pending', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', expires_at), ''), " + historyClass +
+			") ORDER BY reserved_at, id SEPARATOR ';') FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
 	default:
-		rec = "group_concat(reserved_at || ',' || expires_at || ',' || " + historyClass + ", ';' ORDER BY reserved_at, id)"
+		return "SELECT subject_key, COUNT(*), group_concat(reserved_at || ',' || CASE WHEN status = 'pending' THEN expires_at ELSE '' END || ',' || " +
+			historyClass + ", ';') FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
 	}
-	return "SELECT subject_key, COUNT(*), " + rec + " FROM compliance_calls " +
-		"WHERE company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released' GROUP BY subject_key"
+}
+
+// historyArgs are historyAggQuery's arguments in its dialect's order.
+func (c complianceStore) historyArgs(companyID string, keys []string, since time.Time) []any {
+	if c.s.dialect == Postgres {
+		return []any{bun.List(keys), companyID, storage.Timestamp(since)}
+	}
+	return []any{companyID, bun.List(keys), storage.Timestamp(since)}
 }
 
 // HistoryRecords implements compliance.RecordReader: one indexed range read
@@ -279,7 +300,7 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 	var short []string // subjects whose folded string came back truncated
 	for start := 0; start < len(keys); start += compliance.BatchSize {
 		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
-		rows, err := c.s.idb(ctx).QueryContext(ctx, q, companyID, bun.List(chunk), storage.Timestamp(since))
+		rows, err := c.s.idb(ctx).QueryContext(ctx, q, c.historyArgs(companyID, chunk, since)...)
 		if err != nil {
 			return c.s.mapErr(op, err)
 		}
@@ -345,8 +366,11 @@ func (c complianceStore) historyRows(ctx context.Context, op, companyID, key str
 }
 
 // parseHistory parses a folded history (see historyAggQuery), appending its
-// records to buf; false at the first malformed record (a truncated string).
+// records to buf in ascending order of At; false at the first malformed
+// record (a truncated string).
 func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]compliance.Record, bool) {
+	start := len(buf)
+	sorted := true
 	for len(b) > 0 {
 		var rec []byte
 		if i := bytes.IndexByte(b, ';'); i >= 0 {
@@ -359,14 +383,17 @@ func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]complian
 		if i < 0 || j <= i || j != len(rec)-2 {
 			return buf, false
 		}
-		at, ok1 := parseMicros(rec[:i], textTimes)
-		until, ok2 := parseMicros(rec[i+1:j], textTimes)
-		if !ok1 || !ok2 {
+		at, ok := parseMicros(rec[:i], textTimes)
+		if !ok {
 			return buf, false
 		}
 		r := compliance.Record{At: at}
 		switch rec[j+1] {
 		case 'A':
+			until, ok := parseMicros(rec[i+1:j], textTimes)
+			if !ok {
+				return buf, false
+			}
 			r.Classes, r.Until = compliance.ClassAll, until
 		case 'H':
 			r.Classes = compliance.OutcomeAnsweredHuman.Classes()
@@ -378,7 +405,18 @@ func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]complian
 		default:
 			return buf, false
 		}
+		if rec[j+1] != 'A' && j != i+1 {
+			return buf, false // only a reservation in flight carries its expiry
+		}
+		if len(buf) > start && at < buf[len(buf)-1].At {
+			sorted = false
+		}
 		buf = append(buf, r)
+	}
+	if !sorted {
+		// The rules read only At and Classes: the order of equal instants
+		// does not matter, a stable sort keeps the database's.
+		slices.SortStableFunc(buf[start:], func(x, y compliance.Record) int { return cmp.Compare(x.At, y.At) })
 	}
 	return buf, true
 }
