@@ -6,6 +6,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -132,6 +134,79 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 		c.s.upsert("compliance_subjects", "company_id, subject_key", "locks = "+c.s.col("compliance_subjects", "locks")+" + 1")
 	_, err := c.s.exec(ctx, op, q, companyID, key)
 	return err
+}
+
+var (
+	_ compliance.SettingsLocker  = complianceStore{}
+	_ compliance.PendingFinisher = complianceStore{}
+)
+
+// LockSubjectSettings implements compliance.SettingsLocker: on PostgreSQL
+// LockSubject's upsert returns the settings row (scalar subqueries in its
+// RETURNING), one round trip instead of two; elsewhere (SQLite is in
+// process, MySQL has no RETURNING) the two statements.
+func (c complianceStore) LockSubjectSettings(ctx context.Context, companyID, key string) (compliance.Settings, bool, error) {
+	const op = "compliance.LockSubject"
+	if c.s.dialect != Postgres {
+		if err := c.LockSubject(ctx, companyID, key); err != nil {
+			return compliance.Settings{}, false, err
+		}
+		st, err := c.Settings(ctx, companyID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return compliance.Settings{}, false, nil
+		}
+		return st, err == nil, err
+	}
+	if !c.s.inTx(ctx) {
+		return compliance.Settings{}, false, storage.MustBeInTx(ctx, op)
+	}
+	const sel = "(SELECT %s FROM compliance_settings WHERE company_id = ?)"
+	q := "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1)" +
+		c.s.upsert("compliance_subjects", "company_id, subject_key", "locks = "+c.s.col("compliance_subjects", "locks")+" + 1") +
+		" RETURNING " + strings.Join([]string{fmt.Sprintf(sel, "fz230"), fmt.Sprintf(sel, "policy"), fmt.Sprintf(sel, "updated_at"),
+		fmt.Sprintf(sel, "version")}, ", ")
+	var fz sql.NullBool
+	var policy sql.NullString
+	var updated sql.NullTime
+	var version sql.NullInt64
+	if err := c.s.idb(ctx).QueryRowContext(ctx, q, companyID, key, companyID, companyID, companyID, companyID).
+		Scan(&fz, &policy, &updated, &version); err != nil {
+		return compliance.Settings{}, false, c.s.mapErr(op, err)
+	}
+	if !version.Valid {
+		return compliance.Settings{}, false, nil
+	}
+	out := compliance.Settings{CompanyID: companyID, FZ230: fz.Bool, UpdatedAt: updated.Time.UTC(), Version: version.Int64}
+	if err := json.Unmarshal([]byte(policy.String), &out.Policy); err != nil {
+		return compliance.Settings{}, false, storage.Internal(op, err).Explain("stored policy does not decode")
+	}
+	return out, true, nil
+}
+
+// FinishPending implements compliance.PendingFinisher: an UPDATE … RETURNING
+// of the pending row (PostgreSQL, SQLite); on MySQL, which has no
+// RETURNING, it does nothing and the caller takes the locking read and the
+// update.
+func (c complianceStore) FinishPending(ctx context.Context, r compliance.Reservation) (compliance.Reservation, bool, error) {
+	const op = "compliance.FinishReservation"
+	if !c.s.hasReturning() {
+		return compliance.Reservation{}, false, nil
+	}
+	if !c.s.inTx(ctx) {
+		return compliance.Reservation{}, false, storage.MustBeInTx(ctx, op)
+	}
+	var row complianceCallRow
+	err := c.s.idb(ctx).NewUpdate().Model(&row).
+		Set("status = ?", string(r.Status)).Set("outcome = ?", string(r.Outcome)).
+		Set("completed_at = ?", storage.Timestamp(r.CompletedAt)).
+		Where("id = ?", r.ID).Where("status = ?", string(compliance.StatusPending)).Returning("*").Scan(ctx)
+	if err != nil {
+		if c.s.classify(err) == storage.ErrNotFound {
+			return compliance.Reservation{}, false, nil
+		}
+		return compliance.Reservation{}, false, c.s.mapErr(op, err)
+	}
+	return row.reservation(), true, nil
 }
 
 func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
