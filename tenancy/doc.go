@@ -101,7 +101,8 @@
 // users and data and can still be administered (other domains refuse what
 // suspension blocks); a user's name is one person's name across every
 // company it belongs to; RemoveMember ends a membership but keeps the user
-// (hosts release licenses through WithMemberRemovedHook).
+// (hosts release what the member held through WithMemberRemovedHook:
+// licensing, account and presence each have a ReleaseUser for it).
 //
 // # Atomicity and audit
 //
