@@ -70,9 +70,11 @@
 // stored membership — hosts must not build them from request data, and
 // should build them per request so role changes take effect.
 //
-// A company that does not exist and one the actor may not see are
-// indistinguishable to a non-platform actor: both are storage.ErrForbidden
-// (the platform gets storage.ErrNotFound). Inside a visible company,
+// A company that does not exist and one the actor may not see (Sees) are
+// indistinguishable to a non-platform actor: both are the same
+// storage.ErrNotFound naming the method and the company, in every domain
+// (see package storage). A visible company the actor may not act on is
+// storage.ErrForbidden. Inside a visible company,
 // unknown sub-accounts and members are storage.ErrNotFound; a sub-account of
 // another company given as input is a validation error on sub_account_id.
 //

@@ -64,5 +64,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, h) })
 	t.Run("integrity", func(t *testing.T) { runIntegrity(t, h) })
+	t.Run("isolation matrix", func(t *testing.T) { runMatrix(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
