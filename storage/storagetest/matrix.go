@@ -37,9 +37,11 @@ func (t mxTarget) ids() []string {
 	return []string{t.company, t.user, t.sub, t.category, t.option, t.pauseType, t.subscription, t.key, t.costCentre, t.reservation}
 }
 
-// mxWorld is every domain service over one backend, two unrelated
-// companies with one entity of each kind, an administrator of the first
-// and that company's former administrator, removed.
+// mxWorld is every domain service over one backend; two unrelated
+// companies and two resellers with an affiliate each, every company with
+// one entity of each kind; an administrator of the first company and that
+// company's former administrator, removed; the first reseller's
+// administrator and its affiliate's administrator.
 type mxWorld struct {
 	h        *Harness
 	trail    *audit.Log
@@ -55,6 +57,24 @@ type mxWorld struct {
 	missing  mxTarget      // IDs nothing has
 	admin    tenancy.Actor // an administrator of own
 	stale    tenancy.Actor // a former administrator of own, removed
+
+	reseller, affiliate, otherAffiliate mxTarget      // reseller 1, its affiliate, reseller 2's affiliate
+	resellerAdmin, affiliateAdmin       tenancy.Actor // reseller 1's administrator, its affiliate's
+}
+
+// mxUnseen is an actor aimed at a company it does not see.
+type mxUnseen struct {
+	label  string
+	by     tenancy.Actor
+	target mxTarget
+}
+
+func (w *mxWorld) unseen() []mxUnseen {
+	return []mxUnseen{
+		{"an administrator on an unrelated company", w.admin, w.foreign},
+		{"an affiliate's administrator on its reseller", w.affiliateAdmin, w.reseller},
+		{"a reseller's administrator on another reseller's affiliate", w.resellerAdmin, w.otherAffiliate},
+	}
 }
 
 func newMxWorld(t *testing.T, h *Harness) *mxWorld {
@@ -73,9 +93,15 @@ func newMxWorld(t *testing.T, h *Harness) *mxWorld {
 	pkg, err := w.lic.DefinePackage(ctx, w.platform, "", licensing.PackageInput{Name: "Matrix " + storage.NewID()})
 	require.NoError(t, err)
 	w.pkg = pkg.ID
-	var ownOwner tenancy.Actor
-	w.own, ownOwner = w.company(t, "Own")
-	w.foreign, _ = w.company(t, "Foreign")
+	var ownOwner, affOwner tenancy.Actor
+	w.own, ownOwner = w.company(t, "Own", tenancy.KindRegular, "")
+	w.foreign, _ = w.company(t, "Foreign", tenancy.KindRegular, "")
+	w.reseller, _ = w.company(t, "Reseller", tenancy.KindReseller, "")
+	w.affiliate, affOwner = w.company(t, "Affiliate", tenancy.KindRegular, w.reseller.company)
+	other, _ := w.company(t, "Other reseller", tenancy.KindReseller, "")
+	w.otherAffiliate, _ = w.company(t, "Other affiliate", tenancy.KindRegular, other.company)
+	w.resellerAdmin = w.employee(t, w.platform, w.reseller.company, tenancy.RoleResellerAdmin, "")
+	w.affiliateAdmin = w.employee(t, affOwner, w.affiliate.company, tenancy.RoleAdministrator, "")
 	w.missing = mxTarget{company: storage.NewID(), user: storage.NewID(), sub: storage.NewID(), category: storage.NewID(),
 		option: storage.NewID(), pauseType: storage.NewID(), subscription: storage.NewID(), key: storage.NewID(),
 		costCentre: storage.NewID(), reservation: storage.NewID()}
@@ -97,11 +123,15 @@ func (w *mxWorld) employee(t *testing.T, by tenancy.Actor, companyID string, rol
 }
 
 // company creates a company holding one entity of each kind.
-func (w *mxWorld) company(t *testing.T, name string) (mxTarget, tenancy.Actor) {
+func (w *mxWorld) company(t *testing.T, name string, kind tenancy.CompanyKind, resellerID string) (mxTarget, tenancy.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	c, o, err := w.people.CreateCompany(ctx, w.platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
-		LegalName: name + " " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@matrix.example"}})
+	in := tenancy.NewCompany{Kind: kind, ResellerID: resellerID,
+		LegalName: name + " " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@matrix.example"}}
+	if kind == tenancy.KindReseller {
+		in.Slug = "r-" + strings.ToLower(storage.NewID()[24:])
+	}
+	c, o, err := w.people.CreateCompany(ctx, w.platform, in)
 	require.NoError(t, err)
 	owner, err := w.people.ActorFor(ctx, o.ID, c.ID)
 	require.NoError(t, err)
@@ -688,7 +718,8 @@ func runMatrix(t *testing.T, h *Harness) {
 		}
 	}
 	ctx := context.Background()
-	before := w.auditCount(t, w.own.company, w.foreign.company)
+	companies := []string{w.own.company, w.foreign.company, w.reseller.company, w.affiliate.company, w.otherAffiliate.company}
+	before := w.auditCount(t, companies...)
 	calls, exempt, violations := 0, 0, 0
 	violate := func(format string, args ...any) {
 		violations++
@@ -712,20 +743,22 @@ func runMatrix(t *testing.T, h *Harness) {
 		if want == nil {
 			want = storage.ErrNotFound
 		}
-		foreign := row.call(ctx, w, w.admin, w.foreign)
-		missing := row.call(ctx, w, w.admin, w.missing)
-		calls += 2
-		if !errors.Is(foreign, want) {
-			violate("%s on an unrelated company: want %v, got %v", name, want, foreign)
-		}
-		if !errors.Is(missing, want) {
-			violate("%s on a missing company: want %v, got %v", name, want, missing)
-		}
-		if fs, ms := mxShape(foreign, w.foreign), mxShape(missing, w.missing); fs != ms {
-			violate("%s: an unrelated company and a missing one differ:\n  foreign: %s\n  missing: %s", name, fs, ms)
+		for _, u := range w.unseen() {
+			foreign := row.call(ctx, w, u.by, u.target)
+			missing := row.call(ctx, w, u.by, w.missing)
+			calls += 2
+			if !errors.Is(foreign, want) {
+				violate("%s by %s: want %v, got %v", name, u.label, want, foreign)
+			}
+			if !errors.Is(missing, want) {
+				violate("%s by %s, on missing IDs: want %v, got %v", name, u.label, want, missing)
+			}
+			if fs, ms := mxShape(foreign, u.target), mxShape(missing, w.missing); fs != ms {
+				violate("%s by %s: the unseen company and a missing one differ:\n  unseen:  %s\n  missing: %s", name, u.label, fs, ms)
+			}
 		}
 	}
-	after := w.auditCount(t, w.own.company, w.foreign.company)
+	after := w.auditCount(t, companies...)
 	assert.Equal(t, before, after, "a refused call records no audit event")
 	t.Logf("matrix: %d methods (%d exempt with a reason), %d refused calls, violations: %d", len(methods), exempt, calls, violations)
 	if violations > 0 {
