@@ -275,13 +275,16 @@ func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID s
 type Holdings struct {
 	Licenses      []LicenseKind `json:"licenses"`
 	Subscriptions []string      `json:"subscriptions"`
+	Packages      []string      `json:"packages"`
 }
 
-// ReleaseUser frees every license and subscription userID holds in
-// companyID and returns what was freed. Tenancy (or the host) calls it when
-// a user leaves the company, in the same transaction; the user need no
-// longer be a member. Authorised: tenancy.ActPurchase. Each release is
-// audited like UnassignLicense / UnassignSubscription. Atomic.
+// ReleaseUser frees every license, subscription and service package userID
+// holds in companyID and returns what was freed. Tenancy (or the host) calls
+// it when a user leaves the company, in the same transaction
+// (tenancy.WithMemberRemovedHook); the user need no longer be a member.
+// Authorised: tenancy.ActPurchase. Each release is audited like
+// UnassignLicense / UnassignSubscription; the packages as
+// "licensing.package.revoke". Atomic.
 func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Holdings, err error) {
 	const op = "licensing.ReleaseUser"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
@@ -329,9 +332,18 @@ func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, 
 				out.Subscriptions = append(out.Subscriptions, sub.ID)
 			}
 			if len(subs) < storage.MaxPageSize {
-				return nil
+				break
 			}
 		}
+		pkgs, err := s.store.UserPackages(ctx, companyID, userID)
+		if err != nil || len(pkgs) == 0 {
+			return err
+		}
+		if err := s.store.RevokePackages(ctx, companyID, userID); err != nil {
+			return err
+		}
+		out.Packages = pkgs
+		return s.record(ctx, by, companyID, "licensing.package.revoke", "user", userID, audit.Set("packages", pkgs, nil))
 	}))
 	return out, err
 }

@@ -73,9 +73,11 @@
 // stored membership — hosts must not build them from request data, and
 // should build them per request so role changes take effect.
 //
-// A company that does not exist and one the actor may not see are
-// indistinguishable to a non-platform actor: both are storage.ErrForbidden
-// (the platform gets storage.ErrNotFound). Inside a visible company,
+// A company that does not exist and one the actor may not see (Sees) are
+// indistinguishable to a non-platform actor: both are the same
+// storage.ErrNotFound naming the method and the company, in every domain
+// (see package storage). A visible company the actor may not act on is
+// storage.ErrForbidden. Inside a visible company,
 // unknown sub-accounts and members are storage.ErrNotFound; a sub-account of
 // another company given as input is a validation error on sub_account_id.
 //
@@ -104,7 +106,8 @@
 // users and data and can still be administered (other domains refuse what
 // suspension blocks); a user's name is one person's name across every
 // company it belongs to; RemoveMember ends a membership but keeps the user
-// (hosts release licenses through WithMemberRemovedHook).
+// (hosts release what the member held through WithMemberRemovedHook:
+// licensing, account and presence each have a ReleaseUser for it).
 //
 // # Atomicity and audit
 //

@@ -403,6 +403,11 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 	if field, rule, msg := checkNewPassword(next, repeat); field != "" {
 		return storage.Invalid(op, field, rule, msg)
 	}
+	// A removed member's Actor is refused before its password is compared;
+	// the transaction below decides again on the membership it reads.
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return err
+	}
 	u, err := s.store.GetUser(ctx, by.UserID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.Forbidden(op, "unknown user")

@@ -97,13 +97,14 @@ func (s *Service) record(ctx context.Context, by Actor, companyID, action, entit
 }
 
 // loadCompany reads a company the actor refers to for a use case that then
-// authorises act on it. To a non-platform actor a company that does not
-// exist is indistinguishable from one it may not see: both are the same
-// storage.ErrForbidden naming op and act. Other store errors are re-opped to op.
-func (s *Service) loadCompany(ctx context.Context, op string, by Actor, act Action, id string, forUpdate bool) (*Company, error) {
+// authorises an action on it. To a non-platform actor a company that does
+// not exist is indistinguishable from one it may not see (Sees): both are
+// the same storage.ErrNotFound naming op and the company. Other store errors
+// are re-opped to op.
+func (s *Service) loadCompany(ctx context.Context, op string, by Actor, _ Action, id string, forUpdate bool) (*Company, error) {
 	c, err := s.store.GetCompany(ctx, id, forUpdate)
-	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-		return nil, forbidden(op, by, act)
+	if !by.IsPlatform() && (errors.Is(err, storage.ErrNotFound) || err == nil && !Sees(by, c.Ref())) {
+		return nil, storage.NotFound(op, "company", id)
 	}
 	return c, storage.Reop(op, err)
 }
@@ -149,9 +150,9 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // the platform, the company's reseller admins and the company's owner,
 // administrators and reseller admins; the own sub-account alone for a manager
 // of the company; nothing (all=false, no IDs) for operators — they see their
-// own user's data only — and for actors of other companies.
-// storage.ErrNotFound when the company does not exist (platform) or
-// storage.ErrForbidden when it does not exist or is invisible (others).
+// own user's data only.
+// storage.ErrNotFound when the company does not exist or the actor does
+// not see it (Sees).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
 	ctx, uc := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()

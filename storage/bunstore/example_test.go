@@ -48,21 +48,33 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	// licensing is created after tenancy but tenancy's hooks call it, so the
-	// hooks close over the variable.
-	var credit *licensing.Service
+	// licensing, account and presence are created after tenancy but
+	// tenancy's hooks call them, so the hooks close over the variables.
+	var (
+		credit    *licensing.Service
+		settings  *account.Service
+		operators *presence.Service
+	)
 	people := tenancy.NewService(store, store.Tenancy(), trail, box, keys,
 		tenancy.WithMemberAddedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
 			_, err := credit.GrantDefaultPackages(ctx, by, companyID, userID) // new users get the default packages
 			return err
 		}),
 		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
-			_, err := credit.ReleaseUser(ctx, by, companyID, userID) // leavers free their licenses
+			// Leavers free their licenses, subscriptions and packages, their
+			// organisation options and SMS permissions, and go offline.
+			if _, err := credit.ReleaseUser(ctx, by, companyID, userID); err != nil {
+				return err
+			}
+			if _, err := settings.ReleaseUser(ctx, by, companyID, userID); err != nil {
+				return err
+			}
+			_, err := operators.ReleaseUser(ctx, by, companyID, userID)
 			return err
 		}))
 	credit = licensing.NewService(store, store.Licensing(), people, trail, box)
-	settings := account.NewService(store, store.Account(), people, trail, keys)
-	operators := presence.NewService(store, store.Presence(), people, settings, trail, box) // settings: operators' time zones
+	settings = account.NewService(store, store.Account(), people, trail, keys)
+	operators = presence.NewService(store, store.Presence(), people, settings, trail, box) // settings: operators' time zones
 	calls := compliance.NewService(store, store.Compliance(), people, trail,
 		compliance.WithSuspensions(credit)) // credit: who is suspended
 
