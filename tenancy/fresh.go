@@ -16,6 +16,14 @@ import (
 // and System actors are host-asserted and returned as they are: the SDK keeps
 // no record of platform administrators. The zero Actor is refused with
 // ErrNoActor as the cause. Cost: one indexed read of the membership.
+//
+// The other facts Can decides on are the target's, and every use case reads
+// them in the same transaction: the target company's reseller link and
+// status come with its CompanyRef (Directory.Company), so an affiliate moved
+// to another reseller, or a company suspended, is judged on what is stored
+// now. The actor's own company needs no second read: a reseller
+// administrator's rights over an affiliate follow from the affiliate's
+// stored reseller, not from the Actor.
 func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 	const op = "tenancy.Verify"
 	if a.IsPlatform() {

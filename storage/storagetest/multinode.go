@@ -18,7 +18,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // RunMultiNode runs the use cases that keep a limit with clients on every
@@ -104,7 +103,7 @@ func (w *licWorld) on(h *Harness) *licWorld {
 	o := *w
 	o.h = h
 	o.log = audit.NewLog(h.Audit)
-	o.svc = licensing.NewService(h.Tx, h.Licensing, w.dir, o.log, licensing.WithNotifier(w.reminders))
+	o.svc = licensing.NewService(h.Tx, h.Licensing, w.dir, o.log, h.Outbox)
 	return &o
 }
 
@@ -293,8 +292,8 @@ func multiRemoveRacesAssign(t *testing.T, c *Cluster) {
 	ctx := context.Background()
 	h2 := c.Nodes[1]
 	trail2 := audit.NewLog(h2.Audit)
-	people2 := tenancy.NewService(h2.Tx, h2.Tenancy, trail2, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4))
-	lic2 := licensing.NewService(h2.Tx, h2.Licensing, people2, trail2)
+	people2 := tenancy.NewService(h2.Tx, h2.Tenancy, trail2, h2.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+	lic2 := licensing.NewService(h2.Tx, h2.Licensing, people2, trail2, h2.Outbox)
 	var removed []string
 	var assigned, refused, gaveUp int
 	for range integrityRounds {
@@ -317,7 +316,7 @@ func multiRemoveRacesAssign(t *testing.T, c *Cluster) {
 		removed = append(removed, u.UserID)
 	}
 	check := *e
-	check.lic = licensing.NewService(c.Causal[0].Tx, c.Causal[0].Licensing, e.people, audit.NewLog(c.Causal[0].Audit))
+	check.lic = licensing.NewService(c.Causal[0].Tx, c.Causal[0].Licensing, e.people, audit.NewLog(c.Causal[0].Audit), c.Causal[0].Outbox)
 	held := check.holders(t)
 	leftovers := 0
 	for _, u := range removed {
