@@ -203,7 +203,7 @@ func startCharges(w *licWorld, nodes []*Harness, perNode int) *chargeLoad {
 					l.attempts = append(l.attempts, chargeAttempt{key: key, node: n, at: time.Now(), entryID: e.ID, err: err})
 					l.mu.Unlock()
 					if err != nil {
-						time.Sleep(20 * time.Millisecond) // a dead server refuses at once: do not spin
+						time.Sleep(200 * time.Millisecond) // a dead server refuses at once: do not spin (each failed charge is sent again at the end)
 					}
 				}
 			})
