@@ -34,6 +34,7 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 	t.Run("reservations: 20 subscribers × 12 attempts keep the daily cap of 2", func(t *testing.T) { multiReservations(t, c) })
 	t.Run("audit: writers and sealers on every node keep one log", func(t *testing.T) { multiAudit(t, c) })
 	t.Run("a removal on one node races an assignment on another", func(t *testing.T) { multiRemoveRacesAssign(t, c) })
+	t.Run("outbox: two dispatchers per node deliver each of 500 messages once", func(t *testing.T) { multiOutbox(t, c) })
 }
 
 // conflicts returns a function logging how many transactions the cluster's
@@ -326,4 +327,49 @@ func multiRemoveRacesAssign(t *testing.T, c *Cluster) {
 	}
 	t.Logf("rounds: %d (assignment first: %d, removal first: %d, gave up: %d), leftovers: %d", integrityRounds, assigned, refused, gaveUp, leftovers)
 	assert.Zero(t, leftovers, "no removed user holds a license")
+}
+
+// multiOutbox enqueues through node 1 and drains with dispatchers on every
+// node: a claim is a write of the message row, so two nodes claiming one
+// message conflict at commit and the loser's claim runs again without it.
+func multiOutbox(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	const messages, perNode = 500, 2
+	ctx := context.Background()
+	topic := testTopic()
+	now := storage.Timestamp(time.Now())
+	var ids []string
+	for range messages / 250 {
+		ids = append(ids, enqueue(t, c.Nodes[0], topic, now, 250)...)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	var res tally
+	for _, h := range c.Nodes {
+		for range perNode {
+			d := storage.NewDispatcher(h.Outbox, storage.WithBatch(25))
+			storage.Handle(d, topic, func(_ context.Context, id string, _ testPayload) error {
+				mu.Lock()
+				seen[id]++
+				mu.Unlock()
+				return nil
+			})
+			wg.Go(func() {
+				_, err := d.Drain(ctx)
+				res.add(err, nil)
+			})
+		}
+	}
+	wg.Wait()
+	t.Logf("%d messages, %d dispatchers over %d nodes: drains %s", messages, perNode*len(c.Nodes), len(c.Nodes), &res)
+	res.check(t)
+	require.Len(t, seen, messages, "no message lost")
+	twice := 0
+	for _, id := range ids {
+		if seen[id] != 1 {
+			twice++
+		}
+	}
+	assert.Zero(t, twice, "messages delivered more than once")
 }
