@@ -35,6 +35,7 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 	t.Run("audit: writers and sealers on every node keep one log", func(t *testing.T) { multiAudit(t, c) })
 	t.Run("a removal on one node races an assignment on another", func(t *testing.T) { multiRemoveRacesAssign(t, c) })
 	t.Run("outbox: two dispatchers per node deliver each of 500 messages once", func(t *testing.T) { multiOutbox(t, c) })
+	t.Run("registration: one e-mail registered from every node at once is one user", func(t *testing.T) { multiRegistration(t, c) })
 }
 
 // conflicts returns a function logging how many transactions the cluster's
@@ -372,4 +373,52 @@ func multiOutbox(t *testing.T, c *Cluster) {
 		}
 	}
 	assert.Zero(t, twice, "messages delivered more than once")
+}
+
+// multiRegistration registers one e-mail in two companies from clients on
+// every node at once: the unique login index is certified cluster-wide, so
+// exactly one registration commits and the others are storage.ErrConflict.
+func multiRegistration(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	ctx := context.Background()
+	e := newTenancyEnv(c.Nodes[0])
+	r, _ := e.newReseller(t)
+	w1, w2 := e.newAffiliate(t, r), e.newAffiliate(t, r)
+	svcs := make([]*tenancy.Service, len(c.Nodes))
+	for i, h := range c.Nodes {
+		svcs[i] = tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+	}
+	email := uniqueEmail("race")
+	const n = 30
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			by, company := w1.admin, w1.c.ID
+			if i%2 == 1 {
+				by, company = w2.admin, w2.c.ID
+			}
+			_, errs[i] = svcs[i%len(svcs)].RegisterEmployee(ctx, by, company,
+				tenancy.NewEmployee{FirstName: "R", LastName: "C", Email: email, Role: tenancy.RoleOperator})
+		})
+	}
+	wg.Wait()
+	var res tally
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, storage.ErrRetryable) && errors.Is(err, storage.ErrConflict) {
+			res.refused.Add(1)
+			continue
+		}
+		res.add(err, nil)
+	}
+	t.Logf("%d registrations of one e-mail over %d nodes: %s (refused: already registered)", n, len(c.Nodes), &res)
+	res.check(t)
+	require.EqualValues(t, 1, res.ok.Load(), "exactly one registration succeeds")
+	for i, h := range c.Causal {
+		u, err := h.Tenancy.UserByEmail(ctx, email)
+		require.NoError(t, err, "node %d", i+1)
+		ms, err := h.Tenancy.Memberships(ctx, u.ID)
+		require.NoError(t, err)
+		assert.Len(t, ms, 1, "node %d: one membership", i+1)
+	}
 }
