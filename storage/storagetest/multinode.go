@@ -36,6 +36,10 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 	t.Run("a removal on one node races an assignment on another", func(t *testing.T) { multiRemoveRacesAssign(t, c) })
 	t.Run("outbox: two dispatchers per node deliver each of 500 messages once", func(t *testing.T) { multiOutbox(t, c) })
 	t.Run("registration: one e-mail registered from every node at once is one user", func(t *testing.T) { multiRegistration(t, c) })
+	t.Run("presence: ApplyDue from a host on every node applies each switch once", func(t *testing.T) {
+		defer conflicts(t, c)()
+		presenceApplyDueOn(t, c.Nodes, c.Causal[0])
+	})
 }
 
 // conflicts returns a function logging how many transactions the cluster's
