@@ -315,7 +315,7 @@ var _ compliance.RecordReader = complianceStore{}
 // one index range read (a lateral join over the key array), whatever the
 // table's statistics say: a freshly imported table must not get a bitmap
 // scan of the whole company. When the string comes back short (MySQL's
-// group_concat_max_len, which OpenMySQL raises but a host's own pool may
+// group_concat_max_len, which OpenMySQL raises to 64 MiB but a host's own pool may
 // not), the count says so and the rows are read one by one instead.
 const historyClass = "CASE WHEN status = 'pending' THEN 'A' WHEN outcome = 'answered_human' THEN 'H' " +
 	"WHEN outcome = 'message_sent' THEN 'M' WHEN outcome IN ('answering_machine', 'no_answer', 'busy', 'failed') THEN 'T' ELSE 'Z' END"
