@@ -94,7 +94,7 @@ func (s *Service) AIFeatureEnabled(ctx context.Context, by tenancy.Actor, compan
 	defer func() { uc.End(err) }()
 	ref, err := s.company(ctx, companyID)
 	if err != nil {
-		return false, err
+		return false, storage.Reop(op, err)
 	}
 	res := ref.Resource()
 	if by.CompanyID == companyID && by.UserID != "" {

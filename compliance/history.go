@@ -66,7 +66,7 @@ func (s *Service) ImportHistory(ctx context.Context, by tenancy.Actor, companyID
 		}
 		ref, err := s.dir.Company(ctx, companyID)
 		if err != nil {
-			return err
+			return storage.Reop(op, err)
 		}
 		if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActEditSettings, ref.Resource()); err != nil {
 			return err

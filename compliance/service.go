@@ -397,7 +397,7 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 func (s *Service) prepareRef(ctx context.Context, op string, by tenancy.Actor, companyID string, p *prepared) error {
 	ref, err := s.dir.Company(ctx, companyID)
 	if err != nil {
-		return err
+		return storage.Reop(op, err)
 	}
 	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActDial, ref.Resource()); err != nil {
 		return err

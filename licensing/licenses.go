@@ -48,7 +48,7 @@ var ErrNoPrice = errors.New("no unit price agreed")
 func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseSpec) (Purchase, error) {
 	op, companyID, item, qty, priceField := spec.op, spec.companyID, spec.item, spec.quantity, spec.priceField
 	var out Purchase
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyI
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.reduce")
 	defer func() { uc.End(err) }()
 	var out Pool
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.assign")
 	defer func() { uc.End(err) }()
 	var out LicenseAssignment
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, company
 	const op = "licensing.UnassignLicense"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -275,19 +275,22 @@ func (s *Service) Assignments(ctx context.Context, by tenancy.Actor, companyID s
 type Holdings struct {
 	Licenses      []LicenseKind `json:"licenses"`
 	Subscriptions []string      `json:"subscriptions"`
+	Packages      []string      `json:"packages"`
 }
 
-// ReleaseUser frees every license and subscription userID holds in
-// companyID and returns what was freed. Tenancy (or the host) calls it when
-// a user leaves the company, in the same transaction; the user need no
-// longer be a member. Authorised: tenancy.ActPurchase. Each release is
-// audited like UnassignLicense / UnassignSubscription. Atomic.
+// ReleaseUser frees every license, subscription and service package userID
+// holds in companyID and returns what was freed. Tenancy (or the host) calls
+// it when a user leaves the company, in the same transaction
+// (tenancy.WithMemberRemovedHook); the user need no longer be a member.
+// Authorised: tenancy.ActPurchase. Each release is audited like
+// UnassignLicense / UnassignSubscription; the packages as
+// "licensing.package.revoke". Atomic.
 func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, userID string) (_ Holdings, err error) {
 	const op = "licensing.ReleaseUser"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
 	defer func() { uc.End(err) }()
 	var out Holdings
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		out = Holdings{}
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
@@ -329,9 +332,18 @@ func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, 
 				out.Subscriptions = append(out.Subscriptions, sub.ID)
 			}
 			if len(subs) < storage.MaxPageSize {
-				return nil
+				break
 			}
 		}
+		pkgs, err := s.store.UserPackages(ctx, companyID, userID)
+		if err != nil || len(pkgs) == 0 {
+			return err
+		}
+		if err := s.store.RevokePackages(ctx, companyID, userID); err != nil {
+			return err
+		}
+		out.Packages = pkgs
+		return s.record(ctx, by, companyID, "licensing.package.revoke", "user", userID, audit.Set("packages", pkgs, nil))
 	}))
 	return out, err
 }

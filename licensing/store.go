@@ -101,6 +101,9 @@ type CatalogStore interface {
 	GrantPackages(ctx context.Context, companyID, userID string, packageIDs []string) error
 	// UserPackages returns the IDs of the packages userID holds, sorted.
 	UserPackages(ctx context.Context, companyID, userID string) ([]string, error)
+	// RevokePackages takes every package from userID of companyID (none
+	// held is no error).
+	RevokePackages(ctx context.Context, companyID, userID string) error
 
 	// InsertKey stores k; the same code twice in a company is storage.ErrConflict.
 	InsertKey(ctx context.Context, k SubscriptionKey) error

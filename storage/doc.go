@@ -23,6 +23,16 @@
 // Suspended, Precondition, Internal, Unavailable, Retryable, Wrap), never as
 // literals.
 //
+// No existence oracle: to an actor other than the platform, a company it
+// may not see (tenancy.Sees) and one that does not exist are the same
+// ErrNotFound with the same message ("<op>: company <id>: not found"), in
+// every domain and every method; so are the reservations, members and
+// other entities of such a company, because each method authorises on the
+// company before it reads them. A company the actor sees but may not act on
+// is ErrForbidden. A removed member's Actor is ErrForbidden everywhere. The
+// isolation matrix of storagetest checks this for every exported service
+// method on every backend.
+//
 // Validation messages come in English and Russian (Locales). The caller
 // picks the language per call with WithLocale on the context it passes
 // ("ru", "ru-RU"; anything else is English). Every struct-tag rule is

@@ -35,15 +35,18 @@
 //
 // No returned value carries a credential: a User has no password field; the
 // bcrypt hash lives in the UserRecord that only the Store sees, and
-// Credentials (the one copy of a generated password, for the Notifier) and
+// Credentials (the one copy of a generated password, for the host's handler) and
 // UserRecord print, log and encode as JSON with the secret "[redacted]".
 //
 // RegisterEmployee creates a new account with a generated password (128
 // random bits, crypto/rand), stores only its bcrypt hash (cost
 // DefaultPasswordCost, WithPasswordCost to change it) and hands the
-// password to the host's Notifier exactly once, after the transaction
-// commits (storage.AfterCommit): a registration that rolls back sends
-// nothing. An e-mail that already has an account is storage.ErrConflict —
+// password to the host through the outbox: a sealed storage.TopicCredentials
+// message written in the registration's transaction, so a registration that
+// rolls back sends nothing and one that commits is delivered even if the
+// process dies right after the commit (the host's storage.Dispatcher calls
+// the handler registered with OnCredentials; the sealed payload is erased
+// once delivered). An e-mail that already has an account is storage.ErrConflict —
 // the existing person joins with AddMember and keeps its password; 20
 // concurrent registrations of one e-mail yield one account (the backends'
 // unique key decides). Passwords are hashed before the transaction starts,
@@ -70,9 +73,11 @@
 // stored membership — hosts must not build them from request data, and
 // should build them per request so role changes take effect.
 //
-// A company that does not exist and one the actor may not see are
-// indistinguishable to a non-platform actor: both are storage.ErrForbidden
-// (the platform gets storage.ErrNotFound). Inside a visible company,
+// A company that does not exist and one the actor may not see (Sees) are
+// indistinguishable to a non-platform actor: both are the same
+// storage.ErrNotFound naming the method and the company, in every domain
+// (see package storage). A visible company the actor may not act on is
+// storage.ErrForbidden. Inside a visible company,
 // unknown sub-accounts and members are storage.ErrNotFound; a sub-account of
 // another company given as input is a validation error on sub_account_id.
 //
@@ -101,7 +106,8 @@
 // users and data and can still be administered (other domains refuse what
 // suspension blocks); a user's name is one person's name across every
 // company it belongs to; RemoveMember ends a membership but keeps the user
-// (hosts release licenses through WithMemberRemovedHook).
+// (hosts release what the member held through WithMemberRemovedHook:
+// licensing, account and presence each have a ReleaseUser for it).
 //
 // # Atomicity and audit
 //

@@ -16,6 +16,14 @@ import (
 // and System actors are host-asserted and returned as they are: the SDK keeps
 // no record of platform administrators. The zero Actor is refused with
 // ErrNoActor as the cause. Cost: one indexed read of the membership.
+//
+// The other facts Can decides on are the target's, and every use case reads
+// them in the same transaction: the target company's reseller link and
+// status come with its CompanyRef (Directory.Company), so an affiliate moved
+// to another reseller, or a company suspended, is judged on what is stored
+// now. The actor's own company needs no second read: a reseller
+// administrator's rights over an affiliate follow from the affiliate's
+// stored reseller, not from the Actor.
 func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 	const op = "tenancy.Verify"
 	if a.IsPlatform() {
@@ -42,13 +50,17 @@ func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 // the removal and its member-removed hooks serialise with those writes: a
 // write that wins sees the member and its row is released by the hook; a
 // write that loses sees no member. The order is always the company row, then
-// the member row. storage.ErrNotFound when the company or the membership is unknown.
+// the member row. The membership is read as a write of it (Store.LockMember):
+// on a multi-primary cluster the company row lock is local to one node, and
+// what makes a removal on one node conflict with an assignment on another
+// is that both write the membership row. storage.ErrNotFound when the
+// company or the membership is unknown.
 func (s *Service) LockMember(ctx context.Context, companyID, userID string) (MemberRef, error) {
 	c, err := s.store.GetCompany(ctx, companyID, true)
 	if err != nil {
 		return MemberRef{}, err
 	}
-	m, err := s.store.GetMember(ctx, companyID, userID)
+	m, err := s.store.LockMember(ctx, companyID, userID)
 	if err != nil {
 		return MemberRef{}, err
 	}

@@ -17,7 +17,8 @@ type Service struct {
 	tx       storage.Transactor
 	store    Store
 	log      audit.Recorder
-	notifier Notifier
+	box      storage.Outbox
+	keys     storage.KeyProvider
 	clock    storage.Clock
 	cost     int
 	v        *storage.Validator
@@ -69,38 +70,24 @@ func WithMemberAddedHook(h MemberAddedHook) Option {
 }
 
 // NewService returns the tenancy service over store, running every use case
-// in a transaction of tx, recording to log, and handing generated passwords
-// to notifier.
-func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier Notifier, opts ...Option) *Service {
-	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
+// in a transaction of tx, recording to log, and writing its effects
+// (generated credentials, removed members) to box, sealing the passwords
+// with keys. It panics when a dependency is nil (storage.Need): a service
+// without its outbox would have nowhere to put a new user's only password.
+func NewService(tx storage.Transactor, store Store, log audit.Recorder, box storage.Outbox, keys storage.KeyProvider, opts ...Option) *Service {
+	const op = "tenancy.NewService"
+	storage.Need(op, "the transactor", tx)
+	storage.Need(op, "the store", store)
+	storage.Need(op, "the audit recorder", log)
+	storage.Need(op, "the outbox", box)
+	storage.Need(op, "the key provider", keys)
+	s := &Service{tx: tx, store: store, log: log, box: box, keys: keys, clock: storage.SystemClock{},
 		cost: DefaultPasswordCost, v: newValidator()}
 	observe.Apply("github.com/switchboardkit/switchboard/tenancy", s, &s.obs, opts)
 	return s
 }
 
 func (s *Service) now() time.Time { return storage.Timestamp(s.clock.Now()) }
-
-type outerKey struct{}
-
-// inTx runs fn in one transaction of s.tx, remembering the caller's context
-// so that work after commit (the Notifier) gets a context without the
-// finished transaction.
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if !storage.InScope(ctx) {
-		ctx = context.WithValue(ctx, outerKey{}, ctx)
-	}
-	return s.tx.InTx(ctx, fn)
-}
-
-// outerContext is the context the use case running in ctx was called with
-// (see inTx), never cancelled; ctx itself, uncancellable, when the use case
-// joined a host's transaction.
-func outerContext(ctx context.Context) context.Context {
-	if o, ok := ctx.Value(outerKey{}).(context.Context); ok {
-		return context.WithoutCancel(o)
-	}
-	return context.WithoutCancel(ctx)
-}
 
 // record writes one audit event inside the running transaction.
 func (s *Service) record(ctx context.Context, by Actor, companyID, action, entityType, entityID string, changes []audit.Change) error {
@@ -110,13 +97,14 @@ func (s *Service) record(ctx context.Context, by Actor, companyID, action, entit
 }
 
 // loadCompany reads a company the actor refers to for a use case that then
-// authorises act on it. To a non-platform actor a company that does not
-// exist is indistinguishable from one it may not see: both are the same
-// storage.ErrForbidden naming op and act. Other store errors are re-opped to op.
-func (s *Service) loadCompany(ctx context.Context, op string, by Actor, act Action, id string, forUpdate bool) (*Company, error) {
+// authorises an action on it. To a non-platform actor a company that does
+// not exist is indistinguishable from one it may not see (Sees): both are
+// the same storage.ErrNotFound naming op and the company. Other store errors
+// are re-opped to op.
+func (s *Service) loadCompany(ctx context.Context, op string, by Actor, _ Action, id string, forUpdate bool) (*Company, error) {
 	c, err := s.store.GetCompany(ctx, id, forUpdate)
-	if errors.Is(err, storage.ErrNotFound) && !by.IsPlatform() {
-		return nil, forbidden(op, by, act)
+	if !by.IsPlatform() && (errors.Is(err, storage.ErrNotFound) || err == nil && !Sees(by, c.Ref())) {
+		return nil, storage.NotFound(op, "company", id)
 	}
 	return c, storage.Reop(op, err)
 }
@@ -162,9 +150,9 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 // the platform, the company's reseller admins and the company's owner,
 // administrators and reseller admins; the own sub-account alone for a manager
 // of the company; nothing (all=false, no IDs) for operators — they see their
-// own user's data only — and for actors of other companies.
-// storage.ErrNotFound when the company does not exist (platform) or
-// storage.ErrForbidden when it does not exist or is invisible (others).
+// own user's data only.
+// storage.ErrNotFound when the company does not exist or the actor does
+// not see it (Sees).
 func (s *Service) VisibleSubAccounts(ctx context.Context, by Actor, companyID string) (all bool, ids []string, err error) {
 	ctx, uc := s.obs.Start(ctx, "tenancy.VisibleSubAccounts", companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()

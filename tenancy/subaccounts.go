@@ -103,7 +103,7 @@ func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID strin
 	}
 	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
 	if err != nil {
-		return nil, err
+		return nil, storage.Reop(op, err)
 	}
 	if !all && len(ids) == 0 {
 		if by.CompanyID == companyID && by.Role == RoleOperator {

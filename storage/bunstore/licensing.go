@@ -512,6 +512,11 @@ func (l licensingStore) UserPackages(ctx context.Context, companyID, userID stri
 	return ids, nil
 }
 
+func (l licensingStore) RevokePackages(ctx context.Context, companyID, userID string) error {
+	_, err := l.s.exec(ctx, "licensing.RevokePackages", "DELETE FROM licensing_user_packages WHERE company_id = ? AND user_id = ?", companyID, userID)
+	return err
+}
+
 type licKeyRow struct {
 	bun.BaseModel `bun:"table:licensing_subscription_keys"`
 

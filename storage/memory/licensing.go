@@ -355,6 +355,13 @@ func (l licensingStore) UserPackages(ctx context.Context, companyID, userID stri
 	return out, err
 }
 
+func (l licensingStore) RevokePackages(ctx context.Context, companyID, userID string) error {
+	return l.s.write(ctx, func(t *tx) error {
+		del(t, l.d().userPackages, pairKey{companyID, userID})
+		return nil
+	})
+}
+
 func (l licensingStore) InsertKey(ctx context.Context, k licensing.SubscriptionKey) error {
 	const op = "licensing.InsertKey"
 	return l.s.write(ctx, func(t *tx) error {

@@ -1,9 +1,11 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -11,23 +13,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // integrityRounds is how many times each race is run.
 const integrityRounds = 30
 
 // integrityEnv is a real tenancy service whose member-removed hook releases
-// the member's licenses, and a licensing service over the same store: the
-// cross-domain seam the integrity tests race.
+// what the member holds in licensing, account and presence, and those
+// services over the same store: the cross-domain seams the integrity tests
+// race.
 type integrityEnv struct {
 	h      *Harness
 	people *tenancy.Service
 	lic    *licensing.Service
+	acct   *account.Service
+	pres   *presence.Service
 	owner  tenancy.Actor
 	c      tenancy.Company
 }
@@ -37,12 +43,27 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
 	e := &integrityEnv{h: h}
-	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4),
+	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
 		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
-			_, err := e.lic.ReleaseUser(ctx, by, companyID, userID)
+			if _, err := e.lic.ReleaseUser(ctx, by, companyID, userID); err != nil {
+				return err
+			}
+			if _, err := e.acct.ReleaseUser(ctx, by, companyID, userID); err != nil {
+				return err
+			}
+			if e.pres == nil {
+				return nil
+			}
+			_, err := e.pres.ReleaseUser(ctx, by, companyID, userID)
 			return err
 		}))
-	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail)
+	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
+	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
+	require.NoError(t, err)
+	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, keys)
+	if h.Presence != nil {
+		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail, h.Outbox)
+	}
 	platform := tenancy.Platform("support")
 	c, owner, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
 		LegalName: "Integrity " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@integrity.example"}})
@@ -51,7 +72,8 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	e.owner, err = e.people.ActorFor(ctx, owner.ID, c.ID)
 	require.NoError(t, err)
 	require.NoError(t, e.lic.SetAgreement(ctx, platform, c.ID, map[licensing.Item]decimal.Decimal{
-		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("9.90")}))
+		licensing.LicenseItem(licensing.LicensePro):              decimal.RequireFromString("9.90"),
+		licensing.SubscriptionItem(licensing.SubscriptionMobile): decimal.RequireFromString("1.50")}))
 	_, err = e.lic.PurchaseLicenses(ctx, e.owner, c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro,
 		Quantity: 2 * integrityRounds, IdempotencyKey: storage.NewID()})
 	require.NoError(t, err)
@@ -102,6 +124,9 @@ func (e *integrityEnv) holders(t *testing.T) map[string]bool {
 // demoted member's old Actor is judged on the stored membership.
 func runIntegrity(t *testing.T, h *Harness) {
 	t.Run("removal races assignment", func(t *testing.T) { integrityRemoveRacesAssign(t, h) })
+	for _, g := range integrityGrants() {
+		t.Run("removal races "+g.name, func(t *testing.T) { integrityRemoveRacesGrant(t, h, g) })
+	}
 	t.Run("demotion races a privileged write", func(t *testing.T) { integrityDemoteRacesWrite(t, h) })
 	t.Run("stale actors", func(t *testing.T) { integrityStaleActors(t, h) })
 }
@@ -212,4 +237,162 @@ func integrityStaleActors(t *testing.T, h *Harness) {
 	for name, err := range calls {
 		assert.ErrorIs(t, err, storage.ErrForbidden, fmt.Sprintf("%s by a removed member", name))
 	}
+}
+
+// integrityGrant is a write that grants something to a member, raced
+// against the member's removal.
+type integrityGrant struct {
+	name string
+	// setup prepares what the rounds grant, once.
+	setup func(t *testing.T, e *integrityEnv) any
+	// grant gives u (a fresh operator) the thing in round i.
+	grant func(ctx context.Context, e *integrityEnv, state any, u tenancy.Actor, i int) error
+	// holds reads the stores directly: does userID still hold it?
+	holds func(t *testing.T, e *integrityEnv, state any, userID string) bool
+	// presence marks the grants that need a presence store.
+	presence bool
+}
+
+func integrityGrants() []integrityGrant {
+	return []integrityGrant{{
+		name: "subscription assignment",
+		setup: func(t *testing.T, e *integrityEnv) any {
+			p, err := e.lic.PurchaseSubscriptions(context.Background(), e.owner, e.c.ID, licensing.SubscriptionPurchase{
+				Kind: licensing.SubscriptionMobile, Quantity: integrityRounds + 1, IdempotencyKey: storage.NewID()})
+			require.NoError(t, err)
+			return p.SubscriptionIDs
+		},
+		grant: func(ctx context.Context, e *integrityEnv, state any, u tenancy.Actor, i int) error {
+			return e.lic.AssignSubscription(ctx, e.owner, e.c.ID, state.([]string)[i], u.UserID)
+		},
+		holds: func(t *testing.T, e *integrityEnv, _ any, userID string) bool {
+			subs, err := e.h.Licensing.Subscriptions(context.Background(), e.c.ID, licensing.SubscriptionFilter{UserID: userID}, "", 10)
+			require.NoError(t, err)
+			return len(subs) > 0
+		},
+	}, {
+		name: "default packages",
+		setup: func(t *testing.T, e *integrityEnv) any {
+			ctx := context.Background()
+			pkg, err := e.lic.DefinePackage(ctx, tenancy.Platform("support"), "", licensing.PackageInput{Name: "Integrity " + storage.NewID()})
+			require.NoError(t, err)
+			require.NoError(t, e.lic.SetPackageOffer(ctx, e.owner, e.c.ID, pkg.ID, true, true))
+			return nil
+		},
+		grant: func(ctx context.Context, e *integrityEnv, _ any, u tenancy.Actor, _ int) error {
+			_, err := e.lic.GrantDefaultPackages(ctx, e.owner, e.c.ID, u.UserID)
+			return err
+		},
+		holds: func(t *testing.T, e *integrityEnv, _ any, userID string) bool {
+			held, err := e.h.Licensing.UserPackages(context.Background(), e.c.ID, userID)
+			require.NoError(t, err)
+			return len(held) > 0
+		},
+	}, {
+		name: "organisation option",
+		setup: func(t *testing.T, e *integrityEnv) any {
+			cat, err := e.acct.CreateCategory(context.Background(), e.owner, e.c.ID, "City "+storage.NewID(), []string{"Moscow"})
+			require.NoError(t, err)
+			return cat.Options[0].ID
+		},
+		grant: func(ctx context.Context, e *integrityEnv, state any, u tenancy.Actor, _ int) error {
+			return e.acct.AssignOption(ctx, e.owner, e.c.ID, state.(string), []string{u.UserID})
+		},
+		holds: func(t *testing.T, e *integrityEnv, _ any, userID string) bool {
+			held, err := e.h.Account.UserOptions(context.Background(), e.c.ID, userID)
+			require.NoError(t, err)
+			return len(held) > 0
+		},
+	}, {
+		name: "SMS permission",
+		setup: func(t *testing.T, e *integrityEnv) any {
+			_, err := e.acct.SetSMSTypes(context.Background(), e.owner, e.c.ID, []account.SMSType{account.SMSSurvey})
+			require.NoError(t, err)
+			return nil
+		},
+		grant: func(ctx context.Context, e *integrityEnv, _ any, u tenancy.Actor, i int) error {
+			_, err := e.acct.SetSMSZone(ctx, e.owner, e.c.ID, account.SMSZone{Zone: fmt.Sprintf("zone-%d", i),
+				Access: account.ZoneSelected, Users: []string{u.UserID}})
+			return err
+		},
+		holds: func(t *testing.T, e *integrityEnv, _ any, userID string) bool {
+			doc, err := e.h.Account.Company(context.Background(), e.c.ID)
+			if errors.Is(err, storage.ErrNotFound) {
+				return false
+			}
+			require.NoError(t, err)
+			for _, z := range doc.SMS.Zones {
+				if slices.Contains(z.Users, userID) {
+					return true
+				}
+			}
+			return false
+		},
+	}, {
+		name:     "presence status",
+		presence: true,
+		setup:    func(*testing.T, *integrityEnv) any { return nil },
+		grant: func(ctx context.Context, e *integrityEnv, _ any, u tenancy.Actor, _ int) error {
+			_, err := e.pres.SetStatus(ctx, u, e.c.ID, u.UserID, presence.Change{State: presence.Online})
+			return err
+		},
+		holds: func(t *testing.T, e *integrityEnv, _ any, userID string) bool {
+			cur, err := e.h.Presence.Current(context.Background(), e.c.ID, userID)
+			if errors.Is(err, storage.ErrNotFound) {
+				return false
+			}
+			require.NoError(t, err)
+			return cur.State != presence.Offline || cur.DueAt != nil
+		},
+	}}
+}
+
+// integrityRemoveRacesGrant races RemoveMember against g's write for a
+// fresh operator, integrityRounds times, and counts the removed users who
+// still hold what g grants.
+func integrityRemoveRacesGrant(t *testing.T, h *Harness, g integrityGrant) {
+	if g.presence && h.Presence == nil {
+		t.Skip("backend offers no presence store")
+	}
+	e := newIntegrityEnv(t, h)
+	ctx := context.Background()
+	state := g.setup(t, e)
+	// In sequence first: the grant holds, and the removal releases it.
+	first := e.member(t, tenancy.RoleOperator)
+	require.NoError(t, g.grant(ctx, e, state, first, integrityRounds))
+	require.True(t, g.holds(t, e, state, first.UserID), "the %s is granted", g.name)
+	require.NoError(t, e.people.RemoveMember(ctx, e.owner, e.c.ID, first.UserID))
+	require.False(t, g.holds(t, e, state, first.UserID), "the removal releases the %s", g.name)
+
+	var removed []string
+	granted, refused := 0, 0
+	for i := range integrityRounds {
+		u := e.member(t, tenancy.RoleOperator)
+		var wg sync.WaitGroup
+		var grantErr, removeErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); grantErr = g.grant(ctx, e, state, u, i) }()
+		go func() { defer wg.Done(); removeErr = e.people.RemoveMember(ctx, e.owner, e.c.ID, u.UserID) }()
+		wg.Wait()
+		require.NoError(t, removeErr, "round %d", i)
+		if grantErr == nil {
+			granted++
+		} else {
+			// The loser sees no member: not a member (validation), not
+			// found, or, when the member acts itself, no longer a member.
+			require.Truef(t, errors.Is(grantErr, storage.ErrInvalid) || errors.Is(grantErr, storage.ErrNotFound) ||
+				errors.Is(grantErr, storage.ErrForbidden), "round %d: %v", i, grantErr)
+			refused++
+		}
+		removed = append(removed, u.UserID)
+	}
+	leftovers := 0
+	for _, u := range removed {
+		if g.holds(t, e, state, u) {
+			leftovers++
+		}
+	}
+	t.Logf("%s: rounds: %d (write first: %d, removal first: %d), leftovers: %d", g.name, integrityRounds, granted, refused, leftovers)
+	assert.Zero(t, leftovers, "no removed user keeps a %s", g.name)
+	e.holders(t) // pool counts equal the rows
 }
