@@ -138,3 +138,47 @@ func TestHistoryFoldOverOneMiBOnMySQL(t *testing.T) {
 		assert.Equal(t, int64(2), fallbacks, "truncated, then read row by row (HistoryRecords, HistoryBatch)")
 	})
 }
+
+// TestSharedSettingsFollowTheRow: the settings cache hands out one decoded
+// value while the row is unchanged and the new one as soon as it changes;
+// a company without settings is nil.
+func TestSharedSettingsFollowTheRow(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range map[string]func(testing.TB) *bunstore.Store{
+		"sqlite": storagetest.OpenSQLite, "postgres": storagetest.OpenPostgres, "mysql": storagetest.OpenMySQL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			cs := st.Compliance()
+			sr := cs.(compliance.SharedSettingsReader)
+			co := storage.NewID()
+			none, err := sr.SharedSettings(ctx, co)
+			require.NoError(t, err)
+			assert.Nil(t, none)
+			at := time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC)
+			v1 := compliance.Settings{CompanyID: co, FZ230: true, Policy: compliance.FZ230Calls(), UpdatedAt: at, Version: 1}
+			require.NoError(t, cs.SaveSettings(ctx, v1))
+			a, err := sr.SharedSettings(ctx, co)
+			require.NoError(t, err)
+			b, err := sr.SharedSettings(ctx, co)
+			require.NoError(t, err)
+			assert.Same(t, a, b, "an unchanged row is decoded once")
+			plain, err := cs.Settings(ctx, co)
+			require.NoError(t, err)
+			assert.Equal(t, plain, *a)
+
+			v2 := v1
+			v2.Policy = compliance.FZ230Messages()
+			v2.FZ230, v2.UpdatedAt, v2.Version = false, at.Add(time.Minute), 2
+			require.NoError(t, cs.SaveSettings(ctx, v2))
+			c, err := sr.SharedSettings(ctx, co)
+			require.NoError(t, err)
+			plain, err = cs.Settings(ctx, co)
+			require.NoError(t, err)
+			assert.Equal(t, plain, *c)
+			assert.False(t, c.FZ230)
+			assert.Equal(t, int64(2), c.Version)
+			assert.Equal(t, int64(1), a.Version, "a value handed out is never modified")
+		})
+	}
+}

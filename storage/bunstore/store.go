@@ -37,6 +37,8 @@ type Store struct {
 	// fairer than polling SQLITE_BUSY. Other processes are still handled by
 	// the busy timeout and the retry loop.
 	writeMu sync.Mutex
+	// settings caches decoded compliance settings (see SharedSettings).
+	settings settingsCache
 }
 
 var _ storage.Transactor = (*Store)(nil)
