@@ -32,7 +32,7 @@ func (s *Service) SetAgreement(ctx context.Context, by tenancy.Actor, companyID 
 	const op = "licensing.SetAgreement"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.agreement.set")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Service) SetContract(ctx context.Context, by tenancy.Actor, companyID s
 	const op = "licensing.SetContract"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.contract.set")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Service) ChangePlan(ctx context.Context, by tenancy.Actor, companyID st
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.plan.change")
 	defer func() { uc.End(err) }()
 	var d Decision
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}

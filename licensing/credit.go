@@ -73,8 +73,9 @@ func (s *Service) post(ctx context.Context, op string, by tenancy.Actor, acct *A
 
 // settle brings the derived state of the locked account in line with its
 // balance and settings, and saves it: the suspension (Balance < -CreditLimit;
-// each transition is audited) and the reminder hysteresis (a downward
-// crossing of the threshold queues one reminder for after commit).
+// each transition is audited and written to the outbox as a Suspension) and
+// the reminder hysteresis (a downward crossing of the threshold writes one
+// Reminder to the outbox, delivered once the change commits).
 func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, entryID string) error {
 	suspend := acct.CreditLimit.Valid && acct.Balance.LessThan(acct.CreditLimit.Decimal.Neg())
 	if suspend != acct.Suspended {
@@ -88,6 +89,12 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 			return err
 		}
 		acct.Suspended = suspend
+		now := storage.Timestamp(s.clock.Now())
+		if _, err := storage.Enqueue(ctx, s.box, "licensing.settle", now, acct.CompanyID, storage.TopicSuspension,
+			Suspension{CompanyID: acct.CompanyID, Suspended: suspend, Balance: acct.Balance, CreditLimit: acct.CreditLimit,
+				EntryID: entryID, At: now}); err != nil {
+			return err
+		}
 	}
 	if acct.ReminderThreshold.Valid {
 		h := threshold.Hysteresis[decimal.Decimal]{Threshold: acct.ReminderThreshold.Decimal, Compare: cmpDecimal}
@@ -96,8 +103,9 @@ func (s *Service) settle(ctx context.Context, by tenancy.Actor, acct *Account, e
 		if fire {
 			r := Reminder{CompanyID: acct.CompanyID, Balance: acct.Balance, Threshold: acct.ReminderThreshold.Decimal,
 				EntryID: entryID, At: storage.Timestamp(s.clock.Now())}
-			outer := outerContext(ctx)
-			storage.AfterCommit(ctx, func(context.Context) { s.notifier.CreditReminder(outer, r) })
+			if _, err := storage.Enqueue(ctx, s.box, "licensing.settle", r.At, acct.CompanyID, storage.TopicReminder, r); err != nil {
+				return err
+			}
 		}
 	} else {
 		acct.ReminderArmed = true
@@ -118,7 +126,7 @@ func (s *Service) SetCreditTerms(ctx context.Context, by tenancy.Actor, companyI
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.credit.terms")
 	defer func() { uc.End(err) }()
 	var out CreditStatus
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}
@@ -207,7 +215,7 @@ func (s *Service) Adjust(ctx context.Context, by tenancy.Actor, companyID string
 func (s *Service) money(ctx context.Context, op string, by tenancy.Actor, companyID string, kind EntryKind, in MoneyInput) (LedgerEntry, error) {
 	storage.Normalize(&in)
 	var out LedgerEntry
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageAffiliate, companyID); err != nil {
 			return err
 		}

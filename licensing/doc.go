@@ -104,9 +104,12 @@
 // balance exactly at T counts), using threshold.Hysteresis with the armed
 // flag persisted in the account; it re-arms only when the balance goes back
 // above T. Setting a different threshold re-arms it and checks the current
-// balance at once. The reminder goes to the host's Notifier after the
-// transaction commits (storage.AfterCommit), once, never for a rolled-back
-// or retried attempt.
+// balance at once. The reminder is an outbox message (storage.TopicReminder)
+// written in the transaction that crossed the threshold: delivered to the
+// host's OnReminder handler after it commits, never for a rolled-back or
+// retried attempt, and not lost if the process dies right after the commit.
+// Every suspension and lifted suspension is a Suspension message
+// (storage.TopicSuspension, OnSuspension) the same way.
 //
 // Subscriptions are bought by quantity, each an unassigned subscription
 // that may then be assigned to one member (and unassigned); a user may hold

@@ -22,7 +22,7 @@ func ExampleService_PurchaseLicenses() {
 	ctx := context.Background()
 	st := memory.New()
 	dir := tenancytest.NewDirectory()
-	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()))
+	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()), st.Outbox())
 
 	reseller := dir.AddCompany(tenancy.CompanyRef{Kind: tenancy.KindReseller})
 	varAdmin := dir.AddMember(reseller, tenancy.RoleResellerAdmin, "")

@@ -22,7 +22,7 @@ import (
 func TestLedgerProperties(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	storagetest.LedgerProperties(t, &storagetest.Harness{Name: "memory", Tx: st, Audit: st.Audit(), Licensing: st.Licensing()}, 25, 80)
+	storagetest.LedgerProperties(t, &storagetest.Harness{Name: "memory", Tx: st, Audit: st.Audit(), Licensing: st.Licensing(), Outbox: st.Outbox()}, 25, 80)
 }
 
 // TestFailedChargeStoresNothing: a refused charge leaves no entry, no
@@ -34,8 +34,13 @@ func TestFailedChargeStoresNothing(t *testing.T) {
 	st := memory.New()
 	dir := tenancytest.NewDirectory()
 	var fired atomic.Int64
-	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()),
-		licensing.WithNotifier(licensing.NotifierFunc(func(context.Context, licensing.Reminder) { fired.Add(1) })))
+	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()), st.Outbox())
+	d := storage.NewDispatcher(st.Outbox())
+	licensing.OnReminder(d, func(context.Context, string, licensing.Reminder) error { fired.Add(1); return nil })
+	drain := func() {
+		_, err := d.Drain(context.Background())
+		require.NoError(t, err)
+	}
 	platform := tenancy.Platform("root")
 	company := dir.AddCompany(tenancy.CompanyRef{})
 	_, err := svc.SetCreditTerms(ctx, platform, company.ID, licensing.CreditTerms{
@@ -45,6 +50,7 @@ func TestFailedChargeStoresNothing(t *testing.T) {
 	in := licensing.MoneyInput{Amount: decimal.NewFromInt(11), IdempotencyKey: "big"}
 	_, err = svc.Charge(ctx, platform, company.ID, in)
 	require.ErrorIs(t, err, storage.ErrLimitExceeded)
+	drain()
 	require.Zero(t, fired.Load())
 	page, err := svc.Ledger(ctx, platform, company.ID, storage.PageRequest{})
 	require.NoError(t, err)
@@ -54,5 +60,6 @@ func TestFailedChargeStoresNothing(t *testing.T) {
 	e, err := svc.Charge(ctx, platform, company.ID, in)
 	require.NoError(t, err, "the refused key was not consumed")
 	require.True(t, e.BalanceAfter.Equal(decimal.NewFromInt(-10)))
+	drain()
 	require.EqualValues(t, 1, fired.Load())
 }

@@ -48,7 +48,7 @@ var ErrNoPrice = errors.New("no unit price agreed")
 func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseSpec) (Purchase, error) {
 	op, companyID, item, qty, priceField := spec.op, spec.companyID, spec.item, spec.quantity, spec.priceField
 	var out Purchase
-	err := storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) ReduceLicenses(ctx context.Context, by tenancy.Actor, companyI
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.reduce")
 	defer func() { uc.End(err) }()
 	var out Pool
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (s *Service) AssignLicense(ctx context.Context, by tenancy.Actor, companyID
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.assign")
 	defer func() { uc.End(err) }()
 	var out LicenseAssignment
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) UnassignLicense(ctx context.Context, by tenancy.Actor, company
 	const op = "licensing.UnassignLicense"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.licenseScope(ctx, op, by, companyID, kind); err != nil {
 			return err
 		}
@@ -290,7 +290,7 @@ func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, 
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.license.unassign")
 	defer func() { uc.End(err) }()
 	var out Holdings
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		out = Holdings{}
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err

@@ -29,7 +29,7 @@ func (s *Service) DefinePackage(ctx context.Context, by tenancy.Actor, ownerComp
 	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out ServicePackage
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		res := tenancy.Resource{} // the platform's own catalogue: platform admins only
 		if ownerCompanyID != "" {
 			c, err := s.dir.Company(ctx, ownerCompanyID)
@@ -125,7 +125,7 @@ func (s *Service) SetPackageOffer(ctx context.Context, by tenancy.Actor, company
 	const op = "licensing.SetPackageOffer"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.offer")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.company(ctx, op, by, tenancy.ActEditSettings, companyID)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *Service) GrantDefaultPackages(ctx context.Context, by tenancy.Actor, co
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.package.grant")
 	defer func() { uc.End(err) }()
 	var out []string
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.dir.Company(ctx, companyID)
 		if err != nil {
 			return err
@@ -235,7 +235,7 @@ func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, comp
 	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	var out SubscriptionKey
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}
@@ -257,7 +257,7 @@ func (s *Service) RemoveSubscriptionKey(ctx context.Context, by tenancy.Actor, c
 	const op = "licensing.RemoveSubscriptionKey"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.key.remove")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActManageCatalog, companyID); err != nil {
 			return err
 		}

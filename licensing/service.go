@@ -13,37 +13,16 @@ import (
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
-// Notifier receives payment reminders. The Service calls it after the
-// transaction that crossed the threshold has committed (never for a rolled
-// back or retried attempt), on the goroutine that made the call, with the
-// context the use case was called with. It must not block for long; hosts
-// usually enqueue an e-mail. When the use case ran inside a host's own
-// InTx, the context still carries that (committed) transaction: start new
-// SDK work from a fresh context, not from it.
-type Notifier interface {
-	CreditReminder(ctx context.Context, r Reminder)
-}
-
-// NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, r Reminder)
-
-// CreditReminder calls f.
-func (f NotifierFunc) CreditReminder(ctx context.Context, r Reminder) { f(ctx, r) }
-
-type discardNotifier struct{}
-
-func (discardNotifier) CreditReminder(context.Context, Reminder) {}
-
 // Service is the licensing and credit use cases. It is safe for concurrent use.
 type Service struct {
-	obs      observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
-	tx       storage.Transactor
-	store    Store
-	dir      tenancy.Directory
-	audit    audit.Recorder
-	clock    storage.Clock
-	notifier Notifier
-	v        *storage.Validator
+	obs   observe.Observer // logger and tracer (observe.WithLogger, observe.WithTracerProvider)
+	tx    storage.Transactor
+	store Store
+	dir   tenancy.Directory
+	audit audit.Recorder
+	clock storage.Clock
+	box   storage.Outbox
+	v     *storage.Validator
 }
 
 // Option configures a Service. It is observe.Option, so the shared observe.WithLogger and
@@ -53,35 +32,21 @@ type Option = observe.Option
 // WithClock sets the clock (default storage.SystemClock).
 func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
-// WithNotifier sets who receives payment reminders (default: nobody).
-func WithNotifier(n Notifier) Option { return observe.For(func(s *Service) { s.notifier = n }) }
-
 // NewService returns the licensing service over a transactor, its store, the
-// tenancy directory (company facts and membership) and the audit recorder.
-func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec audit.Recorder, opts ...Option) *Service {
-	s := &Service{tx: tx, store: store, dir: dir, audit: rec, clock: storage.SystemClock{},
-		notifier: discardNotifier{}, v: storage.NewValidator()}
+// tenancy directory (company facts and membership) and the audit recorder,
+// writing its effects (payment reminders, suspensions) to box. It panics
+// when a dependency is nil (storage.Need).
+func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec audit.Recorder, box storage.Outbox, opts ...Option) *Service {
+	const op = "licensing.NewService"
+	storage.Need(op, "the transactor", tx)
+	storage.Need(op, "the store", store)
+	storage.Need(op, "the tenancy directory", dir)
+	storage.Need(op, "the audit recorder", rec)
+	storage.Need(op, "the outbox", box)
+	s := &Service{tx: tx, store: store, dir: dir, audit: rec, box: box, clock: storage.SystemClock{},
+		v: storage.NewValidator()}
 	observe.Apply("github.com/switchboardkit/switchboard/licensing", s, &s.obs, opts)
 	return s
-}
-
-type outerKey struct{}
-
-// inTx runs fn in one transaction, remembering the caller's context so
-// after-commit callbacks get a context without the finished transaction.
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	outer := ctx
-	if !storage.InScope(ctx) {
-		ctx = context.WithValue(ctx, outerKey{}, outer)
-	}
-	return s.tx.InTx(ctx, fn)
-}
-
-func outerContext(ctx context.Context) context.Context {
-	if o, ok := ctx.Value(outerKey{}).(context.Context); ok {
-		return o
-	}
-	return context.WithoutCancel(ctx)
 }
 
 // company loads companyID's facts and authorises act on its company-wide

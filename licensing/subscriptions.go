@@ -49,7 +49,7 @@ func (s *Service) AssignSubscription(ctx context.Context, by tenancy.Actor, comp
 	const op = "licensing.AssignSubscription"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.assign")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *Service) UnassignSubscription(ctx context.Context, by tenancy.Actor, co
 	const op = "licensing.UnassignSubscription"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.unassign")
 	defer func() { uc.End(err) }()
-	return storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
 			return err
 		}

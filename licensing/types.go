@@ -240,7 +240,7 @@ type SubscriptionKey struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Reminder is the payment reminder delivered to the host's Notifier when a
+// Reminder is the payment reminder delivered through the outbox (OnReminder) when a
 // company's balance reaches or crosses its reminder threshold downwards.
 type Reminder struct {
 	CompanyID string          `json:"company_id"`

@@ -51,7 +51,7 @@ const opCreateCompany = "tenancy.CreateCompany"
 // platform's bootstrap of a tenant (and of the first reseller). If a user
 // with the owner's e-mail exists, that person becomes the owner and keeps
 // its password; otherwise a user is registered with a generated password,
-// handed to the Notifier after commit.
+// written sealed to the outbox with the change (OnCredentials).
 //
 // Authorised: ActPlatform. Validated: every field; a reseller needs a slug,
 // a regular company must not have one; ResellerID must name a reseller
@@ -90,8 +90,8 @@ func (s *Service) CreateCompany(ctx context.Context, by Actor, in NewCompany) (_
 
 // withOwnerPassword generates a password and its hash outside any
 // transaction (hashing is slow and a retried attempt must not re-hash), runs
-// create with the hash in one transaction, and hands the password to the
-// Notifier after commit when create registered a new user: the shape of
+// create with the hash in one transaction, and writes the password to the
+// outbox in it when create registered a new user: the shape of
 // CreateCompany and RegisterAffiliate.
 func (s *Service) withOwnerPassword(ctx context.Context, op string, create func(ctx context.Context, hash string) (Company, User, bool, error)) (Company, User, error) {
 	pw, hash, err := s.newPassword()
@@ -100,14 +100,16 @@ func (s *Service) withOwnerPassword(ctx context.Context, op string, create func(
 	}
 	var c Company
 	var u User
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		var created bool
 		var err error
 		if c, u, created, err = create(ctx, hash); err != nil {
 			return err
 		}
 		if created {
-			s.notifyAfterCommit(ctx, u, c.ID, pw)
+			if err := s.sendCredentials(ctx, op, u, c.ID, pw); err != nil {
+				return err
+			}
 		}
 		return nil
 	}))
@@ -197,7 +199,7 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 // RegisterAffiliate registers a new company through the registration link of
 // the reseller whose slug is slug: the company becomes that reseller's
 // affiliate and the person in in.Owner its owner, with a generated password
-// handed to the Notifier after commit. It is the one anonymous use case (the
+// delivered through the outbox (OnCredentials). It is the one anonymous use case (the
 // person has no account yet); the audit trail records the new owner as the
 // actor, in the new company's chain, which the reseller can read.
 //

@@ -35,15 +35,18 @@
 //
 // No returned value carries a credential: a User has no password field; the
 // bcrypt hash lives in the UserRecord that only the Store sees, and
-// Credentials (the one copy of a generated password, for the Notifier) and
+// Credentials (the one copy of a generated password, for the host's handler) and
 // UserRecord print, log and encode as JSON with the secret "[redacted]".
 //
 // RegisterEmployee creates a new account with a generated password (128
 // random bits, crypto/rand), stores only its bcrypt hash (cost
 // DefaultPasswordCost, WithPasswordCost to change it) and hands the
-// password to the host's Notifier exactly once, after the transaction
-// commits (storage.AfterCommit): a registration that rolls back sends
-// nothing. An e-mail that already has an account is storage.ErrConflict —
+// password to the host through the outbox: a sealed storage.TopicCredentials
+// message written in the registration's transaction, so a registration that
+// rolls back sends nothing and one that commits is delivered even if the
+// process dies right after the commit (the host's storage.Dispatcher calls
+// the handler registered with OnCredentials; the sealed payload is erased
+// once delivered). An e-mail that already has an account is storage.ErrConflict —
 // the existing person joins with AddMember and keeps its password; 20
 // concurrent registrations of one e-mail yield one account (the backends'
 // unique key decides). Passwords are hashed before the transaction starts,

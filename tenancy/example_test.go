@@ -18,8 +18,9 @@ import (
 func Example() {
 	ctx := context.Background()
 	st := memory.New()
-	mail := &tenancytest.Recorder{}
-	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), mail, tenancy.WithPasswordCost(4))
+	keys := tenancytest.Keys()
+	mail := tenancytest.NewMailbox(st.Outbox(), keys)
+	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), keys, tenancy.WithPasswordCost(4))
 
 	company, owner, err := svc.CreateCompany(ctx, tenancy.Platform("support"), tenancy.NewCompany{
 		Kind: tenancy.KindRegular, LegalName: "New ways company",

@@ -21,7 +21,8 @@ import (
 func TestMemberAddedHook(t *testing.T) {
 	ctx := context.Background()
 	st := memory.New()
-	mail := &tenancytest.Recorder{}
+	keys := tenancytest.Keys()
+	mail := tenancytest.NewMailbox(st.Outbox(), keys)
 	var calls [][2]string
 	fail := false
 	hook := func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
@@ -32,7 +33,7 @@ func TestMemberAddedHook(t *testing.T) {
 		calls = append(calls, [2]string{companyID, userID})
 		return nil
 	}
-	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), mail,
+	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), keys,
 		tenancy.WithPasswordCost(4), tenancy.WithMemberAddedHook(hook))
 	company, owner, err := svc.CreateCompany(ctx, tenancy.Platform("support"), tenancy.NewCompany{
 		Kind: tenancy.KindRegular, LegalName: "Hooked",

@@ -39,14 +39,6 @@ func (s *Service) newPassword() (pw, hash string, err error) {
 	return pw, hash, nil
 }
 
-// notifyAfterCommit hands the password to the notifier once the running
-// transaction commits.
-func (s *Service) notifyAfterCommit(ctx context.Context, u User, companyID, pw string) {
-	cred := Credentials{UserID: u.ID, CompanyID: companyID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Password: pw}
-	outer := outerContext(ctx)
-	storage.AfterCommit(ctx, func(context.Context) { s.notifier.SendCredentials(outer, cred) })
-}
-
 // findOrCreateUser returns the user with p's e-mail (when reuse allows) or
 // registers a new one with the password hash.
 func (s *Service) findOrCreateUser(ctx context.Context, op string, p Person, hash string, reuse bool) (User, bool, error) {
@@ -159,8 +151,8 @@ const opRegisterEmployee = "tenancy.RegisterEmployee"
 
 // RegisterEmployee creates a user account for a new person and makes it a
 // member of companyID. The password is generated (crypto/rand, 128 bits),
-// only its bcrypt hash is stored, and it is handed to the Notifier exactly
-// once, after the transaction commits.
+// only its bcrypt hash is stored, and it is written sealed to the outbox in
+// the same transaction (delivered to the OnCredentials handler after commit).
 //
 // Authorised: ActManageUsers on the target sub-account, then CanGrant
 // (nobody grants above their own role; a manager registers managers into
@@ -183,7 +175,7 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		return Employee{}, err
 	}
 	var out Employee
-	err = storage.Reop(op, s.inTx(ctx, func(ctx context.Context) error {
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.fresh(ctx, op, &by); err != nil {
 			return err
 		}
@@ -201,7 +193,9 @@ func (s *Service) RegisterEmployee(ctx context.Context, by Actor, companyID stri
 		if out, err = s.addMember(ctx, by, c.ID, u, in.Role, in.SubAccountID); err != nil {
 			return err
 		}
-		s.notifyAfterCommit(ctx, u, c.ID, pw)
+		if err := s.sendCredentials(ctx, op, u, c.ID, pw); err != nil {
+			return err
+		}
 		return nil
 	}))
 	if err != nil {
@@ -517,7 +511,8 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 // manager only managers of its own sub-account. The owner cannot be removed
 // (field user_id: the platform changes the owner first). Hooks added with
 // WithMemberRemovedHook run in the same transaction. Audited as
-// tenancy.member.remove.
+// tenancy.member.remove; the host hears of it through the outbox
+// (OnMemberRemoved).
 func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID string) (err error) {
 	const op = "tenancy.RemoveMember"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.member.remove")
@@ -554,7 +549,10 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 				return err
 			}
 		}
-		return nil
+		now := s.now()
+		_, err = storage.Enqueue(ctx, s.box, op, now, c.ID, storage.TopicMemberRemoved,
+			MemberRemoved{CompanyID: c.ID, UserID: userID, By: by.UserID, At: now})
+		return err
 	}))
 }
 

@@ -17,7 +17,8 @@ type Service struct {
 	tx       storage.Transactor
 	store    Store
 	log      audit.Recorder
-	notifier Notifier
+	box      storage.Outbox
+	keys     storage.KeyProvider
 	clock    storage.Clock
 	cost     int
 	v        *storage.Validator
@@ -69,38 +70,24 @@ func WithMemberAddedHook(h MemberAddedHook) Option {
 }
 
 // NewService returns the tenancy service over store, running every use case
-// in a transaction of tx, recording to log, and handing generated passwords
-// to notifier.
-func NewService(tx storage.Transactor, store Store, log audit.Recorder, notifier Notifier, opts ...Option) *Service {
-	s := &Service{tx: tx, store: store, log: log, notifier: notifier, clock: storage.SystemClock{},
+// in a transaction of tx, recording to log, and writing its effects
+// (generated credentials, removed members) to box, sealing the passwords
+// with keys. It panics when a dependency is nil (storage.Need): a service
+// without its outbox would have nowhere to put a new user's only password.
+func NewService(tx storage.Transactor, store Store, log audit.Recorder, box storage.Outbox, keys storage.KeyProvider, opts ...Option) *Service {
+	const op = "tenancy.NewService"
+	storage.Need(op, "the transactor", tx)
+	storage.Need(op, "the store", store)
+	storage.Need(op, "the audit recorder", log)
+	storage.Need(op, "the outbox", box)
+	storage.Need(op, "the key provider", keys)
+	s := &Service{tx: tx, store: store, log: log, box: box, keys: keys, clock: storage.SystemClock{},
 		cost: DefaultPasswordCost, v: newValidator()}
 	observe.Apply("github.com/switchboardkit/switchboard/tenancy", s, &s.obs, opts)
 	return s
 }
 
 func (s *Service) now() time.Time { return storage.Timestamp(s.clock.Now()) }
-
-type outerKey struct{}
-
-// inTx runs fn in one transaction of s.tx, remembering the caller's context
-// so that work after commit (the Notifier) gets a context without the
-// finished transaction.
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if !storage.InScope(ctx) {
-		ctx = context.WithValue(ctx, outerKey{}, ctx)
-	}
-	return s.tx.InTx(ctx, fn)
-}
-
-// outerContext is the context the use case running in ctx was called with
-// (see inTx), never cancelled; ctx itself, uncancellable, when the use case
-// joined a host's transaction.
-func outerContext(ctx context.Context) context.Context {
-	if o, ok := ctx.Value(outerKey{}).(context.Context); ok {
-		return context.WithoutCancel(o)
-	}
-	return context.WithoutCancel(ctx)
-}
 
 // record writes one audit event inside the running transaction.
 func (s *Service) record(ctx context.Context, by Actor, companyID, action, entityType, entityID string, changes []audit.Change) error {

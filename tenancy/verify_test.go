@@ -16,8 +16,9 @@ import (
 func TestVerifyPassword(t *testing.T) {
 	ctx := context.Background()
 	st := memory.New()
-	mail := &tenancytest.Recorder{}
-	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), mail, tenancy.WithPasswordCost(4))
+	keys := tenancytest.Keys()
+	mail := tenancytest.NewMailbox(st.Outbox(), keys)
+	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), keys, tenancy.WithPasswordCost(4))
 	platform := tenancy.Platform("support")
 	a, owner, err := svc.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular, LegalName: "A",
 		Owner: tenancy.Person{FirstName: "Ann", LastName: "A", Email: "ann@a.example"}})

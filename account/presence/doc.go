@@ -84,8 +84,8 @@
 // conditioned on the status row's version (members are committed in groups;
 // a failing group is redone one member per transaction), so it is
 // idempotent and several hosts may run it at once: each switch is applied,
-// audited ("presence.status.auto_switch", by tenancy.System) and notified
-// (Notifier, after commit via storage.AfterCommit) exactly once.
+// audited ("presence.status.auto_switch", by tenancy.System) and written to
+// the outbox (storage.TopicPauseSwitch, delivered to OnSwitch) exactly once.
 //
 // A platform runs one loop instead of one per company:
 // NextPlatformTransition and ApplyPlatformDue do the same across every

@@ -18,21 +18,30 @@ import (
 
 var ctx = context.Background()
 
-// recorder is a Notifier that keeps what it heard.
+// recorder dispatches an outbox and keeps the automatic switches it
+// delivered.
 type recorder struct {
 	mu  sync.Mutex
+	d   *storage.Dispatcher
 	got []presence.Switch
 }
 
-func (r *recorder) PauseSwitched(_ context.Context, s presence.Switch) {
-	r.mu.Lock()
-	r.got = append(r.got, s)
-	r.mu.Unlock()
+func newRecorder(box storage.Outbox) *recorder {
+	r := &recorder{d: storage.NewDispatcher(box)}
+	presence.OnSwitch(r.d, func(_ context.Context, _ string, s presence.Switch) error {
+		r.got = append(r.got, s) // under r.mu: switches holds it while draining
+		return nil
+	})
+	return r
 }
 
+// switches drains the outbox and returns every switch delivered so far.
 func (r *recorder) switches() []presence.Switch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if _, err := r.d.Drain(context.Background()); err != nil {
+		panic(err)
+	}
 	return append([]presence.Switch(nil), r.got...)
 }
 
@@ -62,10 +71,11 @@ func mustLoc(t testing.TB, name string) *time.Location {
 func newEnv(t *testing.T, zone string, start time.Time) *env {
 	t.Helper()
 	e := &env{t: t, st: memory.New(), dir: tenancytest.NewDirectory(), clock: storage.NewManualClock(start),
-		notes: &recorder{}, loc: mustLoc(t, zone)}
+		loc: mustLoc(t, zone)}
+	e.notes = newRecorder(e.st.Outbox())
 	e.log = audit.NewLog(e.st.Audit(), audit.WithClock(e.clock))
-	e.svc = presence.NewService(e.st, e.st.Presence(), e.dir, presence.FixedLocation(e.loc), e.log,
-		presence.WithClock(e.clock), presence.WithNotifier(e.notes))
+	e.svc = presence.NewService(e.st, e.st.Presence(), e.dir, presence.FixedLocation(e.loc), e.log, e.st.Outbox(),
+		presence.WithClock(e.clock))
 	e.company = e.dir.AddCompany(tenancy.CompanyRef{})
 	e.admin = e.dir.AddMember(e.company, tenancy.RoleAdministrator, "")
 	e.op = e.dir.AddMember(e.company, tenancy.RoleOperator, "sub-1")

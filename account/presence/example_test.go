@@ -23,11 +23,14 @@ func ExampleService_ApplyDue() {
 	admin := dir.AddMember(company, tenancy.RoleAdministrator, "")
 	op := dir.AddMember(company, tenancy.RoleOperator, "")
 	clock := storage.NewManualClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
-	notifier := presence.NotifierFunc(func(_ context.Context, s presence.Switch) {
-		fmt.Println("notified: switched at", s.At.Format("15:04"))
-	})
 	svc := presence.NewService(st, st.Presence(), dir, presence.FixedLocation(time.UTC),
-		audit.NewLog(st.Audit()), presence.WithClock(clock), presence.WithNotifier(notifier))
+		audit.NewLog(st.Audit()), st.Outbox(), presence.WithClock(clock))
+	// The host's dispatch loop shows each automatic switch to its operator.
+	d := storage.NewDispatcher(st.Outbox(), storage.WithDispatchClock(clock))
+	presence.OnSwitch(d, func(_ context.Context, _ string, s presence.Switch) error {
+		fmt.Println("notified: switched at", s.At.Format("15:04"))
+		return nil
+	})
 
 	rest, _ := svc.CreatePauseType(ctx, admin, company.ID, presence.PauseTypeInput{Name: "Rest"})
 	alloc := 15 * time.Minute
@@ -39,11 +42,12 @@ func ExampleService_ApplyDue() {
 	clock.Advance(time.Hour)
 	n, _ := svc.ApplyDue(ctx, company.ID, clock.Now())
 	fmt.Println("applied:", n)
+	_, _ = d.Drain(ctx)
 	cur, _ := svc.Status(ctx, op, company.ID, op.UserID)
 	fmt.Println("now:", cur.State, cur.PauseTypeID == rest.ID, "since", cur.Since.Format("15:04"))
 	// Output:
 	// next transition: 09:15
-	// notified: switched at 09:15
 	// applied: 1
+	// notified: switched at 09:15
 	// now: away true since 09:15
 }

@@ -534,7 +534,7 @@ func TestFallbackCheckKeepsStoreErrors(t *testing.T) {
 	a := e.pauseType("A", false, nil, "")
 	for _, kind := range []error{storage.ErrUnavailable, storage.ErrRetryable} {
 		st := failingTypes{Store: e.st.Presence(), err: storage.E("test", kind, "backend down")}
-		svc := presence.NewService(e.st, st, e.dir, presence.FixedLocation(e.loc), e.log, presence.WithClock(e.clock))
+		svc := presence.NewService(e.st, st, e.dir, presence.FixedLocation(e.loc), e.log, e.st.Outbox(), presence.WithClock(e.clock))
 		_, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "B", FallbackID: a.ID})
 		require.ErrorIs(t, err, kind)
 		require.NotErrorIs(t, err, storage.ErrInvalid)

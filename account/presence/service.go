@@ -32,7 +32,7 @@ type Service struct {
 	locs     Locations
 	audit    audit.Recorder
 	clock    storage.Clock
-	notifier Notifier
+	box      storage.Outbox
 	validate *storage.Validator
 	// batch is how many due rows ApplyDue reads per query.
 	batch int
@@ -46,22 +46,20 @@ type Option = observe.Option
 // ledger time comes from it; device times are never used.
 func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
-// WithNotifier sets the receiver of automatic switches (default, and for
-// nil: none).
-func WithNotifier(n Notifier) Option {
-	return observe.For(func(s *Service) {
-		if n != nil {
-			s.notifier = n
-		}
-	})
-}
-
 // NewService returns the presence service over store, running every use
-// case in tx, reading tenancy through dir and time zones through locs, and
-// recording audit events with rec.
-func NewService(tx storage.Transactor, store Store, dir Directory, locs Locations, rec audit.Recorder, opts ...Option) *Service {
-	s := &Service{store: store, tx: tx, dir: dir, locs: locs, audit: rec, clock: storage.SystemClock{},
-		notifier: NotifierFunc(func(context.Context, Switch) {}), validate: storage.NewValidator(), batch: 500}
+// case in tx, reading tenancy through dir and time zones through locs,
+// recording audit events with rec and writing automatic switches to box
+// (OnSwitch). It panics when a dependency is nil (storage.Need).
+func NewService(tx storage.Transactor, store Store, dir Directory, locs Locations, rec audit.Recorder, box storage.Outbox, opts ...Option) *Service {
+	const op = "presence.NewService"
+	storage.Need(op, "the transactor", tx)
+	storage.Need(op, "the store", store)
+	storage.Need(op, "the tenancy directory", dir)
+	storage.Need(op, "the time zones", locs)
+	storage.Need(op, "the audit recorder", rec)
+	storage.Need(op, "the outbox", box)
+	s := &Service{store: store, tx: tx, dir: dir, locs: locs, audit: rec, box: box, clock: storage.SystemClock{},
+		validate: storage.NewValidator(), batch: 500}
 	observe.Apply("github.com/switchboardkit/switchboard/account/presence", s, &s.obs, opts)
 	return s
 }

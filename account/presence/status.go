@@ -52,7 +52,7 @@ type Change struct {
 // clock's now (split at the member's local midnights) and the new status
 // opens; status row, ledger and audit events ("presence.status.set",
 // "presence.status.override", "presence.status.auto_switch") commit
-// together, and the Notifier hears of any switch after the commit. Setting
+// together with an outbox message per automatic switch (OnSwitch). Setting
 // the status the member is already in records nothing and keeps Version.
 func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, userID string, ch Change) (_ *Current, err error) {
 	const op = "presence.SetStatus"
@@ -195,7 +195,9 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 			Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}); err != nil {
 			return err
 		}
-		storage.AfterCommit(ctx, func(ctx context.Context) { s.notifier.PauseSwitched(ctx, sw) })
+		if _, err := storage.Enqueue(ctx, s.box, "presence.switch", applied, p.companyID, storage.TopicPauseSwitch, sw); err != nil {
+			return err
+		}
 	}
 	return nil
 }

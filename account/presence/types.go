@@ -3,6 +3,8 @@ package presence
 import (
 	"context"
 	"time"
+
+	"github.com/switchboardkit/switchboard/storage"
 )
 
 // State is an operator's presence state. The zero State is invalid.
@@ -184,22 +186,18 @@ func FixedLocation(loc *time.Location) Locations {
 
 // Switch is the notification of one automatic switch to a fallback pause.
 type Switch struct {
-	CompanyID string
-	UserID    string
-	From      string    // the exhausted pause type
-	To        string    // the fallback pause type now in effect
-	At        time.Time // the instant the allocation ran out (the ledger's switch time)
-	AppliedAt time.Time // when the SDK recorded it (>= At)
+	CompanyID string    `json:"company_id"`
+	UserID    string    `json:"user_id"`
+	From      string    `json:"from"`       // the exhausted pause type
+	To        string    `json:"to"`         // the fallback pause type now in effect
+	At        time.Time `json:"at"`         // the instant the allocation ran out (the ledger's switch time)
+	AppliedAt time.Time `json:"applied_at"` // when the SDK recorded it (>= At)
 }
 
-// Notifier receives automatic switches after their transaction has
-// committed, exactly once per switch. The host shows them to the operator.
-type Notifier interface {
-	PauseSwitched(ctx context.Context, s Switch)
+// OnSwitch makes fn the handler of storage.TopicPauseSwitch on d: fn
+// receives each automatic Switch once its transaction has committed (at
+// least once: deduplicate on msgID, the outbox message's id). The host
+// shows it to the operator.
+func OnSwitch(d *storage.Dispatcher, fn func(ctx context.Context, msgID string, s Switch) error) {
+	storage.Handle(d, storage.TopicPauseSwitch, fn)
 }
-
-// NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, s Switch)
-
-// PauseSwitched implements Notifier.
-func (f NotifierFunc) PauseSwitched(ctx context.Context, s Switch) { f(ctx, s) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -22,12 +21,7 @@ func tourAccount(ctx context.Context, env *tourEnv) error {
 	}
 	admin, operator := env.Admin, env.Operator
 
-	// The host supplies the key secrets are sealed with (a KMS in production).
-	keys, err := account.NewStaticKeys("2026-11", bytes.Repeat([]byte{0x42}, 32))
-	if err != nil {
-		return err
-	}
-	svc := account.NewService(env.Tx, env.Store.Account(), env.Tenancy, env.Audit, keys,
+	svc := account.NewService(env.Tx, env.Store.Account(), env.Tenancy, env.Audit, env.Keys,
 		account.WithClock(env.Clock), account.WithLanguages("ru", "en"), account.WithPBXTypes("asterisk"),
 		account.WithPasswordChecker(tenancyPasswords{env.Tenancy}))
 	env.Account = svc

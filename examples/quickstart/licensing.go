@@ -24,11 +24,20 @@ import (
 // tenancy.Service in place, pass it as the directory instead.
 func tourLicensing(ctx context.Context, env *tourEnv) error {
 	out := env.Out
-	notifier := licensing.NotifierFunc(func(_ context.Context, r licensing.Reminder) {
+	licensing.OnReminder(env.Dispatch, func(_ context.Context, _ string, r licensing.Reminder) error {
 		fmt.Fprintf(out, "  ✉ payment reminder to %s: balance %s reached threshold %s\n",
 			short(r.CompanyID), r.Balance.StringFixed(2), r.Threshold.StringFixed(2))
+		return nil
 	})
-	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, licensing.WithNotifier(notifier))
+	licensing.OnSuspension(env.Dispatch, func(_ context.Context, _ string, s licensing.Suspension) error {
+		verb := "lifted"
+		if s.Suspended {
+			verb = "suspended"
+		}
+		fmt.Fprintf(out, "  ✉ %s: calls %s at balance %s\n", short(s.CompanyID), verb, s.Balance.StringFixed(2))
+		return nil
+	})
+	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, env.Outbox)
 	env.Credit = svc
 
 	reseller, err := env.Tenancy.Company(ctx, env.ResellerID)
@@ -128,6 +137,9 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 		default:
 			fmt.Fprintf(out, "  charge %s: balance %s\n", amount, c.Balance.StringFixed(2))
 		}
+		if err := env.deliver(ctx); err != nil {
+			return err
+		}
 	}
 	// The reseller lowers the limit below the debt: the affiliate is suspended.
 	if _, err := svc.SetCreditTerms(ctx, varAdmin, company.ID, licensing.CreditTerms{
@@ -141,6 +153,9 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintln(out, "  limit lowered to 50: suspended =", suspended)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 	if _, err := svc.PurchaseLicenses(ctx, admin, company.ID, licensing.LicensePurchase{
 		Kind: licensing.LicenseMobile, Quantity: 1, IdempotencyKey: "order-" + storage.NewID()}); errors.Is(err, storage.ErrSuspended) {
 		fmt.Fprintln(out, "  a purchase while suspended is refused")
@@ -163,6 +178,9 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(out, "  payment 80: balance %s (ledger sum %s), suspended = %v\n", c.Balance.StringFixed(2), derived.StringFixed(2), suspended)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -32,8 +33,11 @@ type tourEnv struct {
 	Audit     *audit.Log
 	Clock     storage.Clock
 	Licensing licensing.Store
-	Credit    *licensing.Service // left by the licensing tour; compliance asks it who is suspended
-	Account   *account.Service   // left by the account tour; presence takes time zones from it
+	Outbox    storage.Outbox      // every service writes its effects here, in the change's transaction
+	Keys      *storage.StaticKeys // seals secrets: account settings, generated passwords in the outbox
+	Dispatch  *storage.Dispatcher // the host's delivery of the outbox; each tour adds its handlers
+	Credit    *licensing.Service  // left by the licensing tour; compliance asks it who is suspended
+	Account   *account.Service    // left by the account tour; presence takes time zones from it
 
 	// Left by the tenancy tour for the ones after it: the reseller and its
 	// affiliate "New ways company" (CompanyID) with one person per role.
@@ -42,7 +46,15 @@ type tourEnv struct {
 	ResellerAdmin, Owner, Admin tenancy.Actor
 	Manager, Operator           tenancy.Actor
 	NewOperator                 func(context.Context) (tenancy.Actor, error)
-	MailedPassword              func(email string) string // what the notifier delivered
+	MailedPassword              func(email string) string // what the credentials handler received
+}
+
+// deliver runs the host's dispatch loop once: every due outbox message goes
+// to its topic's handler (which prints it). A service calls Dispatch from a
+// ticker (or Run); the tour calls it after the steps that have effects.
+func (env *tourEnv) deliver(ctx context.Context) error {
+	_, err := env.Dispatch.Drain(ctx)
+	return err
 }
 
 // tourOut is the tour's output. It keeps the first write error, which run
@@ -97,6 +109,11 @@ func run(ctx context.Context, dsn string) (err error) {
 	fmt.Fprintf(out, "opened %s and applied migrations\n", store.Dialect())
 
 	clock := storage.SystemClock{}
+	// The host supplies the key secrets are sealed with (a KMS in production).
+	keys, err := storage.NewStaticKeys("2026-11", bytes.Repeat([]byte{0x42}, 32))
+	if err != nil {
+		return err
+	}
 	env := &tourEnv{
 		Out:       out,
 		Store:     store,
@@ -104,6 +121,9 @@ func run(ctx context.Context, dsn string) (err error) {
 		Audit:     audit.NewLog(store.Audit(), audit.WithClock(clock), audit.WithSigner(auditKey.signer), audit.WithVerifier(auditKey.verifier)),
 		Clock:     clock,
 		Licensing: store.Licensing(),
+		Outbox:    store.Outbox(),
+		Keys:      keys,
+		Dispatch:  storage.NewDispatcher(store.Outbox(), storage.WithKeys(keys)),
 	}
 	for _, step := range []struct {
 		name string

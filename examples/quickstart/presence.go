@@ -30,12 +30,13 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	clock := storage.NewManualClock(time.Date(2026, 11, 20, 10, 0, 0, 0, moscow))
-	notify := presence.NotifierFunc(func(_ context.Context, s presence.Switch) {
+	presence.OnSwitch(env.Dispatch, func(_ context.Context, _ string, s presence.Switch) error {
 		fmt.Fprintf(env.Out, "  notification: pause switched at %s (recorded at %s)\n",
 			s.At.In(moscow).Format("15:04:05"), s.AppliedAt.In(moscow).Format("15:04:05"))
+		return nil
 	})
-	svc := presence.NewService(st, st.Presence(), env.Tenancy, env.Account, env.Audit,
-		presence.WithClock(clock), presence.WithNotifier(notify))
+	svc := presence.NewService(st, st.Presence(), env.Tenancy, env.Account, env.Audit, env.Outbox,
+		presence.WithClock(clock))
 
 	fmt.Fprintln(env.Out, "presence: pause budgets with an automatic fallback")
 	opZone, err := env.Account.Location(ctx, company.ID, op.UserID)
@@ -83,6 +84,9 @@ func tourPresence(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(env.Out, "  10:35 host runs ApplyDue: %d switch(es)\n", n)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 
 	cur, err = svc.Status(ctx, op, company.ID, op.UserID)
 	if err != nil {

@@ -10,20 +10,21 @@ import (
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
-// mailbox stands in for the host's e-mail notifier: it remembers the
-// generated passwords so the tour can log in, and prints only that a
-// password was sent.
+// mailbox stands in for the host's e-mail sender, the handler of the
+// credentials topic: it remembers the generated passwords so the tour can
+// log in, and prints only that a password was delivered.
 type mailbox struct {
 	out       *tourOut
 	mu        sync.Mutex
 	passwords map[string]string
 }
 
-func (m *mailbox) SendCredentials(_ context.Context, c tenancy.Credentials) {
+func (m *mailbox) send(_ context.Context, _ string, c tenancy.Credentials) error {
 	m.mu.Lock()
 	m.passwords[c.Email] = c.Password
 	m.mu.Unlock()
-	fmt.Fprintf(m.out, "  ✉ credentials for %s sent (%d-character generated password)\n", c.Email, len(c.Password))
+	fmt.Fprintf(m.out, "  ✉ Dispatch delivered the credentials for %s (%d-character generated password)\n", c.Email, len(c.Password))
+	return nil
 }
 
 // tourTenancy builds a reseller with two affiliates through the registration
@@ -34,8 +35,9 @@ func (m *mailbox) SendCredentials(_ context.Context, c tenancy.Credentials) {
 func tourTenancy(ctx context.Context, env *tourEnv) error {
 	out := env.Out
 	mail := &mailbox{out: out, passwords: map[string]string{}}
+	tenancy.OnCredentials(env.Dispatch, mail.send)
 	// Production keeps DefaultPasswordCost; the tour uses a cheaper bcrypt cost to run fast.
-	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, mail,
+	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, env.Outbox, env.Keys,
 		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8))
 	platform := tenancy.Platform("support-1")
 
@@ -48,9 +50,16 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(out, "platform created reseller %q (registration link …/register/%s)\n", reseller.DisplayName, reseller.Slug)
+	fmt.Fprintln(out, "  (the owner's password is an outbox message, sealed, committed with the company)")
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 	ra, err := svc.RegisterEmployee(ctx, platform, reseller.ID, tenancy.NewEmployee{
 		FirstName: "Roman", LastName: "Resellerov", Email: "roman@volga.example", Role: tenancy.RoleResellerAdmin})
 	if err != nil {
+		return err
+	}
+	if err := env.deliver(ctx); err != nil {
 		return err
 	}
 	resellerAdmin, err := svc.ActorFor(ctx, ra.UserID, reseller.ID)
@@ -70,6 +79,9 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(out, "affiliates %q and %q registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 
 	owner, err := svc.ActorFor(ctx, nwOwner.ID, newWays.ID)
 	if err != nil {
@@ -89,6 +101,9 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 			return tenancy.Actor{}, err
 		}
 		fmt.Fprintf(out, "%s registered %s as %s\n", by.Role, email, role)
+		if err := env.deliver(ctx); err != nil {
+			return tenancy.Actor{}, err
+		}
 		return svc.ActorFor(ctx, emp.UserID, newWays.ID)
 	}
 	admin, err := register(owner, "Anna", "anna@newways.example", tenancy.RoleAdministrator, "")

@@ -23,24 +23,24 @@ import (
 func BenchmarkActorUseCase(b *testing.B) {
 	type backend struct {
 		name string
-		open func(testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store)
+		open func(testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store, storage.Outbox)
 	}
 	for _, db := range []backend{
-		{"memory", func(testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store) {
+		{"memory", func(testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store, storage.Outbox) {
 			st := memory.New()
-			return st, st.Tenancy(), st.Licensing(), st.Audit()
+			return st, st.Tenancy(), st.Licensing(), st.Audit(), st.Outbox()
 		}},
-		{"postgres", func(tb testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store) {
+		{"postgres", func(tb testing.TB) (storage.Transactor, tenancy.Store, licensing.Store, audit.Store, storage.Outbox) {
 			st := storagetest.OpenPostgres(tb)
-			return st, st.Tenancy(), st.Licensing(), st.Audit()
+			return st, st.Tenancy(), st.Licensing(), st.Audit(), st.Outbox()
 		}},
 	} {
 		b.Run(db.name, func(b *testing.B) {
 			ctx := context.Background()
-			tx, ts, ls, as := db.open(b)
+			tx, ts, ls, as, box := db.open(b)
 			trail := audit.NewLog(as)
-			people := tenancy.NewService(tx, ts, trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4))
-			lic := licensing.NewService(tx, ls, people, trail)
+			people := tenancy.NewService(tx, ts, trail, box, tenancytest.Keys(), tenancy.WithPasswordCost(4))
+			lic := licensing.NewService(tx, ls, people, trail, box)
 			platform := tenancy.Platform("bench")
 			c, owner, err := people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
 				LegalName: "Bench", Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@bench.example"}})

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
+	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
@@ -41,7 +42,7 @@ func Example() {
 	}
 
 	trail := audit.NewLog(store.Audit())
-	mail := tenancy.NotifierFunc(func(ctx context.Context, c tenancy.Credentials) { /* e-mail c.Password to c.Email */ })
+	box := store.Outbox()                                                 // effects commit with their change
 	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32)) // a KMS-backed KeyProvider in production
 	if err != nil {
 		log.Fatal(err)
@@ -54,7 +55,7 @@ func Example() {
 		settings  *account.Service
 		operators *presence.Service
 	)
-	people := tenancy.NewService(store, store.Tenancy(), trail, mail,
+	people := tenancy.NewService(store, store.Tenancy(), trail, box, keys,
 		tenancy.WithMemberAddedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
 			_, err := credit.GrantDefaultPackages(ctx, by, companyID, userID) // new users get the default packages
 			return err
@@ -71,11 +72,24 @@ func Example() {
 			_, err := operators.ReleaseUser(ctx, by, companyID, userID)
 			return err
 		}))
-	credit = licensing.NewService(store, store.Licensing(), people, trail)
+	credit = licensing.NewService(store, store.Licensing(), people, trail, box)
 	settings = account.NewService(store, store.Account(), people, trail, keys)
-	operators = presence.NewService(store, store.Presence(), people, settings, trail) // settings: operators' time zones
+	operators = presence.NewService(store, store.Presence(), people, settings, trail, box) // settings: operators' time zones
 	calls := compliance.NewService(store, store.Compliance(), people, trail,
 		compliance.WithSuspensions(credit)) // credit: who is suspended
+
+	// The host delivers the effects: one dispatcher, a handler per topic,
+	// run from the host's own loop (here: drained once below; in a service,
+	// go dispatch.Run(ctx, time.Second) under the host's errgroup).
+	dispatch := storage.NewDispatcher(box, storage.WithKeys(keys))
+	tenancy.OnCredentials(dispatch, func(ctx context.Context, msgID string, c tenancy.Credentials) error {
+		fmt.Println("credentials for", c.Email) // e-mail c.Password; msgID deduplicates a redelivery
+		return nil
+	})
+	tenancy.OnMemberRemoved(dispatch, func(context.Context, string, tenancy.MemberRemoved) error { return nil }) // end its sessions
+	licensing.OnReminder(dispatch, func(context.Context, string, licensing.Reminder) error { return nil })       // e-mail the reminder
+	licensing.OnSuspension(dispatch, func(context.Context, string, licensing.Suspension) error { return nil })   // stop campaigns
+	presence.OnSwitch(dispatch, func(context.Context, string, presence.Switch) error { return nil })             // tell the operator
 
 	// The platform creates the first company and its owner; everything else
 	// is done by the people of that company.
@@ -95,6 +109,10 @@ func Example() {
 	}
 	_ = operators
 	fmt.Println("subscriber zone:", d.Zones)
+	if _, err := dispatch.Drain(ctx); err != nil {
+		log.Fatal(err)
+	}
 	// Output:
 	// subscriber zone: [Asia/Vladivostok]
+	// credentials for nina@newways.example
 }

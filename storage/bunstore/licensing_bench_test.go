@@ -27,7 +27,7 @@ import (
 func benchAssign(b *testing.B, st *bunstore.Store, companies int) {
 	ctx := context.Background()
 	dir := tenancytest.NewDirectory()
-	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()))
+	svc := licensing.NewService(st, st.Licensing(), dir, audit.NewLog(st.Audit()), st.Outbox())
 	platform := tenancy.Platform("bench")
 	type tenant struct {
 		ref   tenancy.CompanyRef

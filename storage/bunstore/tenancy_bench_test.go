@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/storage/storagetest"
 	"github.com/switchboardkit/switchboard/tenancy"
+	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // benchCompanyRow mirrors tenancy_companies for bulk seeding: the benchmark
@@ -115,7 +116,7 @@ func seedCompanies(b *testing.B, st *bunstore.Store, n int) string {
 func benchCompanySearch(b *testing.B, st *bunstore.Store) {
 	const n = 100_000
 	resellerID := seedCompanies(b, st, n)
-	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), tenancy.NotifierFunc(func(context.Context, tenancy.Credentials) {}))
+	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	// The reseller's administrator is a real membership: every use case
 	// re-reads the acting member.
 	ctx := context.Background()

@@ -11,10 +11,10 @@
 // and a host builds them once:
 //
 //	obs := []observe.Option{observe.WithLogger(logger), observe.WithTracerProvider(tp)}
-//	ten := tenancy.NewService(st, st, log, notifier, append(obs, tenancy.WithClock(clk))...)
-//	lic := licensing.NewService(st, st, ten, log, obs...)
+//	ten := tenancy.NewService(st, st.Tenancy(), log, st.Outbox(), keys, append(obs, tenancy.WithClock(clk))...)
+//	lic := licensing.NewService(st, st.Licensing(), ten, log, st.Outbox(), obs...)
 //
-// A domain's own options (tenancy.WithClock, licensing.WithNotifier …) are
+// A domain's own options (tenancy.WithClock, licensing.WithClock …) are
 // built with For and apply only to that domain's service: given to another
 // constructor, one panics there with a message naming both types. That is
 // the price of one shared type (the compiler no longer tells the two apart);

@@ -13,7 +13,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // runAtomicity proves the transaction boundary across domains: a host use
@@ -27,9 +26,9 @@ import (
 func runAtomicity(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
-	mail := &tenancytest.Recorder{}
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, mail, tenancy.WithPasswordCost(4))
-	credit := licensing.NewService(h.Tx, h.Licensing, people, trail)
+	mail := h.credentials()
+	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+	credit := licensing.NewService(h.Tx, h.Licensing, people, trail, h.Outbox)
 	platform := tenancy.Platform("support")
 
 	onboard := func(ctx context.Context, email string, fail error) (tenancy.Company, error) {

@@ -12,7 +12,6 @@ import (
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // transactionContext proves every backend honours the context of a
@@ -24,8 +23,8 @@ import (
 // starts nothing.
 func transactionContext(t *testing.T, h *Harness) {
 	trail := audit.NewLog(h.Audit)
-	mail := &tenancytest.Recorder{}
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, mail, tenancy.WithPasswordCost(4))
+	mail := h.credentials()
+	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
 	platform := tenancy.Platform("support")
 
 	// create runs a use case inside the host's InTx, calls end, and then

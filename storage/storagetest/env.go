@@ -61,6 +61,14 @@ func OpenSQLite(tb testing.TB) *bunstore.Store {
 // database when the test ends, so runs never see each other's rows.
 func OpenPostgres(tb testing.TB) *bunstore.Store {
 	tb.Helper()
+	st, _ := OpenPostgresDSN(tb)
+	return st
+}
+
+// OpenPostgresDSN is OpenPostgres, also returning the fresh database's DSN
+// (for a second process to open it).
+func OpenPostgresDSN(tb testing.TB) (*bunstore.Store, string) {
+	tb.Helper()
 	dsn := serverDSN(tb, PostgresEnv, "PostgreSQL", bunstore.Postgres)
 	ctx := context.Background()
 	admin, err := bunstore.OpenPostgres(ctx, dsn)
@@ -89,11 +97,18 @@ func OpenPostgres(tb testing.TB) *bunstore.Store {
 		_, _ = admin.DB().ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		_ = admin.Close()
 	})
-	return migrated(tb, st)
+	return migrated(tb, st), target
 }
 
 // OpenMySQL is OpenPostgres for SWITCHBOARD_MYSQL_DSN (MySQL or MariaDB).
 func OpenMySQL(tb testing.TB) *bunstore.Store {
+	tb.Helper()
+	st, _ := OpenMySQLDSN(tb)
+	return st
+}
+
+// OpenMySQLDSN is OpenMySQL, also returning the fresh database's DSN.
+func OpenMySQLDSN(tb testing.TB) (*bunstore.Store, string) {
 	tb.Helper()
 	dsn := serverDSN(tb, MySQLEnv, "MySQL/MariaDB", bunstore.MySQL) // a go-sql-driver DSN, whichever form the variable has
 	ctx := context.Background()
@@ -110,7 +125,8 @@ func OpenMySQL(tb testing.TB) *bunstore.Store {
 		tb.Fatalf("parse %s: %v", MySQLEnv, err)
 	}
 	cfg.DBName = name
-	st, err := bunstore.OpenMySQL(ctx, cfg.FormatDSN())
+	target := cfg.FormatDSN()
+	st, err := bunstore.OpenMySQL(ctx, target)
 	if err != nil {
 		tb.Fatalf("open %s: %v", name, err)
 	}
@@ -119,7 +135,7 @@ func OpenMySQL(tb testing.TB) *bunstore.Store {
 		_, _ = admin.DB().ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
 		_ = admin.Close()
 	})
-	return migrated(tb, st)
+	return migrated(tb, st), target
 }
 
 // serverDSN is the DSN in env, which must name a want server: its driver

@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // integrityRounds is how many times each race is run.
@@ -44,7 +42,7 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
 	e := &integrityEnv{h: h}
-	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4),
+	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
 		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
 			if _, err := e.lic.ReleaseUser(ctx, by, companyID, userID); err != nil {
 				return err
@@ -58,12 +56,10 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 			_, err := e.pres.ReleaseUser(ctx, by, companyID, userID)
 			return err
 		}))
-	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail)
-	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, keys)
+	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
+	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, TestKeys)
 	if h.Presence != nil {
-		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail)
+		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail, h.Outbox)
 	}
 	platform := tenancy.Platform("support")
 	c, owner, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,

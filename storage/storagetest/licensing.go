@@ -33,33 +33,21 @@ type licWorld struct {
 	resellerAdmin tenancy.Actor
 	company       tenancy.CompanyRef
 	admin         tenancy.Actor
-	reminders     *reminderSink
+	reminders     reminders
 }
 
-// reminderSink counts reminders, recording whether each arrived after the
-// transaction had committed (outside any transaction scope).
-type reminderSink struct {
-	mu    sync.Mutex
-	got   []licensing.Reminder
-	inTx  int
-	calls atomic.Int64
+// reminders reads the payment reminders the harness's outbox delivered
+// for one company.
+type reminders struct {
+	fx      *effects
+	company string
 }
 
-func (r *reminderSink) CreditReminder(ctx context.Context, rem licensing.Reminder) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if storage.InScope(ctx) {
-		r.inTx++
-	}
-	r.got = append(r.got, rem)
-	r.calls.Add(1)
+func (r reminders) all() []licensing.Reminder {
+	return delivered[licensing.Reminder](r.fx, storage.TopicReminder, r.company)
 }
 
-func (r *reminderSink) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.got)
-}
+func (r reminders) count() int { return len(r.all()) }
 
 var licPrices = map[licensing.Item]decimal.Decimal{
 	licensing.LicenseItem(licensing.LicensePro):                decimal.RequireFromString("10.50"),
@@ -71,12 +59,13 @@ var licPrices = map[licensing.Item]decimal.Decimal{
 
 func newLicWorld(t testing.TB, h *Harness) *licWorld {
 	t.Helper()
-	w := &licWorld{h: h, dir: tenancytest.NewDirectory(), log: audit.NewLog(h.Audit), reminders: &reminderSink{}}
-	w.svc = licensing.NewService(h.Tx, h.Licensing, w.dir, w.log, licensing.WithNotifier(w.reminders))
+	w := &licWorld{h: h, dir: tenancytest.NewDirectory(), log: audit.NewLog(h.Audit)}
+	w.svc = licensing.NewService(h.Tx, h.Licensing, w.dir, w.log, h.Outbox)
 	w.platform = tenancy.Platform(storage.NewID())
 	w.reseller = w.dir.AddCompany(tenancy.CompanyRef{Kind: tenancy.KindReseller})
 	w.resellerAdmin = w.dir.AddMember(w.reseller, tenancy.RoleResellerAdmin, "")
 	w.company = w.dir.AddCompany(tenancy.CompanyRef{ResellerID: w.reseller.ID})
+	w.reminders = reminders{fx: h.effects(), company: w.company.ID}
 	w.admin = w.dir.AddMember(w.company, tenancy.RoleAdministrator, "")
 	require.NoError(t, w.svc.SetAgreement(context.Background(), w.resellerAdmin, w.company.ID, licPrices))
 	return w
@@ -472,11 +461,9 @@ func licReminders(t *testing.T, h *Harness) {
 	})
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, 2, w.reminders.count())
-	w.reminders.mu.Lock()
-	assert.Zero(t, w.reminders.inTx, "delivered after commit, outside the transaction")
-	assert.True(t, w.reminders.got[0].Balance.Equal(dec("-20")))
-	assert.True(t, w.reminders.got[1].Threshold.Equal(dec("-20")))
-	w.reminders.mu.Unlock()
+	got := w.reminders.all()
+	assert.True(t, got[0].Balance.Equal(dec("-20")))
+	assert.True(t, got[1].Threshold.Equal(dec("-20")))
 	w.checkLedger(t)
 }
 
@@ -920,12 +907,11 @@ func LedgerProperties(t *testing.T, h *Harness, seeds, steps int) {
 			r := rand.New(rand.NewPCG(seed, 0x5eed))
 			ctx := context.Background()
 			dir := tenancytest.NewDirectory()
-			var fired atomic.Int64
-			svc := licensing.NewService(h.Tx, h.Licensing, dir, audit.NewLog(h.Audit),
-				licensing.WithNotifier(licensing.NotifierFunc(func(context.Context, licensing.Reminder) { fired.Add(1) })))
+			svc := licensing.NewService(h.Tx, h.Licensing, dir, audit.NewLog(h.Audit), h.Outbox)
 			reseller := dir.AddCompany(tenancy.CompanyRef{Kind: tenancy.KindReseller})
 			boss := dir.AddMember(reseller, tenancy.RoleResellerAdmin, "")
 			company := dir.AddCompany(tenancy.CompanyRef{ResellerID: reseller.ID})
+			fired := reminders{fx: h.effects(), company: company.ID}
 			m := &ledgerModel{}
 			for step := range steps {
 				key := fmt.Sprint("k", step)
@@ -995,9 +981,9 @@ func LedgerProperties(t *testing.T, h *Harness, seeds, steps int) {
 				if susp {
 					suspendedSteps.Add(1)
 				}
-				require.EqualValues(t, m.reminders, fired.Load(), "step %d (%s): reminders", step, what)
+				require.Equal(t, m.reminders, fired.count(), "step %d (%s): reminders", step, what)
 			}
-			totalReminders.Add(fired.Load())
+			totalReminders.Add(int64(fired.count()))
 			derived, err := svc.LedgerBalance(ctx, boss, company.ID)
 			require.NoError(t, err)
 			require.True(t, derived.Equal(m.balance), "ledger sum %s, model %s", derived, m.balance)

@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +22,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // mxTarget names a company and one entity of each kind in it: the
@@ -81,14 +79,12 @@ func newMxWorld(t *testing.T, h *Harness) *mxWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &mxWorld{h: h, trail: audit.NewLog(h.Audit), platform: tenancy.Platform("support")}
-	w.people = tenancy.NewService(h.Tx, h.Tenancy, w.trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4))
-	w.lic = licensing.NewService(h.Tx, h.Licensing, w.people, w.trail)
-	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	w.acct = account.NewService(h.Tx, h.Account, w.people, w.trail, keys, account.WithLanguages("en", "ru"),
+	w.people = tenancy.NewService(h.Tx, h.Tenancy, w.trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+	w.lic = licensing.NewService(h.Tx, h.Licensing, w.people, w.trail, h.Outbox)
+	w.acct = account.NewService(h.Tx, h.Account, w.people, w.trail, TestKeys, account.WithLanguages("en", "ru"),
 		account.WithPBXTypes("asterisk"), account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{}),
 		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))
-	w.pres = presence.NewService(h.Tx, h.Presence, w.people, w.acct, w.trail)
+	w.pres = presence.NewService(h.Tx, h.Presence, w.people, w.acct, w.trail, h.Outbox)
 	w.comp = compliance.NewService(h.Tx, h.Compliance, w.people, w.trail)
 	pkg, err := w.lic.DefinePackage(ctx, w.platform, "", licensing.PackageInput{Name: "Matrix " + storage.NewID()})
 	require.NoError(t, err)

@@ -28,21 +28,10 @@ type presenceEnv struct {
 	loc     *time.Location
 }
 
-type switchCounter struct {
-	mu  sync.Mutex
-	got []presence.Switch
-}
-
-func (c *switchCounter) PauseSwitched(_ context.Context, s presence.Switch) {
-	c.mu.Lock()
-	c.got = append(c.got, s)
-	c.mu.Unlock()
-}
-
-func (c *switchCounter) all() []presence.Switch {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]presence.Switch(nil), c.got...)
+// switches drains the harness's outbox and returns the automatic switches
+// delivered for e's company.
+func (e *presenceEnv) switches() []presence.Switch {
+	return delivered[presence.Switch](e.h.effects(), storage.TopicPauseSwitch, e.company.ID)
 }
 
 func newPresenceEnv(t testing.TB, h *Harness, zone string, start time.Time) *presenceEnv {
@@ -57,9 +46,9 @@ func newPresenceEnv(t testing.TB, h *Harness, zone string, start time.Time) *pre
 }
 
 // service is one host's presence service over the shared backend.
-func (e *presenceEnv) service(n presence.Notifier) *presence.Service {
-	return presence.NewService(e.h.Tx, e.h.Presence, e.dir, presence.FixedLocation(e.loc), e.log,
-		presence.WithClock(e.clock), presence.WithNotifier(n))
+func (e *presenceEnv) service() *presence.Service {
+	return presence.NewService(e.h.Tx, e.h.Presence, e.dir, presence.FixedLocation(e.loc), e.log, e.h.Outbox,
+		presence.WithClock(e.clock))
 }
 
 func dur(d time.Duration) *time.Duration { return &d }
@@ -180,10 +169,9 @@ func presencePlatformApplyDue(t *testing.T, h *Harness) {
 	e2.clock = e1.clock // one platform, one clock
 	e2.log = e1.log
 	due := map[string]time.Time{}
-	var notes switchCounter
-	host := e1.service(&notes)
+	host := e1.service()
 	for i, e := range []*presenceEnv{e1, e2} {
-		svc := e.service(nil)
+		svc := e.service()
 		rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
 		require.NoError(t, err)
 		coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(time.Duration(10+i) * time.Minute), FallbackID: rest.ID})
@@ -228,7 +216,7 @@ func presencePlatformApplyDue(t *testing.T, h *Harness) {
 	}
 
 	seen := map[string]int{}
-	for _, s := range notes.all() {
+	for _, s := range append(e1.switches(), e2.switches()...) {
 		seen[s.UserID]++
 		assert.Equal(t, due[s.UserID], s.At, "switched at its due instant")
 	}
@@ -251,7 +239,7 @@ func presencePauseTypes(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(t, h, "UTC", t0)
-	svc := e.service(nil)
+	svc := e.service()
 	rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
 	require.NoError(t, err)
 	alloc := 15*time.Minute + 30*time.Second + 7*time.Microsecond
@@ -265,7 +253,7 @@ func presencePauseTypes(t *testing.T, h *Harness) {
 	_, err = svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "COFFEE"})
 	require.ErrorIs(t, err, storage.ErrConflict)
 	other := newPresenceEnv(t, h, "UTC", t0)
-	_, err = other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "Coffee"})
+	_, err = other.service().CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "Coffee"})
 	require.NoError(t, err, "names are unique per company only")
 
 	upd, err := svc.UpdatePauseType(ctx, e.admin, e.company.ID, coffee.ID, coffee.Version, presence.PauseTypeInput{Name: "Espresso", Paid: true})
@@ -286,9 +274,9 @@ func presenceBadInput(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(t, h, "UTC", t0)
-	svc := e.service(nil)
+	svc := e.service()
 	other := newPresenceEnv(t, h, "UTC", t0)
-	foreign, err := other.service(nil).CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "F"})
+	foreign, err := other.service().CreatePauseType(ctx, other.admin, other.company.ID, presence.PauseTypeInput{Name: "F"})
 	require.NoError(t, err)
 	a, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "A"})
 	require.NoError(t, err)
@@ -324,7 +312,7 @@ func presenceConcurrentDevices(t *testing.T, h *Harness) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newPresenceEnv(t, h, "Europe/Berlin", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC))
-	svc := e.service(nil)
+	svc := e.service()
 	lunch, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Lunch"})
 	require.NoError(t, err)
 	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
@@ -396,7 +384,7 @@ func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(t, h, "UTC", t0)
-	setup := e.service(nil)
+	setup := e.service()
 	rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
 	require.NoError(t, err)
 	coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(10 * time.Minute), FallbackID: rest.ID})
@@ -419,12 +407,11 @@ func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	assert.Equal(t, t0.Add(10*time.Minute), next)
 	e.clock.Advance(time.Hour)
 
-	var notes [3]switchCounter
 	var applied [3]int
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
 	for i := range 3 {
-		host := e.service(&notes[i])
+		host := e.service()
 		wg.Go(func() {
 			<-gate
 			n, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
@@ -436,12 +423,10 @@ func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	wg.Wait()
 	assert.Equal(t, operators, applied[0]+applied[1]+applied[2], "applied per host: %v", applied)
 	seen := map[string]int{}
-	for i := range notes {
-		for _, s := range notes[i].all() {
-			seen[s.UserID]++
-			assert.Equal(t, due[s.UserID], s.At)
-			assert.Equal(t, rest.ID, s.To)
-		}
+	for _, s := range e.switches() {
+		seen[s.UserID]++
+		assert.Equal(t, due[s.UserID], s.At)
+		assert.Equal(t, rest.ID, s.To)
 	}
 	assert.Len(t, seen, operators)
 	for u, n := range seen {
@@ -472,7 +457,7 @@ func presenceApplyDueRace(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(t, h, "UTC", t0)
-	setup := e.service(nil)
+	setup := e.service()
 	rest, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
 	require.NoError(t, err)
 	coffee, err := setup.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(5 * time.Minute), FallbackID: rest.ID})
@@ -487,11 +472,10 @@ func presenceApplyDueRace(t *testing.T, h *Harness) {
 	e.clock.Advance(time.Hour)
 	due := t0.Add(5 * time.Minute)
 
-	var notes switchCounter // every host and device reports here
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
 	for range 2 {
-		host := e.service(&notes)
+		host := e.service()
 		wg.Go(func() {
 			<-gate
 			_, err := host.ApplyDue(ctx, e.company.ID, e.clock.Now())
@@ -499,7 +483,7 @@ func presenceApplyDueRace(t *testing.T, h *Harness) {
 		})
 	}
 	for _, op := range ops {
-		device := e.service(&notes)
+		device := e.service()
 		wg.Go(func() {
 			<-gate
 			for {
@@ -518,7 +502,7 @@ func presenceApplyDueRace(t *testing.T, h *Harness) {
 	}
 	close(gate)
 	wg.Wait()
-	got := notes.all()
+	got := e.switches()
 	assert.Len(t, got, operators, "one notification per switch")
 	for _, op := range ops {
 		cur, err := h.Presence.Current(ctx, e.company.ID, op.UserID)
@@ -539,7 +523,7 @@ func presenceOverMidnight(t *testing.T, h *Harness) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newPresenceEnv(t, h, "Asia/Yekaterinburg", time.Date(2026, 11, 20, 18, 50, 0, 0, time.UTC)) // 23:50 local
-	svc := e.service(nil)
+	svc := e.service()
 	coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", Paid: true, DailyAllocation: dur(15 * time.Minute)})
 	require.NoError(t, err)
 	op := e.dir.AddMember(e.company, tenancy.RoleOperator, "")
@@ -569,7 +553,7 @@ func BenchPresenceBudget(b *testing.B, h *Harness, n int) {
 	ctx := context.Background()
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(b, h, "UTC", day.Add(23*time.Hour+59*time.Minute))
-	svc := e.service(nil)
+	svc := e.service()
 	coffee, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Coffee", DailyAllocation: dur(time.Hour)})
 	if err != nil {
 		b.Fatal(err)
@@ -617,7 +601,7 @@ func BenchPresenceApplyDue(b *testing.B, h *Harness, n int) {
 	for b.Loop() {
 		b.StopTimer()
 		e := newPresenceEnv(b, h, "UTC", t0)
-		svc := e.service(nil)
+		svc := e.service()
 		rest, err := svc.CreatePauseType(ctx, e.admin, e.company.ID, presence.PauseTypeInput{Name: "Rest"})
 		if err != nil {
 			b.Fatal(err)
@@ -690,7 +674,7 @@ func BenchPresencePlatformApplyDue(b *testing.B, h *Harness, n int) {
 			b.Fatal(err)
 		}
 		e.clock.Advance(time.Hour)
-		svc := e.service(nil)
+		svc := e.service()
 		b.StartTimer()
 		got, err := svc.ApplyPlatformDue(ctx, e.clock.Now())
 		if err != nil {

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/switchboardkit/switchboard/account"
@@ -42,6 +43,9 @@ type Harness struct {
 	// Close closes the backend. The closed-backend test skips when nil; it
 	// runs last.
 	Close func() error
+
+	fxOnce sync.Once
+	fx     *effects // the one dispatcher of the services' effects (effects.go)
 }
 
 // Run runs every behaviour test against the backend newHarness opens. It is
@@ -63,6 +67,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("messages", func(t *testing.T) { runMessages(t, h) })
 	t.Run("dialer", func(t *testing.T) { runDialer(t, h) })
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, h) })
+	t.Run("no secret in spans or logs", func(t *testing.T) { observedSecrets(t, h) })
 	t.Run("integrity", func(t *testing.T) { runIntegrity(t, h) })
 	t.Run("isolation matrix", func(t *testing.T) { runMatrix(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })

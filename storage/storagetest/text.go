@@ -19,7 +19,6 @@ import (
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
-	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
 // hardLines are single-line strings every backend must store byte for
@@ -117,7 +116,7 @@ func textRoundTrip(t *testing.T, h *Harness) {
 func textFields(t *testing.T, h *Harness) []textField {
 	ctx := context.Background()
 	trail := audit.NewLog(h.Audit)
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, &tenancytest.Recorder{}, tenancy.WithPasswordCost(4))
+	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
 	platform := tenancy.Platform("support")
 	slug := "text-" + strings.ReplaceAll(storage.NewID(), "-", "")[:20]
 	co, owner, err := people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindReseller, Slug: slug,
@@ -125,11 +124,11 @@ func textFields(t *testing.T, h *Harness) []textField {
 	require.NoError(t, err)
 	admin, err := people.ActorFor(ctx, owner.ID, co.ID)
 	require.NoError(t, err)
-	credit := licensing.NewService(h.Tx, h.Licensing, people, trail)
+	credit := licensing.NewService(h.Tx, h.Licensing, people, trail, h.Outbox)
 	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
 	settings := account.NewService(h.Tx, h.Account, people, trail, keys)
-	pauses := presence.NewService(h.Tx, h.Presence, people, presence.FixedLocation(time.UTC), trail)
+	pauses := presence.NewService(h.Tx, h.Presence, people, presence.FixedLocation(time.UTC), trail, h.Outbox)
 	calls := compliance.NewService(h.Tx, h.Compliance, people, trail)
 
 	events := func(t *testing.T) int {

@@ -1,0 +1,138 @@
+package storagetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// observed is what the services' spans and log records said.
+type observed struct {
+	spans *tracetest.InMemoryExporter
+	logs  *syncBuffer
+	opts  []observe.Option
+}
+
+func newObserved() *observed {
+	o := &observed{spans: tracetest.NewInMemoryExporter(), logs: &syncBuffer{}}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(o.spans))
+	o.opts = []observe.Option{observe.WithTracerProvider(tp),
+		observe.WithLogger(slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
+	return o
+}
+
+// text is every log record and every span's name, status, attributes and
+// events.
+func (o *observed) text() string {
+	var b strings.Builder
+	b.WriteString(o.logs.String())
+	for _, s := range o.spans.GetSpans() {
+		fmt.Fprintln(&b, s.Name, s.Status)
+		for _, a := range s.Attributes {
+			fmt.Fprintln(&b, a.Key, a.Value.Emit())
+		}
+		for _, e := range s.Events {
+			fmt.Fprintln(&b, e.Name)
+			for _, a := range e.Attributes {
+				fmt.Fprintln(&b, a.Key, a.Value.Emit())
+			}
+		}
+	}
+	return b.String()
+}
+
+// observedSecrets runs the use cases that handle secrets — generated
+// passwords (through the outbox), a changed password, the mail and PBX
+// passwords written and read back, failed logins — with logging at debug
+// level and tracing on, and finds none of the secrets in any log record or
+// span.
+func observedSecrets(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	o := newObserved()
+	log := audit.NewLog(h.Audit, o.opts...)
+	people := tenancy.NewService(h.Tx, h.Tenancy, log, h.Outbox, TestKeys, append(o.opts, tenancy.WithPasswordCost(4))...)
+	settings := account.NewService(h.Tx, h.Account, people, log, TestKeys, append(o.opts,
+		account.WithPBXTypes("asterisk"),
+		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))...)
+	mail := h.credentials()
+
+	ownerEmail := uniqueEmail("observed.owner")
+	c, owner, err := people.CreateCompany(ctx, tenancy.Platform("support"), tenancy.NewCompany{Kind: tenancy.KindRegular,
+		LegalName: "Observed " + storage.NewID(), Owner: tenancy.Person{FirstName: "A", LastName: "B", Email: ownerEmail}})
+	require.NoError(t, err)
+	by, err := people.ActorFor(ctx, owner.ID, c.ID)
+	require.NoError(t, err)
+	empEmail := uniqueEmail("observed.emp")
+	_, err = people.RegisterEmployee(ctx, by, c.ID, tenancy.NewEmployee{FirstName: "E", LastName: "F", Email: empEmail, Role: tenancy.RoleOperator})
+	require.NoError(t, err)
+
+	var secrets []string
+	for _, email := range []string{ownerEmail, empEmail} {
+		cred, n := mail.For(email)
+		require.Equal(t, 1, n, "credentials for %s", email)
+		require.NotEmpty(t, cred.Password)
+		secrets = append(secrets, cred.Password)
+		_, err := people.Authenticate(ctx, email, cred.Password)
+		require.NoError(t, err)
+		_, err = people.Authenticate(ctx, email, cred.Password+"wrong")
+		require.Error(t, err)
+	}
+	changed := "changed-" + storage.NewID()
+	require.NoError(t, people.ChangePassword(ctx, by, secrets[0], changed, changed))
+	err = people.ChangePassword(ctx, by, secrets[0], changed+"x", changed+"x")
+	require.Error(t, err, "the old password no longer works")
+	secrets = append(secrets, changed)
+
+	mailPlain, pbxPlain := "mail-"+storage.NewID(), "pbx-"+storage.NewID()
+	_, err = settings.SetMailAccess(ctx, by, c.ID, account.MailConnection{Host: "imap.example.com", Port: 993,
+		Security: account.MailTLS, Username: "observed", Password: account.NewSecret(mailPlain)})
+	require.NoError(t, err)
+	_, err = settings.SetPBX(ctx, tenancy.Platform("support"), c.ID, account.PBXInput{Type: "asterisk", AccountID: "pbx-1", Password: account.NewSecret(pbxPlain)})
+	require.NoError(t, err)
+	got, err := settings.MailPassword(ctx, by, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, mailPlain, got.Reveal())
+	got, err = settings.PBXPassword(ctx, tenancy.Platform("support"), c.ID)
+	require.NoError(t, err)
+	require.Equal(t, pbxPlain, got.Reveal())
+	secrets = append(secrets, mailPlain, pbxPlain)
+
+	require.NotEmpty(t, o.spans.GetSpans(), "the services traced")
+	require.Contains(t, o.logs.String(), `"msg":"tenancy.RegisterEmployee"`, "the services logged")
+	all := o.text()
+	for _, s := range secrets {
+		require.NotContains(t, all, s)
+	}
+}
