@@ -370,20 +370,11 @@ func validateCall(op string, c *Call) error {
 // prepareCompany reads and authorises (tenancy.ActDial) the company's facts
 // every call of it shares: its reference, suspension, settings and rules.
 func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, p *prepared) error {
-	ref, err := s.dir.Company(ctx, companyID)
-	if err != nil {
-		return storage.Reop(op, err)
-	}
-	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActDial, ref.Resource()); err != nil {
+	if err := s.prepareRef(ctx, op, by, companyID, p); err != nil {
 		return err
 	}
-	p.ref = ref
-	p.suspended = ref.Status == tenancy.StatusSuspended
-	if !p.suspended && s.susp != nil {
-		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
-			return err
-		}
-	}
+	var err error
+	ref := p.ref
 	if sr, ok := s.store.(SharedSettingsReader); ok {
 		if p.settings, err = sr.SharedSettings(ctx, ref.ID); err != nil {
 			return err
@@ -398,9 +389,35 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 		}
 		p.settings = &st
 	}
+	return s.compileRules(p)
+}
+
+// prepareRef reads and authorises (tenancy.ActDial) the company and its
+// suspension into p.
+func (s *Service) prepareRef(ctx context.Context, op string, by tenancy.Actor, companyID string, p *prepared) error {
+	ref, err := s.dir.Company(ctx, companyID)
+	if err != nil {
+		return storage.Reop(op, err)
+	}
+	if err := tenancy.AuthorizeIn(ctx, s.dir, op, by, tenancy.ActDial, ref.Resource()); err != nil {
+		return err
+	}
+	p.ref = ref
+	p.suspended = ref.Status == tenancy.StatusSuspended
+	if !p.suspended && s.susp != nil {
+		if p.suspended, err = s.susp.Suspended(ctx, ref.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compileRules sets p.rules from p.settings (nil with the flag off).
+func (s *Service) compileRules(p *prepared) error {
 	p.rules = nil
 	if p.settings.FZ230 {
-		if p.rules, err = s.compiled(ref.ID, p.settings); err != nil {
+		var err error
+		if p.rules, err = s.compiled(p.ref.ID, p.settings); err != nil {
 			return err
 		}
 	}
@@ -665,10 +682,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
-		if err := s.prepare(ctx, op, by, &c, now, &p, &dec); err != nil {
-			return err
-		}
-		if err := s.store.LockSubject(ctx, p.ref.ID, dec.Key); err != nil {
+		if err := s.prepareLocked(ctx, op, by, &c, now, &p, &dec); err != nil {
 			return err
 		}
 		if !p.done {
@@ -696,6 +710,44 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		return Reservation{}, Decision{}, err
 	}
 	return res, dec, nil
+}
+
+// prepareLocked is prepare followed by LockSubject, Reserve's start; with a
+// SettingsLocker store the settings come with the lock, in one round trip.
+func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+	sl, ok := s.store.(SettingsLocker)
+	if !ok {
+		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil {
+			return err
+		}
+		return s.store.LockSubject(ctx, p.ref.ID, d.Key)
+	}
+	if err := validateCall(op, c); err != nil {
+		return err
+	}
+	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
+		return err
+	}
+	key := c.Key // the subject's key, as prepareCall derives it
+	if key == "" {
+		res, err := s.resolve(op, c.Phone)
+		if err != nil {
+			return err
+		}
+		key = res.e164
+	}
+	st, found, err := sl.LockSubjectSettings(ctx, p.ref.ID, key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		st = Settings{CompanyID: p.ref.ID, Policy: DefaultPolicy()}
+	}
+	p.settings = &st
+	if err := s.compileRules(p); err != nil {
+		return err
+	}
+	return s.prepareCall(op, c, now, p, d)
 }
 
 // Complete reports the outcome of a reserved call. It is idempotent by
@@ -741,20 +793,36 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		if err != nil {
 			return err
 		}
+		if pf, ok := s.store.(PendingFinisher); ok {
+			// The pending reservation is written and read in one statement,
+			// then decided on: an actor that may not finish it gets the
+			// same error as below and the write is rolled back with the
+			// transaction, so nothing is revealed or kept.
+			stored, done, err := pf.FinishPending(ctx, Reservation{ID: id, Status: status, Outcome: outcome,
+				CompletedAt: storage.Timestamp(s.clock.Now())})
+			if err != nil {
+				return err
+			}
+			if done {
+				if err := s.mayFinish(ctx, op, fresh, id, stored.CompanyID); err != nil {
+					return err
+				}
+				before := stored
+				before.Status, before.Outcome, before.CompletedAt = StatusPending, "", time.Time{}
+				if err := s.auditFinish(ctx, by, before, stored); err != nil {
+					return err
+				}
+				out = stored
+				return nil
+			}
+		}
 		r, err := s.store.Reservation(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
 			return storage.NotFound(op, "reservation", id)
 		} else if err != nil {
 			return err
 		}
-		ref, err := s.dir.Company(ctx, r.CompanyID)
-		if err != nil {
-			return err
-		}
-		if !tenancy.Sees(fresh, ref) {
-			return storage.NotFound(op, "reservation", id)
-		}
-		if err := tenancy.Authorize(op, fresh, tenancy.ActDial, ref.Resource()); err != nil {
+		if err := s.mayFinish(ctx, op, fresh, id, r.CompanyID); err != nil {
 			return err
 		}
 		switch {
@@ -769,25 +837,44 @@ func (s *Service) finish(ctx context.Context, op string, by tenancy.Actor, id st
 		if err := s.store.FinishReservation(ctx, r); err != nil {
 			return err
 		}
-		action := "compliance.call.complete"
-		if status == StatusReleased {
-			action = "compliance.call.release"
-		}
-		changes := []audit.Change{audit.Set("status", before.Status, r.Status)}
-		if outcome != "" {
-			changes = append(changes, audit.Set("outcome", nil, outcome))
-		}
-		if before.Expired(r.CompletedAt) {
-			changes = append(changes, audit.Set("late", nil, true))
-		}
-		if _, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: r.CompanyID, Action: action,
-			EntityType: "compliance_call", EntityID: r.ID, Changes: changes}); err != nil {
+		if err := s.auditFinish(ctx, by, before, r); err != nil {
 			return err
 		}
 		out = r
 		return nil
 	}))
 	return out, err
+}
+
+// mayFinish authorises the (re-read) actor to finish a reservation of
+// companyID: a company it does not see is the reservation's "not found".
+func (s *Service) mayFinish(ctx context.Context, op string, fresh tenancy.Actor, id, companyID string) error {
+	ref, err := s.dir.Company(ctx, companyID)
+	if err != nil {
+		return err
+	}
+	if !tenancy.Sees(fresh, ref) {
+		return storage.NotFound(op, "reservation", id)
+	}
+	return tenancy.Authorize(op, fresh, tenancy.ActDial, ref.Resource())
+}
+
+// auditFinish records a reservation's completion or release.
+func (s *Service) auditFinish(ctx context.Context, by tenancy.Actor, before, r Reservation) error {
+	action := "compliance.call.complete"
+	if r.Status == StatusReleased {
+		action = "compliance.call.release"
+	}
+	changes := []audit.Change{audit.Set("status", before.Status, r.Status)}
+	if r.Outcome != "" {
+		changes = append(changes, audit.Set("outcome", nil, r.Outcome))
+	}
+	if before.Expired(r.CompletedAt) {
+		changes = append(changes, audit.Set("late", nil, true))
+	}
+	_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: r.CompanyID, Action: action,
+		EntityType: "compliance_call", EntityID: r.ID, Changes: changes})
+	return err
 }
 
 // RetainDays is how much call history Prune keeps: the longest period any

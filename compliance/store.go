@@ -139,3 +139,26 @@ type RecordReader interface {
 type SharedSettingsReader interface {
 	SharedSettings(ctx context.Context, companyID string) (*Settings, error)
 }
+
+// SettingsLocker is an optional power of a Store (found by type assertion,
+// like RecordReader): LockSubject and Settings in one round trip, which
+// Reserve uses. found is false when the company never saved settings.
+// Called inside InTx; the lock is LockSubject's.
+type SettingsLocker interface {
+	LockSubjectSettings(ctx context.Context, companyID, key string) (st Settings, found bool, err error)
+}
+
+// PendingFinisher is an optional power of a Store (found by type assertion,
+// like RecordReader): FinishReservation and the read of the reservation in
+// one statement, which Complete and Release use. When the stored
+// reservation r.ID is pending it stores r's Status, Outcome and CompletedAt
+// and returns the reservation as now stored (done true); otherwise (not
+// pending, unknown, or a backend that cannot do it in one statement) it
+// writes nothing and done is false, and the caller reads and decides as
+// without this power. Called inside InTx; the written row stays locked
+// until the transaction ends, and the caller still decides on it: an
+// actor that may not finish it gets an error and the transaction is
+// rolled back.
+type PendingFinisher interface {
+	FinishPending(ctx context.Context, r Reservation) (stored Reservation, done bool, err error)
+}

@@ -50,13 +50,17 @@ func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 // the removal and its member-removed hooks serialise with those writes: a
 // write that wins sees the member and its row is released by the hook; a
 // write that loses sees no member. The order is always the company row, then
-// the member row. storage.ErrNotFound when the company or the membership is unknown.
+// the member row. The membership is read as a write of it (Store.LockMember):
+// on a multi-primary cluster the company row lock is local to one node, and
+// what makes a removal on one node conflict with an assignment on another
+// is that both write the membership row. storage.ErrNotFound when the
+// company or the membership is unknown.
 func (s *Service) LockMember(ctx context.Context, companyID, userID string) (MemberRef, error) {
 	c, err := s.store.GetCompany(ctx, companyID, true)
 	if err != nil {
 		return MemberRef{}, err
 	}
-	m, err := s.store.GetMember(ctx, companyID, userID)
+	m, err := s.store.LockMember(ctx, companyID, userID)
 	if err != nil {
 		return MemberRef{}, err
 	}

@@ -51,6 +51,12 @@ type Store interface {
 	DeleteMember(ctx context.Context, companyID, userID string) error
 	// GetMember reads a membership.
 	GetMember(ctx context.Context, companyID, userID string) (*Member, error)
+	// LockMember reads a membership inside a transaction as a write of it:
+	// a concurrent DeleteMember or UpdateMember of the same membership
+	// conflicts with the caller's transaction, also when the two run on
+	// different nodes of a multi-primary cluster, where a row lock taken by
+	// a read does not reach the other nodes. ErrNotFound if absent.
+	LockMember(ctx context.Context, companyID, userID string) (*Member, error)
 	// ListMembers returns up to q.Limit employees of q.CompanyID ordered by
 	// user ID after q.AfterUserID, filtered as q says.
 	ListMembers(ctx context.Context, q MemberQuery) ([]Employee, error)

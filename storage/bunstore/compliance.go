@@ -2,9 +2,13 @@ package bunstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -132,6 +136,79 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 	return err
 }
 
+var (
+	_ compliance.SettingsLocker  = complianceStore{}
+	_ compliance.PendingFinisher = complianceStore{}
+)
+
+// LockSubjectSettings implements compliance.SettingsLocker: on PostgreSQL
+// LockSubject's upsert returns the settings row (scalar subqueries in its
+// RETURNING), one round trip instead of two; elsewhere (SQLite is in
+// process, MySQL has no RETURNING) the two statements.
+func (c complianceStore) LockSubjectSettings(ctx context.Context, companyID, key string) (compliance.Settings, bool, error) {
+	const op = "compliance.LockSubject"
+	if c.s.dialect != Postgres {
+		if err := c.LockSubject(ctx, companyID, key); err != nil {
+			return compliance.Settings{}, false, err
+		}
+		st, err := c.Settings(ctx, companyID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return compliance.Settings{}, false, nil
+		}
+		return st, err == nil, err
+	}
+	if !c.s.inTx(ctx) {
+		return compliance.Settings{}, false, storage.MustBeInTx(ctx, op)
+	}
+	const sel = "(SELECT %s FROM compliance_settings WHERE company_id = ?)"
+	q := "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1)" +
+		c.s.upsert("compliance_subjects", "company_id, subject_key", "locks = "+c.s.col("compliance_subjects", "locks")+" + 1") +
+		" RETURNING " + strings.Join([]string{fmt.Sprintf(sel, "fz230"), fmt.Sprintf(sel, "policy"), fmt.Sprintf(sel, "updated_at"),
+		fmt.Sprintf(sel, "version")}, ", ")
+	var fz sql.NullBool
+	var policy sql.NullString
+	var updated sql.NullTime
+	var version sql.NullInt64
+	if err := c.s.idb(ctx).QueryRowContext(ctx, q, companyID, key, companyID, companyID, companyID, companyID).
+		Scan(&fz, &policy, &updated, &version); err != nil {
+		return compliance.Settings{}, false, c.s.mapErr(op, err)
+	}
+	if !version.Valid {
+		return compliance.Settings{}, false, nil
+	}
+	out := compliance.Settings{CompanyID: companyID, FZ230: fz.Bool, UpdatedAt: updated.Time.UTC(), Version: version.Int64}
+	if err := json.Unmarshal([]byte(policy.String), &out.Policy); err != nil {
+		return compliance.Settings{}, false, storage.Internal(op, err).Explain("stored policy does not decode")
+	}
+	return out, true, nil
+}
+
+// FinishPending implements compliance.PendingFinisher: an UPDATE … RETURNING
+// of the pending row (PostgreSQL, SQLite); on MySQL, which has no
+// RETURNING, it does nothing and the caller takes the locking read and the
+// update.
+func (c complianceStore) FinishPending(ctx context.Context, r compliance.Reservation) (compliance.Reservation, bool, error) {
+	const op = "compliance.FinishReservation"
+	if !c.s.hasReturning() {
+		return compliance.Reservation{}, false, nil
+	}
+	if !c.s.inTx(ctx) {
+		return compliance.Reservation{}, false, storage.MustBeInTx(ctx, op)
+	}
+	var row complianceCallRow
+	err := c.s.idb(ctx).NewUpdate().Model(&row).
+		Set("status = ?", string(r.Status)).Set("outcome = ?", string(r.Outcome)).
+		Set("completed_at = ?", storage.Timestamp(r.CompletedAt)).
+		Where("id = ?", r.ID).Where("status = ?", string(compliance.StatusPending)).Returning("*").Scan(ctx)
+	if err != nil {
+		if c.s.classify(err) == storage.ErrNotFound {
+			return compliance.Reservation{}, false, nil
+		}
+		return compliance.Reservation{}, false, c.s.mapErr(op, err)
+	}
+	return row.reservation(), true, nil
+}
+
 func (c complianceStore) History(ctx context.Context, companyID, key string, since time.Time) ([]compliance.Reservation, error) {
 	const op = "compliance.History"
 	if err := c.s.checkOpen(op); err != nil {
@@ -226,30 +303,49 @@ var _ compliance.RecordReader = complianceStore{}
 // The history reads return one row per subject: its record count and its
 // records folded into one string by the database (string_agg, GROUP_CONCAT,
 // group_concat), each "at,until,class" with times in Unix microseconds (on
-// SQLite the stored UTC text, parsed here) and the class a letter: A in
-// flight (every class), H a conversation, M a message, T another attempt,
-// Z nothing. One row instead of a hundred saves the driver's per-row work,
-// which is most of a history read's cost, and parsing the string allocates
-// nothing. When the string comes back short (MySQL's group_concat_max_len,
-// which OpenMySQL raises but a host's own pool may not), the count says so
-// and the rows are read one by one instead.
+// SQLite the stored UTC text, parsed here), until only for a reservation in
+// flight, and the class a letter: A in flight (every class), H a
+// conversation, M a message, T another attempt, Z nothing. One row instead
+// of a hundred saves the driver's per-row work, which is most of a history
+// read's cost, and parsing the string allocates nothing. The records come
+// in the index's order (company, subject, reserved_at, id), which the
+// covering index compliance_calls_history serves without touching the
+// table; parseHistory sorts them should a plan ever deliver another order,
+// so the databases are spared a sort per subject. On PostgreSQL each key is
+// one index range read (a lateral join over the key array), whatever the
+// table's statistics say: a freshly imported table must not get a bitmap
+// scan of the whole company. When the string comes back short (MySQL's
+// group_concat_max_len, which OpenMySQL raises but a host's own pool may
+// not), the count says so and the rows are read one by one instead.
 const historyClass = "CASE WHEN status = 'pending' THEN 'A' WHEN outcome = 'answered_human' THEN 'H' " +
 	"WHEN outcome = 'message_sent' THEN 'M' WHEN outcome IN ('answering_machine', 'no_answer', 'busy', 'failed') THEN 'T' ELSE 'Z' END"
 
 func (c complianceStore) historyAggQuery() string {
-	var rec string
+	const where = "company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released'"
 	switch c.s.dialect {
 	case Postgres:
-		rec = "string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || (extract(epoch FROM expires_at) * 1000000)::bigint || ',' || " +
-			historyClass + ", ';' ORDER BY reserved_at, id)"
+		// Arguments: keys, company, since (see historyArgs).
+		return "SELECT k.key, a.n, a.agg FROM unnest(ARRAY[?]::text[]) AS k(key) CROSS JOIN LATERAL (" +
+			"SELECT COUNT(*) AS n, string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || " +
+			"CASE WHEN status = 'pending' THEN ((extract(epoch FROM expires_at) * 1000000)::bigint)::text ELSE '' END || ',' || " +
+			historyClass + ", ';') AS agg FROM compliance_calls " +
+			"WHERE company_id = ? AND subject_key = k.key AND reserved_at >= ? AND status <> 'released') a WHERE a.n > 0"
 	case MySQL:
-		rec = "GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
-			"TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', expires_at), " + historyClass + ") ORDER BY reserved_at, id SEPARATOR ';')"
+		return "SELECT subject_key, COUNT(*), GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
+			"IF(status = 'pending', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', expires_at), ''), " + historyClass +
+			") ORDER BY reserved_at, id SEPARATOR ';') FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
 	default:
-		rec = "group_concat(reserved_at || ',' || expires_at || ',' || " + historyClass + ", ';' ORDER BY reserved_at, id)"
+		return "SELECT subject_key, COUNT(*), group_concat(reserved_at || ',' || CASE WHEN status = 'pending' THEN expires_at ELSE '' END || ',' || " +
+			historyClass + ", ';') FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
 	}
-	return "SELECT subject_key, COUNT(*), " + rec + " FROM compliance_calls " +
-		"WHERE company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released' GROUP BY subject_key"
+}
+
+// historyArgs are historyAggQuery's arguments in its dialect's order.
+func (c complianceStore) historyArgs(companyID string, keys []string, since time.Time) []any {
+	if c.s.dialect == Postgres {
+		return []any{bun.List(keys), companyID, storage.Timestamp(since)}
+	}
+	return []any{companyID, bun.List(keys), storage.Timestamp(since)}
 }
 
 // HistoryRecords implements compliance.RecordReader: one indexed range read
@@ -279,7 +375,7 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 	var short []string // subjects whose folded string came back truncated
 	for start := 0; start < len(keys); start += compliance.BatchSize {
 		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
-		rows, err := c.s.idb(ctx).QueryContext(ctx, q, companyID, bun.List(chunk), storage.Timestamp(since))
+		rows, err := c.s.idb(ctx).QueryContext(ctx, q, c.historyArgs(companyID, chunk, since)...)
 		if err != nil {
 			return c.s.mapErr(op, err)
 		}
@@ -345,8 +441,11 @@ func (c complianceStore) historyRows(ctx context.Context, op, companyID, key str
 }
 
 // parseHistory parses a folded history (see historyAggQuery), appending its
-// records to buf; false at the first malformed record (a truncated string).
+// records to buf in ascending order of At; false at the first malformed
+// record (a truncated string).
 func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]compliance.Record, bool) {
+	start := len(buf)
+	sorted := true
 	for len(b) > 0 {
 		var rec []byte
 		if i := bytes.IndexByte(b, ';'); i >= 0 {
@@ -359,14 +458,17 @@ func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]complian
 		if i < 0 || j <= i || j != len(rec)-2 {
 			return buf, false
 		}
-		at, ok1 := parseMicros(rec[:i], textTimes)
-		until, ok2 := parseMicros(rec[i+1:j], textTimes)
-		if !ok1 || !ok2 {
+		at, ok := parseMicros(rec[:i], textTimes)
+		if !ok {
 			return buf, false
 		}
 		r := compliance.Record{At: at}
 		switch rec[j+1] {
 		case 'A':
+			until, ok := parseMicros(rec[i+1:j], textTimes)
+			if !ok {
+				return buf, false
+			}
 			r.Classes, r.Until = compliance.ClassAll, until
 		case 'H':
 			r.Classes = compliance.OutcomeAnsweredHuman.Classes()
@@ -378,7 +480,18 @@ func parseHistory(b []byte, textTimes bool, buf []compliance.Record) ([]complian
 		default:
 			return buf, false
 		}
+		if rec[j+1] != 'A' && j != i+1 {
+			return buf, false // only a reservation in flight carries its expiry
+		}
+		if len(buf) > start && at < buf[len(buf)-1].At {
+			sorted = false
+		}
 		buf = append(buf, r)
+	}
+	if !sorted {
+		// The rules read only At and Classes: the order of equal instants
+		// does not matter, a stable sort keeps the database's.
+		slices.SortStableFunc(buf[start:], func(x, y compliance.Record) int { return cmp.Compare(x.At, y.At) })
 	}
 	return buf, true
 }

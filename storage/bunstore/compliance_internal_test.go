@@ -24,11 +24,23 @@ func TestParseHistoryTimes(t *testing.T) {
 		_, ok := parseMicros([]byte(bad), true)
 		assert.False(t, ok, bad)
 	}
-	recs, ok := parseHistory([]byte("10,20,A;30,0,H;40,0,T;50,0,M;60,0,Z"), false, nil)
+	recs, ok := parseHistory([]byte("10,20,A;30,,H;40,,T;50,,M;60,,Z"), false, nil)
 	assert.True(t, ok)
 	assert.Equal(t, []compliance.Record{{At: 10, Classes: compliance.ClassAll, Until: 20},
 		{At: 30, Classes: compliance.OutcomeAnsweredHuman.Classes()}, {At: 40, Classes: compliance.ClassAttempt},
 		{At: 50, Classes: compliance.ClassMessage}, {At: 60}}, recs)
-	_, ok = parseHistory([]byte("10,20,A;30,0"), false, nil)
+	_, ok = parseHistory([]byte("10,20,A;30,"), false, nil)
 	assert.False(t, ok, "a truncated string")
+	_, ok = parseHistory([]byte("10,20,A;30,,"), false, nil)
+	assert.False(t, ok, "a truncated string")
+	_, ok = parseHistory([]byte("10,2"), false, nil)
+	assert.False(t, ok, "a truncated string")
+	_, ok = parseHistory([]byte("10,5,T"), false, nil)
+	assert.False(t, ok, "an expiry on a finished call")
+	// Out of order (another plan): sorted by At, equal instants in the
+	// database's order.
+	recs, ok = parseHistory([]byte("50,,M;10,20,A;30,,H;10,,T"), false, []compliance.Record{{At: 99}})
+	assert.True(t, ok)
+	assert.Equal(t, []compliance.Record{{At: 99}, {At: 10, Classes: compliance.ClassAll, Until: 20}, {At: 10, Classes: compliance.ClassAttempt},
+		{At: 30, Classes: compliance.OutcomeAnsweredHuman.Classes()}, {At: 50, Classes: compliance.ClassMessage}}, recs)
 }

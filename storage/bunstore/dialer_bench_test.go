@@ -26,7 +26,7 @@ type dialerWorld struct {
 	calls []compliance.Call
 }
 
-func newDialerWorld(b *testing.B, st *bunstore.Store) *dialerWorld {
+func newDialerWorld(b testing.TB, st *bunstore.Store) *dialerWorld {
 	b.Helper()
 	ctx := context.Background()
 	dir := tenancytest.NewDirectory()
@@ -46,7 +46,7 @@ func newDialerWorld(b *testing.B, st *bunstore.Store) *dialerWorld {
 // history gives subjects [from, to) perSubject past calls each over the 50
 // days before now (two a day, alternating outcomes), imported in batches
 // of compliance.MaxImportBatch; it returns the rows imported per second.
-func (w *dialerWorld) history(b *testing.B, from, to, perSubject int) float64 {
+func (w *dialerWorld) history(b testing.TB, from, to, perSubject int) float64 {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()

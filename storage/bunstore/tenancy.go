@@ -539,6 +539,26 @@ func (t tenancyStore) GetMember(ctx context.Context, companyID, userID string) (
 	return &m, nil
 }
 
+// LockMember bumps the membership's lock_seq before reading it on MySQL and
+// MariaDB: on a Galera cluster a row lock taken by a read is local to its
+// node, while a written row is certified cluster-wide, so a removal of the
+// member committed on another node meanwhile fails this transaction (or
+// the removal) at commit, and InTx runs the loser again. A single
+// PostgreSQL primary and SQLite need no write: the caller already holds the
+// company's row lock (SQLite: the database's), which RemoveMember takes too.
+func (t tenancyStore) LockMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
+	const op = "tenancy.LockMember"
+	if !t.s.inTx(ctx) {
+		return nil, storage.MustBeInTx(ctx, op)
+	}
+	if t.s.dialect == MySQL {
+		if _, err := t.s.exec(ctx, op, "UPDATE tenancy_members SET lock_seq = lock_seq + 1 WHERE company_id = ? AND user_id = ?", companyID, userID); err != nil {
+			return nil, err
+		}
+	}
+	return t.GetMember(ctx, companyID, userID)
+}
+
 func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([]tenancy.Employee, error) {
 	const op = "tenancy.ListMembers"
 	if err := t.s.checkOpen(op); err != nil {

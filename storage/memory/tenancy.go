@@ -301,6 +301,11 @@ func (m tenancyStore) GetMember(ctx context.Context, companyID, userID string) (
 	})
 }
 
+// LockMember is GetMember: the memory store's transactions are serial.
+func (m tenancyStore) LockMember(ctx context.Context, companyID, userID string) (*tenancy.Member, error) {
+	return m.GetMember(ctx, companyID, userID)
+}
+
 func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([]tenancy.Employee, error) {
 	var out []tenancy.Employee
 	err := m.s.read(ctx, func() error {

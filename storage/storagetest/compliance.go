@@ -170,10 +170,25 @@ func complianceCompleteIdempotent(t *testing.T, h *Harness) {
 	// Released calls do not count; releasing twice is a no-op.
 	r2, _, err := e.svc.Reserve(ctx, e.dialer, e.call())
 	require.NoError(t, err)
+	// A stranger's report on a pending reservation is "not found" too, and
+	// leaves it pending with nothing audited.
+	_, err = e.svc.Complete(ctx, stranger, r2.ID, compliance.OutcomeAnsweredHuman)
+	require.ErrorIs(t, err, storage.ErrNotFound, "a foreign pending reservation is not found")
+	_, err = e.svc.Release(ctx, stranger, r2.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound, "a foreign pending reservation is not found")
+	stored, err := h.Compliance.Reservation(ctx, r2.ID)
+	require.NoError(t, err)
+	assert.Equal(t, compliance.StatusPending, stored.Status)
+	assert.Empty(t, stored.Outcome)
 	_, err = e.svc.Release(ctx, e.dialer, r2.ID)
 	require.NoError(t, err)
 	_, err = e.svc.Release(ctx, e.dialer, r2.ID)
 	require.NoError(t, err)
+	page, err = audit.NewLog(h.Audit).Query(ctx, audit.Scope{All: true},
+		audit.Filter{CompanyID: e.company.ID, EntityID: r2.ID}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2)
+	assert.Equal(t, "compliance.call.release", page.Items[0].Action)
 	hist, err := h.Compliance.History(ctx, e.company.ID, "+74951234567", time.Time{})
 	require.NoError(t, err)
 	require.Len(t, hist, 1)

@@ -20,6 +20,9 @@ import (
 const (
 	PostgresEnv = "SWITCHBOARD_POSTGRES_DSN" // e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 	MySQLEnv    = "SWITCHBOARD_MYSQL_DSN"    // e.g. root@tcp(127.0.0.1:3306)/test
+	// GaleraEnv names the nodes of a MariaDB Galera cluster, one DSN per
+	// node, comma-separated (what .ci/galera dsns prints).
+	GaleraEnv = "SWITCHBOARD_GALERA_DSNS"
 )
 
 // RequireDSN returns the DSN in the environment variable env. When it is unset
@@ -136,6 +139,102 @@ func OpenMySQLDSN(tb testing.TB) (*bunstore.Store, string) {
 		_ = admin.Close()
 	})
 	return migrated(tb, st), target
+}
+
+// Cluster is one database on every node of a multi-primary cluster:
+// Nodes[i] is a harness whose store talks to node i only. Causal[i] reads
+// node i with causality checks (wsrep_sync_wait=1: a read waits until the
+// node has applied everything committed anywhere before it started), for
+// the checks a test makes after its load.
+type Cluster struct {
+	Nodes  []*Harness
+	Causal []*Harness
+	// DSNs are the nodes' go-sql-driver DSNs, on the test's database.
+	DSNs []string
+	// Status sums a numeric global status variable over the nodes
+	// (wsrep_local_cert_failures, say).
+	Status func(ctx context.Context, name string) (int64, error)
+}
+
+// OpenGalera creates a fresh database through the first node named by
+// SWITCHBOARD_GALERA_DSNS (the cluster replicates it), migrates it there,
+// and opens it on every node; the database is dropped when the test ends.
+// Skipped when the variable is unset, failed under CI=true.
+func OpenGalera(tb testing.TB) *Cluster {
+	tb.Helper()
+	ctx := context.Background()
+	raw := strings.Split(RequireDSN(tb, GaleraEnv, "Galera"), ",")
+	if len(raw) < 2 {
+		tb.Fatalf("%s names %d node(s); a cluster test needs at least two", GaleraEnv, len(raw))
+	}
+	cfgs := make([]*mysql.Config, len(raw))
+	for i, d := range raw {
+		cfg, err := bunstore.ParseDSN(strings.TrimSpace(d))
+		if err != nil || cfg.Dialect != bunstore.MySQL {
+			tb.Fatalf("%s: node %d: %q is not a MySQL DSN (%v)", GaleraEnv, i+1, d, err)
+		}
+		if cfgs[i], err = mysql.ParseDSN(cfg.Conn); err != nil {
+			tb.Fatalf("%s: node %d: %v", GaleraEnv, i+1, err)
+		}
+	}
+	admin, err := bunstore.OpenMySQL(ctx, cfgs[0].FormatDSN())
+	if err != nil {
+		failUnreachable(tb, "Galera", err)
+	}
+	name := tempName()
+	if _, err := admin.DB().ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		tb.Fatalf("create database %s: %v", name, err)
+	}
+	c := &Cluster{}
+	var stores []*bunstore.Store
+	tb.Cleanup(func() {
+		for _, st := range stores {
+			_ = st.Close()
+		}
+		_, _ = admin.DB().ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
+		_ = admin.Close()
+	})
+	open := func(cfg *mysql.Config, causal bool) *bunstore.Store {
+		cfg = cfg.Clone()
+		cfg.DBName = name
+		if causal {
+			if cfg.Params == nil {
+				cfg.Params = map[string]string{}
+			}
+			cfg.Params["wsrep_sync_wait"] = "1"
+		}
+		st, err := bunstore.OpenMySQL(ctx, cfg.FormatDSN())
+		if err != nil {
+			tb.Fatalf("open %s on %s: %v", name, cfg.Addr, err)
+		}
+		stores = append(stores, st)
+		return st
+	}
+	for i, cfg := range cfgs {
+		st := open(cfg, false)
+		if i == 0 {
+			migrated(tb, st)
+		}
+		c.Nodes = append(c.Nodes, BunHarness(st))
+		c.Causal = append(c.Causal, BunHarness(open(cfg, true)))
+		dsn := cfg.Clone()
+		dsn.DBName = name
+		c.DSNs = append(c.DSNs, dsn.FormatDSN())
+	}
+	c.Status = func(ctx context.Context, name string) (int64, error) {
+		var sum int64
+		for _, h := range c.Causal {
+			var n string
+			var v int64
+			st := h.Tx.(*bunstore.Store)
+			if err := st.DB().QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE ?", name).Scan(&n, &v); err != nil {
+				return 0, err
+			}
+			sum += v
+		}
+		return sum, nil
+	}
+	return c
 }
 
 // serverDSN is the DSN in env, which must name a want server: its driver

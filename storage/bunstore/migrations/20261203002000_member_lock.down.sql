@@ -1,0 +1,1 @@
+ALTER TABLE tenancy_members DROP COLUMN lock_seq

@@ -1,0 +1,1 @@
+ALTER TABLE tenancy_members ADD COLUMN lock_seq BIGINT NOT NULL DEFAULT 0
