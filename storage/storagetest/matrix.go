@@ -27,6 +27,9 @@ import (
 // arguments the matrix passes to a method aimed at that company.
 type mxTarget struct {
 	company, user, sub, category, option, pauseType, subscription, key, costCentre, reservation string
+
+	owner tenancy.Actor // the company's owner
+	self  tenancy.Actor // the member user: an operator in sub
 }
 
 // ids returns the target's IDs, for blanking them out of error messages.
@@ -135,7 +138,7 @@ func (w *mxWorld) company(t *testing.T, name string, kind tenancy.CompanyKind, r
 	require.NoError(t, err)
 	tg.sub = sub.ID
 	op := w.employee(t, owner, c.ID, tenancy.RoleOperator, sub.ID)
-	tg.user = op.UserID
+	tg.user, tg.self, tg.owner = op.UserID, op, owner
 	cat, err := w.acct.CreateCategory(ctx, owner, c.ID, "City", []string{"Moscow"})
 	require.NoError(t, err)
 	tg.category, tg.option = cat.ID, cat.Options[0].ID
@@ -157,6 +160,8 @@ func (w *mxWorld) company(t *testing.T, name string, kind tenancy.CompanyKind, r
 	k, err := w.lic.AddSubscriptionKey(ctx, w.platform, c.ID, licensing.KeyInput{Code: "KEY-" + storage.NewID()})
 	require.NoError(t, err)
 	tg.key = k.ID
+	_, err = w.acct.SetBranding(ctx, owner, c.ID, account.Branding{UsersOwnAvatar: true, UsersOwnCover: true})
+	require.NoError(t, err)
 	cc, err := w.acct.CreateCostCentre(ctx, owner, c.ID, account.CostCentreInput{Code: "CC1", Name: "Sales"})
 	require.NoError(t, err)
 	tg.costCentre = cc.ID
