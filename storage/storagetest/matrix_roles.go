@@ -75,7 +75,7 @@ var mxRights = map[string]string{
 type mxRole struct {
 	label   string
 	by      tenancy.Actor
-	class   string // reseller (administrator or owner, on an affiliate), owner, admin, manager, operator
+	class   string // platform, reseller (administrator or owner, on an affiliate), owner, admin, manager, operator
 	target  mxTarget
 	self    bool // the actor is the target's member user
 	sameSub bool // the actor manages the member user's sub-account
@@ -83,6 +83,9 @@ type mxRole struct {
 
 // mxExpect is the rights table: may an actor of class do right on the target?
 func mxExpect(r mxRole, right, on string) bool {
+	if r.class == "platform" {
+		return true
+	}
 	self := on == "s" || on == "m" && r.self
 	switch right {
 	case "platform":
@@ -144,6 +147,7 @@ func (w *mxWorld) roles(t *testing.T) []mxRole {
 	_, err := w.people.UpdateMember(ctx, w.own.owner, w.own.company, demoted.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
 	require.NoError(t, err)
 	return []mxRole{
+		{label: "the platform", by: w.platform, class: "platform", target: w.own},
 		{label: "the owner", by: w.own.owner, class: "owner", target: w.own},
 		{label: "an administrator", by: w.admin, class: "admin", target: w.own},
 		{label: "the sub-account's manager", by: manager, class: "manager", target: w.own, sameSub: true},
