@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -128,6 +129,7 @@ func runIntegrity(t *testing.T, h *Harness) {
 	t.Run("demotion races a privileged write", func(t *testing.T) { integrityDemoteRacesWrite(t, h) })
 	t.Run("stale actors", func(t *testing.T) { integrityStaleActors(t, h) })
 	t.Run("reseller owner", func(t *testing.T) { integrityResellerOwner(t, h) })
+	t.Run("removal ends presence", func(t *testing.T) { integrityRemovalEndsPresence(t, h) })
 }
 
 func integrityRemoveRacesAssign(t *testing.T, h *Harness) {
@@ -439,4 +441,44 @@ func integrityResellerOwner(t *testing.T, h *Harness) {
 	// Nor over another reseller's affiliate.
 	_, err = e.lic.SetCreditTerms(ctx, owner, e.c.ID, licensing.CreditTerms{CreditLimit: decimal.NewNullDecimal(decimal.RequireFromString("1"))})
 	require.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+// integrityRemovalEndsPresence proves that RemoveMember's hook ends the
+// member's presence: an away member is offline afterwards, its running
+// interval is in the ledger and the change is audited.
+func integrityRemovalEndsPresence(t *testing.T, h *Harness) {
+	if h.Presence == nil {
+		t.Skip("backend offers no presence store")
+	}
+	ctx := context.Background()
+	e := newIntegrityEnv(t, h)
+	from := time.Now().UTC().Truncate(time.Second)
+	clock := storage.NewManualClock(from)
+	e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, audit.NewLog(h.Audit), h.Outbox, presence.WithClock(clock))
+	pt, err := e.pres.CreatePauseType(ctx, e.owner, e.c.ID, presence.PauseTypeInput{Name: "Lunch " + storage.NewID()})
+	require.NoError(t, err)
+	u := e.member(t, tenancy.RoleOperator)
+	_, err = e.pres.SetStatus(ctx, u, e.c.ID, u.UserID, presence.Change{State: presence.Away, PauseTypeID: pt.ID})
+	require.NoError(t, err)
+	clock.Advance(10 * time.Minute)
+	require.NoError(t, e.people.RemoveMember(ctx, e.owner, e.c.ID, u.UserID))
+
+	cur, err := e.h.Presence.Current(ctx, e.c.ID, u.UserID)
+	require.NoError(t, err)
+	assert.Equal(t, presence.Offline, cur.State)
+	assert.Nil(t, cur.DueAt)
+	assert.Equal(t, e.owner.UserID, cur.SetBy, "ended by the remover")
+	ivs, err := e.h.Presence.Intervals(ctx, e.c.ID, u.UserID, from, from.Add(time.Hour))
+	require.NoError(t, err)
+	var away time.Duration
+	for _, iv := range ivs {
+		if iv.State == presence.Away {
+			away += iv.End.Sub(iv.Start)
+		}
+	}
+	assert.Equal(t, 10*time.Minute, away, "the away interval is closed into the ledger at the removal")
+	evs, err := audit.NewLog(h.Audit).Query(ctx, audit.Scope{CompanyIDs: []string{e.c.ID}}, audit.Filter{CompanyID: e.c.ID,
+		ActorID: e.owner.UserID, Action: "presence.status.set", EntityID: u.UserID}, storage.PageRequest{})
+	require.NoError(t, err)
+	assert.Len(t, evs.Items, 1, "the end of presence is audited as the remover's")
 }
