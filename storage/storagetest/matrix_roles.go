@@ -142,15 +142,19 @@ func (w *mxWorld) roles(t *testing.T) []mxRole {
 	t.Helper()
 	ctx := context.Background()
 	manager := w.employee(t, w.own.owner, w.own.company, tenancy.RoleManager, w.own.sub)
+	sub2, err := w.people.CreateSubAccount(ctx, w.own.owner, w.own.company, "Support")
+	require.NoError(t, err)
+	manager2 := w.employee(t, w.own.owner, w.own.company, tenancy.RoleManager, sub2.ID)
 	other := w.employee(t, w.own.owner, w.own.company, tenancy.RoleOperator, w.own.sub)
 	demoted := w.employee(t, w.own.owner, w.own.company, tenancy.RoleAdministrator, "")
-	_, err := w.people.UpdateMember(ctx, w.own.owner, w.own.company, demoted.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
+	_, err = w.people.UpdateMember(ctx, w.own.owner, w.own.company, demoted.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
 	require.NoError(t, err)
 	return []mxRole{
 		{label: "the platform", by: w.platform, class: "platform", target: w.own},
 		{label: "the owner", by: w.own.owner, class: "owner", target: w.own},
 		{label: "an administrator", by: w.admin, class: "admin", target: w.own},
 		{label: "the sub-account's manager", by: manager, class: "manager", target: w.own, sameSub: true},
+		{label: "another sub-account's manager", by: manager2, class: "manager", target: w.own},
 		{label: "the member itself", by: w.own.self, class: "operator", target: w.own, self: true},
 		{label: "another operator", by: other, class: "operator", target: w.own},
 		{label: "an administrator demoted to operator", by: demoted, class: "operator", target: w.own},
