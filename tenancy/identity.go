@@ -105,22 +105,28 @@ func (s *Service) credentialsChanged(ctx context.Context, c CredentialsChange) e
 	return nil
 }
 
-// userCompanies lists the companies whose audit chains record a change of
-// userID made without a company context (a reset, a confirmation): every
-// company it is a member of, or the platform's log ("") when none.
-func (s *Service) userCompanies(ctx context.Context, userID string) ([]string, error) {
+// recordSelf audits a change of userID made by the holder of a token, with
+// no session and no company context (a reset, a confirmation): once in the
+// chain of every company the user is a member of, recorded as that member,
+// or once in the platform's log ("") as the bare user (role "user") when it
+// belongs to none.
+func (s *Service) recordSelf(ctx context.Context, userID, action string, changes []audit.Change) error {
 	ms, err := s.store.Memberships(ctx, userID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(ms) == 0 {
-		return []string{""}, nil
+		_, err := s.log.Record(ctx, audit.Entry{Actor: audit.Actor{UserID: userID, Role: "user"}, Action: action,
+			EntityType: "user", EntityID: userID, Changes: changes})
+		return err
 	}
-	ids := make([]string, len(ms))
-	for i, m := range ms {
-		ids[i] = m.CompanyID
+	for _, m := range ms {
+		by := Actor{UserID: userID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}
+		if err := s.record(ctx, by, m.CompanyID, action, "user", userID, changes); err != nil {
+			return err
+		}
 	}
-	return ids, nil
+	return nil
 }
 
 // editTarget loads userID's membership in companyID for an edit of the
@@ -151,7 +157,7 @@ func (s *Service) editTarget(ctx context.Context, op string, by Actor, companyID
 
 // PhoneInput is SetPhone's input.
 type PhoneInput struct {
-	Phone string `json:"phone" validate:"omitempty,text,e164"` // "" clears it
+	Phone string `json:"phone" validate:"omitempty,text,phone"` // "" clears it
 }
 
 // SetPhone sets a user's phone number, in E.164 form (+ then up to 15
@@ -335,8 +341,8 @@ func (s *Service) useToken(ctx context.Context, op string, purpose TokenPurpose,
 // exactly one commits. No actor: holding the token is the proof. The old
 // address is told (storage.TopicEmailChangeNotice, Confirmed), pending
 // password resets (sent to the old address) are void, and the
-// CredentialsChangedHooks run. Audited "tenancy.user.email" in the
-// requesting company's chain.
+// CredentialsChangedHooks run. Audited "tenancy.user.email" in the chain of
+// every company the user belongs to.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (_ User, err error) {
 	const op = "tenancy.ConfirmEmailChange"
 	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.user.email")
@@ -366,8 +372,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (_ User,
 		if err := s.store.DeleteUserTokens(ctx, u.ID, TokenPasswordReset); err != nil {
 			return err
 		}
-		self := Actor{UserID: u.ID, CompanyID: t.CompanyID}
-		if err := s.record(ctx, self, t.CompanyID, "tenancy.user.email", "user", u.ID, userChanges(&before, u)); err != nil {
+		if err := s.recordSelf(ctx, u.ID, "tenancy.user.email", userChanges(&before, u)); err != nil {
 			return err
 		}
 		if _, err := storage.Enqueue(ctx, s.box, op, now, t.CompanyID, storage.TopicEmailChangeNotice, EmailChangeNotice{
@@ -430,14 +435,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (err e
 		if err := s.store.PutToken(ctx, &t); err != nil {
 			return err
 		}
-		companies, err := s.userCompanies(ctx, u.ID)
-		if err != nil {
+		if err := s.recordSelf(ctx, u.ID, "tenancy.user.password_reset_request", nil); err != nil {
 			return err
-		}
-		for _, c := range companies {
-			if err := s.record(ctx, Actor{UserID: u.ID, CompanyID: c}, c, "tenancy.user.password_reset_request", "user", u.ID, nil); err != nil {
-				return err
-			}
 		}
 		msg := passwordResetMessage{UserID: u.ID, Email: u.Email, Token: tok, ExpiresAt: t.ExpiresAt}
 		_, err = storage.EnqueueSealed(ctx, s.box, s.keys, op, now, "", storage.TopicPasswordReset, msg)
@@ -496,14 +495,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, repeat string)
 		if err := s.store.DeleteUserTokens(ctx, u.ID, TokenPasswordReset); err != nil {
 			return err
 		}
-		companies, err := s.userCompanies(ctx, u.ID)
-		if err != nil {
+		if err := s.recordSelf(ctx, u.ID, "tenancy.user.password", userChanges(&before, u)); err != nil {
 			return err
-		}
-		for _, c := range companies {
-			if err := s.record(ctx, Actor{UserID: u.ID, CompanyID: c}, c, "tenancy.user.password", "user", u.ID, userChanges(&before, u)); err != nil {
-				return err
-			}
 		}
 		return s.credentialsChanged(ctx, CredentialsChange{UserID: u.ID, Reason: CredentialsPasswordReset, At: now})
 	}))
