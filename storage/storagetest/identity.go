@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
@@ -394,6 +396,14 @@ func identityDeactivation(t *testing.T, e *identityEnv) {
 	r, _ := e.newReseller(t)
 	w := e.newAffiliate(t, r)
 	cred, _ := e.rec.For(w.opEmail)
+	// The operator holds a license seat before it is deactivated.
+	lic := licensing.NewService(e.h.Tx, e.h.Licensing, e.svc, e.log, e.h.Outbox)
+	require.NoError(t, lic.SetAgreement(ctx, e.platform, w.c.ID, map[licensing.Item]decimal.Decimal{
+		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("9.90")}))
+	_, err := lic.PurchaseLicenses(ctx, w.owner, w.c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 3, IdempotencyKey: storage.NewID()})
+	require.NoError(t, err)
+	_, err = lic.AssignLicense(ctx, w.admin, w.c.ID, w.operator.UserID, licensing.LicensePro)
+	require.NoError(t, err)
 
 	fieldOf(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.owner.UserID), "user_id")
 	fieldOf(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.admin.UserID), "user_id")
@@ -416,8 +426,20 @@ func identityDeactivation(t *testing.T, e *identityEnv) {
 	require.Len(t, told, 1)
 	require.Equal(t, w.admin.UserID, told[0].By)
 
-	// It cannot act, nor be assigned anything, nor become the owner.
-	_, err := e.svc.ActorFor(ctx, w.operator.UserID, w.c.ID)
+	// It cannot act, nor be assigned anything, nor become the owner; it keeps its seat.
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.manager.UserID))
+	_, err = lic.AssignLicense(ctx, w.admin, w.c.ID, w.manager.UserID, licensing.LicensePro)
+	require.ErrorIs(t, err, storage.ErrPrecondition, "no license for a deactivated member")
+	seats, err := lic.Assignments(ctx, w.admin, w.c.ID, storage.PageRequest{Limit: 100})
+	require.NoError(t, err)
+	holders := map[string]bool{}
+	for _, a := range seats.Items {
+		holders[a.UserID] = true
+	}
+	require.Equal(t, map[string]bool{w.operator.UserID: true}, holders, "the deactivated operator keeps its seat")
+	_, err = lic.PurchaseLicenses(ctx, w.operator, w.c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1, IdempotencyKey: storage.NewID()})
+	require.ErrorIs(t, err, storage.ErrForbidden, "a deactivated member cannot act in another domain either")
+	_, err = e.svc.ActorFor(ctx, w.operator.UserID, w.c.ID)
 	require.ErrorIs(t, err, storage.ErrForbidden)
 	_, err = e.svc.Verify(ctx, w.operator)
 	require.ErrorIs(t, err, storage.ErrForbidden)
