@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -776,6 +775,6 @@ func runMatrix(t *testing.T, h *Harness) {
 	assert.Equal(t, before, after, "a refused call records no audit event")
 	t.Logf("matrix: %d methods (%d exempt with a reason), %d refused calls, violations: %d", len(methods), exempt, calls, violations)
 	if violations > 0 {
-		t.Log(fmt.Sprintf("%d violations", violations))
+		t.Logf("%d violations", violations)
 	}
 }
