@@ -422,6 +422,9 @@ func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID s
 		} else if err != nil {
 			return err
 		}
+		if next.Deactivated {
+			return storage.Invalid(op, "user_id", "active", "the member is deactivated")
+		}
 		now := s.now()
 		if c.OwnerUserID != "" {
 			prev, err := s.store.GetMember(ctx, c.ID, c.OwnerUserID)

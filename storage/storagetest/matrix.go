@@ -316,6 +316,21 @@ func mxRows() map[string]mxRow {
 			return e0(w.people.ListSubAccounts(ctx, by, t.company))
 		}},
 		"tenancy.VerifyPassword": {exempt: login},
+		"tenancy.SetPhone": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetPhone(ctx, by, t.company, t.user, tenancy.PhoneInput{Phone: "+74951234567"}))
+		}},
+		"tenancy.RequestEmailChange": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.RequestEmailChange(ctx, by, t.company, t.user, tenancy.EmailChangeInput{NewEmail: storage.NewID() + "@matrix.example"}))
+		}},
+		"tenancy.ConfirmEmailChange":   {exempt: "the holder of a token sent to the new address confirms it, before there is an actor"},
+		"tenancy.RequestPasswordReset": {exempt: login},
+		"tenancy.ResetPassword":        {exempt: "the holder of a token sent to the user's address sets a password, before there is an actor"},
+		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.people.DeactivateMember(ctx, by, t.company, t.user)
+		}},
+		"tenancy.ReactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.people.ReactivateMember(ctx, by, t.company, t.user)
+		}},
 
 		// licensing
 		"licensing.Account": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
