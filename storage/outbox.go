@@ -29,7 +29,7 @@ const (
 	TopicEmailChangeNotice Topic = "tenancy.email_change_notice"
 	// TopicPasswordReset carries a tenancy.PasswordReset: the token that
 	// sets a new password, for the user's address (sealed).
-	TopicPasswordReset Topic = "tenancy.password_reset" //nolint:gosec // G101: a topic name, not a credential
+	TopicPasswordReset Topic = "tenancy.password_reset"
 	// TopicReminder carries a licensing.Reminder: a payment reminder.
 	TopicReminder Topic = "licensing.reminder"
 	// TopicSuspension carries a licensing.Suspension: a company suspended

@@ -57,7 +57,7 @@ func TestGaleraNodeLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(t *testing.T, verb string, node int) string {
-		out, err := exec.Command(script, verb, strconv.Itoa(node+1)).CombinedOutput()
+		out, err := exec.Command(script, verb, strconv.Itoa(node+1)).CombinedOutput() //nolint:gosec // G204: the repository's own .ci script
 		if err != nil {
 			t.Fatalf("%s %s %d: %v\n%s", script, verb, node+1, err, out)
 		}
@@ -87,7 +87,7 @@ func TestPostgresFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(script, "status").CombinedOutput(); err != nil ||
+	if out, err := exec.Command(script, "status").CombinedOutput(); err != nil || //nolint:gosec // G204: the repository's own .ci script
 		!strings.Contains(string(out), "primary") || !strings.Contains(string(out), "replica") {
 		t.Fatalf("no primary with a replica (run %s start): %v\n%s", script, err, out)
 	}

@@ -30,6 +30,8 @@ var mxRights = map[string]string{
 	"tenancy.UpdateMember": "grant m", "tenancy.ListEmployees": "always c", "tenancy.Memberships": "memberships m",
 	"tenancy.RenameUser": "rename m", "tenancy.RemoveMember": "grant m", "tenancy.VisibleSubAccounts": "always c",
 	"tenancy.CreateSubAccount": "subs c", "tenancy.RenameSubAccount": "subs c", "tenancy.ListSubAccounts": "always c",
+	"tenancy.SetPhone": "rename m", "tenancy.RequestEmailChange": "rename m",
+	"tenancy.DeactivateMember": "grant m", "tenancy.ReactivateMember": "grant m",
 
 	"licensing.Account": "view c", "licensing.SetAgreement": "affiliate c", "licensing.SetContract": "affiliate c",
 	"licensing.PreviewPlanChange": "view c", "licensing.ChangePlan": "purchase c", "licensing.SetCreditTerms": "affiliate c",
