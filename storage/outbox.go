@@ -18,6 +18,18 @@ const (
 	TopicCredentials Topic = "tenancy.credentials" //nolint:gosec // G101: a topic name, not a credential
 	// TopicMemberRemoved carries a tenancy.MemberRemoved: a membership ended.
 	TopicMemberRemoved Topic = "tenancy.member_removed"
+	// TopicMemberDeactivated carries a tenancy.MemberDeactivated: a member
+	// was deactivated and may no longer act in the company.
+	TopicMemberDeactivated Topic = "tenancy.member_deactivated"
+	// TopicEmailChange carries a tenancy.EmailChangeRequest: the token
+	// that confirms a new e-mail address, for that address (sealed).
+	TopicEmailChange Topic = "tenancy.email_change"
+	// TopicEmailChangeNotice carries a tenancy.EmailChangeNotice: the old
+	// address told of a change requested or made.
+	TopicEmailChangeNotice Topic = "tenancy.email_change_notice"
+	// TopicPasswordReset carries a tenancy.PasswordReset: the token that
+	// sets a new password, for the user's address (sealed).
+	TopicPasswordReset Topic = "tenancy.password_reset"
 	// TopicReminder carries a licensing.Reminder: a payment reminder.
 	TopicReminder Topic = "licensing.reminder"
 	// TopicSuspension carries a licensing.Suspension: a company suspended
