@@ -40,6 +40,7 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 		defer conflicts(t, c)()
 		presenceApplyDueOn(t, c.Nodes, c.Causal[0])
 	})
+	t.Run("a demotion on one node, then the old actor's write on another", func(t *testing.T) { multiDemotedActor(t, c) })
 }
 
 // conflicts returns a function logging how many transactions the cluster's
@@ -425,4 +426,46 @@ func multiRegistration(t *testing.T, c *Cluster) {
 		require.NoError(t, err)
 		assert.Len(t, ms, 1, "node %d: one membership", i+1)
 	}
+}
+
+// multiDemotedActor demotes an administrator through node 1 and, once the
+// demotion has returned, has the old Actor assign a license through node 2.
+// Node 2 applies node 1's commit a moment later, and the assignment writes
+// no row the demotion wrote, so certification does not order the two: a
+// node read without causality checks may authorise the write on the role
+// it still holds. With wsrep_sync_wait=1 (c.Causal) the check waits for
+// the demotion and refuses. The test counts the first and requires none of
+// the second.
+func multiDemotedActor(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	e := newIntegrityEnv(t, c.Nodes[0])
+	ctx := context.Background()
+	on := func(h *Harness) *licensing.Service {
+		people := tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+		return licensing.NewService(h.Tx, h.Licensing, people, audit.NewLog(h.Audit), h.Outbox)
+	}
+	plain, causal := on(c.Nodes[1]), on(c.Causal[1])
+	const rounds = 20
+	accepted := map[string]int{}
+	for _, cfg := range []struct {
+		name string
+		lic  *licensing.Service
+	}{{"without wsrep_sync_wait", plain}, {"with wsrep_sync_wait=1", causal}} {
+		for range rounds {
+			admin := e.member(t, tenancy.RoleAdministrator)
+			target := e.member(t, tenancy.RoleOperator)
+			_, err := e.people.UpdateMember(ctx, e.owner, e.c.ID, admin.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
+			require.NoError(t, err)
+			_, err = cfg.lic.AssignLicense(ctx, admin, e.c.ID, target.UserID, licensing.LicensePro)
+			switch {
+			case err == nil:
+				accepted[cfg.name]++
+			case errors.Is(err, storage.ErrForbidden), errors.Is(err, storage.ErrNotFound):
+			default:
+				require.NoError(t, err)
+			}
+		}
+	}
+	t.Logf("%d rounds each: writes by a just-demoted actor on the other node accepted: %v", rounds, accepted)
+	assert.Zero(t, accepted["with wsrep_sync_wait=1"], "causal reads see the demotion")
 }
