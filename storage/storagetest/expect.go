@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"testing"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -195,7 +194,7 @@ func KindOf(err error) string {
 
 // RequireKind fails the test unless err matches kind (storage.ErrNotFound,
 // …) with errors.Is, saying which kind it was instead.
-func RequireKind(tb testing.TB, err, kind error) {
+func RequireKind(tb T, err, kind error) {
 	tb.Helper()
 	switch {
 	case err == nil:
@@ -207,7 +206,7 @@ func RequireKind(tb testing.TB, err, kind error) {
 
 // RequireInvalid fails the test unless err is a *storage.ValidationError
 // naming every field in fields.
-func RequireInvalid(tb testing.TB, err error, fields ...string) {
+func RequireInvalid(tb T, err error, fields ...string) {
 	tb.Helper()
 	RequireKind(tb, err, storage.ErrInvalid)
 	var ve *storage.ValidationError
