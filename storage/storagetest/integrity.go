@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/account/presence"
-	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -41,29 +39,10 @@ type integrityEnv struct {
 func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	t.Helper()
 	ctx := context.Background()
-	trail := audit.NewLog(h.Audit)
-	e := &integrityEnv{h: h}
-	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
-		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
-			if _, err := e.lic.ReleaseUser(ctx, by, companyID, userID); err != nil {
-				return err
-			}
-			if _, err := e.acct.ReleaseUser(ctx, by, companyID, userID); err != nil {
-				return err
-			}
-			if e.pres == nil {
-				return nil
-			}
-			_, err := e.pres.ReleaseUser(ctx, by, companyID, userID)
-			return err
-		}))
-	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
-	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, keys)
-	if h.Presence != nil {
-		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail, h.Outbox)
-	}
+	// The services as a host wires them: the member-removed hook releases
+	// what the member holds in licensing, account and presence.
+	kit := NewWorld(t, OnHarness(h))
+	e := &integrityEnv{h: h, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators}
 	platform := tenancy.Platform("support")
 	c, owner, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
 		LegalName: "Integrity " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@integrity.example"}})
