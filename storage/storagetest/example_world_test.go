@@ -139,7 +139,7 @@ func ExampleWorld_Policy() {
 		t.Fatalf("check: %v", err)
 	}
 	for i, c := range checked {
-		fmt.Println(p.Calls[i].Key, c.Decision.Zones, c.Decision.Allowed)
+		fmt.Println(p.Calls[i].Key, c.Zones, c.Allowed)
 	}
 	// Output:
 	// debt-1 [Europe/Moscow] true

@@ -136,8 +136,8 @@ func TestWorldPolicy(t *testing.T) {
 		require.NoError(t, err)
 		for i, c := range checked {
 			assert.Equal(t, fmt.Sprintf("debt-%d", i+1), p.Calls[i].Key)
-			assert.Equal(t, []string{zones[i]}, c.Decision.Zones, p.Calls[i].Phone)
-			assert.True(t, c.Decision.Allowed, "%s at %s: %v", p.Calls[i].Phone, w.Clock.Now(), c.Decision.Reasons)
+			assert.Equal(t, []string{zones[i]}, c.Zones, p.Calls[i].Phone)
+			assert.True(t, c.Allowed, "%s at %s: %v", p.Calls[i].Phone, w.Clock.Now(), c.Reasons)
 		}
 		// One conversation a day: the second call to debt-1 waits.
 		r, d, err := w.Calls.Reserve(ctx, p.Dialer, p.Calls[0])
@@ -266,10 +266,10 @@ func TestWorldRequireNoTrace(t *testing.T) {
 		// failed after committing something.
 		f := &fakeT{TB: t}
 		fw := storagetest.NewWorld(f, storagetest.OnHarness(w.H))
-		fw.RequireNoTrace(func() error { return nil })
+		_ = fw.RequireNoTrace(func() error { return nil })
 		require.Len(t, f.failed, 1)
 		assert.Contains(t, f.failed[0], "succeeded")
-		fw.RequireNoTrace(func() error {
+		_ = fw.RequireNoTrace(func() error {
 			_, err := fw.People.SetDisplayName(ctx, c.Owner, c.ID, "Committed")
 			require.NoError(t, err)
 			return boom
