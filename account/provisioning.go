@@ -115,15 +115,38 @@ func (s *Service) SetMailAccess(ctx context.Context, by tenancy.Actor, companyID
 
 // MailPassword returns the mail-access password, decrypted. Authorised:
 // tenancy.ActEditSettings (reading a secret is an administrator's act).
+// Every read is audited "account.secret.read" on the entity secret
+// "mail.password" in the company's chain — who read it and when, never the
+// value — in the transaction that reads it: a read that cannot be audited
+// returns nothing.
 func (s *Service) MailPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.MailPassword"
-	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.secret.read")
 	defer func() { uc.End(err) }()
-	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActEditSettings)
+	return s.readSecret(ctx, op, by, companyID, tenancy.ActEditSettings, "mail.password", purposeMail,
+		func(c *Company) Sealed { return c.Mail.Password })
+}
+
+// readSecret authorises act, opens the secret pick returns and audits the
+// read as "account.secret.read" of the entity ("secret", name), in one
+// transaction.
+func (s *Service) readSecret(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action,
+	name, purpose string, pick func(*Company) Sealed) (Secret, error) {
+	var out Secret
+	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.authorizedCompany(ctx, op, by, companyID, act)
+		if err != nil {
+			return err
+		}
+		if out, err = s.seal.open(ctx, op, companyID, purpose, pick(c)); err != nil {
+			return err
+		}
+		return s.record(ctx, by, companyID, "account.secret.read", "secret", name, nil)
+	}))
 	if err != nil {
 		return Secret{}, err
 	}
-	return s.seal.open(ctx, op, companyID, purposeMail, c.Mail.Password)
+	return out, nil
 }
 
 func (s *Service) authorizedCompany(ctx context.Context, op string, by tenancy.Actor, companyID string, act tenancy.Action) (*Company, error) {
@@ -162,8 +185,9 @@ type PBXInput struct {
 // SetPBX sets the company's phone system (one of WithPBXTypes) and its
 // provisioning account ID and password (sealed at rest). Authorised:
 // tenancy.ActManageCatalog on the company — the service provider's act:
-// the company's reseller administrators (or a reseller's for its own
-// company) and the platform; the company's own administrators are refused.
+// the company's reseller (its administrators and owner; or a reseller's
+// for its own company) and the platform; the company's own administrators
+// are refused.
 // Audited "account.pbx.update" with the password redacted.
 func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (_ *Company, err error) {
 	const op = "account.SetPBX"
@@ -190,16 +214,14 @@ func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string
 }
 
 // PBXPassword returns the provisioning password, decrypted. Authorised:
-// tenancy.ActManageCatalog, like SetPBX.
+// tenancy.ActManageCatalog, like SetPBX. Audited as MailPassword, on the
+// entity secret "pbx.password".
 func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID string) (_ Secret, err error) {
 	const op = "account.PBXPassword"
-	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.secret.read")
 	defer func() { uc.End(err) }()
-	c, err := s.authorizedCompany(ctx, op, by, companyID, tenancy.ActManageCatalog)
-	if err != nil {
-		return Secret{}, err
-	}
-	return s.seal.open(ctx, op, companyID, purposePBX, c.PBX.Password)
+	return s.readSecret(ctx, op, by, companyID, tenancy.ActManageCatalog, "pbx.password", purposePBX,
+		func(c *Company) Sealed { return c.PBX.Password })
 }
 
 // RotateSecrets re-seals every secret of companyID under the provider's

@@ -225,6 +225,11 @@ func (l *Log) Query(ctx context.Context, scope Scope, f Filter, p storage.PageRe
 	return page, nil
 }
 
+// outOfScope is the answer about a company's log outside the reader's
+// scope: not found, exactly as for a company that does not exist, so the
+// answer tells nothing about which companies exist.
+func outOfScope(op, companyID string) error { return storage.NotFound(op, "audit log", companyID) }
+
 // Get returns one event if scope covers its company; otherwise (and when it
 // does not exist) storage.ErrNotFound.
 func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err error) {
@@ -241,11 +246,14 @@ func (l *Log) Get(ctx context.Context, scope Scope, id string) (_ *Event, err er
 }
 
 // Checkpoint returns the latest signed checkpoint of companyID's log (nil
-// when the log is empty or has no signer), for a witness to keep.
-func (l *Log) Checkpoint(ctx context.Context, scope Scope, companyID string) ([]byte, error) {
+// when the log is empty or has no signer), for a witness to keep. A company
+// outside scope is storage.ErrNotFound, as for Get.
+func (l *Log) Checkpoint(ctx context.Context, scope Scope, companyID string) (_ []byte, err error) {
 	const op = "audit.Checkpoint"
+	ctx, uc := l.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if !scope.Allows(companyID) {
-		return nil, storage.Forbidden(op, "company outside the reader's scope")
+		return nil, outOfScope(op, companyID)
 	}
 	h, err := l.store.Head(ctx, companyID)
 	if err != nil {

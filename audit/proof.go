@@ -9,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // InclusionProof proves that an event sits at position Seq of the log of
@@ -35,8 +36,10 @@ var ErrProof = errors.New("audit: proof does not verify")
 // when it does not exist, storage.ErrNotFound); an unsealed event is
 // storage.ErrPrecondition (seal first). A log whose stored hashes do not
 // rebuild its head is ErrTampered: no proof is made over it.
-func (l *Log) Prove(ctx context.Context, scope Scope, eventID string) (InclusionProof, error) {
+func (l *Log) Prove(ctx context.Context, scope Scope, eventID string) (_ InclusionProof, err error) {
 	const op = "audit.Prove"
+	ctx, uc := l.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	e, err := l.Get(ctx, scope, eventID)
 	if err != nil {
 		return InclusionProof{}, storage.Reop(op, err)
@@ -126,11 +129,13 @@ func CheckInclusion(p InclusionProof, e *Event, cp Checkpoint) error {
 // log of newSize events extends its prefix of oldSize events (at most
 // about 2⌈log₂ newSize⌉ hashes); 0 < oldSize <= newSize <= the head's
 // size, else a *storage.ValidationError. A log that does not rebuild its
-// head is ErrTampered.
-func (l *Log) ProveConsistency(ctx context.Context, scope Scope, companyID string, oldSize, newSize int64) (tlog.TreeProof, error) {
+// head is ErrTampered; a company outside scope is storage.ErrNotFound.
+func (l *Log) ProveConsistency(ctx context.Context, scope Scope, companyID string, oldSize, newSize int64) (_ tlog.TreeProof, err error) {
 	const op = "audit.ProveConsistency"
+	ctx, uc := l.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if !scope.Allows(companyID) {
-		return nil, storage.Forbidden(op, "company outside the reader's scope")
+		return nil, outOfScope(op, companyID)
 	}
 	if oldSize < 1 || newSize < oldSize {
 		return nil, storage.Invalid(op, "old_size", "range", "must be at least 1 and at most new_size")

@@ -50,8 +50,10 @@ type onceResult struct {
 // A company whose carried-over chain is broken is not sealed (its error
 // wraps ErrTampered); the others are, and every failure is returned
 // joined.
-func (l *Log) Seal(ctx context.Context, tx storage.Transactor, companyIDs ...string) ([]SealResult, error) {
+func (l *Log) Seal(ctx context.Context, tx storage.Transactor, companyIDs ...string) (_ []SealResult, err error) {
 	const op = "audit.Seal"
+	ctx, uc := l.obs.Start(ctx, op, "", "audit.log.seal")
+	defer func() { uc.End(err) }()
 	if len(companyIDs) == 0 {
 		after := ""
 		for {

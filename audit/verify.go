@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
 // Verification is the verdict on one company's log.
@@ -42,10 +43,12 @@ func (v Verification) broken(seq int64, id, reason string) Verification {
 // Verify alone cannot tell an intact log from one whose holder cut the
 // tail and rewound the head, deleted it whole, or rewrote it and recomputed
 // every hash: VerifyAgainst a checkpoint a witness kept does.
-func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (Verification, error) {
+func (l *Log) Verify(ctx context.Context, scope Scope, companyID string) (_ Verification, err error) {
 	const op = "audit.Verify"
+	ctx, uc := l.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
 	if !scope.Allows(companyID) {
-		return Verification{CompanyID: companyID}, storage.Forbidden(op, "company outside the reader's scope")
+		return Verification{CompanyID: companyID}, outOfScope(op, companyID)
 	}
 	head, err := l.store.Head(ctx, companyID)
 	if err != nil {
@@ -121,8 +124,10 @@ func (l *Log) walk(ctx context.Context, op string, head Head, mark int64) (Verif
 // deleted whole with its head, and a log rewritten with every hash
 // recomputed are all reported, however consistent they are in themselves.
 // The verdict's CompanyID is the checkpoint's company.
-func (l *Log) VerifyAgainst(ctx context.Context, scope Scope, signed []byte, v note.Verifier) (Verification, error) {
+func (l *Log) VerifyAgainst(ctx context.Context, scope Scope, signed []byte, v note.Verifier) (_ Verification, err error) {
 	const op = "audit.VerifyAgainst"
+	ctx, uc := l.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
 	cp, err := OpenCheckpoint(l.origin, signed, v)
 	if err != nil {
 		var verdict Verification
@@ -132,7 +137,7 @@ func (l *Log) VerifyAgainst(ctx context.Context, scope Scope, signed []byte, v n
 		return verdict, err
 	}
 	if !scope.Allows(cp.CompanyID) {
-		return Verification{CompanyID: cp.CompanyID}, storage.Forbidden(op, "company outside the reader's scope")
+		return Verification{CompanyID: cp.CompanyID}, outOfScope(op, cp.CompanyID)
 	}
 	head, err := l.store.Head(ctx, cp.CompanyID)
 	if err != nil {

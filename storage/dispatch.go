@@ -142,6 +142,12 @@ func (r *DispatchReport) add(o DispatchReport) {
 // stays leased and is retried when its lease ends). A handler's failure is
 // not an error of Dispatch: it is recorded on the message. Cancelling ctx
 // stops before the next message.
+//
+// Messages their handler accepted are marked delivered together, in one
+// statement at the end of the batch (or earlier, once half the lease has
+// gone by since the first of them): a crash before that statement
+// redelivers them, which at-least-once delivery allows and handlers
+// deduplicate on the message id. Failures are settled one by one, at once.
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchReport, error) {
 	const op = "storage.Dispatch"
 	var rep DispatchReport
@@ -158,34 +164,60 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchReport, error) {
 	}
 	rep.Claimed = len(msgs)
 	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = Reop(op, err)
+		}
+	}
+	var done []Lease
+	var since time.Time
+	flush := func() {
+		if len(done) == 0 {
+			return
+		}
+		n, err := d.box.MarkDeliveredAll(context.WithoutCancel(ctx), done, Timestamp(d.clock.Now()))
+		if err != nil {
+			keep(err) // still leased: delivered again once the lease ends
+		} else {
+			rep.Delivered += n
+			rep.Lost += len(done) - n
+		}
+		done = done[:0]
+	}
 	for i := range msgs {
 		if ctx.Err() != nil {
 			break // the rest stay leased and come back when the lease ends
 		}
-		if err := d.deliver(ctx, &msgs[i], &rep); err != nil && first == nil {
-			first = Reop(op, err)
+		m := &msgs[i]
+		herr := d.call(ctx, m)
+		if herr == nil {
+			if len(done) == 0 {
+				since = d.clock.Now()
+			}
+			done = append(done, Lease{ID: m.ID, Attempt: m.Attempts})
+			if d.clock.Now().Sub(since) > d.lease/2 {
+				flush()
+			}
+			continue
 		}
+		keep(d.fail(ctx, m, herr, &rep))
 	}
+	flush()
 	return rep, first
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, m *Message, rep *DispatchReport) error {
-	herr := d.call(ctx, m)
+// fail settles a message whose handler failed: a retry with backoff, or a
+// dead letter after the last attempt.
+func (d *Dispatcher) fail(ctx context.Context, m *Message, herr error, rep *DispatchReport) error {
 	at := Timestamp(d.clock.Now())
-	ctx = context.WithoutCancel(ctx) // a delivered message is recorded even when the host is stopping
+	ctx = context.WithoutCancel(ctx) // a failure is recorded even when the host is stopping
 	var err error
-	switch {
-	case herr == nil:
-		err = d.box.MarkDelivered(ctx, m.ID, m.Attempts, at)
-		if err == nil {
-			rep.Delivered++
-		}
-	case m.Attempts >= d.maxAttempts:
+	if m.Attempts >= d.maxAttempts {
 		err = d.box.DeadLetter(ctx, m.ID, m.Attempts, at, errText(herr))
 		if err == nil {
 			rep.Dead++
 		}
-	default:
+	} else {
 		err = d.box.RetryMessage(ctx, m.ID, m.Attempts, at.Add(d.Backoff(m.Attempts)), errText(herr))
 		if err == nil {
 			rep.Retried++

@@ -18,6 +18,18 @@ const (
 	TopicCredentials Topic = "tenancy.credentials" //nolint:gosec // G101: a topic name, not a credential
 	// TopicMemberRemoved carries a tenancy.MemberRemoved: a membership ended.
 	TopicMemberRemoved Topic = "tenancy.member_removed"
+	// TopicMemberDeactivated carries a tenancy.MemberDeactivated: a member
+	// was deactivated and may no longer act in the company.
+	TopicMemberDeactivated Topic = "tenancy.member_deactivated"
+	// TopicEmailChange carries a tenancy.EmailChangeRequest: the token
+	// that confirms a new e-mail address, for that address (sealed).
+	TopicEmailChange Topic = "tenancy.email_change"
+	// TopicEmailChangeNotice carries a tenancy.EmailChangeNotice: the old
+	// address told of a change requested or made.
+	TopicEmailChangeNotice Topic = "tenancy.email_change_notice"
+	// TopicPasswordReset carries a tenancy.PasswordReset: the token that
+	// sets a new password, for the user's address (sealed).
+	TopicPasswordReset Topic = "tenancy.password_reset"
 	// TopicReminder carries a licensing.Reminder: a payment reminder.
 	TopicReminder Topic = "licensing.reminder"
 	// TopicSuspension carries a licensing.Suspension: a company suspended
@@ -70,6 +82,14 @@ type Claim struct {
 	Limit      int       // at most this many (≥ 1)
 }
 
+// Lease names a message as one claim leased it: its id and the attempt
+// the claim counted (Message.Attempts), the fencing token every settle
+// checks.
+type Lease struct {
+	ID      string
+	Attempt int
+}
+
 // Outbox is the store of outbox messages every backend implements. Methods
 // taking an attempt act only while the message is pending and its Attempts
 // still equal attempt — the claim that leased it — so a dispatcher whose
@@ -90,6 +110,11 @@ type Outbox interface {
 	// MarkDelivered records the message delivered at at; a sealed payload is
 	// erased.
 	MarkDelivered(ctx context.Context, id string, attempt int, at time.Time) error
+	// MarkDeliveredAll is MarkDelivered for several leased messages in one
+	// statement. It returns how many it settled; a lease no longer held
+	// (settled or leased again by another dispatcher) is skipped, not an
+	// error.
+	MarkDeliveredAll(ctx context.Context, leases []Lease, at time.Time) (int, error)
 	// RetryMessage schedules the message's next attempt at next, recording lastErr.
 	RetryMessage(ctx context.Context, id string, attempt int, next time.Time, lastErr string) error
 	// DeadLetter moves the message to the dead letters at at, recording lastErr.

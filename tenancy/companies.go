@@ -422,6 +422,9 @@ func (s *Service) ChangeOwner(ctx context.Context, by Actor, companyID, userID s
 		} else if err != nil {
 			return err
 		}
+		if next.Deactivated {
+			return storage.Invalid(op, "user_id", "active", "the member is deactivated")
+		}
 		now := s.now()
 		if c.OwnerUserID != "" {
 			prev, err := s.store.GetMember(ctx, c.ID, c.OwnerUserID)
@@ -480,7 +483,7 @@ func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, p
 	case by.CompanyID == "" || !Can(by, ActView, Resource{CompanyID: by.CompanyID}):
 		return storage.Page[Company]{}, nil
 	default:
-		q.ScopeID, q.WithAffiliates = by.CompanyID, by.Role == RoleResellerAdmin
+		q.ScopeID, q.WithAffiliates = by.CompanyID, by.Role == RoleResellerAdmin || by.Role == RoleOwner
 	}
 	items, err := s.store.SearchCompanies(ctx, q)
 	if err != nil {

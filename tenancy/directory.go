@@ -31,7 +31,9 @@ type CompanyRef struct {
 }
 
 // Resource returns the authorization resource for company-wide data of c.
-func (c CompanyRef) Resource() Resource { return Resource{CompanyID: c.ID, ResellerID: c.ResellerID} }
+func (c CompanyRef) Resource() Resource {
+	return Resource{CompanyID: c.ID, ResellerID: c.ResellerID, Reseller: c.Kind == KindReseller}
+}
 
 // MemberRef is a user's membership in one company.
 type MemberRef struct {
@@ -40,6 +42,7 @@ type MemberRef struct {
 	ResellerID   string // the company's reseller, for Resource
 	Role         Role
 	SubAccountID string
+	Deactivated  bool // the member is deactivated (DeactivateMember)
 }
 
 // Resource returns the authorization resource for this member's own data.
@@ -57,10 +60,12 @@ type Directory interface {
 	Member(ctx context.Context, companyID, userID string) (MemberRef, error)
 	// LockMember is Member taken under the lock RemoveMember also takes
 	// (the company row, then the membership): a write gated by "is a
-	// member" calls it, in its transaction, before it writes.
+	// member" calls it, in its transaction, before it writes. A
+	// deactivated member is storage.ErrPrecondition: nothing is given to
+	// it until it is reactivated.
 	LockMember(ctx context.Context, companyID, userID string) (MemberRef, error)
 	// Verify re-reads the actor's membership in the running transaction and
-	// returns the fresh actor (stored role and sub-account); a removed
-	// member is storage.ErrForbidden. Platform actors pass unchanged.
+	// returns the fresh actor (stored role and sub-account); a removed or
+	// deactivated member is storage.ErrForbidden. Platform actors pass unchanged.
 	Verify(ctx context.Context, a Actor) (Actor, error)
 }

@@ -56,6 +56,45 @@
 // the current password and the new one twice (10 characters to 72 bytes,
 // bcrypt's limit).
 //
+// # Identity lifecycle
+//
+// A user's phone number (User.Phone, E.164: + then 7 to 15 digits) is set
+// by the user or an administrator above it (SetPhone).
+//
+// The e-mail (the login) changes in two steps. RequestEmailChange — by the
+// user, re-entering its password, or by an administrator of the member —
+// changes nothing yet: it stores the SHA-256 of a single-use token (128
+// random bits, valid EmailChangeTTL), writes the token sealed to the outbox
+// for the new address (storage.TopicEmailChange, OnEmailChange) and tells
+// the old address (storage.TopicEmailChangeNotice). ConfirmEmailChange with
+// the token makes the change and tells the old address again. Uniqueness is
+// the database's unique index on the folded e-mail: of concurrent
+// confirmations (or a registration) racing for one address exactly one
+// commits, the others are storage.ErrConflict.
+//
+// A password reset is RequestPasswordReset(email) → a single-use token
+// (stored hashed, valid PasswordResetTTL, 30 minutes on the WithClock
+// clock) sent sealed to the address (storage.TopicPasswordReset,
+// OnPasswordReset) → ResetPassword(token, new password twice). An unknown
+// e-mail gets the same nil answer after the same work up to the user
+// lookup, and nothing is stored or sent; WithPasswordResetLimiter plugs in
+// the host's rate limiter, asked for every request. A newer request, a
+// password change and an e-mail change void pending reset tokens.
+//
+// ChangePassword, ResetPassword and ConfirmEmailChange run the hooks of
+// WithCredentialsChangedHook in their transaction: there the host ends the
+// user's other sessions and API tokens (for ChangePassword, all but the
+// session the change was made in), so a stolen session does not outlive the
+// password or login it was opened with.
+//
+// DeactivateMember suspends a membership without ending it: the member
+// cannot act in the company (Verify, ActorFor, VerifyPassword refuse it)
+// and nothing can be assigned to it (LockMember is storage.ErrPrecondition);
+// it keeps its seats (licenses, subscriptions, packages, options), so
+// ReactivateMember restores it as it was, and its status goes offline
+// through WithMemberDeactivatedHook (wire presence.Service.ReleaseUser);
+// the host hears of it on storage.TopicMemberDeactivated to end sessions.
+//
 // Roles: RoleOperator < RoleManager < RoleAdministrator < RoleOwner <
 // RoleResellerAdmin < RolePlatformAdmin. A manager must have a sub-account;
 // an operator may have one; administrators and above have none (they see
@@ -67,9 +106,35 @@
 //
 // Can (pure, allocation-free) decides whether an Actor may perform an
 // Action on a Resource; CanGrant whether it may give a role in a
-// sub-account; Authorize wraps Can into storage.ErrForbidden. The matrix is
-// in Can's documentation and is proven on every backend by the isolation
-// matrix of storage/storagetest. Actors are built by ActorFor from the
+// sub-account; Authorize wraps Can into storage.ErrForbidden. The rights,
+// once for every domain ("own" is the actor's company, "affiliates" the
+// companies whose reseller it is; "sub" the manager's own sub-account,
+// "self" the actor's own user):
+//
+//	action               platform  reseller admin,    owner, admin  manager         operator
+//	                               reseller's owner
+//	ActView              all       own + affiliates   own           company + sub   self
+//	                                                                + self
+//	ActEditSettings      all       own + affiliates   own           —               —
+//	ActManageSubAccounts all       own + affiliates   own           —               —
+//	ActManageUsers       all       own + affiliates   own           sub             —
+//	ActPurchase          all       own + affiliates   own           —               —
+//	ActReadAudit         all       own + affiliates   own           —               —
+//	ActManageAffiliate   all       affiliates         —             —               —
+//	ActManageCatalog     all       own + affiliates   —             —               —
+//	ActPlatform          all       —                  —             —               —
+//	ActOwnProfile,       all       own + affiliates   own           self            self
+//	ActOwnStatus
+//	ActDial              all       own + affiliates   own           own             own
+//
+// Granting (CanGrant): nobody grants a role above its own; the owner also
+// appoints reseller administrators (in a reseller only); the owner and
+// platform roles come from the platform alone; a manager grants "manager"
+// in its own sub-account; an operator grants nothing. A suspended company
+// keeps these rights; the domains refuse what suspension blocks (compliance
+// grants no call, presence changes no status). The isolation matrix of
+// storage/storagetest proves the rules on every backend, for every exported
+// method of every domain service. Actors are built by ActorFor from the
 // stored membership — hosts must not build them from request data, and
 // should build them per request so role changes take effect.
 //

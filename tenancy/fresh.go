@@ -10,8 +10,8 @@ import (
 // Verify implements Directory: it re-reads the acting membership of a inside
 // the transaction ctx carries and returns the actor with the stored role and
 // sub-account, so a decision never rests on a cached Actor's fields. A
-// removed member's Actor (or one naming a company that no longer exists) is
-// refused with storage.ErrForbidden; a demoted administrator is returned
+// removed or deactivated member's Actor (or one naming a company that no
+// longer exists) is refused with storage.ErrForbidden; a demoted administrator is returned
 // with its new role, so Can grants the new role's rights at once. Platform
 // and System actors are host-asserted and returned as they are: the SDK keeps
 // no record of platform administrators. The zero Actor is refused with
@@ -39,6 +39,9 @@ func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 	if err != nil {
 		return Actor{}, storage.Reop(op, err)
 	}
+	if m.Deactivated {
+		return Actor{}, forbiddenTo(op, a, "act: the membership is deactivated")
+	}
 	return Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
 }
 
@@ -54,7 +57,9 @@ func (s *Service) Verify(ctx context.Context, a Actor) (Actor, error) {
 // on a multi-primary cluster the company row lock is local to one node, and
 // what makes a removal on one node conflict with an assignment on another
 // is that both write the membership row. storage.ErrNotFound when the
-// company or the membership is unknown.
+// company or the membership is unknown; storage.ErrPrecondition when the
+// member is deactivated, so nothing (license, subscription, package,
+// option, status) is assigned to it.
 func (s *Service) LockMember(ctx context.Context, companyID, userID string) (MemberRef, error) {
 	c, err := s.store.GetCompany(ctx, companyID, true)
 	if err != nil {
@@ -63,6 +68,9 @@ func (s *Service) LockMember(ctx context.Context, companyID, userID string) (Mem
 	m, err := s.store.LockMember(ctx, companyID, userID)
 	if err != nil {
 		return MemberRef{}, err
+	}
+	if m.Deactivated {
+		return MemberRef{}, storage.Precondition("tenancy.LockMember", "member %s is deactivated: reactivate it first", userID)
 	}
 	return m.Ref(c.ResellerID), nil
 }

@@ -79,6 +79,7 @@ type User struct {
 	Email             string    `json:"email"`
 	FirstName         string    `json:"first_name"`
 	LastName          string    `json:"last_name"`
+	Phone             string    `json:"phone"` // E.164 (+ and up to 15 digits), "" when none; SetPhone
 	PasswordChangedAt time.Time `json:"password_changed_at" audit:"-"`
 	CreatedAt         time.Time `json:"created_at" audit:"-"`
 	UpdatedAt         time.Time `json:"updated_at" audit:"-"`
@@ -93,17 +94,22 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // Member is a user's membership in one company: the role it acts in there
 // and, for managers and operators, its sub-account.
 type Member struct {
-	CompanyID    string    `json:"company_id"`
-	UserID       string    `json:"user_id"`
-	Role         Role      `json:"role"`
-	SubAccountID string    `json:"sub_account_id"`
-	CreatedAt    time.Time `json:"created_at" audit:"-"`
-	UpdatedAt    time.Time `json:"updated_at" audit:"-"`
+	CompanyID    string `json:"company_id"`
+	UserID       string `json:"user_id"`
+	Role         Role   `json:"role"`
+	SubAccountID string `json:"sub_account_id"`
+	// Deactivated: the member may not act in the company (Verify, ActorFor)
+	// nor be given anything there (LockMember) until ReactivateMember; see
+	// DeactivateMember for what it keeps.
+	Deactivated bool      `json:"deactivated"`
+	CreatedAt   time.Time `json:"created_at" audit:"-"`
+	UpdatedAt   time.Time `json:"updated_at" audit:"-"`
 }
 
 // Ref returns the membership's Directory view; resellerID is the company's reseller.
 func (m *Member) Ref(resellerID string) MemberRef {
-	return MemberRef{UserID: m.UserID, CompanyID: m.CompanyID, ResellerID: resellerID, Role: m.Role, SubAccountID: m.SubAccountID}
+	return MemberRef{UserID: m.UserID, CompanyID: m.CompanyID, ResellerID: resellerID, Role: m.Role, SubAccountID: m.SubAccountID,
+		Deactivated: m.Deactivated}
 }
 
 // Employee is a member together with its user, as listings return it.

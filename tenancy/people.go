@@ -395,7 +395,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (_ U
 // new one twice. Authorised: ActOwnProfile on the actor's own user.
 // Validated: current_password must match (field current_password), the new
 // one 10..72 bytes (field new_password) and repeated identically (field
-// new_password_repeat). Audited with the hash redacted.
+// new_password_repeat). Pending password resets are void and the
+// CredentialsChangedHooks run (WithCredentialsChangedHook), so the host ends
+// the user's other sessions. Audited with the hash redacted.
 func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, repeat string) (err error) {
 	const op = "tenancy.ChangePassword"
 	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.user.password")
@@ -441,7 +443,13 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next, r
 		if err := s.store.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
-		return s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, userChanges(&before, cur))
+		if err := s.store.DeleteUserTokens(ctx, u.ID, TokenPasswordReset); err != nil {
+			return err
+		}
+		if err := s.record(ctx, by, by.CompanyID, "tenancy.user.password", "user", u.ID, userChanges(&before, cur)); err != nil {
+			return err
+		}
+		return s.credentialsChanged(ctx, CredentialsChange{UserID: u.ID, Reason: CredentialsPasswordChanged, By: by, At: now})
 	}))
 }
 

@@ -24,6 +24,10 @@ type Service struct {
 	v        *storage.Validator
 	onRemove []MemberRemovedHook
 	onAdd    []MemberAddedHook
+	onDeact  []MemberRemovedHook
+	onCreds  []CredentialsChangedHook
+
+	resetLimit RateLimiter
 
 	dummyOnce sync.Once
 	dummy     string
@@ -136,11 +140,15 @@ func (s *Service) Member(ctx context.Context, companyID, userID string) (MemberR
 // ActorFor returns the actor userID acts as in companyID, with the role and
 // sub-account stored in the membership — never taken from a request. The host
 // calls it after authenticating the person (Authenticate). Errors:
-// storage.ErrNotFound when the user is not a member of the company.
+// storage.ErrNotFound when the user is not a member of the company,
+// storage.ErrForbidden when its membership is deactivated.
 func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor, error) {
 	m, err := s.store.GetMember(ctx, companyID, userID)
 	if err != nil {
 		return Actor{}, err
+	}
+	if m.Deactivated {
+		return Actor{}, storage.Forbidden("tenancy.ActorFor", "the membership of user %s is deactivated", userID)
 	}
 	return Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
 }
@@ -194,7 +202,7 @@ func (s *Service) AuditScope(ctx context.Context, by Actor) (_ audit.Scope, err 
 		return audit.Scope{}, nil
 	}
 	ids := []string{by.CompanyID}
-	if by.Role == RoleResellerAdmin {
+	if by.Role == RoleResellerAdmin || by.Role == RoleOwner { // a company that is not a reseller has no affiliates
 		aff, err := s.store.AffiliateIDs(ctx, by.CompanyID)
 		if err != nil {
 			return audit.Scope{}, err

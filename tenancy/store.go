@@ -1,6 +1,9 @@
 package tenancy
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the persistence tenancy needs. Backends implement it in
 // storage/memory and storage/bunstore and prove it with
@@ -62,6 +65,40 @@ type Store interface {
 	ListMembers(ctx context.Context, q MemberQuery) ([]Employee, error)
 	// Memberships lists every membership of userID, by company ID.
 	Memberships(ctx context.Context, userID string) ([]Member, error)
+
+	// PutToken inserts a single-use token (its hash only). Conflict: the
+	// same hash exists.
+	PutToken(ctx context.Context, t *UserToken) error
+	// GetToken reads the token of purpose whose hash is hash.
+	GetToken(ctx context.Context, purpose TokenPurpose, hash string) (*UserToken, error)
+	// DeleteToken removes the token whose hash is hash, so it is used at
+	// most once: of two transactions deleting it, one gets ErrNotFound.
+	DeleteToken(ctx context.Context, hash string) error
+	// DeleteUserTokens removes every token of userID for purpose (none is fine).
+	DeleteUserTokens(ctx context.Context, userID string, purpose TokenPurpose) error
+}
+
+// TokenPurpose says what a UserToken confirms.
+type TokenPurpose string
+
+// Token purposes.
+const (
+	TokenEmailChange   TokenPurpose = "email_change"   // RequestEmailChange → ConfirmEmailChange
+	TokenPasswordReset TokenPurpose = "password_reset" // RequestPasswordReset → ResetPassword
+)
+
+// UserToken is a pending single-use token as a Store keeps it: the SHA-256
+// of the token (hex), never the token, which travels sealed in the outbox
+// to the address that must prove it receives mail.
+type UserToken struct {
+	Hash        string
+	Purpose     TokenPurpose
+	UserID      string
+	CompanyID   string // the company the request was made in ("" for a password reset)
+	NewEmail    string // the address an e-mail change moves to ("" otherwise)
+	RequestedBy string // the user who asked (the user itself, or an administrator)
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
 }
 
 // CompanyQuery is a company search as the Service hands it to a Store.

@@ -9,6 +9,9 @@ import (
 	"github.com/switchboardkit/switchboard/storage"
 )
 
+// phoneRE is an E.164 number: + then 7 to 15 digits, the first not 0.
+var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$`)
 
 // newValidator returns the service's validator with tenancy's rules.
@@ -24,8 +27,8 @@ func newValidator() *storage.Validator {
 
 // Rules returns tenancy's validation tags with their messages in every
 // locale of storage.Locales, for a host's storage.Validator: role,
-// company_kind, slug (3–63 lower-case letters, digits and inner hyphens)
-// and inn (a Russian tax ID: 10 or 12 digits with valid check digits).
+// company_kind, slug (3–63 lower-case letters, digits and inner hyphens),
+// phone (E.164: + then 7 to 15 digits) and inn (a Russian tax ID: 10 or 12 digits with valid check digits).
 func Rules() []storage.Rule {
 	str := func(ok func(string) bool) validator.Func {
 		return func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }
@@ -45,6 +48,10 @@ func Rules() []storage.Rule {
 		{Tag: "slug", Func: str(slugRE.MatchString), Messages: map[string]string{
 			storage.LocaleEnglish: "must be 3-63 lower-case letters, digits or inner hyphens",
 			storage.LocaleRussian: "должно состоять из 3–63 строчных латинских букв, цифр или дефисов внутри",
+		}},
+		{Tag: "phone", Func: str(phoneRE.MatchString), Messages: map[string]string{
+			storage.LocaleEnglish: "must be an E.164 phone number: + then 7 to 15 digits, the first not 0",
+			storage.LocaleRussian: "должно быть номером телефона в формате E.164: + и от 7 до 15 цифр, первая не 0",
 		}},
 		{Tag: "inn", Func: str(ValidINN), Messages: map[string]string{
 			storage.LocaleEnglish: "is not a valid INN (10 or 12 digits with valid check digits)",

@@ -8,18 +8,19 @@ import (
 	"github.com/switchboardkit/switchboard/storage/observe"
 )
 
-// VerifyPassword re-authenticates a member: it succeeds only when userID is a
-// member of companyID and password is that user's current password. Hosts
-// use it where a product asks for the password again before a sensitive step
-// (the account domain's bill access takes it as its PasswordChecker through a
-// one-line adapter). Every failure — unknown user, not a member, wrong
-// password — is the same storage.ErrForbidden, so it reveals nothing.
+// VerifyPassword re-authenticates a member: it succeeds only when userID is
+// an active member of companyID and password is that user's current
+// password. Hosts use it where a product asks for the password again
+// before a sensitive step (the account domain's bill access takes it as its
+// PasswordChecker through a one-line adapter). Every failure — unknown
+// user, not a member, a deactivated member, wrong password — is the same
+// storage.ErrForbidden, so it reveals nothing.
 func (s *Service) VerifyPassword(ctx context.Context, companyID, userID, password string) (err error) {
 	const op = "tenancy.VerifyPassword"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
 	denied := storage.Forbidden(op, "invalid credentials")
-	if _, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) {
+	if m, err := s.store.GetMember(ctx, companyID, userID); errors.Is(err, storage.ErrNotFound) || err == nil && m.Deactivated {
 		return denied
 	} else if err != nil {
 		return storage.Reop(op, err)

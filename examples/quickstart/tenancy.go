@@ -17,6 +17,38 @@ type mailbox struct {
 	out       *tourOut
 	mu        sync.Mutex
 	passwords map[string]string
+	tokens    map[string]string // address → the last token sent there (a link in a real e-mail)
+}
+
+func (m *mailbox) token(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tokens[email]
+}
+
+func (m *mailbox) emailChange(_ context.Context, _ string, r tenancy.EmailChangeRequest) error {
+	m.mu.Lock()
+	m.tokens[r.NewEmail] = string(r.Token)
+	m.mu.Unlock()
+	fmt.Fprintf(m.out, "  ✉ Dispatch sent %s a confirmation link (token %v, valid until %s)\n", r.NewEmail, r.Token, r.ExpiresAt.Format("15:04"))
+	return nil
+}
+
+func (m *mailbox) emailNotice(_ context.Context, _ string, n tenancy.EmailChangeNotice) error {
+	what := "a change to " + n.NewEmail + " was requested"
+	if n.Confirmed {
+		what = "the login is now " + n.NewEmail
+	}
+	fmt.Fprintf(m.out, "  ✉ Dispatch told the old address %s: %s\n", n.OldEmail, what)
+	return nil
+}
+
+func (m *mailbox) passwordReset(_ context.Context, _ string, r tenancy.PasswordReset) error {
+	m.mu.Lock()
+	m.tokens[r.Email] = string(r.Token)
+	m.mu.Unlock()
+	fmt.Fprintf(m.out, "  ✉ Dispatch sent %s a password-reset link (valid until %s)\n", r.Email, r.ExpiresAt.Format("15:04"))
+	return nil
 }
 
 func (m *mailbox) send(_ context.Context, _ string, c tenancy.Credentials) error {
@@ -34,11 +66,21 @@ func (m *mailbox) send(_ context.Context, _ string, c tenancy.Credentials) error
 // the tenancy service, the affiliate and its people in env for the tours after it.
 func tourTenancy(ctx context.Context, env *tourEnv) error {
 	out := env.Out
-	mail := &mailbox{out: out, passwords: map[string]string{}}
+	mail := &mailbox{out: out, passwords: map[string]string{}, tokens: map[string]string{}}
 	tenancy.OnCredentials(env.Dispatch, mail.send)
+	tenancy.OnEmailChange(env.Dispatch, mail.emailChange)
+	tenancy.OnEmailChangeNotice(env.Dispatch, mail.emailNotice)
+	tenancy.OnPasswordReset(env.Dispatch, mail.passwordReset)
 	// Production keeps DefaultPasswordCost; the tour uses a cheaper bcrypt cost to run fast.
 	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, env.Outbox, env.Keys,
-		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8))
+		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8),
+		// The host ends the user's other sessions in the same transaction.
+		tenancy.WithCredentialsChangedHook(func(_ context.Context, c tenancy.CredentialsChange) error {
+			fmt.Fprintf(out, "  host: %s → end the other sessions of user %s\n", c.Reason, c.UserID)
+			return nil
+		}),
+		// A real host limits by e-mail and client address in its cache.
+		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })))
 	platform := tenancy.Platform("support-1")
 
 	// The platform bootstraps the first tenant: a reseller with its owner.
@@ -177,6 +219,42 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s %s logged in as %s of sub-account %s\n", u.FirstName, u.LastName, me.Role, names[me.SubAccountID])
+
+	// Oleg changes his e-mail (re-entering his password): nothing changes
+	// until the new address confirms with the token it was sent.
+	_, err = svc.RequestEmailChange(ctx, operator, newWays.ID, operator.UserID, tenancy.EmailChangeInput{
+		NewEmail: "oleg.petrov@newways.example", Password: mail.passwords["oleg@newways.example"]})
+	if err != nil {
+		return err
+	}
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
+	moved, err := svc.ConfirmEmailChange(ctx, mail.token("oleg.petrov@newways.example"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Oleg confirmed: his login is now %s\n", moved.Email)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
+	_, err = svc.ConfirmEmailChange(ctx, mail.token("oleg.petrov@newways.example"))
+	fmt.Fprintln(out, "the same link again:", verdict(err))
+
+	// Mark forgot his password. An unknown address gets the same answer.
+	known, unknown := svc.RequestPasswordReset(ctx, "mark@newways.example"), svc.RequestPasswordReset(ctx, "nobody@newways.example")
+	fmt.Fprintf(out, "password reset asked for mark@ and nobody@newways.example: the same answer (%v, %v)\n", known, unknown)
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
+	if err := svc.ResetPassword(ctx, mail.token("mark@newways.example"), "Mark-new-password-1", "Mark-new-password-1"); err != nil {
+		return err
+	}
+	_, err = svc.Authenticate(ctx, "mark@newways.example", "Mark-new-password-1")
+	fmt.Fprintln(out, "Mark logs in with his new password:", verdict(err))
+	mail.mu.Lock()
+	mail.passwords["mark@newways.example"] = "Mark-new-password-1"
+	mail.mu.Unlock()
 
 	// Company search, scoped to what the actor sees.
 	for _, q := range []string{"new", "ways", "comp", "sever", "7707"} {

@@ -68,7 +68,7 @@ func crashAfterCommit(t *testing.T, dialect string, open func(t *testing.T) (*bu
 	require.Len(t, mail.Sent(), 1, "the owner's credentials, delivered before the child starts")
 
 	email := storage.NewID() + "@crash.example"
-	child := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	child := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1") //nolint:gosec // G204: the test binary itself, re-executed
 	child.Env = append(os.Environ(), crashDialect+"="+dialect, crashDSN+"="+dsn, crashCompany+"="+c.ID,
 		crashAdmin+"="+owner.ID, crashEmail+"="+email)
 	child.Stderr = os.Stderr

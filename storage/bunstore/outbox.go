@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -153,6 +154,38 @@ func (o outboxStore) MarkDelivered(ctx context.Context, id string, attempt int, 
 		return q.Set("state = ?", int(storage.MessageDelivered)).Set("delivered_at = ?", at).
 			Set("payload = CASE WHEN sealed THEN NULL ELSE payload END")
 	})
+}
+
+func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Lease, at time.Time) (int, error) {
+	const op = "bunstore.MarkDeliveredAll"
+	if err := o.s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	if len(leases) == 0 {
+		return 0, nil
+	}
+	at = storage.Timestamp(at)
+	// (id, attempts) IN ((?, ?), …): a row value list, understood alike by
+	// PostgreSQL, MySQL/MariaDB and SQLite.
+	pairs := make([]string, len(leases))
+	args := make([]any, 0, 2*len(leases))
+	for i, l := range leases {
+		pairs[i] = "(?, ?)"
+		args = append(args, l.ID, l.Attempt)
+	}
+	res, err := o.s.idb(ctx).NewUpdate().Model((*outboxRow)(nil)).
+		Set("state = ?", int(storage.MessageDelivered)).Set("delivered_at = ?", at).
+		Set("payload = CASE WHEN sealed THEN NULL ELSE payload END").
+		Where("state = ?", int(storage.MessagePending)).
+		Where("(id, attempts) IN ("+strings.Join(pairs, ", ")+")", args...).Exec(ctx)
+	if err != nil {
+		return 0, o.s.mapErr(op, err)
+	}
+	n, err := res.RowsAffected() // every matched row changes (state), so MySQL's changed-rows count is the matched count
+	if err != nil {
+		return 0, storage.Internal(op, err)
+	}
+	return int(n), nil
 }
 
 func (o outboxStore) RetryMessage(ctx context.Context, id string, attempt int, next time.Time, lastErr string) error {

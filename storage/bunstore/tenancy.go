@@ -105,6 +105,7 @@ type userRow struct {
 	EmailKey          string    `bun:"email_key"`
 	FirstName         string    `bun:"first_name"`
 	LastName          string    `bun:"last_name"`
+	Phone             string    `bun:"phone"`
 	PasswordHash      string    `bun:"password_hash"`
 	PasswordChangedAt time.Time `bun:"password_changed_at"`
 	CreatedAt         time.Time `bun:"created_at"`
@@ -113,12 +114,12 @@ type userRow struct {
 
 func toUserRow(u *tenancy.UserRecord) *userRow {
 	return &userRow{ID: u.ID, Email: u.Email, EmailKey: u.EmailKey(), FirstName: u.FirstName, LastName: u.LastName,
-		PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
+		Phone: u.Phone, PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
 		CreatedAt: storage.Timestamp(u.CreatedAt), UpdatedAt: storage.Timestamp(u.UpdatedAt)}
 }
 
 func (r *userRow) user() *tenancy.UserRecord {
-	return &tenancy.UserRecord{User: tenancy.User{ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+	return &tenancy.UserRecord{User: tenancy.User{ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Phone: r.Phone,
 		PasswordChangedAt: r.PasswordChangedAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()},
 		PasswordHash: r.PasswordHash}
 }
@@ -130,18 +131,19 @@ type memberRow struct {
 	UserID       string    `bun:"user_id,pk"`
 	Role         string    `bun:"role"`
 	SubAccountID string    `bun:"sub_account_id"`
+	Deactivated  bool      `bun:"deactivated"`
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
 }
 
 func toMemberRow(m *tenancy.Member) *memberRow {
 	return &memberRow{CompanyID: m.CompanyID, UserID: m.UserID, Role: string(m.Role), SubAccountID: m.SubAccountID,
-		CreatedAt: storage.Timestamp(m.CreatedAt), UpdatedAt: storage.Timestamp(m.UpdatedAt)}
+		Deactivated: m.Deactivated, CreatedAt: storage.Timestamp(m.CreatedAt), UpdatedAt: storage.Timestamp(m.UpdatedAt)}
 }
 
 func (r *memberRow) member() tenancy.Member {
 	return tenancy.Member{CompanyID: r.CompanyID, UserID: r.UserID, Role: tenancy.Role(r.Role), SubAccountID: r.SubAccountID,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Deactivated: r.Deactivated, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 type employeeRow struct {
@@ -567,7 +569,7 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	var rows []employeeRow
 	sq := t.s.idb(ctx).NewSelect().TableExpr("tenancy_members AS m").
 		Join("JOIN tenancy_users AS u ON u.id = m.user_id").
-		ColumnExpr("m.company_id, m.user_id, m.role, m.sub_account_id, m.created_at, m.updated_at, u.email, u.first_name, u.last_name").
+		ColumnExpr("m.company_id, m.user_id, m.role, m.sub_account_id, m.deactivated, m.created_at, m.updated_at, u.email, u.first_name, u.last_name").
 		Where("m.company_id = ?", q.CompanyID)
 	if q.OnlySub {
 		sq = sq.Where("m.sub_account_id = ?", q.SubAccountID)
@@ -592,4 +594,60 @@ func (t tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy
 	return scanAll(ctx, t.s, "tenancy.Memberships", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("user_id = ?", userID).OrderExpr("company_id ASC")
 	}, (*memberRow).member)
+}
+
+type tokenRow struct {
+	bun.BaseModel `bun:"table:tenancy_user_tokens"`
+
+	Hash        string    `bun:"token_hash,pk"`
+	Purpose     string    `bun:"purpose"`
+	UserID      string    `bun:"user_id"`
+	CompanyID   string    `bun:"company_id"`
+	NewEmail    string    `bun:"new_email"`
+	RequestedBy string    `bun:"requested_by"`
+	ExpiresAt   time.Time `bun:"expires_at"`
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+func (t tenancyStore) PutToken(ctx context.Context, tok *tenancy.UserToken) error {
+	return t.insert(ctx, "tenancy.PutToken", &tokenRow{Hash: tok.Hash, Purpose: string(tok.Purpose), UserID: tok.UserID,
+		CompanyID: tok.CompanyID, NewEmail: tok.NewEmail, RequestedBy: tok.RequestedBy,
+		ExpiresAt: storage.Timestamp(tok.ExpiresAt), CreatedAt: storage.Timestamp(tok.CreatedAt)})
+}
+
+func (t tenancyStore) GetToken(ctx context.Context, purpose tenancy.TokenPurpose, hash string) (*tenancy.UserToken, error) {
+	var r tokenRow
+	q := t.s.idb(ctx).NewSelect().Model(&r).Where("token_hash = ?", hash).Where("purpose = ?", string(purpose))
+	if err := t.s.scanOne(ctx, "tenancy.GetToken", "token", "", q); err != nil {
+		return nil, err
+	}
+	return &tenancy.UserToken{Hash: r.Hash, Purpose: tenancy.TokenPurpose(r.Purpose), UserID: r.UserID, CompanyID: r.CompanyID,
+		NewEmail: r.NewEmail, RequestedBy: r.RequestedBy, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// DeleteToken deletes by primary key: of two transactions deleting one
+// token, the second waits for the first's row lock (SQLite: the database
+// lock) and then deletes nothing.
+func (t tenancyStore) DeleteToken(ctx context.Context, hash string) error {
+	const op = "tenancy.DeleteToken"
+	if err := t.s.checkOpen(op); err != nil {
+		return err
+	}
+	res, err := t.s.idb(ctx).NewDelete().Model((*tokenRow)(nil)).Where("token_hash = ?", hash).Exec(ctx)
+	if err != nil {
+		return t.s.mapErr(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.NotFound(op, "token", "")
+	}
+	return nil
+}
+
+func (t tenancyStore) DeleteUserTokens(ctx context.Context, userID string, purpose tenancy.TokenPurpose) error {
+	const op = "tenancy.DeleteUserTokens"
+	if err := t.s.checkOpen(op); err != nil {
+		return err
+	}
+	_, err := t.s.idb(ctx).NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", userID).Where("purpose = ?", string(purpose)).Exec(ctx)
+	return t.s.mapErr(op, err)
 }

@@ -116,6 +116,29 @@ func (o outboxStore) MarkDelivered(ctx context.Context, id string, attempt int, 
 	})
 }
 
+func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Lease, at time.Time) (int, error) {
+	n := 0
+	err := o.s.write(ctx, func(t *tx) error {
+		n = 0
+		d := &o.s.outbox
+		for _, l := range leases {
+			m, ok := d.msgs[l.ID]
+			if !ok || m.State != storage.MessagePending || m.Attempts != l.Attempt {
+				continue
+			}
+			m.State, m.Delivered = storage.MessageDelivered, storage.Timestamp(at)
+			if m.Sealed {
+				m.Payload = nil
+			}
+			put(t, d.msgs, l.ID, m)
+			del(t, d.pending, l.ID)
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 func (o outboxStore) RetryMessage(ctx context.Context, id string, attempt int, next time.Time, lastErr string) error {
 	return o.settle(ctx, "memory.RetryMessage", id, attempt, func(m *storage.Message) {
 		m.NextAttempt, m.LastError = storage.Timestamp(next), lastErr

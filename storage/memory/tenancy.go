@@ -17,6 +17,7 @@ type tenancyData struct {
 	users     map[string]tenancy.UserRecord
 	emails    map[string]string // e-mail key → user ID
 	members   map[[2]string]tenancy.Member
+	tokens    map[string]tenancy.UserToken // token hash → token
 }
 
 func (d *tenancyData) init() {
@@ -27,6 +28,7 @@ func (d *tenancyData) init() {
 	d.users = map[string]tenancy.UserRecord{}
 	d.emails = map[string]string{}
 	d.members = map[[2]string]tenancy.Member{}
+	d.tokens = map[string]tenancy.UserToken{}
 }
 
 // lookup reads one value under the store's read lock: find returns it and
@@ -329,4 +331,42 @@ func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 func (m tenancyStore) Memberships(ctx context.Context, userID string) ([]tenancy.Member, error) {
 	return collect(ctx, m.s, m.s.tenancy.members, func(_ [2]string, mem tenancy.Member) bool { return mem.UserID == userID },
 		func(a, b tenancy.Member) int { return strings.Compare(a.CompanyID, b.CompanyID) })
+}
+
+func (m tenancyStore) PutToken(ctx context.Context, tok *tenancy.UserToken) error {
+	return m.s.write(ctx, func(t *tx) error {
+		if _, dup := m.s.tenancy.tokens[tok.Hash]; dup {
+			return storage.Conflict("tenancy.PutToken", "the token exists")
+		}
+		put(t, m.s.tenancy.tokens, tok.Hash, *tok)
+		return nil
+	})
+}
+
+func (m tenancyStore) GetToken(ctx context.Context, purpose tenancy.TokenPurpose, hash string) (*tenancy.UserToken, error) {
+	return lookupRef(ctx, m.s, "tenancy.GetToken", "token", "", func() (tenancy.UserToken, bool) {
+		tok, ok := m.s.tenancy.tokens[hash]
+		return tok, ok && tok.Purpose == purpose
+	})
+}
+
+func (m tenancyStore) DeleteToken(ctx context.Context, hash string) error {
+	return m.s.write(ctx, func(t *tx) error {
+		if _, ok := m.s.tenancy.tokens[hash]; !ok {
+			return storage.NotFound("tenancy.DeleteToken", "token", "")
+		}
+		del(t, m.s.tenancy.tokens, hash)
+		return nil
+	})
+}
+
+func (m tenancyStore) DeleteUserTokens(ctx context.Context, userID string, purpose tenancy.TokenPurpose) error {
+	return m.s.write(ctx, func(t *tx) error {
+		for h, tok := range m.s.tenancy.tokens {
+			if tok.UserID == userID && tok.Purpose == purpose {
+				del(t, m.s.tenancy.tokens, h)
+			}
+		}
+		return nil
+	})
 }

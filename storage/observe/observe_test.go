@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,19 +64,6 @@ func newCapture() *capture {
 	c.opts = []observe.Option{observe.WithTracerProvider(tp),
 		observe.WithLogger(slog.New(slog.NewJSONHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
 	return c
-}
-
-// text is everything the spans and log records say.
-func (c *capture) text() string {
-	var b strings.Builder
-	b.WriteString(c.logs.String())
-	for _, s := range c.spans.GetSpans() {
-		fmt.Fprintln(&b, s.Name, s.Status)
-		for _, a := range s.Attributes {
-			fmt.Fprintln(&b, a.Key, a.Value.String())
-		}
-	}
-	return b.String()
 }
 
 func TestUseCaseSpans(t *testing.T) {

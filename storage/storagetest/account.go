@@ -335,6 +335,22 @@ func accountSealedSecret(t *testing.T, h *Harness) {
 	js, _ = json.Marshal(p.Items[0])
 	assert.NotContains(t, string(js), mailPlain)
 
+	// Every read of a secret is audited: who read which, when; never the value.
+	_, err = e.svc.PBXPassword(ctx, affAdmin, aff.ID)
+	require.ErrorIs(t, err, storage.ErrForbidden, "a refused read records nothing")
+	p, err = e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: aff.ID, Action: "account.secret.read"}, storage.PageRequest{})
+	require.NoError(t, err)
+	reads := map[string][]string{}
+	for _, ev := range p.Items {
+		require.Equal(t, "secret", ev.EntityType)
+		require.False(t, ev.OccurredAt.IsZero())
+		reads[ev.EntityID] = append(reads[ev.EntityID], ev.Actor.UserID)
+		js, _ := json.Marshal(ev)
+		assert.NotContains(t, string(js), mailPlain)
+		assert.NotContains(t, string(js), "s3cr3t")
+	}
+	assert.Equal(t, map[string][]string{"pbx.password": {var_.UserID, var_.UserID}, "mail.password": {affAdmin.UserID}}, reads)
+
 	// Key rotation re-seals under the new key; the value still decrypts.
 	require.NoError(t, e.keys.Rotate("k2", bytes.Repeat([]byte{9}, 32)))
 	ids, err := h.Account.CompaniesNotUnderKey(ctx, "k2", "", 100000)

@@ -355,8 +355,17 @@ func auditFilters(t *testing.T, h *Harness) {
 
 	_, err = log.Get(context.Background(), audit.Scope{CompanyIDs: []string{c2}}, e2.ID)
 	require.ErrorIs(t, err, storage.ErrNotFound, "an event outside the scope does not exist for the reader")
-	_, err = log.Verify(context.Background(), audit.Scope{CompanyIDs: []string{c2}}, c1)
-	require.ErrorIs(t, err, storage.ErrForbidden)
+	// A log outside the scope is not found, exactly like a company that
+	// does not exist.
+	c2only := audit.Scope{CompanyIDs: []string{c2}}
+	for _, company := range []string{c1, storage.NewID()} {
+		_, err = log.Verify(context.Background(), c2only, company)
+		require.ErrorIs(t, err, storage.ErrNotFound)
+		_, err = log.Checkpoint(context.Background(), c2only, company)
+		require.ErrorIs(t, err, storage.ErrNotFound)
+		_, err = log.ProveConsistency(context.Background(), c2only, company, 1, 1)
+		require.ErrorIs(t, err, storage.ErrNotFound)
+	}
 
 	_, err = log.Seal(context.Background(), h.Tx, c1, c2)
 	require.NoError(t, err)

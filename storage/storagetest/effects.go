@@ -54,6 +54,18 @@ func (h *Harness) effects() *effects {
 		tenancy.OnMemberRemoved(fx.d, func(_ context.Context, id string, m tenancy.MemberRemoved) error {
 			return fx.keep(id, storage.TopicMemberRemoved, m.CompanyID, m)
 		})
+		tenancy.OnMemberDeactivated(fx.d, func(_ context.Context, id string, m tenancy.MemberDeactivated) error {
+			return fx.keep(id, storage.TopicMemberDeactivated, m.CompanyID, m)
+		})
+		tenancy.OnEmailChange(fx.d, func(_ context.Context, id string, r tenancy.EmailChangeRequest) error {
+			return fx.keep(id, storage.TopicEmailChange, r.CompanyID, r)
+		})
+		tenancy.OnEmailChangeNotice(fx.d, func(_ context.Context, id string, n tenancy.EmailChangeNotice) error {
+			return fx.keep(id, storage.TopicEmailChangeNotice, n.CompanyID, n)
+		})
+		tenancy.OnPasswordReset(fx.d, func(_ context.Context, id string, r tenancy.PasswordReset) error {
+			return fx.keep(id, storage.TopicPasswordReset, "", r)
+		})
 		licensing.OnReminder(fx.d, func(_ context.Context, id string, r licensing.Reminder) error {
 			return fx.keep(id, storage.TopicReminder, r.CompanyID, r)
 		})

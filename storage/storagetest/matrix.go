@@ -3,7 +3,6 @@ package storagetest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -28,6 +27,9 @@ import (
 // arguments the matrix passes to a method aimed at that company.
 type mxTarget struct {
 	company, user, sub, category, option, pauseType, subscription, key, costCentre, reservation string
+
+	owner tenancy.Actor // the company's owner
+	self  tenancy.Actor // the member user: an operator in sub
 }
 
 // ids returns the target's IDs, for blanking them out of error messages.
@@ -134,7 +136,7 @@ func (w *mxWorld) company(t *testing.T, name string, kind tenancy.CompanyKind, r
 	require.NoError(t, err)
 	tg.sub = sub.ID
 	op := w.employee(t, owner, c.ID, tenancy.RoleOperator, sub.ID)
-	tg.user = op.UserID
+	tg.user, tg.self, tg.owner = op.UserID, op, owner
 	cat, err := w.acct.CreateCategory(ctx, owner, c.ID, "City", []string{"Moscow"})
 	require.NoError(t, err)
 	tg.category, tg.option = cat.ID, cat.Options[0].ID
@@ -156,6 +158,8 @@ func (w *mxWorld) company(t *testing.T, name string, kind tenancy.CompanyKind, r
 	k, err := w.lic.AddSubscriptionKey(ctx, w.platform, c.ID, licensing.KeyInput{Code: "KEY-" + storage.NewID()})
 	require.NoError(t, err)
 	tg.key = k.ID
+	_, err = w.acct.SetBranding(ctx, owner, c.ID, account.Branding{UsersOwnAvatar: true, UsersOwnCover: true})
+	require.NoError(t, err)
 	cc, err := w.acct.CreateCostCentre(ctx, owner, c.ID, account.CostCentreInput{Code: "CC1", Name: "Sales"})
 	require.NoError(t, err)
 	tg.costCentre = cc.ID
@@ -310,6 +314,21 @@ func mxRows() map[string]mxRow {
 			return e0(w.people.ListSubAccounts(ctx, by, t.company))
 		}},
 		"tenancy.VerifyPassword": {exempt: login},
+		"tenancy.SetPhone": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetPhone(ctx, by, t.company, t.user, tenancy.PhoneInput{Phone: "+74951234567"}))
+		}},
+		"tenancy.RequestEmailChange": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.RequestEmailChange(ctx, by, t.company, t.user, tenancy.EmailChangeInput{NewEmail: storage.NewID() + "@matrix.example"}))
+		}},
+		"tenancy.ConfirmEmailChange":   {exempt: "the holder of a token sent to the new address confirms it, before there is an actor"},
+		"tenancy.RequestPasswordReset": {exempt: login},
+		"tenancy.ResetPassword":        {exempt: "the holder of a token sent to the user's address sets a password, before there is an actor"},
+		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.people.DeactivateMember(ctx, by, t.company, t.user)
+		}},
+		"tenancy.ReactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.people.ReactivateMember(ctx, by, t.company, t.user)
+		}},
 
 		// licensing
 		"licensing.Account": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
@@ -755,7 +774,4 @@ func runMatrix(t *testing.T, h *Harness) {
 	after := w.auditCount(t, companies...)
 	assert.Equal(t, before, after, "a refused call records no audit event")
 	t.Logf("matrix: %d methods (%d exempt with a reason), %d refused calls, violations: %d", len(methods), exempt, calls, violations)
-	if violations > 0 {
-		t.Log(fmt.Sprintf("%d violations", violations))
-	}
 }

@@ -61,12 +61,12 @@ func (o *observed) text() string {
 	for _, s := range o.spans.GetSpans() {
 		fmt.Fprintln(&b, s.Name, s.Status)
 		for _, a := range s.Attributes {
-			fmt.Fprintln(&b, a.Key, a.Value.Emit())
+			fmt.Fprintln(&b, a.Key, a.Value.String())
 		}
 		for _, e := range s.Events {
 			fmt.Fprintln(&b, e.Name)
 			for _, a := range e.Attributes {
-				fmt.Fprintln(&b, a.Key, a.Value.Emit())
+				fmt.Fprintln(&b, a.Key, a.Value.String())
 			}
 		}
 	}

@@ -31,6 +31,7 @@ func runOutbox(t *testing.T, h *Harness) {
 	}
 	t.Run("written with its transaction", func(t *testing.T) { outboxTransactional(t, h) })
 	t.Run("lease and fencing", func(t *testing.T) { outboxLease(t, h) })
+	t.Run("delivered together, fenced each", func(t *testing.T) { outboxDeliveredAll(t, h) })
 	t.Run("four dispatchers deliver each message once", func(t *testing.T) { outboxConcurrent(t, h) })
 	t.Run("failing handler retries then dead letter", func(t *testing.T) { outboxRetryDead(t, h) })
 	t.Run("panicking handler loses nothing", func(t *testing.T) { outboxPanic(t, h) })
@@ -132,6 +133,31 @@ func outboxLease(t *testing.T, h *Harness) {
 	none, err := h.Outbox.ClaimMessages(ctx, storage.Claim{Topics: claim.Topics, Now: later.Add(time.Hour), LeaseUntil: later.Add(2 * time.Hour), Limit: 10})
 	require.NoError(t, err)
 	assert.Empty(t, none, "a delivered message is never claimed")
+}
+
+func outboxDeliveredAll(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	topic := testTopic()
+	now := storage.Timestamp(time.Now())
+	ids := enqueue(t, h, topic, now, 3)
+	got, err := h.Outbox.ClaimMessages(ctx, storage.Claim{Topics: []storage.Topic{topic}, Now: now, LeaseUntil: now.Add(time.Minute), Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	leases := []storage.Lease{{ID: ids[0], Attempt: 1}, {ID: ids[1], Attempt: 1}, {ID: ids[2], Attempt: 2}, {ID: storage.NewID(), Attempt: 1}}
+	n, err := h.Outbox.MarkDeliveredAll(ctx, leases, now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "a lease not held (wrong attempt, unknown id) is skipped")
+	for i, want := range []storage.MessageState{storage.MessageDelivered, storage.MessageDelivered, storage.MessagePending} {
+		m, err := h.Outbox.GetMessage(ctx, ids[i])
+		require.NoError(t, err)
+		assert.Equal(t, want, m.State, "message %d", i)
+	}
+	n, err = h.Outbox.MarkDeliveredAll(ctx, leases, now)
+	require.NoError(t, err)
+	assert.Zero(t, n, "settled messages are not settled again")
+	n, err = h.Outbox.MarkDeliveredAll(ctx, nil, now)
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
 
 func outboxConcurrent(t *testing.T, h *Harness) {

@@ -137,6 +137,7 @@ func runTenancy(t *testing.T, h *Harness) {
 	t.Run("sub-accounts and members", func(t *testing.T) { t.Parallel(); tenancyMembers(t, newTenancyEnv(h)) })
 	t.Run("remove member", func(t *testing.T) { t.Parallel(); tenancyRemoveMember(t, newTenancyEnv(h)) })
 	t.Run("directory and scopes", func(t *testing.T) { t.Parallel(); tenancyDirectory(t, newTenancyEnv(h)) })
+	t.Run("identity", func(t *testing.T) { runIdentity(t, h) })
 }
 
 // Matrix vocabulary.

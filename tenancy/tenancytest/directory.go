@@ -72,13 +72,19 @@ func (d *Directory) Member(_ context.Context, companyID, userID string) (tenancy
 	return m, nil
 }
 
-// LockMember implements tenancy.Directory (the fake's mutex is its lock).
+// LockMember implements tenancy.Directory (the fake's mutex is its lock):
+// a deactivated member is storage.ErrPrecondition, as in tenancy.Service.
 func (d *Directory) LockMember(ctx context.Context, companyID, userID string) (tenancy.MemberRef, error) {
-	return d.Member(ctx, companyID, userID)
+	m, err := d.Member(ctx, companyID, userID)
+	if err == nil && m.Deactivated {
+		return tenancy.MemberRef{}, storage.Precondition("tenancytest.LockMember", "member %s is deactivated", userID)
+	}
+	return m, err
 }
 
 // Verify implements tenancy.Directory: the actor with the role and
-// sub-account stored for it; storage.ErrForbidden when it is no member.
+// sub-account stored for it; storage.ErrForbidden when it is no member or
+// a deactivated one.
 func (d *Directory) Verify(_ context.Context, a tenancy.Actor) (tenancy.Actor, error) {
 	if a.IsPlatform() {
 		return a, nil
@@ -89,6 +95,9 @@ func (d *Directory) Verify(_ context.Context, a tenancy.Actor) (tenancy.Actor, e
 	if !ok {
 		return tenancy.Actor{}, storage.Forbidden("tenancytest.Verify", "user %s is no member of company %s", a.UserID, a.CompanyID)
 	}
+	if m.Deactivated {
+		return tenancy.Actor{}, storage.Forbidden("tenancytest.Verify", "user %s is deactivated in company %s", a.UserID, a.CompanyID)
+	}
 	return tenancy.Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
 }
 
@@ -97,4 +106,16 @@ func (d *Directory) RemoveMember(companyID, userID string) {
 	d.mu.Lock()
 	delete(d.members, [2]string{companyID, userID})
 	d.mu.Unlock()
+}
+
+// SetDeactivated marks a membership deactivated (or active again), as
+// tenancy.Service.DeactivateMember and ReactivateMember would.
+func (d *Directory) SetDeactivated(companyID, userID string, deactivated bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := [2]string{companyID, userID}
+	if m, ok := d.members[k]; ok {
+		m.Deactivated = deactivated
+		d.members[k] = m
+	}
 }

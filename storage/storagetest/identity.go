@@ -1,0 +1,483 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/licensing"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// identityEnv is a tenancy.Service on a manual clock (started at the wall
+// clock, so its outbox messages are due at once) recording every
+// CredentialsChange its hook hears, and a deactivation hook's calls.
+type identityEnv struct {
+	*tenancyEnv
+	clock *storage.ManualClock
+
+	mu      sync.Mutex
+	changes []tenancy.CredentialsChange
+	deacts  []string
+	failCh  atomic.Bool // the credentials hook fails while set
+	limited atomic.Bool // the reset limiter refuses while set
+	limKeys []string
+}
+
+func newIdentityEnv(h *Harness) *identityEnv {
+	e := &identityEnv{tenancyEnv: newTenancyEnv(h), clock: storage.NewManualClock(time.Now())}
+	e.svc = tenancy.NewService(h.Tx, h.Tenancy, e.log, h.Outbox, TestKeys, tenancy.WithPasswordCost(4), tenancy.WithClock(e.clock),
+		tenancy.WithCredentialsChangedHook(func(_ context.Context, c tenancy.CredentialsChange) error {
+			if e.failCh.Load() {
+				return errors.New("the host's session store is down")
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.changes = append(e.changes, c)
+			return nil
+		}),
+		tenancy.WithMemberDeactivatedHook(func(_ context.Context, _ tenancy.Actor, companyID, userID string) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.deacts = append(e.deacts, companyID+"/"+userID)
+			return nil
+		}),
+		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(_ context.Context, key string) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.limKeys = append(e.limKeys, key)
+			if e.limited.Load() {
+				return errors.New("slow down")
+			}
+			return nil
+		})))
+	return e
+}
+
+// changesOf returns the CredentialsChanges heard for userID.
+func (e *identityEnv) changesOf(userID string) []tenancy.CredentialsChange {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []tenancy.CredentialsChange
+	for _, c := range e.changes {
+		if c.UserID == userID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// emailTokens returns the e-mail change requests delivered for userID.
+func (e *identityEnv) emailTokens(userID string) []tenancy.EmailChangeRequest {
+	var out []tenancy.EmailChangeRequest
+	for _, r := range delivered[tenancy.EmailChangeRequest](e.rec.fx, storage.TopicEmailChange, "") {
+		if r.UserID == userID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (e *identityEnv) notices(userID string) []tenancy.EmailChangeNotice {
+	var out []tenancy.EmailChangeNotice
+	for _, n := range delivered[tenancy.EmailChangeNotice](e.rec.fx, storage.TopicEmailChangeNotice, "") {
+		if n.UserID == userID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (e *identityEnv) resets(userID string) []tenancy.PasswordReset {
+	var out []tenancy.PasswordReset
+	for _, r := range delivered[tenancy.PasswordReset](e.rec.fx, storage.TopicPasswordReset, "") {
+		if r.UserID == userID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// actions counts the audit events of action on the entity entityID.
+func (e *identityEnv) actions(t *testing.T, entityID, action string) int {
+	t.Helper()
+	page, err := e.log.Query(context.Background(), audit.Scope{All: true}, audit.Filter{EntityID: entityID, Action: action},
+		storage.PageRequest{Limit: storage.MaxPageSize})
+	require.NoError(t, err)
+	return len(page.Items)
+}
+
+func runIdentity(t *testing.T, h *Harness) {
+	t.Run("phone", func(t *testing.T) { t.Parallel(); identityPhone(t, newIdentityEnv(h)) })
+	t.Run("e-mail change", func(t *testing.T) { t.Parallel(); identityEmailChange(t, newIdentityEnv(h)) })
+	t.Run("e-mail change race", func(t *testing.T) { t.Parallel(); identityEmailRace(t, newIdentityEnv(h)) })
+	t.Run("password reset", func(t *testing.T) { t.Parallel(); identityPasswordReset(t, newIdentityEnv(h)) })
+	t.Run("deactivation", func(t *testing.T) { t.Parallel(); identityDeactivation(t, newIdentityEnv(h)) })
+}
+
+func identityPhone(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	u, err := e.svc.SetPhone(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.PhoneInput{Phone: " +74951234567 "})
+	require.NoError(t, err, "a user sets its own phone")
+	require.Equal(t, "+74951234567", u.Phone)
+	for _, bad := range []string{"84951234567", "+7 495 123-45-67", "+0123", "+1234567890123456", "phone"} {
+		_, err := e.svc.SetPhone(ctx, w.admin, w.c.ID, w.operator.UserID, tenancy.PhoneInput{Phone: bad})
+		fieldOf(t, err, "phone")
+	}
+	got, err := e.h.Tenancy.GetUser(ctx, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, "+74951234567", got.Phone, "refused input changed nothing")
+	require.Equal(t, 1, e.actions(t, w.operator.UserID, "tenancy.user.phone"))
+	denied(t, e2(e.svc.SetPhone(ctx, w.operator, w.c.ID, w.admin.UserID, tenancy.PhoneInput{Phone: "+74951234568"})))
+	u, err = e.svc.SetPhone(ctx, w.admin, w.c.ID, w.operator.UserID, tenancy.PhoneInput{})
+	require.NoError(t, err, "an administrator clears it")
+	require.Empty(t, u.Phone)
+	got, err = e.h.Tenancy.GetUser(ctx, w.operator.UserID)
+	require.NoError(t, err)
+	require.Empty(t, got.Phone)
+}
+
+// e2 drops a result, keeping the error.
+func e2[T any](_ T, err error) error { return err }
+
+func identityEmailChange(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	cred, _ := e.rec.For(w.opEmail)
+	next := uniqueEmail("moved")
+
+	// Bad input: field errors, and nothing stored or sent.
+	_, err := e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.EmailChangeInput{NewEmail: next, Password: "wrong-password"})
+	fieldOf(t, err, "password")
+	_, err = e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.EmailChangeInput{NewEmail: "not-an-address", Password: cred.Password})
+	fieldOf(t, err, "new_email")
+	_, err = e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.EmailChangeInput{NewEmail: w.opEmail, Password: cred.Password})
+	fieldOf(t, err, "new_email")
+	_, err = e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.EmailChangeInput{NewEmail: strings.ToUpper(w.managerEmail), Password: cred.Password})
+	require.ErrorIs(t, err, storage.ErrConflict, "another user's address, differently cased")
+	denied(t, e2(e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.admin.UserID, tenancy.EmailChangeInput{NewEmail: next})))
+	require.Empty(t, e.emailTokens(w.operator.UserID), "nothing sent for refused requests")
+	require.Empty(t, e.notices(w.operator.UserID))
+	require.Zero(t, e.actions(t, w.operator.UserID, "tenancy.user.email_request"))
+	_, err = e.svc.ConfirmEmailChange(ctx, "no-such-token")
+	fieldOf(t, err, "token")
+	_, err = e.svc.ConfirmEmailChange(ctx, " ")
+	fieldOf(t, err, "token")
+
+	// The user asks, with its password: a token to the new address, a notice to the old.
+	p, err := e.svc.RequestEmailChange(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.EmailChangeInput{NewEmail: next, Password: cred.Password})
+	require.NoError(t, err)
+	require.Equal(t, next, p.NewEmail)
+	toks := e.emailTokens(w.operator.UserID)
+	require.Len(t, toks, 1)
+	tok := toks[0]
+	require.Equal(t, next, tok.NewEmail)
+	require.Equal(t, w.opEmail, tok.OldEmail)
+	require.NotContains(t, fmt.Sprintf("%v %+v %#v", tok, tok, tok), string(tok.Token), "a token never prints")
+	ns := e.notices(w.operator.UserID)
+	require.Len(t, ns, 1)
+	require.Equal(t, w.opEmail, ns[0].OldEmail)
+	require.False(t, ns[0].Confirmed)
+	stored, err := e.h.Tenancy.GetToken(ctx, tenancy.TokenEmailChange, string(tok.Token))
+	require.ErrorIs(t, err, storage.ErrNotFound, "the token itself is not stored, only its hash")
+	require.Nil(t, stored)
+	u, err := e.h.Tenancy.GetUser(ctx, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, w.opEmail, u.Email, "nothing changes before the confirmation")
+
+	// Confirming changes the login; the token is single-use.
+	got, err := e.svc.ConfirmEmailChange(ctx, string(tok.Token))
+	require.NoError(t, err)
+	require.Equal(t, next, got.Email)
+	_, err = e.svc.Authenticate(ctx, next, cred.Password)
+	require.NoError(t, err, "the new address is the login")
+	_, err = e.svc.Authenticate(ctx, w.opEmail, cred.Password)
+	require.ErrorIs(t, err, storage.ErrForbidden, "the old one no longer is")
+	_, err = e.svc.ConfirmEmailChange(ctx, string(tok.Token))
+	fieldOf(t, err, "token")
+	ns = e.notices(w.operator.UserID)
+	require.Len(t, ns, 2)
+	require.True(t, ns[1].Confirmed)
+	require.Equal(t, w.opEmail, ns[1].OldEmail, "the old address hears of the change")
+	ch := e.changesOf(w.operator.UserID)
+	require.Len(t, ch, 1)
+	require.Equal(t, tenancy.CredentialsEmailChanged, ch[0].Reason)
+	require.Equal(t, 1, e.actions(t, w.operator.UserID, "tenancy.user.email"))
+
+	// An administrator changes a member's address without a password; a
+	// second request voids the first; an expired token is refused and
+	// changes nothing.
+	first := uniqueEmail("first")
+	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: first})
+	require.NoError(t, err)
+	second := uniqueEmail("second")
+	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: second})
+	require.NoError(t, err)
+	toks = e.emailTokens(w.manager.UserID)
+	require.Len(t, toks, 2)
+	_, err = e.svc.ConfirmEmailChange(ctx, string(toks[0].Token))
+	fieldOf(t, err, "token")
+	e.clock.Advance(tenancy.EmailChangeTTL)
+	_, err = e.svc.ConfirmEmailChange(ctx, string(toks[1].Token))
+	fieldOf(t, err, "token")
+	u, err = e.h.Tenancy.GetUser(ctx, w.manager.UserID)
+	require.NoError(t, err)
+	require.Equal(t, w.managerEmail, u.Email)
+	e.clock.Advance(-tenancy.EmailChangeTTL) // back: messages written later stay due on the dispatcher's clock
+	got, err = e.svc.ConfirmEmailChange(ctx, string(toks[1].Token))
+	require.NoError(t, err)
+	require.Equal(t, second, got.Email)
+
+	// A failing host hook rolls the confirmation back: the token stays usable.
+	third := uniqueEmail("third")
+	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: third})
+	require.NoError(t, err)
+	toks = e.emailTokens(w.manager.UserID)
+	e.failCh.Store(true)
+	_, err = e.svc.ConfirmEmailChange(ctx, string(toks[len(toks)-1].Token))
+	e.failCh.Store(false)
+	require.Error(t, err)
+	u, err = e.h.Tenancy.GetUser(ctx, w.manager.UserID)
+	require.NoError(t, err)
+	require.Equal(t, second, u.Email)
+	_, err = e.svc.ConfirmEmailChange(ctx, string(toks[len(toks)-1].Token))
+	require.NoError(t, err)
+}
+
+func identityEmailRace(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w1, w2 := e.newAffiliate(t, r), e.newAffiliate(t, r)
+	target := uniqueEmail("contested")
+	users := []tenancy.Actor{w1.operator, w1.manager, w2.operator, w2.manager}
+	admins := []tenancy.Actor{w1.admin, w1.admin, w2.admin, w2.admin}
+	var tokens []string
+	for i, u := range users {
+		addr := target
+		if i%2 == 1 {
+			addr = strings.ToUpper(target)
+		}
+		_, err := e.svc.RequestEmailChange(ctx, admins[i], u.CompanyID, u.UserID, tenancy.EmailChangeInput{NewEmail: addr})
+		require.NoError(t, err, "the address is free while nobody confirmed")
+		toks := e.emailTokens(u.UserID)
+		require.Len(t, toks, 1)
+		tokens = append(tokens, string(toks[0].Token))
+	}
+	// Every token is confirmed twice at once, and a registration races for
+	// the same address.
+	errs := make([]error, 2*len(tokens))
+	var regErr error
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = e.svc.ConfirmEmailChange(ctx, tokens[i%len(tokens)]) })
+	}
+	wg.Go(func() {
+		_, regErr = e.svc.RegisterEmployee(ctx, w1.admin, w1.c.ID, tenancy.NewEmployee{FirstName: "R", LastName: "C", Email: target, Role: tenancy.RoleOperator})
+	})
+	wg.Wait()
+	ok := 0
+	for _, err := range append(errs, regErr) {
+		if err == nil {
+			ok++
+			continue
+		}
+		if !errors.Is(err, storage.ErrConflict) {
+			fieldOf(t, err, "token") // the second use of a token
+		}
+	}
+	require.Equal(t, 1, ok, "exactly one user gets the address: %v", errs)
+	owner, err := e.h.Tenancy.UserByEmail(ctx, target)
+	require.NoError(t, err)
+	n := 0
+	for _, u := range users {
+		got, err := e.h.Tenancy.GetUser(ctx, u.UserID)
+		require.NoError(t, err)
+		if tenancy.EmailKey(got.Email) == tenancy.EmailKey(target) {
+			n++
+			require.Equal(t, owner.ID, got.ID)
+		}
+	}
+	require.LessOrEqual(t, n, 1)
+}
+
+func identityPasswordReset(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	cred, _ := e.rec.For(w.opEmail)
+
+	// Unknown and known e-mails get the same answer; only the known one is sent a token.
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, uniqueEmail("nobody")))
+	fieldOf(t, e.svc.RequestPasswordReset(ctx, "not-an-address"), "email")
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, strings.ToUpper(w.opEmail)))
+	rs := e.resets(w.operator.UserID)
+	require.Len(t, rs, 1)
+	require.Equal(t, w.opEmail, rs[0].Email)
+	require.WithinDuration(t, e.clock.Now().Add(tenancy.PasswordResetTTL), rs[0].ExpiresAt, time.Second)
+	require.NotContains(t, fmt.Sprintf("%v %+v", rs[0], rs[0]), string(rs[0].Token))
+	tok := string(rs[0].Token)
+
+	// The limiter is asked for every request, known or not, keyed by the folded e-mail.
+	e.limited.Store(true)
+	require.ErrorIs(t, e.svc.RequestPasswordReset(ctx, w.opEmail), storage.ErrLimitExceeded)
+	require.ErrorIs(t, e.svc.RequestPasswordReset(ctx, uniqueEmail("nobody")), storage.ErrLimitExceeded)
+	e.limited.Store(false)
+	require.Len(t, e.resets(w.operator.UserID), 1, "a limited request sends nothing")
+	e.mu.Lock()
+	require.Contains(t, e.limKeys, "password_reset:"+tenancy.EmailKey(w.opEmail))
+	e.mu.Unlock()
+
+	// Bad input: field errors, the old password still works, the token stays usable.
+	fieldOf(t, e.svc.ResetPassword(ctx, tok, "short", "short"), "new_password")
+	fieldOf(t, e.svc.ResetPassword(ctx, tok, "new-password-1", "new-password-2"), "new_password_repeat")
+	fieldOf(t, e.svc.ResetPassword(ctx, "forged-token", "new-password-1", "new-password-1"), "token")
+	fieldOf(t, e.svc.ResetPassword(ctx, "", "new-password-1", "new-password-1"), "token")
+	e.failCh.Store(true)
+	require.Error(t, e.svc.ResetPassword(ctx, tok, "new-password-1", "new-password-1"), "a failing hook rolls the reset back")
+	e.failCh.Store(false)
+	_, err := e.svc.Authenticate(ctx, w.opEmail, cred.Password)
+	require.NoError(t, err, "refused resets changed nothing")
+
+	// The reset: single use, the hook told, audited with the hash redacted.
+	require.NoError(t, e.svc.ResetPassword(ctx, tok, "new-password-1", "new-password-1"))
+	_, err = e.svc.Authenticate(ctx, w.opEmail, "new-password-1")
+	require.NoError(t, err)
+	_, err = e.svc.Authenticate(ctx, w.opEmail, cred.Password)
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	fieldOf(t, e.svc.ResetPassword(ctx, tok, "new-password-2", "new-password-2"), "token")
+	ch := e.changesOf(w.operator.UserID)
+	require.Len(t, ch, 1)
+	require.Equal(t, tenancy.CredentialsPasswordReset, ch[0].Reason)
+	page, err := e.log.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: w.c.ID, EntityID: w.operator.UserID, Action: "tenancy.user.password"}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	for _, c := range page.Items[0].Changes {
+		require.NotContains(t, string(c.After), "$2")
+	}
+
+	// A newer request voids the older; a token expires after 30 minutes.
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
+	rs = e.resets(w.operator.UserID)
+	require.Len(t, rs, 3)
+	fieldOf(t, e.svc.ResetPassword(ctx, string(rs[1].Token), "new-password-3", "new-password-3"), "token")
+	e.clock.Advance(tenancy.PasswordResetTTL)
+	fieldOf(t, e.svc.ResetPassword(ctx, string(rs[2].Token), "new-password-3", "new-password-3"), "token")
+	e.clock.Advance(-time.Second)
+	require.NoError(t, e.svc.ResetPassword(ctx, string(rs[2].Token), "new-password-3", "new-password-3"), "valid until the 30 minutes are over")
+	e.clock.Advance(-tenancy.PasswordResetTTL + time.Second) // back: messages written later stay due on the dispatcher's clock
+
+	// ChangePassword tells the hook too, with the acting session's actor,
+	// and voids pending resets.
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
+	rs = e.resets(w.operator.UserID)
+	require.NoError(t, e.svc.ChangePassword(ctx, w.operator, "new-password-3", "new-password-4", "new-password-4"))
+	ch = e.changesOf(w.operator.UserID)
+	require.Equal(t, tenancy.CredentialsPasswordChanged, ch[len(ch)-1].Reason)
+	require.Equal(t, w.operator.UserID, ch[len(ch)-1].By.UserID)
+	fieldOf(t, e.svc.ResetPassword(ctx, string(rs[len(rs)-1].Token), "new-password-5", "new-password-5"), "token")
+}
+
+func identityDeactivation(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	cred, _ := e.rec.For(w.opEmail)
+	// The operator holds a license seat before it is deactivated.
+	lic := licensing.NewService(e.h.Tx, e.h.Licensing, e.svc, e.log, e.h.Outbox)
+	require.NoError(t, lic.SetAgreement(ctx, e.platform, w.c.ID, map[licensing.Item]decimal.Decimal{
+		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("9.90")}))
+	_, err := lic.PurchaseLicenses(ctx, w.owner, w.c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 3, IdempotencyKey: storage.NewID()})
+	require.NoError(t, err)
+	_, err = lic.AssignLicense(ctx, w.admin, w.c.ID, w.operator.UserID, licensing.LicensePro)
+	require.NoError(t, err)
+
+	fieldOf(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.owner.UserID), "user_id")
+	fieldOf(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.admin.UserID), "user_id")
+	denied(t, e.svc.DeactivateMember(ctx, w.operator, w.c.ID, w.manager.UserID))
+	denied(t, e.svc.DeactivateMember(ctx, w.manager, w.c.ID, w.admin.UserID))
+	require.Zero(t, e.actions(t, w.admin.UserID, "tenancy.member.deactivate"))
+
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID), "again: nothing changes")
+	require.Equal(t, 1, e.actions(t, w.operator.UserID, "tenancy.member.deactivate"))
+	e.mu.Lock()
+	require.Equal(t, []string{w.c.ID + "/" + w.operator.UserID}, e.deacts, "the hook ran once")
+	e.mu.Unlock()
+	var told []tenancy.MemberDeactivated
+	for _, m := range delivered[tenancy.MemberDeactivated](e.rec.fx, storage.TopicMemberDeactivated, w.c.ID) {
+		if m.UserID == w.operator.UserID {
+			told = append(told, m)
+		}
+	}
+	require.Len(t, told, 1)
+	require.Equal(t, w.admin.UserID, told[0].By)
+
+	// It cannot act, nor be assigned anything, nor become the owner; it keeps its seat.
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.manager.UserID))
+	_, err = lic.AssignLicense(ctx, w.admin, w.c.ID, w.manager.UserID, licensing.LicensePro)
+	require.ErrorIs(t, err, storage.ErrPrecondition, "no license for a deactivated member")
+	seats, err := lic.Assignments(ctx, w.admin, w.c.ID, storage.PageRequest{Limit: 100})
+	require.NoError(t, err)
+	holders := map[string]bool{}
+	for _, a := range seats.Items {
+		holders[a.UserID] = true
+	}
+	require.Equal(t, map[string]bool{w.operator.UserID: true}, holders, "the deactivated operator keeps its seat")
+	_, err = lic.PurchaseLicenses(ctx, w.operator, w.c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1, IdempotencyKey: storage.NewID()})
+	require.ErrorIs(t, err, storage.ErrForbidden, "a deactivated member cannot act in another domain either")
+	_, err = e.svc.ActorFor(ctx, w.operator.UserID, w.c.ID)
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	_, err = e.svc.Verify(ctx, w.operator)
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.ErrorIs(t, e.svc.VerifyPassword(ctx, w.c.ID, w.operator.UserID, cred.Password), storage.ErrForbidden)
+	_, err = e.svc.SetPhone(ctx, w.operator, w.c.ID, w.operator.UserID, tenancy.PhoneInput{Phone: "+74951234567"})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	err = e.h.Tx.InTx(ctx, func(ctx context.Context) error {
+		_, err := e.svc.LockMember(ctx, w.c.ID, w.operator.UserID)
+		return err
+	})
+	require.ErrorIs(t, err, storage.ErrPrecondition, "nothing is assigned to a deactivated member")
+	_, err = e.svc.ChangeOwner(ctx, e.platform, w.c.ID, w.operator.UserID)
+	fieldOf(t, err, "user_id")
+	m, err := e.svc.Member(ctx, w.c.ID, w.operator.UserID)
+	require.NoError(t, err, "the membership is kept")
+	require.True(t, m.Deactivated)
+	page, err := e.svc.ListEmployees(ctx, w.admin, w.c.ID, storage.PageRequest{Limit: 100})
+	require.NoError(t, err)
+	seen := false
+	for _, emp := range page.Items {
+		if emp.UserID == w.operator.UserID {
+			seen = true
+			require.True(t, emp.Deactivated)
+		}
+	}
+	require.True(t, seen, "a deactivated member is still listed")
+	_, err = e.svc.Authenticate(ctx, w.opEmail, cred.Password)
+	require.NoError(t, err, "the login stays: the person may belong to other companies")
+
+	denied(t, e.svc.ReactivateMember(ctx, w.operator, w.c.ID, w.operator.UserID))
+	require.NoError(t, e.svc.ReactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	require.Equal(t, 1, e.actions(t, w.operator.UserID, "tenancy.member.reactivate"))
+	a, err := e.svc.ActorFor(ctx, w.operator.UserID, w.c.ID)
+	require.NoError(t, err)
+	require.Equal(t, w.operator, a, "reactivated as it was")
+	err = e.h.Tx.InTx(ctx, func(ctx context.Context) error {
+		_, err := e.svc.LockMember(ctx, w.c.ID, w.operator.UserID)
+		return err
+	})
+	require.NoError(t, err)
+}
