@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
 
 	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/compliance"
@@ -147,4 +149,31 @@ func ExampleWorld_Policy() {
 	// debt-3 [Europe/Kaliningrad] true
 	// debt-4 [Asia/Novosibirsk] true
 	// debt-5 [Asia/Yekaterinburg] true
+}
+
+// TestInviteNeedsALicense is the README's "Testing your code" sample,
+// verbatim, so the README shows code that compiles and passes.
+func TestInviteNeedsALicense(t *testing.T) {
+	ctx := context.Background()
+	w := storagetest.NewWorld(t) // storagetest.OnSQLite() for the SQL backend
+	c := w.Company()
+	invite := agents{tx: w.H.Tx, people: w.People, credit: w.Credit} // your handler (in ExampleNewWorld)
+
+	err := w.RequireNoTrace(func() error { // it must fail, leaving no row, event or e-mail
+		_, err := invite.Invite(ctx, c.Admin, c.ID, "ann@acme.example")
+		return err
+	})
+	storagetest.RequireKind(t, err, storage.ErrLimitExceeded)
+
+	require.NoError(t, w.Credit.SetAgreement(ctx, w.Platform, c.ID, map[licensing.Item]decimal.Decimal{
+		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("9.90")}))
+	_, err = w.Credit.PurchaseLicenses(ctx, c.Admin, c.ID, licensing.LicensePurchase{
+		Kind: licensing.LicensePro, Quantity: 1, IdempotencyKey: "one"})
+	require.NoError(t, err)
+	events := w.AuditOf(func() {
+		_, err := invite.Invite(ctx, c.Admin, c.ID, "ann@acme.example")
+		require.NoError(t, err)
+	})
+	require.Equal(t, []string{"tenancy.user.register", "tenancy.member.add", "licensing.license.assign"}, events.Actions())
+	require.Len(t, w.Credentials("ann@acme.example"), 1)
 }

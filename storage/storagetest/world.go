@@ -18,9 +18,9 @@ import (
 )
 
 // WorldStart is when a World's clock starts unless StartingAt says
-// otherwise: Monday 16 March 2026, 07:00 UTC (10:00 in Moscow, a working
-// day's morning in every Russian zone from Kaliningrad to Vladivostok's
-// afternoon).
+// otherwise: Monday 16 March 2026, 07:00 UTC — 09:00 in Kaliningrad, 10:00
+// in Moscow, 17:00 in Vladivostok, 19:00 in Kamchatka: a working day's
+// calling hours in every Russian zone.
 var WorldStart = time.Date(2026, 3, 16, 7, 0, 0, 0, time.UTC)
 
 // WorldPasswordCost is the bcrypt cost a World's tenancy hashes with
