@@ -148,6 +148,20 @@ func TestWorldPolicy(t *testing.T) {
 		_, d, err = w.Calls.Reserve(ctx, p.Dialer, p.Calls[0])
 		require.NoError(t, err)
 		assert.False(t, d.Allowed)
+
+		// Compliance asks licensing who is suspended: a company in debt past
+		// its limit may not call, and its suspension is delivered.
+		_, err = w.Credit.SetCreditTerms(ctx, w.Platform, p.ID, licensing.CreditTerms{CreditLimit: decimal.NewNullDecimal(decimal.Zero)})
+		require.NoError(t, err)
+		_, err = w.Credit.Adjust(ctx, w.Platform, p.ID, licensing.MoneyInput{Amount: decimal.RequireFromString("-1"), IdempotencyKey: "debt"})
+		require.NoError(t, err)
+		susp := w.Suspensions(p.ID)
+		require.Len(t, susp, 1)
+		assert.True(t, susp[0].Suspended)
+		d, err = w.Calls.Check(ctx, p.Dialer, p.Calls[1])
+		require.NoError(t, err, "a refusal is a decision")
+		assert.False(t, d.Allowed)
+		assert.NotZero(t, d.Reasons&compliance.ReasonSuspended, "%v", d.Reasons)
 	})
 }
 
