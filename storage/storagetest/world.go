@@ -43,7 +43,10 @@ const WorldPasswordCost = 4
 // Suspensions, Switches, Delivered), each call draining first, so a test
 // reads what a host's dispatch loop would have delivered by then. Never
 // call them inside an open transaction: the drain runs transactions of
-// its own.
+// its own. The world's dispatcher is the backend's only one (a second
+// would take messages from it), so test a host's own handler by calling it
+// with what a recorder returns: Delivered gives each message's ID, the
+// handler's deduplication key.
 //
 // The fixtures (Company, Reseller, Operator, Policy, Employee) go through
 // the real use cases, so what they build is valid and audited; they fail

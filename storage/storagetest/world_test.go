@@ -196,6 +196,39 @@ func TestWorldHooksAndEffects(t *testing.T) {
 	})
 }
 
+// The member-added hook gives new members the company's default packages
+// in their registration's transaction.
+func TestWorldDefaultPackages(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, w *storagetest.World) {
+		ctx := context.Background()
+		c := w.Company()
+		pkg, err := w.Credit.DefinePackage(ctx, w.Platform, "", licensing.PackageInput{Name: "Starter"})
+		require.NoError(t, err)
+		require.NoError(t, w.Credit.SetPackageOffer(ctx, c.Owner, c.ID, pkg.ID, true, true))
+		before, err := w.Credit.UserPackages(ctx, c.Admin, c.ID, c.Operator.UserID)
+		require.NoError(t, err)
+		assert.Empty(t, before, "registered before the offer")
+		u := w.Employee(c.Admin, c.ID, tenancy.RoleOperator, "")
+		got, err := w.Credit.UserPackages(ctx, c.Admin, c.ID, u.UserID)
+		require.NoError(t, err)
+		assert.Equal(t, []string{pkg.ID}, got)
+	})
+}
+
+// Worlds sharing a harness share its one dispatcher: each sees what the
+// other caused, told apart by company and address.
+func TestWorldsOnOneHarness(t *testing.T) {
+	t.Parallel()
+	a := storagetest.NewWorld(t)
+	b := storagetest.NewWorld(t, storagetest.OnHarness(a.H))
+	ca, cb := a.Company(), b.Company()
+	assert.Len(t, b.Credentials(a.Email(ca.Owner.UserID)), 1, "b's recorder sees a's credentials")
+	assert.Len(t, a.Credentials(b.Email(cb.Admin.UserID)), 1)
+	assert.Len(t, a.Delivered(storage.TopicCredentials), 8, "both companies' four users")
+	assert.Empty(t, b.Email(ca.Owner.UserID), "each world knows the addresses of its own fixtures")
+}
+
 func TestWorldAdapters(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, w *storagetest.World) {
