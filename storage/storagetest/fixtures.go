@@ -71,10 +71,10 @@ const callList = "phone,key\n" +
 // next returns a fresh fixture number and a suffix no other world on the
 // same backend uses (e-mail addresses and slugs are unique per backend).
 func (w *World) next() (int, string) {
-	w.mu.Lock()
-	w.serial++
-	n := w.serial
-	w.mu.Unlock()
+	w.st.mu.Lock()
+	w.st.serial++
+	n := w.st.serial
+	w.st.mu.Unlock()
 	return n, strings.ToLower(strings.ReplaceAll(storage.NewID(), "-", "")[20:])
 }
 
@@ -135,18 +135,18 @@ func (w *World) Employee(by tenancy.Actor, companyID string, role tenancy.Role, 
 // Email returns the address of a user a fixture registered ("" for
 // another).
 func (w *World) Email(userID string) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.emails[userID]
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	return w.st.emails[userID]
 }
 
 func (w *World) remember(userID, email string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.emails == nil {
-		w.emails = map[string]string{}
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	if w.st.emails == nil {
+		w.st.emails = map[string]string{}
 	}
-	w.emails[userID] = email
+	w.st.emails[userID] = email
 }
 
 // Company creates a regular company with sub-accounts Sales and Support

@@ -83,14 +83,30 @@ type World struct {
 	// companies.
 	Platform tenancy.Actor
 
+	st *worldState // shared with the worlds For returns
+}
+
+// worldState is what a World and the copies For makes of it share.
+type worldState struct {
 	mu     sync.Mutex
 	serial int               // names fixtures apart
 	emails map[string]string // user ID → address, of the users fixtures registered
 }
 
+// For returns the world reporting its failures to t instead — the same
+// backend, services, fakes and recorders — for a subtest of the test that
+// built it (a test may fail only from its own goroutine).
+func (w *World) For(t T) *World {
+	c := *w
+	c.tb = t
+	return &c
+}
+
 // T is what a World needs of the test it serves: *testing.T, *testing.B,
 // *testing.F and every testing.TB have it, and so can an Example's own
-// stand-in. The SQL backends (OnSQLite, …) need a testing.TB.
+// stand-in. Fatalf should end the test as testing's does; a World returns
+// after it but what follows may not make sense. The SQL backends
+// (OnSQLite, …) need a testing.TB.
 type T interface {
 	Helper()
 	Fatalf(format string, args ...any)
@@ -203,7 +219,7 @@ func NewWorld(tb T, opts ...WorldOption) *World {
 	}
 	h := cfg.open(tb)
 	w := &World{tb: tb, H: h, Clock: storage.NewManualClock(cfg.start), Keys: TestKeys,
-		Mail: &MailTester{}, Registry: &Registry{}, Platform: tenancy.Platform("support")}
+		Mail: &MailTester{}, Registry: &Registry{}, Platform: tenancy.Platform("support"), st: &worldState{}}
 	if !cfg.shared {
 		h.fxClock = w.Clock // the world's own dispatcher: due by the world's time
 	}
@@ -394,6 +410,7 @@ func (w *World) Password(email string) string {
 	cs := w.Credentials(email)
 	if len(cs) == 0 {
 		w.tb.Fatalf("storagetest: no credentials were delivered to %s", email)
+		return ""
 	}
 	return cs[len(cs)-1].Password
 }

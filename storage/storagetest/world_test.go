@@ -227,6 +227,16 @@ func TestWorldsOnOneHarness(t *testing.T) {
 	assert.Len(t, a.Credentials(b.Email(cb.Admin.UserID)), 1)
 	assert.Len(t, a.Delivered(storage.TopicCredentials), 8, "both companies' four users")
 	assert.Empty(t, b.Email(ca.Owner.UserID), "each world knows the addresses of its own fixtures")
+
+	// A subtest reports through For: the same world, failing the subtest.
+	t.Run("subtest", func(t *testing.T) {
+		f := &fakeT{TB: t}
+		sub := a.For(f)
+		assert.Equal(t, a.Email(ca.Owner.UserID), sub.Email(ca.Owner.UserID))
+		sub.Password("nobody@nowhere.example")
+		require.Len(t, f.failed, 1)
+		assert.Contains(t, f.failed[0], "no credentials were delivered to nobody@nowhere.example")
+	})
 }
 
 func TestWorldAdapters(t *testing.T) {
