@@ -31,7 +31,7 @@
 // assertions say what a call did: World.AuditOf returns the audit events
 // it committed, World.RequireNoTrace that a failed call left no event, no
 // outbox message and (on SQL) no changed row, RequireKind that an error is
-// of a storage kind.
+// of a storage kind. A subtest reaches the same world through World.For(t).
 //
 //	func TestInvite(t *testing.T) {
 //		w := storagetest.NewWorld(t)
