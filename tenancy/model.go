@@ -24,8 +24,13 @@ type Company struct {
 	ResellerID         string        `json:"reseller_id"` // "" unless an affiliate
 	Slug               string        `json:"slug"`        // a reseller's registration slug, "" otherwise
 	OwnerUserID        string        `json:"owner_user_id"`
-	CreatedAt          time.Time     `json:"created_at" audit:"-"`
-	UpdatedAt          time.Time     `json:"updated_at" audit:"-"`
+	// OpenRegistration: anyone with the reseller's link may register a
+	// company (RegisterAffiliate); otherwise only invited ones
+	// (IssueInvitation). A reseller's switch (SetOpenRegistration); false
+	// for a new reseller and for every regular company.
+	OpenRegistration bool      `json:"open_registration"`
+	CreatedAt        time.Time `json:"created_at" audit:"-"`
+	UpdatedAt        time.Time `json:"updated_at" audit:"-"`
 }
 
 // Ref returns the company's Directory view.

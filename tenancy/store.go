@@ -85,6 +85,7 @@ type TokenPurpose string
 const (
 	TokenEmailChange   TokenPurpose = "email_change"   // RequestEmailChange → ConfirmEmailChange
 	TokenPasswordReset TokenPurpose = "password_reset" // RequestPasswordReset → ResetPassword
+	TokenInvitation    TokenPurpose = "invitation"     // IssueInvitation → RegisterAffiliate
 )
 
 // UserToken is a pending single-use token as a Store keeps it: the SHA-256
@@ -93,9 +94,9 @@ const (
 type UserToken struct {
 	Hash        string
 	Purpose     TokenPurpose
-	UserID      string
-	CompanyID   string // the company the request was made in ("" for a password reset)
-	NewEmail    string // the address an e-mail change moves to ("" otherwise)
+	UserID      string // "" for an invitation
+	CompanyID   string // the company the request was made in ("" for a password reset; the reseller for an invitation)
+	NewEmail    string // the address an e-mail change moves to, or an invitation was sent to
 	RequestedBy string // the user who asked (the user itself, or an administrator)
 	ExpiresAt   time.Time
 	CreatedAt   time.Time

@@ -62,6 +62,7 @@ type companyRow struct {
 	ResellerID         string         `bun:"reseller_id"`
 	Slug               sql.NullString `bun:"slug"`
 	OwnerUserID        string         `bun:"owner_user_id"`
+	OpenRegistration   bool           `bun:"open_registration"`
 	SearchText         string         `bun:"search_text"`
 	CreatedAt          time.Time      `bun:"created_at"`
 	UpdatedAt          time.Time      `bun:"updated_at"`
@@ -72,14 +73,14 @@ func toCompanyRow(c *tenancy.Company) *companyRow {
 	return &companyRow{ID: c.ID, Kind: string(c.Kind), LegalName: c.LegalName, RegistrationNumber: c.RegistrationNumber,
 		TaxID: c.TaxID, DisplayName: c.DisplayName, Status: string(c.Status), ResellerID: c.ResellerID,
 		Slug: sql.NullString{String: c.Slug, Valid: c.Slug != ""}, OwnerUserID: c.OwnerUserID,
-		SearchText: c.SearchText(), CreatedAt: storage.Timestamp(c.CreatedAt), UpdatedAt: storage.Timestamp(c.UpdatedAt)}
+		OpenRegistration: c.OpenRegistration, SearchText: c.SearchText(), CreatedAt: storage.Timestamp(c.CreatedAt), UpdatedAt: storage.Timestamp(c.UpdatedAt)}
 }
 
 func (r *companyRow) company() tenancy.Company {
 	return tenancy.Company{ID: r.ID, Kind: tenancy.CompanyKind(r.Kind), LegalName: r.LegalName,
 		RegistrationNumber: r.RegistrationNumber, TaxID: r.TaxID, DisplayName: r.DisplayName,
 		Status: tenancy.CompanyStatus(r.Status), ResellerID: r.ResellerID, Slug: r.Slug.String,
-		OwnerUserID: r.OwnerUserID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		OwnerUserID: r.OwnerUserID, OpenRegistration: r.OpenRegistration, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 type subAccountRow struct {

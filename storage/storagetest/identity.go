@@ -32,6 +32,8 @@ type identityEnv struct {
 	failCh  atomic.Bool // the credentials hook fails while set
 	limited atomic.Bool // the reset limiter refuses while set
 	limKeys []string
+	regStop atomic.Bool // the registration limiter refuses while set
+	regKeys []string
 }
 
 func newIdentityEnv(h *Harness) *identityEnv {
@@ -52,6 +54,15 @@ func newIdentityEnv(h *Harness) *identityEnv {
 			e.deacts = append(e.deacts, companyID+"/"+userID)
 			return nil
 		}),
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(_ context.Context, key string) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.regKeys = append(e.regKeys, key)
+			if e.regStop.Load() {
+				return errors.New("too many sign-ups")
+			}
+			return nil
+		})),
 		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(_ context.Context, key string) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -123,6 +134,7 @@ func runIdentity(t *testing.T, h *Harness) {
 	t.Run("e-mail change race", func(t *testing.T) { t.Parallel(); identityEmailRace(t, newIdentityEnv(h)) })
 	t.Run("password reset", func(t *testing.T) { t.Parallel(); identityPasswordReset(t, newIdentityEnv(h)) })
 	t.Run("deactivation", func(t *testing.T) { t.Parallel(); identityDeactivation(t, newIdentityEnv(h)) })
+	t.Run("registration by invitation", func(t *testing.T) { t.Parallel(); identityRegistration(t, newIdentityEnv(h)) })
 }
 
 func identityPhone(t *testing.T, e *identityEnv) {
@@ -480,4 +492,95 @@ func identityDeactivation(t *testing.T, e *identityEnv) {
 		return err
 	})
 	require.NoError(t, err)
+}
+
+func identityRegistration(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _, err := e.svc.CreateCompany(ctx, e.platform, tenancy.NewCompany{Kind: tenancy.KindReseller,
+		LegalName: "Closed " + storage.NewID(), Slug: "c-" + strings.ToLower(storage.NewID()[24:]), Owner: person("cowner")})
+	require.NoError(t, err)
+	require.False(t, r.OpenRegistration)
+	rowner := e.actor(t, r.OwnerUserID, r.ID)
+	ra, _ := e.register(t, e.platform, r.ID, tenancy.RoleResellerAdmin, "")
+	other, otherAdmin := e.newReseller(t)
+	aff := e.newAffiliate(t, other)
+	invited := func(email string) []tenancy.Invitation {
+		var out []tenancy.Invitation
+		for _, i := range delivered[tenancy.Invitation](e.rec.fx, storage.TopicInvitation, "") {
+			if i.Email == email {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	register := func(owner tenancy.Person, token string) error {
+		_, _, err := e.svc.RegisterAffiliate(ctx, r.Slug, tenancy.NewAffiliate{LegalName: "Invited " + storage.NewID(), Owner: owner, Invitation: token})
+		return err
+	}
+	gone := func(p tenancy.Person) {
+		t.Helper()
+		_, err := e.h.Tenancy.UserByEmail(ctx, p.Email)
+		require.ErrorIs(t, err, storage.ErrNotFound, "a refused registration leaves nothing behind")
+	}
+
+	// Closed: no invitation, a forged one, refused callers and bad input.
+	p := person("closed")
+	fieldOf(t, register(p, ""), "invitation")
+	fieldOf(t, register(p, "forged-token"), "invitation")
+	gone(p)
+	denied(t, e2(e.svc.IssueInvitation(ctx, rowner, r.ID, tenancy.InvitationInput{Email: p.Email})))
+	denied(t, e2(e.svc.IssueInvitation(ctx, otherAdmin, r.ID, tenancy.InvitationInput{Email: p.Email})))
+	_, err = e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: "not-an-address"})
+	fieldOf(t, err, "email")
+	_, err = e.svc.IssueInvitation(ctx, otherAdmin, aff.c.ID, tenancy.InvitationInput{Email: p.Email})
+	fieldOf(t, err, "reseller_id")
+	_, err = e.svc.SetOpenRegistration(ctx, otherAdmin, aff.c.ID, true)
+	fieldOf(t, err, "open_registration")
+	require.Empty(t, invited(p.Email))
+
+	// Invited: the token arrives sealed, admits one registration, once.
+	iss, err := e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: p.Email})
+	require.NoError(t, err)
+	require.WithinDuration(t, e.clock.Now().Add(tenancy.InvitationTTL), iss.ExpiresAt, time.Second)
+	inv := invited(p.Email)
+	require.Len(t, inv, 1)
+	require.Equal(t, r.Slug, inv[0].Slug)
+	require.NotContains(t, fmt.Sprintf("%v %+v", inv[0], inv[0]), string(inv[0].Token))
+	_, _, err = e.svc.RegisterAffiliate(ctx, other.Slug, tenancy.NewAffiliate{LegalName: "Elsewhere", Owner: person("elsewhere"), Invitation: string(inv[0].Token)})
+	fieldOf(t, err, "invitation") // another reseller's link: the token is not its
+	c, _, err := e.svc.RegisterAffiliate(ctx, r.Slug, tenancy.NewAffiliate{LegalName: "Invited Ltd", Owner: p, Invitation: string(inv[0].Token)})
+	require.NoError(t, err)
+	require.Equal(t, r.ID, c.ResellerID)
+	q := person("again")
+	fieldOf(t, register(q, string(inv[0].Token)), "invitation")
+	gone(q)
+
+	// An invitation expires after InvitationTTL.
+	_, err = e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: q.Email})
+	require.NoError(t, err)
+	late := invited(q.Email)
+	require.Len(t, late, 1)
+	e.clock.Advance(tenancy.InvitationTTL)
+	fieldOf(t, register(q, string(late[0].Token)), "invitation")
+	e.clock.Advance(-tenancy.InvitationTTL)
+	gone(q)
+
+	// Open: anyone with the link registers; the limiter throttles the link.
+	r, err = e.svc.SetOpenRegistration(ctx, ra, r.ID, true)
+	require.NoError(t, err)
+	require.True(t, r.OpenRegistration)
+	require.Equal(t, 1, e.actions(t, r.ID, "tenancy.company.registration"))
+	require.NoError(t, register(person("open"), ""))
+	e.regStop.Store(true)
+	s := person("throttled")
+	require.ErrorIs(t, register(s, ""), storage.ErrLimitExceeded)
+	e.regStop.Store(false)
+	gone(s)
+	e.mu.Lock()
+	require.Contains(t, e.regKeys, "registration:"+r.Slug)
+	e.mu.Unlock()
+	e.clock.Advance(tenancy.InvitationTTL)
+	fieldOf(t, register(q, string(late[0].Token)), "invitation") // a bad token is refused even where the link is open
+	e.clock.Advance(-tenancy.InvitationTTL)
+	gone(q)
 }

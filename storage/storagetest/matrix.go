@@ -323,6 +323,12 @@ func mxRows() map[string]mxRow {
 		"tenancy.ConfirmEmailChange":   {exempt: "the holder of a token sent to the new address confirms it, before there is an actor"},
 		"tenancy.RequestPasswordReset": {exempt: login},
 		"tenancy.ResetPassword":        {exempt: "the holder of a token sent to the user's address sets a password, before there is an actor"},
+		"tenancy.SetOpenRegistration": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetOpenRegistration(ctx, by, t.company, true))
+		}},
+		"tenancy.IssueInvitation": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.IssueInvitation(ctx, by, t.company, tenancy.InvitationInput{Email: storage.NewID() + "@matrix.example"}))
+		}},
 		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.people.DeactivateMember(ctx, by, t.company, t.user)
 		}},
