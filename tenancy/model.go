@@ -90,6 +90,13 @@ type User struct {
 	UpdatedAt         time.Time `json:"updated_at" audit:"-"`
 }
 
+// SearchKey is the text employee search (FindEmployees) matches a
+// substring of: first name, last name and e-mail, lower-cased (Unicode) and
+// joined by spaces. Every backend stores or computes exactly this.
+func (u *User) SearchKey() string {
+	return strings.ToLower(u.FirstName + " " + u.LastName + " " + u.Email)
+}
+
 // EmailKey is the case-folded e-mail the platform-wide uniqueness rule compares.
 func (u *User) EmailKey() string { return EmailKey(u.Email) }
 

@@ -36,6 +36,9 @@ type Store interface {
 	GetSubAccount(ctx context.Context, companyID, id string) (*SubAccount, error)
 	// ListSubAccounts lists a company's sub-accounts by name.
 	ListSubAccounts(ctx context.Context, companyID string) ([]SubAccount, error)
+	// SubAccountsAfter lists up to limit sub-accounts of companyID ordered by
+	// (NameKey, ID) after the key (afterNameKey, afterID); "" "" from the start.
+	SubAccountsAfter(ctx context.Context, companyID, afterNameKey, afterID string, limit int) ([]SubAccount, error)
 
 	// CreateUser inserts u. Conflict: another user has the same EmailKey.
 	CreateUser(ctx context.Context, u *UserRecord) error
@@ -120,6 +123,8 @@ type MemberQuery struct {
 	SubAccountID string // when OnlySub: only members of this sub-account
 	OnlySub      bool
 	UserID       string // when non-empty: only this user
+	Role         Role   // when non-empty: only members with this role
+	Text         string // when non-empty: only users whose SearchKey contains it (NormalizeQuery output)
 	AfterUserID  string
 	Limit        int
 }

@@ -107,6 +107,7 @@ type userRow struct {
 	FirstName         string    `bun:"first_name"`
 	LastName          string    `bun:"last_name"`
 	Phone             string    `bun:"phone"`
+	SearchKey         string    `bun:"search_key"`
 	PasswordHash      string    `bun:"password_hash"`
 	PasswordChangedAt time.Time `bun:"password_changed_at"`
 	CreatedAt         time.Time `bun:"created_at"`
@@ -115,7 +116,7 @@ type userRow struct {
 
 func toUserRow(u *tenancy.UserRecord) *userRow {
 	return &userRow{ID: u.ID, Email: u.Email, EmailKey: u.EmailKey(), FirstName: u.FirstName, LastName: u.LastName,
-		Phone: u.Phone, PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
+		Phone: u.Phone, SearchKey: u.SearchKey(), PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
 		CreatedAt: storage.Timestamp(u.CreatedAt), UpdatedAt: storage.Timestamp(u.UpdatedAt)}
 }
 
@@ -481,6 +482,18 @@ func (t tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]
 	}, (*subAccountRow).subAccount)
 }
 
+// SubAccountsAfter walks the unique index (company_id, name_key): name_key
+// is unique within a company, so the ID only breaks ties of the cursor.
+func (t tenancyStore) SubAccountsAfter(ctx context.Context, companyID, afterNameKey, afterID string, limit int) ([]tenancy.SubAccount, error) {
+	return scanAll(ctx, t.s, "tenancy.SubAccountsAfter", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("company_id = ?", companyID)
+		if afterNameKey != "" || afterID != "" {
+			q = q.Where("name_key >= ? AND (name_key > ? OR id > ?)", afterNameKey, afterNameKey, afterID)
+		}
+		return q.OrderExpr("name_key ASC, id ASC").Limit(int64(limit))
+	}, (*subAccountRow).subAccount)
+}
+
 func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return t.insert(ctx, "tenancy.CreateUser", toUserRow(u))
 }
@@ -577,6 +590,12 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	}
 	if q.UserID != "" {
 		sq = sq.Where("m.user_id = ?", q.UserID)
+	}
+	if q.Role != "" {
+		sq = sq.Where("m.role = ?", string(q.Role))
+	}
+	if q.Text != "" {
+		sq = sq.Where("u.search_key LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
 	}
 	if q.AfterUserID != "" {
 		sq = sq.Where("m.user_id > ?", q.AfterUserID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,6 +136,7 @@ func runIdentity(t *testing.T, h *Harness) {
 	t.Run("password reset", func(t *testing.T) { t.Parallel(); identityPasswordReset(t, newIdentityEnv(h)) })
 	t.Run("deactivation", func(t *testing.T) { t.Parallel(); identityDeactivation(t, newIdentityEnv(h)) })
 	t.Run("registration by invitation", func(t *testing.T) { t.Parallel(); identityRegistration(t, newIdentityEnv(h)) })
+	t.Run("employee filters and sub-account pages", func(t *testing.T) { t.Parallel(); identityFilters(t, newIdentityEnv(h)) })
 }
 
 func identityPhone(t *testing.T, e *identityEnv) {
@@ -584,3 +586,93 @@ func identityRegistration(t *testing.T, e *identityEnv) {
 	e.clock.Advance(-tenancy.InvitationTTL)
 	gone(q)
 }
+
+func identityFilters(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	tag := strings.ToLower(storage.NewID()[24:])
+	add := func(first, last string, role tenancy.Role, sub string) string {
+		emp, err := e.svc.RegisterEmployee(ctx, w.admin, w.c.ID, tenancy.NewEmployee{FirstName: first, LastName: last,
+			Email: first + "." + tag + "@filters.example", Role: role, SubAccountID: sub})
+		require.NoError(t, err)
+		return emp.UserID
+	}
+	zhanna := add("Жанна", "Иванова", tenancy.RoleOperator, w.subs[1].ID)
+	petr := add("Petr", "Ivanov", tenancy.RoleManager, w.subs[1].ID)
+	olga := add("Olga", "Lee", tenancy.RoleOperator, "")
+	find := func(by tenancy.Actor, f tenancy.EmployeeFilter, size int) []string {
+		t.Helper()
+		var ids []string
+		p := storage.PageRequest{Limit: size}
+		for {
+			page, err := e.svc.FindEmployees(ctx, by, w.c.ID, f, p)
+			require.NoError(t, err)
+			for _, it := range page.Items {
+				ids = append(ids, it.UserID)
+			}
+			if page.NextCursor == "" {
+				return ids
+			}
+			p.After = page.NextCursor
+		}
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	require.Equal(t, sorted(w.operator.UserID, zhanna, olga), find(w.admin, tenancy.EmployeeFilter{Role: tenancy.RoleOperator}, 1))
+	require.Equal(t, sorted(zhanna, petr), find(w.admin, tenancy.EmployeeFilter{SubAccountID: w.subs[1].ID}, 1))
+	require.Equal(t, []string{zhanna}, find(w.admin, tenancy.EmployeeFilter{Text: "ЖАННА"}, 10), "Unicode case folding on every backend")
+	require.Equal(t, []string{zhanna}, find(w.admin, tenancy.EmployeeFilter{Text: "жанна иван"}, 10), "first and last name together")
+	require.Equal(t, sorted(zhanna, petr, olga), find(w.admin, tenancy.EmployeeFilter{Text: tag}, 2), "a part of the e-mail")
+	require.Equal(t, []string{petr}, find(w.admin, tenancy.EmployeeFilter{Text: "ivanov", Role: tenancy.RoleManager}, 10))
+	require.Empty(t, find(w.admin, tenancy.EmployeeFilter{Text: "%" + tag}, 10), "wildcards are literal")
+	require.Empty(t, find(w.manager, tenancy.EmployeeFilter{SubAccountID: w.subs[1].ID}, 10), "a manager searches its own sub-account only")
+	require.Equal(t, []string{w.operator.UserID}, find(w.manager, tenancy.EmployeeFilter{Role: tenancy.RoleOperator}, 10))
+	require.Equal(t, []string{w.operator.UserID}, find(w.operator, tenancy.EmployeeFilter{}, 10), "an operator finds itself only")
+	_, err := e.svc.FindEmployees(ctx, w.admin, w.c.ID, tenancy.EmployeeFilter{Role: "janitor"}, storage.PageRequest{})
+	fieldOf(t, err, "role")
+	_, err = e.svc.FindEmployees(ctx, w.admin, w.c.ID, tenancy.EmployeeFilter{Text: strings.Repeat("x", 101)}, storage.PageRequest{})
+	fieldOf(t, err, "text")
+	_, err = e.svc.FindEmployees(ctx, w.operator, aff2(t, e, r).c.ID, tenancy.EmployeeFilter{}, storage.PageRequest{})
+	require.ErrorIs(t, err, storage.ErrNotFound, "another company is invisible")
+
+	// Sub-accounts a page at a time, by name.
+	for _, n := range []string{"delta", "Alpha", "charlie", "Bravo", "echo"} {
+		_, err := e.svc.CreateSubAccount(ctx, w.admin, w.c.ID, n+" "+tag)
+		require.NoError(t, err)
+	}
+	all, err := e.svc.ListSubAccounts(ctx, w.admin, w.c.ID)
+	require.NoError(t, err)
+	var want, got []string
+	for _, sa := range all {
+		want = append(want, sa.ID)
+	}
+	p := storage.PageRequest{Limit: 2}
+	pages := 0
+	for {
+		page, err := e.svc.SubAccountsPage(ctx, w.admin, w.c.ID, p)
+		require.NoError(t, err)
+		pages++
+		require.LessOrEqual(t, len(page.Items), 2)
+		for _, sa := range page.Items {
+			got = append(got, sa.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		p.After = page.NextCursor
+	}
+	require.Equal(t, want, got, "the pages list every sub-account once, by name")
+	require.Equal(t, 4, pages) // 7 sub-accounts, 2 a page
+	mp, err := e.svc.SubAccountsPage(ctx, w.manager, w.c.ID, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, mp.Items, 1)
+	require.Equal(t, w.subs[0].ID, mp.Items[0].ID, "a manager sees its own sub-account")
+	op, err := e.svc.SubAccountsPage(ctx, w.operator, w.c.ID, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Empty(t, op.Items)
+	_, err = e.svc.SubAccountsPage(ctx, w.admin, w.c.ID, storage.PageRequest{After: "%%%"})
+	fieldOf(t, err, "after")
+}
+
+// aff2 is another affiliate of r.
+func aff2(t *testing.T, e *identityEnv, r tenancy.Company) companyWorld { return e.newAffiliate(t, r) }

@@ -329,6 +329,12 @@ func mxRows() map[string]mxRow {
 		"tenancy.IssueInvitation": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.people.IssueInvitation(ctx, by, t.company, tenancy.InvitationInput{Email: storage.NewID() + "@matrix.example"}))
 		}},
+		"tenancy.FindEmployees": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.FindEmployees(ctx, by, t.company, tenancy.EmployeeFilter{Role: tenancy.RoleOperator, Text: "m"}, storage.PageRequest{}))
+		}},
+		"tenancy.SubAccountsPage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SubAccountsPage(ctx, by, t.company, storage.PageRequest{}))
+		}},
 		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.people.DeactivateMember(ctx, by, t.company, t.user)
 		}},

@@ -1,0 +1,3 @@
+{{if eq .Dialect "mysql"}}DROP INDEX tenancy_members_role ON tenancy_members{{else}}DROP INDEX IF EXISTS tenancy_members_role{{end}}
+--bun:split
+ALTER TABLE tenancy_users DROP COLUMN search_key
