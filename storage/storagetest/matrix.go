@@ -381,6 +381,9 @@ func mxRows() map[string]mxRow {
 		"licensing.Ledger": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.Ledger(ctx, by, t.company, storage.PageRequest{}))
 		}},
+		"licensing.LedgerBetween": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.LedgerBetween(ctx, by, t.company, now().Add(-time.Hour), now(), storage.PageRequest{}))
+		}},
 		"licensing.Suspended": {exempt: "compliance's suspension source (compliance.WithSuspensions), read in the dialing transaction"},
 		"licensing.PurchaseLicenses": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.PurchaseLicenses(ctx, by, t.company, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1, IdempotencyKey: storage.NewID()}))
