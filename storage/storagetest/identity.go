@@ -255,6 +255,17 @@ func identityEmailChange(t *testing.T, e *identityEnv) {
 	require.NoError(t, err)
 	require.Equal(t, second, got.Email)
 
+	// An administrator of one company does not move the login of a person
+	// another company also has; the platform and the person do.
+	other := e.newAffiliate(t, r)
+	_, err = e.svc.AddMember(ctx, other.admin, other.c.ID, second, tenancy.MemberChange{Role: tenancy.RoleOperator})
+	require.NoError(t, err)
+	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: uniqueEmail("hijack")})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	_, err = e.svc.RequestEmailChange(ctx, e.platform, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: uniqueEmail("support")})
+	require.NoError(t, err)
+	require.NoError(t, e.svc.RemoveMember(ctx, other.admin, other.c.ID, w.manager.UserID))
+
 	// A failing host hook rolls the confirmation back: the token stays usable.
 	third := uniqueEmail("third")
 	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: third})
