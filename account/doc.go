@@ -15,7 +15,7 @@
 //
 // Authorisation (all through tenancy.Authorize):
 //   - company settings: tenancy.ActEditSettings on the company — owner,
-//     administrators, the company's reseller administrators, the platform.
+//     administrators, the company's reseller (administrators and owner), the platform.
 //     Managers and operators read (tenancy.ActView) and are refused writes;
 //   - a user's own locale, images and operator profile: tenancy.ActOwnProfile
 //     on the member (the user, or the company's administrators);

@@ -185,8 +185,9 @@ type PBXInput struct {
 // SetPBX sets the company's phone system (one of WithPBXTypes) and its
 // provisioning account ID and password (sealed at rest). Authorised:
 // tenancy.ActManageCatalog on the company — the service provider's act:
-// the company's reseller administrators (or a reseller's for its own
-// company) and the platform; the company's own administrators are refused.
+// the company's reseller (its administrators and owner; or a reseller's
+// for its own company) and the platform; the company's own administrators
+// are refused.
 // Audited "account.pbx.update" with the password redacted.
 func (s *Service) SetPBX(ctx context.Context, by tenancy.Actor, companyID string, in PBXInput) (_ *Company, err error) {
 	const op = "account.SetPBX"

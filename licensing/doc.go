@@ -21,11 +21,12 @@
 //   - tenancy.ActView: Account, Credit, Ledger, LedgerBalance, Pools,
 //     Assignments, Subscriptions, AddOns, PackageChoices, UserPackages,
 //     SubscriptionKeys, PreviewPlanChange.
-//   - tenancy.ActManageAffiliate (the company's reseller, the platform):
+//   - tenancy.ActManageAffiliate (the company's reseller — its
+//     administrators and its owner — and the platform):
 //     SetCreditTerms, SetAgreement, SetContract, RecordPayment, Charge,
 //     Adjust.
-//   - tenancy.ActManageCatalog (reseller admins over their own catalogue and
-//     their affiliates, the platform): DefinePackage, AddSubscriptionKey,
+//   - tenancy.ActManageCatalog (a reseller's administrators and owner over
+//     its own catalogue and its affiliates', the platform): DefinePackage, AddSubscriptionKey,
 //     RemoveSubscriptionKey. Company administrators never define packages
 //     nor change keys.
 //   - tenancy.ActEditSettings: SetPackageOffer (offering packages is a

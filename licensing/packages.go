@@ -18,7 +18,7 @@ type PackageInput struct {
 
 // DefinePackage adds a service package to a catalogue: the platform's when
 // ownerCompanyID is "" (platform admins only), else the reseller
-// ownerCompanyID's (its reseller admins or the platform). Authorised:
+// ownerCompanyID's (its reseller admins and owner, or the platform). Authorised:
 // tenancy.ActManageCatalog. Errors: *storage.ValidationError for a bad name
 // or an owner that is not a reseller (field "owner_company_id");
 // storage.ErrConflict for a name the owner already uses. Audited in the
@@ -226,7 +226,7 @@ type KeyInput struct {
 }
 
 // AddSubscriptionKey adds a subscription key to companyID. Authorised:
-// tenancy.ActManageCatalog — the company's reseller admins or the platform;
+// tenancy.ActManageCatalog — the company's reseller (its admins and owner) or the platform;
 // company administrators cannot. Errors: *storage.ValidationError (field
 // "code"); storage.ErrConflict for a code the company already has. Audited.
 func (s *Service) AddSubscriptionKey(ctx context.Context, by tenancy.Actor, companyID string, in KeyInput) (_ SubscriptionKey, err error) {

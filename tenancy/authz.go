@@ -44,16 +44,21 @@ type Resource struct {
 	ResellerID   string // that company's reseller, "" if it has none
 	SubAccountID string // the sub-account the resource belongs to, "" if company-wide
 	UserID       string // the user the resource is or belongs to, if any
+	// Reseller says the company is a reseller (CompanyRef.Resource sets
+	// it): its owner then holds the reseller's own catalogue rights.
+	Reseller bool
 }
 
 // Can is the single place that decides whether actor a may perform act on r.
 // It is pure, allocation-free and safe for concurrent use. The rules:
 //
 //   - platform admin: everything;
-//   - reseller admin: everything in its own company and in its affiliates,
-//     including their credit settings and catalogue; nothing of other resellers;
-//   - owner and administrator: everything in their own company except
-//     platform-only and reseller-only actions;
+//   - reseller admin, and a reseller's owner: everything in its own company
+//     and in its affiliates, including their credit settings and catalogue;
+//     nothing of other resellers;
+//   - owner (of a company that is not a reseller) and administrator:
+//     everything in their own company except platform-only and
+//     reseller-only actions;
 //   - manager: views company-wide data, and views and manages users only in
 //     its own sub-account; its own profile and status; dialing;
 //   - operator: its own user, profile and status; dialing.
@@ -67,13 +72,16 @@ func Can(a Actor, act Action, r Resource) bool {
 	if act == ActPlatform || a.CompanyID == "" {
 		return false
 	}
-	reseller := a.Role == RoleResellerAdmin && r.ResellerID != "" && r.ResellerID == a.CompanyID
+	// A company with affiliates is a reseller, so the owner whose company
+	// is the target's reseller is a reseller's owner.
+	staff := a.Role == RoleResellerAdmin || a.Role == RoleOwner
+	reseller := staff && r.ResellerID != "" && r.ResellerID == a.CompanyID
 	own := a.CompanyID == r.CompanyID
 	switch act {
 	case ActManageAffiliate:
 		return reseller
 	case ActManageCatalog:
-		return reseller || (own && a.Role == RoleResellerAdmin)
+		return reseller || own && (a.Role == RoleResellerAdmin || a.Role == RoleOwner && r.Reseller)
 	}
 	if reseller {
 		return true
@@ -108,8 +116,10 @@ func Can(a Actor, act Action, r Resource) bool {
 
 // CanGrant decides whether a may give a member of company r.CompanyID the
 // role role in sub-account subAccountID (on registration or a role change).
-// Nobody grants a role above their own; the owner and platform roles are
-// granted by the platform only; a manager grants only "manager", only in its
+// Nobody grants a role above their own, except that an owner grants
+// reseller_admin (which only a reseller's members may hold: the use cases
+// refuse it elsewhere); the owner and platform roles are granted by the
+// platform only; a manager grants only "manager", only in its
 // own sub-account; an operator grants nothing. It assumes Can(a, ActManageUsers, r) already holds.
 func CanGrant(a Actor, role Role, subAccountID string) bool {
 	switch {
@@ -123,6 +133,8 @@ func CanGrant(a Actor, role Role, subAccountID string) bool {
 		return role == RoleManager && subAccountID != "" && subAccountID == a.SubAccountID
 	case a.Role == RoleOperator:
 		return false // operators manage nobody, not even other operators
+	case a.Role == RoleOwner && role == RoleResellerAdmin:
+		return true // a reseller's owner appoints its administrators
 	}
 	return role.rank() <= a.Role.rank()
 }

@@ -17,9 +17,11 @@ var (
 	resB      = tenancy.Resource{CompanyID: "B", ResellerID: "R"}
 	resC      = tenancy.Resource{CompanyID: "C", ResellerID: "Q"}
 	resR      = tenancy.Resource{CompanyID: "R"}
+	resRKind  = tenancy.Resource{CompanyID: "R", Reseller: true}
 	platform  = tenancy.Platform("p")
 	resellerR = tenancy.Actor{UserID: "ra", CompanyID: "R", Role: tenancy.RoleResellerAdmin}
 	ownerA    = tenancy.Actor{UserID: "o", CompanyID: "A", Role: tenancy.RoleOwner}
+	ownerR    = tenancy.Actor{UserID: "ro", CompanyID: "R", Role: tenancy.RoleOwner}
 	adminA    = tenancy.Actor{UserID: "ad", CompanyID: "A", Role: tenancy.RoleAdministrator}
 	managerA  = tenancy.Actor{UserID: "m", CompanyID: "A", Role: tenancy.RoleManager, SubAccountID: "s1"}
 	operatorA = tenancy.Actor{UserID: "op", CompanyID: "A", Role: tenancy.RoleOperator, SubAccountID: "s1"}
@@ -49,6 +51,15 @@ func TestCan(t *testing.T) {
 		{"owner not sibling", ownerA, tenancy.ActView, resB, false},
 		{"owner no platform action", ownerA, tenancy.ActPlatform, resA, false},
 		{"owner no affiliate credit", ownerA, tenancy.ActManageAffiliate, resA, false},
+		{"owner of a non-reseller no catalogue", ownerA, tenancy.ActManageCatalog, resA, false},
+		{"reseller owner views affiliate", ownerR, tenancy.ActView, resA, true},
+		{"reseller owner manages affiliate users", ownerR, tenancy.ActManageUsers, resAs1, true},
+		{"reseller owner manages affiliate credit", ownerR, tenancy.ActManageAffiliate, resB, true},
+		{"reseller owner affiliate catalogue", ownerR, tenancy.ActManageCatalog, resA, true},
+		{"reseller owner own catalogue", ownerR, tenancy.ActManageCatalog, resRKind, true},
+		{"reseller owner not its own credit", ownerR, tenancy.ActManageAffiliate, resRKind, false},
+		{"reseller owner not other reseller's affiliate", ownerR, tenancy.ActView, resC, false},
+		{"reseller owner no platform action", ownerR, tenancy.ActPlatform, resA, false},
 		{"admin sub-accounts", adminA, tenancy.ActManageSubAccounts, resAs2, true},
 		{"admin reads audit", adminA, tenancy.ActReadAudit, resA, true},
 		{"manager views company", managerA, tenancy.ActView, resA, true},
@@ -90,7 +101,9 @@ func TestCanGrant(t *testing.T) {
 		{"reseller grants administrator", resellerR, tenancy.RoleAdministrator, "", true},
 		{"reseller not owner", resellerR, tenancy.RoleOwner, "", false},
 		{"owner grants administrator", ownerA, tenancy.RoleAdministrator, "", true},
-		{"owner not reseller admin", ownerA, tenancy.RoleResellerAdmin, "", false},
+		{"owner grants reseller admin (refused by the use case outside a reseller)", ownerA, tenancy.RoleResellerAdmin, "", true},
+		{"reseller owner grants reseller admin", ownerR, tenancy.RoleResellerAdmin, "", true},
+		{"reseller owner not owner", ownerR, tenancy.RoleOwner, "", false},
 		{"admin grants manager anywhere", adminA, tenancy.RoleManager, "s2", true},
 		{"admin not owner", adminA, tenancy.RoleOwner, "", false},
 		{"admin not above itself", adminA, tenancy.RoleResellerAdmin, "", false},

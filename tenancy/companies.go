@@ -502,7 +502,7 @@ func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, p
 	case by.CompanyID == "" || !Can(by, ActView, Resource{CompanyID: by.CompanyID}):
 		return storage.Page[Company]{}, nil
 	default:
-		q.ScopeID, q.WithAffiliates = by.CompanyID, by.Role == RoleResellerAdmin
+		q.ScopeID, q.WithAffiliates = by.CompanyID, by.Role == RoleResellerAdmin || by.Role == RoleOwner
 	}
 	items, err := s.store.SearchCompanies(ctx, q)
 	if err != nil {

@@ -31,7 +31,9 @@ type CompanyRef struct {
 }
 
 // Resource returns the authorization resource for company-wide data of c.
-func (c CompanyRef) Resource() Resource { return Resource{CompanyID: c.ID, ResellerID: c.ResellerID} }
+func (c CompanyRef) Resource() Resource {
+	return Resource{CompanyID: c.ID, ResellerID: c.ResellerID, Reseller: c.Kind == KindReseller}
+}
 
 // MemberRef is a user's membership in one company.
 type MemberRef struct {

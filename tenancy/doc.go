@@ -112,9 +112,35 @@
 //
 // Can (pure, allocation-free) decides whether an Actor may perform an
 // Action on a Resource; CanGrant whether it may give a role in a
-// sub-account; Authorize wraps Can into storage.ErrForbidden. The matrix is
-// in Can's documentation and is proven on every backend by the isolation
-// matrix of storage/storagetest. Actors are built by ActorFor from the
+// sub-account; Authorize wraps Can into storage.ErrForbidden. The rights,
+// once for every domain ("own" is the actor's company, "affiliates" the
+// companies whose reseller it is; "sub" the manager's own sub-account,
+// "self" the actor's own user):
+//
+//	action               platform  reseller admin,    owner, admin  manager         operator
+//	                               reseller's owner
+//	ActView              all       own + affiliates   own           company + sub   self
+//	                                                                + self
+//	ActEditSettings      all       own + affiliates   own           —               —
+//	ActManageSubAccounts all       own + affiliates   own           —               —
+//	ActManageUsers       all       own + affiliates   own           sub             —
+//	ActPurchase          all       own + affiliates   own           —               —
+//	ActReadAudit         all       own + affiliates   own           —               —
+//	ActManageAffiliate   all       affiliates         —             —               —
+//	ActManageCatalog     all       own + affiliates   —             —               —
+//	ActPlatform          all       —                  —             —               —
+//	ActOwnProfile,       all       own + affiliates   own           self            self
+//	ActOwnStatus
+//	ActDial              all       own + affiliates   own           own             own
+//
+// Granting (CanGrant): nobody grants a role above its own; the owner also
+// appoints reseller administrators (in a reseller only); the owner and
+// platform roles come from the platform alone; a manager grants "manager"
+// in its own sub-account; an operator grants nothing. A suspended company
+// keeps these rights; the domains refuse what suspension blocks (compliance
+// grants no call, presence changes no status). The isolation matrix of
+// storage/storagetest proves the rules on every backend, for every exported
+// method of every domain service. Actors are built by ActorFor from the
 // stored membership — hosts must not build them from request data, and
 // should build them per request so role changes take effect.
 //

@@ -203,7 +203,7 @@ func (s *Service) AuditScope(ctx context.Context, by Actor) (_ audit.Scope, err 
 		return audit.Scope{}, nil
 	}
 	ids := []string{by.CompanyID}
-	if by.Role == RoleResellerAdmin {
+	if by.Role == RoleResellerAdmin || by.Role == RoleOwner { // a company that is not a reseller has no affiliates
 		aff, err := s.store.AffiliateIDs(ctx, by.CompanyID)
 		if err != nil {
 			return audit.Scope{}, err

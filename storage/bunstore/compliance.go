@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -91,6 +92,71 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 		return compliance.Settings{}, storage.Internal(op, err).Explain("stored policy does not decode")
 	}
 	return out, nil
+}
+
+var _ compliance.SharedSettingsReader = complianceStore{}
+
+// SharedSettings implements compliance.SharedSettingsReader: the row is
+// read every time, but its policy is decoded only when the row changed
+// since this store last decoded it (see settingsCache).
+func (c complianceStore) SharedSettings(ctx context.Context, companyID string) (*compliance.Settings, error) {
+	const op = "compliance.Settings"
+	if err := c.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?", companyID)
+	if err != nil {
+		return nil, c.s.mapErr(op, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only: rows.Err is the read's outcome
+	if !rows.Next() {
+		return nil, c.s.mapErr(op, rows.Err())
+	}
+	var fz bool
+	var policy sql.RawBytes
+	var updated time.Time
+	var version int64
+	if err := rows.Scan(&fz, &policy, &updated, &version); err != nil {
+		return nil, c.s.mapErr(op, err)
+	}
+	return c.s.settings.decode(op, companyID, fz, policy, updated, version)
+}
+
+// settingsCache holds the settings a store decoded last for each company
+// (a bounded number of them), so that reading an unchanged row — same
+// version, flag, time and policy bytes — skips decoding its policy, most
+// of a settings read's allocations. An entry is replaced whole, never
+// modified: SharedSettings hands it out.
+type settingsCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedSettings
+}
+
+type cachedSettings struct {
+	policy string // the stored JSON it was decoded from
+	st     compliance.Settings
+}
+
+const settingsCacheSize = 4096
+
+func (sc *settingsCache) decode(op, companyID string, fz bool, policy []byte, updated time.Time, version int64) (*compliance.Settings, error) {
+	sc.mu.Lock()
+	e := sc.m[companyID]
+	sc.mu.Unlock()
+	if e != nil && e.st.Version == version && e.st.FZ230 == fz && e.st.UpdatedAt.Equal(updated) && e.policy == string(policy) {
+		return &e.st, nil
+	}
+	e = &cachedSettings{policy: string(policy), st: compliance.Settings{CompanyID: companyID, FZ230: fz, UpdatedAt: updated.UTC(), Version: version}}
+	if err := json.Unmarshal(policy, &e.st.Policy); err != nil {
+		return nil, storage.Internal(op, err).Explain("stored policy does not decode")
+	}
+	sc.mu.Lock()
+	if sc.m == nil || len(sc.m) >= settingsCacheSize {
+		sc.m = make(map[string]*cachedSettings)
+	}
+	sc.m[companyID] = e
+	sc.mu.Unlock()
+	return &e.st, nil
 }
 
 func (c complianceStore) SaveSettings(ctx context.Context, st compliance.Settings) error {
@@ -176,11 +242,11 @@ func (c complianceStore) LockSubjectSettings(ctx context.Context, companyID, key
 	if !version.Valid {
 		return compliance.Settings{}, false, nil
 	}
-	out := compliance.Settings{CompanyID: companyID, FZ230: fz.Bool, UpdatedAt: updated.Time.UTC(), Version: version.Int64}
-	if err := json.Unmarshal([]byte(policy.String), &out.Policy); err != nil {
-		return compliance.Settings{}, false, storage.Internal(op, err).Explain("stored policy does not decode")
+	st, err := c.s.settings.decode(op, companyID, fz.Bool, []byte(policy.String), updated.Time, version.Int64)
+	if err != nil {
+		return compliance.Settings{}, false, err
 	}
-	return out, true, nil
+	return *st, true, nil
 }
 
 // FinishPending implements compliance.PendingFinisher: an UPDATE … RETURNING
@@ -315,20 +381,27 @@ var _ compliance.RecordReader = complianceStore{}
 // one index range read (a lateral join over the key array), whatever the
 // table's statistics say: a freshly imported table must not get a bitmap
 // scan of the whole company. When the string comes back short (MySQL's
-// group_concat_max_len, which OpenMySQL raises but a host's own pool may
+// group_concat_max_len, which OpenMySQL raises to 64 MiB but a host's own pool may
 // not), the count says so and the rows are read one by one instead.
 const historyClass = "CASE WHEN status = 'pending' THEN 'A' WHEN outcome = 'answered_human' THEN 'H' " +
 	"WHEN outcome = 'message_sent' THEN 'M' WHEN outcome IN ('answering_machine', 'no_answer', 'busy', 'failed') THEN 'T' ELSE 'Z' END"
 
-func (c complianceStore) historyAggQuery() string {
+// pgHistoryFold is PostgreSQL's fold of a subject's records.
+const pgHistoryFold = "string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || " +
+	"CASE WHEN status = 'pending' THEN ((extract(epoch FROM expires_at) * 1000000)::bigint)::text ELSE '' END || ',' || " +
+	historyClass + ", ';')"
+
+// historyAggQuery is the folded history read of keys (arguments in
+// historyArgs' order); one says there is a single key.
+func (c complianceStore) historyAggQuery(one bool) string {
 	const where = "company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released'"
 	switch c.s.dialect {
 	case Postgres:
-		// Arguments: keys, company, since (see historyArgs).
+		if one { // one key is one index range already, and planned faster
+			return "SELECT subject_key, COUNT(*), " + pgHistoryFold + " FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
+		}
 		return "SELECT k.key, a.n, a.agg FROM unnest(ARRAY[?]::text[]) AS k(key) CROSS JOIN LATERAL (" +
-			"SELECT COUNT(*) AS n, string_agg((extract(epoch FROM reserved_at) * 1000000)::bigint || ',' || " +
-			"CASE WHEN status = 'pending' THEN ((extract(epoch FROM expires_at) * 1000000)::bigint)::text ELSE '' END || ',' || " +
-			historyClass + ", ';') AS agg FROM compliance_calls " +
+			"SELECT COUNT(*) AS n, " + pgHistoryFold + " AS agg FROM compliance_calls " +
 			"WHERE company_id = ? AND subject_key = k.key AND reserved_at >= ? AND status <> 'released') a WHERE a.n > 0"
 	case MySQL:
 		return "SELECT subject_key, COUNT(*), GROUP_CONCAT(CONCAT_WS(',', TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', reserved_at), " +
@@ -342,7 +415,7 @@ func (c complianceStore) historyAggQuery() string {
 
 // historyArgs are historyAggQuery's arguments in its dialect's order.
 func (c complianceStore) historyArgs(companyID string, keys []string, since time.Time) []any {
-	if c.s.dialect == Postgres {
+	if c.s.dialect == Postgres && len(keys) > 1 {
 		return []any{bun.List(keys), companyID, storage.Timestamp(since)}
 	}
 	return []any{companyID, bun.List(keys), storage.Timestamp(since)}
@@ -371,11 +444,10 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 	if err := c.s.checkOpen(op); err != nil {
 		return err
 	}
-	q := c.historyAggQuery()
 	var short []string // subjects whose folded string came back truncated
 	for start := 0; start < len(keys); start += compliance.BatchSize {
 		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
-		rows, err := c.s.idb(ctx).QueryContext(ctx, q, c.historyArgs(companyID, chunk, since)...)
+		rows, err := c.s.idb(ctx).QueryContext(ctx, c.historyAggQuery(len(chunk) == 1), c.historyArgs(companyID, chunk, since)...)
 		if err != nil {
 			return c.s.mapErr(op, err)
 		}

@@ -50,6 +50,17 @@
 // process at a time (a mutex, cheaper than polling SQLITE_BUSY); WAL mode lets
 // readers continue meanwhile.
 //
+// Per-user rows (license and subscription assignments, service packages,
+// organisation options, presence) have no foreign key to tenancy_members:
+// each domain's store works under any tenancy.Directory, not only the
+// tenancy tables (the conformance suite runs the domains on a fake one), and
+// a cascading delete would free seats without the audit events and pool
+// counts the release writes. That no removed member keeps a grant is kept
+// instead by the member lock every gated write takes
+// (tenancy.Directory.LockMember, which RemoveMember also takes) and by the
+// release hooks RemoveMember runs in its transaction; the conformance suite
+// races the two on every backend.
+//
 // # Types
 //
 // Times are stored in UTC with microsecond precision (TIMESTAMPTZ(6),

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"syscall"
 
@@ -38,7 +39,11 @@ func (s *Store) classify(err error) error {
 		return storage.ErrNotFound
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		// The server went away mid-statement (a PostgreSQL primary stopped
+		// at once, a node killed): the connection reads EOF. Whether a
+		// COMMIT in flight took effect is unknown; nothing else was.
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return storage.ErrUnavailable
 	}
 	var netErr net.Error
@@ -48,7 +53,7 @@ func (s *Store) classify(err error) error {
 	switch s.dialect {
 	case Postgres:
 		var ce *pgconn.ConnectError
-		if errors.As(err, &ce) || pgconn.Timeout(err) {
+		if errors.As(err, &ce) || pgconn.Timeout(err) || errors.Is(err, pgconn.ErrConnClosed) {
 			return storage.ErrUnavailable
 		}
 		var pe *pgconn.PgError

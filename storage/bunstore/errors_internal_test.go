@@ -2,9 +2,12 @@ package bunstore
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/switchboardkit/switchboard/storage"
 )
@@ -32,5 +35,23 @@ func TestClassifyMySQLGaleraCodes(t *testing.T) {
 		if !errors.Is(err, want) {
 			t.Errorf("code %d: got %v, want kind %v", code, err, want)
 		}
+	}
+}
+
+// Provoked by stopping a PostgreSQL primary at once (pg_ctl -m immediate)
+// under load: statements in flight read EOF, the next use of their
+// connection reports pgconn.ErrConnClosed.
+func TestClassifyLostConnection(t *testing.T) {
+	for _, d := range []Dialect{Postgres, MySQL, SQLite} {
+		s := &Store{dialect: d}
+		for _, err := range []error{io.ErrUnexpectedEOF, io.EOF, fmt.Errorf("read: %w", io.ErrUnexpectedEOF)} {
+			if got := s.mapErr("op", err); !errors.Is(got, storage.ErrUnavailable) {
+				t.Errorf("%s: %v: got %v, want ErrUnavailable", d, err, got)
+			}
+		}
+	}
+	s := &Store{dialect: Postgres}
+	if got := s.mapErr("op", fmt.Errorf("exec: %w", pgconn.ErrConnClosed)); !errors.Is(got, storage.ErrUnavailable) {
+		t.Errorf("conn closed: got %v, want ErrUnavailable", got)
 	}
 }

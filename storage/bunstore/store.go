@@ -37,6 +37,8 @@ type Store struct {
 	// fairer than polling SQLITE_BUSY. Other processes are still handled by
 	// the busy timeout and the retry loop.
 	writeMu sync.Mutex
+	// settings caches decoded compliance settings (see SharedSettings).
+	settings settingsCache
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -164,12 +166,24 @@ func OpenMySQL(ctx context.Context, dsn string) (*Store, error) {
 	return openMySQL(ctx, op, cfg.Conn)
 }
 
+// mysqlGroupConcatMax is the session group_concat_max_len of the pools
+// OpenMySQL makes (unless the DSN sets it): 64 MiB, beyond any history a
+// policy counts, so that a subject's history comes back folded in one
+// string (see historyAggQuery). A host's pool with a shorter limit (MySQL's
+// default is 1 KiB, MariaDB's 1 MiB) is not wrong, only slower: a history
+// that does not fit is read row by row, as is a result longer than the
+// server's max_allowed_packet (which comes back NULL).
+const mysqlGroupConcatMax = "67108864"
+
 func openMySQL(ctx context.Context, op, dsn string) (*Store, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, storage.Invalid(op, "dsn", "dsn", err.Error())
 	}
 	forceMySQL(cfg)
+	if _, ok := cfg.Params["group_concat_max_len"]; !ok {
+		cfg.Params["group_concat_max_len"] = mysqlGroupConcatMax
+	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, storage.Invalid(op, "dsn", "dsn", err.Error())

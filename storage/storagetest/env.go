@@ -151,9 +151,11 @@ type Cluster struct {
 	Causal []*Harness
 	// DSNs are the nodes' go-sql-driver DSNs, on the test's database.
 	DSNs []string
-	// Status sums a numeric global status variable over the nodes
-	// (wsrep_local_cert_failures, say).
-	Status func(ctx context.Context, name string) (int64, error)
+	// Status reads a global status variable of node i
+	// (wsrep_cluster_size, wsrep_local_cert_failures, …).
+	Status func(ctx context.Context, node int, name string) (string, error)
+	// Checksum returns CHECKSUM TABLE of table on each node, in node order.
+	Checksum func(ctx context.Context, table string) ([]string, error)
 }
 
 // OpenGalera creates a fresh database through the first node named by
@@ -221,18 +223,23 @@ func OpenGalera(tb testing.TB) *Cluster {
 		dsn.DBName = name
 		c.DSNs = append(c.DSNs, dsn.FormatDSN())
 	}
-	c.Status = func(ctx context.Context, name string) (int64, error) {
-		var sum int64
+	c.Status = func(ctx context.Context, node int, name string) (string, error) {
+		var n, v string
+		st := c.Causal[node].Tx.(*bunstore.Store)
+		err := st.DB().QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE ?", name).Scan(&n, &v)
+		return v, err
+	}
+	c.Checksum = func(ctx context.Context, table string) ([]string, error) {
+		var out []string
 		for _, h := range c.Causal {
-			var n string
-			var v int64
+			var n, sum string
 			st := h.Tx.(*bunstore.Store)
-			if err := st.DB().QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE ?", name).Scan(&n, &v); err != nil {
-				return 0, err
+			if err := st.DB().QueryRowContext(ctx, "CHECKSUM TABLE "+table).Scan(&n, &sum); err != nil {
+				return nil, err
 			}
-			sum += v
+			out = append(out, sum)
 		}
-		return sum, nil
+		return out, nil
 	}
 	return c
 }

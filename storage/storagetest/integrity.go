@@ -1,13 +1,14 @@
 package storagetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -58,9 +59,7 @@ func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 			return err
 		}))
 	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
-	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, keys)
+	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, TestKeys)
 	if h.Presence != nil {
 		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail, h.Outbox)
 	}
@@ -129,6 +128,8 @@ func runIntegrity(t *testing.T, h *Harness) {
 	}
 	t.Run("demotion races a privileged write", func(t *testing.T) { integrityDemoteRacesWrite(t, h) })
 	t.Run("stale actors", func(t *testing.T) { integrityStaleActors(t, h) })
+	t.Run("reseller owner", func(t *testing.T) { integrityResellerOwner(t, h) })
+	t.Run("removal ends presence", func(t *testing.T) { integrityRemovalEndsPresence(t, h) })
 }
 
 func integrityRemoveRacesAssign(t *testing.T, h *Harness) {
@@ -395,4 +396,89 @@ func integrityRemoveRacesGrant(t *testing.T, h *Harness, g integrityGrant) {
 	t.Logf("%s: rounds: %d (write first: %d, removal first: %d), leftovers: %d", g.name, integrityRounds, granted, refused, leftovers)
 	assert.Zero(t, leftovers, "no removed user keeps a %s", g.name)
 	e.holders(t) // pool counts equal the rows
+}
+
+// integrityResellerOwner proves that a reseller's owner holds the
+// reseller's rights: it prices its affiliate, sets its credit terms,
+// appoints a reseller administrator, defines a package in its own
+// catalogue and reads its affiliates' audit trails; the owner of a company
+// that is not a reseller gets none of them.
+func integrityResellerOwner(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	e := newIntegrityEnv(t, h)
+	platform := tenancy.Platform("support")
+	r, ro, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindReseller, Slug: "ro-" + strings.ToLower(storage.NewID()[24:]),
+		LegalName: "Reseller " + storage.NewID(), Owner: tenancy.Person{FirstName: "R", LastName: "O", Email: storage.NewID() + "@integrity.example"}})
+	require.NoError(t, err)
+	owner, err := e.people.ActorFor(ctx, ro.ID, r.ID)
+	require.NoError(t, err)
+	aff, _, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular, ResellerID: r.ID,
+		LegalName: "Affiliate " + storage.NewID(), Owner: tenancy.Person{FirstName: "A", LastName: "O", Email: storage.NewID() + "@integrity.example"}})
+	require.NoError(t, err)
+
+	require.NoError(t, e.lic.SetAgreement(ctx, owner, aff.ID, map[licensing.Item]decimal.Decimal{
+		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("7.50")}), "the reseller's owner prices its affiliate")
+	_, err = e.lic.SetCreditTerms(ctx, owner, aff.ID, licensing.CreditTerms{CreditLimit: decimal.NewNullDecimal(decimal.RequireFromString("100"))})
+	require.NoError(t, err, "and sets its credit terms")
+	emp, err := e.people.RegisterEmployee(ctx, owner, r.ID, tenancy.NewEmployee{FirstName: "R", LastName: "A",
+		Email: storage.NewID() + "@integrity.example", Role: tenancy.RoleResellerAdmin})
+	require.NoError(t, err, "and appoints a reseller administrator")
+	assert.Equal(t, tenancy.RoleResellerAdmin, emp.Role)
+	_, err = e.lic.DefinePackage(ctx, owner, r.ID, licensing.PackageInput{Name: "Owner's " + storage.NewID()})
+	require.NoError(t, err, "and defines packages in its own catalogue")
+	scope, err := e.people.AuditScope(ctx, owner)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{r.ID, aff.ID}, scope.CompanyIDs, "and reads its affiliates' audit trails")
+
+	// The owner of a regular company: none of the reseller's rights.
+	_, err = e.lic.DefinePackage(ctx, e.owner, e.c.ID, licensing.PackageInput{Name: "Not " + storage.NewID()})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	_, err = e.people.RegisterEmployee(ctx, e.owner, e.c.ID, tenancy.NewEmployee{FirstName: "N", LastName: "R",
+		Email: storage.NewID() + "@integrity.example", Role: tenancy.RoleResellerAdmin})
+	require.ErrorIs(t, err, storage.ErrInvalid, "only a reseller has reseller administrators")
+	require.ErrorIs(t, e.lic.SetAgreement(ctx, e.owner, e.c.ID, map[licensing.Item]decimal.Decimal{
+		licensing.LicenseItem(licensing.LicensePro): decimal.RequireFromString("1")}), storage.ErrForbidden, "nobody prices its own company")
+	// Nor over another reseller's affiliate.
+	_, err = e.lic.SetCreditTerms(ctx, owner, e.c.ID, licensing.CreditTerms{CreditLimit: decimal.NewNullDecimal(decimal.RequireFromString("1"))})
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+// integrityRemovalEndsPresence proves that RemoveMember's hook ends the
+// member's presence: an away member is offline afterwards, its running
+// interval is in the ledger and the change is audited.
+func integrityRemovalEndsPresence(t *testing.T, h *Harness) {
+	if h.Presence == nil {
+		t.Skip("backend offers no presence store")
+	}
+	ctx := context.Background()
+	e := newIntegrityEnv(t, h)
+	from := time.Now().UTC().Truncate(time.Second)
+	clock := storage.NewManualClock(from)
+	e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, audit.NewLog(h.Audit), h.Outbox, presence.WithClock(clock))
+	pt, err := e.pres.CreatePauseType(ctx, e.owner, e.c.ID, presence.PauseTypeInput{Name: "Lunch " + storage.NewID()})
+	require.NoError(t, err)
+	u := e.member(t, tenancy.RoleOperator)
+	_, err = e.pres.SetStatus(ctx, u, e.c.ID, u.UserID, presence.Change{State: presence.Away, PauseTypeID: pt.ID})
+	require.NoError(t, err)
+	clock.Advance(10 * time.Minute)
+	require.NoError(t, e.people.RemoveMember(ctx, e.owner, e.c.ID, u.UserID))
+
+	cur, err := e.h.Presence.Current(ctx, e.c.ID, u.UserID)
+	require.NoError(t, err)
+	assert.Equal(t, presence.Offline, cur.State)
+	assert.Nil(t, cur.DueAt)
+	assert.Equal(t, e.owner.UserID, cur.SetBy, "ended by the remover")
+	ivs, err := e.h.Presence.Intervals(ctx, e.c.ID, u.UserID, from, from.Add(time.Hour))
+	require.NoError(t, err)
+	var away time.Duration
+	for _, iv := range ivs {
+		if iv.State == presence.Away {
+			away += iv.End.Sub(iv.Start)
+		}
+	}
+	assert.Equal(t, 10*time.Minute, away, "the away interval is closed into the ledger at the removal")
+	evs, err := audit.NewLog(h.Audit).Query(ctx, audit.Scope{CompanyIDs: []string{e.c.ID}}, audit.Filter{CompanyID: e.c.ID,
+		ActorID: e.owner.UserID, Action: "presence.status.set", EntityID: u.UserID}, storage.PageRequest{})
+	require.NoError(t, err)
+	assert.Len(t, evs.Items, 1, "the end of presence is audited as the remover's")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,11 +46,17 @@ func conflicts(t *testing.T, c *Cluster) func() {
 		if c.Status == nil {
 			return 0
 		}
-		a, err := c.Status(ctx, "wsrep_local_cert_failures")
-		require.NoError(t, err)
-		b, err := c.Status(ctx, "wsrep_local_bf_aborts")
-		require.NoError(t, err)
-		return a + b
+		var sum int64
+		for i := range c.Causal {
+			for _, name := range []string{"wsrep_local_cert_failures", "wsrep_local_bf_aborts"} {
+				v, err := c.Status(ctx, i, name)
+				require.NoError(t, err)
+				n, err := strconv.ParseInt(v, 10, 64)
+				require.NoError(t, err, "%s = %q", name, v)
+				sum += n
+			}
+		}
+		return sum
 	}
 	before := read()
 	return func() { t.Logf("certification conflicts and brute-force aborts on the cluster: %d", read()-before) }
