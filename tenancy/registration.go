@@ -27,7 +27,7 @@ func WithRegistrationLimiter(l RateLimiter) Option {
 // (RegisterAffiliate); closed — the default for a new reseller — only a
 // company holding one of its invitations (IssueInvitation). Authorised:
 // tenancy.ActManageCatalog on the reseller (its reseller administrators and
-// the platform). A regular company has no link (field open_registration).
+// owner, and the platform). A regular company has no link (field open_registration).
 // Audited "tenancy.company.registration".
 func (s *Service) SetOpenRegistration(ctx context.Context, by Actor, resellerID string, open bool) (_ Company, err error) {
 	const op = "tenancy.SetOpenRegistration"
