@@ -596,6 +596,19 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	}
 	if q.Text != "" {
 		sq = sq.Where("u.search_key LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
+		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {
+			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+			var n int
+			if err := t.s.idb(ctx).NewRaw("SELECT count(*) FROM (SELECT 1 FROM tenancy_users_fts WHERE tenancy_users_fts MATCH ? LIMIT ?)",
+				phrase, ftsCandidateCap).Scan(ctx, &n); err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if n < ftsCandidateCap {
+				// Few users anywhere hold the needle: look their
+				// memberships up by key rather than walking the company's.
+				sq = sq.Where("m.user_id IN (SELECT user_id FROM tenancy_users_fts WHERE tenancy_users_fts MATCH ?)", phrase)
+			}
+		}
 	}
 	if q.AfterUserID != "" {
 		sq = sq.Where("m.user_id > ?", q.AfterUserID)
