@@ -325,9 +325,12 @@ type EmployeeFilter struct {
 // scope as ListEmployees (a manager's search stays in its sub-account).
 // Pass the same filter with every page's cursor. Validated: role, text
 // (100 characters at most). On SQL the role and sub-account filters walk
-// the indexes (company, role, user) and (company, sub-account, user); the
-// text filter is checked on the company's members walked in user order,
-// stopping at the page, as the company search does for short needles.
+// the indexes (company, role, user) and (company, sub-account, user); a
+// text of three or more characters is looked up in a trigram index of the
+// users' search keys (PostgreSQL pg_trgm, SQLite FTS5, a side table on
+// MySQL/MariaDB) when it is selective, and the members it names are read by
+// key; a shorter or common text is checked on the company's members walked
+// in user order, stopping at the page, as the company search does.
 func (s *Service) FindEmployees(ctx context.Context, by Actor, companyID string, f EmployeeFilter, page storage.PageRequest) (_ storage.Page[Employee], err error) {
 	const op = "tenancy.FindEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
