@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
@@ -135,6 +138,7 @@ func runIdentity(t *testing.T, h *Harness) {
 	t.Run("e-mail change race", func(t *testing.T) { t.Parallel(); identityEmailRace(t, newIdentityEnv(h)) })
 	t.Run("password reset", func(t *testing.T) { t.Parallel(); identityPasswordReset(t, newIdentityEnv(h)) })
 	t.Run("deactivation", func(t *testing.T) { t.Parallel(); identityDeactivation(t, newIdentityEnv(h)) })
+	t.Run("deactivation takes the member offline", func(t *testing.T) { t.Parallel(); identityDeactivationOffline(t, h) })
 	t.Run("registration by invitation", func(t *testing.T) { t.Parallel(); identityRegistration(t, newIdentityEnv(h)) })
 	t.Run("employee filters and sub-account pages", func(t *testing.T) { t.Parallel(); identityFilters(t, newIdentityEnv(h)) })
 }
@@ -689,3 +693,43 @@ func identityFilters(t *testing.T, e *identityEnv) {
 
 // aff2 is another affiliate of r.
 func aff2(t *testing.T, e *identityEnv, r tenancy.Company) companyWorld { return e.newAffiliate(t, r) }
+
+// identityDeactivationOffline wires presence.Service.ReleaseUser as the
+// deactivation hook, as the package documentation advises: an online
+// operator goes offline with its deactivation, and cannot go online again
+// until reactivated.
+func identityDeactivationOffline(t *testing.T, h *Harness) {
+	if h.Presence == nil || h.Account == nil {
+		t.Skip("backend lacks a domain store")
+	}
+	ctx := context.Background()
+	e := newTenancyEnv(h)
+	var pres *presence.Service
+	e.svc = tenancy.NewService(h.Tx, h.Tenancy, e.log, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
+		tenancy.WithMemberDeactivatedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			_, err := pres.ReleaseUser(ctx, by, companyID, userID)
+			return err
+		}))
+	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
+	require.NoError(t, err)
+	acct := account.NewService(h.Tx, h.Account, e.svc, e.log, keys)
+	pres = presence.NewService(h.Tx, h.Presence, e.svc, acct, e.log, h.Outbox)
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online})
+	require.NoError(t, err)
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	cur, err := pres.Status(ctx, w.admin, w.c.ID, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, presence.Offline, cur.State, "deactivated: offline")
+	_, err = pres.SetStatus(ctx, w.admin, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+	require.ErrorIs(t, err, storage.ErrPrecondition, "no status for a deactivated member")
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.NoError(t, e.svc.ReactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	cur, err = pres.Status(ctx, w.admin, w.c.ID, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, presence.Offline, cur.State, "reactivated: still offline until it sets a status")
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+	require.NoError(t, err)
+}
