@@ -110,11 +110,11 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context {
 		return context.WithoutCancel(ctx) // requests in flight at shutdown finish; Shutdown waits for them
 	}}
-	fmt.Fprintf(out, "switchboard server on http://%s (%s)\n", ln.Addr(), store.Dialect())
+	_, _ = fmt.Fprintf(out, "switchboard server on http://%s (%s)\n", ln.Addr(), store.Dialect())
 	if generated {
-		fmt.Fprintf(out, "platform token (generated; set SWITCHBOARD_PLATFORM_TOKEN to choose one): %s\n", *token)
+		_, _ = fmt.Fprintf(out, "platform token (generated; set SWITCHBOARD_PLATFORM_TOKEN to choose one): %s\n", *token)
 	} else {
-		fmt.Fprintln(out, "platform token: from -platform-token / SWITCHBOARD_PLATFORM_TOKEN")
+		_, _ = fmt.Fprintln(out, "platform token: from -platform-token / SWITCHBOARD_PLATFORM_TOKEN")
 	}
 
 	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
-		fmt.Fprintln(out, "shutting down: draining requests")
+		_, _ = fmt.Fprintln(out, "shutting down: draining requests")
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		err = hs.Shutdown(sctx)
 		cancel()
