@@ -459,3 +459,63 @@ func TestParallelAssignments(t *testing.T) {
 		}
 	})
 }
+
+// Deactivating a member ends its sessions; a password reset ends them all.
+func TestSessionRevocation(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	tn := e.tenant("var-rev")
+	aff := "/v1/companies/" + tn.affiliate
+	ivan := e.register(tn.anna, tn.affiliate, "ivan@rev.example", "administrator", "")
+	e.deliver()
+	ivanTok := e.login("ivan@rev.example")
+	e.must(http.StatusOK, e.call("GET", aff, ivanTok, nil))
+	e.must(http.StatusNoContent, e.call("POST", aff+"/employees/"+ivan+"/deactivate", tn.anna, nil))
+	if r := e.call("GET", aff, ivanTok, nil); r.status != http.StatusForbidden {
+		t.Fatalf("deactivated member before delivery: %d %s", r.status, r.body)
+	}
+	e.deliver()
+	if r := e.call("GET", aff, ivanTok, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("deactivated member's session after delivery: %d", r.status)
+	}
+
+	// A password reset: anonymous, same answer for an unknown address.
+	e.must(http.StatusAccepted, e.call("POST", "/v1/password-resets", "", map[string]string{"email": "nobody@rev.example"}))
+	e.must(http.StatusAccepted, e.call("POST", "/v1/password-resets", "", map[string]string{"email": "anna@var-rev.example"}))
+	e.deliver()
+	e.mail.mu.Lock()
+	token := e.mail.resets["anna@var-rev.example"]
+	_, unknown := e.mail.resets["nobody@rev.example"]
+	e.mail.mu.Unlock()
+	if token == "" || unknown {
+		t.Fatalf("reset token %q, unknown address mailed: %v", token, unknown)
+	}
+	e.must(http.StatusNoContent, e.call("POST", "/v1/password-resets/confirm", "", map[string]string{
+		"token": token, "password": "reset long password", "repeat": "reset long password"}))
+	if r := e.call("GET", aff, tn.anna, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("session after a password reset: %d", r.status)
+	}
+	e.must(http.StatusCreated, e.call("POST", "/v1/sessions", "", map[string]string{"email": "anna@var-rev.example", "password": "reset long password"}))
+	if r := e.call("POST", "/v1/password-resets/confirm", "", map[string]string{
+		"token": token, "password": "another long password", "repeat": "another long password"}); r.status < 400 {
+		t.Fatalf("reset token used twice: %d", r.status)
+	}
+}
+
+// /readyz is 503 while the service's schema is behind.
+func TestReadyzSchema(t *testing.T) {
+	store := storagetest.OpenSQLite(t)
+	e := newEnv(t, store)
+	e.must(http.StatusOK, e.call("GET", "/readyz", "", nil))
+	m, err := serviceMigrator(store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := e.call("GET", "/readyz", "", nil)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("readyz with a pending migration: %d %s", r.status, r.body)
+	}
+	r.problem(t)
+}
