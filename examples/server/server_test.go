@@ -53,7 +53,7 @@ func (m *mailbox) PasswordReset(_ context.Context, _ string, p tenancy.PasswordR
 	return nil
 }
 
-func (m *mailbox) password(t *testing.T, email string) string {
+func (m *mailbox) password(t testing.TB, email string) string {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -66,7 +66,7 @@ func (m *mailbox) password(t *testing.T, email string) string {
 
 // env is one service on a store behind a real HTTP server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	http  *httptest.Server
 	mail  *mailbox
@@ -76,7 +76,7 @@ type env struct {
 // testStart is a Wednesday, 11:00 in Moscow: inside every preset's window.
 var testStart = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, store *bunstore.Store, opts ...func(*Config)) *env {
+func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	if err := migrateService(ctx, store.DB()); err != nil {
@@ -115,7 +115,7 @@ type reply struct {
 	body   []byte
 }
 
-func (r reply) json(t *testing.T) map[string]any {
+func (r reply) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -124,7 +124,7 @@ func (r reply) json(t *testing.T) map[string]any {
 	return m
 }
 
-func (r reply) problem(t *testing.T) Problem {
+func (r reply) problem(t testing.TB) Problem {
 	t.Helper()
 	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("content type %q, want application/problem+json (body %s)", ct, r.body)
