@@ -19,7 +19,7 @@ import (
 // Handlers are thin: decode, build the Actor, call the SDK, encode.
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, statusOut{Status: "ok"})
 }
 
 // readyz answers 200 when the database answers and both schemas (the SDK's
@@ -52,7 +52,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			errors.New("schema not current: "+strconv.Itoa(pending+own)+" migrations differ")))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, statusOut{Status: "ready"})
 }
 
 // ---- sessions and anonymous flows
@@ -122,7 +122,7 @@ func (s *Server) registerAffiliate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"company": c, "owner": owner})
+	writeJSON(w, http.StatusCreated, companyOut{Company: c, Owner: owner})
 }
 
 func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
@@ -130,9 +130,7 @@ func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errRateLimited)
 		return
 	}
-	in, err := decode[struct {
-		Email string `json:"email"`
-	}](w, r)
+	in, err := decode[resetIn](w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -197,7 +195,7 @@ func (s *Server) createCompany(w http.ResponseWriter, r *http.Request) {
 	body(s, w, r, func(a tenancy.Actor, in tenancy.NewCompany) error {
 		c, owner, err := s.people.CreateCompany(r.Context(), a, in)
 		if err == nil {
-			writeJSON(w, http.StatusCreated, map[string]any{"company": c, "owner": owner})
+			writeJSON(w, http.StatusCreated, companyOut{Company: c, Owner: owner})
 		}
 		return err
 	})
@@ -316,16 +314,14 @@ func (s *Server) listSubAccounts(w http.ResponseWriter, r *http.Request) {
 			if subs == nil {
 				subs = []tenancy.SubAccount{}
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"items": subs})
+			writeJSON(w, http.StatusOK, itemsOut[tenancy.SubAccount]{Items: subs})
 		}
 		return err
 	})
 }
 
 func (s *Server) createSubAccount(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Name string `json:"name"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in subAccountIn) error {
 		sub, err := s.people.CreateSubAccount(r.Context(), a, r.PathValue("company"), in.Name)
 		if err == nil {
 			writeJSON(w, http.StatusCreated, sub)
@@ -335,11 +331,7 @@ func (s *Server) createSubAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Current string `json:"current"`
-		New     string `json:"new"`
-		Repeat  string `json:"repeat"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in changePasswordIn) error {
 		err := s.people.ChangePassword(r.Context(), a, in.Current, in.New, in.Repeat)
 		if err == nil {
 			w.WriteHeader(http.StatusNoContent)
@@ -351,9 +343,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 // ---- licensing
 
 func (s *Server) setAgreement(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Prices map[licensing.Item]decimal.Decimal `json:"prices"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in agreementIn) error {
 		err := s.credit.SetAgreement(r.Context(), a, r.PathValue("company"), in.Prices)
 		if err == nil {
 			w.WriteHeader(http.StatusNoContent)
@@ -367,10 +357,7 @@ func (s *Server) setAgreement(w http.ResponseWriter, r *http.Request) {
 func idempotencyKey(r *http.Request) string { return r.Header.Get("Idempotency-Key") }
 
 func (s *Server) purchaseLicenses(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Kind     licensing.LicenseKind `json:"kind"`
-		Quantity int                   `json:"quantity"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in purchaseIn) error {
 		p, err := s.credit.PurchaseLicenses(r.Context(), a, r.PathValue("company"), licensing.LicensePurchase{
 			Kind: in.Kind, Quantity: in.Quantity, IdempotencyKey: idempotencyKey(r)})
 		if err == nil {
@@ -387,7 +374,7 @@ func (s *Server) licensePools(w http.ResponseWriter, r *http.Request) {
 			if pools == nil {
 				pools = []licensing.Pool{}
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"items": pools})
+			writeJSON(w, http.StatusOK, itemsOut[licensing.Pool]{Items: pools})
 		}
 		return err
 	})
@@ -454,10 +441,7 @@ func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
 // ---- compliance
 
 func (s *Server) setCallPolicy(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		FZ230  bool   `json:"fz230"`
-		Preset string `json:"preset"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in callPolicyIn) error {
 		p, ok := compliance.Preset(in.Preset)
 		if !ok {
 			return storage.Invalid("server.setCallPolicy", "preset", "oneof", "unknown policy preset")
@@ -500,10 +484,7 @@ type checkedOut struct {
 }
 
 func (s *Server) checkBatch(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Calls []callIn  `json:"calls"`
-		At    time.Time `json:"at,omitzero"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in batchIn) error {
 		calls := make([]compliance.Call, len(in.Calls))
 		for i, c := range in.Calls {
 			calls[i] = c.call(r.PathValue("company"))
@@ -525,7 +506,7 @@ func (s *Server) checkBatch(w http.ResponseWriter, r *http.Request) {
 				out[i].Decision = &res[i].Decision
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"items": out})
+		writeJSON(w, http.StatusOK, itemsOut[checkedOut]{Items: out})
 		return nil
 	})
 }
@@ -537,18 +518,16 @@ func (s *Server) reserve(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			return err
 		case !d.Allowed: // a refusal is a decision, not an error
-			writeJSON(w, http.StatusOK, map[string]any{"decision": d})
+			writeJSON(w, http.StatusOK, reserveOut{Decision: d})
 		default:
-			writeJSON(w, http.StatusCreated, map[string]any{"reservation": res, "decision": d})
+			writeJSON(w, http.StatusCreated, reserveOut{Reservation: &res, Decision: d})
 		}
 		return nil
 	})
 }
 
 func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in struct {
-		Outcome compliance.Outcome `json:"outcome"`
-	}) error {
+	body(s, w, r, func(a tenancy.Actor, in outcomeIn) error {
 		res, err := s.inCompany(r, func(ctx context.Context) (compliance.Reservation, error) {
 			return s.calls.Complete(ctx, a, r.PathValue("id"), in.Outcome)
 		})
@@ -588,4 +567,62 @@ func (s *Server) inCompany(r *http.Request, fn func(ctx context.Context) (compli
 		return nil
 	})
 	return res, err
+}
+
+// ---- request and response bodies (the OpenAPI document is generated from them)
+
+type resetIn struct {
+	Email string `json:"email"`
+}
+
+type subAccountIn struct {
+	Name string `json:"name"`
+}
+
+type changePasswordIn struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+	Repeat  string `json:"repeat"`
+}
+
+type agreementIn struct {
+	Prices map[licensing.Item]decimal.Decimal `json:"prices"`
+}
+
+type purchaseIn struct {
+	Kind     licensing.LicenseKind `json:"kind"`
+	Quantity int                   `json:"quantity"`
+}
+
+type callPolicyIn struct {
+	FZ230  bool   `json:"fz230"`
+	Preset string `json:"preset"`
+}
+
+type batchIn struct {
+	Calls []callIn  `json:"calls"`
+	At    time.Time `json:"at,omitzero"`
+}
+
+type outcomeIn struct {
+	Outcome compliance.Outcome `json:"outcome"`
+}
+
+type statusOut struct {
+	Status string `json:"status"`
+}
+
+type companyOut struct {
+	Company tenancy.Company `json:"company"`
+	Owner   tenancy.User    `json:"owner"`
+}
+
+type itemsOut[T any] struct {
+	Items []T `json:"items"`
+}
+
+// reserveOut is a reservation with its decision; a refusal has none.
+type reserveOut struct {
+	Reservation *compliance.Reservation `json:"reservation,omitempty"`
+	Decision    compliance.Decision     `json:"decision"`
 }
