@@ -80,14 +80,12 @@ func (w *mxWorld) unseen() []mxUnseen {
 func newMxWorld(t *testing.T, h *Harness) *mxWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := &mxWorld{h: h, trail: audit.NewLog(h.Audit), platform: tenancy.Platform("support")}
-	w.people = tenancy.NewService(h.Tx, h.Tenancy, w.trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
-	w.lic = licensing.NewService(h.Tx, h.Licensing, w.people, w.trail, h.Outbox)
-	w.acct = account.NewService(h.Tx, h.Account, w.people, w.trail, TestKeys, account.WithLanguages("en", "ru"),
-		account.WithPBXTypes("asterisk"), account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{}),
-		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))
-	w.pres = presence.NewService(h.Tx, h.Presence, w.people, w.acct, w.trail, h.Outbox)
-	w.comp = compliance.NewService(h.Tx, h.Compliance, w.people, w.trail)
+	// The services as a host wires them (NewWorld), with a registry that
+	// knows every INN and a password check that passes: the matrix is
+	// about who may ask.
+	kit := NewWorld(t, OnHarness(h), WithAccount(account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{})))
+	w := &mxWorld{h: h, trail: kit.Trail, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators,
+		comp: kit.Calls, platform: kit.Platform}
 	pkg, err := w.lic.DefinePackage(ctx, w.platform, "", licensing.PackageInput{Name: "Matrix " + storage.NewID()})
 	require.NoError(t, err)
 	w.pkg = pkg.ID
