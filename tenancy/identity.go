@@ -516,3 +516,32 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, repeat string)
 		return s.credentialsChanged(ctx, CredentialsChange{UserID: u.ID, Reason: CredentialsPasswordReset, At: now})
 	}))
 }
+
+// PruneTokens deletes, in one transaction, every e-mail change, password
+// reset and invitation token that has expired (they can no longer be used)
+// and returns how many. The host calls it from its own schedule. Platform
+// administrators only (it spans companies); audited on the platform's chain
+// as "tenancy.tokens.prune".
+func (s *Service) PruneTokens(ctx context.Context, by Actor) (_ int64, err error) {
+	const op = "tenancy.PruneTokens"
+	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.tokens.prune")
+	defer func() { uc.End(err) }()
+	var n int64
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
+			return err
+		}
+		now := s.now()
+		var err error
+		if n, err = s.store.DeleteExpiredTokens(ctx, now); err != nil {
+			return err
+		}
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), Action: "tenancy.tokens.prune", EntityType: "token",
+			Changes: []audit.Change{audit.Set("before", nil, now), audit.Set("deleted", nil, n)}})
+		return err
+	}))
+	return n, err
+}
