@@ -225,10 +225,11 @@ type PendingEmailChange struct {
 // password; also when it acts in another company), or ActManageUsers on
 // the member plus CanGrant for its role (an administrator; no password) of
 // a user who belongs to no other company — the login is the person's in
-// every company, so only the user or the platform moves a shared one. Validated: new_email (format; the current
-// address is refused). Errors: storage.ErrConflict when another user has
-// the address (case-insensitive) — checked again at confirmation, where
-// the unique index decides a race. Audited "tenancy.user.email_request".
+// every company, so only the user or the platform moves a shared one.
+// Validated: new_email (format; the current address is refused). Errors:
+// storage.ErrConflict when another user has the address
+// (case-insensitive) — checked again at confirmation, where the unique
+// index decides a race. Audited "tenancy.user.email_request".
 func (s *Service) RequestEmailChange(ctx context.Context, by Actor, companyID, userID string, in EmailChangeInput) (_ PendingEmailChange, err error) {
 	const op = "tenancy.RequestEmailChange"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.user.email_request")
