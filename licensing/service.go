@@ -45,6 +45,11 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, rec a
 	storage.Need(op, "the outbox", box)
 	s := &Service{tx: tx, store: store, dir: dir, audit: rec, box: box, clock: storage.SystemClock{},
 		v: storage.NewValidator()}
+	for _, r := range tenancy.Rules() { // "phone", for subscription numbers
+		if err := s.v.RegisterRule(r); err != nil {
+			panic(op + ": registering tenancy's validation rules: " + err.Error()) // static rules: cannot fail
+		}
+	}
 	observe.Apply("github.com/switchboardkit/switchboard/licensing", s, &s.obs, opts)
 	return s
 }

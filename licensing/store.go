@@ -82,9 +82,26 @@ type SeatStore interface {
 	// Subscriptions returns up to limit subscriptions of companyID matching
 	// f, ordered by ID, with ID > afterID.
 	Subscriptions(ctx context.Context, companyID string, f SubscriptionFilter, afterID string, limit int) ([]Subscription, error)
+	// Subscription returns subscription id of companyID, or
+	// storage.ErrNotFound.
+	Subscription(ctx context.Context, companyID, id string) (Subscription, error)
+	// SetSubscriptionPhone sets the number of subscription id ("" clears
+	// it): storage.ErrNotFound when there is no such subscription,
+	// storage.ErrConflict when another subscription on the platform, of any
+	// company, holds phone (a unique index, so concurrent writers of one
+	// number cannot both win).
+	SetSubscriptionPhone(ctx context.Context, companyID, id, phone string) error
+	// DeleteSubscription removes subscription id (its number is free again),
+	// or storage.ErrNotFound.
+	DeleteSubscription(ctx context.Context, companyID, id string) error
 
 	// AddAddOn adds qty (> 0) of option code to companyID's holding.
 	AddAddOn(ctx context.Context, companyID, code string, qty int) error
+	// RemoveAddOn takes qty (> 0) of option code out of companyID's holding
+	// with one conditional update: storage.ErrNotFound when there is no
+	// holding, storage.ErrConflict when fewer than qty are held. A holding
+	// reduced to zero is removed.
+	RemoveAddOn(ctx context.Context, companyID, code string, qty int) error
 	// AddOns returns companyID's add-on holdings ordered by code.
 	AddOns(ctx context.Context, companyID string) ([]AddOn, error)
 }

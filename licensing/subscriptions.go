@@ -147,3 +147,122 @@ func (s *Service) AddOns(ctx context.Context, by tenancy.Actor, companyID string
 	}
 	return s.store.AddOns(ctx, companyID)
 }
+
+// SubscriptionPhone is SetSubscriptionPhone's input.
+type SubscriptionPhone struct {
+	// Phone is the number in E.164 ("+79161234567": + then 7 to 15
+	// digits, the first not 0); "" removes it.
+	Phone string `json:"phone" validate:"omitempty,text,phone"`
+}
+
+// SetSubscriptionPhone gives subscription id of companyID the number
+// in.Phone ("" removes the number it has). A number belongs to at most one
+// subscription on the whole platform. Authorised: tenancy.ActPurchase.
+// Errors: *storage.ValidationError (field "phone") for a number that is not
+// E.164; storage.ErrNotFound for an unknown subscription;
+// storage.ErrConflict when another subscription, of any company, has the
+// number (it is not said which). Setting the number it has changes nothing.
+// Atomic and audited "licensing.subscription.phone".
+func (s *Service) SetSubscriptionPhone(ctx context.Context, by tenancy.Actor, companyID, id string, in SubscriptionPhone) (_ Subscription, err error) {
+	const op = "licensing.SetSubscriptionPhone"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.phone")
+	defer func() { uc.End(err) }()
+	storage.Normalize(&in)
+	var out Subscription
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if err := storage.Validate(ctx, op, s.v, in); err != nil {
+			return err
+		}
+		sub, err := s.store.Subscription(ctx, companyID, id)
+		if err != nil {
+			return err
+		}
+		out = sub
+		if sub.Phone == in.Phone {
+			return nil
+		}
+		if err := s.store.SetSubscriptionPhone(ctx, companyID, id, in.Phone); err != nil {
+			return err
+		}
+		out.Phone = in.Phone
+		return s.record(ctx, by, companyID, "licensing.subscription.phone", "subscription", id, audit.Set("phone", sub.Phone, in.Phone))
+	}))
+	return out, err
+}
+
+// CancelSubscription ends subscription id of companyID: it is removed,
+// with its assignment (the user it was given to no longer has it) and its
+// number, which another subscription may then take. Nothing is refunded:
+// the host posts an adjustment if its agreement says so. Authorised:
+// tenancy.ActPurchase. Errors: storage.ErrNotFound for an unknown
+// subscription. Atomic and audited "licensing.subscription.cancel", the
+// entry keeping the kind, the user and the number it had.
+func (s *Service) CancelSubscription(ctx context.Context, by tenancy.Actor, companyID, id string) (err error) {
+	const op = "licensing.CancelSubscription"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.subscription.cancel")
+	defer func() { uc.End(err) }()
+	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		sub, err := s.store.Subscription(ctx, companyID, id)
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteSubscription(ctx, companyID, id); err != nil {
+			return err
+		}
+		changes := []audit.Change{audit.Set("kind", string(sub.Kind), nil)}
+		if sub.UserID != "" {
+			changes = append(changes, audit.Set("user_id", sub.UserID, nil))
+		}
+		if sub.Phone != "" {
+			changes = append(changes, audit.Set("phone", sub.Phone, nil))
+		}
+		return s.record(ctx, by, companyID, "licensing.subscription.cancel", "subscription", id, changes...)
+	}))
+}
+
+// ReduceAddOn takes quantity of add-on option code out of companyID's
+// holding and returns what is left (Quantity 0 once none is held; the
+// holding is then gone from AddOns). Authorised: tenancy.ActPurchase.
+// Errors: *storage.ValidationError for a bad code or quantity (1–100000);
+// storage.ErrNotFound when the company holds none of code;
+// storage.ErrConflict when it holds fewer than quantity (a conditional
+// update, so concurrent reductions never go below zero). Nothing is
+// refunded, as ReduceLicenses. Atomic and audited "licensing.addon.reduce".
+func (s *Service) ReduceAddOn(ctx context.Context, by tenancy.Actor, companyID, code string, quantity int) (_ AddOn, err error) {
+	const op = "licensing.ReduceAddOn"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "licensing.addon.reduce")
+	defer func() { uc.End(err) }()
+	out := AddOn{CompanyID: companyID, Code: code}
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.company(ctx, op, by, tenancy.ActPurchase, companyID); err != nil {
+			return err
+		}
+		if !ValidAddOnCode(code) {
+			return storage.Invalid(op, "code", "addon_code", "must be 1 to 64 of a-z, 0-9, _ and -, starting with a letter or digit")
+		}
+		if quantity < 1 || quantity > MaxQuantity {
+			return storage.Invalid(op, "quantity", "min", "must be between 1 and 100000")
+		}
+		if err := s.store.RemoveAddOn(ctx, companyID, code, quantity); err != nil {
+			return err
+		}
+		held, err := s.store.AddOns(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		for _, a := range held {
+			if a.Code == code {
+				out = a
+			}
+		}
+		return s.record(ctx, by, companyID, "licensing.addon.reduce", "addon", companyID+"/"+code,
+			audit.Set("quantity", out.Quantity+quantity, out.Quantity))
+	}))
+	return out, err
+}

@@ -192,7 +192,11 @@ type Subscription struct {
 	CompanyID string           `json:"company_id"`
 	Kind      SubscriptionKind `json:"kind"`
 	UserID    string           `json:"user_id,omitempty"` // "" while unassigned
-	CreatedAt time.Time        `json:"created_at"`
+	// Phone is the subscription's number in E.164 ("+79161234567"), ""
+	// while none is set. A number belongs to at most one subscription on
+	// the platform.
+	Phone     string    `json:"phone,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // SubscriptionFilter narrows a subscription listing.

@@ -332,7 +332,25 @@ type licSubscriptionRow struct {
 	CompanyID string    `bun:"company_id"`
 	Kind      string    `bun:"kind"`
 	UserID    string    `bun:"user_id"`
+	Phone     *string   `bun:"phone"` // NULL while none: the unique index admits many
 	CreatedAt time.Time `bun:"created_at"`
+}
+
+func (r *licSubscriptionRow) subscription() licensing.Subscription {
+	sub := licensing.Subscription{ID: r.ID, CompanyID: r.CompanyID, Kind: licensing.SubscriptionKind(r.Kind),
+		UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
+	if r.Phone != nil {
+		sub.Phone = *r.Phone
+	}
+	return sub
+}
+
+// nullable is s, or NULL for "".
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (l licensingStore) InsertSubscriptions(ctx context.Context, subs []licensing.Subscription) error {
@@ -342,7 +360,7 @@ func (l licensingStore) InsertSubscriptions(ctx context.Context, subs []licensin
 	rows := make([]licSubscriptionRow, len(subs))
 	for i, sub := range subs {
 		rows[i] = licSubscriptionRow{ID: sub.ID, CompanyID: sub.CompanyID, Kind: string(sub.Kind), UserID: sub.UserID,
-			CreatedAt: storage.Timestamp(sub.CreatedAt)}
+			Phone: nullable(sub.Phone), CreatedAt: storage.Timestamp(sub.CreatedAt)}
 	}
 	if _, err := l.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return l.s.mapErr("licensing.InsertSubscriptions", err)
@@ -406,10 +424,45 @@ func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f l
 			}
 		}
 		return q.OrderExpr("id ASC").Limit(int64(limit))
-	}, func(r *licSubscriptionRow) licensing.Subscription {
-		return licensing.Subscription{ID: r.ID, CompanyID: r.CompanyID, Kind: licensing.SubscriptionKind(r.Kind),
-			UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
-	})
+	}, (*licSubscriptionRow).subscription)
+}
+
+func (l licensingStore) Subscription(ctx context.Context, companyID, id string) (licensing.Subscription, error) {
+	const op = "licensing.Subscription"
+	var r licSubscriptionRow
+	q := l.s.idb(ctx).NewSelect().Model(&r).Where("id = ?", id).Where("company_id = ?", companyID)
+	if err := l.s.scanOne(ctx, op, "subscription", id, q); err != nil {
+		return licensing.Subscription{}, err
+	}
+	return r.subscription(), nil
+}
+
+func (l licensingStore) SetSubscriptionPhone(ctx context.Context, companyID, id, phone string) error {
+	const op = "licensing.SetSubscriptionPhone"
+	res, err := l.s.exec(ctx, op, "UPDATE licensing_subscriptions SET phone = ? WHERE id = ? AND company_id = ?",
+		nullable(phone), id, companyID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		// MySQL counts a row set to its own value as unaffected.
+		if _, err := l.Subscription(ctx, companyID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l licensingStore) DeleteSubscription(ctx context.Context, companyID, id string) error {
+	const op = "licensing.DeleteSubscription"
+	res, err := l.s.exec(ctx, op, "DELETE FROM licensing_subscriptions WHERE id = ? AND company_id = ?", id, companyID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return storage.NotFound(op, "subscription", id)
+	}
+	return nil
 }
 
 type licAddOnRow struct {
@@ -424,6 +477,27 @@ func (l licensingStore) AddAddOn(ctx context.Context, companyID, code string, qt
 	q := "INSERT INTO licensing_addons (company_id, code, quantity) VALUES (?, ?, ?)" +
 		l.s.upsert("licensing_addons", "company_id, code", "quantity = "+l.s.col("licensing_addons", "quantity")+" + ?")
 	_, err := l.s.exec(ctx, "licensing.AddAddOn", q, companyID, code, qty, qty)
+	return err
+}
+
+func (l licensingStore) RemoveAddOn(ctx context.Context, companyID, code string, qty int) error {
+	const op = "licensing.RemoveAddOn"
+	res, err := l.s.exec(ctx, op, "UPDATE licensing_addons SET quantity = quantity - ? WHERE company_id = ? AND code = ? AND quantity >= ?",
+		qty, companyID, code, qty)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		n, err := l.s.idb(ctx).NewSelect().Model((*licAddOnRow)(nil)).Where("company_id = ?", companyID).Where("code = ?", code).Count(ctx)
+		switch {
+		case err != nil:
+			return l.s.mapErr(op, err)
+		case n == 0:
+			return storage.NotFound(op, "add-on", code)
+		}
+		return storage.Conflict(op, "add-on %s: fewer than %d held", code, qty)
+	}
+	_, err = l.s.exec(ctx, op, "DELETE FROM licensing_addons WHERE company_id = ? AND code = ? AND quantity = 0", companyID, code)
 	return err
 }
 

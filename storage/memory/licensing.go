@@ -28,6 +28,7 @@ type licensingData struct {
 	pools         map[poolKey]licensing.Pool
 	assignments   map[assignKey]licensing.LicenseAssignment
 	subscriptions map[string]licensing.Subscription
+	phones        map[string]string // subscription number → subscription ID
 	addOns        map[pairKey]licensing.AddOn
 	packages      map[string]licensing.ServicePackage
 	packageNames  map[pairKey]string // (owner, name) → ID
@@ -44,6 +45,7 @@ func (d *licensingData) init() {
 	d.pools = map[poolKey]licensing.Pool{}
 	d.assignments = map[assignKey]licensing.LicenseAssignment{}
 	d.subscriptions = map[string]licensing.Subscription{}
+	d.phones = map[string]string{}
 	d.addOns = map[pairKey]licensing.AddOn{}
 	d.packages = map[string]licensing.ServicePackage{}
 	d.packageNames = map[pairKey]string{}
@@ -250,6 +252,12 @@ func (l licensingStore) InsertSubscriptions(ctx context.Context, subs []licensin
 			if _, dup := l.d().subscriptions[sub.ID]; dup {
 				return storage.Conflict("licensing.InsertSubscriptions", "subscription %s exists", sub.ID)
 			}
+			if sub.Phone != "" {
+				if _, taken := l.d().phones[sub.Phone]; taken {
+					return storage.Conflict("licensing.InsertSubscriptions", "phone number %s is taken", sub.Phone)
+				}
+				put(t, l.d().phones, sub.Phone, sub.ID)
+			}
 			put(t, l.d().subscriptions, sub.ID, sub)
 		}
 		return nil
@@ -294,6 +302,79 @@ func (l licensingStore) Subscriptions(ctx context.Context, companyID string, f l
 			(f.Assigned == nil || *f.Assigned == (sub.UserID != "")) && (f.UserID == "" || sub.UserID == f.UserID)
 	}, func(a, b licensing.Subscription) int { return cmp.Compare(a.ID, b.ID) })
 	return all[:min(limit, len(all))], err
+}
+
+func (l licensingStore) Subscription(ctx context.Context, companyID, id string) (licensing.Subscription, error) {
+	var out licensing.Subscription
+	err := l.s.read(ctx, func() error {
+		sub, ok := l.d().subscriptions[id]
+		if !ok || sub.CompanyID != companyID {
+			return storage.NotFound("licensing.Subscription", "subscription", id)
+		}
+		out = sub
+		return nil
+	})
+	return out, err
+}
+
+func (l licensingStore) SetSubscriptionPhone(ctx context.Context, companyID, id, phone string) error {
+	const op = "licensing.SetSubscriptionPhone"
+	return l.s.write(ctx, func(t *tx) error {
+		sub, ok := l.d().subscriptions[id]
+		if !ok || sub.CompanyID != companyID {
+			return storage.NotFound(op, "subscription", id)
+		}
+		if sub.Phone == phone {
+			return nil
+		}
+		if phone != "" {
+			if other, taken := l.d().phones[phone]; taken && other != id {
+				return storage.Conflict(op, "phone number %s is taken", phone)
+			}
+			put(t, l.d().phones, phone, id)
+		}
+		if sub.Phone != "" {
+			del(t, l.d().phones, sub.Phone)
+		}
+		sub.Phone = phone
+		put(t, l.d().subscriptions, id, sub)
+		return nil
+	})
+}
+
+func (l licensingStore) DeleteSubscription(ctx context.Context, companyID, id string) error {
+	const op = "licensing.DeleteSubscription"
+	return l.s.write(ctx, func(t *tx) error {
+		sub, ok := l.d().subscriptions[id]
+		if !ok || sub.CompanyID != companyID {
+			return storage.NotFound(op, "subscription", id)
+		}
+		if sub.Phone != "" {
+			del(t, l.d().phones, sub.Phone)
+		}
+		del(t, l.d().subscriptions, id)
+		return nil
+	})
+}
+
+func (l licensingStore) RemoveAddOn(ctx context.Context, companyID, code string, qty int) error {
+	const op = "licensing.RemoveAddOn"
+	return l.s.write(ctx, func(t *tx) error {
+		k := pairKey{companyID, code}
+		a, ok := l.d().addOns[k]
+		switch {
+		case !ok:
+			return storage.NotFound(op, "add-on", code)
+		case a.Quantity < qty:
+			return storage.Conflict(op, "add-on %s: %d held, %d to remove", code, a.Quantity, qty)
+		case a.Quantity == qty:
+			del(t, l.d().addOns, k)
+		default:
+			a.Quantity -= qty
+			put(t, l.d().addOns, k, a)
+		}
+		return nil
+	})
 }
 
 func (l licensingStore) AddAddOn(ctx context.Context, companyID, code string, qty int) error {

@@ -154,6 +154,8 @@ func runLicensing(t *testing.T, h *Harness) {
 	t.Run("authorization", func(t *testing.T) { licAuthorization(t, h) })
 	t.Run("plan changes follow the contract", func(t *testing.T) { licPlanChanges(t, h) })
 	t.Run("subscriptions and add-ons", func(t *testing.T) { licSubscriptionsAndAddOns(t, h) })
+	t.Run("subscription numbers, cancellation, add-on reduction", func(t *testing.T) { licNumbersCancelReduce(t, h) })
+	t.Run("concurrent add-on reductions never go below zero", func(t *testing.T) { licConcurrentAddOnReduce(t, h) })
 	t.Run("store contract", func(t *testing.T) { licStoreContract(t, h) })
 	t.Run("default packages join the registering transaction", func(t *testing.T) { licDefaultPackagesInTx(t, h) })
 	t.Run("ledger properties", func(t *testing.T) { licLedgerProperties(t, h) })
@@ -990,4 +992,147 @@ func LedgerProperties(t *testing.T, h *Harness, seeds, steps int) {
 			require.True(t, derived.Equal(m.balance), "ledger sum %s, model %s", derived, m.balance)
 		})
 	}
+}
+
+// testNumber is an E.164 number no other run of the suite is likely to
+// hold: numbers are unique on the whole platform, and a SQL test database
+// outlives one run.
+func testNumber() string { return fmt.Sprintf("+44%012d", rand.Int64N(1e12)) }
+
+func licNumbersCancelReduce(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	w, other := newLicWorld(t, h), newLicWorld(t, h)
+	buy := func(w *licWorld) []string {
+		t.Helper()
+		p, err := w.svc.PurchaseSubscriptions(ctx, w.admin, w.company.ID,
+			licensing.SubscriptionPurchase{Kind: licensing.SubscriptionMobile, Quantity: 2, IdempotencyKey: storage.NewID()})
+		require.NoError(t, err)
+		return p.SubscriptionIDs
+	}
+	mine, theirs := buy(w), buy(other)
+	number, second := testNumber(), testNumber()
+
+	sub, err := w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[0], licensing.SubscriptionPhone{Phone: number})
+	require.NoError(t, err)
+	assert.Equal(t, number, sub.Phone)
+	assert.Len(t, w.events(t, "licensing.subscription.phone"), 1)
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[0], licensing.SubscriptionPhone{Phone: number})
+	require.NoError(t, err, "the number it has")
+	assert.Len(t, w.events(t, "licensing.subscription.phone"), 1, "setting the same number records nothing")
+
+	// Bad input: a field error, nothing stored, nothing audited.
+	for _, bad := range []string{"89161234567", "+0123456789", "+7 916", "+1234"} {
+		_, err := w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[1], licensing.SubscriptionPhone{Phone: bad})
+		RequireInvalid(t, err, "phone")
+	}
+	// Unique on the platform: the same company's other subscription, and
+	// another company's, are refused.
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[1], licensing.SubscriptionPhone{Phone: number})
+	require.ErrorIs(t, err, storage.ErrConflict)
+	_, err = other.svc.SetSubscriptionPhone(ctx, other.admin, other.company.ID, theirs[0], licensing.SubscriptionPhone{Phone: number})
+	require.ErrorIs(t, err, storage.ErrConflict)
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, theirs[0], licensing.SubscriptionPhone{Phone: second})
+	require.ErrorIs(t, err, storage.ErrNotFound, "another company's subscription")
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, storage.NewID(), licensing.SubscriptionPhone{Phone: second})
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	// Several subscriptions without a number coexist.
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[1], licensing.SubscriptionPhone{Phone: second})
+	require.NoError(t, err)
+	_, err = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, mine[1], licensing.SubscriptionPhone{})
+	require.NoError(t, err)
+	_, err = other.svc.SetSubscriptionPhone(ctx, other.admin, other.company.ID, theirs[1], licensing.SubscriptionPhone{Phone: second})
+	require.NoError(t, err, "a removed number is free")
+	assert.Len(t, w.events(t, "licensing.subscription.phone"), 3)
+
+	page, err := w.svc.Subscriptions(ctx, w.admin, w.company.ID, licensing.SubscriptionFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	phones := map[string]string{}
+	for _, s := range page.Items {
+		phones[s.ID] = s.Phone
+	}
+	assert.Equal(t, map[string]string{mine[0]: number, mine[1]: ""}, phones)
+
+	// Cancelling an assigned subscription with a number frees both.
+	u := w.user()
+	require.NoError(t, w.svc.AssignSubscription(ctx, w.admin, w.company.ID, mine[0], u))
+	require.NoError(t, w.svc.CancelSubscription(ctx, w.admin, w.company.ID, mine[0]))
+	require.ErrorIs(t, w.svc.CancelSubscription(ctx, w.admin, w.company.ID, mine[0]), storage.ErrNotFound)
+	require.ErrorIs(t, w.svc.CancelSubscription(ctx, w.admin, w.company.ID, theirs[0]), storage.ErrNotFound)
+	cancelled := w.events(t, "licensing.subscription.cancel")
+	require.Len(t, cancelled, 1)
+	assert.Equal(t, mine[0], cancelled[0].EntityID)
+	assert.ElementsMatch(t, []string{"kind", "user_id", "phone"}, Events(cancelled).Fields("licensing.subscription.cancel"))
+	page, err = w.svc.Subscriptions(ctx, w.admin, w.company.ID, licensing.SubscriptionFilter{UserID: u}, storage.PageRequest{})
+	require.NoError(t, err)
+	assert.Empty(t, page.Items)
+	_, err = other.svc.SetSubscriptionPhone(ctx, other.admin, other.company.ID, theirs[0], licensing.SubscriptionPhone{Phone: number})
+	require.NoError(t, err, "a cancelled subscription's number is free")
+
+	// Add-ons: reduce to zero, never below.
+	_, err = w.svc.PurchaseAddOn(ctx, w.admin, w.company.ID, licensing.AddOnPurchase{Code: "recording", Quantity: 5, IdempotencyKey: storage.NewID()})
+	require.NoError(t, err)
+	a, err := w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", 2)
+	require.NoError(t, err)
+	assert.Equal(t, 3, a.Quantity)
+	_, err = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", 4)
+	require.ErrorIs(t, err, storage.ErrConflict)
+	_, err = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "Bad code", 1)
+	RequireInvalid(t, err, "code")
+	for _, q := range []int{0, -1, licensing.MaxQuantity + 1} {
+		_, err = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", q)
+		RequireInvalid(t, err, "quantity")
+	}
+	held, err := w.svc.AddOns(ctx, w.admin, w.company.ID)
+	require.NoError(t, err)
+	require.Len(t, held, 1)
+	assert.Equal(t, 3, held[0].Quantity, "refused reductions left nothing behind")
+	a, err = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", 3)
+	require.NoError(t, err)
+	assert.Equal(t, 0, a.Quantity)
+	held, err = w.svc.AddOns(ctx, w.admin, w.company.ID)
+	require.NoError(t, err)
+	assert.Empty(t, held)
+	_, err = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", 1)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	reduced := w.events(t, "licensing.addon.reduce")
+	require.Len(t, reduced, 2)
+}
+
+func licConcurrentAddOnReduce(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newLicWorld(t, h)
+	_, err := w.svc.PurchaseAddOn(ctx, w.admin, w.company.ID, licensing.AddOnPurchase{Code: "recording", Quantity: 5, IdempotencyKey: storage.NewID()})
+	require.NoError(t, err)
+	const n = 12
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = w.svc.ReduceAddOn(ctx, w.admin, w.company.ID, "recording", 1)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrNotFound):
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	held, err := w.svc.AddOns(ctx, w.admin, w.company.ID)
+	require.NoError(t, err)
+	left := 0
+	if len(held) == 1 {
+		left = held[0].Quantity
+	}
+	assert.Equal(t, 5, ok, "five of twelve reductions of one succeed")
+	assert.Equal(t, 0, left, "every successful reduction took exactly one")
+	assert.Len(t, w.events(t, "licensing.addon.reduce"), ok)
 }

@@ -446,6 +446,15 @@ func mxRows() map[string]mxRow {
 		"licensing.Subscriptions": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.Subscriptions(ctx, by, t.company, licensing.SubscriptionFilter{}, storage.PageRequest{}))
 		}},
+		"licensing.SetSubscriptionPhone": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.SetSubscriptionPhone(ctx, by, t.company, t.subscription, licensing.SubscriptionPhone{Phone: "+79161234567"}))
+		}},
+		"licensing.CancelSubscription": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.lic.CancelSubscription(ctx, by, t.company, t.subscription)
+		}},
+		"licensing.ReduceAddOn": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.ReduceAddOn(ctx, by, t.company, "storage", 1))
+		}},
 		"licensing.PurchaseAddOn": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.PurchaseAddOn(ctx, by, t.company, licensing.AddOnPurchase{Code: "storage", Quantity: 1, IdempotencyKey: storage.NewID()}))
 		}},

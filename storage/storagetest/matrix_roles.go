@@ -46,7 +46,8 @@ var mxRights = map[string]string{
 	"licensing.AddSubscriptionKey": "catalog c", "licensing.RemoveSubscriptionKey": "catalog c", "licensing.SubscriptionKeys": "view c",
 	"licensing.PurchaseSubscriptions": "purchase c", "licensing.AssignSubscription": "purchase c",
 	"licensing.UnassignSubscription": "purchase c", "licensing.Subscriptions": "view c", "licensing.PurchaseAddOn": "purchase c",
-	"licensing.AddOns": "view c",
+	"licensing.AddOns": "view c", "licensing.SetSubscriptionPhone": "purchase c", "licensing.CancelSubscription": "purchase c",
+	"licensing.ReduceAddOn": "purchase c",
 
 	"account.SetAIFeature": "edit c", "account.AIFeatureEnabled": "view s", "account.SetBranding": "edit c",
 	"account.SetUserImages": "profile m", "account.SetOperatorProfile": "profile m", "account.CreateCostCentre": "edit c",
