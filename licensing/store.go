@@ -111,6 +111,10 @@ type CatalogStore interface {
 	// InsertPackage stores p; a second package with the same owner and name
 	// is storage.ErrConflict.
 	InsertPackage(ctx context.Context, p ServicePackage) error
+	// UpdatePackage replaces the name, description and Retired of package
+	// p.ID: storage.ErrNotFound when there is none, storage.ErrConflict when
+	// another package of its owner has the name.
+	UpdatePackage(ctx context.Context, p ServicePackage) error
 	// Package returns one package or storage.ErrNotFound.
 	Package(ctx context.Context, id string) (ServicePackage, error)
 	// Packages returns the packages owned by any of ownerIDs ("" is the
@@ -125,6 +129,9 @@ type CatalogStore interface {
 	GrantPackages(ctx context.Context, companyID, userID string, packageIDs []string) error
 	// UserPackages returns the IDs of the packages userID holds, sorted.
 	UserPackages(ctx context.Context, companyID, userID string) ([]string, error)
+	// RevokePackage takes packageID from userID of companyID, or
+	// storage.ErrNotFound when the user does not hold it.
+	RevokePackage(ctx context.Context, companyID, userID, packageID string) error
 	// RevokePackages takes every package from userID of companyID (none
 	// held is no error).
 	RevokePackages(ctx context.Context, companyID, userID string) error

@@ -218,11 +218,14 @@ type AddOn struct {
 // ServicePackage is a package of services users may be given. The platform
 // (OwnerCompanyID "") or a reseller (its company ID) defines it.
 type ServicePackage struct {
-	ID             string    `json:"id"`
-	OwnerCompanyID string    `json:"owner_company_id"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string `json:"id"`
+	OwnerCompanyID string `json:"owner_company_id"`
+	Name           string `json:"name"`
+	Description    string `json:"description"`
+	// Retired packages are no longer offered: they leave PackageChoices
+	// and cannot be offered or granted; users who hold one keep it.
+	Retired   bool      `json:"retired,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // PackageOffer is a company admin's choice about one package: offered to

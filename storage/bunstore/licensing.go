@@ -516,16 +516,34 @@ type licPackageRow struct {
 	OwnerCompanyID string    `bun:"owner_company_id"`
 	Name           string    `bun:"name"`
 	Description    string    `bun:"description"`
+	Retired        bool      `bun:"retired"`
 	CreatedAt      time.Time `bun:"created_at"`
 }
 
 func (r *licPackageRow) pkg() licensing.ServicePackage {
-	return licensing.ServicePackage{ID: r.ID, OwnerCompanyID: r.OwnerCompanyID, Name: r.Name, Description: r.Description, CreatedAt: r.CreatedAt.UTC()}
+	return licensing.ServicePackage{ID: r.ID, OwnerCompanyID: r.OwnerCompanyID, Name: r.Name, Description: r.Description,
+		Retired: r.Retired, CreatedAt: r.CreatedAt.UTC()}
+}
+
+func (l licensingStore) UpdatePackage(ctx context.Context, p licensing.ServicePackage) error {
+	const op = "licensing.UpdatePackage"
+	res, err := l.s.exec(ctx, op, "UPDATE licensing_packages SET name = ?, description = ?, retired = ? WHERE id = ?",
+		p.Name, p.Description, p.Retired, p.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		// MySQL counts a row set to its own values as unaffected.
+		if _, err := l.Package(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l licensingStore) InsertPackage(ctx context.Context, p licensing.ServicePackage) error {
 	row := &licPackageRow{ID: p.ID, OwnerCompanyID: p.OwnerCompanyID, Name: p.Name, Description: p.Description,
-		CreatedAt: storage.Timestamp(p.CreatedAt)}
+		Retired: p.Retired, CreatedAt: storage.Timestamp(p.CreatedAt)}
 	if _, err := l.s.idb(ctx).NewInsert().Model(row).Exec(ctx); err != nil {
 		return l.s.mapErr("licensing.InsertPackage", err)
 	}
@@ -603,6 +621,19 @@ func (l licensingStore) UserPackages(ctx context.Context, companyID, userID stri
 		return nil, l.s.mapErr(op, err)
 	}
 	return ids, nil
+}
+
+func (l licensingStore) RevokePackage(ctx context.Context, companyID, userID, packageID string) error {
+	const op = "licensing.RevokePackage"
+	res, err := l.s.exec(ctx, op, "DELETE FROM licensing_user_packages WHERE company_id = ? AND user_id = ? AND package_id = ?",
+		companyID, userID, packageID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return storage.NotFound(op, "granted package", packageID)
+	}
+	return nil
 }
 
 func (l licensingStore) RevokePackages(ctx context.Context, companyID, userID string) error {

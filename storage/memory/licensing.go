@@ -411,6 +411,25 @@ func (l licensingStore) InsertPackage(ctx context.Context, p licensing.ServicePa
 	})
 }
 
+func (l licensingStore) UpdatePackage(ctx context.Context, p licensing.ServicePackage) error {
+	const op = "licensing.UpdatePackage"
+	return l.s.write(ctx, func(t *tx) error {
+		old, ok := l.d().packages[p.ID]
+		if !ok {
+			return storage.NotFound(op, "service package", p.ID)
+		}
+		p.OwnerCompanyID, p.CreatedAt = old.OwnerCompanyID, old.CreatedAt
+		nk := pairKey{p.OwnerCompanyID, p.Name}
+		if id, dup := l.d().packageNames[nk]; dup && id != p.ID {
+			return storage.Conflict(op, "a package named %q exists", p.Name)
+		}
+		del(t, l.d().packageNames, pairKey{old.OwnerCompanyID, old.Name})
+		put(t, l.d().packageNames, nk, p.ID)
+		put(t, l.d().packages, p.ID, p)
+		return nil
+	})
+}
+
 func (l licensingStore) Package(ctx context.Context, id string) (licensing.ServicePackage, error) {
 	return lookup(ctx, l.s, "licensing.Package", "service package", id, func() (licensing.ServicePackage, bool) {
 		p, ok := l.d().packages[id]
@@ -460,6 +479,23 @@ func (l licensingStore) UserPackages(ctx context.Context, companyID, userID stri
 		return nil
 	})
 	return out, err
+}
+
+func (l licensingStore) RevokePackage(ctx context.Context, companyID, userID, packageID string) error {
+	return l.s.write(ctx, func(t *tx) error {
+		k := pairKey{companyID, userID}
+		held := l.d().userPackages[k]
+		i := slices.Index(held, packageID)
+		if i < 0 {
+			return storage.NotFound("licensing.RevokePackage", "granted package", packageID)
+		}
+		if len(held) == 1 {
+			del(t, l.d().userPackages, k)
+			return nil
+		}
+		put(t, l.d().userPackages, k, slices.Delete(slices.Clone(held), i, i+1))
+		return nil
+	})
 }
 
 func (l licensingStore) RevokePackages(ctx context.Context, companyID, userID string) error {

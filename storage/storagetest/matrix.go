@@ -418,6 +418,18 @@ func mxRows() map[string]mxRow {
 		"licensing.SetPackageOffer": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.lic.SetPackageOffer(ctx, by, t.company, w.pkg, true, false)
 		}},
+		"licensing.UpdatePackage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.UpdatePackage(ctx, by, t.company, w.pkg, licensing.PackageInput{Name: "P " + storage.NewID()}))
+		}},
+		"licensing.RetirePackage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.RetirePackage(ctx, by, t.company, w.pkg))
+		}},
+		"licensing.GrantPackage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.lic.GrantPackage(ctx, by, t.company, t.user, w.pkg)
+		}},
+		"licensing.RevokePackage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return w.lic.RevokePackage(ctx, by, t.company, t.user, w.pkg)
+		}},
 		"licensing.GrantDefaultPackages": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.GrantDefaultPackages(ctx, by, t.company, t.user))
 		}},

@@ -47,7 +47,8 @@ var mxRights = map[string]string{
 	"licensing.PurchaseSubscriptions": "purchase c", "licensing.AssignSubscription": "purchase c",
 	"licensing.UnassignSubscription": "purchase c", "licensing.Subscriptions": "view c", "licensing.PurchaseAddOn": "purchase c",
 	"licensing.AddOns": "view c", "licensing.SetSubscriptionPhone": "purchase c", "licensing.CancelSubscription": "purchase c",
-	"licensing.ReduceAddOn": "purchase c",
+	"licensing.ReduceAddOn": "purchase c", "licensing.UpdatePackage": "catalog c", "licensing.RetirePackage": "catalog c",
+	"licensing.GrantPackage": "users m", "licensing.RevokePackage": "users m",
 
 	"account.SetAIFeature": "edit c", "account.AIFeatureEnabled": "view s", "account.SetBranding": "edit c",
 	"account.SetUserImages": "profile m", "account.SetOperatorProfile": "profile m", "account.CreateCostCentre": "edit c",

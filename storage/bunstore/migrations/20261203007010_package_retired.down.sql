@@ -1,0 +1,1 @@
+ALTER TABLE licensing_packages DROP COLUMN retired

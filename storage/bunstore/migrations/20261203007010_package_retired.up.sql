@@ -1,0 +1,1 @@
+ALTER TABLE licensing_packages ADD COLUMN retired {{.Bool}} NOT NULL DEFAULT FALSE
