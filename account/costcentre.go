@@ -96,3 +96,118 @@ func (s *Service) AssignCostCentre(ctx context.Context, by tenancy.Actor, compan
 			return audit.Diff(before, u), nil
 		})
 }
+
+// CostCentreName renames a cost centre.
+type CostCentreName struct {
+	Name string `json:"name" validate:"required,text,max=200"`
+}
+
+// RenameCostCentre gives cost centre id a new name (its code stays: the
+// ledger and the host's books know it by ID and code). Authorised:
+// tenancy.ActEditSettings. Errors: *storage.ValidationError (field "name");
+// storage.ErrNotFound for an unknown centre. The same name changes
+// nothing. Audited "account.cost_centre.update".
+func (s *Service) RenameCostCentre(ctx context.Context, by tenancy.Actor, companyID, id string, in CostCentreName) (_ *Company, err error) {
+	const op = "account.RenameCostCentre"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.update")
+	defer func() { uc.End(err) }()
+	storage.Normalize(&in)
+	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.update",
+		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			if err := s.check(ctx, op, in); err != nil {
+				return nil, err
+			}
+			i := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == id })
+			if i < 0 {
+				return nil, storage.NotFound(op, "cost centre", id)
+			}
+			before := c.CostCentres[i]
+			c.CostCentres[i].Name = in.Name
+			return audit.Diff(before, c.CostCentres[i]), nil
+		})
+}
+
+// DeleteCostCentre removes cost centre id. While users are assigned to it
+// the deletion is refused (storage.ErrConflict, saying how many) unless
+// reassignTo names another active centre of the company, to which they
+// are all moved in the same transaction (each move audited
+// "account.user.cost_centre.update"). Ledger entries that carry the
+// centre keep its ID: the ledger is history, and
+// licensing.Service.CostCentreSpend still reports what was spent on it.
+// Authorised: tenancy.ActEditSettings. Errors: storage.ErrNotFound for an
+// unknown centre; *storage.ValidationError (field "reassign_to") for a
+// reassignment to itself, to an unknown or to an inactive centre. Audited
+// "account.cost_centre.delete".
+func (s *Service) DeleteCostCentre(ctx context.Context, by tenancy.Actor, companyID, id, reassignTo string) (_ *Company, err error) {
+	const op = "account.DeleteCostCentre"
+	ctx, uc := s.obs.Start(ctx, op, companyID, "account.cost_centre.delete")
+	defer func() { uc.End(err) }()
+	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.cost_centre.delete",
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+			i := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == id })
+			if i < 0 {
+				return nil, storage.NotFound(op, "cost centre", id)
+			}
+			if reassignTo != "" {
+				j := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == reassignTo })
+				switch {
+				case reassignTo == id:
+					return nil, storage.Invalid(op, "reassign_to", "other", "must be another cost centre")
+				case j < 0:
+					return nil, storage.Invalid(op, "reassign_to", "exists", "is not a cost centre of the company")
+				case !c.CostCentres[j].Active:
+					return nil, storage.Invalid(op, "reassign_to", "active", "cost centre is not active")
+				}
+			}
+			users, err := s.store.CostCentreUsers(ctx, companyID, id)
+			if err != nil {
+				return nil, err
+			}
+			if len(users) > 0 && reassignTo == "" {
+				return nil, storage.Conflict(op, "cost centre %s is assigned to %d users: reassign them first, or name a centre to move them to", id, len(users))
+			}
+			now := storage.Timestamp(s.clock.Now())
+			for _, userID := range users {
+				before, err := s.loadUser(ctx, companyID, userID)
+				if err != nil {
+					return nil, err
+				}
+				after := cloneUser(before)
+				after.CostCentreID, after.UpdatedAt = reassignTo, now
+				if err := s.store.SaveUser(ctx, after); err != nil {
+					return nil, err
+				}
+				if err := s.record(ctx, by, companyID, "account.user.cost_centre.update", "account.user", userID, audit.Diff(before, after)); err != nil {
+					return nil, err
+				}
+			}
+			removed := c.CostCentres[i]
+			c.CostCentres = slices.Delete(c.CostCentres, i, i+1)
+			changes := audit.Diff(removed, nil)
+			if len(users) > 0 {
+				changes = append(changes, audit.Set("reassigned_to", nil, reassignTo), audit.Set("reassigned_users", nil, len(users)))
+			}
+			return changes, nil
+		})
+}
+
+// ActiveCostCentre reports whether costCentreID is an active cost centre
+// of companyID: nil if so, else a *storage.ValidationError on field
+// "cost_centre_id". It is licensing's cost-centre check
+// (licensing.WithCostCentres), read in the purchase's transaction; it
+// authorises nothing, the purchase being authorised already.
+func (s *Service) ActiveCostCentre(ctx context.Context, companyID, costCentreID string) error {
+	const op = "account.ActiveCostCentre"
+	c, err := s.loadCompany(ctx, companyID)
+	if err != nil {
+		return storage.Reop(op, err)
+	}
+	i := slices.IndexFunc(c.CostCentres, func(x CostCentre) bool { return x.ID == costCentreID })
+	switch {
+	case i < 0:
+		return storage.Invalid(op, "cost_centre_id", "exists", "is not a cost centre of the company")
+	case !c.CostCentres[i].Active:
+		return storage.Invalid(op, "cost_centre_id", "active", "cost centre is not active")
+	}
+	return nil
+}

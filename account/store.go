@@ -53,6 +53,9 @@ type Store interface {
 	Unassign(ctx context.Context, companyID, optionID string, userIDs []string) error
 	// UserOptions returns the IDs of the options assigned to userID, ascending.
 	UserOptions(ctx context.Context, companyID, userID string) ([]string, error)
+	// CostCentreUsers returns the IDs of companyID's users whose settings
+	// name costCentreID as their cost centre, ascending (an index on SQL).
+	CostCentreUsers(ctx context.Context, companyID, costCentreID string) ([]string, error)
 	// SearchUsers returns up to limit user IDs greater than after, ascending,
 	// that hold, for every group, at least one of the group's option IDs.
 	// Each group holds the options of one category (AND across groups, OR

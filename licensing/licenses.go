@@ -18,6 +18,9 @@ type LicensePurchase struct {
 	Kind           LicenseKind `json:"kind" validate:"required,text,oneof=pro mobile"`
 	Quantity       int         `json:"quantity" validate:"min=1,max=100000"`
 	IdempotencyKey string      `json:"idempotency_key" validate:"text,max=200"`
+	// CostCentreID books the purchase to an active cost centre of the
+	// company (WithCostCentres checks it); "" books it to none.
+	CostCentreID string `json:"cost_centre_id,omitempty" validate:"text,max=64"`
 }
 
 // purchaseSpec is one purchase as the shared purchase flow sees it.
@@ -29,6 +32,7 @@ type purchaseSpec struct {
 	item       Item   // priced from the company's agreement
 	quantity   int
 	priceField string // the input field blamed when the agreement has no price for item
+	costCentre string // the cost centre the purchase is booked to, "" for none
 	// apply stores what was bought, inside the purchase's transaction.
 	apply func(ctx context.Context, p *Purchase) error
 }
@@ -63,10 +67,14 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 		if err := verr.Err(); err != nil {
 			return err
 		}
+		if err := s.checkCostCentre(ctx, op, companyID, spec.costCentre); err != nil {
+			return err
+		}
 		params := struct {
-			Item     Item `json:"item"`
-			Quantity int  `json:"quantity"`
-		}{item, qty}
+			Item       Item   `json:"item"`
+			Quantity   int    `json:"quantity"`
+			CostCentre string `json:"cost_centre_id,omitempty"`
+		}{item, qty, spec.costCentre}
 		out, err = onceOnAccount(ctx, s, op, companyID, spec.key, params, func(acct *Account) (Purchase, error) {
 			price, ok := acct.Prices[item]
 			if !ok {
@@ -74,10 +82,10 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 				e.Entity, e.ID, e.Err = "agreement", companyID, ErrNoPrice
 				return Purchase{}, e
 			}
-			p := Purchase{ID: storage.NewID(), CompanyID: companyID, Item: item, Quantity: qty,
+			p := Purchase{ID: storage.NewID(), CompanyID: companyID, Item: item, Quantity: qty, CostCentreID: spec.costCentre,
 				UnitPrice: price, Total: norm(price.Mul(decimalInt(qty))), CreatedAt: storage.Timestamp(s.clock.Now())}
 			before := acct.Balance
-			e, err := s.post(ctx, op, by, acct, EntryCharge, p.Total.Neg(), "purchase of "+itoa(qty)+" × "+string(item), p.ID)
+			e, err := s.post(ctx, op, by, acct, EntryCharge, p.Total.Neg(), "purchase of "+itoa(qty)+" × "+string(item), p.ID, spec.costCentre)
 			if err != nil {
 				return Purchase{}, err
 			}
@@ -85,9 +93,12 @@ func (s *Service) purchase(ctx context.Context, by tenancy.Actor, spec purchaseS
 			if err := spec.apply(ctx, &p); err != nil {
 				return Purchase{}, err
 			}
-			return p, s.record(ctx, by, companyID, "licensing.purchase", "purchase", p.ID,
-				audit.Set("item", nil, item), audit.Set("quantity", nil, qty), audit.Set("unit_price", nil, p.UnitPrice),
-				audit.Set("total", nil, p.Total), audit.Set("balance", before, acct.Balance))
+			changes := []audit.Change{audit.Set("item", nil, item), audit.Set("quantity", nil, qty), audit.Set("unit_price", nil, p.UnitPrice),
+				audit.Set("total", nil, p.Total), audit.Set("balance", before, acct.Balance)}
+			if p.CostCentreID != "" {
+				changes = append(changes, audit.Set("cost_centre_id", nil, p.CostCentreID))
+			}
+			return p, s.record(ctx, by, companyID, "licensing.purchase", "purchase", p.ID, changes...)
 		})
 		return err
 	}))
@@ -111,7 +122,7 @@ func (s *Service) PurchaseLicenses(ctx context.Context, by tenancy.Actor, compan
 	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
-		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind",
+		item: LicenseItem(in.Kind), quantity: in.Quantity, priceField: "kind", costCentre: in.CostCentreID,
 		apply: func(ctx context.Context, p *Purchase) error {
 			return s.store.AddLicenses(ctx, companyID, in.Kind, in.Quantity)
 		}})

@@ -23,6 +23,33 @@ type Service struct {
 	clock storage.Clock
 	box   storage.Outbox
 	v     *storage.Validator
+	// centres checks a purchase's cost centre (WithCostCentres).
+	centres CostCentres
+}
+
+// CostCentres is what licensing asks of the host about cost centres:
+// account.Service implements it. ActiveCostCentre returns nil when
+// costCentreID is an active cost centre of companyID, else a
+// *storage.ValidationError (field "cost_centre_id"); it runs inside the
+// purchase's transaction.
+type CostCentres interface {
+	ActiveCostCentre(ctx context.Context, companyID, costCentreID string) error
+}
+
+// WithCostCentres lets purchases be booked to cost centres, checked by c
+// (typically the account.Service). Without it a purchase naming a cost
+// centre is refused (field "cost_centre_id").
+func WithCostCentres(c CostCentres) Option { return observe.For(func(s *Service) { s.centres = c }) }
+
+// checkCostCentre validates a purchase's cost centre ("" is none).
+func (s *Service) checkCostCentre(ctx context.Context, op, companyID, id string) error {
+	switch {
+	case id == "":
+		return nil
+	case s.centres == nil:
+		return storage.Invalid(op, "cost_centre_id", "configured", "cost centres are not enabled (licensing.WithCostCentres)")
+	}
+	return storage.Reop(op, s.centres.ActiveCostCentre(ctx, companyID, id))
 }
 
 // Option configures a Service. It is observe.Option, so the shared observe.WithLogger and

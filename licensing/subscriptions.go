@@ -17,6 +17,8 @@ type SubscriptionPurchase struct {
 	Kind           SubscriptionKind `json:"kind" validate:"required,text,oneof=mobile landline"`
 	Quantity       int              `json:"quantity" validate:"min=1,max=1000"`
 	IdempotencyKey string           `json:"idempotency_key" validate:"text,max=200"`
+	// CostCentreID books the purchase to a cost centre, as LicensePurchase's.
+	CostCentreID string `json:"cost_centre_id,omitempty" validate:"text,max=64"`
 }
 
 // PurchaseSubscriptions buys in.Quantity unassigned subscriptions of
@@ -29,7 +31,7 @@ func (s *Service) PurchaseSubscriptions(ctx context.Context, by tenancy.Actor, c
 	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
-		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind",
+		item: SubscriptionItem(in.Kind), quantity: in.Quantity, priceField: "kind", costCentre: in.CostCentreID,
 		apply: func(ctx context.Context, p *Purchase) error {
 			subs := make([]Subscription, in.Quantity)
 			for i := range subs {
@@ -119,6 +121,8 @@ type AddOnPurchase struct {
 	Code           string `json:"code" validate:"required,text,max=64"`
 	Quantity       int    `json:"quantity" validate:"min=1,max=100000"`
 	IdempotencyKey string `json:"idempotency_key" validate:"text,max=200"`
+	// CostCentreID books the purchase to a cost centre, as LicensePurchase's.
+	CostCentreID string `json:"cost_centre_id,omitempty" validate:"text,max=64"`
 }
 
 // PurchaseAddOn buys in.Quantity of add-on option in.Code at the agreed
@@ -132,7 +136,7 @@ func (s *Service) PurchaseAddOn(ctx context.Context, by tenancy.Actor, companyID
 	defer func() { uc.End(err) }()
 	storage.Normalize(&in)
 	return s.purchase(ctx, by, purchaseSpec{op: op, companyID: companyID, input: in, key: in.IdempotencyKey,
-		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code",
+		item: AddOnItem(in.Code), quantity: in.Quantity, priceField: "code", costCentre: in.CostCentreID,
 		apply: func(ctx context.Context, p *Purchase) error {
 			return s.store.AddAddOn(ctx, companyID, in.Code, in.Quantity)
 		}})

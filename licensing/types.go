@@ -132,8 +132,10 @@ type LedgerEntry struct {
 	BalanceAfter decimal.Decimal `json:"balance_after"`
 	Description  string          `json:"description"`
 	PurchaseID   string          `json:"purchase_id,omitempty"`
-	ActorUserID  string          `json:"actor_user_id"`
-	CreatedAt    time.Time       `json:"created_at"`
+	// CostCentreID is the cost centre a purchase was booked to, "" for none.
+	CostCentreID string    `json:"cost_centre_id,omitempty"`
+	ActorUserID  string    `json:"actor_user_id"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Purchase is the result of buying licenses, subscriptions or add-ons. A
@@ -146,6 +148,7 @@ type Purchase struct {
 	UnitPrice       decimal.Decimal `json:"unit_price"`
 	Total           decimal.Decimal `json:"total"`
 	EntryID         string          `json:"entry_id"`
+	CostCentreID    string          `json:"cost_centre_id,omitempty"`
 	SubscriptionIDs []string        `json:"subscription_ids,omitempty"`
 	CreatedAt       time.Time       `json:"created_at"`
 }

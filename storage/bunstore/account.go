@@ -40,6 +40,8 @@ type accountUserRow struct {
 	Version   int64     `bun:"version"`
 	Doc       string    `bun:"doc"`
 	UpdatedAt time.Time `bun:"updated_at"`
+	// CostCentreID repeats the document's, for CostCentreUsers's index.
+	CostCentreID string `bun:"cost_centre_id"`
 }
 
 type accountCategoryRow struct {
@@ -177,9 +179,9 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 		return storage.Internal(op, err)
 	}
 	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, Doc: string(doc),
-		UpdatedAt: storage.Timestamp(u.UpdatedAt)}
+		UpdatedAt: storage.Timestamp(u.UpdatedAt), CostCentreID: u.CostCentreID}
 	err = a.saveDoc(ctx, op, u.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Column("version", "doc", "updated_at").
+		return q.Column("version", "doc", "updated_at", "cost_centre_id").
 			Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version)
 	})
 	if err == nil {
@@ -410,6 +412,20 @@ func (a accountStore) UserOptions(ctx context.Context, companyID, userID string)
 	var ids []string
 	err := a.s.idb(ctx).NewSelect().Model((*accountAssignmentRow)(nil)).Column("option_id").
 		Where("company_id = ?", companyID).Where("user_id = ?", userID).OrderExpr("option_id ASC").Scan(ctx, &ids)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	return ids, nil
+}
+
+func (a accountStore) CostCentreUsers(ctx context.Context, companyID, costCentreID string) ([]string, error) {
+	const op = "account.CostCentreUsers"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := a.s.idb(ctx).NewSelect().Model((*accountUserRow)(nil)).Column("user_id").
+		Where("company_id = ?", companyID).Where("cost_centre_id = ?", costCentreID).OrderExpr("user_id ASC").Scan(ctx, &ids)
 	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}

@@ -130,13 +130,14 @@ type licEntryRow struct {
 	BalanceAfter decimal.Decimal `bun:"balance_after"`
 	Description  string          `bun:"description"`
 	PurchaseID   string          `bun:"purchase_id"`
+	CostCentreID string          `bun:"cost_centre_id"`
 	ActorUserID  string          `bun:"actor_user_id"`
 	CreatedAt    time.Time       `bun:"created_at"`
 }
 
 func (l licensingStore) AppendEntry(ctx context.Context, e licensing.LedgerEntry) error {
 	row := &licEntryRow{ID: e.ID, CompanyID: e.CompanyID, Seq: e.Seq, Kind: string(e.Kind), Amount: e.Amount,
-		BalanceAfter: e.BalanceAfter, Description: e.Description, PurchaseID: e.PurchaseID,
+		BalanceAfter: e.BalanceAfter, Description: e.Description, PurchaseID: e.PurchaseID, CostCentreID: e.CostCentreID,
 		ActorUserID: e.ActorUserID, CreatedAt: storage.Timestamp(e.CreatedAt)}
 	if _, err := l.s.idb(ctx).NewInsert().Model(row).Exec(ctx); err != nil {
 		return l.s.mapErr("licensing.AppendEntry", err)
@@ -153,7 +154,8 @@ func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq 
 func licEntry(r *licEntryRow) licensing.LedgerEntry {
 	return licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
 		Amount: r.Amount.Round(licensing.MinorUnits), BalanceAfter: r.BalanceAfter.Round(licensing.MinorUnits),
-		Description: r.Description, PurchaseID: r.PurchaseID, ActorUserID: r.ActorUserID, CreatedAt: r.CreatedAt.UTC()}
+		Description: r.Description, PurchaseID: r.PurchaseID, CostCentreID: r.CostCentreID, ActorUserID: r.ActorUserID,
+		CreatedAt: r.CreatedAt.UTC()}
 }
 
 // EntriesBetween walks the index (company_id, created_at, seq).

@@ -15,9 +15,10 @@ import (
 // value read back never aliases one written, and the stored bytes are what
 // the conformance suite inspects for secrets.
 type accountDoc struct {
-	version int64
-	keyID   string
-	data    []byte
+	version    int64
+	keyID      string
+	costCentre string // a user's cost centre, for CostCentreUsers
+	data       []byte
 }
 
 type accountData struct {
@@ -153,10 +154,24 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 		if stale(cur, ok, u.Version) {
 			return storage.E(op, storage.ErrRetryable, "settings of user %s changed concurrently", u.UserID)
 		}
-		put(t, a.s.account.users, k, accountDoc{version: u.Version + 1, data: data})
+		put(t, a.s.account.users, k, accountDoc{version: u.Version + 1, costCentre: u.CostCentreID, data: data})
 		u.Version++
 		return nil
 	})
+}
+
+func (a accountStore) CostCentreUsers(ctx context.Context, companyID, costCentreID string) ([]string, error) {
+	var out []string
+	err := a.s.read(ctx, func() error {
+		for k, d := range a.s.account.users {
+			if k[0] == companyID && d.costCentre == costCentreID {
+				out = append(out, k[1])
+			}
+		}
+		slices.Sort(out)
+		return nil
+	})
+	return out, err
 }
 
 func (a accountStore) Categories(ctx context.Context, companyID string) ([]account.Category, error) {

@@ -387,6 +387,9 @@ func mxRows() map[string]mxRow {
 		"licensing.LedgerBetween": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.LedgerBetween(ctx, by, t.company, now().Add(-time.Hour), now(), storage.PageRequest{}))
 		}},
+		"licensing.CostCentreSpend": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.CostCentreSpend(ctx, by, t.company, time.Time{}, time.Time{}))
+		}},
 		"licensing.Suspended": {exempt: "compliance's suspension source (compliance.WithSuspensions), read in the dialing transaction"},
 		"licensing.PurchaseLicenses": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.PurchaseLicenses(ctx, by, t.company, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1, IdempotencyKey: storage.NewID()}))
@@ -500,6 +503,13 @@ func mxRows() map[string]mxRow {
 		"account.CostCentres": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.acct.CostCentres(ctx, by, t.company))
 		}},
+		"account.RenameCostCentre": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.acct.RenameCostCentre(ctx, by, t.company, t.costCentre, account.CostCentreName{Name: "Renamed"}))
+		}},
+		"account.DeleteCostCentre": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.acct.DeleteCostCentre(ctx, by, t.company, t.costCentre, ""))
+		}},
+		"account.ActiveCostCentre": {exempt: "licensing's cost-centre check (licensing.WithCostCentres), read in the purchase transaction after its authorisation"},
 		"account.AssignCostCentre": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.acct.AssignCostCentre(ctx, by, t.company, t.user, t.costCentre))
 		}},

@@ -48,7 +48,8 @@ var mxRights = map[string]string{
 	"licensing.UnassignSubscription": "purchase c", "licensing.Subscriptions": "view c", "licensing.PurchaseAddOn": "purchase c",
 	"licensing.AddOns": "view c", "licensing.SetSubscriptionPhone": "purchase c", "licensing.CancelSubscription": "purchase c",
 	"licensing.ReduceAddOn": "purchase c", "licensing.UpdatePackage": "catalog c", "licensing.RetirePackage": "catalog c",
-	"licensing.GrantPackage": "users m", "licensing.RevokePackage": "users m",
+	"licensing.GrantPackage": "users m", "licensing.RevokePackage": "users m", "licensing.CostCentreSpend": "view c",
+	"account.RenameCostCentre": "edit c", "account.DeleteCostCentre": "edit c",
 
 	"account.SetAIFeature": "edit c", "account.AIFeatureEnabled": "view s", "account.SetBranding": "edit c",
 	"account.SetUserImages": "profile m", "account.SetOperatorProfile": "profile m", "account.CreateCostCentre": "edit c",

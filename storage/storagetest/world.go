@@ -250,12 +250,13 @@ func NewWorld(tb T, opts ...WorldOption) *World {
 			return err
 		})}
 	w.People = tenancy.NewService(h.Tx, h.Tenancy, w.Trail, box, w.Keys, append(tops, cfg.tenancy...)...)
-	w.Credit = licensing.NewService(h.Tx, h.Licensing, w.People, w.Trail, box,
-		append([]licensing.Option{licensing.WithClock(w.Clock)}, cfg.licensing...)...)
 	w.Settings = account.NewService(h.Tx, h.Account, w.People, w.Trail, w.Keys,
 		append([]account.Option{account.WithClock(w.Clock), account.WithLanguages("en", "ru"),
 			account.WithPBXTypes("asterisk"), account.WithRegistry(w.Registry), account.WithConnectionTester(w.Mail),
 			account.WithPasswordChecker(worldPasswords{w.People})}, cfg.account...)...)
+	// Purchases are booked to the account's cost centres.
+	w.Credit = licensing.NewService(h.Tx, h.Licensing, w.People, w.Trail, box,
+		append([]licensing.Option{licensing.WithClock(w.Clock), licensing.WithCostCentres(w.Settings)}, cfg.licensing...)...)
 	if h.Presence != nil {
 		w.Operators = presence.NewService(h.Tx, h.Presence, w.People, w.Settings, w.Trail, box,
 			append([]presence.Option{presence.WithClock(w.Clock)}, cfg.presence...)...)

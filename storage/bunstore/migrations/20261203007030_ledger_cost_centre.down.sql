@@ -1,0 +1,1 @@
+ALTER TABLE licensing_ledger DROP COLUMN cost_centre_id
