@@ -30,6 +30,9 @@ const (
 	// TopicPasswordReset carries a tenancy.PasswordReset: the token that
 	// sets a new password, for the user's address (sealed).
 	TopicPasswordReset Topic = "tenancy.password_reset"
+	// TopicInvitation carries a tenancy.Invitation: a reseller's
+	// invitation to register a company, for the invited address (sealed).
+	TopicInvitation Topic = "tenancy.invitation"
 	// TopicReminder carries a licensing.Reminder: a payment reminder.
 	TopicReminder Topic = "licensing.reminder"
 	// TopicSuspension carries a licensing.Suspension: a company suspended
