@@ -179,8 +179,15 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	if len(es) == 0 {
 		return nil, nil
 	}
-	observe.Annotate(ctx, es[0].CompanyID)
-	ctx, uc := l.obs.Start(ctx, op, es[0].CompanyID, es[0].Action)
+	company := es[0].CompanyID // the one company the entries act on, "" when they span several
+	for _, e := range es {
+		if e.CompanyID != company {
+			company = ""
+			break
+		}
+	}
+	observe.Annotate(ctx, company)
+	ctx, uc := l.obs.Start(ctx, op, company, es[0].Action)
 	defer func() { uc.End(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
