@@ -330,6 +330,21 @@ func (s *Server) createSubAccount(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+type registrationIn struct {
+	Open bool `json:"open"`
+}
+
+// setRegistration opens or closes a reseller's registration link.
+func (s *Server) setRegistration(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in registrationIn) error {
+		c, err := s.people.SetOpenRegistration(r.Context(), a, r.PathValue("company"), in.Open)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}
+
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	body(s, w, r, func(a tenancy.Actor, in changePasswordIn) error {
 		err := s.people.ChangePassword(r.Context(), a, in.Current, in.New, in.Repeat)

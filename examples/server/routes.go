@@ -29,6 +29,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /v1/companies/{company}/employees/{user}/reactivate", s.authed(s.reactivateMember))
 	mux.HandleFunc("GET /v1/companies/{company}/sub-accounts", s.authed(s.listSubAccounts))
 	mux.HandleFunc("POST /v1/companies/{company}/sub-accounts", s.authed(s.createSubAccount))
+	mux.HandleFunc("PUT /v1/companies/{company}/registration", s.authed(s.setRegistration))
 	mux.HandleFunc("PUT /v1/companies/{company}/me/password", s.authed(s.changePassword))
 
 	// Licensing.

@@ -236,6 +236,7 @@ func (e *env) tenant(slug string) tenant {
 		"kind": "reseller", "legal_name": "VAR " + slug, "slug": slug,
 		"owner": map[string]string{"first_name": "Vera", "last_name": "Petrova", "email": "vera@" + slug + ".example"}}))
 	tn.reseller = out["company"].(map[string]any)["id"].(string)
+	e.must(http.StatusOK, e.call("PUT", "/v1/companies/"+tn.reseller+"/registration", testPlatformToken, map[string]any{"open": true}))
 	out = e.must(http.StatusCreated, e.call("POST", "/v1/registrations/"+slug, "", map[string]any{
 		"legal_name": "Affiliate of " + slug,
 		"owner":      map[string]string{"first_name": "Anna", "last_name": "Ivanova", "email": "anna@" + slug + ".example"}}))

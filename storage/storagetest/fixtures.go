@@ -171,13 +171,18 @@ func (w *World) Company() CompanyFixture {
 
 // Reseller creates a reseller with a reseller administrator (registered by
 // the platform) and n affiliates, each registered through the reseller's
-// link by its own owner.
+// link (opened by the administrator when n > 0) by its own owner.
 func (w *World) Reseller(n int) ResellerFixture {
 	w.tb.Helper()
 	ctx := w.ctx()
 	r := ResellerFixture{Tenant: w.Tenant(tenancy.KindReseller)}
 	r.Slug = r.Company.Slug
 	r.Admin = w.Employee(w.Platform, r.ID, tenancy.RoleResellerAdmin, "")
+	if n > 0 {
+		if _, err := w.People.SetOpenRegistration(ctx, r.Admin, r.ID, true); err != nil {
+			w.fatal("opening the registration link of "+r.Slug, err)
+		}
+	}
 	for range n {
 		i, sfx := w.next()
 		email := fmt.Sprintf("affiliate-%d-%s@affiliate.example", i, sfx)
