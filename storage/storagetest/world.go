@@ -54,16 +54,18 @@ const WorldPasswordCost = 4
 // call them outside any InTx. The assertions (AuditOf, RequireNoTrace,
 // RequireKind) check what a call did.
 //
-// A World is safe for concurrent use by the goroutines of one test. Its
-// backend is closed by tb.Cleanup.
+// A World's services, recorders and fakes are safe for concurrent use; a
+// fixture or assertion that fails calls Fatalf, which testing allows only
+// on the test's own goroutine. Its backend is closed by tb.Cleanup (a
+// backend given with OnHarness is the caller's).
 type World struct {
 	tb T
 
 	// H is the backend the services run on: the conformance suite's
 	// Harness, so a test can reach a domain store directly.
 	H *Harness
-	// Clock is the time of every service, the audit trail and the
-	// dispatcher. Move it with Set or Advance.
+	// Clock is the time of every service, the audit trail and (unless
+	// OnHarness) the dispatcher. Move it with Set or Advance.
 	Clock *storage.ManualClock
 	// Keys seals generated passwords and account secrets.
 	Keys *storage.StaticKeys
