@@ -66,6 +66,9 @@ func (h *Harness) effects() *effects {
 		tenancy.OnPasswordReset(fx.d, func(_ context.Context, id string, r tenancy.PasswordReset) error {
 			return fx.keep(id, storage.TopicPasswordReset, "", r)
 		})
+		tenancy.OnInvitation(fx.d, func(_ context.Context, id string, i tenancy.Invitation) error {
+			return fx.keep(id, storage.TopicInvitation, i.ResellerID, i)
+		})
 		licensing.OnReminder(fx.d, func(_ context.Context, id string, r licensing.Reminder) error {
 			return fx.keep(id, storage.TopicReminder, r.CompanyID, r)
 		})

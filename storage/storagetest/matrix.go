@@ -323,6 +323,18 @@ func mxRows() map[string]mxRow {
 		"tenancy.ConfirmEmailChange":   {exempt: "the holder of a token sent to the new address confirms it, before there is an actor"},
 		"tenancy.RequestPasswordReset": {exempt: login},
 		"tenancy.ResetPassword":        {exempt: "the holder of a token sent to the user's address sets a password, before there is an actor"},
+		"tenancy.SetOpenRegistration": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetOpenRegistration(ctx, by, t.company, true))
+		}},
+		"tenancy.IssueInvitation": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.IssueInvitation(ctx, by, t.company, tenancy.InvitationInput{Email: storage.NewID() + "@matrix.example"}))
+		}},
+		"tenancy.FindEmployees": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.FindEmployees(ctx, by, t.company, tenancy.EmployeeFilter{Role: tenancy.RoleOperator, Text: "m"}, storage.PageRequest{}))
+		}},
+		"tenancy.SubAccountsPage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SubAccountsPage(ctx, by, t.company, storage.PageRequest{}))
+		}},
 		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.people.DeactivateMember(ctx, by, t.company, t.user)
 		}},
@@ -368,6 +380,9 @@ func mxRows() map[string]mxRow {
 		}},
 		"licensing.Ledger": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.Ledger(ctx, by, t.company, storage.PageRequest{}))
+		}},
+		"licensing.LedgerBetween": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.LedgerBetween(ctx, by, t.company, now().Add(-time.Hour), now(), storage.PageRequest{}))
 		}},
 		"licensing.Suspended": {exempt: "compliance's suspension source (compliance.WithSuspensions), read in the dialing transaction"},
 		"licensing.PurchaseLicenses": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
