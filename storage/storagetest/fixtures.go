@@ -173,7 +173,8 @@ func (w *World) Company() CompanyFixture {
 // Reseller creates a reseller with a reseller administrator (registered by
 // the platform) and n affiliates: for each, the administrator issues an
 // invitation, and its owner registers through the reseller's link with the
-// token the invitation delivered.
+// token the invitation delivered. The link stays closed, a new reseller's
+// default (tenancy.Service.SetOpenRegistration opens it).
 func (w *World) Reseller(n int) ResellerFixture {
 	w.tb.Helper()
 	ctx := w.ctx()

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/storage/storagetest"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+// benchEnv is a tenant with a call policy and an operator, reachable over
+// HTTP (its token) and in process (its Actor).
+type benchEnv struct {
+	*env
+	company string
+	token   string
+	actor   tenancy.Actor
+}
+
+func newBenchEnv(b *testing.B, store *bunstore.Store) benchEnv {
+	e := newEnv(b, store)
+	tn := e.tenant("var-bench")
+	aff := "/v1/companies/" + tn.affiliate
+	e.must(http.StatusOK, e.call("PUT", aff+"/call-policy", tn.anna, map[string]any{"fz230": true, "preset": "fz230_calls"}))
+	user := e.register(tn.anna, tn.affiliate, "dialer@bench.example", "operator", "")
+	e.deliver()
+	a, err := e.srv.people.ActorFor(context.Background(), user, tn.affiliate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchEnv{env: e, company: tn.affiliate, token: e.login("dialer@bench.example"), actor: a}
+}
+
+func benchStores(b *testing.B, fn func(b *testing.B, store func() *bunstore.Store)) {
+	b.Run("SQLite", func(b *testing.B) { fn(b, func() *bunstore.Store { return storagetest.OpenSQLite(b) }) })
+	if os.Getenv("SWITCHBOARD_POSTGRES_DSN") != "" {
+		b.Run("Postgres", func(b *testing.B) { fn(b, func() *bunstore.Store { return storagetest.OpenPostgres(b) }) })
+	}
+}
+
+// BenchmarkCheck is one compliance check over HTTP and the same call in
+// process, on one store.
+func BenchmarkCheck(b *testing.B) {
+	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
+		be := newBenchEnv(b, open())
+		call := map[string]any{"phone": "+7 916 123-45-67"}
+		b.Run("HTTP", func(b *testing.B) {
+			for b.Loop() {
+				be.must(http.StatusOK, be.call("POST", "/v1/companies/"+be.company+"/call-checks", be.token, call))
+			}
+		})
+		b.Run("InProcess", func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := be.srv.calls.Check(ctx, be.actor, compliance.Call{CompanyID: be.company, Phone: "+7 916 123-45-67"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkReserveComplete is a reservation and its completion, each on
+// its own subscriber key, over HTTP and in process.
+func BenchmarkReserveComplete(b *testing.B) {
+	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
+		be := newBenchEnv(b, open())
+		base := "/v1/companies/" + be.company
+		n := 0
+		b.Run("HTTP", func(b *testing.B) {
+			for b.Loop() {
+				n++
+				res := be.must(http.StatusCreated, be.call("POST", base+"/reservations", be.token,
+					map[string]any{"phone": "+7 916 123-45-67", "key": fmt.Sprint("http-", n)}))
+				id := res["reservation"].(map[string]any)["id"].(string)
+				be.must(http.StatusOK, be.call("POST", base+"/reservations/"+id+"/complete", be.token, map[string]any{"outcome": "answered_human"}))
+			}
+		})
+		b.Run("InProcess", func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				n++
+				r, d, err := be.srv.calls.Reserve(ctx, be.actor, compliance.Call{CompanyID: be.company, Phone: "+7 916 123-45-67", Key: fmt.Sprint("sdk-", n)})
+				if err != nil || !d.Allowed {
+					b.Fatal(err, d.Reasons)
+				}
+				if _, err := be.srv.calls.Complete(ctx, be.actor, r.ID, compliance.OutcomeAnsweredHuman); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}

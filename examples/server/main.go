@@ -1,0 +1,201 @@
+// Command server is Switchboard's reference service: a JSON API over the
+// SDK's domains, as a platform would run it. It runs on an embedded SQLite
+// file by default:
+//
+//	go run ./examples/server                       # 127.0.0.1:8080, a fresh temp directory
+//	go run ./examples/server -data ./var -addr :9000
+//	go run ./examples/server -db 'postgres://…'    # or mysql://…
+//
+// On start it migrates, prints its URL and the platform bootstrap token
+// (-platform-token or SWITCHBOARD_PLATFORM_TOKEN; a random one is generated
+// and printed when neither is given), and runs the host loops the SDK needs
+// (outbox delivery, audit sealing, pause budgets, expired sessions) on
+// tickers it stops on SIGINT/SIGTERM, after draining in-flight requests.
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/switchboardkit/switchboard/audit"
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownGrace bounds how long in-flight requests may take to finish.
+const shutdownGrace = 15 * time.Second
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	data := fs.String("data", "", "directory of the SQLite file (default: a fresh temporary directory)")
+	dsn := fs.String("db", "", "database server DSN (postgres://…, mysql://…); overrides -data")
+	token := fs.String("platform-token", "", "platform bootstrap token (default: $SWITCHBOARD_PLATFORM_TOKEN, else a random one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = getenv("SWITCHBOARD_PLATFORM_TOKEN")
+	}
+	generated := false
+	if *token == "" {
+		*token, generated = randomToken(), true
+	}
+	if *dsn == "" {
+		dir := *data
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "switchboard-server-"); err != nil {
+				return err
+			}
+		} else if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+		*dsn = "sqlite:" + filepath.Join(dir, "switchboard.db")
+	}
+	keys, err := sealKeys(getenv)
+	if err != nil {
+		return err
+	}
+	signer, err := auditSigner(getenv)
+	if err != nil {
+		return err
+	}
+
+	store, err := bunstore.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+	if err := Migrate(ctx, store); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	srv, err := New(Config{Store: store, Keys: keys, Signer: signer, Mailer: logMailer{out: out}, PlatformToken: *token})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context {
+		return context.WithoutCancel(ctx) // requests in flight at shutdown finish; Shutdown waits for them
+	}}
+	_, _ = fmt.Fprintf(out, "switchboard server on http://%s (%s)\n", ln.Addr(), store.Dialect())
+	if generated {
+		_, _ = fmt.Fprintf(out, "platform token (generated; set SWITCHBOARD_PLATFORM_TOKEN to choose one): %s\n", *token)
+	} else {
+		_, _ = fmt.Fprintln(out, "platform token: from -platform-token / SWITCHBOARD_PLATFORM_TOKEN")
+	}
+
+	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	var loops sync.WaitGroup
+	loops.Go(func() { srv.RunLoops(loopCtx, DefaultLoops) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		_, _ = fmt.Fprintln(out, "shutting down: draining requests")
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		err = hs.Shutdown(sctx)
+		cancel()
+	}
+	stopLoops()
+	loops.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// sealKeys is the key provider sealing passwords and tokens in the outbox:
+// SWITCHBOARD_SEAL_KEY (base64 of 32 bytes) in production — a KMS-backed
+// storage.KeyProvider in a real deployment —, else a key generated for this
+// process only (messages still pending at exit cannot be opened after a
+// restart).
+func sealKeys(getenv func(string) string) (storage.KeyProvider, error) {
+	key := make([]byte, 32)
+	if v := getenv("SWITCHBOARD_SEAL_KEY"); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(b) != 32 {
+			return nil, errors.New("SWITCHBOARD_SEAL_KEY: want base64 of 32 bytes")
+		}
+		key = b
+	} else {
+		_, _ = rand.Read(key)
+		slog.Warn("SWITCHBOARD_SEAL_KEY not set: outbox secrets are sealed with a key of this process only")
+	}
+	return storage.NewStaticKeys("k1", key)
+}
+
+// auditSigner signs checkpoints with SWITCHBOARD_AUDIT_KEY (base64 of an
+// Ed25519 seed), else with a key of this process whose public half is logged.
+func auditSigner(getenv func(string) string) (note.Signer, error) {
+	seed := make([]byte, ed25519.SeedSize)
+	if v := getenv("SWITCHBOARD_AUDIT_KEY"); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(b) != ed25519.SeedSize {
+			return nil, errors.New("SWITCHBOARD_AUDIT_KEY: want base64 of a 32-byte Ed25519 seed")
+		}
+		seed = b
+	} else {
+		_, _ = rand.Read(seed)
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	if getenv("SWITCHBOARD_AUDIT_KEY") == "" {
+		slog.Warn("SWITCHBOARD_AUDIT_KEY not set: checkpoints are signed with a key of this process only",
+			"public_key", base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)))
+	}
+	return audit.NewSigner("switchboard-server", key)
+}
+
+// logMailer is the development mailer: it writes what would be e-mailed to
+// the program's output. Replace it with your mail service.
+type logMailer struct{ out io.Writer }
+
+func (m logMailer) Credentials(_ context.Context, msgID string, c tenancy.Credentials) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): your password is %s\n", c.Email, msgID, c.Password)
+	return err
+}
+
+func (m logMailer) PasswordReset(_ context.Context, msgID string, p tenancy.PasswordReset) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): reset token %s, valid until %s\n", p.Email, msgID, string(p.Token), p.ExpiresAt.Format(time.RFC3339))
+	return err
+}

@@ -1,0 +1,522 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+
+	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/storage/storagetest"
+	"github.com/switchboardkit/switchboard/tenancy"
+)
+
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // request logs stay out of test output
+	os.Exit(m.Run())
+}
+
+const testPlatformToken = "test-platform-token-0123456789"
+
+// mailbox is the test's mailer: the last password and reset token per address.
+type mailbox struct {
+	mu        sync.Mutex
+	passwords map[string]string
+	resets    map[string]string
+}
+
+func (m *mailbox) Credentials(_ context.Context, _ string, c tenancy.Credentials) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.passwords[c.Email] = c.Password
+	return nil
+}
+
+func (m *mailbox) PasswordReset(_ context.Context, _ string, p tenancy.PasswordReset) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.resets[p.Email] = string(p.Token)
+	return nil
+}
+
+func (m *mailbox) password(t testing.TB, email string) string {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.passwords[email]
+	if !ok {
+		t.Fatalf("no password was mailed to %s", email)
+	}
+	return p
+}
+
+// env is one service on a store behind a real HTTP server.
+type env struct {
+	t     testing.TB
+	srv   *Server
+	http  *httptest.Server
+	mail  *mailbox
+	clock *storage.ManualClock
+}
+
+// testStart is a Wednesday, 11:00 in Moscow: inside every preset's window.
+var testStart = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+
+func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
+	t.Helper()
+	ctx := context.Background()
+	if err := migrateService(ctx, store.DB()); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := storage.NewStaticKeys("test", bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}}, clock: storage.NewManualClock(testStart)}
+	cfg := Config{Store: store, Keys: keys, Mailer: e.mail, PlatformToken: testPlatformToken, Clock: e.clock,
+		LoginRate: rate.Inf, PasswordCost: bcrypt.MinCost}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if e.srv, err = New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	e.http = httptest.NewServer(e.srv)
+	t.Cleanup(e.http.Close)
+	return e
+}
+
+// deliver runs the outbox, as the service's dispatch loop does.
+func (e *env) deliver() {
+	e.t.Helper()
+	if _, err := e.srv.dispatch.Drain(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// reply is one HTTP answer.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q: %v", r.body, err)
+	}
+	return m
+}
+
+func (r reply) problem(t testing.TB) Problem {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json (body %s)", ct, r.body)
+	}
+	var p Problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// call sends method path with body (JSON-encoded unless a string) and the
+// given token; headers are name, value pairs.
+func (e *env) call(method, path, token string, body any, headers ...string) reply {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.http.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// must checks the status and returns the decoded body.
+func (e *env) must(status int, r reply) map[string]any {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if len(r.body) == 0 {
+		return nil
+	}
+	return r.json(e.t)
+}
+
+func (e *env) login(email string) string {
+	e.t.Helper()
+	out := e.must(http.StatusCreated, e.call("POST", "/v1/sessions", "", map[string]string{
+		"email": email, "password": e.mail.password(e.t, email)}))
+	return out["token"].(string)
+}
+
+// register adds an employee through the API and returns its user id.
+func (e *env) register(token, company, email, role, sub string) string {
+	e.t.Helper()
+	out := e.must(http.StatusCreated, e.call("POST", "/v1/companies/"+company+"/employees", token, map[string]string{
+		"first_name": "Test", "last_name": "Person", "email": email, "role": role, "sub_account_id": sub}))
+	return out["user_id"].(string)
+}
+
+// backends runs fn on SQLite, and on PostgreSQL and MySQL/MariaDB when
+// their DSNs are set.
+func backends(t *testing.T, fn func(t *testing.T, store *bunstore.Store)) {
+	t.Run("SQLite", func(t *testing.T) { fn(t, storagetest.OpenSQLite(t)) })
+	t.Run("Postgres", func(t *testing.T) {
+		if os.Getenv("SWITCHBOARD_POSTGRES_DSN") == "" {
+			t.Skip("set SWITCHBOARD_POSTGRES_DSN")
+		}
+		fn(t, storagetest.OpenPostgres(t))
+	})
+	t.Run("MySQL", func(t *testing.T) {
+		if os.Getenv("SWITCHBOARD_MYSQL_DSN") == "" {
+			t.Skip("set SWITCHBOARD_MYSQL_DSN")
+		}
+		fn(t, storagetest.OpenMySQL(t))
+	})
+}
+
+// tenant is a reseller with an affiliate, as the platform and the
+// registration link make them.
+type tenant struct {
+	reseller, affiliate string
+	vera, anna          string // the reseller's and the affiliate's owners' tokens
+}
+
+func (e *env) tenant(slug string) tenant {
+	e.t.Helper()
+	var tn tenant
+	out := e.must(http.StatusCreated, e.call("POST", "/v1/companies", testPlatformToken, map[string]any{
+		"kind": "reseller", "legal_name": "VAR " + slug, "slug": slug,
+		"owner": map[string]string{"first_name": "Vera", "last_name": "Petrova", "email": "vera@" + slug + ".example"}}))
+	tn.reseller = out["company"].(map[string]any)["id"].(string)
+	e.must(http.StatusOK, e.call("PUT", "/v1/companies/"+tn.reseller+"/registration", testPlatformToken, map[string]any{"open": true}))
+	out = e.must(http.StatusCreated, e.call("POST", "/v1/registrations/"+slug, "", map[string]any{
+		"legal_name": "Affiliate of " + slug,
+		"owner":      map[string]string{"first_name": "Anna", "last_name": "Ivanova", "email": "anna@" + slug + ".example"}}))
+	tn.affiliate = out["company"].(map[string]any)["id"].(string)
+	if got := out["company"].(map[string]any)["reseller_id"]; got != tn.reseller {
+		e.t.Fatalf("registered affiliate's reseller is %v, want %s", got, tn.reseller)
+	}
+	e.deliver()
+	tn.vera, tn.anna = e.login("vera@"+slug+".example"), e.login("anna@"+slug+".example")
+	return tn
+}
+
+func TestEndToEnd(t *testing.T) {
+	backends(t, func(t *testing.T, store *bunstore.Store) {
+		e := newEnv(t, store)
+		tn := e.tenant("var-one")
+		aff := "/v1/companies/" + tn.affiliate
+
+		// Without a token, with a bad one, with a wrong password or an
+		// unknown e-mail: the same 401.
+		noToken := e.call("GET", aff, "", nil)
+		if noToken.status != http.StatusUnauthorized {
+			t.Fatalf("no token: %d", noToken.status)
+		}
+		p401 := noToken.problem(t)
+		for _, r := range []reply{
+			e.call("GET", aff, "not-a-session", nil),
+			e.call("POST", "/v1/sessions", "", map[string]string{"email": "anna@var-one.example", "password": "wrong password!"}),
+			e.call("POST", "/v1/sessions", "", map[string]string{"email": "nobody@var-one.example", "password": "wrong password!"}),
+		} {
+			p := r.problem(t)
+			p.RequestID = p401.RequestID
+			if r.status != http.StatusUnauthorized || !reflect.DeepEqual(p, p401) {
+				t.Fatalf("got %d %+v, want %+v", r.status, p, p401)
+			}
+		}
+
+		// The affiliate's owner builds its team.
+		north := e.must(http.StatusCreated, e.call("POST", aff+"/sub-accounts", tn.anna, map[string]string{"name": "North"}))["id"].(string)
+		south := e.must(http.StatusCreated, e.call("POST", aff+"/sub-accounts", tn.anna, map[string]string{"name": "South"}))["id"].(string)
+		adam := e.register(tn.anna, tn.affiliate, "adam@aff.example", "administrator", "")
+		e.deliver()
+		adamTok := e.login("adam@aff.example")
+		e.register(adamTok, tn.affiliate, "max@aff.example", "manager", north)
+		olga := e.register(tn.anna, tn.affiliate, "olga@aff.example", "operator", south)
+		oleg := e.register(tn.anna, tn.affiliate, "oleg@aff.example", "operator", north)
+		e.deliver()
+		maxTok, olegTok := e.login("max@aff.example"), e.login("oleg@aff.example")
+
+		// The manager acts in its sub-account only.
+		e.must(http.StatusCreated, e.call("POST", aff+"/employees", maxTok, map[string]string{
+			"first_name": "Nik", "last_name": "North", "email": "nik@aff.example", "role": "manager", "sub_account_id": north}))
+		if r := e.call("POST", aff+"/employees", maxTok, map[string]string{
+			"first_name": "Sam", "last_name": "South", "email": "sam@aff.example", "role": "manager", "sub_account_id": south}); r.status != http.StatusForbidden {
+			t.Fatalf("manager registering in another sub-account: %d %s", r.status, r.body)
+		}
+		if r := e.call("DELETE", aff+"/employees/"+olga, maxTok, nil); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+			t.Fatalf("manager removing a member of another sub-account: %d %s", r.status, r.body)
+		}
+		// An operator of the affiliate does not see the reseller at all.
+		if r := e.call("GET", "/v1/companies/"+tn.reseller, olegTok, nil); r.status != http.StatusNotFound {
+			t.Fatalf("affiliate operator reading the reseller: %d %s", r.status, r.body)
+		}
+
+		// The reseller prices the affiliate and gives it credit, acting
+		// through its own membership on the affiliate's path.
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{
+			"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50"}}))
+		e.must(http.StatusOK, e.call("PUT", aff+"/credit-terms", tn.vera, map[string]any{"credit_limit": "100"}))
+
+		// Licenses bought with a retried Idempotency-Key: one purchase.
+		order := map[string]any{"kind": "pro", "quantity": 3}
+		first := e.must(http.StatusCreated, e.call("POST", aff+"/license-purchases", tn.anna, order, "Idempotency-Key", "order-1"))
+		retry := e.must(http.StatusCreated, e.call("POST", aff+"/license-purchases", tn.anna, order, "Idempotency-Key", "order-1"))
+		if first["id"] != retry["id"] || first["total"] != "38.7" {
+			t.Fatalf("retried purchase: %v then %v", first, retry)
+		}
+		if r := e.call("POST", aff+"/license-purchases", tn.anna, map[string]any{"kind": "pro", "quantity": 4}, "Idempotency-Key", "order-1"); r.status != http.StatusConflict {
+			t.Fatalf("same key, other quantity: %d %s", r.status, r.body)
+		}
+		pools := e.must(http.StatusOK, e.call("GET", aff+"/license-pools", tn.anna, nil))["items"].([]any)
+		if p := pools[0].(map[string]any); p["kind"] != "pro" || p["bought"] != float64(3) {
+			t.Fatalf("pools after one purchase of 3: %v", pools)
+		}
+		for _, u := range []string{adam, oleg, olga} {
+			e.must(http.StatusOK, e.call("PUT", aff+"/employees/"+u+"/licenses/pro", tn.anna, nil))
+		}
+		nik := ""
+		for _, emp := range e.must(http.StatusOK, e.call("GET", aff+"/employees", tn.anna, nil))["items"].([]any) {
+			if m := emp.(map[string]any); m["email"] == "nik@aff.example" {
+				nik = m["user_id"].(string)
+			}
+		}
+		if r := e.call("PUT", aff+"/employees/"+nik+"/licenses/pro", tn.anna, nil); r.status != http.StatusConflict ||
+			r.problem(t).Type != problemBase+"limit-exceeded" {
+			t.Fatalf("fourth pro license: %d %s", r.status, r.body)
+		}
+
+		// A dialer: policy, check, batch check, reserve, complete.
+		e.must(http.StatusOK, e.call("PUT", aff+"/call-policy", tn.anna, map[string]any{"fz230": true, "preset": "fz230_calls"}))
+		call := map[string]any{"phone": "+7 916 123-45-67"}
+		if d := e.must(http.StatusOK, e.call("POST", aff+"/call-checks", olegTok, call)); d["allowed"] != true {
+			t.Fatalf("check: %v", d)
+		}
+		batch := e.must(http.StatusOK, e.call("POST", aff+"/call-checks/batch", olegTok, map[string]any{
+			"calls": []any{call, map[string]any{"phone": "not a number"}}}))["items"].([]any)
+		if batch[0].(map[string]any)["allowed"] != true || batch[1].(map[string]any)["problem"] == nil {
+			t.Fatalf("batch: %v", batch)
+		}
+		res := e.must(http.StatusCreated, e.call("POST", aff+"/reservations", olegTok, call))
+		rid := res["reservation"].(map[string]any)["id"].(string)
+		// The reservation is addressed under its own company only.
+		if r := e.call("POST", "/v1/companies/"+tn.reseller+"/reservations/"+rid+"/release", tn.vera, nil); r.status != http.StatusNotFound {
+			t.Fatalf("reservation through another company's path: %d %s", r.status, r.body)
+		}
+		done := e.must(http.StatusOK, e.call("POST", aff+"/reservations/"+rid+"/complete", olegTok, map[string]any{"outcome": "answered_human"}))
+		if done["status"] != "completed" {
+			t.Fatalf("completed reservation: %v", done)
+		}
+		again := e.must(http.StatusOK, e.call("POST", aff+"/reservations", olegTok, call)) // 1 conversation a day
+		if again["decision"].(map[string]any)["allowed"] != false || again["reservation"] != nil {
+			t.Fatalf("second call of the day: %v", again)
+		}
+
+		// Credit: a charge within the limit, then the reseller lowers the
+		// limit below the debt: calls are suspended, purchases refused.
+		e.must(http.StatusCreated, e.call("POST", aff+"/charges", tn.vera, map[string]any{"amount": "50", "description": "usage"}, "Idempotency-Key", "usage-1"))
+		if c := e.must(http.StatusOK, e.call("PUT", aff+"/credit-terms", tn.vera, map[string]any{"credit_limit": "50"})); c["suspended"] != true {
+			t.Fatalf("limit under the debt: %v", c)
+		}
+		d := e.must(http.StatusOK, e.call("POST", aff+"/call-checks", olegTok, map[string]any{"phone": "+7 495 123-45-67"}))
+		if d["allowed"] != false || !strings.Contains(fmt.Sprint(d["reasons"]), "suspended") {
+			t.Fatalf("check while suspended: %v", d)
+		}
+		if r := e.call("POST", aff+"/license-purchases", tn.anna, map[string]any{"kind": "mobile", "quantity": 1}, "Idempotency-Key", "order-2"); r.status != http.StatusForbidden ||
+			r.problem(t).Type != problemBase+"suspended" {
+			t.Fatalf("purchase while suspended: %d %s", r.status, r.body)
+		}
+		e.must(http.StatusCreated, e.call("POST", aff+"/payments", tn.vera, map[string]any{"amount": "100"}, "Idempotency-Key", "pay-1"))
+		if c := e.must(http.StatusOK, e.call("GET", aff+"/credit", tn.anna, nil)); c["suspended"] != false {
+			t.Fatalf("after the payment: %v", c)
+		}
+
+		// A removed member's Actor is refused at once; its sessions end
+		// when the removal is delivered.
+		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+oleg, tn.anna, nil))
+		if r := e.call("POST", aff+"/call-checks", olegTok, call); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+			t.Fatalf("removed member before delivery: %d %s", r.status, r.body)
+		}
+		e.deliver()
+		if r := e.call("POST", aff+"/call-checks", olegTok, call); r.status != http.StatusUnauthorized {
+			t.Fatalf("removed member's session after delivery: %d %s", r.status, r.body)
+		}
+
+		// A password change ends the user's other sessions, not this one.
+		adamOther := e.login("adam@aff.example")
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/me/password", adamTok, map[string]string{
+			"current": e.mail.password(t, "adam@aff.example"), "new": "a new long password", "repeat": "a new long password"}))
+		e.must(http.StatusOK, e.call("GET", aff, adamTok, nil))
+		if r := e.call("GET", aff, adamOther, nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("other session after a password change: %d", r.status)
+		}
+
+		// Logout; then the idle expiry.
+		e.must(http.StatusNoContent, e.call("DELETE", "/v1/sessions/current", adamTok, nil))
+		if r := e.call("GET", aff, adamTok, nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("after logout: %d", r.status)
+		}
+		e.must(http.StatusOK, e.call("GET", aff, tn.anna, nil))
+		e.clock.Advance(DefaultIdleTTL)
+		if r := e.call("GET", aff, tn.anna, nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("after the idle timeout: %d", r.status)
+		}
+	})
+}
+
+// 50 clients assign 10 seats at once: exactly 10 get one.
+func TestParallelAssignments(t *testing.T) {
+	backends(t, func(t *testing.T, store *bunstore.Store) {
+		e := newEnv(t, store)
+		tn := e.tenant("var-par")
+		aff := "/v1/companies/" + tn.affiliate
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.mobile": "1"}}))
+		e.must(http.StatusCreated, e.call("POST", aff+"/license-purchases", tn.anna, map[string]any{"kind": "mobile", "quantity": 10}, "Idempotency-Key", "seats"))
+		users := make([]string, 50)
+		for i := range users {
+			users[i] = e.register(tn.anna, tn.affiliate, fmt.Sprintf("op%02d@par.example", i), "operator", "")
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, len(users))
+		for i, u := range users {
+			wg.Go(func() {
+				req, _ := http.NewRequest("PUT", e.http.URL+aff+"/employees/"+u+"/licenses/mobile", nil)
+				req.Header.Set("Authorization", "Bearer "+tn.anna)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				statuses[i] = resp.StatusCode
+			})
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, s := range statuses {
+			count[s]++
+		}
+		if count[http.StatusOK] != 10 || count[http.StatusConflict] != 40 {
+			t.Fatalf("statuses: %v, want 10×200 and 40×409", count)
+		}
+		assigned := -1.0
+		for _, p := range e.must(http.StatusOK, e.call("GET", aff+"/license-pools", tn.anna, nil))["items"].([]any) {
+			if p := p.(map[string]any); p["kind"] == "mobile" {
+				assigned = p["assigned"].(float64)
+			}
+		}
+		if assigned != 10 {
+			t.Fatalf("mobile licenses assigned: %v, want 10", assigned)
+		}
+	})
+}
+
+// Deactivating a member ends its sessions; a password reset ends them all.
+func TestSessionRevocation(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	tn := e.tenant("var-rev")
+	aff := "/v1/companies/" + tn.affiliate
+	ivan := e.register(tn.anna, tn.affiliate, "ivan@rev.example", "administrator", "")
+	e.deliver()
+	ivanTok := e.login("ivan@rev.example")
+	e.must(http.StatusOK, e.call("GET", aff, ivanTok, nil))
+	e.must(http.StatusNoContent, e.call("POST", aff+"/employees/"+ivan+"/deactivate", tn.anna, nil))
+	if r := e.call("GET", aff, ivanTok, nil); r.status != http.StatusForbidden {
+		t.Fatalf("deactivated member before delivery: %d %s", r.status, r.body)
+	}
+	e.deliver()
+	if r := e.call("GET", aff, ivanTok, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("deactivated member's session after delivery: %d", r.status)
+	}
+
+	// A password reset: anonymous, same answer for an unknown address.
+	e.must(http.StatusAccepted, e.call("POST", "/v1/password-resets", "", map[string]string{"email": "nobody@rev.example"}))
+	e.must(http.StatusAccepted, e.call("POST", "/v1/password-resets", "", map[string]string{"email": "anna@var-rev.example"}))
+	e.deliver()
+	e.mail.mu.Lock()
+	token := e.mail.resets["anna@var-rev.example"]
+	_, unknown := e.mail.resets["nobody@rev.example"]
+	e.mail.mu.Unlock()
+	if token == "" || unknown {
+		t.Fatalf("reset token %q, unknown address mailed: %v", token, unknown)
+	}
+	e.must(http.StatusNoContent, e.call("POST", "/v1/password-resets/confirm", "", map[string]string{
+		"token": token, "password": "reset long password", "repeat": "reset long password"}))
+	if r := e.call("GET", aff, tn.anna, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("session after a password reset: %d", r.status)
+	}
+	e.must(http.StatusCreated, e.call("POST", "/v1/sessions", "", map[string]string{"email": "anna@var-rev.example", "password": "reset long password"}))
+	if r := e.call("POST", "/v1/password-resets/confirm", "", map[string]string{
+		"token": token, "password": "another long password", "repeat": "another long password"}); r.status < 400 {
+		t.Fatalf("reset token used twice: %d", r.status)
+	}
+}
+
+// /readyz is 503 while the service's schema is behind.
+func TestReadyzSchema(t *testing.T) {
+	store := storagetest.OpenSQLite(t)
+	e := newEnv(t, store)
+	e.must(http.StatusOK, e.call("GET", "/readyz", "", nil))
+	m, err := serviceMigrator(store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := e.call("GET", "/readyz", "", nil)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("readyz with a pending migration: %d %s", r.status, r.body)
+	}
+	r.problem(t)
+}
