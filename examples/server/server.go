@@ -72,6 +72,7 @@ type Server struct {
 	platform  []byte // SHA-256 hex of the platform token
 	logins    *limiter
 	handler   http.Handler
+	docJSON   []byte // the OpenAPI document served at /openapi.json
 }
 
 // New wires every service on cfg.Store the way the README's Wiring section
@@ -174,6 +175,13 @@ func New(cfg Config) (*Server, error) {
 		_, err := s.sessions.RevokeUser(ctx, m.UserID, "")
 		return err
 	})
+	doc, err := s.buildOpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	if s.docJSON, err = marshalDoc(doc); err != nil {
+		return nil, err
+	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
 }
