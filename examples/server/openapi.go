@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -34,9 +35,54 @@ func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema
 	case reasonsType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewStringSchema().NewRef()}
 	default:
+		if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+			return marshaledSchema(t, s)
+		}
+		if t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+			if t.PkgPath() != "time" || t.Name() != "Time" {
+				*s = openapi3.Schema{Type: &openapi3.Types{"string"}}
+			}
+			return nil
+		}
 		if k := t.Kind(); k == reflect.Slice || k == reflect.Map {
 			s.Nullable = true
 		}
+	}
+	return nil
+}
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// marshaledSchema describes a type with its own MarshalJSON by the JSON
+// kind its zero value encodes to.
+func marshaledSchema(t reflect.Type, s *openapi3.Schema) error {
+	if t.Kind() == reflect.Struct && t.PkgPath() == "time" {
+		return nil
+	}
+	raw, err := json.Marshal(reflect.New(t).Interface())
+	if err != nil {
+		return fmt.Errorf("schema of %v: %w", t, err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	switch v.(type) {
+	case string:
+		*s = openapi3.Schema{Type: &openapi3.Types{"string"}}
+	case []any:
+		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: &openapi3.SchemaRef{Value: &openapi3.Schema{}}, Nullable: true}
+	case map[string]any:
+		*s = openapi3.Schema{Type: &openapi3.Types{"object"}}
+	case float64:
+		*s = openapi3.Schema{Type: &openapi3.Types{"number"}}
+	case bool:
+		*s = openapi3.Schema{Type: &openapi3.Types{"boolean"}}
+	default:
+		*s = openapi3.Schema{Nullable: true} // any value
 	}
 	return nil
 }

@@ -71,6 +71,7 @@ type env struct {
 	http  *httptest.Server
 	mail  *mailbox
 	clock *storage.ManualClock
+	valid *validator // every request and response checked against the OpenAPI document
 }
 
 // testStart is a Wednesday, 11:00 in Moscow: inside every preset's window.
@@ -97,6 +98,7 @@ func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
 	}
 	e.http = httptest.NewServer(e.srv)
 	t.Cleanup(e.http.Close)
+	e.valid = newValidator(t, e.srv, e.http.URL)
 	return e
 }
 
@@ -141,15 +143,18 @@ func (r reply) problem(t testing.TB) Problem {
 func (e *env) call(method, path, token string, body any, headers ...string) reply {
 	e.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
+		rd = bytes.NewReader(sent)
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
+		sent = raw
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, e.http.URL+path, rd)
@@ -173,6 +178,10 @@ func (e *env) call(method, path, token string, body any, headers ...string) repl
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// Answers of the mux itself (text/plain 404 and 405) are outside the document.
+	if e.valid != nil && !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		e.valid.check(e.t, req, sent, resp.StatusCode, resp.Header, raw)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
 }
