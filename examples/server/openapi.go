@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
@@ -126,7 +127,7 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
 			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
 		}
-		if rt.path == "/v1/companies/{company}/employees" {
+		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") {
 			op.AddParameter(openapi3.NewQueryParameter("after").WithSchema(openapi3.NewStringSchema()))
 			op.AddParameter(openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1)))
 		}
@@ -145,6 +146,9 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 				return nil, err
 			}
 			ok.Content = openapi3.Content{"application/json": openapi3.NewMediaType().WithSchemaRef(out)}
+		}
+		if strings.HasSuffix(rt.path, "/audit/export") {
+			ok.Content = openapi3.Content{"application/x-ndjson": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())}
 		}
 		op.AddResponse(rt.status, ok)
 		if rt.path == "/v1/companies/{company}/reservations" { // a refusal is a decision

@@ -106,7 +106,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	if pr.Status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "request_id", pr.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		logFailure(r, err)
 	}
 	body, mErr := json.Marshal(pr)
 	if mErr != nil {
@@ -162,4 +162,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// logFailure logs what a client is not told.
+func logFailure(r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 }

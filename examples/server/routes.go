@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 
+	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -70,6 +71,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/companies/{company}/reservations", s.reserve, false, callIn{}, reserveOut{}, created, "Reserve a call (200 with the refusal when not allowed)"},
 		{"POST", "/v1/companies/{company}/reservations/{id}/complete", s.complete, false, outcomeIn{}, compliance.Reservation{}, ok, "Complete a reserved call"},
 		{"POST", "/v1/companies/{company}/reservations/{id}/release", s.release, false, nil, compliance.Reservation{}, ok, "Release a reserved call"},
+
+		// Audit.
+		{"GET", "/v1/companies/{company}/audit/events", s.auditEvents, false, nil, pageOut[*audit.Event]{}, ok, "The company's audit events, newest first (cursor pagination)"},
+		{"GET", "/v1/companies/{company}/audit/export", s.auditExport, false, nil, nil, ok, "The company's audit trail as JSON Lines"},
+		{"GET", "/v1/companies/{company}/audit/checkpoint", s.auditCheckpoint, false, nil, checkpointOut{}, ok, "The latest signed checkpoint"},
+		{"POST", "/v1/companies/{company}/audit/verifications", s.auditVerify, false, verifyIn{}, verificationOut{}, ok, "Verify the log, against a kept checkpoint if given"},
 	}
 }
 

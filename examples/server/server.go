@@ -40,9 +40,11 @@ type Mailer interface {
 type Config struct {
 	Store *bunstore.Store
 	Keys  storage.KeyProvider // seals passwords and tokens in the outbox
-	// Signer signs audit checkpoints; nil leaves them unsigned.
-	Signer note.Signer
-	Mailer Mailer
+	// Signer signs audit checkpoints; nil leaves them unsigned. Verifier
+	// checks the checkpoints a witness brings back (its public half).
+	Signer   note.Signer
+	Verifier note.Verifier
+	Mailer   Mailer
 	// PlatformToken is the bootstrap credential of the platform's support
 	// staff: a request bearing it acts as tenancy.Platform. Required.
 	PlatformToken string
@@ -73,6 +75,7 @@ type Server struct {
 	logins    *limiter
 	handler   http.Handler
 	docJSON   []byte // the OpenAPI document served at /openapi.json
+	verifier  note.Verifier
 }
 
 // New wires every service on cfg.Store the way the README's Wiring section
@@ -106,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: &sessions{store: store, clock: cfg.Clock, idle: cfg.IdleTTL, absolute: cfg.AbsoluteTTL},
 		platform: []byte(hashToken(cfg.PlatformToken)),
 		logins:   newLimiter(cfg.LoginRate, cfg.LoginBurst),
+		verifier: cfg.Verifier,
 	}
 	logOpts := []audit.Option{audit.WithClock(cfg.Clock)}
 	if cfg.Signer != nil {

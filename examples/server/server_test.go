@@ -16,9 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
+	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/storage/storagetest"
@@ -27,6 +30,12 @@ import (
 
 func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // request logs stay out of test output
+	// The audit export is JSON Lines: the document says a string; each line
+	// is checked by the test itself.
+	openapi3filter.RegisterBodyDecoder("application/x-ndjson", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		b, err := io.ReadAll(r)
+		return string(b), err
+	})
 	os.Exit(m.Run())
 }
 
@@ -87,8 +96,20 @@ func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pub, priv, err := audit.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := audit.NewSigner("test-audit", priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := audit.NewVerifier("test-audit", pub)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}}, clock: storage.NewManualClock(testStart)}
-	cfg := Config{Store: store, Keys: keys, Mailer: e.mail, PlatformToken: testPlatformToken, Clock: e.clock,
+	cfg := Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: e.mail, PlatformToken: testPlatformToken, Clock: e.clock,
 		LoginRate: rate.Inf, PasswordCost: bcrypt.MinCost}
 	for _, o := range opts {
 		o(&cfg)
@@ -406,6 +427,42 @@ func TestEndToEnd(t *testing.T) {
 		e.must(http.StatusOK, e.call("GET", aff, adamTok, nil))
 		if r := e.call("GET", aff, adamOther, nil); r.status != http.StatusUnauthorized {
 			t.Fatalf("other session after a password change: %d", r.status)
+		}
+
+		// The audit trail: sealed by the host, exported, verified against a
+		// checkpoint a witness kept; each event carries its request's id.
+		if _, err := e.srv.trail.Seal(context.Background(), store); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.call("GET", aff+"/audit/events", maxTok, nil); r.status != http.StatusForbidden {
+			t.Fatalf("manager reading the audit trail: %d %s", r.status, r.body)
+		}
+		cp := e.must(http.StatusOK, e.call("GET", aff+"/audit/checkpoint", tn.anna, nil))["checkpoint"].(string)
+		export := e.call("GET", aff+"/audit/export", tn.vera, nil) // the reseller reads its affiliate's
+		if export.status != http.StatusOK || export.header.Get("Content-Type") != "application/x-ndjson" {
+			t.Fatalf("export: %d %v", export.status, export.header)
+		}
+		lines := strings.Split(strings.TrimSpace(string(export.body)), "\n")
+		for _, line := range lines {
+			var ev audit.Event
+			if err := json.Unmarshal([]byte(line), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.CompanyID != tn.affiliate || ev.Metadata["request_id"] == "" {
+				t.Fatalf("exported event %s: company %s, metadata %v", ev.ID, ev.CompanyID, ev.Metadata)
+			}
+		}
+		page := e.must(http.StatusOK, e.call("GET", aff+"/audit/events?limit=1000", tn.anna, nil))["items"].([]any)
+		if len(page) != len(lines) || len(lines) < 10 {
+			t.Fatalf("%d events exported, %d listed", len(lines), len(page))
+		}
+		v := e.must(http.StatusOK, e.call("POST", aff+"/audit/verifications", tn.anna, map[string]string{"checkpoint": cp}))
+		if v["ok"] != true || v["company_id"] != tn.affiliate {
+			t.Fatalf("verification against the checkpoint: %v", v)
+		}
+		forged := strings.Replace(cp, "\n", "\n0", 1) // the size line changed: the signature fails
+		if r := e.call("POST", aff+"/audit/verifications", tn.anna, map[string]string{"checkpoint": forged}); r.status < 400 {
+			t.Fatalf("forged checkpoint: %d %s", r.status, r.body)
 		}
 
 		// Logout; then the idle expiry.
