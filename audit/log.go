@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -98,6 +99,28 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
 	}
+	ev, err := l.event(ctx, op, e, storage.Timestamp(l.clock.Now()))
+	if err != nil {
+		return nil, err
+	}
+	if err := l.store.Insert(ctx, ev); err != nil {
+		return nil, storage.Reop(op, err)
+	}
+	if l.inline {
+		res, _, err := l.sealOnce(ctx, op, ev.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := res.seqOf[ev.ID]; ok {
+			ev.Seq, ev.Hash = s.Seq, s.Hash
+		}
+	}
+	return ev, nil
+}
+
+// event builds the unsealed event of e, occurred at now, checking it as
+// Record documents.
+func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
 	verr := &storage.ValidationError{Op: op}
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
@@ -111,7 +134,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	ev := &Event{
 		ID:         storage.NewID(),
 		CompanyID:  e.CompanyID,
-		OccurredAt: storage.Timestamp(l.clock.Now()),
+		OccurredAt: now,
 		Actor:      e.Actor,
 		Action:     e.Action,
 		EntityType: e.EntityType,
@@ -140,19 +163,57 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 	if err := verr.Err(); err != nil {
 		return nil, err
 	}
-	if err := l.store.Insert(ctx, ev); err != nil {
+	return ev, nil
+}
+
+// RecordAll is Record for several entries of one use case at once: every
+// entry is checked first (the first invalid one is the error, and nothing is
+// stored), then the events, all occurred at the same instant, are stored
+// together (Store.InsertAll: one statement where the backend allows) and,
+// WithInlineSeal, each company's log is sealed once, in company order. The
+// events are returned in the order of es. Events are hashed and sealed
+// exactly as Record's are: by Seal (or the inline seal) in (OccurredAt, ID)
+// order, and their IDs increase in the order of es.
+func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error) {
+	const op = "audit.RecordAll"
+	if len(es) == 0 {
+		return nil, nil
+	}
+	observe.Annotate(ctx, es[0].CompanyID)
+	ctx, uc := l.obs.Start(ctx, op, es[0].CompanyID, es[0].Action)
+	defer func() { uc.End(err) }()
+	if err := storage.MustBeInTx(ctx, op); err != nil {
+		return nil, err
+	}
+	now := storage.Timestamp(l.clock.Now())
+	evs := make([]*Event, len(es))
+	for i, e := range es {
+		if evs[i], err = l.event(ctx, op, e, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.store.InsertAll(ctx, evs); err != nil {
 		return nil, storage.Reop(op, err)
 	}
 	if l.inline {
-		res, _, err := l.sealOnce(ctx, op, ev.CompanyID)
-		if err != nil {
-			return nil, err
+		var companies []string
+		for _, ev := range evs {
+			companies = append(companies, ev.CompanyID)
 		}
-		if s, ok := res.seqOf[ev.ID]; ok {
-			ev.Seq, ev.Hash = s.Seq, s.Hash
+		slices.Sort(companies)
+		for _, c := range slices.Compact(companies) {
+			res, _, err := l.sealOnce(ctx, op, c)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				if s, ok := res.seqOf[ev.ID]; ok {
+					ev.Seq, ev.Hash = s.Seq, s.Hash
+				}
+			}
 		}
 	}
-	return ev, nil
+	return evs, nil
 }
 
 // canonicalJSON is the compact form of a JSON value as every backend

@@ -10,6 +10,10 @@ type Store interface {
 	// queue on each other. A second event with the same ID is
 	// storage.ErrConflict.
 	Insert(ctx context.Context, e *Event) error
+	// InsertAll is Insert for several events, in one statement where the
+	// backend allows; when one fails (a duplicate ID is
+	// storage.ErrConflict) the caller's transaction must be rolled back.
+	InsertAll(ctx context.Context, evs []*Event) error
 
 	// LockHead returns the head of companyID's log and holds it until the
 	// caller's transaction ends, so sealers of one company take turns. The
@@ -54,6 +58,9 @@ type Store interface {
 // or rolls back with the change it describes.
 type Recorder interface {
 	Record(ctx context.Context, e Entry) (*Event, error)
+	// RecordAll records several entries of one use case together (see
+	// Log.RecordAll).
+	RecordAll(ctx context.Context, es []Entry) ([]*Event, error)
 }
 
 var _ Recorder = (*Log)(nil)

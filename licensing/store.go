@@ -1,6 +1,9 @@
 package licensing
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the persistence licensing needs. Every method takes part in the
 // transaction ctx carries (storage.Transactor.InTx); methods documented as
@@ -31,6 +34,10 @@ type CreditStore interface {
 	// Entries returns up to limit entries of companyID with Seq > afterSeq,
 	// in ascending Seq order.
 	Entries(ctx context.Context, companyID string, afterSeq int64, limit int) ([]LedgerEntry, error)
+	// EntriesBetween returns up to limit entries of companyID created in
+	// [q.From, q.To) (a zero bound is open), ordered by (CreatedAt, Seq),
+	// after the key (q.AfterAt, q.AfterSeq) when q.AfterSeq > 0.
+	EntriesBetween(ctx context.Context, companyID string, q EntryRange, limit int) ([]LedgerEntry, error)
 	// Idempotent returns the record stored under (companyID, key), or
 	// storage.ErrNotFound. Inside a transaction it reads the latest
 	// committed state (a locking read where the database needs one).
@@ -111,4 +118,11 @@ type CatalogStore interface {
 	DeleteKey(ctx context.Context, companyID, id string) error
 	// Keys returns companyID's keys ordered by code.
 	Keys(ctx context.Context, companyID string) ([]SubscriptionKey, error)
+}
+
+// EntryRange selects ledger entries by creation time, for EntriesBetween.
+type EntryRange struct {
+	From, To time.Time // [From, To); zero: unbounded
+	AfterAt  time.Time // the cursor: the last entry returned
+	AfterSeq int64
 }

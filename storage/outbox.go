@@ -30,6 +30,9 @@ const (
 	// TopicPasswordReset carries a tenancy.PasswordReset: the token that
 	// sets a new password, for the user's address (sealed).
 	TopicPasswordReset Topic = "tenancy.password_reset"
+	// TopicInvitation carries a tenancy.Invitation: a reseller's
+	// invitation to register a company, for the invited address (sealed).
+	TopicInvitation Topic = "tenancy.invitation"
 	// TopicReminder carries a licensing.Reminder: a payment reminder.
 	TopicReminder Topic = "licensing.reminder"
 	// TopicSuspension carries a licensing.Suspension: a company suspended
@@ -101,6 +104,10 @@ type Outbox interface {
 	// outside InTx it is refused with ErrInvalid. The message exists exactly
 	// when the change that wrote it committed.
 	EnqueueMessage(ctx context.Context, m Message) error
+	// EnqueueMessages is EnqueueMessage for several messages, in one
+	// statement where the backend allows; when it fails the caller's
+	// transaction must be rolled back.
+	EnqueueMessages(ctx context.Context, ms []Message) error
 	// ClaimMessages leases up to c.Limit pending messages of c.Topics due at
 	// c.Now, oldest due first: each gets Attempts+1 and NextAttempt =
 	// c.LeaseUntil, atomically, so concurrent claims (other goroutines,
@@ -140,12 +147,22 @@ func MessageAAD(companyID string, topic Topic, id string) []byte {
 // created at now, in the transaction ctx carries. It is how use cases emit
 // effects: the message commits or rolls back with the change.
 func Enqueue(ctx context.Context, box Outbox, op string, now time.Time, companyID string, topic Topic, payload any) (string, error) {
+	m, err := NewMessage(op, now, companyID, topic, payload)
+	if err != nil {
+		return "", err
+	}
+	return m.ID, Reop(op, box.EnqueueMessage(ctx, m))
+}
+
+// NewMessage is the message Enqueue writes: payload as JSON, pending and
+// due at now. Several of them go to the outbox in one statement with
+// Outbox.EnqueueMessages.
+func NewMessage(op string, now time.Time, companyID string, topic Topic, payload any) (Message, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
-		return "", Internal(op, err)
+		return Message{}, Internal(op, err)
 	}
-	m := Message{ID: NewID(), CompanyID: companyID, Topic: topic, Payload: b, Created: Timestamp(now), NextAttempt: Timestamp(now)}
-	return m.ID, Reop(op, box.EnqueueMessage(ctx, m))
+	return Message{ID: NewID(), CompanyID: companyID, Topic: topic, Payload: b, Created: Timestamp(now), NextAttempt: Timestamp(now)}, nil
 }
 
 // EnqueueSealed is Enqueue for a payload that carries a secret: its JSON is

@@ -43,6 +43,9 @@ type NewAffiliate struct {
 	TaxID              string `json:"tax_id" validate:"omitempty,text,max=12,inn"`
 	DisplayName        string `json:"display_name" validate:"text,max=255"`
 	Owner              Person `json:"owner"`
+	// Invitation is the token of the reseller's invitation (IssueInvitation),
+	// required unless the reseller's registration is open.
+	Invitation string `json:"invitation" validate:"text,max=64"`
 }
 
 const opCreateCompany = "tenancy.CreateCompany"
@@ -203,9 +206,17 @@ const opRegisterAffiliate = "tenancy.RegisterAffiliate"
 // person has no account yet); the audit trail records the new owner as the
 // actor, in the new company's chain, which the reseller can read.
 //
+// A reseller whose registration is not open (SetOpenRegistration) registers
+// invited companies only: in.Invitation must be a token of its own
+// IssueInvitation, unexpired and unused (field invitation); the token is
+// used up with the registration, in its transaction. Where registration is
+// open an invitation is optional (and used up if given). The host's limiter
+// (WithRegistrationLimiter) is asked first, keyed "registration:" + slug.
+//
 // Errors: storage.ErrNotFound for an unknown slug; storage.ErrSuspended if the
 // reseller is suspended; storage.ErrConflict if the e-mail already has an
 // account (an existing person is attached by the platform instead);
+// storage.ErrLimitExceeded when the limiter refuses;
 // *storage.ValidationError naming fields.
 func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffiliate) (_ Company, _ User, err error) {
 	ctx, uc := s.obs.Start(ctx, "tenancy.RegisterAffiliate", "", "tenancy.company.register")
@@ -214,6 +225,11 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 	storage.Normalize(&in)
 	if err := s.validate(ctx, op, &in); err != nil {
 		return Company{}, User{}, err
+	}
+	if s.registerLimit != nil {
+		if err := s.registerLimit.Allow(ctx, "registration:"+strings.ToLower(strings.TrimSpace(slug))); err != nil {
+			return Company{}, User{}, storage.Wrap(op, storage.ErrLimitExceeded, err)
+		}
 	}
 	return s.withOwnerPassword(ctx, op, func(ctx context.Context, hash string) (Company, User, bool, error) {
 		r, err := s.store.CompanyBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
@@ -228,6 +244,9 @@ func (s *Service) RegisterAffiliate(ctx context.Context, slug string, in NewAffi
 		}
 		if err := checkReseller(op, r); err != nil {
 			return Company{}, User{}, false, storage.NotFound(op, "registration link", slug)
+		}
+		if err := s.useInvitation(ctx, op, r, in.Invitation); err != nil {
+			return Company{}, User{}, false, err
 		}
 		// reuseUser false: the owner is always a new user, so always notified.
 		return s.createCompany(ctx, op, Actor{Role: RoleOwner}, KindRegular, LegalIdentity{in.LegalName, in.RegistrationNumber, in.TaxID}, in.DisplayName, "", r.ID, in.Owner, hash, false)
@@ -362,7 +381,7 @@ func (s *Service) SetKind(ctx context.Context, by Actor, companyID string, kind 
 			if len(aff) > 0 {
 				return storage.Invalid(op, "kind", "has_affiliates", "a company with affiliates must stay a reseller")
 			}
-			c.Slug = ""
+			c.Slug, c.OpenRegistration = "", false
 		default:
 			return storage.Invalid(op, "kind", "company_kind", "must be one of regular reseller")
 		}

@@ -11,7 +11,13 @@
 // (CreateCompany — also the bootstrap of the very first tenant, with
 // Platform as the actor). A reseller owns a unique registration slug; a new
 // company registering through it (RegisterAffiliate, the one anonymous use
-// case) becomes the reseller's affiliate.
+// case) becomes the reseller's affiliate. A new reseller's link admits
+// invited companies only: its administrators send single-use invitations
+// (IssueInvitation: a token valid InvitationTTL, stored hashed, delivered
+// sealed through the outbox on storage.TopicInvitation) until they open the
+// link to anyone (SetOpenRegistration). Resellers that existed before the
+// switch keep an open link (the migration sets it). WithRegistrationLimiter
+// plugs in the host's throttle of sign-ups per link.
 //
 // Hierarchy rules (violations are *storage.ValidationError naming the field):
 // only a reseller has affiliates; an affiliate is always a regular company —

@@ -223,7 +223,9 @@ type PendingEmailChange struct {
 // the change. Only the token's hash is stored; a new request replaces an
 // earlier one. Authorised: the user itself, re-entering its password (field
 // password; also when it acts in another company), or ActManageUsers on
-// the member plus CanGrant for its role (an administrator; no password). Validated: new_email (format; the current
+// the member plus CanGrant for its role (an administrator; no password) of
+// a user who belongs to no other company — the login is the person's in
+// every company, so only the user or the platform moves a shared one. Validated: new_email (format; the current
 // address is refused). Errors: storage.ErrConflict when another user has
 // the address (case-insensitive) — checked again at confirmation, where
 // the unique index decides a race. Audited "tenancy.user.email_request".
@@ -258,9 +260,22 @@ func (s *Service) RequestEmailChange(ctx context.Context, by Actor, companyID, u
 		if err := s.fresh(ctx, op, &by); err != nil {
 			return err
 		}
-		c, _, err := s.editTarget(ctx, op, by, companyID, userID)
+		c, self, err := s.editTarget(ctx, op, by, companyID, userID)
 		if err != nil {
 			return err
+		}
+		if !self && !by.IsPlatform() {
+			// The login is the person's in every company: an administrator of
+			// one must not move the login of someone another company trusts.
+			ms, err := s.store.Memberships(ctx, userID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if m.CompanyID != c.ID {
+					return forbiddenTo(op, by, "change the e-mail of a user who belongs to other companies too")
+				}
+			}
 		}
 		u, err := s.store.GetUser(ctx, userID)
 		if err != nil {

@@ -24,8 +24,13 @@ type Company struct {
 	ResellerID         string        `json:"reseller_id"` // "" unless an affiliate
 	Slug               string        `json:"slug"`        // a reseller's registration slug, "" otherwise
 	OwnerUserID        string        `json:"owner_user_id"`
-	CreatedAt          time.Time     `json:"created_at" audit:"-"`
-	UpdatedAt          time.Time     `json:"updated_at" audit:"-"`
+	// OpenRegistration: anyone with the reseller's link may register a
+	// company (RegisterAffiliate); otherwise only invited ones
+	// (IssueInvitation). A reseller's switch (SetOpenRegistration); false
+	// for a new reseller and for every regular company.
+	OpenRegistration bool      `json:"open_registration"`
+	CreatedAt        time.Time `json:"created_at" audit:"-"`
+	UpdatedAt        time.Time `json:"updated_at" audit:"-"`
 }
 
 // Ref returns the company's Directory view.
@@ -83,6 +88,13 @@ type User struct {
 	PasswordChangedAt time.Time `json:"password_changed_at" audit:"-"`
 	CreatedAt         time.Time `json:"created_at" audit:"-"`
 	UpdatedAt         time.Time `json:"updated_at" audit:"-"`
+}
+
+// SearchKey is the text employee search (FindEmployees) matches a
+// substring of: first name, last name and e-mail, lower-cased (Unicode) and
+// joined by spaces. Every backend stores or computes exactly this.
+func (u *User) SearchKey() string {
+	return strings.ToLower(u.FirstName + " " + u.LastName + " " + u.Email)
 }
 
 // EmailKey is the case-folded e-mail the platform-wide uniqueness rule compares.

@@ -40,6 +40,8 @@ func TestCredentialsHandlerRunsOutsideTheTransaction(t *testing.T) {
 	_, err = svc.RegisterEmployee(ctx, ownerActor, company.ID, tenancy.NewEmployee{
 		FirstName: "Ivan", LastName: "Operator", Email: "ivan@notified.example", Role: tenancy.RoleOperator})
 	require.NoError(t, err)
+	_, err = svc.SetOpenRegistration(ctx, tenancy.Platform("support"), company.ID, true)
+	require.NoError(t, err)
 	_, _, err = svc.RegisterAffiliate(ctx, "notified", tenancy.NewAffiliate{LegalName: "Affiliate",
 		Owner: tenancy.Person{FirstName: "Anna", LastName: "Affiliate", Email: "anna@affiliate.example"}})
 	require.NoError(t, err)

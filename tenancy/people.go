@@ -307,10 +307,47 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 	const op = "tenancy.ListEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
+	return s.listEmployees(ctx, op, by, companyID, EmployeeFilter{}, page)
+}
+
+// EmployeeFilter narrows FindEmployees; zero fields do not filter.
+type EmployeeFilter struct {
+	Role         Role   `json:"role" validate:"omitempty,text,role"`
+	SubAccountID string `json:"sub_account_id" validate:"text,max=64"`
+	// Text is a case-insensitive substring of the first name, last name or
+	// e-mail (User.SearchKey): "anna", "lee", "anna lee", "@example".
+	Text string `json:"text" validate:"text,max=100"`
+}
+
+// FindEmployees is ListEmployees narrowed by f: the members the actor may
+// see with role f.Role, in sub-account f.SubAccountID, whose name or
+// e-mail contains f.Text — all that are set. Same order, pagination and
+// scope as ListEmployees (a manager's search stays in its sub-account).
+// Pass the same filter with every page's cursor. Validated: role, text
+// (100 characters at most). On SQL the role and sub-account filters walk
+// the indexes (company, role, user) and (company, sub-account, user); a
+// text of three or more characters is looked up in a trigram index of the
+// users' search keys (PostgreSQL pg_trgm, SQLite FTS5, a side table on
+// MySQL/MariaDB) when it is selective, and the members it names are read by
+// key; a shorter or common text is checked on the company's members walked
+// in user order, stopping at the page, as the company search does.
+func (s *Service) FindEmployees(ctx context.Context, by Actor, companyID string, f EmployeeFilter, page storage.PageRequest) (_ storage.Page[Employee], err error) {
+	const op = "tenancy.FindEmployees"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
+	storage.Normalize(&f)
+	if err := s.validate(ctx, op, &f); err != nil {
+		return storage.Page[Employee]{}, err
+	}
+	f.Text = NormalizeQuery(f.Text)
+	return s.listEmployees(ctx, op, by, companyID, f, page)
+}
+
+func (s *Service) listEmployees(ctx context.Context, op string, by Actor, companyID string, f EmployeeFilter, page storage.PageRequest) (storage.Page[Employee], error) {
 	if err := s.fresh(ctx, op, &by); err != nil {
 		return storage.Page[Employee]{}, err
 	}
-	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1}
+	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1, Role: f.Role, Text: f.Text}
 	if page.After != "" {
 		var cur memberCursor
 		if err := storage.DecodeCursor(op, page.After, &cur); err != nil {
@@ -340,6 +377,12 @@ func (s *Service) ListEmployees(ctx context.Context, by Actor, companyID string,
 			return storage.Page[Employee]{}, err
 		}
 		q.UserID = by.UserID
+	}
+	if f.SubAccountID != "" {
+		if q.OnlySub && q.SubAccountID != f.SubAccountID {
+			return storage.Page[Employee]{}, nil // outside the manager's sub-account
+		}
+		q.SubAccountID, q.OnlySub = f.SubAccountID, true
 	}
 	items, err := s.store.ListMembers(ctx, q)
 	if err != nil {

@@ -27,7 +27,8 @@ type Service struct {
 	onDeact  []MemberRemovedHook
 	onCreds  []CredentialsChangedHook
 
-	resetLimit RateLimiter
+	resetLimit    RateLimiter
+	registerLimit RateLimiter
 
 	dummyOnce sync.Once
 	dummy     string

@@ -36,6 +36,9 @@ type Store interface {
 	GetSubAccount(ctx context.Context, companyID, id string) (*SubAccount, error)
 	// ListSubAccounts lists a company's sub-accounts by name.
 	ListSubAccounts(ctx context.Context, companyID string) ([]SubAccount, error)
+	// SubAccountsAfter lists up to limit sub-accounts of companyID ordered by
+	// (NameKey, ID) after the key (afterNameKey, afterID); "" "" from the start.
+	SubAccountsAfter(ctx context.Context, companyID, afterNameKey, afterID string, limit int) ([]SubAccount, error)
 
 	// CreateUser inserts u. Conflict: another user has the same EmailKey.
 	CreateUser(ctx context.Context, u *UserRecord) error
@@ -85,6 +88,7 @@ type TokenPurpose string
 const (
 	TokenEmailChange   TokenPurpose = "email_change"   // RequestEmailChange → ConfirmEmailChange
 	TokenPasswordReset TokenPurpose = "password_reset" // RequestPasswordReset → ResetPassword
+	TokenInvitation    TokenPurpose = "invitation"     // IssueInvitation → RegisterAffiliate
 )
 
 // UserToken is a pending single-use token as a Store keeps it: the SHA-256
@@ -93,9 +97,9 @@ const (
 type UserToken struct {
 	Hash        string
 	Purpose     TokenPurpose
-	UserID      string
-	CompanyID   string // the company the request was made in ("" for a password reset)
-	NewEmail    string // the address an e-mail change moves to ("" otherwise)
+	UserID      string // "" for an invitation
+	CompanyID   string // the company the request was made in ("" for a password reset; the reseller for an invitation)
+	NewEmail    string // the address an e-mail change moves to, or an invitation was sent to
 	RequestedBy string // the user who asked (the user itself, or an administrator)
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
@@ -119,6 +123,8 @@ type MemberQuery struct {
 	SubAccountID string // when OnlySub: only members of this sub-account
 	OnlySub      bool
 	UserID       string // when non-empty: only this user
+	Role         Role   // when non-empty: only members with this role
+	Text         string // when non-empty: only users whose SearchKey contains it (NormalizeQuery output)
 	AfterUserID  string
 	Limit        int
 }

@@ -125,3 +125,59 @@ func (s *Service) ListSubAccounts(ctx context.Context, by Actor, companyID strin
 	}
 	return out, nil
 }
+
+type subAccountCursor struct {
+	NameKey string `json:"n"`
+	ID      string `json:"i"`
+}
+
+// SubAccountsPage is ListSubAccounts a page at a time: the sub-accounts of
+// companyID the actor may see, by name, with keyset pagination (the unique
+// (company, name) index on SQL). A manager sees its own sub-account alone;
+// an operator none. storage.ErrForbidden or storage.ErrNotFound as
+// ListSubAccounts.
+func (s *Service) SubAccountsPage(ctx context.Context, by Actor, companyID string, page storage.PageRequest) (_ storage.Page[SubAccount], err error) {
+	const op = "tenancy.SubAccountsPage"
+	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
+	defer func() { uc.End(err) }()
+	var cur subAccountCursor
+	if page.After != "" {
+		if err := storage.DecodeCursor(op, page.After, &cur); err != nil {
+			return storage.Page[SubAccount]{}, err
+		}
+	}
+	if err := s.fresh(ctx, op, &by); err != nil {
+		return storage.Page[SubAccount]{}, err
+	}
+	all, ids, err := s.VisibleSubAccounts(ctx, by, companyID)
+	if err != nil {
+		return storage.Page[SubAccount]{}, storage.Reop(op, err)
+	}
+	switch {
+	case all:
+	case len(ids) == 0 && by.CompanyID == companyID && by.Role == RoleOperator:
+		return storage.Page[SubAccount]{}, nil
+	case len(ids) == 0:
+		return storage.Page[SubAccount]{}, forbidden(op, by, ActView)
+	default:
+		if page.After != "" {
+			return storage.Page[SubAccount]{}, nil
+		}
+		sa, err := s.store.GetSubAccount(ctx, companyID, ids[0])
+		if err != nil {
+			return storage.Page[SubAccount]{}, storage.Reop(op, err)
+		}
+		return storage.Page[SubAccount]{Items: []SubAccount{*sa}}, nil
+	}
+	items, err := s.store.SubAccountsAfter(ctx, companyID, cur.NameKey, cur.ID, page.Size()+1)
+	if err != nil {
+		return storage.Page[SubAccount]{}, storage.Reop(op, err)
+	}
+	out := storage.Page[SubAccount]{Items: items}
+	if len(items) > page.Size() {
+		out.Items = items[:page.Size()]
+		last := out.Items[len(out.Items)-1]
+		out.NextCursor = storage.EncodeCursor(subAccountCursor{NameKey: last.NameKey(), ID: last.ID})
+	}
+	return out, nil
+}

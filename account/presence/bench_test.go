@@ -9,7 +9,7 @@ import (
 
 func memHarness() *storagetest.Harness {
 	st := memory.New()
-	return &storagetest.Harness{Name: "memory", Tx: st, Audit: st.Audit(), Presence: st.Presence(), Close: st.Close}
+	return &storagetest.Harness{Name: "memory", Tx: st, Audit: st.Audit(), Presence: st.Presence(), Outbox: st.Outbox(), Close: st.Close}
 }
 
 // BenchmarkBudget1000Intervals: the budget view of an operator with 1 000

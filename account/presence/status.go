@@ -182,24 +182,7 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 	if err := s.store.PutCurrent(ctx, cur); err != nil {
 		return err
 	}
-	if len(p.pending) > 0 {
-		if err := s.store.AppendIntervals(ctx, p.pending); err != nil {
-			return err
-		}
-	}
-	applied := storage.Timestamp(s.clock.Now())
-	for _, sw := range p.switches {
-		sw.AppliedAt = applied
-		if _, err := s.audit.Record(ctx, audit.Entry{Actor: tenancy.System(p.companyID).Audit(), CompanyID: p.companyID,
-			Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: p.userID,
-			Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}); err != nil {
-			return err
-		}
-		if _, err := storage.Enqueue(ctx, s.box, "presence.switch", applied, p.companyID, storage.TopicPauseSwitch, sw); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.record(ctx, p.pending, p.switches)
 }
 
 // member checks that userID is a member of companyID with a presence, under
@@ -453,49 +436,129 @@ func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list f
 // applyRows applies the due switches of rows in one transaction and returns
 // how many it applied. A member whose row moved since it was listed
 // (another host or the member got there first) is skipped.
+//
+// It is set-based: the group's status rows are read and locked with one
+// LockCurrents, the day's intervals of every member with one DaysIntervals,
+// and the changes written with one UpdateCurrents, one AppendIntervals, one
+// RecordAll and one EnqueueMessages. The rows are locked before they are
+// checked, so UpdateCurrents cannot conflict with another writer; if it
+// does anyway, a group of several members fails (and applyDue retries it
+// member by member), and a group of one is skipped, as that member's
+// conflicting write has written nothing.
 func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now time.Time, types map[string][]*PauseType) (int, error) {
 	n := 0
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		n = 0
-		for _, row := range rows {
-			m, err := s.applyOne(ctx, row, now, types[row.CompanyID])
+		members := make([]Member, len(rows))
+		listed := make(map[Member]int64, len(rows))
+		for i, row := range rows {
+			members[i] = Member{CompanyID: row.CompanyID, UserID: row.UserID}
+			listed[members[i]] = row.Version
+		}
+		stored, err := s.store.LockCurrents(ctx, members)
+		if err != nil {
+			return err
+		}
+		// The members still as listed, in the listing's order.
+		byMember := make(map[Member]*Current, len(stored))
+		for _, c := range stored {
+			m := Member{CompanyID: c.CompanyID, UserID: c.UserID}
+			if v, ok := listed[m]; ok && c.Version == v && c.DueAt != nil && !c.DueAt.After(now) {
+				byMember[m] = c
+			}
+		}
+		var (
+			due  []*Current
+			locs []*time.Location
+			days []MemberDay
+		)
+		for _, m := range members {
+			c, ok := byMember[m]
+			if !ok {
+				continue // another host or the member got there first
+			}
+			delete(byMember, m) // listed twice: applied once
+			loc, err := s.locs.Location(ctx, m.CompanyID, m.UserID)
 			if err != nil {
 				return err
 			}
-			n += m
+			due, locs = append(due, c), append(locs, loc)
+			days = append(days, MemberDay{CompanyID: m.CompanyID, UserID: m.UserID, Day: dayOf(*c.DueAt, loc)})
 		}
+		if len(due) == 0 {
+			return nil
+		}
+		spent, err := s.store.DaysIntervals(ctx, days)
+		if err != nil {
+			return err
+		}
+		var (
+			curs     []*Current
+			pending  []Interval
+			switches []Switch
+		)
+		for i, c := range due {
+			p := newProjection(ctx, s.store, c.CompanyID, c.UserID, locs[i], types[c.CompanyID])
+			p.days[days[i].Day] = spent[days[i]]
+			cur := *c
+			if _, err := p.advance(&cur, now); err != nil {
+				return err
+			}
+			cur.Version = c.Version + 1
+			curs = append(curs, &cur)
+			pending = append(pending, p.pending...)
+			switches = append(switches, p.switches...)
+		}
+		if err := s.store.UpdateCurrents(ctx, curs); err != nil {
+			if len(rows) == 1 && errors.Is(err, storage.ErrConflict) {
+				return nil // nothing of this member was written: skip it
+			}
+			return err
+		}
+		if err := s.record(ctx, pending, switches); err != nil {
+			return err
+		}
+		n = len(switches)
 		return nil
 	}))
 	return n, err
 }
 
-// applyOne applies one member's due switches inside the caller's
-// transaction; 0 when the row moved since it was listed.
-func (s *Service) applyOne(ctx context.Context, row *Current, now time.Time, types []*PauseType) (int, error) {
-	stored, err := s.store.Current(ctx, row.CompanyID, row.UserID)
-	if err != nil {
-		return 0, err
-	}
-	if stored.Version != row.Version || stored.DueAt == nil || stored.DueAt.After(now) {
-		return 0, nil // another host or the member got there first
-	}
-	loc, err := s.locs.Location(ctx, row.CompanyID, row.UserID)
-	if err != nil {
-		return 0, err
-	}
-	p := newProjection(ctx, s.store, row.CompanyID, row.UserID, loc, types)
-	cur := *stored
-	if _, err := p.advance(&cur, now); err != nil {
-		return 0, err
-	}
-	cur.Version = stored.Version + 1
-	// persist writes the status row first, conditioned on its version: a
-	// conflict there has written nothing of this member, so it is skipped.
-	if err := s.persist(ctx, &cur, p); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return 0, nil
+// record writes what advancing statuses produced besides the status rows:
+// the closed intervals, and the automatic switches' audit events and
+// notifications, each kind in one call.
+func (s *Service) record(ctx context.Context, pending []Interval, switches []Switch) error {
+	if len(pending) > 0 {
+		if err := s.store.AppendIntervals(ctx, pending); err != nil {
+			return err
 		}
-		return 0, err
 	}
-	return len(p.switches), nil
+	if len(switches) == 0 {
+		return nil
+	}
+	applied := storage.Timestamp(s.clock.Now())
+	entries := make([]audit.Entry, len(switches))
+	msgs := make([]storage.Message, len(switches))
+	for i := range switches {
+		sw := &switches[i]
+		sw.AppliedAt = applied
+		entries[i] = autoSwitchEntry(sw)
+		m, err := storage.NewMessage("presence.switch", applied, sw.CompanyID, storage.TopicPauseSwitch, sw)
+		if err != nil {
+			return err
+		}
+		msgs[i] = m
+	}
+	if _, err := s.audit.RecordAll(ctx, entries); err != nil {
+		return err
+	}
+	return storage.Reop("presence.switch", s.box.EnqueueMessages(ctx, msgs))
+}
+
+// autoSwitchEntry is the audit entry of one automatic switch, by the
+// system actor of the member's company.
+func autoSwitchEntry(sw *Switch) audit.Entry {
+	return audit.Entry{Actor: tenancy.System(sw.CompanyID).Audit(), CompanyID: sw.CompanyID,
+		Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: sw.UserID,
+		Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}
 }

@@ -111,6 +111,19 @@ type DueCursor struct {
 	UserID    string
 }
 
+// Member names one member of one company.
+type Member struct {
+	CompanyID string
+	UserID    string
+}
+
+// MemberDay names one local day (DateLayout) of one member.
+type MemberDay struct {
+	CompanyID string
+	UserID    string
+	Day       string
+}
+
 // Store is the persistence presence needs. Backends implement it and
 // storage/storagetest proves their behaviour. Every method takes part in the
 // transaction ctx carries (storage.Transactor.InTx), if any.
@@ -150,6 +163,19 @@ type Store interface {
 	// PlatformNextDue returns the smallest DueAt of all current rows of
 	// every company, from the same index.
 	PlatformNextDue(ctx context.Context) (time.Time, bool, error)
+	// LockCurrents returns the current rows of those of members that have
+	// one, in no particular order, and inside a transaction holds them until
+	// it ends: row locks (SELECT … FOR UPDATE) on PostgreSQL and MySQL, while
+	// SQLite's and the memory store's transactions hold the whole store. An
+	// UpdateCurrents of those rows later in the transaction meets no
+	// concurrent writer.
+	LockCurrents(ctx context.Context, members []Member) ([]*Current, error)
+	// UpdateCurrents is PutCurrent for many existing rows (every c.Version
+	// above 1) in as few statements as the dialect allows: it writes each c
+	// whose stored row is at version c.Version-1. When some row is not (it
+	// moved, or there is none), it fails with storage.ErrConflict, and the
+	// others may have been written: the caller rolls its transaction back.
+	UpdateCurrents(ctx context.Context, cs []*Current) error
 	// Currents returns the company's current rows (userID "" = all members)
 	// whose Since is before before.
 	Currents(ctx context.Context, companyID, userID string, before time.Time) ([]*Current, error)
@@ -159,6 +185,9 @@ type Store interface {
 	AppendIntervals(ctx context.Context, ivs []Interval) error
 	// DayIntervals returns the member's intervals of one local day, by Start.
 	DayIntervals(ctx context.Context, companyID, userID, day string) ([]Interval, error)
+	// DaysIntervals is DayIntervals for many member days at once: the
+	// intervals of each, by Start; a day without intervals has no entry.
+	DaysIntervals(ctx context.Context, days []MemberDay) (map[MemberDay][]Interval, error)
 	// Intervals returns the company's intervals (userID "" = every member)
 	// whose Start is in [from, to), by Start then ID.
 	Intervals(ctx context.Context, companyID, userID string, from, to time.Time) ([]Interval, error)

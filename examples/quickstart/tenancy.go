@@ -43,6 +43,14 @@ func (m *mailbox) emailNotice(_ context.Context, _ string, n tenancy.EmailChange
 	return nil
 }
 
+func (m *mailbox) invitation(_ context.Context, _ string, i tenancy.Invitation) error {
+	m.mu.Lock()
+	m.tokens[i.Email] = string(i.Token)
+	m.mu.Unlock()
+	fmt.Fprintf(m.out, "  ✉ Dispatch sent %s an invitation to …/register/%s (valid until %s)\n", i.Email, i.Slug, i.ExpiresAt.Format("2006-01-02"))
+	return nil
+}
+
 func (m *mailbox) passwordReset(_ context.Context, _ string, r tenancy.PasswordReset) error {
 	m.mu.Lock()
 	m.tokens[r.Email] = string(r.Token)
@@ -71,6 +79,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	tenancy.OnEmailChange(env.Dispatch, mail.emailChange)
 	tenancy.OnEmailChangeNotice(env.Dispatch, mail.emailNotice)
 	tenancy.OnPasswordReset(env.Dispatch, mail.passwordReset)
+	tenancy.OnInvitation(env.Dispatch, mail.invitation)
 	// Production keeps DefaultPasswordCost; the tour uses a cheaper bcrypt cost to run fast.
 	svc := tenancy.NewService(env.Tx, env.Store.Tenancy(), env.Audit, env.Outbox, env.Keys,
 		tenancy.WithClock(env.Clock), tenancy.WithPasswordCost(8),
@@ -79,8 +88,9 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 			fmt.Fprintf(out, "  host: %s → end the other sessions of user %s\n", c.Reason, c.UserID)
 			return nil
 		}),
-		// A real host limits by e-mail and client address in its cache.
-		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })))
+		// A real host limits by e-mail, link and client address in its cache.
+		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })),
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })))
 	platform := tenancy.Platform("support-1")
 
 	// The platform bootstraps the first tenant: a reseller with its owner.
@@ -109,10 +119,24 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 		return err
 	}
 
-	// Two companies register through the reseller's link and become its affiliates.
+	// A new reseller's link admits invited companies only: New ways registers
+	// with the invitation the reseller sent Nina. Then the reseller opens the
+	// link and Sever registers without one.
+	nina := tenancy.Person{FirstName: "Nina", LastName: "Novak", Email: "nina@newways.example"}
+	_, _, err = svc.RegisterAffiliate(ctx, "volga", tenancy.NewAffiliate{LegalName: "Gatecrasher LLC", Owner: nina})
+	fmt.Fprintln(out, "registration without an invitation:", verdict(err))
+	if _, err := svc.IssueInvitation(ctx, resellerAdmin, reseller.ID, tenancy.InvitationInput{Email: nina.Email}); err != nil {
+		return err
+	}
+	if err := env.deliver(ctx); err != nil {
+		return err
+	}
 	newWays, nwOwner, err := svc.RegisterAffiliate(ctx, "volga", tenancy.NewAffiliate{
-		LegalName: "New ways company", Owner: tenancy.Person{FirstName: "Nina", LastName: "Novak", Email: "nina@newways.example"}})
+		LegalName: "New ways company", Owner: nina, Invitation: mail.token(nina.Email)})
 	if err != nil {
+		return err
+	}
+	if _, err := svc.SetOpenRegistration(ctx, resellerAdmin, reseller.ID, true); err != nil {
 		return err
 	}
 	sever, svOwner, err := svc.RegisterAffiliate(ctx, "volga", tenancy.NewAffiliate{
@@ -120,7 +144,7 @@ func tourTenancy(ctx context.Context, env *tourEnv) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "affiliates %q and %q registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
+	fmt.Fprintf(out, "affiliates %q (invited) and %q (open link) registered under %q\n", newWays.LegalName, sever.LegalName, reseller.DisplayName)
 	if err := env.deliver(ctx); err != nil {
 		return err
 	}

@@ -152,6 +152,26 @@ func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 	return nil
 }
 
+// InsertAll writes evs with one multi-row INSERT.
+func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
+	const op = "audit.InsertAll"
+	if err := a.s.checkOpen(op); err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	rows := make([]*auditEventRow, len(evs))
+	for i, e := range evs {
+		rows[i] = toAuditRow(e)
+		rows[i].Seq, rows[i].LeafHash = 0, ""
+	}
+	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return a.s.mapErr(op, err)
+	}
+	return nil
+}
+
 const logColumns = "company_id, tree_size, root_hash, frontier, checkpoint_note, sealed_at"
 
 // LockHead creates the head row if missing and takes its row lock in one

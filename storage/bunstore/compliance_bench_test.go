@@ -101,7 +101,7 @@ func BenchmarkComplianceReserveCompleteMySQL(b *testing.B) {
 
 // BenchmarkComplianceReserveCompleteGalera runs the cycle against the Galera
 // cluster of SWITCHBOARD_GALERA_DSNS: all 32 workers on one node, then
-// spread over every node.
+// spread over every node, then spread with causal reads (wsrep_sync_wait=1).
 func BenchmarkComplianceReserveCompleteGalera(b *testing.B) {
 	c := storagetest.OpenGalera(b)
 	stores := make([]*bunstore.Store, len(c.Nodes))
@@ -110,4 +110,9 @@ func BenchmarkComplianceReserveCompleteGalera(b *testing.B) {
 	}
 	b.Run("one node", func(b *testing.B) { benchReserveCompleteOn(b, stores[:1]) })
 	b.Run(fmt.Sprintf("%d nodes", len(stores)), func(b *testing.B) { benchReserveCompleteOn(b, stores) })
+	causal := make([]*bunstore.Store, len(c.Causal))
+	for i, h := range c.Causal {
+		causal[i] = h.Tx.(*bunstore.Store)
+	}
+	b.Run(fmt.Sprintf("%d nodes wsrep_sync_wait=1", len(causal)), func(b *testing.B) { benchReserveCompleteOn(b, causal) })
 }

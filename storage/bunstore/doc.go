@@ -41,8 +41,17 @@
 // as error 1213 (a certification failure), retried like a deadlock. A node
 // outside the primary component answers 1047 or fails a write with 1180:
 // storage.ErrUnavailable, not retried on that node — send the use case to
-// another node. Limits are enforced with row
-// locks (SELECT … FOR UPDATE on PostgreSQL and MySQL) or conditional updates,
+// another node. Limits hold across nodes because every use case a limit
+// gates writes the row the limit belongs to (a read lock alone reaches no
+// other node): the license pool, the credit account, the subscriber's lock
+// row, the log head, and the membership, whose lock_seq LockMember bumps
+// on MySQL/MariaDB. A connection that breaks mid-statement (EOF, reset,
+// a PostgreSQL primary stopped) is storage.ErrUnavailable too; a COMMIT in
+// flight may have taken effect, so resend with the same idempotency key.
+// docs/deployment.md has the topologies and the measured figures.
+//
+// Limits are enforced with row locks (SELECT … FOR UPDATE on PostgreSQL and
+// MySQL) or conditional updates,
 // not with the isolation level. PostgreSQL runs at its default READ
 // COMMITTED; MySQL/MariaDB transactions are started at READ COMMITTED too
 // (InnoDB's REPEATABLE READ would answer plain SELECTs from an old snapshot),

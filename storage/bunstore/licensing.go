@@ -147,11 +147,30 @@ func (l licensingStore) AppendEntry(ctx context.Context, e licensing.LedgerEntry
 func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq int64, limit int) ([]licensing.LedgerEntry, error) {
 	return scanAll(ctx, l.s, "licensing.Entries", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("company_id = ?", companyID).Where("seq > ?", afterSeq).OrderExpr("seq ASC").Limit(int64(limit))
-	}, func(r *licEntryRow) licensing.LedgerEntry {
-		return licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
-			Amount: r.Amount.Round(licensing.MinorUnits), BalanceAfter: r.BalanceAfter.Round(licensing.MinorUnits),
-			Description: r.Description, PurchaseID: r.PurchaseID, ActorUserID: r.ActorUserID, CreatedAt: r.CreatedAt.UTC()}
-	})
+	}, licEntry)
+}
+
+func licEntry(r *licEntryRow) licensing.LedgerEntry {
+	return licensing.LedgerEntry{ID: r.ID, CompanyID: r.CompanyID, Seq: r.Seq, Kind: licensing.EntryKind(r.Kind),
+		Amount: r.Amount.Round(licensing.MinorUnits), BalanceAfter: r.BalanceAfter.Round(licensing.MinorUnits),
+		Description: r.Description, PurchaseID: r.PurchaseID, ActorUserID: r.ActorUserID, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// EntriesBetween walks the index (company_id, created_at, seq).
+func (l licensingStore) EntriesBetween(ctx context.Context, companyID string, q licensing.EntryRange, limit int) ([]licensing.LedgerEntry, error) {
+	return scanAll(ctx, l.s, "licensing.EntriesBetween", func(sq *bun.SelectQuery) *bun.SelectQuery {
+		sq = sq.Where("company_id = ?", companyID)
+		if !q.From.IsZero() {
+			sq = sq.Where("created_at >= ?", q.From)
+		}
+		if !q.To.IsZero() {
+			sq = sq.Where("created_at < ?", q.To)
+		}
+		if q.AfterSeq > 0 {
+			sq = sq.Where("created_at >= ? AND (created_at > ? OR seq > ?)", q.AfterAt, q.AfterAt, q.AfterSeq)
+		}
+		return sq.OrderExpr("created_at ASC, seq ASC").Limit(int64(limit))
+	}, licEntry)
 }
 
 type licIdemRow struct {

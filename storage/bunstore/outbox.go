@@ -56,13 +56,36 @@ func (o outboxStore) EnqueueMessage(ctx context.Context, m storage.Message) erro
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return err
 	}
-	r := &outboxRow{ID: m.ID, CompanyID: m.CompanyID, Topic: string(m.Topic), Payload: m.Payload, Sealed: m.Sealed,
-		State: int(storage.MessagePending), CreatedAt: storage.Timestamp(m.Created), Attempts: m.Attempts,
-		NextAttempt: storage.Timestamp(m.NextAttempt), LastError: m.LastError}
-	if _, err := o.s.idb(ctx).NewInsert().Model(r).Exec(ctx); err != nil {
+	if _, err := o.s.idb(ctx).NewInsert().Model(pendingRow(m)).Exec(ctx); err != nil {
 		return o.s.mapErr(op, err)
 	}
 	return nil
+}
+
+// EnqueueMessages writes ms with one multi-row INSERT.
+func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) error {
+	const op = "bunstore.EnqueueMessages"
+	if err := storage.MustBeInTx(ctx, op); err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	rows := make([]*outboxRow, len(ms))
+	for i, m := range ms {
+		rows[i] = pendingRow(m)
+	}
+	if _, err := o.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return o.s.mapErr(op, err)
+	}
+	return nil
+}
+
+// pendingRow is the row of a newly enqueued message.
+func pendingRow(m storage.Message) *outboxRow {
+	return &outboxRow{ID: m.ID, CompanyID: m.CompanyID, Topic: string(m.Topic), Payload: m.Payload, Sealed: m.Sealed,
+		State: int(storage.MessagePending), CreatedAt: storage.Timestamp(m.Created), Attempts: m.Attempts,
+		NextAttempt: storage.Timestamp(m.NextAttempt), LastError: m.LastError}
 }
 
 func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]storage.Message, error) {

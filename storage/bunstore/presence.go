@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,6 +217,115 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 	return nil
 }
 
+// presenceChunk bounds the members one batched statement names.
+const presenceChunk = 500
+
+// tuplesIn is "cols IN (…)" for n tuples of width placeholders: a list of
+// row values, written as a VALUES subquery on SQLite (which takes no list of
+// row values on the right of IN).
+func (s *Store) tuplesIn(cols string, n, width int) string {
+	tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
+	list := strings.Repeat(tuple+", ", n-1) + tuple
+	if s.dialect == SQLite {
+		return cols + " IN (VALUES " + list + ")"
+	}
+	return cols + " IN (" + list + ")"
+}
+
+// LockCurrents reads the members' rows by primary key, locking them
+// (lockedInTx) in key order, so concurrent lockers take the locks in one
+// order.
+func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Member) ([]*presence.Current, error) {
+	const op = "presence.LockCurrents"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	out := make([]*presence.Current, 0, len(members))
+	for chunk := range slices.Chunk(members, presenceChunk) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, m := range chunk {
+			args = append(args, m.CompanyID, m.UserID)
+		}
+		var rows []currentRow
+		q := ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
+			OrderExpr("company_id, user_id")
+		if err := ps.s.lockedInTx(ctx, q).Scan(ctx); err != nil {
+			return nil, ps.s.mapErr(op, err)
+		}
+		for i := range rows {
+			out = append(out, rows[i].current())
+		}
+	}
+	return out, nil
+}
+
+// UpdateCurrents joins the table to the new rows, one statement per chunk,
+// each row conditioned on its previous version; a row count short of the
+// chunk is a conflict.
+func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Current) error {
+	const op = "presence.UpdateCurrents"
+	if err := ps.s.checkOpen(op); err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(cs, presenceChunk) {
+		q, args := ps.updateSQL(chunk)
+		res, err := ps.s.exec(ctx, op, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
+			return storage.Conflict(op, "%d of %d statuses changed meanwhile", int64(len(chunk))-n, len(chunk))
+		}
+	}
+	return nil
+}
+
+func (ps presenceStore) updateSQL(cs []*presence.Current) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 9*len(cs))
+	for _, c := range cs {
+		r := toCurrentRow(c)
+		args = append(args, r.CompanyID, r.UserID, r.State, r.PauseTypeID, r.Since, r.DueAt, r.Cause, r.SetBy, r.Version)
+	}
+	switch ps.s.dialect {
+	case MySQL:
+		b.WriteString("UPDATE presence_current c JOIN (")
+		for i := range cs {
+			if i == 0 {
+				b.WriteString("SELECT ? AS company_id, ? AS user_id, ? AS state, ? AS pause_type_id, ? AS since, ? AS due_at, ? AS cause, ? AS set_by, ? AS version")
+			} else {
+				b.WriteString(" UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?")
+			}
+		}
+		b.WriteString(") v ON c.company_id = v.company_id AND c.user_id = v.user_id" +
+			" SET c.state = v.state, c.pause_type_id = v.pause_type_id, c.since = v.since, c.due_at = v.due_at," +
+			" c.cause = v.cause, c.set_by = v.set_by, c.version = v.version WHERE c.version = v.version - 1")
+	case Postgres:
+		b.WriteString("UPDATE presence_current AS c SET state = v.state, pause_type_id = v.pause_type_id, since = v.since," +
+			" due_at = v.due_at, cause = v.cause, set_by = v.set_by, version = v.version FROM (VALUES ")
+		for i := range cs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?::BIGINT)")
+		}
+		b.WriteString(") AS v (company_id, user_id, state, pause_type_id, since, due_at, cause, set_by, version)" +
+			" WHERE c.company_id = v.company_id AND c.user_id = v.user_id AND c.version = v.version - 1")
+	default:
+		b.WriteString("UPDATE presence_current SET state = v.column3, pause_type_id = v.column4, since = v.column5," +
+			" due_at = v.column6, cause = v.column7, set_by = v.column8, version = v.column9 FROM (VALUES ")
+		for i := range cs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		}
+		b.WriteString(") AS v WHERE presence_current.company_id = v.column1 AND presence_current.user_id = v.column2" +
+			" AND presence_current.version = v.column9 - 1")
+	}
+	return b.String(), args
+}
+
 func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
 	const op = "presence.DueCurrents"
 	if err := ps.s.checkOpen(op); err != nil {
@@ -351,6 +461,39 @@ func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day
 		return nil, ps.s.mapErr(op, err)
 	}
 	return toIntervals(rows), nil
+}
+
+// DaysIntervals reads the days by presence_intervals_day, one statement per
+// chunk of days.
+func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.MemberDay) (map[presence.MemberDay][]presence.Interval, error) {
+	const op = "presence.DaysIntervals"
+	if err := ps.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	out := make(map[presence.MemberDay][]presence.Interval, len(days))
+	seen := make(map[presence.MemberDay]bool, len(days))
+	days = slices.DeleteFunc(slices.Clone(days), func(d presence.MemberDay) bool { // a day named twice is read once
+		dup := seen[d]
+		seen[d] = true
+		return dup
+	})
+	for chunk := range slices.Chunk(days, presenceChunk) {
+		args := make([]any, 0, 3*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d.CompanyID, d.UserID, d.Day)
+		}
+		var rows []intervalRow
+		err := ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
+			OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx)
+		if err != nil {
+			return nil, ps.s.mapErr(op, err)
+		}
+		for i := range rows {
+			k := presence.MemberDay{CompanyID: rows[i].CompanyID, UserID: rows[i].UserID, Day: rows[i].Day}
+			out[k] = append(out[k], rows[i].interval())
+		}
+	}
+	return out, nil
 }
 
 func (ps presenceStore) Intervals(ctx context.Context, companyID, userID string, from, to time.Time) ([]presence.Interval, error) {

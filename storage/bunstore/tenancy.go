@@ -40,6 +40,13 @@ import (
 //     instead. Rows written to tenancy_companies behind the store's back
 //     (bulk imports) are indexed by RebuildCompanySearch.
 //
+// Employee search (tenancy.FindEmployees) indexes tenancy_users.search_key
+// the same three ways (pg_trgm GIN; FTS5 table tenancy_users_fts kept by
+// triggers; side table tenancy_user_trigrams written by CreateUser and
+// UpdateUser), and looks the candidates' memberships up by key; role and
+// sub-account filters use (company_id, role, user_id) and (company_id,
+// sub_account_id, user_id). Figures: BenchmarkFindEmployees*.
+//
 // Shorter needles walk the primary key on every backend. A reseller's
 // search is bounded by its affiliates (index on reseller_id). Figures:
 // BenchmarkCompanySearch* in this package.
@@ -62,6 +69,7 @@ type companyRow struct {
 	ResellerID         string         `bun:"reseller_id"`
 	Slug               sql.NullString `bun:"slug"`
 	OwnerUserID        string         `bun:"owner_user_id"`
+	OpenRegistration   bool           `bun:"open_registration"`
 	SearchText         string         `bun:"search_text"`
 	CreatedAt          time.Time      `bun:"created_at"`
 	UpdatedAt          time.Time      `bun:"updated_at"`
@@ -72,14 +80,14 @@ func toCompanyRow(c *tenancy.Company) *companyRow {
 	return &companyRow{ID: c.ID, Kind: string(c.Kind), LegalName: c.LegalName, RegistrationNumber: c.RegistrationNumber,
 		TaxID: c.TaxID, DisplayName: c.DisplayName, Status: string(c.Status), ResellerID: c.ResellerID,
 		Slug: sql.NullString{String: c.Slug, Valid: c.Slug != ""}, OwnerUserID: c.OwnerUserID,
-		SearchText: c.SearchText(), CreatedAt: storage.Timestamp(c.CreatedAt), UpdatedAt: storage.Timestamp(c.UpdatedAt)}
+		OpenRegistration: c.OpenRegistration, SearchText: c.SearchText(), CreatedAt: storage.Timestamp(c.CreatedAt), UpdatedAt: storage.Timestamp(c.UpdatedAt)}
 }
 
 func (r *companyRow) company() tenancy.Company {
 	return tenancy.Company{ID: r.ID, Kind: tenancy.CompanyKind(r.Kind), LegalName: r.LegalName,
 		RegistrationNumber: r.RegistrationNumber, TaxID: r.TaxID, DisplayName: r.DisplayName,
 		Status: tenancy.CompanyStatus(r.Status), ResellerID: r.ResellerID, Slug: r.Slug.String,
-		OwnerUserID: r.OwnerUserID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		OwnerUserID: r.OwnerUserID, OpenRegistration: r.OpenRegistration, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 type subAccountRow struct {
@@ -106,6 +114,7 @@ type userRow struct {
 	FirstName         string    `bun:"first_name"`
 	LastName          string    `bun:"last_name"`
 	Phone             string    `bun:"phone"`
+	SearchKey         string    `bun:"search_key"`
 	PasswordHash      string    `bun:"password_hash"`
 	PasswordChangedAt time.Time `bun:"password_changed_at"`
 	CreatedAt         time.Time `bun:"created_at"`
@@ -114,7 +123,7 @@ type userRow struct {
 
 func toUserRow(u *tenancy.UserRecord) *userRow {
 	return &userRow{ID: u.ID, Email: u.Email, EmailKey: u.EmailKey(), FirstName: u.FirstName, LastName: u.LastName,
-		Phone: u.Phone, PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
+		Phone: u.Phone, SearchKey: u.SearchKey(), PasswordHash: u.PasswordHash, PasswordChangedAt: storage.Timestamp(u.PasswordChangedAt),
 		CreatedAt: storage.Timestamp(u.CreatedAt), UpdatedAt: storage.Timestamp(u.UpdatedAt)}
 }
 
@@ -274,8 +283,9 @@ JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digi
 const digits = `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`
 
 // RebuildCompanySearch rebuilds the company search index from the
-// companies table, in one transaction: for hosts that write companies with
-// their own SQL (a bulk import) rather than through the store. Only
+// companies table, and the employee search index from the users table, in
+// one transaction: for hosts that write companies or users with their own
+// SQL (a bulk import) rather than through the store. Only
 // MySQL/MariaDB keep an index the store writes itself; on SQLite (triggers)
 // and PostgreSQL (an expression index) it does nothing.
 func (s *Store) RebuildCompanySearch(ctx context.Context) error {
@@ -291,10 +301,24 @@ func (s *Store) RebuildCompanySearch(ctx context.Context) error {
 		if _, err := db.NewDelete().Model((*trigramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
 			return s.mapErr(op, err)
 		}
-		_, err := db.NewRaw(mysqlTrigramBackfill).Exec(ctx)
+		if _, err := db.NewRaw(mysqlTrigramBackfill).Exec(ctx); err != nil {
+			return s.mapErr(op, err)
+		}
+		if _, err := db.NewDelete().Model((*userTrigramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+			return s.mapErr(op, err)
+		}
+		_, err := db.NewRaw(mysqlUserTrigramBackfill).Exec(ctx)
 		return s.mapErr(op, err)
 	}))
 }
+
+// mysqlUserTrigramBackfill is mysqlTrigramBackfill for users' search keys
+// (at most 456 characters); the migration that creates the table runs it.
+const mysqlUserTrigramBackfill = `INSERT IGNORE INTO tenancy_user_trigrams (trigram, user_id)
+SELECT CAST(SUBSTRING(u.search_key, n.i, 3) AS BINARY), u.id
+FROM tenancy_users u
+JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e) n
+  ON n.i <= CHAR_LENGTH(u.search_key) - 2`
 
 // searchTrigrams is how many of the needle's trigrams the MySQL candidate
 // query intersects: enough to make a long needle selective, few enough to
@@ -305,6 +329,11 @@ const searchTrigrams = 6
 // trigram of needle, or ok false when there are ftsCandidateCap or more (the
 // needle is common: walking the primary key is faster).
 func (t tenancyStore) trigramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
+	return t.sideCandidates(ctx, "tenancy_company_trigrams", "company_id", needle)
+}
+
+// sideCandidates is trigramCandidates over any side table of (trigram, key column).
+func (t tenancyStore) sideCandidates(ctx context.Context, table, col, needle string) (ids []string, ok bool, err error) {
 	grams := trigrams(needle)
 	if len(grams) > searchTrigrams { // spread the choice over the needle
 		picked := make([]string, searchTrigrams)
@@ -315,9 +344,9 @@ func (t tenancyStore) trigramCandidates(ctx context.Context, needle string) (ids
 	}
 	var b strings.Builder
 	args := make([]any, 0, len(grams)+1)
-	b.WriteString("SELECT t0.company_id FROM tenancy_company_trigrams AS t0")
+	fmt.Fprintf(&b, "SELECT t0.%s FROM %s AS t0", col, table)
 	for i := 1; i < len(grams); i++ {
-		fmt.Fprintf(&b, " JOIN tenancy_company_trigrams AS t%d ON t%d.trigram = ? AND t%d.company_id = t0.company_id", i, i, i)
+		fmt.Fprintf(&b, " JOIN %s AS t%d ON t%d.trigram = ? AND t%d.%s = t0.%s", table, i, i, i, col, col)
 		args = append(args, []byte(grams[i]))
 	}
 	b.WriteString(" WHERE t0.trigram = ? LIMIT ?")
@@ -480,13 +509,76 @@ func (t tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]
 	}, (*subAccountRow).subAccount)
 }
 
+// SubAccountsAfter walks the unique index (company_id, name_key): name_key
+// is unique within a company, so the ID only breaks ties of the cursor.
+func (t tenancyStore) SubAccountsAfter(ctx context.Context, companyID, afterNameKey, afterID string, limit int) ([]tenancy.SubAccount, error) {
+	return scanAll(ctx, t.s, "tenancy.SubAccountsAfter", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("company_id = ?", companyID)
+		if afterNameKey != "" || afterID != "" {
+			q = q.Where("name_key >= ? AND (name_key > ? OR id > ?)", afterNameKey, afterNameKey, afterID)
+		}
+		return q.OrderExpr("name_key ASC, id ASC").Limit(int64(limit))
+	}, (*subAccountRow).subAccount)
+}
+
+// CreateUser and UpdateUser also write, on MySQL/MariaDB, the user's
+// trigrams to tenancy_user_trigrams (employee search), in one transaction.
 func (t tenancyStore) CreateUser(ctx context.Context, u *tenancy.UserRecord) error {
-	return t.insert(ctx, "tenancy.CreateUser", toUserRow(u))
+	const op = "tenancy.CreateUser"
+	if !t.s.sideTrigrams() {
+		return t.insert(ctx, op, toUserRow(u))
+	}
+	return storage.Reop(op, t.s.InTx(ctx, func(ctx context.Context) error {
+		if err := t.insert(ctx, op, toUserRow(u)); err != nil {
+			return err
+		}
+		return t.indexUserTrigrams(ctx, op, &u.User, false)
+	}))
 }
 
 func (t tenancyStore) UpdateUser(ctx context.Context, u *tenancy.UserRecord) error {
-	return t.update(ctx, "tenancy.UpdateUser", "user", u.ID, toUserRow(u),
-		t.s.idb(ctx).NewSelect().Model((*userRow)(nil)).Where("id = ?", u.ID))
+	const op = "tenancy.UpdateUser"
+	update := func(ctx context.Context) error {
+		return t.update(ctx, op, "user", u.ID, toUserRow(u), t.s.idb(ctx).NewSelect().Model((*userRow)(nil)).Where("id = ?", u.ID))
+	}
+	if !t.s.sideTrigrams() {
+		return update(ctx)
+	}
+	return storage.Reop(op, t.s.InTx(ctx, func(ctx context.Context) error {
+		if err := update(ctx); err != nil {
+			return err
+		}
+		return t.indexUserTrigrams(ctx, op, &u.User, true)
+	}))
+}
+
+// userTrigramRow is one entry of the MySQL employee-search side table.
+type userTrigramRow struct {
+	bun.BaseModel `bun:"table:tenancy_user_trigrams"`
+
+	Trigram []byte `bun:"trigram,pk"`
+	UserID  string `bun:"user_id,pk"`
+}
+
+// indexUserTrigrams writes u's search-key trigrams to the side table
+// (replacing the old ones when replace), in the caller's transaction.
+func (t tenancyStore) indexUserTrigrams(ctx context.Context, op string, u *tenancy.User, replace bool) error {
+	db := t.s.idb(ctx)
+	if replace {
+		if _, err := db.NewDelete().Model((*userTrigramRow)(nil)).Where("user_id = ?", u.ID).Exec(ctx); err != nil {
+			return t.s.mapErr(op, err)
+		}
+	}
+	grams := trigrams(u.SearchKey())
+	if len(grams) == 0 {
+		return nil
+	}
+	rows := make([]userTrigramRow, len(grams))
+	for i, g := range grams {
+		rows[i] = userTrigramRow{Trigram: []byte(g), UserID: u.ID}
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return t.s.mapErr(op, err)
 }
 
 func (t tenancyStore) GetUser(ctx context.Context, id string) (*tenancy.UserRecord, error) {
@@ -576,6 +668,37 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	}
 	if q.UserID != "" {
 		sq = sq.Where("m.user_id = ?", q.UserID)
+	}
+	if q.Role != "" {
+		sq = sq.Where("m.role = ?", string(q.Role))
+	}
+	if q.Text != "" {
+		sq = sq.Where("u.search_key LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
+		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {
+			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+			var n int
+			if err := t.s.idb(ctx).NewRaw("SELECT count(*) FROM (SELECT 1 FROM tenancy_users_fts WHERE tenancy_users_fts MATCH ? LIMIT ?)",
+				phrase, ftsCandidateCap).Scan(ctx, &n); err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if n < ftsCandidateCap {
+				// Few users anywhere hold the needle: look their
+				// memberships up by key rather than walking the company's.
+				sq = sq.Where("m.user_id IN (SELECT user_id FROM tenancy_users_fts WHERE tenancy_users_fts MATCH ?)", phrase)
+			}
+		}
+		if t.s.sideTrigrams() && utf8.RuneCountInString(q.Text) >= 3 {
+			ids, selective, err := t.sideCandidates(ctx, "tenancy_user_trigrams", "user_id", q.Text)
+			if err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if selective {
+				if len(ids) == 0 {
+					return []tenancy.Employee{}, nil
+				}
+				sq = sq.Where("m.user_id IN (?)", bun.List(ids))
+			}
+		}
 	}
 	if q.AfterUserID != "" {
 		sq = sq.Where("m.user_id > ?", q.AfterUserID)

@@ -69,22 +69,37 @@ func cursorLess(a, b audit.Cursor) bool {
 }
 
 func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
+	return a.s.write(ctx, func(t *tx) error { return a.insert(t, "audit.Insert", e) })
+}
+
+// InsertAll inserts evs in one step of the transaction; the first
+// duplicate fails it, and the caller's rollback undoes the others.
+func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 	return a.s.write(ctx, func(t *tx) error {
-		d := &a.s.audit
-		if _, dup := d.events[e.ID]; dup {
-			return storage.Conflict("audit.Insert", "event %s exists", e.ID)
+		for _, e := range evs {
+			if err := a.insert(t, "audit.InsertAll", e); err != nil {
+				return err
+			}
 		}
-		ev := cloneEvent(*e)
-		ev.Seq, ev.Hash = 0, ""
-		put(t, d.events, e.ID, *ev)
-		// Append in place; undo truncates. Nobody else holds the slice while
-		// the transaction owns the store, so no copy is needed.
-		p := d.pending[e.CompanyID]
-		d.pending[e.CompanyID] = append(p, e.ID)
-		t.onRollback(func() { d.pending[e.CompanyID] = p })
-		a.s.audit.index(t, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 		return nil
 	})
+}
+
+func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
+	d := &a.s.audit
+	if _, dup := d.events[e.ID]; dup {
+		return storage.Conflict(op, "event %s exists", e.ID)
+	}
+	ev := cloneEvent(*e)
+	ev.Seq, ev.Hash = 0, ""
+	put(t, d.events, e.ID, *ev)
+	// Append in place; undo truncates. Nobody else holds the slice while
+	// the transaction owns the store, so no copy is needed.
+	p := d.pending[e.CompanyID]
+	d.pending[e.CompanyID] = append(p, e.ID)
+	t.onRollback(func() { d.pending[e.CompanyID] = p })
+	a.s.audit.index(t, audit.Cursor{At: e.OccurredAt, ID: e.ID})
+	return nil
 }
 
 func (d *auditData) index(t *tx, c audit.Cursor) {

@@ -8,15 +8,17 @@ import (
 )
 
 func BenchmarkAuditAppend(b *testing.B) {
-	storagetest.BenchmarkAuditAppend(b, memoryHarness(memory.New()))
+	storagetest.BenchmarkAuditAppend(b, storagetest.MemoryHarness(memory.New()))
 }
 
 func BenchmarkAuditQuery(b *testing.B) {
-	storagetest.BenchmarkAuditQuery(b, memoryHarness(memory.New()))
+	storagetest.BenchmarkAuditQuery(b, storagetest.MemoryHarness(memory.New()))
 }
 
-func BenchmarkAuditSeal(b *testing.B) { storagetest.BenchmarkAuditSeal(b, memoryHarness(memory.New())) }
+func BenchmarkAuditSeal(b *testing.B) {
+	storagetest.BenchmarkAuditSeal(b, storagetest.MemoryHarness(memory.New()))
+}
 
 func BenchmarkAuditVerify(b *testing.B) {
-	storagetest.BenchmarkAuditVerify(b, memoryHarness(memory.New()))
+	storagetest.BenchmarkAuditVerify(b, storagetest.MemoryHarness(memory.New()))
 }

@@ -120,6 +120,32 @@ func (l licensingStore) Entries(ctx context.Context, companyID string, afterSeq 
 	return out, err
 }
 
+func (l licensingStore) EntriesBetween(ctx context.Context, companyID string, q licensing.EntryRange, limit int) ([]licensing.LedgerEntry, error) {
+	var out []licensing.LedgerEntry
+	err := l.s.read(ctx, func() error {
+		for _, e := range l.d().ledger[companyID] {
+			if !q.From.IsZero() && e.CreatedAt.Before(q.From) || !q.To.IsZero() && !e.CreatedAt.Before(q.To) {
+				continue
+			}
+			if q.AfterSeq > 0 && (e.CreatedAt.Before(q.AfterAt) || e.CreatedAt.Equal(q.AfterAt) && e.Seq <= q.AfterSeq) {
+				continue
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b licensing.LedgerEntry) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
 func (l licensingStore) Idempotent(ctx context.Context, companyID, key string) (licensing.IdempotencyRecord, error) {
 	return lookup(ctx, l.s, "licensing.Idempotent", "idempotency key", key, func() (licensing.IdempotencyRecord, bool) {
 		r, ok := l.d().idem[pairKey{companyID, key}]

@@ -39,18 +39,35 @@ func (o outboxStore) EnqueueMessage(ctx context.Context, m storage.Message) erro
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return err
 	}
+	return o.s.write(ctx, func(t *tx) error { return o.enqueue(t, op, m) })
+}
+
+func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) error {
+	const op = "memory.EnqueueMessages"
+	if err := storage.MustBeInTx(ctx, op); err != nil {
+		return err
+	}
 	return o.s.write(ctx, func(t *tx) error {
-		d := &o.s.outbox
-		if _, dup := d.msgs[m.ID]; dup {
-			return storage.Conflict(op, "message %s already exists", m.ID)
+		for _, m := range ms {
+			if err := o.enqueue(t, op, m); err != nil {
+				return err
+			}
 		}
-		m = cloneMessage(m)
-		m.State = storage.MessagePending
-		m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
-		put(t, d.msgs, m.ID, m)
-		put(t, d.pending, m.ID, struct{}{})
 		return nil
 	})
+}
+
+func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
+	d := &o.s.outbox
+	if _, dup := d.msgs[m.ID]; dup {
+		return storage.Conflict(op, "message %s already exists", m.ID)
+	}
+	m = cloneMessage(m)
+	m.State = storage.MessagePending
+	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
+	put(t, d.msgs, m.ID, m)
+	put(t, d.pending, m.ID, struct{}{})
+	return nil
 }
 
 func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]storage.Message, error) {

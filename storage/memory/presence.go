@@ -164,6 +164,43 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 	})
 }
 
+// LockCurrents reads the rows; the transaction holding the store is their lock.
+func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Member) ([]*presence.Current, error) {
+	out := make([]*presence.Current, 0, len(members))
+	err := ps.s.read(ctx, func() error {
+		for _, m := range members {
+			if c, ok := ps.s.presence.current[m.CompanyID][m.UserID]; ok {
+				out = append(out, cloneCurrent(c))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateCurrents checks every row before writing any, so a conflict writes
+// nothing.
+func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Current) error {
+	const op = "presence.UpdateCurrents"
+	return ps.s.write(ctx, func(t *tx) error {
+		d := &ps.s.presence
+		for _, c := range cs {
+			if old, ok := d.current[c.CompanyID][c.UserID]; !ok || c.Version < 2 || old.Version != c.Version-1 {
+				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
+			}
+		}
+		for _, c := range cs {
+			put(t, d.current[c.CompanyID], c.UserID, *cloneCurrent(*c))
+			if k := [2]string{c.CompanyID, c.UserID}; c.DueAt != nil {
+				put(t, d.due, k, *c.DueAt)
+			} else {
+				del(t, d.due, k)
+			}
+		}
+		return nil
+	})
+}
+
 func (ps presenceStore) DueCurrents(ctx context.Context, companyID string, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
 	var out []*presence.Current
 	err := ps.s.read(ctx, func() error {
@@ -220,13 +257,50 @@ func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time
 			}
 			due = append(due, c)
 		}
-		slices.SortFunc(due, compareDue)
-		for _, k := range due[:min(limit, len(due))] {
+		for _, k := range firstDue(due, limit) {
 			out = append(out, cloneCurrent(d.current[k.CompanyID][k.UserID]))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// firstDue returns the limit smallest positions of due, in order, without
+// sorting the rest: a max-heap of the limit smallest seen so far, so a page
+// of a long due list costs O(n log limit), not O(n log n).
+func firstDue(due []presence.DueCursor, limit int) []presence.DueCursor {
+	if len(due) > limit && limit > 0 {
+		h := due[:limit]
+		less := func(i, j int) bool { return compareDue(h[i], h[j]) > 0 } // max-heap
+		down := func(i int) {
+			for {
+				l := 2*i + 1
+				if l >= len(h) {
+					return
+				}
+				if r := l + 1; r < len(h) && less(r, l) {
+					l = r
+				}
+				if !less(l, i) {
+					return
+				}
+				h[i], h[l] = h[l], h[i]
+				i = l
+			}
+		}
+		for i := len(h)/2 - 1; i >= 0; i-- {
+			down(i)
+		}
+		for _, c := range due[limit:] {
+			if compareDue(c, h[0]) < 0 {
+				h[0] = c
+				down(0)
+			}
+		}
+		due = h
+	}
+	slices.SortFunc(due, compareDue)
+	return due[:min(max(limit, 0), len(due))]
 }
 
 // compareDue orders due positions by (DueAt, CompanyID, UserID).
@@ -283,6 +357,21 @@ func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day
 		return nil
 	})
 	sortIntervals(out)
+	return out, err
+}
+
+func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.MemberDay) (map[presence.MemberDay][]presence.Interval, error) {
+	out := make(map[presence.MemberDay][]presence.Interval, len(days))
+	err := ps.s.read(ctx, func() error {
+		for _, k := range days {
+			if ivs := ps.s.presence.days[[3]string{k.CompanyID, k.UserID, k.Day}]; len(ivs) > 0 {
+				ivs = slices.Clone(ivs)
+				sortIntervals(ivs)
+				out[k] = ivs
+			}
+		}
+		return nil
+	})
 	return out, err
 }
 

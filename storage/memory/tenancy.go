@@ -219,6 +219,27 @@ func (m tenancyStore) ListSubAccounts(ctx context.Context, companyID string) ([]
 		})
 }
 
+func (m tenancyStore) SubAccountsAfter(ctx context.Context, companyID, afterNameKey, afterID string, limit int) ([]tenancy.SubAccount, error) {
+	list, err := m.ListSubAccounts(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	out := []tenancy.SubAccount{}
+	for _, sa := range list {
+		k := sa.NameKey()
+		if afterNameKey != "" || afterID != "" {
+			if k < afterNameKey || k == afterNameKey && sa.ID <= afterID {
+				continue
+			}
+		}
+		if len(out) == limit {
+			break
+		}
+		out = append(out, sa)
+	}
+	return out, nil
+}
+
 func (m tenancyStore) CreateUser(ctx context.Context, u *tenancy.UserRecord) error {
 	return m.s.write(ctx, func(t *tx) error {
 		d := &m.s.tenancy
@@ -313,10 +334,14 @@ func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	err := m.s.read(ctx, func() error {
 		for _, mem := range m.s.tenancy.members {
 			if mem.CompanyID != q.CompanyID || mem.UserID <= q.AfterUserID ||
-				(q.OnlySub && mem.SubAccountID != q.SubAccountID) || (q.UserID != "" && mem.UserID != q.UserID) {
+				(q.OnlySub && mem.SubAccountID != q.SubAccountID) || (q.UserID != "" && mem.UserID != q.UserID) ||
+				(q.Role != "" && mem.Role != q.Role) {
 				continue
 			}
 			u := m.s.tenancy.users[mem.UserID]
+			if q.Text != "" && !strings.Contains(u.SearchKey(), q.Text) {
+				continue
+			}
 			out = append(out, tenancy.Employee{Member: mem, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName})
 		}
 		return nil

@@ -25,11 +25,8 @@ import (
 // closed-backend test that ends Run cannot overtake it.
 func runAtomicity(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	trail := audit.NewLog(h.Audit)
-	mail := h.credentials()
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
-	credit := licensing.NewService(h.Tx, h.Licensing, people, trail, h.Outbox)
-	platform := tenancy.Platform("support")
+	w := NewWorld(t, OnHarness(h))
+	people, credit, platform := w.People, w.Credit, w.Platform
 
 	onboard := func(ctx context.Context, email string, fail error) (tenancy.Company, error) {
 		var company tenancy.Company
@@ -51,29 +48,30 @@ func runAtomicity(t *testing.T, h *Harness) {
 
 	boom := errors.New("payment provider said no")
 	email := storage.NewID() + "@atomic.example"
-	c, err := onboard(ctx, email, boom)
+	var c tenancy.Company
+	// No row in any table (on SQL), no audit event, no password sent.
+	err := w.RequireNoTrace(func() error {
+		var err error
+		c, err = onboard(ctx, email, boom)
+		return err
+	})
 	require.ErrorIs(t, err, boom)
 	require.NotEmpty(t, c.ID, "the use case got as far as creating the company")
 	_, err = people.Company(ctx, c.ID)
 	require.ErrorIs(t, err, storage.ErrNotFound, "no company row")
 	_, err = h.Licensing.Account(ctx, c.ID)
 	require.ErrorIs(t, err, storage.ErrNotFound, "no licensing row")
-	page, err := trail.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: c.ID}, storage.PageRequest{})
-	require.NoError(t, err)
-	assert.Empty(t, page.Items, "no audit event")
-	_, n := mail.For(email)
-	assert.Zero(t, n, "no password sent for a rolled-back registration")
+	assert.Empty(t, w.Credentials(email), "no password sent for a rolled-back registration")
 
-	c, err = onboard(ctx, email, nil)
-	require.NoError(t, err, "the same e-mail is free again")
+	events := w.AuditOf(func() {
+		c, err = onboard(ctx, email, nil)
+		require.NoError(t, err, "the same e-mail is free again")
+	})
 	_, err = people.Company(ctx, c.ID)
 	require.NoError(t, err)
-	page, err = trail.Query(ctx, audit.Scope{All: true}, audit.Filter{CompanyID: c.ID}, storage.PageRequest{})
-	require.NoError(t, err)
-	assert.NotEmpty(t, page.Items)
-	_, n = mail.For(email)
-	assert.Equal(t, 1, n)
-	v, err := trail.Verify(ctx, audit.Scope{All: true}, c.ID)
+	assert.Contains(t, events.Actions(), "tenancy.company.create", events)
+	assert.Len(t, w.Credentials(email), 1)
+	v, err := w.Trail.Verify(ctx, audit.Scope{All: true}, c.ID)
 	require.NoError(t, err)
 	assert.True(t, v.OK)
 }

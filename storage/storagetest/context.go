@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
@@ -22,10 +21,8 @@ import (
 // made with the ended context fail the same way; a context already ended
 // starts nothing.
 func transactionContext(t *testing.T, h *Harness) {
-	trail := audit.NewLog(h.Audit)
-	mail := h.credentials()
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
-	platform := tenancy.Platform("support")
+	w := NewWorld(t, OnHarness(h))
+	people, platform := w.People, w.Platform
 
 	// create runs a use case inside the host's InTx, calls end, and then
 	// reports what a store call made with the ended context said.
@@ -44,37 +41,39 @@ func transactionContext(t *testing.T, h *Harness) {
 		})
 		return id, email, inner, err
 	}
-	assertNothingStored := func(t *testing.T, id, email string) {
+	// failed runs create, which must fail, and proves it stored nothing:
+	// no company, and no row (on SQL), audit event or notification at all.
+	failed := func(t *testing.T, ctx context.Context, end func(ctx context.Context)) (inner, err error) {
 		t.Helper()
-		_, err := people.Company(context.Background(), id)
-		require.ErrorIs(t, err, storage.ErrNotFound, "the company was rolled back")
-		page, err := trail.Query(context.Background(), audit.Scope{All: true}, audit.Filter{CompanyID: id}, storage.PageRequest{})
-		require.NoError(t, err)
-		assert.Empty(t, page.Items, "no audit event")
-		_, n := mail.For(email)
-		assert.Zero(t, n, "no notification for a rolled-back transaction")
+		var id, email string
+		err = w.For(t).RequireNoTrace(func() error {
+			var err error
+			id, email, inner, err = create(ctx, end)
+			return err
+		})
+		require.NotEmpty(t, id)
+		_, gerr := people.Company(context.Background(), id)
+		require.ErrorIs(t, gerr, storage.ErrNotFound, "the company was rolled back")
+		assert.Empty(t, w.For(t).Credentials(email), "no notification for a rolled-back transaction")
+		return inner, err
 	}
 
 	t.Run("cancel", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		id, email, inner, err := create(ctx, func(context.Context) { cancel() })
-		require.NotEmpty(t, id)
+		inner, err := failed(t, ctx, func(context.Context) { cancel() })
 		require.ErrorIs(t, err, storage.ErrUnavailable)
 		require.ErrorIs(t, err, context.Canceled)
 		require.ErrorIs(t, inner, storage.ErrUnavailable, "a store call with the cancelled context")
-		assertNothingStored(t, id, email)
 	})
 
 	t.Run("deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
-		id, email, inner, err := create(ctx, func(ctx context.Context) { <-ctx.Done() })
-		require.NotEmpty(t, id)
+		inner, err := failed(t, ctx, func(ctx context.Context) { <-ctx.Done() })
 		require.ErrorIs(t, err, storage.ErrUnavailable)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.ErrorIs(t, inner, storage.ErrUnavailable, "a store call past the deadline")
-		assertNothingStored(t, id, email)
 	})
 
 	t.Run("already ended", func(t *testing.T) {

@@ -35,6 +35,7 @@ type effects struct {
 }
 
 type delivery struct {
+	id      string
 	topic   storage.Topic
 	company string
 	v       any
@@ -42,7 +43,11 @@ type delivery struct {
 
 func (h *Harness) effects() *effects {
 	h.fxOnce.Do(func() {
-		fx := &effects{d: storage.NewDispatcher(h.Outbox, storage.WithKeys(TestKeys), storage.WithBatch(500)), seen: map[string]bool{}}
+		opts := []storage.DispatchOption{storage.WithKeys(TestKeys), storage.WithBatch(500)}
+		if h.fxClock != nil {
+			opts = append(opts, storage.WithDispatchClock(h.fxClock))
+		}
+		fx := &effects{d: storage.NewDispatcher(h.Outbox, opts...), seen: map[string]bool{}}
 		tenancy.OnCredentials(fx.d, func(_ context.Context, id string, c tenancy.Credentials) error {
 			return fx.keep(id, storage.TopicCredentials, c.CompanyID, c)
 		})
@@ -60,6 +65,9 @@ func (h *Harness) effects() *effects {
 		})
 		tenancy.OnPasswordReset(fx.d, func(_ context.Context, id string, r tenancy.PasswordReset) error {
 			return fx.keep(id, storage.TopicPasswordReset, "", r)
+		})
+		tenancy.OnInvitation(fx.d, func(_ context.Context, id string, i tenancy.Invitation) error {
+			return fx.keep(id, storage.TopicInvitation, i.ResellerID, i)
 		})
 		licensing.OnReminder(fx.d, func(_ context.Context, id string, r licensing.Reminder) error {
 			return fx.keep(id, storage.TopicReminder, r.CompanyID, r)
@@ -80,7 +88,7 @@ func (h *Harness) effects() *effects {
 func (e *effects) keep(id string, topic storage.Topic, company string, v any) error {
 	if !e.seen[id] {
 		e.seen[id] = true
-		e.got = append(e.got, delivery{topic: topic, company: company, v: v})
+		e.got = append(e.got, delivery{id: id, topic: topic, company: company, v: v})
 	}
 	return nil
 }
@@ -91,6 +99,17 @@ func (e *effects) drainLocked() {
 	if _, err := e.d.Drain(context.Background()); err != nil {
 		panic("storagetest: draining the outbox: " + err.Error())
 	}
+}
+
+// all drains the outbox and returns a copy of everything delivered so far,
+// in delivery order.
+func (e *effects) all() ([]delivery, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, err := e.d.Drain(context.Background()); err != nil {
+		return nil, err
+	}
+	return append([]delivery(nil), e.got...), nil
 }
 
 // delivered drains the outbox and returns what was delivered on topic

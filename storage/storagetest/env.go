@@ -12,8 +12,10 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
+	"github.com/switchboardkit/switchboard/storage/memory"
 )
 
 // Environment variables naming the servers the SQL suite runs against.
@@ -293,6 +295,7 @@ func BunHarness(st *bunstore.Store) *Harness {
 			return err
 		},
 		AuditTamper: st.AuditTamper(),
+		Digest:      func(ctx context.Context) (map[string]string, error) { return bunDigest(ctx, st) },
 		Close:       st.Close,
 	}
 }
@@ -317,4 +320,25 @@ func announceSkip(env, msg string) {
 	}
 	defer func() { _ = tty.Close() }() // a write-only terminal: nothing to flush
 	_, _ = fmt.Fprintf(tty, "%s: %s\n", strings.TrimSuffix(filepath.Base(os.Args[0]), ".test"), msg)
+}
+
+// MemoryHarness builds the Harness for an in-memory store.
+func MemoryHarness(st *memory.Store) *Harness {
+	return &Harness{
+		Name:      "memory",
+		Tx:        st,
+		Audit:     st.Audit(),
+		Licensing: st.Licensing(),
+		Presence:  st.Presence(),
+		Account:   st.Account(), AccountRaw: func(_ context.Context, id string) ([]byte, error) { return st.AccountRaw(id), nil },
+		Tenancy:    st.Tenancy(),
+		Compliance: st.Compliance(),
+		Outbox:     st.Outbox(),
+		TamperAuditAction: func(_ context.Context, id, action string) error {
+			st.TamperAuditEvent(id, func(e *audit.Event) { e.Action = action })
+			return nil
+		},
+		AuditTamper: st.AuditTamper(),
+		Close:       st.Close,
+	}
 }

@@ -1,9 +1,11 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
@@ -32,6 +36,8 @@ type identityEnv struct {
 	failCh  atomic.Bool // the credentials hook fails while set
 	limited atomic.Bool // the reset limiter refuses while set
 	limKeys []string
+	regStop atomic.Bool // the registration limiter refuses while set
+	regKeys []string
 }
 
 func newIdentityEnv(h *Harness) *identityEnv {
@@ -52,6 +58,15 @@ func newIdentityEnv(h *Harness) *identityEnv {
 			e.deacts = append(e.deacts, companyID+"/"+userID)
 			return nil
 		}),
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(_ context.Context, key string) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.regKeys = append(e.regKeys, key)
+			if e.regStop.Load() {
+				return errors.New("too many sign-ups")
+			}
+			return nil
+		})),
 		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(_ context.Context, key string) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -123,6 +138,9 @@ func runIdentity(t *testing.T, h *Harness) {
 	t.Run("e-mail change race", func(t *testing.T) { t.Parallel(); identityEmailRace(t, newIdentityEnv(h)) })
 	t.Run("password reset", func(t *testing.T) { t.Parallel(); identityPasswordReset(t, newIdentityEnv(h)) })
 	t.Run("deactivation", func(t *testing.T) { t.Parallel(); identityDeactivation(t, newIdentityEnv(h)) })
+	t.Run("deactivation takes the member offline", func(t *testing.T) { t.Parallel(); identityDeactivationOffline(t, h) })
+	t.Run("registration by invitation", func(t *testing.T) { t.Parallel(); identityRegistration(t, newIdentityEnv(h)) })
+	t.Run("employee filters and sub-account pages", func(t *testing.T) { t.Parallel(); identityFilters(t, newIdentityEnv(h)) })
 }
 
 func identityPhone(t *testing.T, e *identityEnv) {
@@ -240,6 +258,17 @@ func identityEmailChange(t *testing.T, e *identityEnv) {
 	got, err = e.svc.ConfirmEmailChange(ctx, string(toks[1].Token))
 	require.NoError(t, err)
 	require.Equal(t, second, got.Email)
+
+	// An administrator of one company does not move the login of a person
+	// another company also has; the platform and the person do.
+	other := e.newAffiliate(t, r)
+	_, err = e.svc.AddMember(ctx, other.admin, other.c.ID, second, tenancy.MemberChange{Role: tenancy.RoleOperator})
+	require.NoError(t, err)
+	_, err = e.svc.RequestEmailChange(ctx, w.admin, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: uniqueEmail("hijack")})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	_, err = e.svc.RequestEmailChange(ctx, e.platform, w.c.ID, w.manager.UserID, tenancy.EmailChangeInput{NewEmail: uniqueEmail("support")})
+	require.NoError(t, err)
+	require.NoError(t, e.svc.RemoveMember(ctx, other.admin, other.c.ID, w.manager.UserID))
 
 	// A failing host hook rolls the confirmation back: the token stays usable.
 	third := uniqueEmail("third")
@@ -479,5 +508,228 @@ func identityDeactivation(t *testing.T, e *identityEnv) {
 		_, err := e.svc.LockMember(ctx, w.c.ID, w.operator.UserID)
 		return err
 	})
+	require.NoError(t, err)
+}
+
+func identityRegistration(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _, err := e.svc.CreateCompany(ctx, e.platform, tenancy.NewCompany{Kind: tenancy.KindReseller,
+		LegalName: "Closed " + storage.NewID(), Slug: "c-" + strings.ToLower(storage.NewID()[24:]), Owner: person("cowner")})
+	require.NoError(t, err)
+	require.False(t, r.OpenRegistration)
+	rowner := e.actor(t, r.OwnerUserID, r.ID)
+	ra, _ := e.register(t, e.platform, r.ID, tenancy.RoleResellerAdmin, "")
+	other, otherAdmin := e.newReseller(t)
+	aff := e.newAffiliate(t, other)
+	invited := func(email string) []tenancy.Invitation {
+		var out []tenancy.Invitation
+		for _, i := range delivered[tenancy.Invitation](e.rec.fx, storage.TopicInvitation, "") {
+			if i.Email == email {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	register := func(owner tenancy.Person, token string) error {
+		_, _, err := e.svc.RegisterAffiliate(ctx, r.Slug, tenancy.NewAffiliate{LegalName: "Invited " + storage.NewID(), Owner: owner, Invitation: token})
+		return err
+	}
+	gone := func(p tenancy.Person) {
+		t.Helper()
+		_, err := e.h.Tenancy.UserByEmail(ctx, p.Email)
+		require.ErrorIs(t, err, storage.ErrNotFound, "a refused registration leaves nothing behind")
+	}
+
+	// Closed: no invitation, a forged one, refused callers and bad input.
+	p := person("closed")
+	fieldOf(t, register(p, ""), "invitation")
+	fieldOf(t, register(p, "forged-token"), "invitation")
+	gone(p)
+	radmin, _ := e.register(t, rowner, r.ID, tenancy.RoleAdministrator, "")
+	denied(t, e2(e.svc.IssueInvitation(ctx, radmin, r.ID, tenancy.InvitationInput{Email: p.Email})))
+	denied(t, e2(e.svc.SetOpenRegistration(ctx, radmin, r.ID, true)))
+	denied(t, e2(e.svc.IssueInvitation(ctx, otherAdmin, r.ID, tenancy.InvitationInput{Email: p.Email})))
+	_, err = e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: "not-an-address"})
+	fieldOf(t, err, "email")
+	_, err = e.svc.IssueInvitation(ctx, otherAdmin, aff.c.ID, tenancy.InvitationInput{Email: p.Email})
+	fieldOf(t, err, "reseller_id")
+	_, err = e.svc.SetOpenRegistration(ctx, otherAdmin, aff.c.ID, true)
+	fieldOf(t, err, "open_registration")
+	require.Empty(t, invited(p.Email))
+
+	// Invited: the token arrives sealed, admits one registration, once.
+	iss, err := e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: p.Email})
+	require.NoError(t, err)
+	require.WithinDuration(t, e.clock.Now().Add(tenancy.InvitationTTL), iss.ExpiresAt, time.Second)
+	inv := invited(p.Email)
+	require.Len(t, inv, 1)
+	require.Equal(t, r.Slug, inv[0].Slug)
+	require.NotContains(t, fmt.Sprintf("%v %+v", inv[0], inv[0]), string(inv[0].Token))
+	_, _, err = e.svc.RegisterAffiliate(ctx, other.Slug, tenancy.NewAffiliate{LegalName: "Elsewhere", Owner: person("elsewhere"), Invitation: string(inv[0].Token)})
+	fieldOf(t, err, "invitation") // another reseller's link: the token is not its
+	c, _, err := e.svc.RegisterAffiliate(ctx, r.Slug, tenancy.NewAffiliate{LegalName: "Invited Ltd", Owner: p, Invitation: string(inv[0].Token)})
+	require.NoError(t, err)
+	require.Equal(t, r.ID, c.ResellerID)
+	q := person("again")
+	fieldOf(t, register(q, string(inv[0].Token)), "invitation")
+	gone(q)
+
+	// An invitation expires after InvitationTTL.
+	_, err = e.svc.IssueInvitation(ctx, ra, r.ID, tenancy.InvitationInput{Email: q.Email})
+	require.NoError(t, err)
+	late := invited(q.Email)
+	require.Len(t, late, 1)
+	e.clock.Advance(tenancy.InvitationTTL)
+	fieldOf(t, register(q, string(late[0].Token)), "invitation")
+	e.clock.Advance(-tenancy.InvitationTTL)
+	gone(q)
+
+	// Open: anyone with the link registers; the limiter throttles the link.
+	r, err = e.svc.SetOpenRegistration(ctx, ra, r.ID, true)
+	require.NoError(t, err)
+	require.True(t, r.OpenRegistration)
+	require.Equal(t, 1, e.actions(t, r.ID, "tenancy.company.registration"))
+	require.NoError(t, register(person("open"), ""))
+	e.regStop.Store(true)
+	s := person("throttled")
+	require.ErrorIs(t, register(s, ""), storage.ErrLimitExceeded)
+	e.regStop.Store(false)
+	gone(s)
+	e.mu.Lock()
+	require.Contains(t, e.regKeys, "registration:"+r.Slug)
+	e.mu.Unlock()
+	e.clock.Advance(tenancy.InvitationTTL)
+	fieldOf(t, register(q, string(late[0].Token)), "invitation") // a bad token is refused even where the link is open
+	e.clock.Advance(-tenancy.InvitationTTL)
+	gone(q)
+}
+
+func identityFilters(t *testing.T, e *identityEnv) {
+	ctx := context.Background()
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	tag := strings.ToLower(storage.NewID()[24:])
+	add := func(first, last string, role tenancy.Role, sub string) string {
+		emp, err := e.svc.RegisterEmployee(ctx, w.admin, w.c.ID, tenancy.NewEmployee{FirstName: first, LastName: last,
+			Email: first + "." + tag + "@filters.example", Role: role, SubAccountID: sub})
+		require.NoError(t, err)
+		return emp.UserID
+	}
+	zhanna := add("Жанна", "Иванова", tenancy.RoleOperator, w.subs[1].ID)
+	petr := add("Petr", "Ivanov", tenancy.RoleManager, w.subs[1].ID)
+	olga := add("Olga", "Lee", tenancy.RoleOperator, "")
+	find := func(by tenancy.Actor, f tenancy.EmployeeFilter, size int) []string {
+		t.Helper()
+		var ids []string
+		p := storage.PageRequest{Limit: size}
+		for {
+			page, err := e.svc.FindEmployees(ctx, by, w.c.ID, f, p)
+			require.NoError(t, err)
+			for _, it := range page.Items {
+				ids = append(ids, it.UserID)
+			}
+			if page.NextCursor == "" {
+				return ids
+			}
+			p.After = page.NextCursor
+		}
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	require.Equal(t, sorted(w.operator.UserID, zhanna, olga), find(w.admin, tenancy.EmployeeFilter{Role: tenancy.RoleOperator}, 1))
+	require.Equal(t, sorted(zhanna, petr), find(w.admin, tenancy.EmployeeFilter{SubAccountID: w.subs[1].ID}, 1))
+	require.Equal(t, []string{zhanna}, find(w.admin, tenancy.EmployeeFilter{Text: "ЖАННА"}, 10), "Unicode case folding on every backend")
+	require.Equal(t, []string{zhanna}, find(w.admin, tenancy.EmployeeFilter{Text: "жанна иван"}, 10), "first and last name together")
+	require.Equal(t, sorted(zhanna, petr, olga), find(w.admin, tenancy.EmployeeFilter{Text: tag}, 2), "a part of the e-mail")
+	require.Equal(t, []string{petr}, find(w.admin, tenancy.EmployeeFilter{Text: "ivanov", Role: tenancy.RoleManager}, 10))
+	require.Empty(t, find(w.admin, tenancy.EmployeeFilter{Text: "%" + tag}, 10), "wildcards are literal")
+	require.Empty(t, find(w.manager, tenancy.EmployeeFilter{SubAccountID: w.subs[1].ID}, 10), "a manager searches its own sub-account only")
+	require.Equal(t, []string{w.operator.UserID}, find(w.manager, tenancy.EmployeeFilter{Role: tenancy.RoleOperator}, 10))
+	require.Equal(t, []string{w.operator.UserID}, find(w.operator, tenancy.EmployeeFilter{}, 10), "an operator finds itself only")
+	_, err := e.svc.FindEmployees(ctx, w.admin, w.c.ID, tenancy.EmployeeFilter{Role: "janitor"}, storage.PageRequest{})
+	fieldOf(t, err, "role")
+	_, err = e.svc.FindEmployees(ctx, w.admin, w.c.ID, tenancy.EmployeeFilter{Text: strings.Repeat("x", 101)}, storage.PageRequest{})
+	fieldOf(t, err, "text")
+	_, err = e.svc.FindEmployees(ctx, w.operator, aff2(t, e, r).c.ID, tenancy.EmployeeFilter{}, storage.PageRequest{})
+	require.ErrorIs(t, err, storage.ErrNotFound, "another company is invisible")
+
+	// Sub-accounts a page at a time, by name.
+	for _, n := range []string{"delta", "Alpha", "charlie", "Bravo", "echo"} {
+		_, err := e.svc.CreateSubAccount(ctx, w.admin, w.c.ID, n+" "+tag)
+		require.NoError(t, err)
+	}
+	all, err := e.svc.ListSubAccounts(ctx, w.admin, w.c.ID)
+	require.NoError(t, err)
+	var want, got []string
+	for _, sa := range all {
+		want = append(want, sa.ID)
+	}
+	p := storage.PageRequest{Limit: 2}
+	pages := 0
+	for {
+		page, err := e.svc.SubAccountsPage(ctx, w.admin, w.c.ID, p)
+		require.NoError(t, err)
+		pages++
+		require.LessOrEqual(t, len(page.Items), 2)
+		for _, sa := range page.Items {
+			got = append(got, sa.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		p.After = page.NextCursor
+	}
+	require.Equal(t, want, got, "the pages list every sub-account once, by name")
+	require.Equal(t, 4, pages) // 7 sub-accounts, 2 a page
+	mp, err := e.svc.SubAccountsPage(ctx, w.manager, w.c.ID, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, mp.Items, 1)
+	require.Equal(t, w.subs[0].ID, mp.Items[0].ID, "a manager sees its own sub-account")
+	op, err := e.svc.SubAccountsPage(ctx, w.operator, w.c.ID, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Empty(t, op.Items)
+	_, err = e.svc.SubAccountsPage(ctx, w.admin, w.c.ID, storage.PageRequest{After: "%%%"})
+	fieldOf(t, err, "after")
+}
+
+// aff2 is another affiliate of r.
+func aff2(t *testing.T, e *identityEnv, r tenancy.Company) companyWorld { return e.newAffiliate(t, r) }
+
+// identityDeactivationOffline wires presence.Service.ReleaseUser as the
+// deactivation hook, as the package documentation advises: an online
+// operator goes offline with its deactivation, and cannot go online again
+// until reactivated.
+func identityDeactivationOffline(t *testing.T, h *Harness) {
+	if h.Presence == nil || h.Account == nil {
+		t.Skip("backend lacks a domain store")
+	}
+	ctx := context.Background()
+	e := newTenancyEnv(h)
+	var pres *presence.Service
+	e.svc = tenancy.NewService(h.Tx, h.Tenancy, e.log, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
+		tenancy.WithMemberDeactivatedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			_, err := pres.ReleaseUser(ctx, by, companyID, userID)
+			return err
+		}))
+	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
+	require.NoError(t, err)
+	acct := account.NewService(h.Tx, h.Account, e.svc, e.log, keys)
+	pres = presence.NewService(h.Tx, h.Presence, e.svc, acct, e.log, h.Outbox)
+	r, _ := e.newReseller(t)
+	w := e.newAffiliate(t, r)
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online})
+	require.NoError(t, err)
+	require.NoError(t, e.svc.DeactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	cur, err := pres.Status(ctx, w.admin, w.c.ID, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, presence.Offline, cur.State, "deactivated: offline")
+	_, err = pres.SetStatus(ctx, w.admin, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+	require.ErrorIs(t, err, storage.ErrPrecondition, "no status for a deactivated member")
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online})
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	require.NoError(t, e.svc.ReactivateMember(ctx, w.admin, w.c.ID, w.operator.UserID))
+	cur, err = pres.Status(ctx, w.admin, w.c.ID, w.operator.UserID)
+	require.NoError(t, err)
+	require.Equal(t, presence.Offline, cur.State, "reactivated: still offline until it sets a status")
+	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
 	require.NoError(t, err)
 }

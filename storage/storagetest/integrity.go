@@ -31,6 +31,7 @@ const integrityRounds = 30
 // race.
 type integrityEnv struct {
 	h      *Harness
+	kit    *World // the services' wiring and clock
 	people *tenancy.Service
 	lic    *licensing.Service
 	acct   *account.Service
@@ -42,27 +43,10 @@ type integrityEnv struct {
 func newIntegrityEnv(t *testing.T, h *Harness) *integrityEnv {
 	t.Helper()
 	ctx := context.Background()
-	trail := audit.NewLog(h.Audit)
-	e := &integrityEnv{h: h}
-	e.people = tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4),
-		tenancy.WithMemberRemovedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
-			if _, err := e.lic.ReleaseUser(ctx, by, companyID, userID); err != nil {
-				return err
-			}
-			if _, err := e.acct.ReleaseUser(ctx, by, companyID, userID); err != nil {
-				return err
-			}
-			if e.pres == nil {
-				return nil
-			}
-			_, err := e.pres.ReleaseUser(ctx, by, companyID, userID)
-			return err
-		}))
-	e.lic = licensing.NewService(h.Tx, h.Licensing, e.people, trail, h.Outbox)
-	e.acct = account.NewService(h.Tx, h.Account, e.people, trail, TestKeys)
-	if h.Presence != nil {
-		e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, trail, h.Outbox)
-	}
+	// The services as a host wires them: the member-removed hook releases
+	// what the member holds in licensing, account and presence.
+	kit := NewWorld(t, OnHarness(h))
+	e := &integrityEnv{h: h, kit: kit, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators}
 	platform := tenancy.Platform("support")
 	c, owner, err := e.people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindRegular,
 		LegalName: "Integrity " + storage.NewID(), Owner: tenancy.Person{FirstName: "O", LastName: "W", Email: storage.NewID() + "@integrity.example"}})
@@ -453,8 +437,8 @@ func integrityRemovalEndsPresence(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	e := newIntegrityEnv(t, h)
 	from := time.Now().UTC().Truncate(time.Second)
-	clock := storage.NewManualClock(from)
-	e.pres = presence.NewService(h.Tx, h.Presence, e.people, e.acct, audit.NewLog(h.Audit), h.Outbox, presence.WithClock(clock))
+	clock := e.kit.Clock // what every service of the env, the removal hook's presence included, reads
+	clock.Set(from)
 	pt, err := e.pres.CreatePauseType(ctx, e.owner, e.c.ID, presence.PauseTypeInput{Name: "Lunch " + storage.NewID()})
 	require.NoError(t, err)
 	u := e.member(t, tenancy.RoleOperator)

@@ -157,6 +157,7 @@ func runLicensing(t *testing.T, h *Harness) {
 	t.Run("store contract", func(t *testing.T) { licStoreContract(t, h) })
 	t.Run("default packages join the registering transaction", func(t *testing.T) { licDefaultPackagesInTx(t, h) })
 	t.Run("ledger properties", func(t *testing.T) { licLedgerProperties(t, h) })
+	t.Run("ledger by date range", func(t *testing.T) { licLedgerRange(t, h) })
 	t.Run("release a leaving user", func(t *testing.T) { licReleaseUser(t, h) })
 	t.Run("service packages and subscription keys", func(t *testing.T) { licPackagesAndKeys(t, h) })
 	t.Run("store: assign outside a transaction is atomic", func(t *testing.T) { licAssignOutsideTxIsAtomic(t, h) })

@@ -80,14 +80,12 @@ func (w *mxWorld) unseen() []mxUnseen {
 func newMxWorld(t *testing.T, h *Harness) *mxWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := &mxWorld{h: h, trail: audit.NewLog(h.Audit), platform: tenancy.Platform("support")}
-	w.people = tenancy.NewService(h.Tx, h.Tenancy, w.trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
-	w.lic = licensing.NewService(h.Tx, h.Licensing, w.people, w.trail, h.Outbox)
-	w.acct = account.NewService(h.Tx, h.Account, w.people, w.trail, TestKeys, account.WithLanguages("en", "ru"),
-		account.WithPBXTypes("asterisk"), account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{}),
-		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))
-	w.pres = presence.NewService(h.Tx, h.Presence, w.people, w.acct, w.trail, h.Outbox)
-	w.comp = compliance.NewService(h.Tx, h.Compliance, w.people, w.trail)
+	// The services as a host wires them (NewWorld), with a registry that
+	// knows every INN and a password check that passes: the matrix is
+	// about who may ask.
+	kit := NewWorld(t, OnHarness(h), WithAccount(account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{})))
+	w := &mxWorld{h: h, trail: kit.Trail, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators,
+		comp: kit.Calls, platform: kit.Platform}
 	pkg, err := w.lic.DefinePackage(ctx, w.platform, "", licensing.PackageInput{Name: "Matrix " + storage.NewID()})
 	require.NoError(t, err)
 	w.pkg = pkg.ID
@@ -325,6 +323,18 @@ func mxRows() map[string]mxRow {
 		"tenancy.ConfirmEmailChange":   {exempt: "the holder of a token sent to the new address confirms it, before there is an actor"},
 		"tenancy.RequestPasswordReset": {exempt: login},
 		"tenancy.ResetPassword":        {exempt: "the holder of a token sent to the user's address sets a password, before there is an actor"},
+		"tenancy.SetOpenRegistration": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetOpenRegistration(ctx, by, t.company, true))
+		}},
+		"tenancy.IssueInvitation": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.IssueInvitation(ctx, by, t.company, tenancy.InvitationInput{Email: storage.NewID() + "@matrix.example"}))
+		}},
+		"tenancy.FindEmployees": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.FindEmployees(ctx, by, t.company, tenancy.EmployeeFilter{Role: tenancy.RoleOperator, Text: "m"}, storage.PageRequest{}))
+		}},
+		"tenancy.SubAccountsPage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SubAccountsPage(ctx, by, t.company, storage.PageRequest{}))
+		}},
 		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.people.DeactivateMember(ctx, by, t.company, t.user)
 		}},
@@ -370,6 +380,9 @@ func mxRows() map[string]mxRow {
 		}},
 		"licensing.Ledger": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.lic.Ledger(ctx, by, t.company, storage.PageRequest{}))
+		}},
+		"licensing.LedgerBetween": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.lic.LedgerBetween(ctx, by, t.company, now().Add(-time.Hour), now(), storage.PageRequest{}))
 		}},
 		"licensing.Suspended": {exempt: "compliance's suspension source (compliance.WithSuspensions), read in the dialing transaction"},
 		"licensing.PurchaseLicenses": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {

@@ -34,6 +34,13 @@ func RunMultiNode(t *testing.T, c *Cluster) {
 	t.Run("reservations: 20 subscribers × 12 attempts keep the daily cap of 2", func(t *testing.T) { multiReservations(t, c) })
 	t.Run("audit: writers and sealers on every node keep one log", func(t *testing.T) { multiAudit(t, c) })
 	t.Run("a removal on one node races an assignment on another", func(t *testing.T) { multiRemoveRacesAssign(t, c) })
+	t.Run("outbox: two dispatchers per node deliver each of 500 messages once", func(t *testing.T) { multiOutbox(t, c) })
+	t.Run("registration: one e-mail registered from every node at once is one user", func(t *testing.T) { multiRegistration(t, c) })
+	t.Run("presence: ApplyDue from a host on every node applies each switch once", func(t *testing.T) {
+		defer conflicts(t, c)()
+		presenceApplyDueOn(t, c.Nodes, c.Causal[0])
+	})
+	t.Run("a demotion on one node, then the old actor's write on another", func(t *testing.T) { multiDemotedActor(t, c) })
 }
 
 // conflicts returns a function logging how many transactions the cluster's
@@ -326,4 +333,139 @@ func multiRemoveRacesAssign(t *testing.T, c *Cluster) {
 	}
 	t.Logf("rounds: %d (assignment first: %d, removal first: %d, gave up: %d), leftovers: %d", integrityRounds, assigned, refused, gaveUp, leftovers)
 	assert.Zero(t, leftovers, "no removed user holds a license")
+}
+
+// multiOutbox enqueues through node 1 and drains with dispatchers on every
+// node: a claim is a write of the message row, so two nodes claiming one
+// message conflict at commit and the loser's claim runs again without it.
+func multiOutbox(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	const messages, perNode = 500, 2
+	ctx := context.Background()
+	topic := testTopic()
+	now := storage.Timestamp(time.Now())
+	var ids []string
+	for range messages / 250 {
+		ids = append(ids, enqueue(t, c.Nodes[0], topic, now, 250)...)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	var res tally
+	for _, h := range c.Nodes {
+		for range perNode {
+			d := storage.NewDispatcher(h.Outbox, storage.WithBatch(25))
+			storage.Handle(d, topic, func(_ context.Context, id string, _ testPayload) error {
+				mu.Lock()
+				seen[id]++
+				mu.Unlock()
+				return nil
+			})
+			wg.Go(func() {
+				_, err := d.Drain(ctx)
+				res.add(err, nil)
+			})
+		}
+	}
+	wg.Wait()
+	t.Logf("%d messages, %d dispatchers over %d nodes: drains %s", messages, perNode*len(c.Nodes), len(c.Nodes), &res)
+	res.check(t)
+	require.Len(t, seen, messages, "no message lost")
+	twice := 0
+	for _, id := range ids {
+		if seen[id] != 1 {
+			twice++
+		}
+	}
+	assert.Zero(t, twice, "messages delivered more than once")
+}
+
+// multiRegistration registers one e-mail in two companies from clients on
+// every node at once: the unique login index is certified cluster-wide, so
+// exactly one registration commits and the others are storage.ErrConflict.
+func multiRegistration(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	ctx := context.Background()
+	e := newTenancyEnv(c.Nodes[0])
+	r, _ := e.newReseller(t)
+	w1, w2 := e.newAffiliate(t, r), e.newAffiliate(t, r)
+	svcs := make([]*tenancy.Service, len(c.Nodes))
+	for i, h := range c.Nodes {
+		svcs[i] = tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+	}
+	email := uniqueEmail("race")
+	const n = 30
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			by, company := w1.admin, w1.c.ID
+			if i%2 == 1 {
+				by, company = w2.admin, w2.c.ID
+			}
+			_, errs[i] = svcs[i%len(svcs)].RegisterEmployee(ctx, by, company,
+				tenancy.NewEmployee{FirstName: "R", LastName: "C", Email: email, Role: tenancy.RoleOperator})
+		})
+	}
+	wg.Wait()
+	var res tally
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, storage.ErrRetryable) && errors.Is(err, storage.ErrConflict) {
+			res.refused.Add(1)
+			continue
+		}
+		res.add(err, nil)
+	}
+	t.Logf("%d registrations of one e-mail over %d nodes: %s (refused: already registered)", n, len(c.Nodes), &res)
+	res.check(t)
+	require.EqualValues(t, 1, res.ok.Load(), "exactly one registration succeeds")
+	for i, h := range c.Causal {
+		u, err := h.Tenancy.UserByEmail(ctx, email)
+		require.NoError(t, err, "node %d", i+1)
+		ms, err := h.Tenancy.Memberships(ctx, u.ID)
+		require.NoError(t, err)
+		assert.Len(t, ms, 1, "node %d: one membership", i+1)
+	}
+}
+
+// multiDemotedActor demotes an administrator through node 1 and, once the
+// demotion has returned, has the old Actor assign a license through node 2.
+// Node 2 applies node 1's commit a moment later, and the assignment writes
+// no row the demotion wrote, so certification does not order the two: a
+// node read without causality checks may authorise the write on the role
+// it still holds. With wsrep_sync_wait=1 (c.Causal) the check waits for
+// the demotion and refuses. The test counts the first and requires none of
+// the second.
+func multiDemotedActor(t *testing.T, c *Cluster) {
+	defer conflicts(t, c)()
+	e := newIntegrityEnv(t, c.Nodes[0])
+	ctx := context.Background()
+	on := func(h *Harness) *licensing.Service {
+		people := tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
+		return licensing.NewService(h.Tx, h.Licensing, people, audit.NewLog(h.Audit), h.Outbox)
+	}
+	plain, causal := on(c.Nodes[1]), on(c.Causal[1])
+	const rounds = 20
+	accepted := map[string]int{}
+	for _, cfg := range []struct {
+		name string
+		lic  *licensing.Service
+	}{{"without wsrep_sync_wait", plain}, {"with wsrep_sync_wait=1", causal}} {
+		for range rounds {
+			admin := e.member(t, tenancy.RoleAdministrator)
+			target := e.member(t, tenancy.RoleOperator)
+			_, err := e.people.UpdateMember(ctx, e.owner, e.c.ID, admin.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
+			require.NoError(t, err)
+			_, err = cfg.lic.AssignLicense(ctx, admin, e.c.ID, target.UserID, licensing.LicensePro)
+			switch {
+			case err == nil:
+				accepted[cfg.name]++
+			case errors.Is(err, storage.ErrForbidden), errors.Is(err, storage.ErrNotFound):
+			default:
+				require.NoError(t, err)
+			}
+		}
+	}
+	t.Logf("%d rounds each: writes by a just-demoted actor on the other node accepted: %v", rounds, accepted)
+	assert.Zero(t, accepted["with wsrep_sync_wait=1"], "causal reads see the demotion")
 }

@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/switchboardkit/switchboard/account"
-	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/observe"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -81,27 +80,21 @@ func (o *observed) text() string {
 func observedSecrets(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	o := newObserved()
-	log := audit.NewLog(h.Audit, o.opts...)
-	people := tenancy.NewService(h.Tx, h.Tenancy, log, h.Outbox, TestKeys, append(o.opts, tenancy.WithPasswordCost(4))...)
-	settings := account.NewService(h.Tx, h.Account, people, log, TestKeys, append(o.opts,
-		account.WithPBXTypes("asterisk"),
-		account.WithConnectionTester(account.ConnectionTesterFunc(func(context.Context, account.MailConnection) error { return nil })))...)
-	mail := h.credentials()
-
-	ownerEmail := uniqueEmail("observed.owner")
-	c, owner, err := people.CreateCompany(ctx, tenancy.Platform("support"), tenancy.NewCompany{Kind: tenancy.KindRegular,
-		LegalName: "Observed " + storage.NewID(), Owner: tenancy.Person{FirstName: "A", LastName: "B", Email: ownerEmail}})
-	require.NoError(t, err)
-	by, err := people.ActorFor(ctx, owner.ID, c.ID)
-	require.NoError(t, err)
-	empEmail := uniqueEmail("observed.emp")
-	_, err = people.RegisterEmployee(ctx, by, c.ID, tenancy.NewEmployee{FirstName: "E", LastName: "F", Email: empEmail, Role: tenancy.RoleOperator})
-	require.NoError(t, err)
+	// Every service of the host's wiring logs and traces: the hooks'
+	// licensing, account and presence calls included.
+	w := NewWorld(t, OnHarness(h), WithAudit(o.opts...), WithTenancy(o.opts...), WithLicensing(o.opts...),
+		WithAccount(o.opts...), WithPresence(o.opts...), WithCompliance(o.opts...))
+	people, settings := w.People, w.Settings
+	c := w.Tenant(tenancy.KindRegular)
+	by := c.Owner
+	ownerEmail := w.Email(by.UserID)
+	empEmail := w.Email(w.Employee(by, c.ID, tenancy.RoleOperator, "").UserID)
 
 	var secrets []string
 	for _, email := range []string{ownerEmail, empEmail} {
-		cred, n := mail.For(email)
-		require.Equal(t, 1, n, "credentials for %s", email)
+		creds := w.Credentials(email)
+		require.Len(t, creds, 1, "credentials for %s", email)
+		cred := creds[0]
 		require.NotEmpty(t, cred.Password)
 		secrets = append(secrets, cred.Password)
 		_, err := people.Authenticate(ctx, email, cred.Password)
@@ -111,7 +104,7 @@ func observedSecrets(t *testing.T, h *Harness) {
 	}
 	changed := "changed-" + storage.NewID()
 	require.NoError(t, people.ChangePassword(ctx, by, secrets[0], changed, changed))
-	err = people.ChangePassword(ctx, by, secrets[0], changed+"x", changed+"x")
+	err := people.ChangePassword(ctx, by, secrets[0], changed+"x", changed+"x")
 	require.Error(t, err, "the old password no longer works")
 	secrets = append(secrets, changed)
 

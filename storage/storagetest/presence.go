@@ -381,6 +381,14 @@ func presenceConcurrentDevices(t *testing.T, h *Harness) {
 
 func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	t.Parallel()
+	presenceApplyDueOn(t, []*Harness{h, h, h}, h)
+}
+
+// presenceApplyDueOn runs three hosts' ApplyDue at once, host i on
+// hosts[i % len(hosts)] (the nodes of a cluster, or one backend), and
+// checks the result through check.
+func presenceApplyDueOn(t *testing.T, hosts []*Harness, check *Harness) {
+	h := hosts[0]
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	e := newPresenceEnv(t, h, "UTC", t0)
@@ -411,6 +419,8 @@ func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
 	for i := range 3 {
+		e.h = hosts[i%len(hosts)]
+		e.log = audit.NewLog(e.h.Audit, audit.WithClock(e.clock)) // each host records on its own node
 		host := e.service()
 		wg.Go(func() {
 			<-gate
@@ -422,6 +432,9 @@ func presenceConcurrentApplyDue(t *testing.T, h *Harness) {
 	close(gate)
 	wg.Wait()
 	assert.Equal(t, operators, applied[0]+applied[1]+applied[2], "applied per host: %v", applied)
+	e.h, h = check, check
+	e.log = audit.NewLog(check.Audit, audit.WithClock(e.clock))
+	setup = e.service()
 	seen := map[string]int{}
 	for _, s := range e.switches() {
 		seen[s.UserID]++

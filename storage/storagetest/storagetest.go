@@ -40,12 +40,17 @@ type Harness struct {
 	// AuditTamper edits the stored audit log directly. The tamper-detection
 	// tests skip when nil.
 	AuditTamper AuditTamper
+	// Digest returns a digest of every table's rows by table name, so a
+	// World can prove a failed call changed no row (RequireNoTrace). Nil
+	// when the backend has no tables to read.
+	Digest func(ctx context.Context) (map[string]string, error)
 	// Close closes the backend. The closed-backend test skips when nil; it
 	// runs last.
 	Close func() error
 
-	fxOnce sync.Once
-	fx     *effects // the one dispatcher of the services' effects (effects.go)
+	fxOnce  sync.Once
+	fx      *effects      // the one dispatcher of the services' effects (effects.go)
+	fxClock storage.Clock // what that dispatcher calls now; nil: the system clock (a World's own harness: its clock)
 }
 
 // Run runs every behaviour test against the backend newHarness opens. It is

@@ -81,6 +81,9 @@ func (e *tenancyEnv) newReseller(t testing.TB) (tenancy.Company, tenancy.Actor) 
 		LegalName: "Reseller " + storage.NewID(), Slug: "r-" + storage.NewID(), Owner: person("rowner")})
 	require.NoError(t, err)
 	requireNoSecret(t, owner)
+	require.False(t, r.OpenRegistration, "a new reseller registers invited companies only")
+	r, err = e.svc.SetOpenRegistration(ctx, e.platform, r.ID, true)
+	require.NoError(t, err)
 	ra, _ := e.register(t, e.platform, r.ID, tenancy.RoleResellerAdmin, "")
 	return r, ra
 }

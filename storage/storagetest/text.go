@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -115,21 +114,10 @@ func textRoundTrip(t *testing.T, h *Harness) {
 // (with its owner) created through tenancy on the backend under test.
 func textFields(t *testing.T, h *Harness) []textField {
 	ctx := context.Background()
-	trail := audit.NewLog(h.Audit)
-	people := tenancy.NewService(h.Tx, h.Tenancy, trail, h.Outbox, TestKeys, tenancy.WithPasswordCost(4))
-	platform := tenancy.Platform("support")
-	slug := "text-" + strings.ReplaceAll(storage.NewID(), "-", "")[:20]
-	co, owner, err := people.CreateCompany(ctx, platform, tenancy.NewCompany{Kind: tenancy.KindReseller, Slug: slug,
-		LegalName: "Text Corpus", Owner: tenancy.Person{FirstName: "Т", LastName: "К", Email: slug + "@text.example"}})
-	require.NoError(t, err)
-	admin, err := people.ActorFor(ctx, owner.ID, co.ID)
-	require.NoError(t, err)
-	credit := licensing.NewService(h.Tx, h.Licensing, people, trail, h.Outbox)
-	keys, err := account.NewStaticKeys("k1", bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
-	settings := account.NewService(h.Tx, h.Account, people, trail, keys)
-	pauses := presence.NewService(h.Tx, h.Presence, people, presence.FixedLocation(time.UTC), trail, h.Outbox)
-	calls := compliance.NewService(h.Tx, h.Compliance, people, trail)
+	w := NewWorld(t, OnHarness(h))
+	trail, people, credit, settings, pauses, calls, platform := w.Trail, w.People, w.Credit, w.Settings, w.Operators, w.Calls, w.Platform
+	r := w.Tenant(tenancy.KindReseller)
+	co, admin := r.Company, r.Owner // the reseller's owner
 
 	events := func(t *testing.T) int {
 		t.Helper()
@@ -156,7 +144,7 @@ func textFields(t *testing.T, h *Harness) []textField {
 		page, err := people.ListEmployees(ctx, platform, co.ID, storage.PageRequest{})
 		require.NoError(t, err)
 		for _, e := range page.Items {
-			if e.UserID == owner.ID {
+			if e.UserID == admin.UserID {
 				return e.FirstName
 			}
 		}
@@ -187,7 +175,7 @@ func textFields(t *testing.T, h *Harness) []textField {
 			state: func(t *testing.T) any { return []any{company(t).DisplayName, events(t)} }},
 		{name: "tenancy first name", field: "first_name", max: 100,
 			put: func(t *testing.T, s string) (string, error) {
-				_, err := people.RenameUser(ctx, admin, co.ID, owner.ID, tenancy.PersonName{FirstName: s, LastName: "К"})
+				_, err := people.RenameUser(ctx, admin, co.ID, admin.UserID, tenancy.PersonName{FirstName: s, LastName: "К"})
 				return ownerName(t), err
 			},
 			state: func(t *testing.T) any { return []any{ownerName(t), events(t)} }},
@@ -298,13 +286,13 @@ func textFields(t *testing.T, h *Harness) []textField {
 			state: func(t *testing.T) any { return []any{accountCompany(t).Profile, events(t)} }},
 		{name: "account e-mail signature", field: "email_signature", max: 10000, multiline: true,
 			put: func(t *testing.T, s string) (string, error) {
-				_, err := settings.SetOperatorProfile(ctx, admin, co.ID, owner.ID, account.OperatorProfile{EmailSignature: s})
-				u, gerr := settings.UserSettings(ctx, admin, co.ID, owner.ID)
+				_, err := settings.SetOperatorProfile(ctx, admin, co.ID, admin.UserID, account.OperatorProfile{EmailSignature: s})
+				u, gerr := settings.UserSettings(ctx, admin, co.ID, admin.UserID)
 				require.NoError(t, gerr)
 				return u.Operator.EmailSignature, err
 			},
 			state: func(t *testing.T) any {
-				u, err := settings.UserSettings(ctx, admin, co.ID, owner.ID)
+				u, err := settings.UserSettings(ctx, admin, co.ID, admin.UserID)
 				require.NoError(t, err)
 				return []any{u.Operator, events(t)}
 			}},
