@@ -206,3 +206,9 @@ func (m logMailer) PasswordReset(_ context.Context, msgID string, p tenancy.Pass
 	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): reset token %s, valid until %s\n", p.Email, msgID, string(p.Token), p.ExpiresAt.Format(time.RFC3339))
 	return err
 }
+
+func (m logMailer) Invitation(_ context.Context, msgID string, i tenancy.Invitation) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): register at /v1/registrations/%s with invitation %s, valid until %s\n",
+		i.Email, msgID, i.Slug, string(i.Token), i.ExpiresAt.Format(time.RFC3339))
+	return err
+}

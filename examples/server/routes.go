@@ -43,6 +43,8 @@ func (s *Server) routeTable() []route {
 		// Tenancy.
 		{"POST", "/v1/companies", s.createCompany, false, tenancy.NewCompany{}, companyOut{}, created, "Create a company with its owner (platform)"},
 		{"GET", "/v1/companies/{company}", s.getCompany, false, nil, tenancy.Company{}, ok, "Read a company"},
+		{"PUT", "/v1/companies/{company}/registration", s.setRegistration, false, registrationIn{}, tenancy.Company{}, ok, "Open or close a reseller's registration link"},
+		{"POST", "/v1/companies/{company}/invitations", s.issueInvitation, false, tenancy.InvitationInput{}, tenancy.IssuedInvitation{}, created, "Invite a company to register through the reseller's link"},
 		{"GET", "/v1/companies/{company}/employees", s.listEmployees, false, nil, pageOut[tenancy.Employee]{}, ok, "List employees (cursor pagination)"},
 		{"POST", "/v1/companies/{company}/employees", s.registerEmployee, false, tenancy.NewEmployee{}, tenancy.Employee{}, created, "Register an employee"},
 		{"PUT", "/v1/companies/{company}/employees/{user}", s.updateMember, false, tenancy.MemberChange{}, tenancy.Employee{}, ok, "Change a member's role and sub-account"},

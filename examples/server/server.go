@@ -29,11 +29,12 @@ import (
 )
 
 // Mailer delivers what the SDK hands the host through the outbox: a new
-// user's generated password and a password-reset token. msgID deduplicates
-// a redelivery (delivery is at least once).
+// user's generated password, a password-reset token and a reseller's
+// invitation. msgID deduplicates a redelivery (delivery is at least once).
 type Mailer interface {
 	Credentials(ctx context.Context, msgID string, c tenancy.Credentials) error
 	PasswordReset(ctx context.Context, msgID string, p tenancy.PasswordReset) error
+	Invitation(ctx context.Context, msgID string, i tenancy.Invitation) error
 }
 
 // Config is what the service is built from.
@@ -147,6 +148,12 @@ func New(cfg Config) (*Server, error) {
 			_, err := s.sessions.RevokeUser(ctx, c.UserID, keep)
 			return err
 		}),
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(ctx context.Context, key string) error {
+			if !s.logins.allow(key) { // "registration:" + slug
+				return errRateLimited
+			}
+			return nil
+		})),
 		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(ctx context.Context, key string) error {
 			if !s.logins.allow("reset:" + key) {
 				return storage.LimitExceeded("server.PasswordReset", "too many password-reset requests for this address; retry later")
@@ -168,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		storage.WithErrorHandler(func(err error) { slog.Error("outbox delivery failed", "err", err) }))
 	tenancy.OnCredentials(s.dispatch, cfg.Mailer.Credentials)
 	tenancy.OnPasswordReset(s.dispatch, cfg.Mailer.PasswordReset)
+	tenancy.OnInvitation(s.dispatch, cfg.Mailer.Invitation)
 	// A member removed or deactivated loses its sessions. Its Actor is
 	// refused from the commit on anyway (actors are rebuilt per request);
 	// this ends what the session still holds.

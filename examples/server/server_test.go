@@ -43,9 +43,17 @@ const testPlatformToken = "test-platform-token-0123456789"
 
 // mailbox is the test's mailer: the last password and reset token per address.
 type mailbox struct {
-	mu        sync.Mutex
-	passwords map[string]string
-	resets    map[string]string
+	mu          sync.Mutex
+	passwords   map[string]string
+	resets      map[string]string
+	invitations map[string]tenancy.Invitation
+}
+
+func (m *mailbox) Invitation(_ context.Context, _ string, i tenancy.Invitation) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.invitations[i.Email] = i
+	return nil
 }
 
 func (m *mailbox) Credentials(_ context.Context, _ string, c tenancy.Credentials) error {
@@ -108,7 +116,7 @@ func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}}, clock: storage.NewManualClock(testStart)}
+	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}, invitations: map[string]tenancy.Invitation{}}, clock: storage.NewManualClock(testStart)}
 	cfg := Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: e.mail, PlatformToken: testPlatformToken, Clock: e.clock,
 		LoginRate: rate.Inf, PasswordCost: bcrypt.MinCost}
 	for _, o := range opts {
@@ -266,15 +274,31 @@ func (e *env) tenant(slug string) tenant {
 		"kind": "reseller", "legal_name": "VAR " + slug, "slug": slug,
 		"owner": map[string]string{"first_name": "Vera", "last_name": "Petrova", "email": "vera@" + slug + ".example"}}))
 	tn.reseller = out["company"].(map[string]any)["id"].(string)
-	out = e.must(http.StatusCreated, e.call("POST", "/v1/registrations/"+slug, "", map[string]any{
-		"legal_name": "Affiliate of " + slug,
-		"owner":      map[string]string{"first_name": "Anna", "last_name": "Ivanova", "email": "anna@" + slug + ".example"}}))
+	e.deliver()
+	tn.vera = e.login("vera@" + slug + ".example")
+	// The reseller's link admits invited companies only: Vera invites Anna.
+	anna := "anna@" + slug + ".example"
+	affiliate := map[string]any{"legal_name": "Affiliate of " + slug,
+		"owner": map[string]string{"first_name": "Anna", "last_name": "Ivanova", "email": anna}}
+	if r := e.call("POST", "/v1/registrations/"+slug, "", affiliate); r.status != http.StatusUnprocessableEntity {
+		e.t.Fatalf("registration without an invitation: %d %s", r.status, r.body)
+	}
+	e.must(http.StatusCreated, e.call("POST", "/v1/companies/"+tn.reseller+"/invitations", tn.vera, map[string]string{"email": anna}))
+	e.deliver()
+	e.mail.mu.Lock()
+	inv := e.mail.invitations[anna]
+	e.mail.mu.Unlock()
+	if inv.Slug != slug || inv.Token == "" {
+		e.t.Fatalf("invitation mailed: %+v", inv)
+	}
+	affiliate["invitation"] = string(inv.Token)
+	out = e.must(http.StatusCreated, e.call("POST", "/v1/registrations/"+slug, "", affiliate))
 	tn.affiliate = out["company"].(map[string]any)["id"].(string)
 	if got := out["company"].(map[string]any)["reseller_id"]; got != tn.reseller {
 		e.t.Fatalf("registered affiliate's reseller is %v, want %s", got, tn.reseller)
 	}
 	e.deliver()
-	tn.vera, tn.anna = e.login("vera@"+slug+".example"), e.login("anna@"+slug+".example")
+	tn.anna = e.login(anna)
 	return tn
 }
 
@@ -584,4 +608,28 @@ func TestReadyzSchema(t *testing.T) {
 		t.Fatalf("readyz with a pending migration: %d %s", r.status, r.body)
 	}
 	r.problem(t)
+}
+
+// An open link admits anyone, at a limited rate (per address and per link): 429 past it.
+func TestOpenRegistration(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t), func(c *Config) { c.LoginRate, c.LoginBurst = rate.Every(time.Hour), 2 })
+	out := e.must(http.StatusCreated, e.call("POST", "/v1/companies", testPlatformToken, map[string]any{
+		"kind": "reseller", "legal_name": "Open VAR", "slug": "open-var",
+		"owner": map[string]string{"first_name": "Olga", "last_name": "Open", "email": "olga@open.example"}}))
+	reseller := out["company"].(map[string]any)["id"].(string)
+	if c := e.must(http.StatusOK, e.call("PUT", "/v1/companies/"+reseller+"/registration", testPlatformToken, map[string]bool{"open": true})); c["open_registration"] != true {
+		t.Fatalf("registration: %v", c)
+	}
+	register := func(i int) reply {
+		return e.call("POST", "/v1/registrations/open-var", "", map[string]any{"legal_name": fmt.Sprint("Walk-in ", i),
+			"owner": map[string]string{"first_name": "Walk", "last_name": "In", "email": fmt.Sprintf("walk%d@in.example", i)}})
+	}
+	for i := range 2 {
+		if r := register(i); r.status != http.StatusCreated {
+			t.Fatalf("registration %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if r := register(2); r.status != http.StatusTooManyRequests {
+		t.Fatalf("third registration within the limit's period: %d %s", r.status, r.body)
+	}
 }
