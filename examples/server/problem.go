@@ -66,6 +66,8 @@ func problemFor(err error) Problem {
 		return p(http.StatusRequestEntityTooLarge, "too-large", "Request body too large")
 	case errors.Is(err, errBadJSON):
 		return p(http.StatusBadRequest, "malformed", "Malformed request body")
+	case errors.Is(err, errNoIfMatch):
+		return p(http.StatusPreconditionRequired, "if-match-required", "Precondition required")
 	case errors.Is(err, errRateLimited):
 		return p(http.StatusTooManyRequests, "rate-limited", "Too many requests")
 	case errors.As(err, &ve):

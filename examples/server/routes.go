@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
@@ -73,6 +74,15 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/companies/{company}/reservations", s.reserve, false, callIn{}, reserveOut{}, created, "Reserve a call (200 with the refusal when not allowed)"},
 		{"POST", "/v1/companies/{company}/reservations/{id}/complete", s.complete, false, outcomeIn{}, compliance.Reservation{}, ok, "Complete a reserved call"},
 		{"POST", "/v1/companies/{company}/reservations/{id}/release", s.release, false, nil, compliance.Reservation{}, ok, "Release a reserved call"},
+
+		// Presence: versioned writes take If-Match (the ETag of the last read).
+		{"GET", "/v1/companies/{company}/pause-types", s.listPauseTypes, false, nil, itemsOut[*presence.PauseType]{}, ok, "Pause types (?archived=true includes archived ones)"},
+		{"POST", "/v1/companies/{company}/pause-types", s.createPauseType, false, presence.PauseTypeInput{}, presence.PauseType{}, created, "Define a pause type"},
+		{"PUT", "/v1/companies/{company}/pause-types/{id}", s.updatePauseType, false, presence.PauseTypeInput{}, presence.PauseType{}, ok, "Change a pause type (If-Match)"},
+		{"DELETE", "/v1/companies/{company}/pause-types/{id}", s.archivePauseType, false, nil, presence.PauseType{}, ok, "Archive a pause type (If-Match)"},
+		{"GET", "/v1/companies/{company}/employees/{user}/status", s.getStatus, false, nil, operatorStatus{}, ok, "An operator's status (ETag)"},
+		{"PUT", "/v1/companies/{company}/employees/{user}/status", s.setStatus, false, statusIn{}, operatorStatus{}, ok, "Change an operator's status (If-Match)"},
+		{"GET", "/v1/companies/{company}/employees/{user}/budget", s.getBudget, false, nil, presence.Budget{}, ok, "An operator's pause budget for a local day (?day=YYYY-MM-DD)"},
 
 		// Audit.
 		{"GET", "/v1/companies/{company}/audit/events", s.auditEvents, false, nil, pageOut[*audit.Event]{}, ok, "The company's audit events, newest first (cursor pagination)"},

@@ -633,3 +633,56 @@ func TestOpenRegistration(t *testing.T) {
 		t.Fatalf("third registration within the limit's period: %d %s", r.status, r.body)
 	}
 }
+
+// An operator's pause runs out and the host's loop switches it to the
+// fallback; versioned writes go through ETag and If-Match.
+func TestPauseFallsBack(t *testing.T) {
+	backends(t, func(t *testing.T, store *bunstore.Store) {
+		e := newEnv(t, store)
+		tn := e.tenant("var-pause")
+		aff := "/v1/companies/" + tn.affiliate
+		overtime := e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Overtime"}))["id"].(string)
+		lunchReply := e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
+			"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": overtime})
+		lunch := e.must(http.StatusCreated, lunchReply)["id"].(string)
+		pavel := e.register(tn.anna, tn.affiliate, "pavel@pause.example", "operator", "")
+		e.deliver()
+		pavelTok := e.login("pavel@pause.example")
+		me := aff + "/employees/" + pavel + "/status"
+
+		r := e.call("GET", me, pavelTok, nil)
+		if e.must(http.StatusOK, r)["state"] != "offline" || r.header.Get("ETag") != `"0"` {
+			t.Fatalf("first status: %s %v", r.body, r.header)
+		}
+		away := map[string]string{"state": "away", "pause_type_id": lunch}
+		if r := e.call("PUT", me, pavelTok, away); r.status != http.StatusPreconditionRequired {
+			t.Fatalf("without If-Match: %d %s", r.status, r.body)
+		}
+		r = e.call("PUT", me, pavelTok, away, "If-Match", `"0"`)
+		if st := e.must(http.StatusOK, r); st["due_at"] == nil || r.header.Get("ETag") != `"1"` {
+			t.Fatalf("away for lunch: %v %v", st, r.header)
+		}
+		if r := e.call("PUT", me, pavelTok, map[string]string{"state": "online"}, "If-Match", `"0"`); r.status != http.StatusConflict {
+			t.Fatalf("stale If-Match: %d %s", r.status, r.body)
+		}
+
+		e.clock.Advance(11 * time.Minute)
+		if n, err := e.srv.operators.ApplyPlatformDue(context.Background(), e.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("the presence loop's job: %d switches, %v", n, err)
+		}
+		r = e.call("GET", me, pavelTok, nil)
+		if st := e.must(http.StatusOK, r); st["pause_type_id"] != overtime || r.header.Get("ETag") != `"2"` {
+			t.Fatalf("after the allocation ran out: %v %v", st, r.header)
+		}
+		budget := e.call("GET", aff+"/employees/"+pavel+"/budget?day=2026-12-02", pavelTok, nil)
+		e.must(http.StatusOK, budget)
+
+		// A pause type changes under If-Match too.
+		tag := lunchReply.header.Get("ETag")
+		change := map[string]any{"name": "Long lunch", "paid": true, "daily_allocation": int64(20 * time.Minute), "fallback_id": overtime}
+		e.must(http.StatusOK, e.call("PUT", aff+"/pause-types/"+lunch, tn.anna, change, "If-Match", tag))
+		if r := e.call("PUT", aff+"/pause-types/"+lunch, tn.anna, change, "If-Match", tag); r.status != http.StatusConflict {
+			t.Fatalf("pause type with a stale If-Match: %d %s", r.status, r.body)
+		}
+	})
+}
