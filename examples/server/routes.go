@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
@@ -55,6 +56,11 @@ func (s *Server) routeTable() []route {
 		{"GET", "/v1/companies/{company}/sub-accounts", s.listSubAccounts, false, nil, itemsOut[tenancy.SubAccount]{}, ok, "List sub-accounts"},
 		{"POST", "/v1/companies/{company}/sub-accounts", s.createSubAccount, false, subAccountIn{}, tenancy.SubAccount{}, created, "Create a sub-account"},
 		{"PUT", "/v1/companies/{company}/me/password", s.changePassword, false, changePasswordIn{}, nil, none, "Change the caller's password"},
+
+		// Account.
+		{"GET", "/v1/companies/{company}/settings", s.getSettings, false, nil, account.Company{}, ok, "The company's account document"},
+		{"PUT", "/v1/companies/{company}/settings/locale", s.setLocale, false, account.Locale{}, account.Company{}, ok, "Set the company's time zone and languages"},
+		{"GET", "/v1/companies/{company}/employees/{user}/settings", s.effectiveSettings, false, nil, account.Effective{}, ok, "A user's effective settings, each with its source"},
 
 		// Licensing.
 		{"PUT", "/v1/companies/{company}/agreement", s.setAgreement, false, agreementIn{}, nil, none, "Set the company's prices"},

@@ -645,7 +645,15 @@ func TestPauseFallsBack(t *testing.T) {
 		lunchReply := e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
 			"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": overtime})
 		lunch := e.must(http.StatusCreated, lunchReply)["id"].(string)
+		// The company's time zone is the operator's, for its budget days.
+		if c := e.must(http.StatusOK, e.call("PUT", aff+"/settings/locale", tn.anna, map[string]string{"time_zone": "Europe/Moscow"})); c["locale"].(map[string]any)["time_zone"] != "Europe/Moscow" {
+			t.Fatalf("locale: %v", c)
+		}
+		e.must(http.StatusOK, e.call("GET", aff+"/settings", tn.anna, nil))
 		pavel := e.register(tn.anna, tn.affiliate, "pavel@pause.example", "operator", "")
+		if eff := e.must(http.StatusOK, e.call("GET", aff+"/employees/"+pavel+"/settings", tn.anna, nil)); eff["time_zone"] != "Europe/Moscow" {
+			t.Fatalf("effective settings: %v", eff)
+		}
 		e.deliver()
 		pavelTok := e.login("pavel@pause.example")
 		me := aff + "/employees/" + pavel + "/status"
