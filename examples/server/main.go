@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		*dsn = "sqlite:" + filepath.Join(dir, "switchboard.db")
+		_, _ = fmt.Fprintln(out, "database:", filepath.Join(dir, "switchboard.db"))
 	}
 	keys, err := sealKeys(getenv)
 	if err != nil {

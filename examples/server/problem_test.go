@@ -253,7 +253,8 @@ func TestRun(t *testing.T) {
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var url string
-	if _, err := fmt.Sscanf(out.String(), "switchboard server on %s", &url); err != nil {
+	_, first, _ := strings.Cut(out.String(), "\n") // after the database line
+	if _, err := fmt.Sscanf(first, "switchboard server on %s", &url); err != nil {
 		t.Fatalf("output %q: %v", out.String(), err)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -315,6 +316,7 @@ func TestRunDrains(t *testing.T) {
 		}
 	}()
 	var addr string
+	<-lines // the database file
 	if _, err := fmt.Sscanf(<-lines, "switchboard server on http://%s", &addr); err != nil {
 		t.Fatal(err)
 	}
@@ -356,5 +358,16 @@ func TestRunDrains(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A caller's request id is kept when plain, replaced otherwise.
+func TestRequestID(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	if got := e.call("GET", "/healthz", "", nil, "X-Request-Id", "abc-123").header.Get("X-Request-Id"); got != "abc-123" {
+		t.Fatalf("plain id: %q", got)
+	}
+	if got := e.call("GET", "/healthz", "", nil, "X-Request-Id", "a b;c").header.Get("X-Request-Id"); got == "" || strings.ContainsAny(got, " ;") {
+		t.Fatalf("unsafe id kept: %q", got)
 	}
 }

@@ -292,7 +292,7 @@ var locales = language.NewMatcher([]language.Tag{language.English, language.Russ
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !validRequestID(id) {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
@@ -314,6 +314,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		slog.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start))
 	})
+}
+
+// validRequestID accepts a caller's request id when it is short and plain
+// (letters, digits, '-', '_', '.'), so it is safe in logs and audit metadata.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 type statusRecorder struct {
