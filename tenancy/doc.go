@@ -86,6 +86,8 @@
 // lookup, and nothing is stored or sent; WithPasswordResetLimiter plugs in
 // the host's rate limiter, asked for every request. A newer request, a
 // password change and an e-mail change void pending reset tokens.
+// Expired tokens of every kind are deleted by PruneTokens, which the host
+// calls from its own schedule (platform actor).
 //
 // ChangePassword, ResetPassword and ConfirmEmailChange run the hooks of
 // WithCredentialsChangedHook in their transaction: there the host ends the

@@ -225,10 +225,11 @@ type PendingEmailChange struct {
 // password; also when it acts in another company), or ActManageUsers on
 // the member plus CanGrant for its role (an administrator; no password) of
 // a user who belongs to no other company — the login is the person's in
-// every company, so only the user or the platform moves a shared one. Validated: new_email (format; the current
-// address is refused). Errors: storage.ErrConflict when another user has
-// the address (case-insensitive) — checked again at confirmation, where
-// the unique index decides a race. Audited "tenancy.user.email_request".
+// every company, so only the user or the platform moves a shared one.
+// Validated: new_email (format; the current address is refused). Errors:
+// storage.ErrConflict when another user has the address
+// (case-insensitive) — checked again at confirmation, where the unique
+// index decides a race. Audited "tenancy.user.email_request".
 func (s *Service) RequestEmailChange(ctx context.Context, by Actor, companyID, userID string, in EmailChangeInput) (_ PendingEmailChange, err error) {
 	const op = "tenancy.RequestEmailChange"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "tenancy.user.email_request")
@@ -515,4 +516,33 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, repeat string)
 		}
 		return s.credentialsChanged(ctx, CredentialsChange{UserID: u.ID, Reason: CredentialsPasswordReset, At: now})
 	}))
+}
+
+// PruneTokens deletes, in one transaction, every e-mail change, password
+// reset and invitation token that has expired (they can no longer be used)
+// and returns how many. The host calls it from its own schedule. Platform
+// administrators only (it spans companies); audited on the platform's chain
+// as "tenancy.tokens.prune".
+func (s *Service) PruneTokens(ctx context.Context, by Actor) (_ int64, err error) {
+	const op = "tenancy.PruneTokens"
+	ctx, uc := s.obs.Start(ctx, op, "", "tenancy.tokens.prune")
+	defer func() { uc.End(err) }()
+	var n int64
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.fresh(ctx, op, &by); err != nil {
+			return err
+		}
+		if err := Authorize(op, by, ActPlatform, Resource{}); err != nil {
+			return err
+		}
+		now := s.now()
+		var err error
+		if n, err = s.store.DeleteExpiredTokens(ctx, now); err != nil {
+			return err
+		}
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), Action: "tenancy.tokens.prune", EntityType: "token",
+			Changes: []audit.Change{audit.Set("before", nil, now), audit.Set("deleted", nil, n)}})
+		return err
+	}))
+	return n, err
 }

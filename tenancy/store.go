@@ -79,6 +79,9 @@ type Store interface {
 	DeleteToken(ctx context.Context, hash string) error
 	// DeleteUserTokens removes every token of userID for purpose (none is fine).
 	DeleteUserTokens(ctx context.Context, userID string, purpose TokenPurpose) error
+	// DeleteExpiredTokens removes every token that expired at or before
+	// before, and returns how many.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error)
 }
 
 // TokenPurpose says what a UserToken confirms.

@@ -766,6 +766,19 @@ func (t tenancyStore) DeleteToken(ctx context.Context, hash string) error {
 	return nil
 }
 
+func (t tenancyStore) DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error) {
+	const op = "tenancy.DeleteExpiredTokens"
+	if err := t.s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	res, err := t.s.idb(ctx).NewDelete().Model((*tokenRow)(nil)).Where("expires_at <= ?", storage.Timestamp(before)).Exec(ctx)
+	if err != nil {
+		return 0, t.s.mapErr(op, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 func (t tenancyStore) DeleteUserTokens(ctx context.Context, userID string, purpose tenancy.TokenPurpose) error {
 	const op = "tenancy.DeleteUserTokens"
 	if err := t.s.checkOpen(op); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -383,6 +384,20 @@ func (m tenancyStore) DeleteToken(ctx context.Context, hash string) error {
 		del(t, m.s.tenancy.tokens, hash)
 		return nil
 	})
+}
+
+func (m tenancyStore) DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := m.s.write(ctx, func(t *tx) error {
+		for h, tok := range m.s.tenancy.tokens {
+			if !tok.ExpiresAt.After(before) {
+				del(t, m.s.tenancy.tokens, h)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 func (m tenancyStore) DeleteUserTokens(ctx context.Context, userID string, purpose tenancy.TokenPurpose) error {

@@ -3,6 +3,8 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -409,6 +411,26 @@ func identityPasswordReset(t *testing.T, e *identityEnv) {
 	require.NoError(t, e.svc.ResetPassword(ctx, string(rs[2].Token), "new-password-3", "new-password-3"), "valid until the 30 minutes are over")
 	e.clock.Advance(-tenancy.PasswordResetTTL + time.Second) // back: messages written later stay due on the dispatcher's clock
 
+	// Expired tokens are pruned by the platform; live ones stay.
+	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
+	live := e.resets(w.operator.UserID)
+	e.clock.Advance(2 * tenancy.PasswordResetTTL)
+	_, err = e.svc.PruneTokens(ctx, w.admin)
+	require.ErrorIs(t, err, storage.ErrForbidden)
+	e.clock.Advance(-2 * tenancy.PasswordResetTTL)
+	n, err := e.svc.PruneTokens(ctx, e.platform)
+	require.NoError(t, err)
+	_, err = e.h.Tenancy.GetToken(ctx, tenancy.TokenPasswordReset, tokenSHA(string(live[len(live)-1].Token)))
+	require.NoError(t, err, "an unexpired token survives the prune (%d pruned)", n)
+	e.clock.Advance(2 * tenancy.PasswordResetTTL)
+	n, err = e.svc.PruneTokens(ctx, e.platform)
+	require.NoError(t, err)
+	require.Positive(t, n)
+	e.clock.Advance(-2 * tenancy.PasswordResetTTL)
+	_, err = e.h.Tenancy.GetToken(ctx, tenancy.TokenPasswordReset, tokenSHA(string(live[len(live)-1].Token)))
+	require.ErrorIs(t, err, storage.ErrNotFound, "an expired token is pruned")
+	fieldOf(t, e.svc.ResetPassword(ctx, string(live[len(live)-1].Token), "new-password-9", "new-password-9"), "token")
+
 	// ChangePassword tells the hook too, with the acting session's actor,
 	// and voids pending resets.
 	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
@@ -732,4 +754,10 @@ func identityDeactivationOffline(t *testing.T, h *Harness) {
 	require.Equal(t, presence.Offline, cur.State, "reactivated: still offline until it sets a status")
 	_, err = pres.SetStatus(ctx, w.operator, w.c.ID, w.operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
 	require.NoError(t, err)
+}
+
+// tokenSHA is the hash a Store keeps of a token (hex SHA-256).
+func tokenSHA(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
 }

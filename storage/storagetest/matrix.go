@@ -335,6 +335,9 @@ func mxRows() map[string]mxRow {
 		"tenancy.SubAccountsPage": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.people.SubAccountsPage(ctx, by, t.company, storage.PageRequest{}))
 		}},
+		"tenancy.PruneTokens": {global: true, call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, _ mxTarget) error {
+			return e0(w.people.PruneTokens(ctx, by))
+		}},
 		"tenancy.DeactivateMember": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.people.DeactivateMember(ctx, by, t.company, t.user)
 		}},

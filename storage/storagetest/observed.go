@@ -122,6 +122,29 @@ func observedSecrets(t *testing.T, h *Harness) {
 	require.Equal(t, pbxPlain, got.Reveal())
 	secrets = append(secrets, mailPlain, pbxPlain)
 
+	// The tokens of an e-mail change and a password reset, and the new password.
+	moved := uniqueEmail("observed.moved")
+	_, err = people.RequestEmailChange(ctx, by, c.ID, by.UserID, tenancy.EmailChangeInput{NewEmail: moved, Password: changed})
+	require.NoError(t, err)
+	var toks []string
+	for _, r := range delivered[tenancy.EmailChangeRequest](h.effects(), storage.TopicEmailChange, c.ID) {
+		toks = append(toks, string(r.Token))
+	}
+	require.Len(t, toks, 1)
+	_, err = people.ConfirmEmailChange(ctx, toks[0])
+	require.NoError(t, err)
+	require.NoError(t, people.RequestPasswordReset(ctx, moved))
+	for _, r := range delivered[tenancy.PasswordReset](h.effects(), storage.TopicPasswordReset, "") {
+		if r.UserID == by.UserID {
+			toks = append(toks, string(r.Token))
+		}
+	}
+	require.Len(t, toks, 2)
+	reset := "reset-" + storage.NewID()
+	require.NoError(t, people.ResetPassword(ctx, toks[1], reset, reset))
+	require.Error(t, people.ResetPassword(ctx, toks[1], reset, reset), "used up")
+	secrets = append(secrets, append(toks, reset)...)
+
 	require.NotEmpty(t, o.spans.GetSpans(), "the services traced")
 	require.Contains(t, o.logs.String(), `"msg":"tenancy.RegisterEmployee"`, "the services logged")
 	all := o.text()
