@@ -213,3 +213,15 @@ func (m logMailer) Invitation(_ context.Context, msgID string, i tenancy.Invitat
 		i.Email, msgID, i.Slug, string(i.Token), i.ExpiresAt.Format(time.RFC3339))
 	return err
 }
+
+func (m logMailer) EmailChange(_ context.Context, msgID string, c tenancy.EmailChangeRequest) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): confirm your new address with token %s, valid until %s\n",
+		c.NewEmail, msgID, string(c.Token), c.ExpiresAt.Format(time.RFC3339))
+	return err
+}
+
+func (m logMailer) EmailChangeNotice(_ context.Context, msgID string, n tenancy.EmailChangeNotice) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): your login is changing to %s (confirmed: %v)\n",
+		n.OldEmail, msgID, n.NewEmail, n.Confirmed)
+	return err
+}

@@ -29,12 +29,14 @@ import (
 )
 
 // Mailer delivers what the SDK hands the host through the outbox: a new
-// user's generated password, a password-reset token and a reseller's
-// invitation. msgID deduplicates a redelivery (delivery is at least once).
+// user's generated password, a password-reset token, a reseller's
+// invitation, an e-mail change's token and its notice to the old address. msgID deduplicates a redelivery (delivery is at least once).
 type Mailer interface {
 	Credentials(ctx context.Context, msgID string, c tenancy.Credentials) error
 	PasswordReset(ctx context.Context, msgID string, p tenancy.PasswordReset) error
 	Invitation(ctx context.Context, msgID string, i tenancy.Invitation) error
+	EmailChange(ctx context.Context, msgID string, c tenancy.EmailChangeRequest) error
+	EmailChangeNotice(ctx context.Context, msgID string, n tenancy.EmailChangeNotice) error
 }
 
 // Config is what the service is built from.
@@ -176,6 +178,8 @@ func New(cfg Config) (*Server, error) {
 	tenancy.OnCredentials(s.dispatch, cfg.Mailer.Credentials)
 	tenancy.OnPasswordReset(s.dispatch, cfg.Mailer.PasswordReset)
 	tenancy.OnInvitation(s.dispatch, cfg.Mailer.Invitation)
+	tenancy.OnEmailChange(s.dispatch, cfg.Mailer.EmailChange)
+	tenancy.OnEmailChangeNotice(s.dispatch, cfg.Mailer.EmailChangeNotice)
 	// A member removed or deactivated loses its sessions. Its Actor is
 	// refused from the commit on anyway (actors are rebuilt per request);
 	// this ends what the session still holds.

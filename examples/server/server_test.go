@@ -47,6 +47,22 @@ type mailbox struct {
 	passwords   map[string]string
 	resets      map[string]string
 	invitations map[string]tenancy.Invitation
+	changes     map[string]string // new address → e-mail change token
+	notices     map[string]int    // old address → notices received
+}
+
+func (m *mailbox) EmailChange(_ context.Context, _ string, c tenancy.EmailChangeRequest) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.changes[c.NewEmail] = string(c.Token)
+	return nil
+}
+
+func (m *mailbox) EmailChangeNotice(_ context.Context, _ string, n tenancy.EmailChangeNotice) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notices[n.OldEmail]++
+	return nil
 }
 
 func (m *mailbox) Invitation(_ context.Context, _ string, i tenancy.Invitation) error {
@@ -116,7 +132,8 @@ func newEnv(t testing.TB, store *bunstore.Store, opts ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}, invitations: map[string]tenancy.Invitation{}}, clock: storage.NewManualClock(testStart)}
+	e := &env{t: t, mail: &mailbox{passwords: map[string]string{}, resets: map[string]string{}, invitations: map[string]tenancy.Invitation{},
+		changes: map[string]string{}, notices: map[string]int{}}, clock: storage.NewManualClock(testStart)}
 	cfg := Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: e.mail, PlatformToken: testPlatformToken, Clock: e.clock,
 		LoginRate: rate.Inf, PasswordCost: bcrypt.MinCost}
 	for _, o := range opts {
@@ -693,4 +710,76 @@ func TestPauseFallsBack(t *testing.T) {
 			t.Fatalf("pause type with a stale If-Match: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// Company administration and identity over HTTP.
+func TestTenancyAdministration(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	create := func(name, email string) string {
+		out := e.must(http.StatusCreated, e.call("POST", "/v1/companies", testPlatformToken, map[string]any{
+			"kind": "regular", "legal_name": name,
+			"owner": map[string]string{"first_name": "Owner", "last_name": "Of " + name, "email": email}}))
+		return out["company"].(map[string]any)["id"].(string)
+	}
+	company := create("Admin Works", "olga@admin.example")
+	create("Other Works", "shared@other.example")
+	e.deliver()
+	olga := e.login("olga@admin.example")
+	co := "/v1/companies/" + company
+
+	if c := e.must(http.StatusOK, e.call("PUT", co+"/display-name", olga, map[string]string{"display_name": "AdminWorks"})); c["display_name"] != "AdminWorks" {
+		t.Fatalf("display name: %v", c)
+	}
+	found := e.must(http.StatusOK, e.call("GET", co+"/search?q=adminw", olga, nil))["items"].([]any)
+	if len(found) != 1 || found[0].(map[string]any)["id"] != company {
+		t.Fatalf("search: %v", found)
+	}
+	sub := e.must(http.StatusCreated, e.call("POST", co+"/sub-accounts", olga, map[string]string{"name": "East"}))["id"].(string)
+	if s := e.must(http.StatusOK, e.call("PUT", co+"/sub-accounts/"+sub, olga, map[string]string{"name": "Far East"})); s["name"] != "Far East" {
+		t.Fatalf("renamed sub-account: %v", s)
+	}
+	igor := e.register(olga, company, "igor@admin.example", "operator", sub)
+	e.deliver()
+	igorTok := e.login("igor@admin.example")
+	if u := e.must(http.StatusOK, e.call("PUT", co+"/employees/"+igor+"/name", olga, map[string]string{"first_name": "Igor", "last_name": "Petrov"})); u["last_name"] != "Petrov" {
+		t.Fatalf("renamed: %v", u)
+	}
+	if u := e.must(http.StatusOK, e.call("PUT", co+"/employees/"+igor+"/phone", igorTok, map[string]string{"phone": "+79161234567"})); u["phone"] != "+79161234567" {
+		t.Fatalf("phone: %v", u)
+	}
+	if m := e.must(http.StatusCreated, e.call("POST", co+"/members", olga, map[string]string{"email": "shared@other.example", "role": "administrator"})); m["role"] != "administrator" {
+		t.Fatalf("added member: %v", m)
+	}
+
+	// An administrator changes a member's login: the token goes to the new
+	// address, the old one hears of it, and the member's sessions end.
+	e.must(http.StatusAccepted, e.call("POST", co+"/employees/"+igor+"/email-changes", olga, map[string]string{"new_email": "igor.petrov@admin.example"}))
+	e.deliver()
+	e.mail.mu.Lock()
+	token := e.mail.changes["igor.petrov@admin.example"]
+	e.mail.mu.Unlock()
+	if token == "" {
+		t.Fatal("no e-mail change token mailed")
+	}
+	if u := e.must(http.StatusOK, e.call("POST", "/v1/email-changes/confirm", "", map[string]string{"token": token})); u["email"] != "igor.petrov@admin.example" {
+		t.Fatalf("confirmed: %v", u)
+	}
+	e.deliver()
+	e.mail.mu.Lock()
+	notices := e.mail.notices["igor@admin.example"]
+	e.mail.mu.Unlock()
+	if notices != 2 {
+		t.Fatalf("the old address got %d notices, want 2 (requested, confirmed)", notices)
+	}
+	if r := e.call("PUT", co+"/employees/"+igor+"/phone", igorTok, map[string]string{"phone": ""}); r.status != http.StatusUnauthorized {
+		t.Fatalf("session after the login changed: %d", r.status)
+	}
+
+	// The platform suspends the company.
+	if c := e.must(http.StatusOK, e.call("PUT", co+"/status", testPlatformToken, map[string]string{"status": "suspended"})); c["status"] != "suspended" {
+		t.Fatalf("suspended: %v", c)
+	}
+	if r := e.call("PUT", co+"/status", olga, map[string]string{"status": "active"}); r.status != http.StatusForbidden {
+		t.Fatalf("owner lifting a suspension: %d %s", r.status, r.body)
+	}
 }
