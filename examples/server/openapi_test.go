@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -58,6 +59,20 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
+// exercised records each operation a test got a success from.
+var exercised sync.Map
+
+// unexercised lists the routes no test of this run got a success from.
+func unexercised(s *Server) []string {
+	var out []string
+	for _, rt := range s.routeTable() {
+		if _, ok := exercised.Load(rt.method + " " + rt.path); !ok {
+			out = append(out, rt.method+" "+rt.path)
+		}
+	}
+	return out
+}
+
 // validator checks each request and response of a test against the
 // document.
 type validator struct {
@@ -88,6 +103,9 @@ func (v *validator) check(t testing.TB, req *http.Request, reqBody []byte, statu
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
 		t.Fatalf("%s %s: not in the document: %v", req.Method, req.URL.Path, err)
+	}
+	if status < 400 {
+		exercised.Store(route.Method+" "+route.Path, true)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: validationOptions}
 	// Requests a test sends wrong on purpose are the server's to refuse;

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,7 +37,16 @@ func TestMain(m *testing.M) {
 		b, err := io.ReadAll(r)
 		return string(b), err
 	})
-	os.Exit(m.Run())
+	code := m.Run()
+	// A full run proves every route works: each answered a success at least
+	// once, its request and response checked against the document.
+	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" && flag.Lookup("test.bench").Value.String() == "" {
+		if missing := unexercised(&Server{}); len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "routes no test succeeded on:\n  %s\n", strings.Join(missing, "\n  "))
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 const testPlatformToken = "test-platform-token-0123456789"
@@ -404,6 +414,18 @@ func TestEndToEnd(t *testing.T) {
 			r.problem(t).Type != problemBase+"limit-exceeded" {
 			t.Fatalf("fourth pro license: %d %s", r.status, r.body)
 		}
+		// Olga moves to North and gives her license back: Nik gets it.
+		if subs := e.must(http.StatusOK, e.call("GET", aff+"/sub-accounts", maxTok, nil))["items"].([]any); len(subs) != 1 {
+			t.Fatalf("a manager sees its own sub-account only: %v", subs)
+		}
+		if subs := e.must(http.StatusOK, e.call("GET", aff+"/sub-accounts", tn.anna, nil))["items"].([]any); len(subs) != 2 {
+			t.Fatalf("the owner sees every sub-account: %v", subs)
+		}
+		if m := e.must(http.StatusOK, e.call("PUT", aff+"/employees/"+olga, tn.anna, map[string]string{"role": "operator", "sub_account_id": north})); m["sub_account_id"] != north {
+			t.Fatalf("moved: %v", m)
+		}
+		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+olga+"/licenses/pro", tn.anna, nil))
+		e.must(http.StatusOK, e.call("PUT", aff+"/employees/"+nik+"/licenses/pro", tn.anna, nil))
 
 		// A dialer: policy, check, batch check, reserve, complete.
 		e.must(http.StatusOK, e.call("PUT", aff+"/call-policy", tn.anna, map[string]any{"fz230": true, "preset": "fz230_calls"}))
@@ -425,6 +447,11 @@ func TestEndToEnd(t *testing.T) {
 		done := e.must(http.StatusOK, e.call("POST", aff+"/reservations/"+rid+"/complete", olegTok, map[string]any{"outcome": "answered_human"}))
 		if done["status"] != "completed" {
 			t.Fatalf("completed reservation: %v", done)
+		}
+		other := e.must(http.StatusCreated, e.call("POST", aff+"/reservations", olegTok, map[string]any{"phone": "+7 916 765-43-21"}))
+		oid := other["reservation"].(map[string]any)["id"].(string)
+		if rel := e.must(http.StatusOK, e.call("POST", aff+"/reservations/"+oid+"/release", olegTok, nil)); rel["status"] != "released" {
+			t.Fatalf("released: %v", rel)
 		}
 		again := e.must(http.StatusOK, e.call("POST", aff+"/reservations", olegTok, call)) // 1 conversation a day
 		if again["decision"].(map[string]any)["allowed"] != false || again["reservation"] != nil {
@@ -584,6 +611,8 @@ func TestSessionRevocation(t *testing.T) {
 	if r := e.call("GET", aff, ivanTok, nil); r.status != http.StatusUnauthorized {
 		t.Fatalf("deactivated member's session after delivery: %d", r.status)
 	}
+	e.must(http.StatusNoContent, e.call("POST", aff+"/employees/"+ivan+"/reactivate", tn.anna, nil))
+	e.must(http.StatusOK, e.call("GET", aff, e.login("ivan@rev.example"), nil))
 
 	// A password reset: anonymous, same answer for an unknown address.
 	e.must(http.StatusAccepted, e.call("POST", "/v1/password-resets", "", map[string]string{"email": "nobody@rev.example"}))
@@ -701,6 +730,15 @@ func TestPauseFallsBack(t *testing.T) {
 		}
 		budget := e.call("GET", aff+"/employees/"+pavel+"/budget?day=2026-12-02", pavelTok, nil)
 		e.must(http.StatusOK, budget)
+
+		if ts := e.must(http.StatusOK, e.call("GET", aff+"/pause-types", pavelTok, nil))["items"].([]any); len(ts) != 2 {
+			t.Fatalf("pause types: %v", ts)
+		}
+		training := e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Training"})
+		tid := e.must(http.StatusCreated, training)["id"].(string)
+		if a := e.must(http.StatusOK, e.call("DELETE", aff+"/pause-types/"+tid, tn.anna, nil, "If-Match", training.header.Get("ETag"))); a["archived"] != true {
+			t.Fatalf("archived: %v", a)
+		}
 
 		// A pause type changes under If-Match too.
 		tag := lunchReply.header.Get("ETag")
