@@ -130,12 +130,17 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 		switch {
 		case strings.HasSuffix(rt.path, "/pause-types") && rt.method == "GET":
 			op.AddParameter(openapi3.NewQueryParameter("archived").WithSchema(openapi3.NewBoolSchema()))
+		case strings.HasSuffix(rt.path, "/search"):
+			op.AddParameter(openapi3.NewQueryParameter("q").WithSchema(openapi3.NewStringSchema()))
+		case strings.HasSuffix(rt.path, "/plan-change"):
+			op.AddParameter(openapi3.NewQueryParameter("tier").WithSchema(openapi3.NewStringSchema()))
 		case strings.HasSuffix(rt.path, "/budget"):
 			op.AddParameter(openapi3.NewQueryParameter("day").WithSchema(openapi3.NewStringSchema()))
 		case strings.Contains(rt.summary, "If-Match"):
 			op.AddParameter(openapi3.NewHeaderParameter("If-Match").WithRequired(true).WithSchema(openapi3.NewStringSchema()))
 		}
-		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") {
+		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") ||
+			strings.HasSuffix(rt.path, "/ledger") || strings.HasSuffix(rt.path, "/search") {
 			op.AddParameter(openapi3.NewQueryParameter("after").WithSchema(openapi3.NewStringSchema()))
 			op.AddParameter(openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1)))
 		}

@@ -82,7 +82,14 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/companies/{company}/charges", s.charge, false, moneyIn{}, licensing.LedgerEntry{}, created, "Charge the company (Idempotency-Key)"},
 		{"POST", "/v1/companies/{company}/payments", s.recordPayment, false, moneyIn{}, licensing.LedgerEntry{}, created, "Record a payment (Idempotency-Key)"},
 
+		{"GET", "/v1/companies/{company}/ledger", s.ledger, false, nil, pageOut[licensing.LedgerEntry]{}, ok, "The credit ledger (cursor pagination)"},
+		{"PUT", "/v1/companies/{company}/contract", s.setContract, false, licensing.Contract{}, nil, none, "Set the contract the plan runs under"},
+		{"GET", "/v1/companies/{company}/plan-change", s.previewPlan, false, nil, licensing.Decision{}, ok, "Could the plan change to ?tier= now?"},
+		{"PUT", "/v1/companies/{company}/plan", s.changePlan, false, planIn{}, licensing.Decision{}, ok, "Change the plan"},
+
 		// Compliance.
+		{"GET", "/v1/companies/{company}/call-policy", s.getCallPolicy, false, nil, compliance.Settings{}, ok, "The call policy"},
+		{"POST", "/v1/companies/{company}/call-history", s.importHistory, false, historyIn{}, compliance.ImportResult{}, ok, "Import a previous dialer's calls (Idempotency-Key)"},
 		{"PUT", "/v1/companies/{company}/call-policy", s.setCallPolicy, false, callPolicyIn{}, compliance.Settings{}, ok, "Choose the call policy"},
 		{"POST", "/v1/companies/{company}/call-checks", s.checkCall, false, callIn{}, compliance.Decision{}, ok, "May this call start now?"},
 		{"POST", "/v1/companies/{company}/call-checks/batch", s.checkBatch, false, batchIn{}, itemsOut[checkedOut]{}, ok, "Check many records at once"},

@@ -477,6 +477,32 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("after the payment: %v", c)
 		}
 
+		// The ledger, the contract and the plan.
+		if entries := e.must(http.StatusOK, e.call("GET", aff+"/ledger?limit=2", tn.anna, nil)); len(entries["items"].([]any)) != 2 || entries["next_cursor"] == nil {
+			t.Fatalf("ledger page: %v", entries)
+		}
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/contract", tn.vera, map[string]any{"kind": "fixed_term", "ends_at": testStart.AddDate(1, 0, 0)}))
+		if d := e.must(http.StatusOK, e.call("GET", aff+"/plan-change?tier=unlimited", tn.anna, nil)); d["allowed"] != true {
+			t.Fatalf("upgrade preview: %v", d)
+		}
+		e.must(http.StatusOK, e.call("PUT", aff+"/plan", tn.anna, map[string]string{"tier": "unlimited"}))
+		if r := e.call("PUT", aff+"/plan", tn.anna, map[string]string{"tier": "light"}); r.status != http.StatusConflict {
+			t.Fatalf("downgrade during a fixed term: %d %s", r.status, r.body)
+		}
+
+		// The previous dialer's history, imported once under its key.
+		if st := e.must(http.StatusOK, e.call("GET", aff+"/call-policy", tn.anna, nil)); st["policy"].(map[string]any)["name"] != "fz230_calls" {
+			t.Fatalf("call policy: %v", st)
+		}
+		past := map[string]any{"calls": []any{map[string]any{"phone": "+7 916 000-11-22", "at": testStart.Add(-48 * time.Hour), "outcome": "answered_human"}}}
+		if r := e.call("POST", aff+"/call-history", tn.anna, past); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("import without a key: %d %s", r.status, r.body)
+		}
+		e.must(http.StatusOK, e.call("POST", aff+"/call-history", tn.anna, past, "Idempotency-Key", "import-1"))
+		if res := e.must(http.StatusOK, e.call("POST", aff+"/call-history", tn.anna, past, "Idempotency-Key", "import-1")); res["replayed"] != true || res["calls"] != float64(1) {
+			t.Fatalf("replayed import: %v", res)
+		}
+
 		// A removed member's Actor is refused at once; its sessions end
 		// when the removal is delivered.
 		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+oleg, tn.anna, nil))
