@@ -2,7 +2,9 @@ package main
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/switchboardkit/switchboard/account/presence"
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
@@ -88,6 +90,48 @@ func (s *Server) importHistory(w http.ResponseWriter, r *http.Request) {
 		res, err := s.calls.ImportHistory(r.Context(), a, r.PathValue("company"), key, in.Calls)
 		if err == nil {
 			writeJSON(w, http.StatusOK, res)
+		}
+		return err
+	})
+}
+
+// Presence: the status ledger between ?from= and ?to= (RFC 3339).
+func (s *Server) statusLedger(w http.ResponseWriter, r *http.Request) {
+	s.withActor(w, r, func(a tenancy.Actor) error {
+		var from, to time.Time
+		for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+			v := r.URL.Query().Get(name)
+			if v == "" {
+				return storage.Invalid("server.statusLedger", name, "required", "an RFC 3339 instant is required")
+			}
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return storage.Invalid("server.statusLedger", name, "datetime", "must be an RFC 3339 instant")
+			}
+			*dst = t
+		}
+		ivs, err := s.operators.Ledger(r.Context(), a, r.PathValue("company"), r.PathValue("user"), from, to)
+		if err == nil {
+			if ivs == nil {
+				ivs = []presence.Interval{}
+			}
+			writeJSON(w, http.StatusOK, itemsOut[presence.Interval]{Items: ivs})
+		}
+		return err
+	})
+}
+
+type reductionIn struct {
+	Kind     licensing.LicenseKind `json:"kind"`
+	Quantity int                   `json:"quantity"`
+}
+
+// reduceLicenses gives unassigned licenses back (nothing is refunded).
+func (s *Server) reduceLicenses(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in reductionIn) error {
+		p, err := s.credit.ReduceLicenses(r.Context(), a, r.PathValue("company"), in.Kind, in.Quantity)
+		if err == nil {
+			writeJSON(w, http.StatusOK, p)
 		}
 		return err
 	})

@@ -130,6 +130,9 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 		switch {
 		case strings.HasSuffix(rt.path, "/pause-types") && rt.method == "GET":
 			op.AddParameter(openapi3.NewQueryParameter("archived").WithSchema(openapi3.NewBoolSchema()))
+		case strings.HasSuffix(rt.path, "/status-ledger"):
+			op.AddParameter(openapi3.NewQueryParameter("from").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
+			op.AddParameter(openapi3.NewQueryParameter("to").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
 		case strings.HasSuffix(rt.path, "/search"):
 			op.AddParameter(openapi3.NewQueryParameter("q").WithSchema(openapi3.NewStringSchema()))
 		case strings.HasSuffix(rt.path, "/plan-change"):

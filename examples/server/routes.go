@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/companies/{company}/charges", s.charge, false, moneyIn{}, licensing.LedgerEntry{}, created, "Charge the company (Idempotency-Key)"},
 		{"POST", "/v1/companies/{company}/payments", s.recordPayment, false, moneyIn{}, licensing.LedgerEntry{}, created, "Record a payment (Idempotency-Key)"},
 
+		{"POST", "/v1/companies/{company}/license-reductions", s.reduceLicenses, false, reductionIn{}, licensing.Pool{}, ok, "Give unassigned licenses back"},
 		{"GET", "/v1/companies/{company}/ledger", s.ledger, false, nil, pageOut[licensing.LedgerEntry]{}, ok, "The credit ledger (cursor pagination)"},
 		{"PUT", "/v1/companies/{company}/contract", s.setContract, false, licensing.Contract{}, nil, none, "Set the contract the plan runs under"},
 		{"GET", "/v1/companies/{company}/plan-change", s.previewPlan, false, nil, licensing.Decision{}, ok, "Could the plan change to ?tier= now?"},
@@ -104,6 +105,7 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/v1/companies/{company}/pause-types/{id}", s.archivePauseType, false, nil, presence.PauseType{}, ok, "Archive a pause type (If-Match)"},
 		{"GET", "/v1/companies/{company}/employees/{user}/status", s.getStatus, false, nil, operatorStatus{}, ok, "An operator's status (ETag)"},
 		{"PUT", "/v1/companies/{company}/employees/{user}/status", s.setStatus, false, statusIn{}, operatorStatus{}, ok, "Change an operator's status (If-Match)"},
+		{"GET", "/v1/companies/{company}/employees/{user}/status-ledger", s.statusLedger, false, nil, itemsOut[presence.Interval]{}, ok, "An operator's closed status intervals between ?from= and ?to="},
 		{"GET", "/v1/companies/{company}/employees/{user}/budget", s.getBudget, false, nil, presence.Budget{}, ok, "An operator's pause budget for a local day (?day=YYYY-MM-DD)"},
 
 		// Audit.

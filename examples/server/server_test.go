@@ -414,6 +414,9 @@ func TestEndToEnd(t *testing.T) {
 			r.problem(t).Type != problemBase+"limit-exceeded" {
 			t.Fatalf("fourth pro license: %d %s", r.status, r.body)
 		}
+		if r := e.call("POST", aff+"/license-reductions", tn.anna, map[string]any{"kind": "pro", "quantity": 1}); r.status != http.StatusConflict {
+			t.Fatalf("reducing below the assigned count: %d %s", r.status, r.body)
+		}
 		// Olga moves to North and gives her license back: Nik gets it.
 		if subs := e.must(http.StatusOK, e.call("GET", aff+"/sub-accounts", maxTok, nil))["items"].([]any); len(subs) != 1 {
 			t.Fatalf("a manager sees its own sub-account only: %v", subs)
@@ -426,6 +429,10 @@ func TestEndToEnd(t *testing.T) {
 		}
 		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+olga+"/licenses/pro", tn.anna, nil))
 		e.must(http.StatusOK, e.call("PUT", aff+"/employees/"+nik+"/licenses/pro", tn.anna, nil))
+		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+nik+"/licenses/pro", tn.anna, nil))
+		if p := e.must(http.StatusOK, e.call("POST", aff+"/license-reductions", tn.anna, map[string]any{"kind": "pro", "quantity": 1})); p["bought"] != float64(2) {
+			t.Fatalf("after giving one back: %v", p)
+		}
 
 		// A dialer: policy, check, batch check, reserve, complete.
 		e.must(http.StatusOK, e.call("PUT", aff+"/call-policy", tn.anna, map[string]any{"fz230": true, "preset": "fz230_calls"}))
@@ -753,6 +760,11 @@ func TestPauseFallsBack(t *testing.T) {
 		r = e.call("GET", me, pavelTok, nil)
 		if st := e.must(http.StatusOK, r); st["pause_type_id"] != overtime || r.header.Get("ETag") != `"2"` {
 			t.Fatalf("after the allocation ran out: %v %v", st, r.header)
+		}
+		window := "?from=" + testStart.Format(time.RFC3339) + "&to=" + e.clock.Now().Format(time.RFC3339)
+		ivs := e.must(http.StatusOK, e.call("GET", aff+"/employees/"+pavel+"/status-ledger"+window, pavelTok, nil))["items"].([]any)
+		if len(ivs) != 1 || ivs[0].(map[string]any)["pause_type_id"] != lunch || ivs[0].(map[string]any)["end"] != "2026-12-02T08:10:00Z" { // the lunch, to its allocation's end
+			t.Fatalf("status ledger: %v", ivs)
 		}
 		budget := e.call("GET", aff+"/employees/"+pavel+"/budget?day=2026-12-02", pavelTok, nil)
 		e.must(http.StatusOK, budget)
