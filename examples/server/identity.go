@@ -134,3 +134,58 @@ func (s *Server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, u)
 }
+
+// Platform operations on a company: legal identity, kind, reseller, owner.
+
+func (s *Server) setLegalIdentity(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in tenancy.LegalIdentity) error {
+		c, err := s.people.SetLegalIdentity(r.Context(), a, r.PathValue("company"), in)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}
+
+type kindIn struct {
+	Kind tenancy.CompanyKind `json:"kind"`
+	Slug string              `json:"slug,omitempty"` // a reseller's registration slug
+}
+
+func (s *Server) setKind(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in kindIn) error {
+		c, err := s.people.SetKind(r.Context(), a, r.PathValue("company"), in.Kind, in.Slug)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}
+
+type resellerIn struct {
+	ResellerID string `json:"reseller_id"` // "" detaches the company
+}
+
+func (s *Server) setReseller(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in resellerIn) error {
+		c, err := s.people.SetReseller(r.Context(), a, r.PathValue("company"), in.ResellerID)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}
+
+type ownerIn struct {
+	UserID string `json:"user_id"`
+}
+
+func (s *Server) changeOwner(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in ownerIn) error {
+		c, err := s.people.ChangeOwner(r.Context(), a, r.PathValue("company"), in.UserID)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}

@@ -851,6 +851,30 @@ func TestTenancyAdministration(t *testing.T) {
 		t.Fatalf("session after the login changed: %d", r.status)
 	}
 
+	// The platform's operations: legal identity, owner, kind, reseller.
+	if c := e.must(http.StatusOK, e.call("PUT", co+"/legal-identity", testPlatformToken, map[string]string{"legal_name": "Admin Works LLC"})); c["legal_name"] != "Admin Works LLC" {
+		t.Fatalf("legal identity: %v", c)
+	}
+	if r := e.call("PUT", co+"/legal-identity", olga, map[string]string{"legal_name": "Mine"}); r.status != http.StatusForbidden {
+		t.Fatalf("owner setting the legal identity: %d %s", r.status, r.body)
+	}
+	admin := ""
+	for _, emp := range e.must(http.StatusOK, e.call("GET", co+"/employees", olga, nil))["items"].([]any) {
+		if m := emp.(map[string]any); m["email"] == "shared@other.example" {
+			admin = m["user_id"].(string)
+		}
+	}
+	if c := e.must(http.StatusOK, e.call("PUT", co+"/owner", testPlatformToken, map[string]string{"user_id": admin})); c["owner_user_id"] != admin {
+		t.Fatalf("new owner: %v", c)
+	}
+	if c := e.must(http.StatusOK, e.call("PUT", co+"/kind", testPlatformToken, map[string]string{"kind": "reseller", "slug": "admin-works"})); c["slug"] != "admin-works" {
+		t.Fatalf("made a reseller: %v", c)
+	}
+	other := create("Third Works", "third@other.example")
+	if c := e.must(http.StatusOK, e.call("PUT", "/v1/companies/"+other+"/reseller", testPlatformToken, map[string]string{"reseller_id": company})); c["reseller_id"] != company {
+		t.Fatalf("attached: %v", c)
+	}
+
 	// The platform suspends the company.
 	if c := e.must(http.StatusOK, e.call("PUT", co+"/status", testPlatformToken, map[string]string{"status": "suspended"})); c["status"] != "suspended" {
 		t.Fatalf("suspended: %v", c)
