@@ -136,3 +136,66 @@ func (s *Server) reduceLicenses(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 }
+
+// Subscriptions: bought with an Idempotency-Key, listed by ?kind=,
+// ?assigned= and ?user=, assigned to and taken from users.
+
+type subscriptionPurchaseIn struct {
+	Kind     licensing.SubscriptionKind `json:"kind"`
+	Quantity int                        `json:"quantity"`
+}
+
+func (s *Server) purchaseSubscriptions(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in subscriptionPurchaseIn) error {
+		p, err := s.credit.PurchaseSubscriptions(r.Context(), a, r.PathValue("company"), licensing.SubscriptionPurchase{
+			Kind: in.Kind, Quantity: in.Quantity, IdempotencyKey: idempotencyKey(r)})
+		if err == nil {
+			writeJSON(w, http.StatusCreated, p)
+		}
+		return err
+	})
+}
+
+func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
+	s.withActor(w, r, func(a tenancy.Actor) error {
+		pr, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := licensing.SubscriptionFilter{Kind: licensing.SubscriptionKind(q.Get("kind")), UserID: q.Get("user")}
+		switch q.Get("assigned") {
+		case "":
+		case "true", "false":
+			b := q.Get("assigned") == "true"
+			f.Assigned = &b
+		default:
+			return storage.Invalid("server.listSubscriptions", "assigned", "boolean", "assigned must be true or false")
+		}
+		p, err := s.credit.Subscriptions(r.Context(), a, r.PathValue("company"), f, pr)
+		if err == nil {
+			writePage(w, r, p)
+		}
+		return err
+	})
+}
+
+type subscriptionAssignIn struct {
+	UserID string `json:"user_id"`
+}
+
+func (s *Server) assignSubscription(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in subscriptionAssignIn) error {
+		err := s.credit.AssignSubscription(r.Context(), a, r.PathValue("company"), r.PathValue("id"), in.UserID)
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+		}
+		return err
+	})
+}
+
+func (s *Server) unassignSubscription(w http.ResponseWriter, r *http.Request) {
+	s.noContent(w, r, func(a tenancy.Actor) error {
+		return s.credit.UnassignSubscription(r.Context(), a, r.PathValue("company"), r.PathValue("id"))
+	})
+}

@@ -133,6 +133,11 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 		case strings.HasSuffix(rt.path, "/status-ledger"):
 			op.AddParameter(openapi3.NewQueryParameter("from").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
 			op.AddParameter(openapi3.NewQueryParameter("to").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
+		case strings.HasSuffix(rt.path, "/subscriptions"):
+			for _, q := range []string{"kind", "user"} {
+				op.AddParameter(openapi3.NewQueryParameter(q).WithSchema(openapi3.NewStringSchema()))
+			}
+			op.AddParameter(openapi3.NewQueryParameter("assigned").WithSchema(openapi3.NewBoolSchema()))
 		case strings.HasSuffix(rt.path, "/search"):
 			op.AddParameter(openapi3.NewQueryParameter("q").WithSchema(openapi3.NewStringSchema()))
 		case strings.HasSuffix(rt.path, "/plan-change"):
@@ -143,7 +148,7 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 			op.AddParameter(openapi3.NewHeaderParameter("If-Match").WithRequired(true).WithSchema(openapi3.NewStringSchema()))
 		}
 		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") ||
-			strings.HasSuffix(rt.path, "/ledger") || strings.HasSuffix(rt.path, "/search") {
+			strings.HasSuffix(rt.path, "/ledger") || strings.HasSuffix(rt.path, "/search") || strings.HasSuffix(rt.path, "/subscriptions") {
 			op.AddParameter(openapi3.NewQueryParameter("after").WithSchema(openapi3.NewStringSchema()))
 			op.AddParameter(openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1)))
 		}

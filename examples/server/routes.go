@@ -87,6 +87,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/companies/{company}/payments", s.recordPayment, false, moneyIn{}, licensing.LedgerEntry{}, created, "Record a payment (Idempotency-Key)"},
 
 		{"POST", "/v1/companies/{company}/license-reductions", s.reduceLicenses, false, reductionIn{}, licensing.Pool{}, ok, "Give unassigned licenses back"},
+		{"POST", "/v1/companies/{company}/subscription-purchases", s.purchaseSubscriptions, false, subscriptionPurchaseIn{}, licensing.Purchase{}, created, "Buy subscriptions (Idempotency-Key)"},
+		{"GET", "/v1/companies/{company}/subscriptions", s.listSubscriptions, false, nil, pageOut[licensing.Subscription]{}, ok, "Subscriptions (?kind=, ?assigned=, ?user=; cursor pagination)"},
+		{"PUT", "/v1/companies/{company}/subscriptions/{id}/assignee", s.assignSubscription, false, subscriptionAssignIn{}, nil, none, "Assign a subscription to a user"},
+		{"DELETE", "/v1/companies/{company}/subscriptions/{id}/assignee", s.unassignSubscription, false, nil, nil, none, "Take a subscription back"},
 		{"GET", "/v1/companies/{company}/ledger", s.ledger, false, nil, pageOut[licensing.LedgerEntry]{}, ok, "The credit ledger (cursor pagination)"},
 		{"PUT", "/v1/companies/{company}/contract", s.setContract, false, licensing.Contract{}, nil, none, "Set the contract the plan runs under"},
 		{"GET", "/v1/companies/{company}/plan-change", s.previewPlan, false, nil, licensing.Decision{}, ok, "Could the plan change to ?tier= now?"},

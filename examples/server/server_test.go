@@ -484,6 +484,24 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("after the payment: %v", c)
 		}
 
+		// Subscriptions: bought once under a retried key, assigned, taken back.
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{
+			"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3"}}))
+		subs := e.must(http.StatusCreated, e.call("POST", aff+"/subscription-purchases", tn.anna, map[string]any{"kind": "mobile", "quantity": 2}, "Idempotency-Key", "sims-1"))
+		again2 := e.must(http.StatusCreated, e.call("POST", aff+"/subscription-purchases", tn.anna, map[string]any{"kind": "mobile", "quantity": 2}, "Idempotency-Key", "sims-1"))
+		if subs["id"] != again2["id"] || len(subs["subscription_ids"].([]any)) != 2 {
+			t.Fatalf("subscriptions: %v then %v", subs, again2)
+		}
+		sim := subs["subscription_ids"].([]any)[0].(string)
+		e.must(http.StatusNoContent, e.call("PUT", aff+"/subscriptions/"+sim+"/assignee", tn.anna, map[string]string{"user_id": adam}))
+		if held := e.must(http.StatusOK, e.call("GET", aff+"/subscriptions?assigned=true", tn.anna, nil))["items"].([]any); len(held) != 1 || held[0].(map[string]any)["user_id"] != adam {
+			t.Fatalf("assigned subscriptions: %v", held)
+		}
+		e.must(http.StatusNoContent, e.call("DELETE", aff+"/subscriptions/"+sim+"/assignee", tn.anna, nil))
+		if free := e.must(http.StatusOK, e.call("GET", aff+"/subscriptions?assigned=false&kind=mobile", tn.anna, nil))["items"].([]any); len(free) != 2 {
+			t.Fatalf("unassigned subscriptions: %v", free)
+		}
+
 		// The ledger, the contract and the plan.
 		if entries := e.must(http.StatusOK, e.call("GET", aff+"/ledger?limit=2", tn.anna, nil)); len(entries["items"].([]any)) != 2 || entries["next_cursor"] == nil {
 			t.Fatalf("ledger page: %v", entries)
