@@ -2,7 +2,9 @@ package audit_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,6 +96,72 @@ func TestVerifyIntactChain(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, v.OK)
 	assert.EqualValues(t, 3, v.Checked)
+}
+
+// RecordAll stores its events as Record would: unsealed until Seal (or
+// sealed in the transaction WithInlineSeal, per company), with the same
+// hashes and a verifiable log; an invalid entry stores none of them.
+func TestRecordAllSealsLikeRecord(t *testing.T) {
+	ctx := context.Background()
+	entries := []audit.Entry{
+		{Actor: audit.Actor{Role: "r"}, CompanyID: "c", Action: "a", EntityType: "t", EntityID: "1", Changes: []audit.Change{audit.Set("f", 1, 2)}},
+		{Actor: audit.Actor{Role: "r"}, CompanyID: "d", Action: "a", EntityType: "t", EntityID: "2"},
+		{Actor: audit.Actor{Role: "r"}, CompanyID: "c", Action: "b", EntityType: "t", EntityID: "3"},
+	}
+	for _, inline := range []bool{false, true} {
+		st := memory.New()
+		var opts []audit.Option
+		if inline {
+			opts = append(opts, audit.WithInlineSeal())
+		}
+		log := audit.NewLog(st.Audit(), opts...)
+		err := st.InTx(ctx, func(ctx context.Context) error {
+			bad := append(slices.Clone(entries), audit.Entry{Actor: audit.Actor{Role: "r"}, CompanyID: "c", EntityType: "t"})
+			_, err := log.RecordAll(ctx, bad)
+			return err
+		})
+		require.ErrorIs(t, err, storage.ErrInvalid, "an entry without action")
+		var evs []*audit.Event
+		require.NoError(t, st.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			evs, err = log.RecordAll(ctx, entries)
+			return err
+		}))
+		require.Len(t, evs, 3)
+		for i, e := range evs {
+			assert.Equal(t, entries[i].EntityID, e.EntityID, "in the order of the entries")
+			if i > 0 {
+				assert.Less(t, evs[i-1].ID, e.ID)
+				assert.Equal(t, evs[0].OccurredAt, e.OccurredAt)
+			}
+		}
+		if inline {
+			assert.EqualValues(t, []int64{1, 1, 2}, []int64{evs[0].Seq, evs[1].Seq, evs[2].Seq}, "each company's log, in order")
+		} else {
+			assert.Zero(t, evs[0].Seq)
+			for _, c := range []string{"c", "d"} {
+				_, err := log.Seal(ctx, st, c)
+				require.NoError(t, err)
+			}
+		}
+		for _, e := range evs {
+			got, err := log.Get(ctx, audit.Scope{All: true}, e.ID)
+			require.NoError(t, err)
+			require.NotZero(t, got.Seq)
+			leaf := audit.LeafHash(got)
+			assert.Equal(t, hex.EncodeToString(leaf[:]), got.Hash)
+			if inline {
+				assert.Equal(t, got.Seq, e.Seq)
+				assert.Equal(t, got.Hash, e.Hash)
+			}
+		}
+		for c, n := range map[string]int64{"c": 2, "d": 1} {
+			v, err := log.Verify(ctx, audit.Scope{All: true}, c)
+			require.NoError(t, err)
+			assert.True(t, v.OK)
+			assert.EqualValues(t, n, v.Checked)
+		}
+	}
 }
 
 // Example shows a use case recording its audit event in its own transaction

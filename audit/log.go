@@ -179,8 +179,15 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	if len(es) == 0 {
 		return nil, nil
 	}
-	observe.Annotate(ctx, es[0].CompanyID)
-	ctx, uc := l.obs.Start(ctx, op, es[0].CompanyID, es[0].Action)
+	company := es[0].CompanyID // the one company the entries act on, "" when they span several
+	for _, e := range es {
+		if e.CompanyID != company {
+			company = ""
+			break
+		}
+	}
+	observe.Annotate(ctx, company)
+	ctx, uc := l.obs.Start(ctx, op, company, es[0].Action)
 	defer func() { uc.End(err) }()
 	if err := storage.MustBeInTx(ctx, op); err != nil {
 		return nil, err
@@ -223,6 +230,9 @@ func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
 	if len(r) == 0 {
 		return nil, true
 	}
+	if isCanonical(r) { // what audit.Set and Diff produce: skip compacting it twice
+		return bytes.Clone(r), true
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, r); err != nil {
 		return nil, false
@@ -232,6 +242,20 @@ func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// isCanonical reports, conservatively, that canonicalJSON would return r
+// unchanged: valid JSON with no whitespace byte anywhere (so none to drop)
+// and none of the bytes json.Marshal escapes ('<', '>', '&', and 0xE2, the
+// lead byte of U+2028 and U+2029).
+func isCanonical(r []byte) bool {
+	for _, c := range r {
+		switch c {
+		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
+			return false
+		}
+	}
+	return json.Valid(r)
 }
 
 // Query returns one page of events visible in scope and matching f, newest

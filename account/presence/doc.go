@@ -81,8 +81,11 @@
 // The SDK starts no goroutine. NextTransition tells the host the next
 // instant any member of a company needs a switch; ApplyDue applies every
 // switch due up to now (capped at the service clock), each member's write
-// conditioned on the status row's version (members are committed in groups;
-// a failing group is redone one member per transaction), so it is
+// conditioned on the status row's version (members are committed in groups
+// of up to 500, each group read and written with a few set-based store
+// calls — LockCurrents, DaysIntervals, UpdateCurrents, AppendIntervals,
+// audit RecordAll, Outbox.EnqueueMessages — whatever its size; a failing
+// group is redone one member per transaction), so it is
 // idempotent and several hosts may run it at once: each switch is applied,
 // audited ("presence.status.auto_switch", by tenancy.System) and written to
 // the outbox (storage.TopicPauseSwitch, delivered to OnSwitch) exactly once.

@@ -380,7 +380,7 @@ func (s *Service) ApplyPlatformDue(ctx context.Context, now time.Time) (_ int, e
 }
 
 // applyGroup is how many members' switches share one transaction.
-const applyGroup = 100
+const applyGroup = 500
 
 // applyDue walks the due rows list returns, page by page, and applies them.
 func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list func(until time.Time, after *DueCursor) ([]*Current, error)) (int, error) {

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
@@ -94,5 +98,58 @@ func BenchmarkReserveComplete(b *testing.B) {
 				}
 			}
 		})
+	})
+}
+
+// BenchmarkLoad runs 8 concurrent dialers, each doing Reserve then Complete
+// over HTTP on keys of its own, and reports the latency percentiles of one
+// Reserve+Complete pair next to ns/op (the time per pair at that
+// concurrency). It stops after b.N pairs.
+func BenchmarkLoad(b *testing.B) {
+	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
+		be := newBenchEnv(b, open())
+		base := "/v1/companies/" + be.company
+		const workers = 8
+		var (
+			mu        sync.Mutex
+			latencies []time.Duration
+			next      atomic.Int64
+		)
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for {
+					n := next.Add(1)
+					if n > int64(b.N) {
+						return
+					}
+					start := time.Now()
+					res := be.call("POST", base+"/reservations", be.token, map[string]any{"phone": "+7 916 123-45-67", "key": fmt.Sprint("load-", n)})
+					if res.status != http.StatusCreated {
+						b.Errorf("reserve: %d %s", res.status, res.body)
+						return
+					}
+					id := res.json(b)["reservation"].(map[string]any)["id"].(string)
+					if r := be.call("POST", base+"/reservations/"+id+"/complete", be.token, map[string]any{"outcome": "answered_human"}); r.status != http.StatusOK {
+						b.Errorf("complete: %d %s", r.status, r.body)
+						return
+					}
+					d := time.Since(start)
+					mu.Lock()
+					latencies = append(latencies, d)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		if len(latencies) == 0 {
+			return
+		}
+		slices.Sort(latencies)
+		pct := func(p float64) float64 { return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) }
+		b.ReportMetric(pct(0.50), "p50-µs")
+		b.ReportMetric(pct(0.99), "p99-µs")
 	})
 }

@@ -112,13 +112,17 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) registerAffiliate(w http.ResponseWriter, r *http.Request) {
+	if !s.logins.allow("register-ip:" + clientIP(r)) {
+		writeError(w, r, errRateLimited)
+		return
+	}
 	in, err := decode[tenancy.NewAffiliate](w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	c, owner, err := s.people.RegisterAffiliate(r.Context(), r.PathValue("slug"), in)
-	if err != nil {
+	if err != nil { // the link's limiter's refusal wraps errRateLimited: 429
 		writeError(w, r, err)
 		return
 	}
@@ -307,6 +311,26 @@ func (s *Server) reactivateMember(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (s *Server) setRegistration(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in registrationIn) error {
+		c, err := s.people.SetOpenRegistration(r.Context(), a, r.PathValue("company"), in.Open)
+		if err == nil {
+			writeJSON(w, http.StatusOK, c)
+		}
+		return err
+	})
+}
+
+func (s *Server) issueInvitation(w http.ResponseWriter, r *http.Request) {
+	body(s, w, r, func(a tenancy.Actor, in tenancy.InvitationInput) error {
+		inv, err := s.people.IssueInvitation(r.Context(), a, r.PathValue("company"), in)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, inv)
+		}
+		return err
+	})
+}
+
 func (s *Server) listSubAccounts(w http.ResponseWriter, r *http.Request) {
 	s.withActor(w, r, func(a tenancy.Actor) error {
 		subs, err := s.people.ListSubAccounts(r.Context(), a, r.PathValue("company"))
@@ -325,21 +349,6 @@ func (s *Server) createSubAccount(w http.ResponseWriter, r *http.Request) {
 		sub, err := s.people.CreateSubAccount(r.Context(), a, r.PathValue("company"), in.Name)
 		if err == nil {
 			writeJSON(w, http.StatusCreated, sub)
-		}
-		return err
-	})
-}
-
-type registrationIn struct {
-	Open bool `json:"open"`
-}
-
-// setRegistration opens or closes a reseller's registration link.
-func (s *Server) setRegistration(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in registrationIn) error {
-		c, err := s.people.SetOpenRegistration(r.Context(), a, r.PathValue("company"), in.Open)
-		if err == nil {
-			writeJSON(w, http.StatusOK, c)
 		}
 		return err
 	})
@@ -588,6 +597,10 @@ func (s *Server) inCompany(r *http.Request, fn func(ctx context.Context) (compli
 
 type resetIn struct {
 	Email string `json:"email"`
+}
+
+type registrationIn struct {
+	Open bool `json:"open"` // anyone with the link may register; otherwise invited companies only
 }
 
 type subAccountIn struct {

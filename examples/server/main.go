@@ -80,12 +80,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		*dsn = "sqlite:" + filepath.Join(dir, "switchboard.db")
+		_, _ = fmt.Fprintln(out, "database:", filepath.Join(dir, "switchboard.db"))
 	}
 	keys, err := sealKeys(getenv)
 	if err != nil {
 		return err
 	}
-	signer, err := auditSigner(getenv)
+	signer, verifier, err := auditKeys(getenv)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	if err := Migrate(ctx, store); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	srv, err := New(Config{Store: store, Keys: keys, Signer: signer, Mailer: logMailer{out: out}, PlatformToken: *token})
+	srv, err := New(Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: logMailer{out: out}, PlatformToken: *token})
 	if err != nil {
 		return err
 	}
@@ -165,14 +166,14 @@ func sealKeys(getenv func(string) string) (storage.KeyProvider, error) {
 	return storage.NewStaticKeys("k1", key)
 }
 
-// auditSigner signs checkpoints with SWITCHBOARD_AUDIT_KEY (base64 of an
+// auditKeys signs checkpoints with SWITCHBOARD_AUDIT_KEY (base64 of an
 // Ed25519 seed), else with a key of this process whose public half is logged.
-func auditSigner(getenv func(string) string) (note.Signer, error) {
+func auditKeys(getenv func(string) string) (note.Signer, note.Verifier, error) {
 	seed := make([]byte, ed25519.SeedSize)
 	if v := getenv("SWITCHBOARD_AUDIT_KEY"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(b) != ed25519.SeedSize {
-			return nil, errors.New("SWITCHBOARD_AUDIT_KEY: want base64 of a 32-byte Ed25519 seed")
+			return nil, nil, errors.New("SWITCHBOARD_AUDIT_KEY: want base64 of a 32-byte Ed25519 seed")
 		}
 		seed = b
 	} else {
@@ -183,8 +184,15 @@ func auditSigner(getenv func(string) string) (note.Signer, error) {
 		slog.Warn("SWITCHBOARD_AUDIT_KEY not set: checkpoints are signed with a key of this process only",
 			"public_key", base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)))
 	}
-	return audit.NewSigner("switchboard-server", key)
+	signer, err := audit.NewSigner(auditKeyName, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	verifier, err := audit.NewVerifier(auditKeyName, key.Public().(ed25519.PublicKey))
+	return signer, verifier, err
 }
+
+const auditKeyName = "switchboard-server"
 
 // logMailer is the development mailer: it writes what would be e-mailed to
 // the program's output. Replace it with your mail service.
@@ -197,5 +205,23 @@ func (m logMailer) Credentials(_ context.Context, msgID string, c tenancy.Creden
 
 func (m logMailer) PasswordReset(_ context.Context, msgID string, p tenancy.PasswordReset) error {
 	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): reset token %s, valid until %s\n", p.Email, msgID, string(p.Token), p.ExpiresAt.Format(time.RFC3339))
+	return err
+}
+
+func (m logMailer) Invitation(_ context.Context, msgID string, i tenancy.Invitation) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): register at /v1/registrations/%s with invitation %s, valid until %s\n",
+		i.Email, msgID, i.Slug, string(i.Token), i.ExpiresAt.Format(time.RFC3339))
+	return err
+}
+
+func (m logMailer) EmailChange(_ context.Context, msgID string, c tenancy.EmailChangeRequest) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): confirm your new address with token %s, valid until %s\n",
+		c.NewEmail, msgID, string(c.Token), c.ExpiresAt.Format(time.RFC3339))
+	return err
+}
+
+func (m logMailer) EmailChangeNotice(_ context.Context, msgID string, n tenancy.EmailChangeNotice) error {
+	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): your login is changing to %s (confirmed: %v)\n",
+		n.OldEmail, msgID, n.NewEmail, n.Confirmed)
 	return err
 }

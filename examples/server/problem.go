@@ -66,6 +66,8 @@ func problemFor(err error) Problem {
 		return p(http.StatusRequestEntityTooLarge, "too-large", "Request body too large")
 	case errors.Is(err, errBadJSON):
 		return p(http.StatusBadRequest, "malformed", "Malformed request body")
+	case errors.Is(err, errNoIfMatch):
+		return p(http.StatusPreconditionRequired, "if-match-required", "Precondition required")
 	case errors.Is(err, errRateLimited):
 		return p(http.StatusTooManyRequests, "rate-limited", "Too many requests")
 	case errors.As(err, &ve):
@@ -106,7 +108,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	if pr.Status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "request_id", pr.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		logFailure(r, err)
 	}
 	body, mErr := json.Marshal(pr)
 	if mErr != nil {
@@ -162,4 +164,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// logFailure logs what a client is not told.
+func logFailure(r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -251,7 +253,8 @@ func TestRun(t *testing.T) {
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var url string
-	if _, err := fmt.Sscanf(out.String(), "switchboard server on %s", &url); err != nil {
+	_, first, _ := strings.Cut(out.String(), "\n") // after the database line
+	if _, err := fmt.Sscanf(first, "switchboard server on %s", &url); err != nil {
 		t.Fatalf("output %q: %v", out.String(), err)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -277,5 +280,94 @@ func TestRun(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A request in flight when the signal comes is answered before run returns.
+func TestRunDrains(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", t.TempDir(), "-platform-token", "drain-test-token-0123456789"}, pw,
+			func(string) string { return "" })
+		_ = pw.Close()
+	}()
+	lines := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		var acc string
+		for {
+			n, err := pr.Read(buf)
+			acc += string(buf[:n])
+			for {
+				line, rest, ok := strings.Cut(acc, "\n")
+				if !ok {
+					break
+				}
+				lines <- line
+				acc = rest
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	var addr string
+	<-lines // the database file
+	if _, err := fmt.Sscanf(<-lines, "switchboard server on http://%s", &addr); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	body := `{"email":"nobody@drain.example","password":"wrong password"}`
+	// Expect: 100-continue makes the server say when the handler starts
+	// reading the body: from then on the request is in flight.
+	if _, err := fmt.Fprintf(conn, "POST /v1/sessions HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, len(body)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	status, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(status, "100") {
+		t.Fatalf("want 100 Continue, got %q %v", status, err)
+	}
+	if _, err := br.ReadString('\n'); err != nil { // the blank line after it
+		t.Fatal(err)
+	}
+	cancel() // SIGINT
+	for line := range lines {
+		if strings.HasPrefix(line, "shutting down") {
+			break
+		}
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("in-flight request answered %d, want 401", resp.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A caller's request id is kept when plain, replaced otherwise.
+func TestRequestID(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	if got := e.call("GET", "/healthz", "", nil, "X-Request-Id", "abc-123").header.Get("X-Request-Id"); got != "abc-123" {
+		t.Fatalf("plain id: %q", got)
+	}
+	if got := e.call("GET", "/healthz", "", nil, "X-Request-Id", "a b;c").header.Get("X-Request-Id"); got == "" || strings.ContainsAny(got, " ;") {
+		t.Fatalf("unsafe id kept: %q", got)
 	}
 }

@@ -29,20 +29,25 @@ import (
 )
 
 // Mailer delivers what the SDK hands the host through the outbox: a new
-// user's generated password and a password-reset token. msgID deduplicates
-// a redelivery (delivery is at least once).
+// user's generated password, a password-reset token, a reseller's
+// invitation, an e-mail change's token and its notice to the old address. msgID deduplicates a redelivery (delivery is at least once).
 type Mailer interface {
 	Credentials(ctx context.Context, msgID string, c tenancy.Credentials) error
 	PasswordReset(ctx context.Context, msgID string, p tenancy.PasswordReset) error
+	Invitation(ctx context.Context, msgID string, i tenancy.Invitation) error
+	EmailChange(ctx context.Context, msgID string, c tenancy.EmailChangeRequest) error
+	EmailChangeNotice(ctx context.Context, msgID string, n tenancy.EmailChangeNotice) error
 }
 
 // Config is what the service is built from.
 type Config struct {
 	Store *bunstore.Store
 	Keys  storage.KeyProvider // seals passwords and tokens in the outbox
-	// Signer signs audit checkpoints; nil leaves them unsigned.
-	Signer note.Signer
-	Mailer Mailer
+	// Signer signs audit checkpoints; nil leaves them unsigned. Verifier
+	// checks the checkpoints a witness brings back (its public half).
+	Signer   note.Signer
+	Verifier note.Verifier
+	Mailer   Mailer
 	// PlatformToken is the bootstrap credential of the platform's support
 	// staff: a request bearing it acts as tenancy.Platform. Required.
 	PlatformToken string
@@ -72,6 +77,8 @@ type Server struct {
 	platform  []byte // SHA-256 hex of the platform token
 	logins    *limiter
 	handler   http.Handler
+	docJSON   []byte // the OpenAPI document served at /openapi.json
+	verifier  note.Verifier
 }
 
 // New wires every service on cfg.Store the way the README's Wiring section
@@ -105,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: &sessions{store: store, clock: cfg.Clock, idle: cfg.IdleTTL, absolute: cfg.AbsoluteTTL},
 		platform: []byte(hashToken(cfg.PlatformToken)),
 		logins:   newLimiter(cfg.LoginRate, cfg.LoginBurst),
+		verifier: cfg.Verifier,
 	}
 	logOpts := []audit.Option{audit.WithClock(cfg.Clock)}
 	if cfg.Signer != nil {
@@ -142,6 +150,12 @@ func New(cfg Config) (*Server, error) {
 			_, err := s.sessions.RevokeUser(ctx, c.UserID, keep)
 			return err
 		}),
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(ctx context.Context, key string) error {
+			if !s.logins.allow(key) { // "registration:" + slug
+				return errRateLimited
+			}
+			return nil
+		})),
 		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(ctx context.Context, key string) error {
 			if !s.logins.allow("reset:" + key) {
 				return storage.LimitExceeded("server.PasswordReset", "too many password-reset requests for this address; retry later")
@@ -163,6 +177,9 @@ func New(cfg Config) (*Server, error) {
 		storage.WithErrorHandler(func(err error) { slog.Error("outbox delivery failed", "err", err) }))
 	tenancy.OnCredentials(s.dispatch, cfg.Mailer.Credentials)
 	tenancy.OnPasswordReset(s.dispatch, cfg.Mailer.PasswordReset)
+	tenancy.OnInvitation(s.dispatch, cfg.Mailer.Invitation)
+	tenancy.OnEmailChange(s.dispatch, cfg.Mailer.EmailChange)
+	tenancy.OnEmailChangeNotice(s.dispatch, cfg.Mailer.EmailChangeNotice)
 	// A member removed or deactivated loses its sessions. Its Actor is
 	// refused from the commit on anyway (actors are rebuilt per request);
 	// this ends what the session still holds.
@@ -174,6 +191,13 @@ func New(cfg Config) (*Server, error) {
 		_, err := s.sessions.RevokeUser(ctx, m.UserID, "")
 		return err
 	})
+	doc, err := s.buildOpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	if s.docJSON, err = marshalDoc(doc); err != nil {
+		return nil, err
+	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
 }
@@ -272,7 +296,7 @@ var locales = language.NewMatcher([]language.Tag{language.English, language.Russ
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !validRequestID(id) {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
@@ -294,6 +318,22 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		slog.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start))
 	})
+}
+
+// validRequestID accepts a caller's request id when it is short and plain
+// (letters, digits, '-', '_', '.'), so it is safe in logs and audit metadata.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 type statusRecorder struct {

@@ -71,7 +71,16 @@ func Example() {
 			}
 			_, err := operators.ReleaseUser(ctx, by, companyID, userID)
 			return err
-		}))
+		}),
+		tenancy.WithMemberDeactivatedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			_, err := operators.ReleaseUser(ctx, by, companyID, userID) // deactivated: seats kept, status offline
+			return err
+		}),
+		tenancy.WithCredentialsChangedHook(func(context.Context, tenancy.CredentialsChange) error {
+			return nil // end the user's other sessions: password changed or reset, login changed
+		}),
+		tenancy.WithPasswordResetLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })), // the host's limiter
+		tenancy.WithRegistrationLimiter(tenancy.RateLimiterFunc(func(context.Context, string) error { return nil })))
 	credit = licensing.NewService(store, store.Licensing(), people, trail, box)
 	settings = account.NewService(store, store.Account(), people, trail, keys)
 	operators = presence.NewService(store, store.Presence(), people, settings, trail, box) // settings: operators' time zones
@@ -86,10 +95,15 @@ func Example() {
 		fmt.Println("credentials for", c.Email) // e-mail c.Password; msgID deduplicates a redelivery
 		return nil
 	})
-	tenancy.OnMemberRemoved(dispatch, func(context.Context, string, tenancy.MemberRemoved) error { return nil }) // end its sessions
-	licensing.OnReminder(dispatch, func(context.Context, string, licensing.Reminder) error { return nil })       // e-mail the reminder
-	licensing.OnSuspension(dispatch, func(context.Context, string, licensing.Suspension) error { return nil })   // stop campaigns
-	presence.OnSwitch(dispatch, func(context.Context, string, presence.Switch) error { return nil })             // tell the operator
+	tenancy.OnMemberRemoved(dispatch, func(context.Context, string, tenancy.MemberRemoved) error { return nil })         // end its sessions
+	tenancy.OnMemberDeactivated(dispatch, func(context.Context, string, tenancy.MemberDeactivated) error { return nil }) // end its sessions
+	tenancy.OnEmailChange(dispatch, func(context.Context, string, tenancy.EmailChangeRequest) error { return nil })      // the token, to the new address
+	tenancy.OnEmailChangeNotice(dispatch, func(context.Context, string, tenancy.EmailChangeNotice) error { return nil }) // tell the old address
+	tenancy.OnPasswordReset(dispatch, func(context.Context, string, tenancy.PasswordReset) error { return nil })         // the token, to the user
+	tenancy.OnInvitation(dispatch, func(context.Context, string, tenancy.Invitation) error { return nil })               // a reseller's sign-up token
+	licensing.OnReminder(dispatch, func(context.Context, string, licensing.Reminder) error { return nil })               // e-mail the reminder
+	licensing.OnSuspension(dispatch, func(context.Context, string, licensing.Suspension) error { return nil })           // stop campaigns
+	presence.OnSwitch(dispatch, func(context.Context, string, presence.Switch) error { return nil })                     // tell the operator
 
 	// The platform creates the first company and its owner; everything else
 	// is done by the people of that company.

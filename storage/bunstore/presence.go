@@ -234,7 +234,8 @@ func (s *Store) tuplesIn(cols string, n, width int) string {
 
 // LockCurrents reads the members' rows by primary key, locking them
 // (lockedInTx) in key order, so concurrent lockers take the locks in one
-// order.
+// order. PostgreSQL joins the key to unnested arrays: a list of row values
+// is planned as one OR branch per member, which costs more than the read.
 func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Member) ([]*presence.Current, error) {
 	const op = "presence.LockCurrents"
 	if err := ps.s.checkOpen(op); err != nil {
@@ -242,14 +243,31 @@ func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Mem
 	}
 	out := make([]*presence.Current, 0, len(members))
 	for chunk := range slices.Chunk(members, presenceChunk) {
-		args := make([]any, 0, 2*len(chunk))
-		for _, m := range chunk {
-			args = append(args, m.CompanyID, m.UserID)
+		companies, users := make([]string, len(chunk)), make([]string, len(chunk))
+		for i, m := range chunk {
+			companies[i], users[i] = m.CompanyID, m.UserID
 		}
 		var rows []currentRow
-		q := ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
-			OrderExpr("company_id, user_id")
-		if err := ps.s.lockedInTx(ctx, q).Scan(ctx); err != nil {
+		db := ps.s.idb(ctx)
+		var err error
+		if ps.s.dialect == Postgres {
+			q := "SELECT c.company_id, c.user_id, c.state, c.pause_type_id, c.since, c.due_at, c.cause, c.set_by, c.version" +
+				" FROM presence_current AS c JOIN unnest(ARRAY[?]::text[], ARRAY[?]::text[]) AS k (company_id, user_id)" +
+				" ON c.company_id = k.company_id AND c.user_id = k.user_id ORDER BY c.company_id, c.user_id"
+			if ps.s.inTx(ctx) {
+				q += " FOR UPDATE OF c"
+			}
+			err = db.NewRaw(q, bun.List(companies), bun.List(users)).Scan(ctx, &rows)
+		} else {
+			args := make([]any, 0, 2*len(chunk))
+			for i := range chunk {
+				args = append(args, companies[i], users[i])
+			}
+			q := db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
+				OrderExpr("company_id, user_id")
+			err = ps.s.lockedInTx(ctx, q).Scan(ctx)
+		}
+		if err != nil {
 			return nil, ps.s.mapErr(op, err)
 		}
 		for i := range rows {
@@ -483,8 +501,21 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 			args = append(args, d.CompanyID, d.UserID, d.Day)
 		}
 		var rows []intervalRow
-		err := ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
-			OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx)
+		db := ps.s.idb(ctx)
+		var err error
+		if ps.s.dialect == Postgres { // as LockCurrents: arrays, not a list of row values
+			companies, users, ds := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+			for i, d := range chunk {
+				companies[i], users[i], ds[i] = d.CompanyID, d.UserID, d.Day
+			}
+			err = db.NewRaw("SELECT i.id, i.company_id, i.user_id, i.day, i.state, i.pause_type_id, i.paid, i.start_at, i.end_at, i.cause, i.set_by"+
+				" FROM presence_intervals AS i JOIN unnest(ARRAY[?]::text[], ARRAY[?]::text[], ARRAY[?]::text[]) AS k (company_id, user_id, day)"+
+				" ON i.company_id = k.company_id AND i.user_id = k.user_id AND i.day = k.day ORDER BY i.company_id, i.user_id, i.day, i.start_at, i.id",
+				bun.List(companies), bun.List(users), bun.List(ds)).Scan(ctx, &rows)
+		} else {
+			err = db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
+				OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx)
+		}
 		if err != nil {
 			return nil, ps.s.mapErr(op, err)
 		}

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboardkit/switchboard/account/presence"
@@ -15,7 +17,8 @@ type presenceData struct {
 	types     map[string]presence.PauseType          // by ID
 	names     map[[2]string]string                   // (company, folded name) of non-archived types → ID
 	current   map[string]map[string]presence.Current // company → user → status
-	due       map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one: the platform-wide due index
+	due       map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
+	dueIdx    dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
 	days      map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
 	byCompany map[string][]presence.Interval         // company → intervals in append order
 }
@@ -25,6 +28,7 @@ func (d *presenceData) init() {
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
+	d.dueIdx.dirty = map[[2]string]struct{}{}
 	d.days = map[[3]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
@@ -155,11 +159,7 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 			put(t, d.current, c.CompanyID, users)
 		}
 		put(t, users, c.UserID, *cloneCurrent(*c))
-		if k := [2]string{c.CompanyID, c.UserID}; c.DueAt != nil {
-			put(t, d.due, k, *c.DueAt)
-		} else {
-			del(t, d.due, k)
-		}
+		d.setDue(t, [2]string{c.CompanyID, c.UserID}, c.DueAt)
 		return nil
 	})
 }
@@ -191,11 +191,7 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 		}
 		for _, c := range cs {
 			put(t, d.current[c.CompanyID], c.UserID, *cloneCurrent(*c))
-			if k := [2]string{c.CompanyID, c.UserID}; c.DueAt != nil {
-				put(t, d.due, k, *c.DueAt)
-			} else {
-				del(t, d.due, k)
-			}
+			d.setDue(t, [2]string{c.CompanyID, c.UserID}, c.DueAt)
 		}
 		return nil
 	})
@@ -240,67 +236,85 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 	return at, found, err
 }
 
+// dueIndex keeps the due rows sorted by (DueAt, CompanyID, UserID), so a
+// page of the platform-wide listing is a binary search and a walk. Writers
+// (who hold the store exclusively) only mark the keys they change dirty,
+// rolled-back changes included; the next read (holding the store shared,
+// and mu against other readers) re-sorts just those keys into the list, so
+// sorted always mirrors presenceData.due once dirty is folded in.
+type dueIndex struct {
+	mu     sync.Mutex
+	sorted []presence.DueCursor
+	dirty  map[[2]string]struct{}
+}
+
+// setDue sets (at non-nil) or clears the due instant of row k.
+func (d *presenceData) setDue(t *tx, k [2]string, at *time.Time) {
+	d.dueIdx.dirty[k] = struct{}{}
+	t.onRollback(func() { d.dueIdx.dirty[k] = struct{}{} })
+	if at != nil {
+		put(t, d.due, k, *at)
+	} else {
+		del(t, d.due, k)
+	}
+}
+
+// dueSorted folds the dirty keys into the sorted list and returns it; the
+// caller holds d.dueIdx.mu and the store (shared or exclusive).
+func (d *presenceData) dueSorted() []presence.DueCursor {
+	x := &d.dueIdx
+	if len(x.dirty) == 0 {
+		return x.sorted
+	}
+	keep := x.sorted[:0]
+	for _, c := range x.sorted {
+		if _, ok := x.dirty[[2]string{c.CompanyID, c.UserID}]; !ok {
+			keep = append(keep, c)
+		}
+	}
+	var add []presence.DueCursor
+	for k := range x.dirty {
+		if at, ok := d.due[k]; ok {
+			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
+		}
+	}
+	clear(x.dirty)
+	slices.SortFunc(add, compareDue)
+	// Merge from the back, in place.
+	n, m := len(keep), len(add)
+	merged := slices.Grow(keep, m)[:n+m]
+	for i, j, w := n-1, m-1, n+m-1; j >= 0; w-- {
+		if i >= 0 && compareDue(merged[i], add[j]) > 0 {
+			merged[w] = merged[i]
+			i--
+		} else {
+			merged[w] = add[j]
+			j--
+		}
+	}
+	x.sorted = merged
+	return merged
+}
+
 // PlatformDueCurrents reads the due index (only the rows that have a
-// DueAt), not every company's rows.
+// DueAt, in order), not every company's rows.
 func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time, after *presence.DueCursor, limit int) ([]*presence.Current, error) {
 	var out []*presence.Current
 	err := ps.s.read(ctx, func() error {
 		d := &ps.s.presence
-		var due []presence.DueCursor
-		for k, at := range d.due {
-			if at.After(until) {
-				continue
-			}
-			c := presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]}
-			if after != nil && compareDue(c, *after) <= 0 {
-				continue
-			}
-			due = append(due, c)
+		d.dueIdx.mu.Lock()
+		defer d.dueIdx.mu.Unlock()
+		sorted := d.dueSorted()
+		i := 0
+		if after != nil {
+			i = sort.Search(len(sorted), func(i int) bool { return compareDue(sorted[i], *after) > 0 })
 		}
-		for _, k := range firstDue(due, limit) {
-			out = append(out, cloneCurrent(d.current[k.CompanyID][k.UserID]))
+		for ; i < len(sorted) && len(out) < limit && !sorted[i].DueAt.After(until); i++ {
+			out = append(out, cloneCurrent(d.current[sorted[i].CompanyID][sorted[i].UserID]))
 		}
 		return nil
 	})
 	return out, err
-}
-
-// firstDue returns the limit smallest positions of due, in order, without
-// sorting the rest: a max-heap of the limit smallest seen so far, so a page
-// of a long due list costs O(n log limit), not O(n log n).
-func firstDue(due []presence.DueCursor, limit int) []presence.DueCursor {
-	if len(due) > limit && limit > 0 {
-		h := due[:limit]
-		less := func(i, j int) bool { return compareDue(h[i], h[j]) > 0 } // max-heap
-		down := func(i int) {
-			for {
-				l := 2*i + 1
-				if l >= len(h) {
-					return
-				}
-				if r := l + 1; r < len(h) && less(r, l) {
-					l = r
-				}
-				if !less(l, i) {
-					return
-				}
-				h[i], h[l] = h[l], h[i]
-				i = l
-			}
-		}
-		for i := len(h)/2 - 1; i >= 0; i-- {
-			down(i)
-		}
-		for _, c := range due[limit:] {
-			if compareDue(c, h[0]) < 0 {
-				h[0] = c
-				down(0)
-			}
-		}
-		due = h
-	}
-	slices.SortFunc(due, compareDue)
-	return due[:min(max(limit, 0), len(due))]
 }
 
 // compareDue orders due positions by (DueAt, CompanyID, UserID).
@@ -312,10 +326,11 @@ func (ps presenceStore) PlatformNextDue(ctx context.Context) (time.Time, bool, e
 	var at time.Time
 	found := false
 	err := ps.s.read(ctx, func() error {
-		for _, t := range ps.s.presence.due {
-			if !found || t.Before(at) {
-				at, found = t, true
-			}
+		d := &ps.s.presence
+		d.dueIdx.mu.Lock()
+		defer d.dueIdx.mu.Unlock()
+		if sorted := d.dueSorted(); len(sorted) > 0 {
+			at, found = sorted[0].DueAt, true
 		}
 		return nil
 	})

@@ -17,15 +17,19 @@
 //
 // The services' effects are delivered as a host's dispatch loop would:
 // World.Credentials(email) and World.Password(email) read the generated
-// passwords, World.Reminders and World.Suspensions a company's credit
+// passwords, World.Invitations and World.PasswordResets the tokens sent to
+// an address, World.Reminders and World.Suspensions a company's credit
 // effects, World.Switches a user's automatic pause switches,
-// World.Removals a company's removed members and World.Delivered(topic)
-// any of them — each draining the outbox first.
+// World.Removals and World.Deactivations a company's members leaving, and
+// World.Delivered(topic) any of them — each draining the outbox first.
+// World.CredentialsChanges lists what tenancy's credentials-changed hook
+// saw commit.
 //
 // Fixtures build a valid, audited world through the real use cases, one
 // call each, and return typed handles with ready actors: World.Company (two
 // sub-accounts and one member of each company role), World.Reseller (a
-// reseller administrator and affiliates registered through its link),
+// reseller administrator and affiliates it invited, registered through its
+// link),
 // World.Operator (an operator and pause types with fallbacks),
 // World.Policy (FZ-230 on under a policy, a dialer and a call list). The
 // assertions say what a call did: World.AuditOf returns the audit events

@@ -30,7 +30,8 @@ type CompanyFixture struct {
 }
 
 // ResellerFixture is a reseller, its reseller administrator, and the
-// affiliates registered through its link (tenancy.Service.RegisterAffiliate).
+// affiliates registered through its link (tenancy.Service.RegisterAffiliate),
+// each with an invitation the administrator issued.
 type ResellerFixture struct {
 	Tenant
 	Slug       string
@@ -170,24 +171,29 @@ func (w *World) Company() CompanyFixture {
 }
 
 // Reseller creates a reseller with a reseller administrator (registered by
-// the platform) and n affiliates, each registered through the reseller's
-// link (opened by the administrator when n > 0) by its own owner.
+// the platform) and n affiliates: for each, the administrator issues an
+// invitation, and its owner registers through the reseller's link with the
+// token the invitation delivered. The link stays closed, a new reseller's
+// default (tenancy.Service.SetOpenRegistration opens it).
 func (w *World) Reseller(n int) ResellerFixture {
 	w.tb.Helper()
 	ctx := w.ctx()
 	r := ResellerFixture{Tenant: w.Tenant(tenancy.KindReseller)}
 	r.Slug = r.Company.Slug
 	r.Admin = w.Employee(w.Platform, r.ID, tenancy.RoleResellerAdmin, "")
-	if n > 0 {
-		if _, err := w.People.SetOpenRegistration(ctx, r.Admin, r.ID, true); err != nil {
-			w.fatal("opening the registration link of "+r.Slug, err)
-		}
-	}
 	for range n {
 		i, sfx := w.next()
 		email := fmt.Sprintf("affiliate-%d-%s@affiliate.example", i, sfx)
+		if _, err := w.People.IssueInvitation(ctx, r.Admin, r.ID, tenancy.InvitationInput{Email: email}); err != nil {
+			w.fatal("inviting an affiliate of "+r.Slug, err)
+		}
+		inv := w.Invitations(email)
+		if len(inv) != 1 {
+			w.tb.Fatalf("storagetest: %d invitations delivered to %s, want 1", len(inv), email)
+			return r
+		}
 		c, owner, err := w.People.RegisterAffiliate(ctx, r.Slug, tenancy.NewAffiliate{LegalName: fmt.Sprintf("Affiliate %d", i),
-			Owner: tenancy.Person{FirstName: "Affiliate", LastName: fmt.Sprint(i), Email: email}})
+			Owner: tenancy.Person{FirstName: "Affiliate", LastName: fmt.Sprint(i), Email: email}, Invitation: string(inv[0].Token)})
 		if err != nil {
 			w.fatal("registering an affiliate of "+r.Slug, err)
 		}

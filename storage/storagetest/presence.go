@@ -65,6 +65,7 @@ func runPresence(t *testing.T, h *Harness) {
 	t.Run("budget and report over midnight", func(t *testing.T) { presenceOverMidnight(t, h) })
 	t.Run("platform-wide due listing reads every company in due order", func(t *testing.T) { presencePlatformDueListing(t, h) })
 	t.Run("platform-wide ApplyDue switches every company once", func(t *testing.T) { presencePlatformApplyDue(t, h) })
+	t.Run("batched reads and writes agree with the single ones", func(t *testing.T) { presenceBatches(t, h) })
 }
 
 // platformEra is when the platform-wide ApplyDue test's pauses fall due:
@@ -696,5 +697,150 @@ func BenchPresencePlatformApplyDue(b *testing.B, h *Harness, n int) {
 		if got != n {
 			b.Fatalf("applied %d of %d", got, n)
 		}
+	}
+}
+
+// presenceBatches checks the store calls ApplyDue makes once per group of
+// members (LockCurrents, UpdateCurrents, DaysIntervals, and the audit and
+// outbox batch inserts) against their one-row counterparts. Its rows fall
+// due long after every other test's clock, so no ApplyDue touches them.
+func presenceBatches(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	st := h.Presence
+	c, other := storage.NewID(), storage.NewID()
+	far := time.Date(2150, 1, 1, 9, 0, 0, 0, time.UTC)
+	since := time.Date(2150, 1, 1, 8, 0, 0, 0, time.UTC)
+	due := func(d time.Duration) *time.Time { x := far.Add(d); return &x }
+	u1 := &presence.Current{CompanyID: c, UserID: "u1", State: presence.Away, PauseTypeID: "p", Since: since, DueAt: due(0), Cause: presence.CauseSelf, Version: 1}
+	u2 := &presence.Current{CompanyID: c, UserID: "u2", State: presence.Online, Since: since, Cause: presence.CauseAdmin, SetBy: "admin", Version: 1}
+	u3 := &presence.Current{CompanyID: other, UserID: "u1", State: presence.Offline, Since: since, Cause: presence.CauseSelf, Version: 1}
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		for _, r := range []*presence.Current{u1, u2, u3} {
+			if err := st.PutCurrent(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	byKey := func(cs []*presence.Current) map[presence.Member]*presence.Current {
+		m := map[presence.Member]*presence.Current{}
+		for _, x := range cs {
+			m[presence.Member{CompanyID: x.CompanyID, UserID: x.UserID}] = x
+		}
+		return m
+	}
+
+	// LockCurrents returns the rows that exist, as Current does.
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		got, err := st.LockCurrents(ctx, []presence.Member{{CompanyID: c, UserID: "u1"}, {CompanyID: c, UserID: "missing"},
+			{CompanyID: c, UserID: "u2"}, {CompanyID: other, UserID: "u1"}, {CompanyID: other, UserID: "u2"}})
+		if err != nil {
+			return err
+		}
+		m := byKey(got)
+		assert.Len(t, got, 3)
+		for _, want := range []*presence.Current{u1, u2, u3} {
+			one, err := st.Current(ctx, want.CompanyID, want.UserID)
+			require.NoError(t, err)
+			assert.Equal(t, one, m[presence.Member{CompanyID: want.CompanyID, UserID: want.UserID}])
+		}
+		return nil
+	}))
+
+	// UpdateCurrents writes every row one version on, and keeps the due
+	// index in step.
+	n1, n2 := *u1, *u2
+	n1.State, n1.PauseTypeID, n1.DueAt, n1.Cause, n1.Version = presence.Away, "q", nil, presence.CauseAuto, 2
+	n2.State, n2.PauseTypeID, n2.DueAt, n2.SetBy, n2.Version = presence.Away, "p", due(time.Hour), "", 2
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error { return st.UpdateCurrents(ctx, []*presence.Current{&n1, &n2}) }))
+	for _, want := range []*presence.Current{&n1, &n2} {
+		got, err := st.Current(ctx, c, want.UserID)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	next, ok, err := st.NextDue(ctx, c)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, *due(time.Hour), next, "u1's due instant was cleared, u2's set")
+
+	// A stale row (or a missing one) is storage.ErrConflict; rolled back,
+	// nothing of the call stays.
+	for _, stale := range []presence.Current{{CompanyID: c, UserID: "u2", State: presence.Offline, Since: far, Cause: presence.CauseSelf, Version: 2},
+		{CompanyID: c, UserID: "missing", State: presence.Offline, Since: far, Cause: presence.CauseSelf, Version: 2}} {
+		fresh := n1
+		fresh.State, fresh.Version = presence.Offline, 3
+		err := h.Tx.InTx(ctx, func(ctx context.Context) error {
+			return st.UpdateCurrents(ctx, []*presence.Current{&fresh, &stale})
+		})
+		require.ErrorIs(t, err, storage.ErrConflict)
+		got, err := st.Current(ctx, c, "u1")
+		require.NoError(t, err)
+		assert.Equal(t, &n1, got)
+	}
+
+	// DaysIntervals is DayIntervals for several days at once.
+	iv := func(user, day string, from, to time.Duration) presence.Interval {
+		return presence.Interval{ID: storage.NewID(), CompanyID: c, UserID: user, Day: day, State: presence.Away, PauseTypeID: "p",
+			Start: since.Add(from), End: since.Add(to), Cause: presence.CauseSelf}
+	}
+	const d1, d2 = "2150-01-01", "2150-01-02"
+	require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+		return st.AppendIntervals(ctx, []presence.Interval{iv("u1", d1, 20*time.Minute, 30*time.Minute), iv("u1", d1, 0, 10*time.Minute),
+			iv("u1", d2, 24*time.Hour, 25*time.Hour), iv("u2", d1, 0, 5*time.Minute)})
+	}))
+	days := []presence.MemberDay{{CompanyID: c, UserID: "u1", Day: d1}, {CompanyID: c, UserID: "u2", Day: d1},
+		{CompanyID: c, UserID: "u3", Day: d1}, {CompanyID: c, UserID: "u1", Day: d1}, {CompanyID: other, UserID: "u1", Day: d1}}
+	got, err := st.DaysIntervals(ctx, days)
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "days without intervals have no entry")
+	for _, k := range days {
+		one, err := st.DayIntervals(ctx, k.CompanyID, k.UserID, k.Day)
+		require.NoError(t, err)
+		if len(one) == 0 {
+			assert.Empty(t, got[k])
+			continue
+		}
+		assert.Equal(t, one, got[k], "%s/%s: the day's intervals by start", k.UserID, k.Day)
+	}
+	assert.Len(t, got[presence.MemberDay{CompanyID: c, UserID: "u1", Day: d1}], 2)
+
+	// The audit events and outbox messages of a group go in one call each,
+	// and read back as the single inserts do; a duplicate fails the call.
+	if h.Audit != nil && h.Outbox != nil {
+		at := storage.Timestamp(far)
+		evs := []*audit.Event{
+			{ID: storage.NewID(), CompanyID: c, OccurredAt: at, Actor: tenancy.System(c).Audit(), Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: "u1"},
+			{ID: storage.NewID(), CompanyID: other, OccurredAt: at, Actor: tenancy.System(other).Audit(), Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: "u1"},
+		}
+		var msgs []storage.Message
+		for _, e := range evs {
+			m, err := storage.NewMessage("test", at, e.CompanyID, storage.TopicPauseSwitch, presence.Switch{CompanyID: e.CompanyID, UserID: "u1", At: at})
+			require.NoError(t, err)
+			msgs = append(msgs, m)
+		}
+		require.NoError(t, h.Tx.InTx(ctx, func(ctx context.Context) error {
+			if err := h.Audit.InsertAll(ctx, evs); err != nil {
+				return err
+			}
+			return h.Outbox.EnqueueMessages(ctx, msgs)
+		}))
+		for i, e := range evs {
+			ev, err := h.Audit.Get(ctx, e.ID)
+			require.NoError(t, err)
+			assert.Equal(t, e.CompanyID, ev.CompanyID)
+			assert.Zero(t, ev.Seq, "unsealed")
+			m, err := h.Outbox.GetMessage(ctx, msgs[i].ID)
+			require.NoError(t, err)
+			assert.Equal(t, storage.MessagePending, m.State)
+			assert.JSONEq(t, string(msgs[i].Payload), string(m.Payload))
+		}
+		err := h.Tx.InTx(ctx, func(ctx context.Context) error {
+			return h.Audit.InsertAll(ctx, []*audit.Event{{ID: storage.NewID(), CompanyID: c, OccurredAt: at, Actor: evs[0].Actor,
+				Action: "x", EntityType: "y"}, evs[0]})
+		})
+		require.ErrorIs(t, err, storage.ErrConflict)
+		err = h.Tx.InTx(ctx, func(ctx context.Context) error { return h.Outbox.EnqueueMessages(ctx, msgs[:1]) })
+		require.ErrorIs(t, err, storage.ErrConflict)
+		require.ErrorIs(t, h.Outbox.EnqueueMessages(ctx, msgs[1:]), storage.ErrInvalid, "outside a transaction")
 	}
 }

@@ -31,7 +31,8 @@ const WorldPasswordCost = 4
 // wires them at start-up (the README's "Wiring"), for a host's own tests:
 // tenancy's member-added hook grants the default packages, its
 // member-removed hook releases the leaver's licenses, settings and status,
-// presence reads operators' time zones from account, compliance asks
+// its member-deactivated hook takes the member offline, its
+// credentials-changed hook is recorded (CredentialsChanges), presence reads operators' time zones from account, compliance asks
 // licensing who is suspended. Time is a manual clock (Clock) every service
 // and the audit trail read, passwords are hashed at WorldPasswordCost,
 // secrets are sealed with an in-memory key provider (Keys), and account's
@@ -39,8 +40,9 @@ const WorldPasswordCost = 4
 // password check goes to tenancy.Service.VerifyPassword).
 //
 // Effects are delivered, not dropped: one dispatcher drains the backend's
-// outbox into recorders (Credentials, Password, Removals, Reminders,
-// Suspensions, Switches, Delivered), each call draining first, so a test
+// outbox into recorders (Credentials, Password, Invitations,
+// PasswordResets, Removals, Deactivations, Reminders, Suspensions, Switches,
+// Delivered), each call draining first, so a test
 // reads what a host's dispatch loop would have delivered by then. Never
 // call them inside an open transaction: the drain runs transactions of
 // its own. The world's dispatcher is the backend's only one (a second
@@ -54,16 +56,18 @@ const WorldPasswordCost = 4
 // call them outside any InTx. The assertions (AuditOf, RequireNoTrace,
 // RequireKind) check what a call did.
 //
-// A World is safe for concurrent use by the goroutines of one test. Its
-// backend is closed by tb.Cleanup.
+// A World's services, recorders and fakes are safe for concurrent use; a
+// fixture or assertion that fails calls Fatalf, which testing allows only
+// on the test's own goroutine. Its backend is closed by tb.Cleanup (a
+// backend given with OnHarness is the caller's).
 type World struct {
 	tb T
 
 	// H is the backend the services run on: the conformance suite's
 	// Harness, so a test can reach a domain store directly.
 	H *Harness
-	// Clock is the time of every service, the audit trail and the
-	// dispatcher. Move it with Set or Advance.
+	// Clock is the time of every service, the audit trail and (unless
+	// OnHarness) the dispatcher. Move it with Set or Advance.
 	Clock *storage.ManualClock
 	// Keys seals generated passwords and account secrets.
 	Keys *storage.StaticKeys
@@ -91,6 +95,7 @@ type worldState struct {
 	mu     sync.Mutex
 	serial int               // names fixtures apart
 	emails map[string]string // user ID → address, of the users fixtures registered
+	creds  []tenancy.CredentialsChange
 }
 
 // For returns the world reporting its failures to t instead — the same
@@ -248,6 +253,23 @@ func NewWorld(tb T, opts ...WorldOption) *World {
 			}
 			_, err := w.Operators.ReleaseUser(ctx, by, companyID, userID)
 			return err
+		}),
+		tenancy.WithMemberDeactivatedHook(func(ctx context.Context, by tenancy.Actor, companyID, userID string) error {
+			if w.Operators == nil {
+				return nil
+			}
+			_, err := w.Operators.ReleaseUser(ctx, by, companyID, userID) // deactivated: seats kept, status offline
+			return err
+		}),
+		// The host ends the user's other sessions; the world records the
+		// change once it committed.
+		tenancy.WithCredentialsChangedHook(func(ctx context.Context, c tenancy.CredentialsChange) error {
+			storage.AfterCommit(ctx, func(context.Context) {
+				w.st.mu.Lock()
+				w.st.creds = append(w.st.creds, c)
+				w.st.mu.Unlock()
+			})
+			return nil
 		})}
 	w.People = tenancy.NewService(h.Tx, h.Tenancy, w.Trail, box, w.Keys, append(tops, cfg.tenancy...)...)
 	w.Settings = account.NewService(h.Tx, h.Account, w.People, w.Trail, w.Keys,
@@ -361,8 +383,10 @@ type Delivery struct {
 	Topic     storage.Topic
 	CompanyID string
 	// Value is the decoded payload: a tenancy.Credentials,
-	// tenancy.MemberRemoved, licensing.Reminder, licensing.Suspension or
-	// presence.Switch.
+	// tenancy.MemberRemoved, tenancy.MemberDeactivated,
+	// tenancy.EmailChangeRequest, tenancy.EmailChangeNotice,
+	// tenancy.PasswordReset, tenancy.Invitation, licensing.Reminder,
+	// licensing.Suspension or presence.Switch.
 	Value any
 }
 
@@ -443,3 +467,40 @@ func (w *World) Switches(userID string) []presence.Switch {
 
 // ctx is the context fixtures and assertions run their calls with.
 func (w *World) ctx() context.Context { return context.Background() }
+
+// Invitations returns the reseller invitations delivered to email
+// (case-insensitively), oldest first.
+func (w *World) Invitations(email string) []tenancy.Invitation {
+	w.tb.Helper()
+	key := tenancy.EmailKey(email)
+	return deliveredAs(w, storage.TopicInvitation, func(i tenancy.Invitation) bool { return tenancy.EmailKey(i.Email) == key })
+}
+
+// PasswordResets returns the password-reset tokens delivered to email
+// (case-insensitively), oldest first.
+func (w *World) PasswordResets(email string) []tenancy.PasswordReset {
+	w.tb.Helper()
+	key := tenancy.EmailKey(email)
+	return deliveredAs(w, storage.TopicPasswordReset, func(r tenancy.PasswordReset) bool { return tenancy.EmailKey(r.Email) == key })
+}
+
+// Deactivations returns the member deactivations of companyID delivered so far.
+func (w *World) Deactivations(companyID string) []tenancy.MemberDeactivated {
+	w.tb.Helper()
+	return deliveredAs(w, storage.TopicMemberDeactivated, func(m tenancy.MemberDeactivated) bool { return m.CompanyID == companyID })
+}
+
+// CredentialsChanges returns the committed credential changes of the user
+// userID (a password changed or reset, a login e-mail changed), oldest
+// first: what the host's credentials-changed hook ends sessions on.
+func (w *World) CredentialsChanges(userID string) []tenancy.CredentialsChange {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	var out []tenancy.CredentialsChange
+	for _, c := range w.st.creds {
+		if c.UserID == userID {
+			out = append(out, c)
+		}
+	}
+	return out
+}

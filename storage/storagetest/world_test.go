@@ -239,6 +239,50 @@ func TestWorldsOnOneHarness(t *testing.T) {
 	})
 }
 
+// The deactivation hook takes an online operator offline; the
+// credentials-changed hook sees committed password changes only; a reset
+// token is delivered to the user's address.
+func TestWorldIdentityHooks(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, w *storagetest.World) {
+		ctx := context.Background()
+		o := w.Operator()
+		cur, err := w.Operators.Status(ctx, o.Operator, o.ID, o.Operator.UserID)
+		require.NoError(t, err)
+		_, err = w.Operators.SetStatus(ctx, o.Operator, o.ID, o.Operator.UserID, presence.Change{State: presence.Online, Version: cur.Version})
+		require.NoError(t, err)
+		require.NoError(t, w.People.DeactivateMember(ctx, o.Admin, o.ID, o.Operator.UserID))
+		cur, err = w.Operators.Status(ctx, o.Admin, o.ID, o.Operator.UserID)
+		require.NoError(t, err)
+		assert.Equal(t, presence.Offline, cur.State)
+		require.Len(t, w.Deactivations(o.ID), 1)
+
+		email := w.Email(o.Manager.UserID)
+		pw := w.Password(email)
+		boom := errors.New("rolled back")
+		err = w.H.Tx.InTx(ctx, func(ctx context.Context) error {
+			if err := w.People.ChangePassword(ctx, o.Manager, pw, "Rolled-back-1", "Rolled-back-1"); err != nil {
+				return err
+			}
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		assert.Empty(t, w.CredentialsChanges(o.Manager.UserID), "a rolled-back change ends no session")
+		require.NoError(t, w.People.ChangePassword(ctx, o.Manager, pw, "Changed-pass-1", "Changed-pass-1"))
+		changes := w.CredentialsChanges(o.Manager.UserID)
+		require.Len(t, changes, 1)
+		assert.Equal(t, tenancy.CredentialsPasswordChanged, changes[0].Reason)
+
+		require.NoError(t, w.People.RequestPasswordReset(ctx, email))
+		resets := w.PasswordResets(email)
+		require.Len(t, resets, 1)
+		require.NoError(t, w.People.ResetPassword(ctx, string(resets[0].Token), "Reset-pass-12", "Reset-pass-12"))
+		assert.Len(t, w.CredentialsChanges(o.Manager.UserID), 2)
+		_, err = w.People.Authenticate(ctx, email, "Reset-pass-12")
+		require.NoError(t, err)
+	})
+}
+
 func TestWorldAdapters(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, w *storagetest.World) {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
+	"github.com/shopspring/decimal"
+
+	"github.com/switchboardkit/switchboard/compliance"
+)
+
+var (
+	decimalType     = reflect.TypeFor[decimal.Decimal]()
+	nullDecimalType = reflect.TypeFor[decimal.NullDecimal]()
+	reasonsType     = reflect.TypeFor[compliance.Reasons]()
+	pathParam       = regexp.MustCompile(`\{([a-z]+)\}`)
+)
+
+// customize fixes the schemas of types whose JSON form is not their Go
+// shape: decimals are strings, Reasons is a list of names, and a Go slice
+// or map may encode as null.
+func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
+	switch t {
+	case decimalType:
+		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal"}
+	case nullDecimalType:
+		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal", Nullable: true}
+	case reasonsType:
+		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewStringSchema().NewRef()}
+	default:
+		if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+			return marshaledSchema(t, s)
+		}
+		if t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+			if t.PkgPath() != "time" || t.Name() != "Time" {
+				*s = openapi3.Schema{Type: &openapi3.Types{"string"}}
+			}
+			return nil
+		}
+		if k := t.Kind(); k == reflect.Slice || k == reflect.Map {
+			s.Nullable = true
+		}
+	}
+	return nil
+}
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// marshaledSchema describes a type with its own MarshalJSON by the JSON
+// kind its zero value encodes to.
+func marshaledSchema(t reflect.Type, s *openapi3.Schema) error {
+	if t.Kind() == reflect.Struct && t.PkgPath() == "time" {
+		return nil
+	}
+	raw, err := json.Marshal(reflect.New(t).Interface())
+	if err != nil {
+		return fmt.Errorf("schema of %v: %w", t, err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	switch v.(type) {
+	case string:
+		*s = openapi3.Schema{Type: &openapi3.Types{"string"}}
+	case []any:
+		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: &openapi3.SchemaRef{Value: &openapi3.Schema{}}, Nullable: true}
+	case map[string]any:
+		*s = openapi3.Schema{Type: &openapi3.Types{"object"}}
+	case float64:
+		*s = openapi3.Schema{Type: &openapi3.Types{"number"}}
+	case bool:
+		*s = openapi3.Schema{Type: &openapi3.Types{"boolean"}}
+	default:
+		*s = openapi3.Schema{Nullable: true} // any value
+	}
+	return nil
+}
+
+// buildOpenAPI generates the OpenAPI 3 document of the route table: paths,
+// parameters, bodies generated from the Go types, and problem+json for every
+// error.
+func (s *Server) buildOpenAPI() (*openapi3.T, error) {
+	doc := &openapi3.T{
+		OpenAPI: "3.0.3",
+		Info:    &openapi3.Info{Title: "Switchboard reference service", Version: "v1"},
+		Paths:   openapi3.NewPaths(),
+		Components: &openapi3.Components{
+			Schemas: openapi3.Schemas{},
+			SecuritySchemes: openapi3.SecuritySchemes{
+				"bearer": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer")},
+			},
+		},
+	}
+	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customize))
+	schema := func(v any) (*openapi3.SchemaRef, error) {
+		ref, err := gen.NewSchemaRefForValue(v, doc.Components.Schemas)
+		if err != nil {
+			return nil, fmt.Errorf("schema of %T: %w", v, err)
+		}
+		return ref, nil
+	}
+	problem, err := schema(Problem{})
+	if err != nil {
+		return nil, err
+	}
+	problemResponse := openapi3.NewResponse().WithDescription("a problem (RFC 9457)")
+	problemResponse.Content = openapi3.Content{"application/problem+json": openapi3.NewMediaType().WithSchemaRef(problem)}
+	for _, rt := range s.routeTable() {
+		op := openapi3.NewOperation()
+		op.Summary = rt.summary
+		op.OperationID = rt.method + " " + rt.path
+		if !rt.anonymous {
+			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
+		}
+		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
+		}
+		switch {
+		case strings.HasSuffix(rt.path, "/pause-types") && rt.method == "GET":
+			op.AddParameter(openapi3.NewQueryParameter("archived").WithSchema(openapi3.NewBoolSchema()))
+		case strings.HasSuffix(rt.path, "/status-ledger"):
+			op.AddParameter(openapi3.NewQueryParameter("from").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
+			op.AddParameter(openapi3.NewQueryParameter("to").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
+		case strings.HasSuffix(rt.path, "/subscriptions"):
+			for _, q := range []string{"kind", "user"} {
+				op.AddParameter(openapi3.NewQueryParameter(q).WithSchema(openapi3.NewStringSchema()))
+			}
+			op.AddParameter(openapi3.NewQueryParameter("assigned").WithSchema(openapi3.NewBoolSchema()))
+		case strings.HasSuffix(rt.path, "/search"):
+			op.AddParameter(openapi3.NewQueryParameter("q").WithSchema(openapi3.NewStringSchema()))
+		case strings.HasSuffix(rt.path, "/plan-change"):
+			op.AddParameter(openapi3.NewQueryParameter("tier").WithSchema(openapi3.NewStringSchema()))
+		case strings.HasSuffix(rt.path, "/budget"):
+			op.AddParameter(openapi3.NewQueryParameter("day").WithSchema(openapi3.NewStringSchema()))
+		case strings.Contains(rt.summary, "If-Match"):
+			op.AddParameter(openapi3.NewHeaderParameter("If-Match").WithRequired(true).WithSchema(openapi3.NewStringSchema()))
+		}
+		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") ||
+			strings.HasSuffix(rt.path, "/ledger") || strings.HasSuffix(rt.path, "/search") || strings.HasSuffix(rt.path, "/subscriptions") {
+			op.AddParameter(openapi3.NewQueryParameter("after").WithSchema(openapi3.NewStringSchema()))
+			op.AddParameter(openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1)))
+		}
+		if rt.in != nil {
+			in, err := schema(rt.in)
+			if err != nil {
+				return nil, err
+			}
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+				WithContent(openapi3.Content{"application/json": openapi3.NewMediaType().WithSchemaRef(in)})}
+		}
+		ok := openapi3.NewResponse().WithDescription(rt.summary)
+		if rt.out != nil {
+			out, err := schema(rt.out)
+			if err != nil {
+				return nil, err
+			}
+			ok.Content = openapi3.Content{"application/json": openapi3.NewMediaType().WithSchemaRef(out)}
+		}
+		if strings.HasSuffix(rt.path, "/audit/export") {
+			ok.Content = openapi3.Content{"application/x-ndjson": openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())}
+		}
+		op.AddResponse(rt.status, ok)
+		if rt.path == "/v1/companies/{company}/reservations" { // a refusal is a decision
+			op.AddResponse(http.StatusOK, ok)
+		}
+		op.Responses.Set("default", &openapi3.ResponseRef{Value: problemResponse})
+		doc.AddOperation(rt.path, rt.method, op)
+	}
+	return doc, nil
+}
+
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(s.docJSON)))
+	_, _ = w.Write(s.docJSON)
+}
+
+func marshalDoc(doc *openapi3.T) ([]byte, error) { return json.Marshal(doc) }
