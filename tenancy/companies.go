@@ -482,11 +482,44 @@ func (s *Service) SearchCompanies(ctx context.Context, by Actor, query string, p
 	const op = "tenancy.SearchCompanies"
 	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
 	defer func() { uc.End(err) }()
+	return s.findCompanies(ctx, op, by, CompanyFilter{Query: query}, page)
+}
+
+// CompanyFilter is FindCompanies's query: text as SearchCompanies's (a
+// substring of the legal name, display name, ID, INN, KPP or registration
+// number; "" matches all), and optionally one status and one kind.
+type CompanyFilter struct {
+	Query  string        `json:"query"`
+	Status CompanyStatus `json:"status,omitempty"`
+	Kind   CompanyKind   `json:"kind,omitempty"`
+}
+
+// FindCompanies is SearchCompanies with filters: the companies the actor
+// may see whose search text contains f.Query and, when given, whose status
+// is f.Status and kind f.Kind. Same scope, order, pagination and indexes
+// (the filters narrow the text search's candidates). Errors: as
+// SearchCompanies, and *storage.ValidationError (fields "status", "kind")
+// for an unknown status or kind.
+func (s *Service) FindCompanies(ctx context.Context, by Actor, f CompanyFilter, page storage.PageRequest) (_ storage.Page[Company], err error) {
+	const op = "tenancy.FindCompanies"
+	ctx, uc := s.obs.Start(ctx, op, "", observe.ActionRead)
+	defer func() { uc.End(err) }()
+	return s.findCompanies(ctx, op, by, f, page)
+}
+
+func (s *Service) findCompanies(ctx context.Context, op string, by Actor, f CompanyFilter, page storage.PageRequest) (storage.Page[Company], error) {
 	if err := s.fresh(ctx, op, &by); err != nil {
 		return storage.Page[Company]{}, err
 	}
-	q := CompanyQuery{Text: NormalizeQuery(query), Limit: page.Size() + 1}
-	if err := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false).Err(); err != nil {
+	q := CompanyQuery{Text: NormalizeQuery(f.Query), Status: f.Status, Kind: f.Kind, Limit: page.Size() + 1}
+	ve := (&storage.ValidationError{Op: op}).CheckText("query", q.Text, 255, false)
+	if f.Status != "" && f.Status != StatusActive && f.Status != StatusSuspended {
+		ve.Add("status", "oneof", "must be one of active suspended")
+	}
+	if f.Kind != "" && f.Kind != KindRegular && f.Kind != KindReseller {
+		ve.Add("kind", "oneof", "must be one of regular reseller")
+	}
+	if err := ve.Err(); err != nil {
 		return storage.Page[Company]{}, err
 	}
 	if page.After != "" {

@@ -18,7 +18,8 @@ type Company struct {
 	Kind               CompanyKind   `json:"kind"`
 	LegalName          string        `json:"legal_name"`          // changed by the platform only
 	RegistrationNumber string        `json:"registration_number"` // changed by the platform only
-	TaxID              string        `json:"tax_id"`              // INN; changed by the platform only
+	TaxID              string        `json:"tax_id"`              // INN: the company's one tax identity (SetTaxIdentity)
+	KPP                string        `json:"kpp,omitempty"`       // the KPP next to a 10-digit INN (SetTaxIdentity)
 	DisplayName        string        `json:"display_name"`
 	Status             CompanyStatus `json:"status"`
 	ResellerID         string        `json:"reseller_id"` // "" unless an affiliate
@@ -42,11 +43,16 @@ func (c *Company) Ref() CompanyRef {
 func (c *Company) Resource() Resource { return c.Ref().Resource() }
 
 // SearchText is the text company search matches against: legal name,
-// display name, ID, tax ID and registration number, lower-cased (Unicode, so
-// Cyrillic names fold too) and joined by a separator a query cannot contain.
-// Every backend stores or computes exactly this.
+// display name, ID, tax ID (INN), registration number and, when set, KPP,
+// lower-cased (Unicode, so Cyrillic names fold too) and joined by a
+// separator a query cannot contain. Every backend stores or computes
+// exactly this.
 func (c *Company) SearchText() string {
-	return strings.ToLower(strings.Join([]string{c.LegalName, c.DisplayName, c.ID, c.TaxID, c.RegistrationNumber}, "\x1f"))
+	parts := []string{c.LegalName, c.DisplayName, c.ID, c.TaxID, c.RegistrationNumber}
+	if c.KPP != "" {
+		parts = append(parts, c.KPP)
+	}
+	return strings.ToLower(strings.Join(parts, "\x1f"))
 }
 
 // NormalizeQuery turns user input into the needle company search looks for:

@@ -116,6 +116,8 @@ type CompanyQuery struct {
 	All            bool
 	ScopeID        string
 	WithAffiliates bool
+	Status         CompanyStatus // when non-empty: only companies with this status
+	Kind           CompanyKind   // when non-empty: only companies of this kind
 	AfterID        string
 	Limit          int
 }

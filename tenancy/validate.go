@@ -12,6 +12,9 @@ import (
 // phoneRE is an E.164 number: + then 7 to 15 digits, the first not 0.
 var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
+// kppRE is a KPP: four digits, two digits or capital Latin letters, three digits.
+var kppRE = regexp.MustCompile(`^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$`)
+
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$`)
 
 // newValidator returns the service's validator with tenancy's rules.
@@ -28,7 +31,8 @@ func newValidator() *storage.Validator {
 // Rules returns tenancy's validation tags with their messages in every
 // locale of storage.Locales, for a host's storage.Validator: role,
 // company_kind, slug (3–63 lower-case letters, digits and inner hyphens),
-// phone (E.164: + then 7 to 15 digits) and inn (a Russian tax ID: 10 or 12 digits with valid check digits).
+// phone (E.164: + then 7 to 15 digits), inn (a Russian tax ID: 10 or 12 digits with valid check digits)
+// and kpp (4 digits, 2 digits or capital Latin letters, 3 digits).
 func Rules() []storage.Rule {
 	str := func(ok func(string) bool) validator.Func {
 		return func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }
@@ -48,6 +52,10 @@ func Rules() []storage.Rule {
 		{Tag: "slug", Func: str(slugRE.MatchString), Messages: map[string]string{
 			storage.LocaleEnglish: "must be 3-63 lower-case letters, digits or inner hyphens",
 			storage.LocaleRussian: "должно состоять из 3–63 строчных латинских букв, цифр или дефисов внутри",
+		}},
+		{Tag: "kpp", Func: str(kppRE.MatchString), Messages: map[string]string{
+			storage.LocaleEnglish: "must be a KPP: 4 digits, 2 digits or capital Latin letters, 3 digits",
+			storage.LocaleRussian: "должно быть КПП: 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры",
 		}},
 		{Tag: "phone", Func: str(phoneRE.MatchString), Messages: map[string]string{
 			storage.LocaleEnglish: "must be an E.164 phone number: + then 7 to 15 digits, the first not 0",

@@ -64,6 +64,7 @@ type companyRow struct {
 	LegalName          string         `bun:"legal_name"`
 	RegistrationNumber string         `bun:"registration_number"`
 	TaxID              string         `bun:"tax_id"`
+	KPP                string         `bun:"kpp"`
 	DisplayName        string         `bun:"display_name"`
 	Status             string         `bun:"status"`
 	ResellerID         string         `bun:"reseller_id"`
@@ -78,14 +79,14 @@ type companyRow struct {
 // toCompanyRow converts a company to its table row, search text included.
 func toCompanyRow(c *tenancy.Company) *companyRow {
 	return &companyRow{ID: c.ID, Kind: string(c.Kind), LegalName: c.LegalName, RegistrationNumber: c.RegistrationNumber,
-		TaxID: c.TaxID, DisplayName: c.DisplayName, Status: string(c.Status), ResellerID: c.ResellerID,
+		TaxID: c.TaxID, KPP: c.KPP, DisplayName: c.DisplayName, Status: string(c.Status), ResellerID: c.ResellerID,
 		Slug: sql.NullString{String: c.Slug, Valid: c.Slug != ""}, OwnerUserID: c.OwnerUserID,
 		OpenRegistration: c.OpenRegistration, SearchText: c.SearchText(), CreatedAt: storage.Timestamp(c.CreatedAt), UpdatedAt: storage.Timestamp(c.UpdatedAt)}
 }
 
 func (r *companyRow) company() tenancy.Company {
 	return tenancy.Company{ID: r.ID, Kind: tenancy.CompanyKind(r.Kind), LegalName: r.LegalName,
-		RegistrationNumber: r.RegistrationNumber, TaxID: r.TaxID, DisplayName: r.DisplayName,
+		RegistrationNumber: r.RegistrationNumber, TaxID: r.TaxID, KPP: r.KPP, DisplayName: r.DisplayName,
 		Status: tenancy.CompanyStatus(r.Status), ResellerID: r.ResellerID, Slug: r.Slug.String,
 		OwnerUserID: r.OwnerUserID, OpenRegistration: r.OpenRegistration, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
@@ -410,6 +411,12 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 		sq = sq.Where("(id = ? OR reseller_id = ?)", q.ScopeID, q.ScopeID)
 	default:
 		sq = sq.Where("id = ?", q.ScopeID)
+	}
+	if q.Status != "" {
+		sq = sq.Where("status = ?", string(q.Status))
+	}
+	if q.Kind != "" {
+		sq = sq.Where("kind = ?", string(q.Kind))
 	}
 	if q.Text != "" {
 		sq = sq.Where("search_text LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")

@@ -163,7 +163,8 @@ func (m tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 			if !q.All && c.ID != q.ScopeID && (!q.WithAffiliates || c.ResellerID != q.ScopeID || q.ScopeID == "") {
 				continue
 			}
-			if c.ID <= q.AfterID || !strings.Contains(c.SearchText(), q.Text) {
+			if c.ID <= q.AfterID || !strings.Contains(c.SearchText(), q.Text) ||
+				q.Status != "" && c.Status != q.Status || q.Kind != "" && c.Kind != q.Kind {
 				continue
 			}
 			out = append(out, c)

@@ -55,7 +55,7 @@ func accountCostCentres(t *testing.T, h *Harness) {
 		_, err := w.Settings.RenameCostCentre(ctx, c.Admin, c.ID, sales.ID, account.CostCentreName{Name: " Sales EMEA "})
 		require.NoError(t, err)
 	})
-	assert.Equal(t, []string{"account.cost_centre.update"}, events.Actions())
+	assert.Equal(t, []string{"account.cost_centre.update"}, events.In(c.ID).Actions())
 	got, _ := centre(sales.ID)
 	assert.Equal(t, account.CostCentre{ID: sales.ID, Code: "CC-S", Name: "Sales EMEA", Active: true}, got)
 	_, err = w.Settings.RenameCostCentre(ctx, c.Admin, c.ID, sales.ID, account.CostCentreName{Name: ""})
@@ -136,7 +136,7 @@ func accountCostCentres(t *testing.T, h *Harness) {
 		_, err := w.Settings.DeleteCostCentre(ctx, c.Admin, c.ID, sales.ID, support.ID)
 		require.NoError(t, err)
 	})
-	assert.ElementsMatch(t, []string{"account.user.cost_centre.update", "account.user.cost_centre.update", "account.cost_centre.delete"}, events.Actions())
+	assert.ElementsMatch(t, []string{"account.user.cost_centre.update", "account.user.cost_centre.update", "account.cost_centre.delete"}, events.In(c.ID).Actions())
 	_, ok = centre(sales.ID)
 	assert.False(t, ok)
 	for _, u := range []string{c.Operator.UserID, c.Manager.UserID} {

@@ -68,6 +68,17 @@ func (es Events) String() string {
 	return b.String()
 }
 
+// In returns the events of companyID, in order.
+func (es Events) In(companyID string) Events {
+	var out Events
+	for _, e := range es {
+		if e.CompanyID == companyID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // AuditOf runs fn and returns the audit events committed while it ran, in
 // the order recorded: what the calls fn makes wrote to the trail. Events
 // of other goroutines committed meanwhile count too, so on a shared

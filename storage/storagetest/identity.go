@@ -143,6 +143,7 @@ func runIdentity(t *testing.T, h *Harness) {
 	t.Run("deactivation takes the member offline", func(t *testing.T) { t.Parallel(); identityDeactivationOffline(t, h) })
 	t.Run("registration by invitation", func(t *testing.T) { t.Parallel(); identityRegistration(t, newIdentityEnv(h)) })
 	t.Run("employee filters and sub-account pages", func(t *testing.T) { t.Parallel(); identityFilters(t, newIdentityEnv(h)) })
+	t.Run("tax identity and company filters", func(t *testing.T) { t.Parallel(); identityTaxAndFilters(t, h) })
 }
 
 func identityPhone(t *testing.T, e *identityEnv) {

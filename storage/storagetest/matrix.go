@@ -263,6 +263,12 @@ func mxRows() map[string]mxRow {
 		"tenancy.ChangeOwner": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.people.ChangeOwner(ctx, by, t.company, t.user))
 		}},
+		"tenancy.FindCompanies": {global: true, call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, _ mxTarget) error {
+			return e0(w.people.FindCompanies(ctx, by, tenancy.CompanyFilter{Query: "Own", Status: tenancy.StatusActive}, storage.PageRequest{}))
+		}},
+		"tenancy.SetTaxIdentity": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.people.SetTaxIdentity(ctx, by, t.company, tenancy.TaxIdentity{INN: "7707083893", KPP: "773601001"}))
+		}},
 		"tenancy.SearchCompanies": {global: true, call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, _ mxTarget) error {
 			return e0(w.people.SearchCompanies(ctx, by, "Own", storage.PageRequest{}))
 		}},

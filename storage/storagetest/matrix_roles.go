@@ -33,7 +33,7 @@ var mxRights = map[string]string{
 	"tenancy.SetPhone": "rename m", "tenancy.RequestEmailChange": "rename m",
 	"tenancy.DeactivateMember": "grant m", "tenancy.ReactivateMember": "grant m",
 	"tenancy.SetOpenRegistration": "catalog c", "tenancy.IssueInvitation": "catalog c",
-	"tenancy.FindEmployees": "always c", "tenancy.SubAccountsPage": "always c",
+	"tenancy.FindEmployees": "always c", "tenancy.SetTaxIdentity": "edit c", "tenancy.SubAccountsPage": "always c",
 
 	"licensing.Account": "view c", "licensing.SetAgreement": "affiliate c", "licensing.SetContract": "affiliate c",
 	"licensing.PreviewPlanChange": "view c", "licensing.ChangePlan": "purchase c", "licensing.SetCreditTerms": "affiliate c",

@@ -1,0 +1,1 @@
+ALTER TABLE tenancy_companies DROP COLUMN kpp

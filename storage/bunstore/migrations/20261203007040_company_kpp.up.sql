@@ -1,0 +1,1 @@
+ALTER TABLE tenancy_companies ADD COLUMN kpp {{.ID}} NOT NULL DEFAULT ''
