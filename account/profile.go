@@ -20,7 +20,7 @@ func (s *Service) UpdateProfile(ctx context.Context, by tenancy.Actor, companyID
 	defer func() { uc.End(err) }()
 	storage.Normalize(&p)
 	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.profile.update",
-		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.check(ctx, op, p); err != nil {
 				return nil, err
 			}
@@ -60,15 +60,19 @@ func (s *Service) UpdateRequisites(ctx context.Context, by tenancy.Actor, compan
 	ctx, uc := s.obs.Start(ctx, op, companyID, "account.requisites.update")
 	defer func() { uc.End(err) }()
 	storage.Normalize(&r)
-	return s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
-		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+	out, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.update",
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			if err := s.validateRequisites(ctx, op, r); err != nil {
+				return nil, err
+			}
+			if err := s.storeTax(ctx, by, companyID, &r); err != nil {
 				return nil, err
 			}
 			changes := audit.Diff(c.Requisites, r)
 			c.Requisites = r
 			return changes, nil
 		})
+	return out, err
 }
 
 // FillByINN looks inn up in the host's Registry and stores what it returns:
@@ -120,7 +124,7 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 		return nil, RegistryRecord{}, err
 	}
 	c, err := s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.requisites.fill_by_inn",
-		func(_ context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
+		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
 			r, p := c.Requisites, c.Profile
 			r.INN, r.KPP = rec.INN, rec.KPP
 			if rec.LegalAddress != "" {
@@ -133,6 +137,9 @@ func (s *Service) FillByINN(ctx context.Context, by tenancy.Actor, companyID, in
 				p.City = rec.City
 			}
 			if err := s.validateRequisites(ctx, op, r); err != nil {
+				return nil, err
+			}
+			if err := s.storeTax(ctx, by, companyID, &r); err != nil {
 				return nil, err
 			}
 			changes := append(audit.Diff(c.Requisites, r), audit.Diff(c.Profile, p)...)

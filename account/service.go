@@ -78,6 +78,7 @@ type Service struct {
 	pbxTypes  []string
 	ai        []AIFeatureInfo
 	registry  Registry
+	taxes     TaxIdentities // the company's one INN/KPP (WithTaxIdentity); nil: kept in the requisites
 	tester    ConnectionTester
 	passwords PasswordChecker
 	grantTTL  time.Duration
@@ -89,6 +90,47 @@ type Service struct {
 type Option = observe.Option
 
 // WithClock sets the clock (default storage.SystemClock).
+// TaxIdentities is the one home of a company's INN and KPP:
+// tenancy.Service implements it (tenancy.Company's TaxID and KPP).
+type TaxIdentities interface {
+	SetTaxIdentity(ctx context.Context, by tenancy.Actor, companyID string, in tenancy.TaxIdentity) (tenancy.Company, error)
+	GetCompany(ctx context.Context, by tenancy.Actor, companyID string) (tenancy.Company, error)
+}
+
+// WithTaxIdentity keeps the requisites' INN and KPP in t alone (wire the
+// tenancy.Service): UpdateRequisites and FillByINN set them there, in their
+// transaction and under its rules (tenancy.Service.SetTaxIdentity: once an
+// INN is set only the platform changes it), and every Company this service
+// returns reads them from there, so company search finds what the company
+// saved. Without it the requisites keep their own INN and KPP.
+func WithTaxIdentity(t TaxIdentities) Option { return observe.For(func(s *Service) { s.taxes = t }) }
+
+// withTax fills c's INN and KPP from the tax identity's home.
+func (s *Service) withTax(ctx context.Context, op string, by tenancy.Actor, c *Company) (*Company, error) {
+	if s.taxes == nil || c == nil {
+		return c, nil
+	}
+	tc, err := s.taxes.GetCompany(ctx, by, c.CompanyID)
+	if err != nil {
+		return nil, storage.Reop(op, err)
+	}
+	c.Requisites.INN, c.Requisites.KPP = tc.TaxID, tc.KPP
+	return c, nil
+}
+
+// storeTax sets r's INN and KPP in their home and blanks them in r, so the
+// requisites keep no copy. In the caller's transaction.
+func (s *Service) storeTax(ctx context.Context, by tenancy.Actor, companyID string, r *Requisites) error {
+	if s.taxes == nil {
+		return nil
+	}
+	if _, err := s.taxes.SetTaxIdentity(ctx, by, companyID, tenancy.TaxIdentity{INN: r.INN, KPP: r.KPP}); err != nil {
+		return err
+	}
+	r.INN, r.KPP = "", ""
+	return nil
+}
+
 func WithClock(c storage.Clock) Option { return observe.For(func(s *Service) { s.clock = c }) }
 
 // WithLanguages sets the languages the platform offers (BCP 47 tags, e.g.
@@ -275,7 +317,7 @@ func (s *Service) updateCompany(ctx context.Context, op string, by tenancy.Actor
 	if err != nil {
 		return nil, err
 	}
-	return forCaller(out), nil
+	return s.withTax(ctx, op, by, forCaller(out))
 }
 
 // forCaller is the copy of c the Service hands out: sealed secrets are
@@ -344,7 +386,7 @@ func (s *Service) Company(ctx context.Context, by tenancy.Actor, companyID strin
 	if err != nil {
 		return nil, err
 	}
-	return forCaller(c), nil
+	return s.withTax(ctx, op, by, forCaller(c))
 }
 
 // UserSettings returns userID's own settings in companyID (empty when none

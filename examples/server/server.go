@@ -167,8 +167,11 @@ func New(cfg Config) (*Server, error) {
 		tenancyOpts = append(tenancyOpts, tenancy.WithPasswordCost(cfg.PasswordCost))
 	}
 	s.people = tenancy.NewService(store, store.Tenancy(), s.trail, box, cfg.Keys, tenancyOpts...)
-	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock))
-	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, account.WithClock(cfg.Clock))
+	// The company's INN/KPP live on its tenancy.Company; purchases are booked to the account's cost centres.
+	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, account.WithClock(cfg.Clock),
+		account.WithTaxIdentity(s.people))
+	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock),
+		licensing.WithCostCentres(s.settings))
 	s.operators = presence.NewService(store, store.Presence(), s.people, s.settings, s.trail, box, presence.WithClock(cfg.Clock))
 	s.calls = compliance.NewService(store, store.Compliance(), s.people, s.trail,
 		compliance.WithSuspensions(s.credit), compliance.WithClock(cfg.Clock))

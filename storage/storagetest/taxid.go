@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
@@ -94,6 +95,24 @@ func identityTaxAndFilters(t *testing.T, h *Harness) {
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, a0.ID, page.Items[0].ID)
+
+	// The account's requisites keep no copy: they write to and read from the Company.
+	if h.Account != nil {
+		ac, err := w.Settings.UpdateRequisites(ctx, a0.Owner, a0.ID, account.Requisites{INN: "7707083893", KPP: "773604001"})
+		require.NoError(t, err)
+		assert.Equal(t, [2]string{"7707083893", "773604001"}, [2]string{ac.Requisites.INN, ac.Requisites.KPP})
+		_, err = w.Settings.UpdateRequisites(ctx, a0.Owner, a0.ID, account.Requisites{INN: "7736123452"})
+		RequireInvalid(t, err, "inn")
+		assert.Equal(t, []string{a0.ID}, find(tenancy.CompanyFilter{Query: "773604"}), "search finds what the company saved")
+		if h.AccountRaw != nil {
+			raw, err := h.AccountRaw(ctx, a0.ID)
+			require.NoError(t, err)
+			assert.NotContains(t, string(raw), "773604001", "the account document keeps no copy")
+		}
+		ac, err = w.Settings.Company(ctx, a0.Owner, a0.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "773604001", ac.Requisites.KPP)
+	}
 
 	// Status and kind.
 	_, err = w.People.SetStatus(ctx, w.Platform, a1.ID, tenancy.StatusSuspended)

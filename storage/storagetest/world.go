@@ -275,7 +275,7 @@ func NewWorld(tb T, opts ...WorldOption) *World {
 	w.Settings = account.NewService(h.Tx, h.Account, w.People, w.Trail, w.Keys,
 		append([]account.Option{account.WithClock(w.Clock), account.WithLanguages("en", "ru"),
 			account.WithPBXTypes("asterisk"), account.WithRegistry(w.Registry), account.WithConnectionTester(w.Mail),
-			account.WithPasswordChecker(worldPasswords{w.People})}, cfg.account...)...)
+			account.WithPasswordChecker(worldPasswords{w.People}), account.WithTaxIdentity(w.People)}, cfg.account...)...)
 	// Purchases are booked to the account's cost centres.
 	w.Credit = licensing.NewService(h.Tx, h.Licensing, w.People, w.Trail, box,
 		append([]licensing.Option{licensing.WithClock(w.Clock), licensing.WithCostCentres(w.Settings)}, cfg.licensing...)...)
