@@ -156,6 +156,7 @@ func runLicensing(t *testing.T, h *Harness) {
 	t.Run("subscriptions and add-ons", func(t *testing.T) { licSubscriptionsAndAddOns(t, h) })
 	t.Run("subscription numbers, cancellation, add-on reduction", func(t *testing.T) { licNumbersCancelReduce(t, h) })
 	t.Run("concurrent add-on reductions never go below zero", func(t *testing.T) { licConcurrentAddOnReduce(t, h) })
+	t.Run("one number, concurrently claimed, goes to one subscription", func(t *testing.T) { licConcurrentNumber(t, h) })
 	t.Run("store contract", func(t *testing.T) { licStoreContract(t, h) })
 	t.Run("default packages join the registering transaction", func(t *testing.T) { licDefaultPackagesInTx(t, h) })
 	t.Run("ledger properties", func(t *testing.T) { licLedgerProperties(t, h) })
@@ -1230,4 +1231,43 @@ func licPackageOptionsEditRetire(t *testing.T, h *Harness) {
 	held, err = w.svc.UserPackages(ctx, w.admin, w.company.ID, u)
 	require.NoError(t, err)
 	assert.Empty(t, held)
+}
+
+func licConcurrentNumber(t *testing.T, h *Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	const n = 8
+	worlds := make([]*licWorld, n)
+	subs := make([]string, n)
+	for i := range worlds {
+		worlds[i] = newLicWorld(t, h)
+		p, err := worlds[i].svc.PurchaseSubscriptions(ctx, worlds[i].admin, worlds[i].company.ID,
+			licensing.SubscriptionPurchase{Kind: licensing.SubscriptionMobile, Quantity: 1, IdempotencyKey: storage.NewID()})
+		require.NoError(t, err)
+		subs[i] = p.SubscriptionIDs[0]
+	}
+	number := testNumber()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, w := range worlds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = w.svc.SetSubscriptionPhone(ctx, w.admin, w.company.ID, subs[i], licensing.SubscriptionPhone{Phone: number})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+			assert.Len(t, worlds[i].events(t, "licensing.subscription.phone"), 1)
+		case errors.Is(err, storage.ErrConflict):
+			assert.Empty(t, worlds[i].events(t, "licensing.subscription.phone"), "a refused claim records nothing")
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	assert.Equal(t, 1, won, "companies of one platform never share a number")
 }
