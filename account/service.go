@@ -268,6 +268,7 @@ func cloneCompany(c *Company) *Company {
 
 func cloneUser(u *User) *User {
 	out := *u
+	out.MailLogin.Password = slices.Clone(u.MailLogin.Password)
 	if u.MaxDialogs != nil {
 		n := *u.MaxDialogs
 		out.MaxDialogs = &n
@@ -369,7 +370,15 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 	if err != nil {
 		return nil, err
 	}
-	return cloneUser(out), nil
+	return userForCaller(out), nil
+}
+
+// userForCaller is the copy of u the Service hands out: the sealed mail
+// password is replaced by HasPassword.
+func userForCaller(u *User) *User {
+	out := cloneUser(u)
+	out.MailLogin.HasPassword, out.MailLogin.Password = len(u.MailLogin.Password) > 0, nil
+	return out
 }
 
 // Company returns companyID's account document (defaults when nothing was
@@ -398,5 +407,9 @@ func (s *Service) UserSettings(ctx context.Context, by tenancy.Actor, companyID,
 	if err := s.authorizeMember(ctx, op, by, companyID, userID, tenancy.ActView); err != nil {
 		return nil, err
 	}
-	return s.loadUser(ctx, companyID, userID)
+	u, err := s.loadUser(ctx, companyID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return userForCaller(u), nil
 }

@@ -199,6 +199,17 @@ type MailAccess struct {
 	HasPassword bool `json:"has_password,omitempty" audit:"-"`
 }
 
+// UserMailLogin is a user's own login on the company's mail connection,
+// its password sealed at rest (bound to the company and the user).
+type UserMailLogin struct {
+	Username string    `json:"username,omitempty"`
+	Password Sealed    `json:"password,omitempty" audit:"secret"`
+	TestedAt time.Time `json:"tested_at,omitzero"`
+	// HasPassword tells callers a password is stored: the Service's results
+	// carry it instead of the sealed bytes (read it with MailConnectionFor).
+	HasPassword bool `json:"has_password,omitempty" audit:"-"`
+}
+
 // Assistant is the virtual assistant's identity on e-mails to users.
 type Assistant struct {
 	Name  string `json:"name" validate:"text,max=200"`
@@ -230,6 +241,9 @@ type User struct {
 	CoverRef     string          `json:"cover_ref,omitempty"`
 	CostCentreID string          `json:"cost_centre_id,omitempty"`
 	Operator     OperatorProfile `json:"operator"`
+	// MailLogin is the user's own login on the company's mail server
+	// (SetUserMailLogin); MailConnectionFor joins the two.
+	MailLogin UserMailLogin `json:"mail_login,omitzero"`
 
 	Version   int64     `json:"-"`
 	UpdatedAt time.Time `json:"updated_at,omitzero" audit:"-"`

@@ -95,6 +95,7 @@ func runAccount(t *testing.T, h *Harness) {
 	t.Run("user settings are per company and versioned", func(t *testing.T) { accountUserSettingsPerCompany(t, h) })
 	t.Run("organisational structure search", func(t *testing.T) { accountStructureSearch(t, h) })
 	t.Run("cost centres: rename, delete, purchases and spend", func(t *testing.T) { accountCostCentres(t, h) })
+	t.Run("a user's effective mail connection", func(t *testing.T) { accountUserMail(t, h) })
 	t.Run("failed use case stores nothing", func(t *testing.T) { accountFailedUseCase(t, h) })
 	t.Run("store: rename to the same name", func(t *testing.T) { accountRenameToSameName(t, h) })
 	t.Run("store: concurrent assign of one option", func(t *testing.T) { accountConcurrentAssign(t, h) })

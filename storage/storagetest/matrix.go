@@ -509,6 +509,12 @@ func mxRows() map[string]mxRow {
 		"account.CostCentres": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.acct.CostCentres(ctx, by, t.company))
 		}},
+		"account.SetUserMailLogin": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.acct.SetUserMailLogin(ctx, by, t.company, t.user, account.UserMailInput{Username: "u@example.com", Password: account.NewSecret("pw")}))
+		}},
+		"account.MailConnectionFor": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.acct.MailConnectionFor(ctx, by, t.company, t.user))
+		}},
 		"account.RenameCostCentre": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.acct.RenameCostCentre(ctx, by, t.company, t.costCentre, account.CostCentreName{Name: "Renamed"}))
 		}},

@@ -49,7 +49,7 @@ var mxRights = map[string]string{
 	"licensing.AddOns": "view c", "licensing.SetSubscriptionPhone": "purchase c", "licensing.CancelSubscription": "purchase c",
 	"licensing.ReduceAddOn": "purchase c", "licensing.UpdatePackage": "catalog c", "licensing.RetirePackage": "catalog c",
 	"licensing.GrantPackage": "users m", "licensing.RevokePackage": "users m", "licensing.CostCentreSpend": "view c",
-	"account.RenameCostCentre": "edit c", "account.DeleteCostCentre": "edit c",
+	"account.SetUserMailLogin": "profile m", "account.MailConnectionFor": "profile m", "account.RenameCostCentre": "edit c", "account.DeleteCostCentre": "edit c",
 
 	"account.SetAIFeature": "edit c", "account.AIFeatureEnabled": "view s", "account.SetBranding": "edit c",
 	"account.SetUserImages": "profile m", "account.SetOperatorProfile": "profile m", "account.CreateCostCentre": "edit c",
