@@ -326,26 +326,33 @@ func errBadToken(op string) error {
 }
 
 // useToken consumes the token of purpose whose value is tok, in the
-// running transaction: it must exist and be unexpired, and deleting it is
-// what makes it single-use (of two concurrent uses one deletes nothing and
-// fails). Every failure is errBadToken.
-func (s *Service) useToken(ctx context.Context, op string, purpose TokenPurpose, tok string) (*UserToken, error) {
+// running transaction, and returns it with its user: it must exist and be
+// unexpired, and deleting it is what makes it single-use (of two
+// concurrent uses one deletes nothing and fails). Every failure of the
+// token, and a user gone since it was issued, is errBadToken.
+func (s *Service) useToken(ctx context.Context, op string, purpose TokenPurpose, tok string) (*UserToken, *UserRecord, error) {
 	hash := tokenHash(tok)
 	t, err := s.store.GetToken(ctx, purpose, hash)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, errBadToken(op)
+		return nil, nil, errBadToken(op)
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !s.now().Before(t.ExpiresAt) {
-		return nil, errBadToken(op)
+		return nil, nil, errBadToken(op)
 	}
 	if err := s.store.DeleteToken(ctx, hash); errors.Is(err, storage.ErrNotFound) {
-		return nil, errBadToken(op)
+		return nil, nil, errBadToken(op)
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return t, nil
+	u, err := s.store.GetUser(ctx, t.UserID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, errBadToken(op)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return t, u, nil
 }
 
 // ConfirmEmailChange makes the e-mail change the token (from
@@ -369,14 +376,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (_ User,
 	}
 	var out User
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.useToken(ctx, op, TokenEmailChange, token)
+		t, u, err := s.useToken(ctx, op, TokenEmailChange, token)
 		if err != nil {
-			return err
-		}
-		u, err := s.store.GetUser(ctx, t.UserID)
-		if errors.Is(err, storage.ErrNotFound) {
-			return errBadToken(op)
-		} else if err != nil {
 			return err
 		}
 		before := *u
@@ -492,14 +493,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, repeat string)
 		return storage.Internal(op, err)
 	}
 	return storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.useToken(ctx, op, TokenPasswordReset, token)
+		_, u, err := s.useToken(ctx, op, TokenPasswordReset, token)
 		if err != nil {
-			return err
-		}
-		u, err := s.store.GetUser(ctx, t.UserID)
-		if errors.Is(err, storage.ErrNotFound) {
-			return errBadToken(op)
-		} else if err != nil {
 			return err
 		}
 		before := *u

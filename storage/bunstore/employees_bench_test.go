@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -17,36 +14,6 @@ import (
 	"github.com/switchboardkit/switchboard/tenancy"
 	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
-
-// benchUserRow and benchMemberRow mirror tenancy_users and tenancy_members
-// for bulk seeding.
-type benchUserRow struct {
-	bun.BaseModel `bun:"table:tenancy_users"`
-
-	ID                string    `bun:"id,pk"`
-	Email             string    `bun:"email"`
-	EmailKey          string    `bun:"email_key"`
-	FirstName         string    `bun:"first_name"`
-	LastName          string    `bun:"last_name"`
-	Phone             string    `bun:"phone"`
-	SearchKey         string    `bun:"search_key"`
-	PasswordHash      string    `bun:"password_hash"`
-	PasswordChangedAt time.Time `bun:"password_changed_at"`
-	CreatedAt         time.Time `bun:"created_at"`
-	UpdatedAt         time.Time `bun:"updated_at"`
-}
-
-type benchMemberRow struct {
-	bun.BaseModel `bun:"table:tenancy_members"`
-
-	CompanyID    string    `bun:"company_id,pk"`
-	UserID       string    `bun:"user_id,pk"`
-	Role         string    `bun:"role"`
-	SubAccountID string    `bun:"sub_account_id"`
-	Deactivated  bool      `bun:"deactivated"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
-}
 
 // benchFindEmployees seeds one company of n members — 1 % managers, 2 %
 // administrators, the rest operators, over 20 sub-accounts — next to
@@ -63,8 +30,8 @@ func benchFindEmployees(b *testing.B, st *bunstore.Store) {
 		subs[i] = storage.NewID()
 	}
 	var admin tenancy.Actor
-	users := make([]benchUserRow, 0, 1000)
-	members := make([]benchMemberRow, 0, 1000)
+	users := make([]bunstore.UserRow, 0, 1000)
+	members := make([]bunstore.MemberRow, 0, 1000)
 	flush := func() {
 		if len(users) == 0 {
 			return
@@ -95,9 +62,10 @@ func benchFindEmployees(b *testing.B, st *bunstore.Store) {
 			role, sub = tenancy.RoleAdministrator, ""
 			admin = tenancy.Actor{UserID: u.ID, CompanyID: company, Role: role}
 		}
-		users = append(users, benchUserRow{ID: u.ID, Email: u.Email, EmailKey: u.EmailKey(), FirstName: u.FirstName, LastName: u.LastName,
-			SearchKey: u.SearchKey(), PasswordHash: "x", PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now})
-		members = append(members, benchMemberRow{CompanyID: c, UserID: u.ID, Role: string(role), SubAccountID: sub, CreatedAt: now, UpdatedAt: now})
+		u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = now, now, now
+		users = append(users, *bunstore.ToUserRow(&tenancy.UserRecord{User: u, PasswordHash: "x"}))
+		members = append(members, *bunstore.ToMemberRow(&tenancy.Member{CompanyID: c, UserID: u.ID, Role: role, SubAccountID: sub,
+			CreatedAt: now, UpdatedAt: now}))
 		if len(users) == cap(users) {
 			flush()
 		}
@@ -132,16 +100,10 @@ func benchFindEmployees(b *testing.B, st *bunstore.Store) {
 	}
 	for _, tc := range filters {
 		b.Run(tc.name, func(b *testing.B) {
-			var lat []time.Duration
-			for b.Loop() {
-				start := time.Now()
-				if _, err := svc.FindEmployees(ctx, admin, company, tc.f, storage.PageRequest{Limit: 50}); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(start))
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			loopP50(b, func() error {
+				_, err := svc.FindEmployees(ctx, admin, company, tc.f, storage.PageRequest{Limit: 50})
+				return err
+			})
 		})
 	}
 }

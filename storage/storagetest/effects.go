@@ -93,14 +93,6 @@ func (e *effects) keep(id string, topic storage.Topic, company string, v any) er
 	return nil
 }
 
-// drainLocked delivers every due message; e.mu is held. A failing backend
-// panics: the suite's handlers never fail, so an error is the backend's.
-func (e *effects) drainLocked() {
-	if _, err := e.d.Drain(context.Background()); err != nil {
-		panic("storagetest: draining the outbox: " + err.Error())
-	}
-}
-
 // all drains the outbox and returns a copy of everything delivered so far,
 // in delivery order.
 func (e *effects) all() ([]delivery, error) {
@@ -114,12 +106,15 @@ func (e *effects) all() ([]delivery, error) {
 
 // delivered drains the outbox and returns what was delivered on topic
 // about company ("" for every company), in delivery order.
+// A failing backend panics: the suite's handlers never fail, so an error
+// is the backend's.
 func delivered[T any](e *effects, topic storage.Topic, company string) []T {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.drainLocked()
+	all, err := e.all()
+	if err != nil {
+		panic("storagetest: draining the outbox: " + err.Error())
+	}
 	var out []T
-	for _, d := range e.got {
+	for _, d := range all {
 		if d.topic == topic && (company == "" || d.company == company) {
 			out = append(out, d.v.(T))
 		}
