@@ -96,6 +96,9 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 
 var _ compliance.SharedSettingsReader = complianceStore{}
 
+// settingsQuery reads a company's settings row.
+const settingsQuery = "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?"
+
 // SharedSettings implements compliance.SharedSettingsReader: the row is
 // read every time, but its policy is decoded only when the row changed
 // since this store last decoded it (see settingsCache).
@@ -104,7 +107,7 @@ func (c complianceStore) SharedSettings(ctx context.Context, companyID string) (
 	if err := c.s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?", companyID)
+	rows, err := c.s.idb(ctx).QueryContext(ctx, settingsQuery, companyID)
 	if err != nil {
 		return nil, c.s.mapErr(op, err)
 	}

@@ -1,5 +1,7 @@
 package bunstore
 
+import "time"
+
 // HistoryFallbacks counts history reads that fell back to reading rows one
 // by one (tests check the folded read is used).
 var HistoryFallbacks = &historyFallbacks
@@ -16,3 +18,15 @@ var (
 	ToUserRow   = toUserRow
 	ToMemberRow = toMemberRow
 )
+
+// SettingsQuery is the settings read of Check (SharedSettings).
+const SettingsQuery = settingsQuery
+
+// HistoryQuery is the store's folded history read of one key (Check's),
+// and HistoryArgs its arguments.
+func HistoryQuery(s *Store) string { return complianceStore{s}.historyAggQuery(true) }
+
+// HistoryArgs are HistoryQuery's arguments.
+func HistoryArgs(s *Store, companyID, key string, since time.Time) []any {
+	return complianceStore{s}.historyArgs(companyID, []string{key}, since)
+}
