@@ -146,7 +146,9 @@ func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 	}
 	row := toAuditRow(e)
 	row.Seq, row.LeafHash = 0, ""
-	if _, err := a.s.idb(ctx).NewInsert().Model(row).Exec(ctx); err != nil {
+	// Deferred (see pgConnector): an event is written with the statement
+	// after it, most often COMMIT.
+	if _, err := a.s.idb(ctx).NewInsert().Model(row).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}
 	return nil
@@ -166,7 +168,7 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		rows[i] = toAuditRow(e)
 		rows[i].Seq, rows[i].LeafHash = 0, ""
 	}
-	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}
 	return nil

@@ -300,7 +300,9 @@ func (c complianceStore) History(ctx context.Context, companyID, key string, sin
 
 func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Reservation) error {
 	const op = "compliance.InsertReservation"
-	if _, err := c.s.idb(ctx).NewInsert().Model(toCallRow(r)).Exec(ctx); err != nil {
+	// Deferred: the reservation's INSERT goes with its audit event and
+	// COMMIT (see pgConnector); nothing reads its result.
+	if _, err := c.s.idb(ctx).NewInsert().Model(toCallRow(r)).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return c.s.mapErr(op, err)
 	}
 	return nil

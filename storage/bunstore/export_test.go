@@ -30,3 +30,12 @@ func HistoryQuery(s *Store) string { return complianceStore{s}.historyAggQuery(t
 func HistoryArgs(s *Store, companyID, key string, since time.Time) []any {
 	return complianceStore{s}.historyArgs(companyID, []string{key}, since)
 }
+
+// RoundTrips is how many round trips the PostgreSQL pool s opened has sent
+// to the server (-1 for other pools).
+func RoundTrips(s *Store) int64 {
+	if s.trips == nil {
+		return -1
+	}
+	return s.trips.Load()
+}

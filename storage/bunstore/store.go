@@ -39,6 +39,9 @@ type Store struct {
 	writeMu sync.Mutex
 	// settings caches decoded compliance settings (see SharedSettings).
 	settings settingsCache
+	// trips counts the round trips of a PostgreSQL pool the store opened
+	// (see pgConnector); nil on other pools.
+	trips *atomic.Int64
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -139,9 +142,14 @@ func openPostgres(ctx context.Context, op, dsn string) (*Store, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	trips := new(atomic.Int64)
+	sqldb := sql.OpenDB(pgConnector{Connector: stdlib.GetConnector(*cfg), trips: trips})
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
-	return finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
+	s, err := finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
+	if s != nil {
+		s.trips = trips
+	}
+	return s, err
 }
 
 // OpenMySQL opens a MySQL or MariaDB database from a go-sql-driver DSN
