@@ -20,10 +20,11 @@ import (
 // benchReserveComplete measures one dialer cycle — Reserve (subscriber lock,
 // history read, decision, insert, audit event) then Complete (update, audit
 // event), two transactions — with 32 concurrent workers on one company, each
-// call to a fresh subscriber. On PostgreSQL a cycle is 10 round trips:
+// call to a fresh subscriber. On PostgreSQL a cycle is 7 round trips:
 // BEGIN, the lock upsert returning the settings, the history read, the call
-// INSERT, the audit INSERT, COMMIT; BEGIN, the UPDATE … RETURNING of the
-// pending call, the audit INSERT, COMMIT (the directory is in memory here).
+// INSERT with the audit INSERT and COMMIT; BEGIN, the UPDATE … RETURNING of
+// the pending call, the audit INSERT with COMMIT (the directory is in
+// memory here; see the package doc, "Round trips on PostgreSQL").
 // Audit events are sealed later (audit.Log.Seal), so no company-wide row is
 // locked.
 func benchReserveComplete(b *testing.B, st *bunstore.Store) {

@@ -127,8 +127,10 @@ func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 // including several hosts and target_session_attrs=read-write (a pool that
 // finds the new primary after a failover). Statements go over the simple
 // protocol: bun sends each query with its arguments already formatted, so
-// preparing them would cost a round trip and cache nothing reusable. A DSN
-// pgx cannot parse is a *storage.ValidationError on field "dsn".
+// preparing them would cost a round trip and cache nothing reusable.
+// Transactions hold BEGIN and the deferred writes back to send them with
+// the next statement (see "Round trips on PostgreSQL" in the package doc).
+// A DSN pgx cannot parse is a *storage.ValidationError on field "dsn".
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return openPostgres(ctx, "bunstore.OpenPostgres", dsn)
 }
