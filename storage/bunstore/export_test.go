@@ -19,6 +19,9 @@ var (
 	ToMemberRow = toMemberRow
 )
 
+// CheckQuery is Check's one statement on PostgreSQL (CheckRecords).
+const CheckQuery = checkQuery
+
 // SettingsQuery is the settings read of Check (SharedSettings).
 const SettingsQuery = settingsQuery
 

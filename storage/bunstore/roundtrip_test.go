@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 // memory here): BEGIN, the lock upsert returning the settings, the history
 // read, then the reservation INSERT, its audit INSERT and COMMIT together;
 // BEGIN, the UPDATE … RETURNING of the pending call, then its audit INSERT
-// with COMMIT. A Check is 2 (settings, history), with no transaction.
+// with COMMIT. A Check is 1 (settings and history in one statement, no
+// transaction) once the company's rules are compiled, 2 before.
 func TestRoundTripsPostgres(t *testing.T) {
 	st := storagetest.OpenPostgres(t)
 	ctx := context.Background()
@@ -37,7 +39,11 @@ func TestRoundTripsPostgres(t *testing.T) {
 	before := bunstore.RoundTrips(st)
 	_, err = svc.Check(ctx, owner, call)
 	require.NoError(t, err)
-	require.EqualValues(t, 2, bunstore.RoundTrips(st)-before, "Check")
+	require.EqualValues(t, 2, bunstore.RoundTrips(st)-before, "first Check")
+	before = bunstore.RoundTrips(st)
+	_, err = svc.Check(ctx, owner, call)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, bunstore.RoundTrips(st)-before, "Check")
 
 	// The window may be closed at this hour: reserve until allowed is not
 	// the point, so take the policy's windows out of it.
@@ -121,5 +127,54 @@ func TestDeferredWritesPostgres(t *testing.T) {
 	// The pool stays usable after the failed commit.
 	for range 20 {
 		require.NoError(t, st.InTx(ctx, func(ctx context.Context) error { return cs.InsertReservation(ctx, res(storage.NewID())) }))
+	}
+}
+
+// Check reads the history since the look-back of the rules it compiled
+// last for the company (CheckRecords, one statement on PostgreSQL): when
+// the policy changes, its decisions are still those of a Service that
+// never saw the company — a longer look-back re-reads the history, a
+// shorter one leaves the older calls out.
+func TestCheckLookBackChanges(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *bunstore.Store{
+		"SQLite": storagetest.OpenSQLite, "PostgreSQL": storagetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			if name == "PostgreSQL" && os.Getenv(storagetest.PostgresEnv) == "" {
+				t.Skip(storagetest.PostgresEnv + " not set")
+			}
+			st := open(t)
+			ctx := context.Background()
+			dir := tenancytest.NewDirectory()
+			co := dir.AddCompany(tenancy.CompanyRef{})
+			owner := dir.AddMember(co, tenancy.RoleOwner, "")
+			clock := storage.NewManualClock(time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC))
+			newSvc := func() *compliance.Service {
+				return compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()), compliance.WithClock(clock))
+			}
+			svc := newSvc()
+			w := compliance.Window{Start: 0, End: compliance.Clock(24, 0, 0)}
+			policy := func(days int) compliance.Policy {
+				p := compliance.FZ230Calls()
+				p.Windows = compliance.Windows{Working: w, Weekend: w, Holiday: w}
+				p.Caps = []compliance.Cap{{Period: compliance.PeriodRolling, Days: days, Limit: 1, Counts: compliance.ClassConversation}}
+				return p
+			}
+			call := compliance.Call{CompanyID: co.ID, Phone: "+74951234567", Zone: "Europe/Moscow"}
+			_, err := svc.ImportHistory(ctx, owner, co.ID, "past", []compliance.PastCall{
+				{Phone: call.Phone, At: clock.Now().Add(-10 * 24 * time.Hour), Outcome: compliance.OutcomeAnsweredHuman}})
+			require.NoError(t, err)
+			for i, days := range []int{1, 20, 1, 30, 2} {
+				_, err := svc.SetSettings(ctx, owner, co.ID, true, policy(days))
+				require.NoError(t, err)
+				for range 2 {
+					got, err := svc.Check(ctx, owner, call)
+					require.NoError(t, err)
+					want, err := newSvc().Check(ctx, owner, call)
+					require.NoError(t, err)
+					require.Equal(t, want, got, "policy %d (%d days)", i, days)
+					require.Equal(t, days < 10, got.Allowed, "policy %d (%d days)", i, days)
+				}
+			}
+		})
 	}
 }
