@@ -159,6 +159,22 @@ func benchCheckSingle(b *testing.B, st *bunstore.Store) {
 			rawCheck(b, db, st, w)
 		}
 	})
+	// paired: one Check then one raw read per iteration, each timed, so
+	// both see the same machine load; sdk/raw is the ratio of their totals.
+	b.Run("paired", func(b *testing.B) {
+		db := st.DB()
+		var sdkTime, rawTime time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := w.svc.Check(ctx, w.owner, call); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			rawCheck(b, db, st, w)
+			sdkTime, rawTime = sdkTime+t1.Sub(t0), rawTime+time.Since(t1)
+		}
+		b.ReportMetric(float64(sdkTime)/float64(rawTime), "sdk/raw")
+	})
 }
 
 // rawCheck issues Check's statements for w's first subject on db, scanned
