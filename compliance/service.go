@@ -642,7 +642,7 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 	var p prepared
 	if cr, ok := s.store.(CheckReader); ok {
 		if r, cached := s.rules.get(c.CompanyID); cached {
-			err = s.checkOne(ctx, op, by, cr, s.since(now, r), &c, now, &p, d)
+			err = s.checkOne(ctx, op, by, cr, s.since(now, r), false, &c, now, &p, d)
 			if err != nil {
 				*d = Decision{Zones: d.Zones[:0]}
 			}
@@ -664,7 +664,8 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 // for the company). When the settings read say the look-back is longer,
 // the history is read again from there; records older than the rules look
 // at are left out, so the decision is the one prepare and decide give.
-func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr CheckReader, guess time.Time, c *Call, now time.Time, p *prepared, d *Decision) error {
+// With lock (Reserve) the subject is locked (LockSubject) before the read.
+func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr CheckReader, guess time.Time, lock bool, c *Call, now time.Time, p *prepared, d *Decision) error {
 	if err := validateCall(op, c); err != nil {
 		return err
 	}
@@ -678,6 +679,11 @@ func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr 
 			return err
 		}
 		key = res.e164
+	}
+	if lock {
+		if err := s.store.LockSubject(ctx, p.ref.ID, key); err != nil {
+			return err
+		}
 	}
 	buf := recordPool.Get().(*[]Record)
 	defer func() {
@@ -767,10 +773,11 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
-		if err := s.prepareLocked(ctx, op, by, &c, now, &p, &dec); err != nil {
+		decided, err := s.prepareLocked(ctx, op, by, &c, now, &p, &dec)
+		if err != nil {
 			return err
 		}
-		if !p.done {
+		if !p.done && !decided {
 			if err := s.decide(ctx, &p, now, &dec); err != nil {
 				return err
 			}
@@ -784,7 +791,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		if err := s.store.InsertReservation(ctx, res); err != nil {
 			return err
 		}
-		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
 			EntityType: "compliance_call", EntityID: res.ID, Changes: []audit.Change{
 				audit.Set("status", nil, res.Status), audit.Set("phone", nil, res.Phone), audit.Set("key", nil, res.Key),
 				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),
@@ -799,40 +806,48 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 
 // prepareLocked is prepare followed by LockSubject, Reserve's start; with a
 // SettingsLocker store the settings come with the lock, in one round trip.
-func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+// With a CheckReader store, once the company's rules are compiled, the lock
+// is followed by checkOne's one read of settings and history, and the call
+// is decided (decided true).
+func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) (decided bool, _ error) {
+	if cr, ok := s.store.(CheckReader); ok {
+		if r, cached := s.rules.get(c.CompanyID); cached {
+			return true, s.checkOne(ctx, op, by, cr, s.since(now, r), true, c, now, p, d)
+		}
+	}
 	sl, ok := s.store.(SettingsLocker)
 	if !ok {
 		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil {
-			return err
+			return false, err
 		}
-		return s.store.LockSubject(ctx, p.ref.ID, d.Key)
+		return false, s.store.LockSubject(ctx, p.ref.ID, d.Key)
 	}
 	if err := validateCall(op, c); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
-		return err
+		return false, err
 	}
 	key := c.Key // the subject's key, as prepareCall derives it
 	if key == "" {
 		res, err := s.resolve(op, c.Phone)
 		if err != nil {
-			return err
+			return false, err
 		}
 		key = res.e164
 	}
 	st, found, err := sl.LockSubjectSettings(ctx, p.ref.ID, key)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !found {
 		st = Settings{CompanyID: p.ref.ID, Policy: DefaultPolicy()}
 	}
 	p.settings = &st
 	if err := s.compileRules(p); err != nil {
-		return err
+		return false, err
 	}
-	return s.prepareCall(op, c, now, p, d)
+	return false, s.prepareCall(op, c, now, p, d)
 }
 
 // Complete reports the outcome of a reserved call. It is idempotent by

@@ -20,8 +20,8 @@ import (
 // benchReserveComplete measures one dialer cycle — Reserve (subscriber lock,
 // history read, decision, insert, audit event) then Complete (update, audit
 // event), two transactions — with 32 concurrent workers on one company, each
-// call to a fresh subscriber. On PostgreSQL a cycle is 7 round trips:
-// BEGIN, the lock upsert returning the settings, the history read, the call
+// call to a fresh subscriber. On PostgreSQL a cycle is 6 round trips:
+// BEGIN with the lock upsert, the settings and history read, the call
 // INSERT with the audit INSERT and COMMIT; BEGIN, the UPDATE … RETURNING of
 // the pending call, the audit INSERT with COMMIT (the directory is in
 // memory here; see the package doc, "Round trips on PostgreSQL").

@@ -86,10 +86,11 @@
 // use case still fails as a whole, only later. A bun query hook (TraceSQL,
 // a host's) sees a deferred statement end at once, without its outcome. A
 // transaction that ends before sending anything costs no round trip. A
-// compliance Reserve plus Complete is 7 round trips (BEGIN; the subscriber
-// lock returning the settings; the history; the reservation, its audit
-// event and COMMIT together; BEGIN; the UPDATE … RETURNING; the audit event
-// with COMMIT), and TestRoundTripsPostgres keeps it so. Database/sql's
+// compliance Reserve plus Complete is 6 round trips (BEGIN with the
+// subscriber's lock upsert; the settings and history in one statement; the
+// reservation, its audit event and COMMIT together; BEGIN; the UPDATE …
+// RETURNING; the audit event with COMMIT), a Check one, and
+// TestRoundTripsPostgres keeps them so. Database/sql's
 // Conn.Raw hands out the wrapped connection: it has pgx's Conn() *pgx.Conn.
 // A pool given to New or NewFromSQL is the host's and keeps one round trip
 // per statement.

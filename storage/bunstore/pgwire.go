@@ -209,7 +209,7 @@ func (t *pgTx) Commit() error {
 		if t.c.Conn.Conn().PgConn().TxStatus() != 'I' {
 			t.c.trips.Add(1)
 			if _, rerr := t.c.Conn.Conn().Exec(context.WithoutCancel(t.ctx), "ROLLBACK"); rerr != nil {
-				_ = t.c.Conn.Close() // the connection is in an unknown state; the commit's error is the one to report
+				_ = t.c.Close() // the connection is in an unknown state; the commit's error is the one to report
 			}
 		}
 		return err
@@ -228,7 +228,7 @@ func (t *pgTx) Rollback() error {
 	}
 	t.c.trips.Add(1)
 	if _, err := t.c.Conn.Conn().Exec(t.ctx, "ROLLBACK"); err != nil {
-		_ = t.c.Conn.Close() // as pgx does: a failed rollback leaves the connection unusable
+		_ = t.c.Close() // as pgx does: a failed rollback leaves the connection unusable
 		return err
 	}
 	return nil
