@@ -78,13 +78,15 @@ func (s *Server) fillByINN(w http.ResponseWriter, r *http.Request) {
 // validateRequisites checks requisites without storing anything: 204 when
 // valid, 422 naming each bad field.
 func (s *Server) validateRequisites(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(_ tenancy.Actor, in account.Requisites) error {
-		err := s.settings.ValidateRequisites(r.Context(), in)
-		if err == nil {
-			w.WriteHeader(http.StatusNoContent)
-		}
-		return err
-	})
+	in, err := decode[account.Requisites](w, r)
+	if err == nil {
+		err = s.settings.ValidateRequisites(r.Context(), in)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) setBranding(w http.ResponseWriter, r *http.Request) {

@@ -210,3 +210,40 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	return mux
 }
+
+// queryParam is one documented query parameter of a route.
+type queryParam struct {
+	name, typ string // typ: string, boolean, integer, date-time
+	required  bool
+}
+
+func q(name string) queryParam        { return queryParam{name: name, typ: "string"} }
+func qBool(name string) queryParam    { return queryParam{name: name, typ: "boolean"} }
+func qTime(name string) queryParam    { return queryParam{name: name, typ: "date-time"} }
+func qNeeded(p queryParam) queryParam { p.required = true; return p }
+
+// paged are the cursor-pagination parameters of a page route.
+var paged = []queryParam{q("after"), {name: "limit", typ: "integer"}}
+
+// routeQuery documents the query parameters of the routes that take any,
+// by "METHOD path".
+var routeQuery = map[string][]queryParam{
+	"GET /v1/companies":                                           append([]queryParam{q("q"), q("status"), q("kind")}, paged...),
+	"GET /v1/companies/{company}/search":                          append([]queryParam{q("q"), q("status"), q("kind")}, paged...),
+	"GET /v1/companies/{company}/employees":                       append([]queryParam{q("role"), q("sub_account_id"), q("text")}, paged...),
+	"GET /v1/companies/{company}/sub-accounts":                    paged,
+	"POST /v1/companies/{company}/user-searches":                  paged,
+	"GET /v1/companies/{company}/audit/events":                    paged,
+	"GET /v1/companies/{company}/ledger":                          append([]queryParam{qTime("from"), qTime("to")}, paged...),
+	"GET /v1/companies/{company}/license-assignments":             paged,
+	"GET /v1/companies/{company}/subscriptions":                   append([]queryParam{q("kind"), q("user"), qBool("assigned")}, paged...),
+	"GET /v1/companies/{company}/pause-types":                     {qBool("archived")},
+	"GET /v1/companies/{company}/employees/{user}/status-ledger":  {qNeeded(qTime("from")), qNeeded(qTime("to"))},
+	"GET /v1/companies/{company}/plan-change":                     {q("tier")},
+	"GET /v1/companies/{company}/employees/{user}/budget":         {q("day")},
+	"GET /v1/companies/{company}/presence-report":                 {qNeeded(q("from")), qNeeded(q("to")), q("user")},
+	"GET /v1/companies/{company}/cost-centre-spend":               {qNeeded(qTime("from")), qNeeded(qTime("to"))},
+	"DELETE /v1/companies/{company}/cost-centres/{id}":            {q("reassign_to")},
+	"GET /v1/companies/{company}/employees/{user}/sms-permission": {qNeeded(q("type")), qNeeded(q("zone"))},
+	"GET /v1/companies/{company}/audit/consistency":               {qNeeded(queryParam{name: "old", typ: "integer"}), qNeeded(queryParam{name: "new", typ: "integer"})},
+}

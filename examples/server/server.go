@@ -60,6 +60,13 @@ type Config struct {
 	LoginBurst int
 	// PasswordCost is the bcrypt cost of new passwords (default tenancy's).
 	PasswordCost int
+	// Registry answers "fill by INN"; nil makes that route 503.
+	Registry account.Registry
+	// MailTester tests a mail connection before it is saved; nil makes the
+	// mail-access and mail-login routes 503.
+	MailTester account.ConnectionTester
+	// PBXTypes are the phone systems a company may connect (default "asterisk").
+	PBXTypes []string
 }
 
 // Server is the reference HTTP service over every Switchboard domain.
@@ -168,8 +175,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.people = tenancy.NewService(store, store.Tenancy(), s.trail, box, cfg.Keys, tenancyOpts...)
 	// The company's INN/KPP live on its tenancy.Company; purchases are booked to the account's cost centres.
-	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, account.WithClock(cfg.Clock),
-		account.WithTaxIdentity(s.people))
+	if len(cfg.PBXTypes) == 0 {
+		cfg.PBXTypes = []string{"asterisk"}
+	}
+	accountOpts := []account.Option{account.WithClock(cfg.Clock), account.WithTaxIdentity(s.people),
+		account.WithPasswordChecker(memberPasswords{s.people}), account.WithPBXTypes(cfg.PBXTypes...)}
+	if cfg.Registry != nil {
+		accountOpts = append(accountOpts, account.WithRegistry(cfg.Registry))
+	}
+	if cfg.MailTester != nil {
+		accountOpts = append(accountOpts, account.WithConnectionTester(cfg.MailTester))
+	}
+	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, accountOpts...)
 	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock),
 		licensing.WithCostCentres(s.settings))
 	s.operators = presence.NewService(store, store.Presence(), s.people, s.settings, s.trail, box, presence.WithClock(cfg.Clock))
@@ -203,6 +220,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
+}
+
+// memberPasswords re-authenticates a member for the account domain's bill
+// access, against tenancy's password hashes.
+type memberPasswords struct{ people *tenancy.Service }
+
+func (p memberPasswords) CheckPassword(ctx context.Context, companyID, userID string, password account.Secret) error {
+	return p.people.VerifyPassword(ctx, companyID, userID, password.Reveal())
 }
 
 // Migrate brings the SDK's schema and the service's own up to date.
