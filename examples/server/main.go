@@ -18,6 +18,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	if *load {
 		*addr = "127.0.0.1:0" // loopback only, any free port
+		// Thousands of request log lines would drown the figures: warnings and errors only.
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
 	if *token == "" {
 		*token = getenv("SWITCHBOARD_PLATFORM_TOKEN")
@@ -217,7 +220,9 @@ const auditKeyName = "switchboard-server"
 func runLoadMode(ctx context.Context, out io.Writer, srv *Server, hs *http.Server, ln net.Listener, cfg loadConfig) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	tn, err := newLoadTenant(ctx, srv, "loadtest")
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	tn, err := newLoadTenant(ctx, srv, "loadtest-"+hex.EncodeToString(b[:])) // a database may keep earlier runs' companies
 	if err == nil {
 		err = runLoad(ctx, out, srv, "http://"+ln.Addr().String(), tn, cfg)
 	}
