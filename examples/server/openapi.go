@@ -21,19 +21,22 @@ var (
 	decimalType     = reflect.TypeFor[decimal.Decimal]()
 	nullDecimalType = reflect.TypeFor[decimal.NullDecimal]()
 	reasonsType     = reflect.TypeFor[compliance.Reasons]()
+	classType       = reflect.TypeFor[compliance.Class]()
 	pathParam       = regexp.MustCompile(`\{([a-z]+)\}`)
 )
 
 // customize fixes the schemas of types whose JSON form is not their Go
-// shape: decimals are strings, Reasons is a list of names, and a Go slice
-// or map may encode as null.
+// shape: decimals are strings, Reasons and Class are lists of names, and a
+// Go slice or map may encode as null. What stays "any value" is any value
+// indeed: an audit change's before and after (json.RawMessage of the
+// changed field, whatever its type).
 func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
 	switch t {
 	case decimalType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal"}
 	case nullDecimalType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal", Nullable: true}
-	case reasonsType:
+	case reasonsType, classType: // lists of names
 		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewStringSchema().NewRef()}
 	default:
 		if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
@@ -103,7 +106,9 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 			},
 		},
 	}
-	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customize))
+	// Exported fields without a json tag are encoded under their Go names
+	// (licensing.Account, presence.Report…): they are documented so too.
+	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customize), openapi3gen.UseAllExportedFields())
 	schema := func(v any) (*openapi3.SchemaRef, error) {
 		ref, err := gen.NewSchemaRefForValue(v, doc.Components.Schemas)
 		if err != nil {
