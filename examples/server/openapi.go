@@ -139,6 +139,9 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 				sch = openapi3.NewBoolSchema()
 			case "integer":
 				sch = openapi3.NewIntegerSchema().WithMin(0)
+				if qp.name == "limit" {
+					sch = openapi3.NewIntegerSchema().WithMin(1)
+				}
 			case "date-time":
 				sch = openapi3.NewDateTimeSchema()
 			default:
