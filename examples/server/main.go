@@ -266,7 +266,7 @@ func (m *devMailer) deliver(msgID, kind, to, body string) error {
 func safeFileName(id string) string {
 	b := []byte(id)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' {
 			b[i] = '_'
 		}
 	}

@@ -153,7 +153,7 @@ var routeCalls = map[string][]string{
 }
 
 // notRouted is every domain method no route calls, with the reason.
-var notRouted = map[string]string{
+var notRouted = map[string]string{ //nolint:gosec // G101: method names and reasons, no credential
 	// How a request becomes an Actor, and the Directory the other domains
 	// authorise through: the service calls them, no client does.
 	"tenancy.ActorFor":       "host plumbing: builds the request's Actor from the session's user and the path's company (Server.actor)",
