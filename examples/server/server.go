@@ -415,6 +415,8 @@ const platformUser = "platform-bootstrap"
 // path: the caller's membership there, or — for a reseller's people acting
 // on an affiliate — its membership in that company's reseller. A company the
 // caller belongs to neither way is not found, like one that does not exist.
+// A route naming no company (the platform's list, maintenance) is
+// forbidden to everyone but the platform.
 func (s *Server) actor(r *http.Request) (tenancy.Actor, error) {
 	const op = "server.actor"
 	p, _ := r.Context().Value(keyPrincipal).(principal)
@@ -425,6 +427,9 @@ func (s *Server) actor(r *http.Request) (tenancy.Actor, error) {
 		return tenancy.Actor{}, errUnauthorized
 	}
 	company := r.PathValue("company")
+	if company == "" { // a route over every company: the platform's
+		return tenancy.Actor{}, storage.Forbidden(op, "user %s: only the platform acts outside a company", p.userID)
+	}
 	a, err := s.people.ActorFor(r.Context(), p.userID, company)
 	if err == nil || !errors.Is(err, storage.ErrNotFound) {
 		return a, err

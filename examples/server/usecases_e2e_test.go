@@ -292,6 +292,26 @@ func TestEveryUseCaseOverHTTP(t *testing.T) {
 			{method: "GET", path: p(aff+"/audit/events/%s/proof", "event"), token: tn.anna, status: http.StatusOK},
 			{method: "GET", path: fmt.Sprintf("%s/audit/consistency?old=1&new=%d", aff, int64(ev["seq"].(float64))), token: tn.anna, status: http.StatusOK},
 		})
+		// Refusals: the platform's routes to a user, the picker to the
+		// platform token, the reseller's catalogue rights to an owner.
+		for _, r := range []struct {
+			method, path, token string
+			body                any
+			status              int
+		}{
+			{"GET", "/v1/companies", tn.anna, nil, http.StatusForbidden},
+			{"POST", "/v1/maintenance/token-prunes", tn.vera, nil, http.StatusForbidden},
+			{"POST", "/v1/maintenance/call-history-prunes", tn.anna, nil, http.StatusForbidden},
+			{"GET", "/v1/me/memberships", testPlatformToken, nil, http.StatusUnprocessableEntity},
+			{"PUT", aff + "/settings/pbx", tn.anna, map[string]string{"type": "asterisk"}, http.StatusForbidden},
+			{"PUT", aff + "/settings/profile", opTok, account.Profile{DisplayName: "Mine"}, http.StatusForbidden},
+			{"POST", aff + "/bill-grants", tn.anna, map[string]string{"password": "not the password"}, http.StatusForbidden},
+			{"POST", aff + "/settings/requisites/fill-by-inn", tn.anna, map[string]string{"inn": "7736207543"}, http.StatusNotFound},
+		} {
+			if got := e.call(r.method, r.path, r.token, r.body); got.status != r.status {
+				t.Fatalf("%s %s: %d, want %d: %s", r.method, r.path, got.status, r.status, got.body)
+			}
+		}
 		// An event is addressed under its own company only.
 		if r := e.call("GET", p(res+"/audit/events/%s", "event"), tn.vera, nil); r.status != http.StatusNotFound {
 			t.Fatalf("event through another company's path: %d %s", r.status, r.body)
