@@ -362,7 +362,7 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 	for i, c := range in.Criteria {
 		crit[i] = account.Criterion{CategoryID: c.CategoryID, OptionIDs: c.OptionIDs}
 	}
-	page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[string], error) {
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[string], error) {
 		return s.settings.SearchUsers(ctx, a, company(r), crit, p)
 	})
 }

@@ -649,8 +649,8 @@ func items[T any](v []T, err error) (itemsOut[T], error) {
 	return itemsOut[T]{Items: v}, err
 }
 
-// page answers fn's page with the Link header, reading ?after=&limit= first.
-func page[T any](s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[T], error)) {
+// answerPage answers fn's page with the Link header, reading ?after=&limit= first.
+func answerPage[T any](s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[T], error)) {
 	s.withActor(w, r, func(a tenancy.Actor) error {
 		pr, err := pageRequest(r)
 		if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var to time.Time
 		if to, err = queryTime(r, "to", false); err == nil {
-			page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[licensing.LedgerEntry], error) {
+			answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[licensing.LedgerEntry], error) {
 				if from.IsZero() && to.IsZero() {
 					return s.credit.Ledger(ctx, a, company(r), p)
 				}
@@ -55,7 +55,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adjust(w http.ResponseWriter, r *http.Request) { s.money(w, r, s.credit.Adjust) }
 
 func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) {
-	page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[licensing.LicenseAssignment], error) {
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[licensing.LicenseAssignment], error) {
 		return s.credit.Assignments(ctx, a, company(r), p)
 	})
 }

@@ -21,7 +21,7 @@ func companyFilter(r *http.Request) tenancy.CompanyFilter {
 // listCompanies is the platform's company list: every company matching
 // ?q=, ?status= and ?kind=.
 func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
-	page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Company], error) {
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Company], error) {
 		return s.people.FindCompanies(ctx, a, companyFilter(r), p)
 	})
 }
@@ -30,7 +30,7 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
 // company, may see whose names or numbers contain ?q=; ?status= and ?kind=
 // narrow the list.
 func (s *Server) searchCompanies(w http.ResponseWriter, r *http.Request) {
-	page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Company], error) {
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Company], error) {
 		f := companyFilter(r)
 		if f.Status == "" && f.Kind == "" {
 			return s.people.SearchCompanies(ctx, a, f.Query, p)
@@ -42,7 +42,7 @@ func (s *Server) searchCompanies(w http.ResponseWriter, r *http.Request) {
 // listEmployees lists the company's employees, narrowed by ?role=,
 // ?sub_account_id= and ?text= when given.
 func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) {
-	page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Employee], error) {
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Employee], error) {
 		q := r.URL.Query()
 		f := tenancy.EmployeeFilter{Role: tenancy.Role(q.Get("role")), SubAccountID: q.Get("sub_account_id"), Text: q.Get("text")}
 		if f == (tenancy.EmployeeFilter{}) {
@@ -57,7 +57,7 @@ func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listSubAccounts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("after") || q.Has("limit") {
-		page(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.SubAccount], error) {
+		answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.SubAccount], error) {
 			return s.people.SubAccountsPage(ctx, a, company(r), p)
 		})
 		return
