@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -26,7 +28,9 @@ import (
 // the pending call, the audit INSERT with COMMIT (the directory is in
 // memory here; see the package doc, "Round trips on PostgreSQL").
 // Audit events are sealed later (audit.Log.Seal), so no company-wide row is
-// locked.
+// locked. The workers share the store's own pool (8 connections on 2
+// cores) unless SWITCHBOARD_BENCH_POOL sets its size: 32 gives each worker
+// a connection, as pgbench's 32 clients have (bench/pgbench/run.sh).
 func benchReserveComplete(b *testing.B, st *bunstore.Store) {
 	benchReserveCompleteOn(b, []*bunstore.Store{st})
 }
@@ -52,6 +56,15 @@ func benchReserveCompleteOn(b *testing.B, stores []*bunstore.Store) {
 		svcs[i] = compliance.NewService(st, st.Compliance(), dir, audit.NewLog(st.Audit()))
 	}
 	var seq, workers atomic.Int64
+	if n := os.Getenv("SWITCHBOARD_BENCH_POOL"); n != "" { // one connection per worker, as pgbench's clients
+		size, err := strconv.Atoi(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, st := range stores {
+			st.DB().SetMaxOpenConns(size)
+		}
+	}
 	b.SetParallelism(32 / max(1, runtimeProcs()))
 	b.ReportAllocs()
 	b.ResetTimer()
