@@ -135,7 +135,7 @@ func (s *Service) Member(ctx context.Context, companyID, userID string) (MemberR
 	if err != nil {
 		return MemberRef{}, err
 	}
-	return m.Ref(c.ResellerID), nil
+	return m.Ref(c.Ref()), nil
 }
 
 // ActorFor returns the actor userID acts as in companyID, with the role and

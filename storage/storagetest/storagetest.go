@@ -76,5 +76,6 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("integrity", func(t *testing.T) { runIntegrity(t, h) })
 	t.Run("isolation matrix", func(t *testing.T) { runMatrix(t, h) })
 	t.Run("role matrix", func(t *testing.T) { runRoleMatrix(t, h) })
+	t.Run("suspension matrix", func(t *testing.T) { runSuspensionMatrix(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })
 }
