@@ -589,16 +589,20 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 		if !CanGrant(by, m.Role, m.SubAccountID) {
 			return forbiddenTo(op, by, "remove a member with role "+string(m.Role))
 		}
+		// The hooks release what the member holds before the membership
+		// row goes: on SQL the row's delete trigger releases whatever is
+		// left (the second guard), unaudited, so the audited release comes
+		// first.
+		for _, h := range s.onRemove {
+			if err := h(ctx, by, c.ID, userID); err != nil {
+				return err
+			}
+		}
 		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
 			return err
 		}
 		if err := s.record(ctx, by, c.ID, "tenancy.member.remove", "member", userID, audit.Diff(m, nil)); err != nil {
 			return err
-		}
-		for _, h := range s.onRemove {
-			if err := h(ctx, by, c.ID, userID); err != nil {
-				return err
-			}
 		}
 		now := s.now()
 		_, err = storage.Enqueue(ctx, s.box, op, now, c.ID, storage.TopicMemberRemoved,
