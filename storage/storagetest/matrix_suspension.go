@@ -141,12 +141,11 @@ func mxDecisions() map[string]mxDecide {
 // mxSuspect is an actor of the suspension matrix: aimed at a suspended
 // company, and at its active twin (built the same way) for comparison.
 type mxSuspect struct {
-	label             string
-	by, twinBy        tenancy.Actor
-	target, twin      mxTarget
-	global            bool // also tries the methods that name no company
-	traced            bool // refused calls are checked for what they left behind
-	suspended, active string
+	label        string
+	by, twinBy   tenancy.Actor
+	target, twin mxTarget
+	global       bool // also tries the methods that name no company
+	traced       bool // refused calls are checked for what they left behind
 }
 
 // suspects builds the suspended companies: a regular company with an
