@@ -145,7 +145,8 @@ type mxSuspect struct {
 	by, twinBy   tenancy.Actor
 	target, twin mxTarget
 	global       bool // also tries the methods that name no company
-	traced       bool // refused calls are checked for what they left behind
+	traced       bool // refused calls are checked for the audit events and messages they left behind
+	digested     bool // and for the rows they changed (SQL backends)
 }
 
 // suspects builds the suspended companies: a regular company with an
@@ -161,7 +162,7 @@ func (w *mxWorld) suspects(t *testing.T) []mxSuspect {
 		require.NoError(t, err)
 	}
 	return []mxSuspect{
-		{label: "an administrator of a suspended company", by: admin, twinBy: w.admin, target: sc, twin: w.own, global: true, traced: true},
+		{label: "an administrator of a suspended company", by: admin, twinBy: w.admin, target: sc, twin: w.own, global: true, traced: true, digested: true},
 		{label: "the reseller's administrator on its suspended affiliate", by: w.resellerAdmin, twinBy: w.resellerAdmin, target: sa, twin: w.affiliate, traced: true},
 		{label: "the platform on a suspended company", by: w.platform, twinBy: w.platform, target: sc, twin: w.own},
 	}
@@ -240,7 +241,7 @@ func runSuspensionMatrix(t *testing.T, h *Harness) {
 					return err
 				}
 				if s.traced {
-					w.untraced(kit, name, s.label, violate, call)
+					w.untraced(t, kit, s, name, violate, call)
 				} else {
 					_ = call()
 				}
@@ -276,7 +277,7 @@ func runSuspensionMatrix(t *testing.T, h *Harness) {
 					continue
 				}
 				if s.traced {
-					w.untraced(kit, name, s.label, violate, call)
+					w.untraced(t, kit, s, name, violate, call)
 				} else {
 					_ = call()
 				}
@@ -317,28 +318,40 @@ func mxDecideRolledBack(ctx context.Context, w *mxWorld, call mxDecide, by tenan
 }
 
 // untraced runs call outside any transaction of the matrix and reports
-// what it left behind: audit events, outbox messages and, on SQL
-// backends, rows added, changed or removed.
-func (w *mxWorld) untraced(kit *World, name, label string, violate func(string, ...any), call func() error) {
-	before := kit.trace()
-	_ = call()
-	after := kit.trace()
-	var left []string
-	for id := range after.events {
-		if !before.events[id] {
-			left = append(left, "audit event "+id)
-		}
+// what it left behind: audit events in the target's and the actor's
+// chains, outbox messages and, when s is digested on a SQL backend, rows
+// added, changed or removed in any table.
+func (w *mxWorld) untraced(t *testing.T, kit *World, s mxSuspect, name string, violate func(string, ...any), call func() error) {
+	companies := []string{s.target.company}
+	if s.by.CompanyID != "" && s.by.CompanyID != s.target.company {
+		companies = append(companies, s.by.CompanyID)
 	}
-	if n := after.deliveries - before.deliveries; n > 0 {
+	events := func() int { return w.auditCount(t, companies...) }
+	digest := func() map[string]string {
+		if !s.digested || w.h.Digest == nil {
+			return nil
+		}
+		d, err := w.h.Digest(context.Background())
+		require.NoError(t, err)
+		return d
+	}
+	beforeEvents, beforeMsgs, beforeRows := events(), len(kit.Delivered("")), digest()
+	_ = call()
+	afterEvents, afterMsgs, afterRows := events(), len(kit.Delivered("")), digest()
+	var left []string
+	if n := afterEvents - beforeEvents; n > 0 {
+		left = append(left, fmt.Sprintf("%d audit event(s)", n))
+	}
+	if n := afterMsgs - beforeMsgs; n > 0 {
 		left = append(left, fmt.Sprintf("%d outbox message(s)", n))
 	}
-	for table, d := range after.tables {
-		if before.tables[table] != d {
+	for table, d := range afterRows {
+		if beforeRows[table] != d {
 			left = append(left, "rows of table "+table)
 		}
 	}
 	slices.Sort(left)
 	if len(left) > 0 {
-		violate("%s by %s: the refused call left behind: %s", name, label, strings.Join(left, ", "))
+		violate("%s by %s: the refused call left behind: %s", name, s.label, strings.Join(left, ", "))
 	}
 }
