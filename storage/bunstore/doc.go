@@ -75,7 +75,8 @@
 // tenancy_members (migration member_release; a PL/pgSQL function on
 // PostgreSQL) releases whatever the deleted member still holds — its
 // licenses (decrementing the pool), subscriptions (unassigned, still
-// bought), packages, organisation options and current presence status —
+// bought), packages, organisation options and a presence status other than
+// offline (an offline one, as the release leaves it, is kept) —
 // so a membership deleted past the SDK, by hand or by a host's own code,
 // leaves no seat behind. It writes no audit event: such a delete bypassed
 // the audit trail already. Per-user settings (account_users) and the SMS

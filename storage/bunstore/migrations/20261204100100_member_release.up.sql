@@ -7,7 +7,7 @@ BEGIN
     UPDATE licensing_subscriptions SET user_id = '' WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
     DELETE FROM licensing_user_packages WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
     DELETE FROM account_org_assignments WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
-    DELETE FROM presence_current WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
+    DELETE FROM presence_current WHERE company_id = OLD.company_id AND user_id = OLD.user_id AND state <> 'offline';
     RETURN OLD;
 END
 $$
@@ -23,5 +23,5 @@ FOR EACH ROW BEGIN
     UPDATE licensing_subscriptions SET user_id = '' WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
     DELETE FROM licensing_user_packages WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
     DELETE FROM account_org_assignments WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
-    DELETE FROM presence_current WHERE company_id = OLD.company_id AND user_id = OLD.user_id;
+    DELETE FROM presence_current WHERE company_id = OLD.company_id AND user_id = OLD.user_id AND state <> 'offline';
 END{{end}}
