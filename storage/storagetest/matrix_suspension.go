@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboardkit/switchboard/compliance"
+	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/tenancy"
 )
@@ -85,6 +87,15 @@ var mxSuspension = map[string]string{
 	"compliance.Prune": "platform",
 }
 
+// mxDebt is what a company suspended for debt (licensing: the balance
+// below the credit limit) is refused with storage.ErrSuspended: the
+// purchases that charge and charges. Its calls are decided as for a
+// suspended status ("decided" above); everything else is allowed.
+var mxDebt = map[string]bool{
+	"licensing.PurchaseLicenses": true, "licensing.PurchaseSubscriptions": true, "licensing.PurchaseAddOn": true,
+	"licensing.Charge": true,
+}
+
 // mxDecide calls a compliance method that decides a call and returns its
 // decision.
 type mxDecide func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) (compliance.Decision, error)
@@ -147,6 +158,21 @@ type mxSuspect struct {
 	global       bool // also tries the methods that name no company
 	traced       bool // refused calls are checked for the audit events and messages they left behind
 	digested     bool // and for the rows they changed (SQL backends)
+	debt         bool // the company is suspended for debt, not by its status
+}
+
+// class is what becomes of method name for s: its mxSuspension class, or
+// for a company suspended for debt "refused" (mxDebt), "decided" or
+// "allowed".
+func (s mxSuspect) class(name string) string {
+	c := mxSuspension[name]
+	switch {
+	case !s.debt || c == "decided":
+		return c
+	case mxDebt[name]:
+		return "refused"
+	}
+	return "allowed"
 }
 
 // suspects builds the suspended companies: a regular company with an
@@ -161,10 +187,21 @@ func (w *mxWorld) suspects(t *testing.T) []mxSuspect {
 		_, err := w.people.SetStatus(ctx, w.platform, id, tenancy.StatusSuspended)
 		require.NoError(t, err)
 	}
+	// The fixtures' purchases took the balance below 0: a limit of 0
+	// suspends the company for debt.
+	dc, dOwner := w.company(t, "Indebted", tenancy.KindRegular, "")
+	dAdmin := w.employee(t, dOwner, dc.company, tenancy.RoleAdministrator, "")
+	_, err := w.lic.SetCreditTerms(ctx, w.platform, dc.company, licensing.CreditTerms{CreditLimit: decimal.NewNullDecimal(decimal.Zero)})
+	require.NoError(t, err)
+	susp, err := w.lic.Suspended(ctx, dc.company)
+	require.NoError(t, err)
+	require.True(t, susp, "the indebted company is suspended for debt")
 	return []mxSuspect{
 		{label: "an administrator of a suspended company", by: admin, twinBy: w.admin, target: sc, twin: w.own, global: true, traced: true, digested: true},
 		{label: "the reseller's administrator on its suspended affiliate", by: w.resellerAdmin, twinBy: w.resellerAdmin, target: sa, twin: w.affiliate, traced: true},
 		{label: "the platform on a suspended company", by: w.platform, twinBy: w.platform, target: sc, twin: w.own},
+		{label: "an administrator of a company suspended for debt", by: dAdmin, twinBy: w.admin, target: dc, twin: w.own,
+			global: true, traced: true, debt: true},
 	}
 }
 
@@ -176,7 +213,8 @@ func mxRefusedHere(err error, company string) bool {
 
 // runSuspensionMatrix calls every exported method with an isolation row as
 // an administrator of a suspended company, as its reseller's administrator
-// and as the platform, and compares each outcome with the same call on an
+// and as the platform — and as an administrator of a company suspended for
+// debt, against mxDebt — and compares each outcome with the same call on an
 // active twin company and with mxSuspension: an allowed method behaves as
 // on the twin (same error kind, never storage.ErrSuspended); a refused one
 // is storage.ErrSuspended (unless the actor has no right to it at all:
@@ -219,7 +257,7 @@ func runSuspensionMatrix(t *testing.T, h *Harness) {
 	}
 	for _, name := range methods {
 		row, ok := rows[name]
-		class, has := mxSuspension[name]
+		_, has := mxSuspension[name]
 		if !ok || row.exempt != "" || !has {
 			continue
 		}
@@ -228,6 +266,7 @@ func runSuspensionMatrix(t *testing.T, h *Harness) {
 				continue
 			}
 			calls++
+			class := s.class(name)
 			switch class {
 			case "decided":
 				twin, twinErr := mxDecideRolledBack(ctx, w, decide[name], s.twinBy, s.twin)
