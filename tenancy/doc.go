@@ -222,7 +222,8 @@
 // use case writes nothing: no row, no audit event, no message. The credit
 // suspension is licensing's (its charges and purchases) and compliance's
 // (its Suspensions source). The suspension matrix of storage/storagetest
-// runs every exported method on a suspended company, on every backend.
+// runs every exported method on a company suspended each way, on every
+// backend, and checks both columns.
 //
 // # Company search
 //
