@@ -23,7 +23,7 @@
 //   - BenchmarkSearch/q=…/impl=raw-ilike against impl=sdk (PostgreSQL):
 //     one raw trigram-indexed ILIKE page of 50 against
 //     tenancy.Service.SearchCompanies, over the same 100 000 companies
-//     (storagetest.SeedCompanies).
+//     (storagetest.InsertCompanies).
 //   - BenchmarkReserveComplete/impl=sdk (PostgreSQL, 32 workers): the
 //     dialer cycle, whose cycles/s bench/run compares with pgbench's tps
 //     for the minimal reservation transaction.

@@ -38,7 +38,7 @@ var searchQueries = []string{"comp", "new ways", "kamiro", "zzzz-nothing"}
 // the platform, which sees every company) against the raw query PostgreSQL
 // answers from the same pg_trgm index — search_text ILIKE '%q%' ORDER BY id
 // LIMIT 50, every column read — over the same companies
-// (storagetest.SeedCompanies: 100 000 unless SWITCHBOARD_BENCH_COMPANIES
+// (storagetest.InsertCompanies: 100 000 unless SWITCHBOARD_BENCH_COMPANIES
 // says otherwise).
 func BenchmarkSearch(b *testing.B) {
 	n := 100_000
@@ -49,7 +49,7 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 	st := storagetest.OpenPostgres(b)
-	storagetest.SeedCompanies(b, st, n)
+	storagetest.InsertCompanies(b, st, n)
 	ctx := context.Background()
 	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	platform := tenancy.Platform("bench")

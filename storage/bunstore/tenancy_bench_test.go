@@ -14,13 +14,13 @@ import (
 	"github.com/switchboardkit/switchboard/tenancy/tenancytest"
 )
 
-// benchQueries are the searches timed over storagetest.SeedCompanies's rows:
+// benchQueries are the searches timed over storagetest.InsertCompanies's rows:
 // common and rare substrings, an INN prefix, a miss and a two-word phrase.
 var benchQueries = []string{"new", "ways", "comp", "new ways", "kamiro", "77012", "zzzz-nothing", "tekvol holding"}
 
 func benchCompanySearch(b *testing.B, st *bunstore.Store) {
 	const n = 100_000
-	resellerID := storagetest.SeedCompanies(b, st, n)
+	resellerID := storagetest.InsertCompanies(b, st, n)
 	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	// The reseller's administrator is a real membership: every use case
 	// re-reads the acting member.

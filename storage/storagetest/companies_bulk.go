@@ -50,7 +50,7 @@ func Word(rng *rand.Rand) string {
 	return w
 }
 
-// SeedCompanies inserts n companies into st in batches, behind the store's
+// InsertCompanies inserts n companies into st in batches, behind the store's
 // back: one reseller owning the first n/100 of them as affiliates, the rest
 // standalone; names of two words and a suffix ("kamiro tekvol holding"),
 // about one in a thousand displayed as "New ways …", INNs 77xxxxxxxx. The
@@ -59,7 +59,7 @@ func Word(rng *rand.Rand) string {
 // as after normal operation (planner statistics; on PostgreSQL the GIN
 // index's pending list merged, as autovacuum does). It returns the
 // reseller's ID.
-func SeedCompanies(tb testing.TB, st *bunstore.Store, n int) string {
+func InsertCompanies(tb testing.TB, st *bunstore.Store, n int) string {
 	tb.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
