@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/storage/memory"
 	"github.com/switchboardkit/switchboard/storage/storagetest"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -154,13 +155,32 @@ func (s authzShape) seed(b *testing.B, h *storagetest.Harness) {
 
 var sink bool
 
+// authzShapes holds each shape and its enforcer for the whole test binary:
+// the shared PostgreSQL database holds the same tenants across -count runs.
+var authzShapes = map[int]struct {
+	s authzShape
+	e *casbin.Enforcer
+}{}
+
+func authzShapeFor(b *testing.B, n int) (authzShape, *casbin.Enforcer) {
+	if v, ok := authzShapes[n]; ok {
+		return v.s, v.e
+	}
+	s := newAuthzShape(n)
+	e := s.enforcer(b)
+	authzShapes[n] = struct {
+		s authzShape
+		e *casbin.Enforcer
+	}{s, e}
+	return s, e
+}
+
 // BenchmarkAuthz is casbin's Enforce against ActorFor+Can for one request
 // of a member about its own tenant, at 10 and 1 000 tenants.
 func BenchmarkAuthz(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range []int{10, 1000} {
-		s := newAuthzShape(n)
-		e := s.enforcer(b)
+		s, e := authzShapeFor(b, n)
 		b.Run(fmt.Sprintf("tenants=%d/impl=casbin", n), func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
@@ -180,12 +200,18 @@ func BenchmarkAuthz(b *testing.B) {
 		}{
 			{"memory", func(*testing.B) *storagetest.Harness { return storagetest.MemoryHarness(memory.New()) }},
 			{"sqlite", func(b *testing.B) *storagetest.Harness { return storagetest.BunHarness(storagetest.OpenSQLite(b)) }},
-			{"postgres", func(b *testing.B) *storagetest.Harness { return storagetest.BunHarness(storagetest.OpenPostgres(b)) }},
+			{"postgres", func(b *testing.B) *storagetest.Harness {
+				return storagetest.BunHarness(sharedPostgres(b, fmt.Sprintf("authz-%d", n), func(st *bunstore.Store) {
+					s.seed(b, storagetest.BunHarness(st))
+				}))
+			}},
 		}
 		for _, be := range backends {
 			b.Run(fmt.Sprintf("tenants=%d/impl=%s", n, be.name), func(b *testing.B) {
 				h := be.open(b)
-				s.seed(b, h)
+				if be.name != "postgres" { // a shared database, filled once
+					s.seed(b, h)
+				}
 				svc := tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, tenancytest.Keys())
 				decide := func(r authzRequest) bool {
 					a, err := svc.ActorFor(ctx, r.user, r.tenant)

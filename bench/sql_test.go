@@ -48,8 +48,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.Fatalf("SWITCHBOARD_BENCH_COMPANIES=%q: want a number ≥ 100", v)
 		}
 	}
-	st := storagetest.OpenPostgres(b)
-	storagetest.InsertCompanies(b, st, n)
+	st := sharedPostgres(b, "search-"+strconv.Itoa(n), func(st *bunstore.Store) { storagetest.InsertCompanies(b, st, n) })
 	ctx := context.Background()
 	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	platform := tenancy.Platform("bench")

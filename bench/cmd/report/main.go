@@ -182,6 +182,9 @@ func (r ratio) cells() (string, string, string) {
 		return "not measured", "", ""
 	}
 	v := fmt.Sprintf("%.3g×", r.value)
+	if r.value < 0.01 {
+		v = fmt.Sprintf("1/%.0f", 1/r.value) // 1/223 reads better than 0.00448×
+	}
 	if r.target == 0 {
 		return v, "—", ""
 	}
@@ -283,7 +286,7 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("# Benchmarks\n\n")
-	p("Written by `bench/run` on %s (%s). Do not edit: rerun. Figures are medians of the runs in\n", m.get("date"), m.get("mode"))
+	p("Written by `bench/run`, started %s; %s. Do not edit: rerun. Figures are medians of the runs in\n", m.get("date"), m.get("mode"))
 	p("[`bench/out/raw.txt`](bench/out/raw.txt) (Go benchmark format) and of pgbench's output next to it.\n\n")
 	p("## Machine\n\n| | |\n|---|---|\n")
 	for _, kv := range m {
@@ -296,7 +299,7 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("## How to rerun\n\n```sh\n")
 	p("export SWITCHBOARD_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'\n")
 	p("bench/run                 # everything, count 6: about 10 minutes; writes this file\n")
-	p("BENCH_QUICK=1 bench/run   # one quick pass (count 1, 10 000 companies): checks the run, not the figures\n")
+	p("BENCH_QUICK=1 bench/run   # one quick pass (count 1, 10 000 companies, about 2 minutes): checks the run, not the figures\n")
 	p("go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/raw.txt   # each pair side by side, with confidence intervals\n")
 	p("```\n\nWithout a reachable PostgreSQL the PostgreSQL parts are skipped (bench/run says so) and listed below as not measured.\n")
 	p("`BENCH_COUNT`, `BENCH_TIME` and `PGBENCH_SECS` change the number of runs, the time per benchmark and pgbench's duration.\n\n")
@@ -326,7 +329,8 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("- **Reserve+Complete**: 32 workers, one company, a fresh subscriber per cycle (two transactions, ten round\n")
 	p("  trips). pgbench runs 32 clients of `storage/bunstore/bench/pgbench/reserve_minimal.sql` (the subscriber's\n")
 	p("  counter row and the call insert, one transaction) — the target — and of `reserve_complete.sql` (the SDK's\n")
-	p("  statements without the Go) for reference.\n\n")
+	p("  statements without the Go) for reference. pgbench holds 32 connections; the SDK's store pools\n")
+	p("  max(8, 4×GOMAXPROCS) of them, 8 on two CPUs, so 32 workers queue for 8 connections.\n\n")
 
 	p("## Allocation budgets on the hot SQL paths\n\n")
 	p("One call at a time (`storagetest.BenchHotPaths`); the directory is in memory, so the figures are the\n")
