@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
-	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/storage/memory"
 	"github.com/switchboardkit/switchboard/storage/storagetest"
 	"github.com/switchboardkit/switchboard/tenancy"
@@ -155,32 +155,13 @@ func (s authzShape) seed(b *testing.B, h *storagetest.Harness) {
 
 var sink bool
 
-// authzShapes holds each shape and its enforcer for the whole test binary:
-// the shared PostgreSQL database holds the same tenants across -count runs.
-var authzShapes = map[int]struct {
-	s authzShape
-	e *casbin.Enforcer
-}{}
-
-func authzShapeFor(b *testing.B, n int) (authzShape, *casbin.Enforcer) {
-	if v, ok := authzShapes[n]; ok {
-		return v.s, v.e
-	}
-	s := newAuthzShape(n)
-	e := s.enforcer(b)
-	authzShapes[n] = struct {
-		s authzShape
-		e *casbin.Enforcer
-	}{s, e}
-	return s, e
-}
-
 // BenchmarkAuthz is casbin's Enforce against ActorFor+Can for one request
 // of a member about its own tenant, at 10 and 1 000 tenants.
 func BenchmarkAuthz(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range []int{10, 1000} {
-		s, e := authzShapeFor(b, n)
+		s := newAuthzShape(n)
+		e := s.enforcer(b)
 		b.Run(fmt.Sprintf("tenants=%d/impl=casbin", n), func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
@@ -200,42 +181,52 @@ func BenchmarkAuthz(b *testing.B) {
 		}{
 			{"memory", func(*testing.B) *storagetest.Harness { return storagetest.MemoryHarness(memory.New()) }},
 			{"sqlite", func(b *testing.B) *storagetest.Harness { return storagetest.BunHarness(storagetest.OpenSQLite(b)) }},
-			{"postgres", func(b *testing.B) *storagetest.Harness {
-				return storagetest.BunHarness(sharedPostgres(b, fmt.Sprintf("authz-%d", n), func(st *bunstore.Store) {
-					s.seed(b, storagetest.BunHarness(st))
-				}))
-			}},
+			{"postgres", func(b *testing.B) *storagetest.Harness { return storagetest.BunHarness(storagetest.OpenPostgres(b)) }},
 		}
 		for _, be := range backends {
-			b.Run(fmt.Sprintf("tenants=%d/impl=%s", n, be.name), func(b *testing.B) {
-				h := be.open(b)
-				if be.name != "postgres" { // a shared database, filled once
-					s.seed(b, h)
+			name := fmt.Sprintf("tenants=%d/impl=%s", n, be.name)
+			if be.name == "postgres" && os.Getenv(storagetest.PostgresEnv) == "" {
+				// Skip this pair alone (opening here would skip the rest).
+				b.Run(name, func(b *testing.B) { storagetest.RequireDSN(b, storagetest.PostgresEnv, "PostgreSQL") })
+				continue
+			}
+			// Opened and filled here, once: the sub-benchmark runs -count
+			// times over the same rows.
+			h := be.open(b)
+			s.seed(b, h)
+			svc := tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, tenancytest.Keys())
+			decide := func(r authzRequest) (bool, error) {
+				a, err := svc.ActorFor(ctx, r.user, r.tenant)
+				if err != nil {
+					return false, err
 				}
-				svc := tenancy.NewService(h.Tx, h.Tenancy, audit.NewLog(h.Audit), h.Outbox, tenancytest.Keys())
-				decide := func(r authzRequest) bool {
-					a, err := svc.ActorFor(ctx, r.user, r.tenant)
-					if err != nil {
-						b.Fatal(err)
-					}
-					return tenancy.Can(a, r.act, tenancy.Resource{CompanyID: r.tenant})
+				return tenancy.Can(a, r.act, tenancy.Resource{CompanyID: r.tenant}), nil
+			}
+			// Both sides decide alike, or the comparison means nothing:
+			// checked on a sample (casbin's Enforce takes milliseconds at
+			// 1 000 tenants).
+			for _, r := range s.requests[:min(len(s.requests), 20000/n)] {
+				want, err := e.Enforce(r.user, r.tenant, "company", authzActs[r.act])
+				if err != nil {
+					b.Fatal(err)
 				}
-				// Both sides decide alike, or the comparison means nothing:
-				// checked on a sample (casbin's Enforce takes milliseconds at
-				// 1 000 tenants).
-				for _, r := range s.requests[:min(len(s.requests), 20000/n)] {
-					want, err := e.Enforce(r.user, r.tenant, "company", authzActs[r.act])
-					if err != nil {
-						b.Fatal(err)
-					}
-					if got := decide(r); got != want {
-						b.Fatalf("%+v: ActorFor+Can says %v, casbin %v", r, got, want)
-					}
+				got, err := decide(r)
+				if err != nil {
+					b.Fatal(err)
 				}
+				if got != want {
+					b.Fatalf("%s %+v: ActorFor+Can says %v, casbin %v", be.name, r, got, want)
+				}
+			}
+			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
-					sink = decide(s.requests[i%len(s.requests)])
+					ok, err := decide(s.requests[i%len(s.requests)])
+					if err != nil {
+						b.Fatal(err)
+					}
+					sink = ok
 					i++
 				}
 			})

@@ -48,7 +48,10 @@ func BenchmarkSearch(b *testing.B) {
 			b.Fatalf("SWITCHBOARD_BENCH_COMPANIES=%q: want a number ≥ 100", v)
 		}
 	}
-	st := sharedPostgres(b, "search-"+strconv.Itoa(n), func(st *bunstore.Store) { storagetest.InsertCompanies(b, st, n) })
+	// Sub-benchmarks repeat -count times inside this one call: the
+	// companies are inserted once.
+	st := storagetest.OpenPostgres(b)
+	storagetest.InsertCompanies(b, st, n)
 	ctx := context.Background()
 	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	platform := tenancy.Platform("bench")

@@ -39,7 +39,7 @@ func run(args []string, stdout io.Writer) error {
 		return errors.New("usage: report [-out FILE] DIR")
 	}
 	dir := fs.Arg(0)
-	raw, err := os.Open(filepath.Join(dir, "raw.txt"))
+	raw, err := os.Open(filepath.Join(dir, "raw.txt")) //nolint:gosec // G304: the directory named on the command line
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	tps := map[string]float64{}
 	for _, script := range []string{"reserve_minimal", "reserve_complete"} {
-		b, err := os.ReadFile(filepath.Join(dir, "pgbench-"+script+".txt"))
+		b, err := os.ReadFile(filepath.Join(dir, "pgbench-"+script+".txt")) //nolint:gosec // G304: as raw.txt
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -67,7 +67,7 @@ func run(args []string, stdout io.Writer) error {
 		}
 		tps[script] = v
 	}
-	var w io.Writer = stdout
+	w := stdout
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
@@ -143,7 +143,7 @@ func parseTPS(s string) (float64, error) {
 type machine [][2]string
 
 func parseMachine(path string) (machine, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: as raw.txt
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +302,8 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("BENCH_QUICK=1 bench/run   # one quick pass (count 1, 10 000 companies, about 2 minutes): checks the run, not the figures\n")
 	p("go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/raw.txt   # each pair side by side, with confidence intervals\n")
 	p("```\n\nWithout a reachable PostgreSQL the PostgreSQL parts are skipped (bench/run says so) and listed below as not measured.\n")
-	p("`BENCH_COUNT`, `BENCH_TIME` and `PGBENCH_SECS` change the number of runs, the time per benchmark and pgbench's duration.\n\n")
+	p("`BENCH_COUNT`, `BENCH_TIME`, `BENCH_CYCLE_TIME`, `BENCH_HOT_TIME` and `PGBENCH_SECS` change the number of runs, the\n")
+	p("time per benchmark (of Reserve+Complete, of the hot paths) and pgbench's duration.\n\n")
 
 	p("## The SDK against its anchors\n\n")
 	p("| pair | anchor | SDK | ratio | target | |\n|---|---|---|---|---|---|\n")
