@@ -306,7 +306,7 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("time per benchmark (of Reserve+Complete, of the hot paths) and pgbench's duration.\n\n")
 
 	p("## The SDK against its anchors\n\n")
-	p("| pair | anchor | SDK | ratio | target | |\n|---|---|---|---|---|---|\n")
+	p("| pair | anchor | SDK | ratio | target | verdict |\n|---|---|---|---|---|---|\n")
 	for _, r := range pairs(res, tps) {
 		v, t, verdict := r.cells()
 		p("| %s | %s | %s | %s | %s | %s |\n", r.pair, r.anchor, r.sdk, v, t, verdict)
@@ -336,7 +336,7 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("## Allocation budgets on the hot SQL paths\n\n")
 	p("One call at a time (`storagetest.BenchHotPaths`); the directory is in memory, so the figures are the\n")
 	p("domain's and the store's. A change that goes over a budget says why, or is not merged.\n\n")
-	p("| path | backend | allocs/op | budget | B/op | budget | time/op | |\n|---|---|---|---|---|---|---|---|\n")
+	p("| path | backend | allocs/op | budget | B/op | budget | time/op | verdict |\n|---|---|---|---|---|---|---|---|\n")
 	for _, bu := range budgets {
 		for _, db := range []string{"sqlite", "postgres"} {
 			name := "BenchmarkHotPaths/db=" + db + "/" + bu.op
