@@ -5,9 +5,11 @@
 // anchors' libraries never become the SDK's dependencies.
 //
 // Each pair differs only in the last element of the benchmark name,
-// impl=…, so benchstat compares them column by column:
+// impl=… (impl=raw for a hand-written minimum, impl=sdk for the SDK), so
+// benchstat compares them column by column:
 //
-//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/raw.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl -filter .name:Authz bench/out/raw.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl -filter '.name:/^(AuditAppend|Search)$/' bench/out/raw.txt
 //
 // The pairs:
 //
@@ -17,10 +19,10 @@
 //     tenants of five members each (owner, administrator, manager, two
 //     operators). casbin's policy is derived from tenancy.Can, and both
 //     sides must agree on every request before anything is timed.
-//   - BenchmarkAuditAppend/impl=raw-insert against impl=sdk (PostgreSQL):
+//   - BenchmarkAuditAppend/impl=raw against impl=sdk (PostgreSQL):
 //     one raw INSERT of an audit row in a transaction against
 //     audit.Log.Record in a transaction.
-//   - BenchmarkSearch/q=…/impl=raw-ilike against impl=sdk (PostgreSQL):
+//   - BenchmarkSearch/q=…/impl=raw against impl=sdk (PostgreSQL):
 //     one raw trigram-indexed ILIKE page of 50 against
 //     tenancy.Service.SearchCompanies, over the same 100 000 companies
 //     (storagetest.InsertCompanies).

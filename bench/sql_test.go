@@ -20,7 +20,7 @@ import (
 // INSERT of the same row in a transaction, on PostgreSQL.
 func BenchmarkAuditAppend(b *testing.B) {
 	st := storagetest.OpenPostgres(b)
-	b.Run("impl=raw-insert", func(b *testing.B) {
+	b.Run("impl=raw", func(b *testing.B) {
 		b.ReportAllocs()
 		storagetest.BenchAuditInsert(b, st, true)
 	})
@@ -56,7 +56,7 @@ func BenchmarkSearch(b *testing.B) {
 	svc := tenancy.NewService(st, st.Tenancy(), audit.NewLog(st.Audit()), st.Outbox(), tenancytest.Keys())
 	platform := tenancy.Platform("bench")
 	for _, q := range searchQueries {
-		b.Run("q="+q+"/impl=raw-ilike", func(b *testing.B) {
+		b.Run("q="+q+"/impl=raw", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := rawSearch(ctx, st, q); err != nil {

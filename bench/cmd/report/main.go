@@ -234,7 +234,7 @@ func pairs(res results, tps map[string]float64) []ratio {
 		}
 	}
 	{
-		a, na := res.median("BenchmarkAuditAppend/impl=raw-insert", "ns/op")
+		a, na := res.median("BenchmarkAuditAppend/impl=raw", "ns/op")
 		s, ns2 := res.median("BenchmarkAuditAppend/impl=sdk", "ns/op")
 		r := ratio{pair: "audited append (PostgreSQL) vs raw single-row INSERT, each in a transaction — speed", target: 0.5, higher: true, measured: na > 0 && ns2 > 0}
 		if r.measured {
@@ -245,7 +245,7 @@ func pairs(res results, tps map[string]float64) []ratio {
 	for _, q := range []string{"comp", "new_ways", "kamiro", "zzzz-nothing"} {
 		base := "BenchmarkSearch/q=" + q + "/impl="
 		rows = append(rows, timeRatio(fmt.Sprintf("SearchCompanies %q (PostgreSQL) vs raw trigram ILIKE — time", strings.ReplaceAll(q, "_", " ")),
-			base+"raw-ilike", base+"sdk", 1.3))
+			base+"raw", base+"sdk", 1.3))
 	}
 	s, n := res.median("BenchmarkReserveComplete/impl=sdk", "cycles/s")
 	for _, p := range []struct {
@@ -300,7 +300,9 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("export SWITCHBOARD_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'\n")
 	p("bench/run                 # everything, count 6: about 10 minutes; writes this file\n")
 	p("BENCH_QUICK=1 bench/run   # one quick pass (count 1, 10 000 companies, about 2 minutes): checks the run, not the figures\n")
-	p("go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/raw.txt   # each pair side by side, with confidence intervals\n")
+	p("# each pair side by side, with confidence intervals:\n")
+	p("go run golang.org/x/perf/cmd/benchstat@latest -col /impl -filter .name:Authz bench/out/raw.txt\n")
+	p("go run golang.org/x/perf/cmd/benchstat@latest -col /impl -filter '.name:/^(AuditAppend|Search)$/' bench/out/raw.txt\n")
 	p("```\n\nWithout a reachable PostgreSQL the PostgreSQL parts are skipped (bench/run says so) and listed below as not measured.\n")
 	p("`BENCH_COUNT`, `BENCH_TIME`, `BENCH_CYCLE_TIME`, `BENCH_HOT_TIME` and `PGBENCH_SECS` change the number of runs, the\n")
 	p("time per benchmark (of Reserve+Complete, of the hot paths) and pgbench's duration.\n\n")

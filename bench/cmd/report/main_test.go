@@ -12,9 +12,9 @@ BenchmarkAuthz/tenants=10/impl=casbin-2   	    2092	    200000 ns/op	   45685 B/
 BenchmarkAuthz/tenants=10/impl=casbin-2   	    2092	    100000 ns/op	   45685 B/op	    1036 allocs/op
 BenchmarkAuthz/tenants=10/impl=casbin-2   	    2092	    900000 ns/op	   45685 B/op	    1036 allocs/op
 BenchmarkAuthz/tenants=10/impl=memory-2   	 1000000	       500 ns/op	     128 B/op	       1 allocs/op
-BenchmarkAuditAppend/impl=raw-insert-2    	     170	   2000000 ns/op	    2096 B/op	      20 allocs/op
+BenchmarkAuditAppend/impl=raw-2    	     170	   2000000 ns/op	    2096 B/op	      20 allocs/op
 BenchmarkAuditAppend/impl=sdk-2           	     290	   5000000 ns/op	    9757 B/op	      77 allocs/op
-BenchmarkSearch/q=kamiro/impl=raw-ilike-2 	     122	   1000000 ns/op	    6551 B/op	     185 allocs/op
+BenchmarkSearch/q=kamiro/impl=raw-2 	     122	   1000000 ns/op	    6551 B/op	     185 allocs/op
 BenchmarkSearch/q=kamiro/impl=sdk-2       	     334	   1200000 ns/op	   23400 B/op	     205 allocs/op
 BenchmarkReserveComplete/impl=sdk-2       	      25	  12393112 ns/op	       400.0 cycles/s	  103758 B/op	     458 allocs/op
 BenchmarkHotPaths/db=sqlite/Reserve-2     	      50	    723951 ns/op	   45247 B/op	     289 allocs/op
