@@ -134,5 +134,6 @@ func (s *Server) routes() *http.ServeMux {
 		}
 		mux.HandleFunc(rt.method+" "+rt.path, h)
 	}
+	s.mountConsole(mux) // the web console: its own table, outside the API's document
 	return mux
 }
