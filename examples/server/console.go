@@ -95,7 +95,7 @@ type consoleHandler func(w http.ResponseWriter, r *http.Request, c *consoleCtx) 
 
 // consoleRoute is one console page.
 type consoleRoute struct {
-	method, path string // path under /console/, Go 1.22 pattern syntax
+	method, path string // path under /console/, Go 1.22 pattern syntax; method "" is any
 	handler      consoleHandler
 	anonymous    bool // no session needed
 }
@@ -103,6 +103,7 @@ type consoleRoute struct {
 // consoleTable declares every page of the console, in one place.
 func (s *Server) consoleTable() []consoleRoute {
 	return []consoleRoute{
+		{"", "", s.cNotFound, true}, // any other address under /console/
 		{"GET", "{$}", s.cHome, true},
 		{"GET", "sign-in", s.cSignInForm, true},
 		{"POST", "sign-in", s.cSignIn, true},
@@ -117,8 +118,8 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"GET", "c/{company}/status", s.cStatus, false},
 		{"POST", "c/{company}/status", s.cStatusSet, false},
 		{"GET", "c/{company}/companies", s.cCompanies, false},
-		{"GET", "c/{company}/terms", s.cTerms, false},
-		{"POST", "c/{company}/terms", s.cTermsSave, false},
+		{"GET", "c/{company}/companies/{id}", s.cTerms, false},
+		{"POST", "c/{company}/companies/{id}", s.cTermsSave, false},
 	}
 }
 
@@ -167,7 +168,7 @@ func newConsoleSite() (*consoleSite, error) {
 // the console.
 func (s *Server) mountConsole(mux *http.ServeMux) {
 	for _, rt := range s.consoleTable() {
-		mux.Handle(rt.method+" "+consolePath+rt.path, s.consolePage(rt))
+		mux.Handle(strings.TrimSpace(rt.method+" "+consolePath+rt.path), s.consolePage(rt))
 	}
 	mux.Handle("GET "+consolePath+"static/", consoleHeaders(s.console.static))
 	mux.Handle("GET /{$}", http.RedirectHandler(consolePath, http.StatusSeeOther))
@@ -195,6 +196,9 @@ type consoleCtx struct {
 	csrf   string // the token this request's forms carry
 	actor  tenancy.Actor
 	hasAct bool
+	// seesAffiliates: the actor acts for a reseller as its owner or an
+	// administrator (the companies page is in its menu).
+	seesAffiliates bool
 	// fieldErrors are the SDK's field messages of a refused form, by field.
 	fieldErrors map[string]string
 	formError   string // a refusal that names no field
@@ -249,6 +253,11 @@ func (s *Server) consolePage(rt consoleRoute) http.Handler {
 				return
 			}
 			c.actor, c.hasAct = a, true
+			if canEditSettings(a) && !a.IsPlatform() {
+				if ref, err := s.people.Company(ctx, a.CompanyID); err == nil && ref.Kind == tenancy.KindReseller {
+					c.seesAffiliates = true
+				}
+			}
 		}
 		if err := rt.handler(w, r, c); err != nil {
 			c.fail(w, err)
@@ -326,16 +335,20 @@ type navItem struct {
 	Current   bool
 }
 
-// nav is the menu of a company's pages, by what the actor's role may open.
+// nav is the menu of a company's pages, by what the actor's role may open
+// (the SDK still decides on every page).
 func (c *consoleCtx) nav() []navItem {
 	if !c.hasAct {
 		return nil
 	}
 	base := consolePath + "c/" + url.PathEscape(c.r.PathValue("company")) + "/"
-	items := []navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.licenses", Href: base + "licenses"},
-		{Key: "nav.users", Href: base + "users"}, {Key: "nav.status", Href: base + "status"}}
-	if c.actor.Role == tenancy.RoleResellerAdmin || c.actor.IsPlatform() {
-		items = append(items, navItem{Key: "nav.companies", Href: base + "companies"})
+	items := []navItem{{Key: "nav.status", Href: base + "status"}}
+	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
+		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.licenses", Href: base + "licenses"},
+			{Key: "nav.users", Href: base + "users"}}, items...)
+	}
+	if c.seesAffiliates {
+		items = append(items, navItem{Key: "nav.companies", Href: companyPath(c.actor.CompanyID, "companies")})
 	}
 	for i := range items {
 		items[i].Current = items[i].Href == c.r.URL.Path
@@ -389,8 +402,11 @@ func (c *consoleCtx) refused(err error) bool {
 			c.fieldErrors[f.Field] = f.Message
 		}
 		return true
+	case errors.Is(err, storage.ErrForbidden):
+		c.formError = c.t("err.forbidden")
+		return true
 	case errors.Is(err, storage.ErrInvalid), errors.Is(err, storage.ErrLimitExceeded),
-		errors.Is(err, storage.ErrPrecondition), errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrForbidden):
+		errors.Is(err, storage.ErrPrecondition), errors.Is(err, storage.ErrConflict):
 		c.formError = problemFor(err).Detail
 		return true
 	}

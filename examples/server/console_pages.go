@@ -42,6 +42,10 @@ func (s *Server) cHome(w http.ResponseWriter, r *http.Request, c *consoleCtx) er
 	return c.redirect(w, r, consolePath+"companies", "")
 }
 
+func (s *Server) cNotFound(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
+	return storage.NotFound("console", "page", r.URL.Path)
+}
+
 // ---- sign-in, sign-out, the company picker
 
 type signInView struct{ Email string }
@@ -98,7 +102,8 @@ type pickerItem struct {
 // from the store, as a login screen must before any company is chosen);
 // each company is then read through the SDK with the Actor of that
 // membership, so a deactivated membership or a company the user no longer
-// sees is left out.
+// sees is left out; a company whose data the role may not read (an
+// operator's) is named by its ID.
 func (s *Server) cPicker(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
 	ms, err := s.store.Tenancy().Memberships(r.Context(), c.user)
 	if err != nil {
@@ -111,7 +116,10 @@ func (s *Server) cPicker(w http.ResponseWriter, r *http.Request, c *consoleCtx) 
 			continue // deactivated, or removed since
 		}
 		co, err := s.people.GetCompany(r.Context(), a, m.CompanyID)
-		if err != nil {
+		switch {
+		case errors.Is(err, storage.ErrForbidden): // an operator may not read the company's data
+			co = tenancy.Company{ID: m.CompanyID}
+		case err != nil:
 			continue
 		}
 		items = append(items, pickerItem{Company: co, Role: a.Role, Href: landing(a, co.ID)})
@@ -397,7 +405,7 @@ type statusView struct {
 	Who       string
 	State     presence.State
 	PauseName string
-	Since     time.Time
+	Since     string // in the member's time zone
 	Left      string // time left in the current pause, "" when unlimited or not away
 	Auto      bool   // the status was switched automatically when a pause ran out
 	Version   int64
@@ -415,8 +423,11 @@ func (s *Server) statusData(r *http.Request, c *consoleCtx, userID string) (stat
 	if err != nil {
 		return statusView{}, err
 	}
-	v := statusView{UserID: userID, State: cur.State, Since: cur.Since, Auto: cur.Cause == presence.CauseAuto,
-		Version: cur.Version, Zone: b.Location}
+	v := statusView{UserID: userID, State: cur.State, Since: cur.Since.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Auto: cur.Cause == presence.CauseAuto, Version: cur.Version, Zone: b.Location}
+	if loc, err := time.LoadLocation(b.Location); err == nil {
+		v.Since = cur.Since.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
 	for _, l := range b.Lines {
 		if l.Archived {
 			continue
@@ -529,7 +540,7 @@ func (s *Server) cCompanies(w http.ResponseWriter, r *http.Request, c *consoleCt
 		return err
 	}
 	for _, co := range p.Items {
-		row := companyRow{Company: co, Href: companyPath(co.ID, "terms")}
+		row := companyRow{Company: co, Href: companyPath(r.PathValue("company"), "companies/"+url.PathEscape(co.ID))}
 		cr, cerr := s.credit.Credit(r.Context(), c.actor, co.ID)
 		st, serr := s.calls.Settings(r.Context(), c.actor, co.ID)
 		row.Credit, row.Policy, row.Readable = cr, st, cerr == nil && serr == nil
@@ -559,8 +570,12 @@ func nullString(d decimal.NullDecimal) string {
 	return d.Decimal.String()
 }
 
+// The terms page (/console/c/{company}/companies/{id}) shows and sets one
+// company's credit terms and call policy, the actor acting in {company}
+// (the reseller) on company {id} (one of its affiliates): the SDK decides
+// whether that actor manages it.
 func (s *Server) termsData(r *http.Request, c *consoleCtx) (termsView, error) {
-	id := r.PathValue("company")
+	id := r.PathValue("id")
 	co, err := s.people.GetCompany(r.Context(), c.actor, id)
 	if err != nil {
 		return termsView{}, err
@@ -610,7 +625,7 @@ func (s *Server) cTermsSave(w http.ResponseWriter, r *http.Request, c *consoleCt
 		return err
 	}
 	f := r.PostForm
-	id := r.PathValue("company")
+	id := r.PathValue("id")
 	switch f.Get("section") {
 	case "credit":
 		v.CreditLimit, v.Reminder = f.Get("credit_limit"), f.Get("reminder_threshold")
@@ -644,7 +659,7 @@ func (s *Server) cTermsSave(w http.ResponseWriter, r *http.Request, c *consoleCt
 		}
 		return err
 	}
-	return c.redirect(w, r, companyPath(id, "terms"), "saved")
+	return c.redirect(w, r, companyPath(r.PathValue("company"), "companies/"+url.PathEscape(id)), "saved")
 }
 
 // hasRole is used by templates to show controls by role.
