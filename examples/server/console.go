@@ -279,14 +279,13 @@ func preValue(w http.ResponseWriter, r *http.Request) string {
 	}
 	v := randomToken()
 	setCookie(w, r, cookiePre, v, 0)
-	r.AddCookie(&http.Cookie{Name: cookiePre, Value: v}) // this request's own form uses it
 	return v
 }
 
 // setCookie sets a console cookie: HttpOnly, SameSite=Lax, Secure over TLS.
 // maxAge 0 is a browser-session cookie.
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: consolePath, MaxAge: maxAge,
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: consolePath, MaxAge: maxAge, //nolint:gosec // G124: Secure whenever the request came over TLS; a browser drops a Secure cookie sent over plain HTTP (a development server)
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 

@@ -73,7 +73,7 @@ func artifacts(t *testing.T) string {
 		dir = t.TempDir()
 	}
 	dir = filepath.Join(dir, "console-screenshots")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil { //nolint:gosec // G703: the directory the person running the tests chose
 		t.Fatal(err)
 	}
 	t.Logf("console screenshots in %s", dir)

@@ -11,7 +11,7 @@ import (
 // in). A key missing in a locale falls back to English, then to the key
 // itself; TestConsoleCatalogue proves both locales have every key.
 var consoleMessages = map[string]map[string]string{
-	storage.LocaleEnglish: {
+	storage.LocaleEnglish: { //nolint:gosec // G101: texts such as "Password" are labels, not credentials
 		"app.title":        "Switchboard console",
 		"lang.switch":      "Русский",
 		"lang.other":       "ru",
@@ -165,7 +165,7 @@ var consoleMessages = map[string]map[string]string{
 		"err.preset":      "choose one of the policies",
 		"err.back":        "Back to the start",
 	},
-	storage.LocaleRussian: {
+	storage.LocaleRussian: { //nolint:gosec // G101: texts such as "Пароль" are labels, not credentials
 		"app.title":        "Консоль Switchboard",
 		"lang.switch":      "English",
 		"lang.other":       "en",

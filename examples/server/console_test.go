@@ -78,15 +78,6 @@ func (c *consoleClient) csrf(path string) string {
 	return m[1]
 }
 
-func (c *consoleClient) signIn(email, password string) {
-	c.t.Helper()
-	tok := c.csrf("/console/sign-in")
-	p := c.do("POST", "/console/sign-in", url.Values{"csrf": {tok}, "email": {email}, "password": {password}})
-	if p.status != http.StatusSeeOther {
-		c.t.Fatalf("sign-in: %d %s", p.status, p.body)
-	}
-}
-
 func cookieNamed(h http.Header, name string) *http.Cookie {
 	for _, c := range (&http.Response{Header: h}).Cookies() {
 		if c.Name == name {
