@@ -114,7 +114,12 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/profile", s.cProfileSave, false},
 		{"GET", "c/{company}/licenses", s.cLicenses, false},
 		{"POST", "c/{company}/licenses", s.cLicensesPost, false},
+		{"GET", "c/{company}/requisites", s.cRequisites, false},
+		{"POST", "c/{company}/requisites", s.cRequisitesSave, false},
 		{"GET", "c/{company}/users", s.cUsers, false},
+		{"GET", "c/{company}/audit", s.cAudit, false},
+		{"GET", "c/{company}/call-check", s.cCheck, false},
+		{"POST", "c/{company}/call-check", s.cCheckPost, false},
 		{"GET", "c/{company}/status", s.cStatus, false},
 		{"POST", "c/{company}/status", s.cStatusSet, false},
 		{"GET", "c/{company}/companies", s.cCompanies, false},
@@ -343,8 +348,12 @@ func (c *consoleCtx) nav() []navItem {
 	base := consolePath + "c/" + url.PathEscape(c.r.PathValue("company")) + "/"
 	items := []navItem{{Key: "nav.status", Href: base + "status"}}
 	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
-		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.licenses", Href: base + "licenses"},
-			{Key: "nav.users", Href: base + "users"}}, items...)
+		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.requisites", Href: base + "requisites"},
+			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.users", Href: base + "users"}}, items...)
+		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
+	}
+	if canEditSettings(c.actor) {
+		items = append(items, navItem{Key: "nav.audit", Href: base + "audit"})
 	}
 	if c.seesAffiliates {
 		items = append(items, navItem{Key: "nav.companies", Href: companyPath(c.actor.CompanyID, "companies")})

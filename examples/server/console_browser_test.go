@@ -256,6 +256,32 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatal("the avatar switch was not saved")
 		}
 		b.screenshot("profile-saved")
+
+		// The requisites: the SDK's check rules, their message next to the field.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/requisites"]`)), chromedp.WaitReady(css("#requisites-form")))
+		b.fill("#inn", "1234567890")
+		b.submit("#save-requisites")
+		if msg := get(b, "INN error", chromedp.Text(css("#inn-error"))); msg == "" {
+			t.Fatal("no message next to a wrong INN")
+		}
+		b.screenshot("requisites-error")
+		b.fill("#inn", "7707083893")
+		b.fill("#kpp", "773601001")
+		b.submit("#save-requisites")
+		b.must("Saved.", "7707083893")
+		b.screenshot("requisites")
+
+		// The call checker answers as the dialer's check would.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/call-check"]`)), chromedp.WaitReady(css("#check-form")))
+		b.fill("#phone", "+74951234567")
+		b.submit("#check")
+		b.must("Allowed now", "the FZ-230 flag is off")
+		b.screenshot("call-check")
+
+		// The audit log shows what was just changed.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/audit"]`)), chromedp.WaitReady(css("main h1")))
+		b.must("account.profile.update", "tenancy.company.tax_identity")
+		b.screenshot("audit")
 	}) {
 		return
 	}
