@@ -118,6 +118,12 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/requisites", s.cRequisitesSave, false},
 		{"GET", "c/{company}/users", s.cUsers, false},
 		{"GET", "c/{company}/audit", s.cAudit, false},
+		{"GET", "c/{company}/subscriptions", s.cSubscriptions, false},
+		{"POST", "c/{company}/subscriptions", s.cSubscriptionsPost, false},
+		{"GET", "c/{company}/ai", s.cAI, false},
+		{"POST", "c/{company}/ai", s.cAISet, false},
+		{"GET", "c/{company}/sms", s.cSMS, false},
+		{"POST", "c/{company}/sms", s.cSMSSave, false},
 		{"GET", "c/{company}/call-check", s.cCheck, false},
 		{"POST", "c/{company}/call-check", s.cCheckPost, false},
 		{"GET", "c/{company}/status", s.cStatus, false},
@@ -349,7 +355,8 @@ func (c *consoleCtx) nav() []navItem {
 	items := []navItem{{Key: "nav.status", Href: base + "status"}}
 	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
 		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.requisites", Href: base + "requisites"},
-			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.users", Href: base + "users"}}, items...)
+			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
+			{Key: "nav.users", Href: base + "users"}, {Key: "nav.ai", Href: base + "ai"}, {Key: "nav.sms", Href: base + "sms"}}, items...)
 		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
 	}
 	if canEditSettings(c.actor) {
@@ -513,6 +520,8 @@ var consoleFuncs = template.FuncMap{
 	"role":   hasRole,
 	"field":  newField,
 	"capsOf": capsOf,
+	"in":     inList,
+	"list":   func(xs ...string) []string { return xs },
 	"dur":    shortDuration,
 	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }

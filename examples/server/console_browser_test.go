@@ -209,7 +209,7 @@ func TestConsoleBrowser(t *testing.T) {
 	e.register(tn.anna, tn.affiliate, "oleg@brw.example", "operator", north)
 	e.register(tn.anna, tn.affiliate, "olga@brw.example", "operator", south)
 	e.deliver()
-	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50"}}))
+	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00"}}))
 	technical := e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Technical"}))["id"].(string)
 	e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
 		"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": technical}))
@@ -308,6 +308,38 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatalf("assigned count did not change: %s", after)
 		}
 		b.screenshot("licenses")
+
+		// Subscriptions: buy two, give one to Olga.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/subscriptions"]`)), chromedp.WaitReady(css("main h1")))
+		b.fill("#quantity", "2")
+		b.submit("#subs-buy")
+		b.must("Subscriptions bought.")
+		olgaSub := get(b, "olga's option", chromedp.Evaluate[string](`[...document.querySelector("#subscriptions select").options].find(o => o.text.includes("olga@")).value`))
+		b.run("choose", chromedp.SetValue(css("#subscriptions select"), olgaSub))
+		b.submit("#subscriptions form button")
+		b.must("Subscription assigned.", "olga@brw.example")
+		b.screenshot("subscriptions")
+
+		// AI features: one processed outside the EU needs the consent box.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/ai"]`)), chromedp.WaitReady(css("#ai")))
+		row := `#ai tr[data-feature="chat_translation"]`
+		b.submit(row + " button")
+		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
+			t.Fatal("a feature processed outside the EU was enabled without consent")
+		}
+		b.screenshot("ai-no-consent")
+		b.run("consent", chromedp.Click(css(row+" input[name=consent]")))
+		b.submit(row + " button")
+		b.must("Saved.", "consent given")
+		b.screenshot("ai")
+
+		// System SMS: a zone open to selected users.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/sms"]`)), chromedp.WaitReady(css("#sms-zone-form")))
+		b.fill("#zone", "RU")
+		b.run("access", chromedp.SetValue(css("#access"), "all"))
+		b.submit("#save-zone")
+		b.must("Saved.", "every user")
+		b.screenshot("sms")
 		b.signOut()
 	}) {
 		return // the scenario's steps build on each other

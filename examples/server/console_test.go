@@ -270,7 +270,7 @@ func TestConsoleKeys(t *testing.T) {
 		}
 		sources = append(sources, string(b))
 	}
-	for _, n := range []string{"console.go", "console_pages.go", "console_more.go"} {
+	for _, n := range []string{"console.go", "console_pages.go", "console_more.go", "console_extra.go"} {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			t.Fatal(err)
