@@ -122,6 +122,8 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/subscriptions", s.cSubscriptionsPost, false},
 		{"GET", "c/{company}/ai", s.cAI, false},
 		{"POST", "c/{company}/ai", s.cAISet, false},
+		{"GET", "c/{company}/org", s.cOrg, false},
+		{"POST", "c/{company}/org", s.cOrgPost, false},
 		{"GET", "c/{company}/sms", s.cSMS, false},
 		{"POST", "c/{company}/sms", s.cSMSSave, false},
 		{"GET", "c/{company}/call-check", s.cCheck, false},
@@ -356,7 +358,8 @@ func (c *consoleCtx) nav() []navItem {
 	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
 		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.requisites", Href: base + "requisites"},
 			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
-			{Key: "nav.users", Href: base + "users"}, {Key: "nav.ai", Href: base + "ai"}, {Key: "nav.sms", Href: base + "sms"}}, items...)
+			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"},
+			{Key: "nav.sms", Href: base + "sms"}}, items...)
 		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
 	}
 	if canEditSettings(c.actor) {

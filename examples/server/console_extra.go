@@ -247,3 +247,70 @@ func inList(list, v any) bool {
 	}
 	return false
 }
+
+// ---- organisational structure
+
+type orgView struct {
+	Categories []account.Category
+	Employees  []tenancy.Employee
+	CanEdit    bool
+	Name       string // the new category form's values
+	Options    string
+}
+
+func (s *Server) orgData(r *http.Request, c *consoleCtx) (orgView, error) {
+	id := r.PathValue("company")
+	cats, err := s.settings.Categories(r.Context(), c.actor, id)
+	if err != nil {
+		return orgView{}, err
+	}
+	emps, err := s.people.ListEmployees(r.Context(), c.actor, id, storage.PageRequest{Limit: 500})
+	if err != nil {
+		return orgView{}, err
+	}
+	return orgView{Categories: cats, Employees: emps.Items, CanEdit: canEditSettings(c.actor)}, nil
+}
+
+func (s *Server) cOrg(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
+	v, err := s.orgData(r, c)
+	if err != nil {
+		return err
+	}
+	return c.render(w, "org", v)
+}
+
+// cOrgPost creates a category with its options (one per line), adds an
+// option to a category, or gives an option to users.
+func (s *Server) cOrgPost(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
+	f := r.PostForm
+	id := r.PathValue("company")
+	var err error
+	switch f.Get("action") {
+	case "category":
+		var opts []string
+		for line := range strings.Lines(f.Get("options")) {
+			if o := strings.TrimSpace(line); o != "" {
+				opts = append(opts, o)
+			}
+		}
+		_, err = s.settings.CreateCategory(r.Context(), c.actor, id, f.Get("name"), opts)
+	case "option":
+		_, err = s.settings.AddOption(r.Context(), c.actor, id, f.Get("category"), f.Get("option"))
+	case "assign":
+		err = s.settings.AssignOption(r.Context(), c.actor, id, f.Get("option"), f["users"])
+	default:
+		return storage.Invalid("console.org", "action", "oneof", "unknown action")
+	}
+	if err != nil {
+		if !c.refused(err) {
+			return err
+		}
+		v, oerr := s.orgData(r, c)
+		if oerr != nil {
+			return oerr
+		}
+		v.Name, v.Options = f.Get("name"), f.Get("options")
+		return c.render(w, "org", v)
+	}
+	return c.redirect(w, r, companyPath(id, "org"), "saved")
+}
