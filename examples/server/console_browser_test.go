@@ -350,6 +350,9 @@ func TestConsoleBrowser(t *testing.T) {
 		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
 			t.Fatal("a feature processed outside the EU was enabled without consent")
 		}
+		if msg := get(b, "consent error", chromedp.Text(css("#consent-chat_translation-error"))); msg == "" {
+			t.Fatal("no message next to the consent box")
+		}
 		b.screenshot("ai-no-consent")
 		b.run("consent", chromedp.Click(css(row+" input[name=consent]")))
 		b.submit(row + " button")

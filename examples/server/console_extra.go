@@ -122,6 +122,7 @@ type aiRow struct {
 type aiView struct {
 	Rows    []aiRow
 	CanEdit bool
+	Failed  account.AIFeature // the feature a refused form was for: its message shows in its row
 }
 
 func (s *Server) aiData(r *http.Request, c *consoleCtx) (aiView, error) {
@@ -165,6 +166,7 @@ func (s *Server) cAISet(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 		if derr != nil {
 			return derr
 		}
+		v.Failed = account.AIFeature(f.Get("feature"))
 		return c.render(w, "ai", v)
 	}
 	return c.redirect(w, r, companyPath(r.PathValue("company"), "ai"), "saved")
