@@ -301,6 +301,31 @@ func TestConsoleBrowser(t *testing.T) {
 		b.must("Allowed now", "the FZ-230 flag is off")
 		b.screenshot("call-check")
 
+		// A previous dialer's calls imported, with the progress shown while
+		// the form is sent; a bad line is refused next to the field.
+		// The page's script: a sent form shows "working…" and its progress
+		// bar and disables its buttons (the submission held back here).
+		busy := get(b, "busy form", chromedp.Evaluate[bool](`new Promise(done => {
+			const f = document.querySelector("#import-form");
+			f.addEventListener("submit", e => e.preventDefault());
+			f.requestSubmit(f.querySelector("#import"));
+			setTimeout(() => done(f.getAttribute("aria-busy") === "true" && !f.querySelector("progress").hidden &&
+				!f.querySelector("span.busy").hidden && f.querySelector("#import").disabled), 50);
+		})`, chromedp.EvalAwaitPromise))
+		if !busy {
+			t.Fatal("a sent form shows no progress")
+		}
+		b.open("/console/c/" + tn.affiliate + "/call-check")
+		b.fill("#history", "+74951234567,yesterday,busy")
+		b.submit("#import")
+		if msg := get(b, "history error", chromedp.Text(css("#history-error"))); !strings.Contains(msg, "line 1") {
+			t.Fatalf("a bad line: %q", msg)
+		}
+		b.fill("#history", "+74951234567,2026-12-01T08:00:00Z,answered_human\n+74951234567,2026-12-01T09:00:00Z,no_answer")
+		b.submit("#import")
+		b.must("2 calls imported.")
+		b.screenshot("history-import")
+
 		// The audit log shows what was just changed.
 		b.submit(`nav a[href$="/audit"]`)
 		b.must("account.profile.update", "tenancy.company.tax_identity")
