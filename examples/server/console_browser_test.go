@@ -232,7 +232,7 @@ func TestConsoleBrowser(t *testing.T) {
 	e.register(tn.anna, tn.affiliate, "oleg@brw.example", "operator", north)
 	e.register(tn.anna, tn.affiliate, "olga@brw.example", "operator", south)
 	e.deliver()
-	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00"}}))
+	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00", "addon.recording": "9.00"}}))
 	technical := e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Technical"}))["id"].(string)
 	e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
 		"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": technical}))
@@ -357,6 +357,16 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		b.screenshot("licenses")
 
+		// The plan: to the same tier is refused, to the other one taken.
+		b.submit("#change-plan")
+		b.must("Light")
+		if get(b, "refusal", chromedp.Evaluate[bool](`!!document.querySelector("#form-error")`)) != true {
+			t.Fatal("changing to the same plan was not refused")
+		}
+		b.run("tier", chromedp.SetValue(css("#tier"), "unlimited"))
+		b.submit("#change-plan")
+		b.must("Plan changed.", "Plan: Unlimited")
+
 		// Subscriptions: buy two, give one to Olga.
 		b.submit(`nav a[href$="/subscriptions"]`)
 		b.fill("#quantity", "2")
@@ -366,6 +376,9 @@ func TestConsoleBrowser(t *testing.T) {
 		b.run("choose", chromedp.SetValue(css("#subscriptions select"), olgaSub))
 		b.submit("#subscriptions form button")
 		b.must("Subscription assigned.", "olga@brw.example")
+		b.fill("#code", "recording")
+		b.submit("#addon-buy")
+		b.must("Add-on bought.", "recording")
 		b.screenshot("subscriptions")
 
 		// AI features: one processed outside the EU needs the consent box.

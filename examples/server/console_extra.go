@@ -14,7 +14,8 @@ import (
 	"github.com/switchboardkit/switchboard/tenancy"
 )
 
-// More of the console's pages: subscriptions, AI features, system SMS.
+// More of the console's pages: subscriptions and add-ons, AI features,
+// system SMS, the organisational structure.
 
 // ---- subscriptions
 
@@ -25,6 +26,7 @@ type subscriptionRow struct {
 
 type subscriptionsView struct {
 	Rows      []subscriptionRow
+	AddOns    []licensing.AddOn
 	Kinds     []licensing.SubscriptionKind
 	Employees []tenancy.Employee
 	Key       string
@@ -43,11 +45,15 @@ func (s *Server) subscriptionsData(r *http.Request, c *consoleCtx) (subscription
 	if err != nil {
 		return subscriptionsView{}, err
 	}
+	addOns, err := s.credit.AddOns(r.Context(), c.actor, id)
+	if err != nil {
+		return subscriptionsView{}, err
+	}
 	who := map[string]string{}
 	for _, e := range emps.Items {
 		who[e.UserID] = e.FirstName + " " + e.LastName + " <" + e.Email + ">"
 	}
-	v := subscriptionsView{Kinds: []licensing.SubscriptionKind{licensing.SubscriptionMobile, licensing.SubscriptionLandline},
+	v := subscriptionsView{AddOns: addOns, Kinds: []licensing.SubscriptionKind{licensing.SubscriptionMobile, licensing.SubscriptionLandline},
 		Employees: emps.Items, Key: randomToken(), Quantity: "1", CanBuy: canEditSettings(c.actor)}
 	for _, sub := range p.Items {
 		v.Rows = append(v.Rows, subscriptionRow{Subscription: sub, Who: who[sub.UserID]})
@@ -66,8 +72,8 @@ func (s *Server) cSubscriptions(w http.ResponseWriter, r *http.Request, c *conso
 	return c.render(w, "subscriptions", v)
 }
 
-// cSubscriptionsPost buys subscriptions (the hidden key makes a double
-// submit one purchase), or assigns or takes one back.
+// cSubscriptionsPost buys subscriptions or an add-on (the hidden key makes
+// a double submit one purchase), or assigns or takes a subscription back.
 func (s *Server) cSubscriptionsPost(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
 	f := r.PostForm
 	id := r.PathValue("company")
@@ -83,6 +89,14 @@ func (s *Server) cSubscriptionsPost(w http.ResponseWriter, r *http.Request, c *c
 		_, err = s.credit.PurchaseSubscriptions(r.Context(), c.actor, id, licensing.SubscriptionPurchase{
 			Kind: licensing.SubscriptionKind(f.Get("kind")), Quantity: n, IdempotencyKey: f.Get("key")})
 		flash = "subsbought"
+	case "addon":
+		n, convErr := strconv.Atoi(strings.TrimSpace(f.Get("addon_quantity")))
+		if convErr != nil {
+			err = storage.Invalid("console.subscriptions", "addon_quantity", "number", c.t("err.number"))
+			break
+		}
+		_, err = s.credit.PurchaseAddOn(r.Context(), c.actor, id, licensing.AddOnPurchase{Code: f.Get("code"), Quantity: n, IdempotencyKey: f.Get("key")})
+		flash = "addon"
 	case "assign":
 		err = s.credit.AssignSubscription(r.Context(), c.actor, id, f.Get("subscription"), f.Get("user"))
 		flash = "subsassigned"
