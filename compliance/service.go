@@ -373,6 +373,11 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 	if err := s.prepareRef(ctx, op, by, companyID, p); err != nil {
 		return err
 	}
+	return s.prepareSettings(ctx, p)
+}
+
+// prepareSettings loads the settings and rules of p's company into p.
+func (s *Service) prepareSettings(ctx context.Context, p *prepared) error {
 	var err error
 	ref := p.ref
 	if sr, ok := s.store.(SharedSettingsReader); ok {
@@ -664,7 +669,8 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 // for the company). When the settings read say the look-back is longer,
 // the history is read again from there; records older than the rules look
 // at are left out, so the decision is the one prepare and decide give.
-// With lock (Reserve) the subject is locked (LockSubject) before the read.
+// With lock (Reserve) the subject is locked (LockSubject) before the read,
+// unless the company is suspended.
 func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr CheckReader, guess time.Time, lock bool, c *Call, now time.Time, p *prepared, d *Decision) error {
 	if err := validateCall(op, c); err != nil {
 		return err
@@ -680,7 +686,7 @@ func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr 
 		}
 		key = res.e164
 	}
-	if lock {
+	if lock && !p.suspended { // a suspended company's call is refused and holds nothing: no lock
 		if err := s.store.LockSubject(ctx, p.ref.ID, key); err != nil {
 			return err
 		}
@@ -806,6 +812,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 
 // prepareLocked is prepare followed by LockSubject, Reserve's start; with a
 // SettingsLocker store the settings come with the lock, in one round trip.
+// A suspended company's call takes no lock: it is refused, holds nothing.
 // With a CheckReader store, once the company's rules are compiled, the lock
 // is followed by checkOne's one read of settings and history, and the call
 // is decided (decided true).
@@ -817,7 +824,7 @@ func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor
 	}
 	sl, ok := s.store.(SettingsLocker)
 	if !ok {
-		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil {
+		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil || p.suspended {
 			return false, err
 		}
 		return false, s.store.LockSubject(ctx, p.ref.ID, d.Key)
@@ -827,6 +834,15 @@ func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor
 	}
 	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
 		return false, err
+	}
+	if p.suspended {
+		// Refused whatever the history says (ReasonSuspended): nothing to
+		// serialise and nothing to hold, so no subject row is locked (or
+		// created by the lock).
+		if err := s.prepareSettings(ctx, p); err != nil {
+			return false, err
+		}
+		return false, s.prepareCall(op, c, now, p, d)
 	}
 	key := c.Key // the subject's key, as prepareCall derives it
 	if key == "" {

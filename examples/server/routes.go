@@ -208,6 +208,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 		mux.HandleFunc(rt.method+" "+rt.path, h)
 	}
+	s.mountConsole(mux) // the web console: its own table, outside the API's document
 	return mux
 }
 

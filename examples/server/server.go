@@ -86,6 +86,7 @@ type Server struct {
 	handler   http.Handler
 	docJSON   []byte // the OpenAPI document served at /openapi.json
 	verifier  note.Verifier
+	console   *consoleSite // the web console (console.go)
 }
 
 // New wires every service on cfg.Store the way the README's Wiring section
@@ -216,6 +217,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.docJSON, err = marshalDoc(doc); err != nil {
+		return nil, err
+	}
+	if s.console, err = newConsoleSite(); err != nil {
 		return nil, err
 	}
 	s.handler = s.middleware(s.routes())
