@@ -81,6 +81,7 @@ type Service struct {
 	taxes     TaxIdentities // the company's one INN/KPP (WithTaxIdentity); nil: kept in the requisites
 	tester    ConnectionTester
 	passwords PasswordChecker
+	people    EmployeeFinder // SearchEmployees' employee search (WithEmployees; default dir when it is one)
 	grantTTL  time.Duration
 	zones     sync.Map // IANA name → *time.Location
 }
@@ -181,9 +182,18 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 		clock:     storage.SystemClock{},
 		languages: []string{"en"}, ai: slices.Clone(DefaultAIFeatures), grantTTL: 5 * time.Minute,
 	}
+	if f, ok := dir.(EmployeeFinder); ok {
+		s.people = f
+	}
 	observe.Apply("github.com/switchboardkit/switchboard/account", s, &s.obs, opts)
 	s.validate = storage.NewValidator()
-	for _, r := range RequisiteRules() {
+	rules := RequisiteRules()
+	for _, r := range tenancy.Rules() {
+		if r.Tag == "role" { // the organisation search's role filter
+			rules = append(rules, r)
+		}
+	}
+	for _, r := range rules {
 		if err := s.validate.RegisterRule(r); err != nil {
 			panic("account: registering validation rules: " + err.Error()) // static rules: cannot fail
 		}

@@ -61,4 +61,8 @@ type Store interface {
 	// Each group holds the options of one category (AND across groups, OR
 	// within one); groups is never empty and no group is empty.
 	SearchUsers(ctx context.Context, companyID string, groups [][]string, after string, limit int) ([]string, error)
+	// HeldOptions returns, for each of userIDs (at most storage.MaxPageSize)
+	// holding any of optionIDs, the IDs of those it holds, ascending; users
+	// holding none are absent. Looked up by key (company, user) on SQL.
+	HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error)
 }

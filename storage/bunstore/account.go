@@ -432,6 +432,30 @@ func (a accountStore) CostCentreUsers(ctx context.Context, companyID, costCentre
 	return ids, nil
 }
 
+// HeldOptions reads the users' assignments through the index (company_id,
+// user_id), one query for the whole batch.
+func (a accountStore) HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error) {
+	const op = "account.HeldOptions"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	if len(userIDs) == 0 || len(optionIDs) == 0 {
+		return out, nil
+	}
+	var rows []accountAssignmentRow
+	err := a.s.idb(ctx).NewSelect().Model(&rows).Column("user_id", "option_id").
+		Where("company_id = ?", companyID).Where("user_id IN (?)", bun.List(userIDs)).
+		Where("option_id IN (?)", bun.List(optionIDs)).OrderExpr("user_id ASC, option_id ASC").Scan(ctx)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r.OptionID)
+	}
+	return out, nil
+}
+
 func (a accountStore) SearchUsers(ctx context.Context, companyID string, groups [][]string, after string, limit int) ([]string, error) {
 	const op = "account.SearchUsers"
 	if err := a.s.checkOpen(op); err != nil {

@@ -679,6 +679,9 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	if q.Role != "" {
 		sq = sq.Where("m.role = ?", string(q.Role))
 	}
+	if len(q.UserIDs) > 0 {
+		sq = sq.Where("m.user_id IN (?)", bun.List(q.UserIDs)) // read by the primary key (company_id, user_id)
+	}
 	if q.Text != "" {
 		sq = sq.Where("u.search_key LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
 		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {

@@ -391,6 +391,24 @@ func (a accountStore) UserOptions(ctx context.Context, companyID, userID string)
 	return out, err
 }
 
+func (a accountStore) HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := a.s.read(ctx, func() error {
+		for _, u := range userIDs {
+			for _, o := range optionIDs {
+				if _, ok := a.s.account.assigned[[2]string{o, u}]; ok && a.s.account.optCompany[o] == companyID && !slices.Contains(out[u], o) {
+					out[u] = append(out[u], o)
+				}
+			}
+		}
+		return nil
+	})
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out, err
+}
+
 func (a accountStore) SearchUsers(ctx context.Context, companyID string, groups [][]string, after string, limit int) ([]string, error) {
 	var out []string
 	err := a.s.read(ctx, func() error {
