@@ -174,7 +174,7 @@ func (s *Service) DeleteCostCentre(ctx context.Context, by tenancy.Actor, compan
 				}
 				after := cloneUser(before)
 				after.CostCentreID, after.UpdatedAt = reassignTo, now
-				if err := s.store.SaveUser(ctx, after); err != nil {
+				if err := s.saveUser(ctx, after); err != nil {
 					return nil, err
 				}
 				if err := s.record(ctx, by, companyID, "account.user.cost_centre.update", "account.user", userID, audit.Diff(before, after)); err != nil {

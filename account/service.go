@@ -341,6 +341,16 @@ func forCaller(c *Company) *Company {
 	return out
 }
 
+// saveUser stores u, recording in u.KeyID the key its sealed secrets are
+// under, so RotateSecrets finds the users an older key still holds.
+func (s *Service) saveUser(ctx context.Context, u *User) error {
+	u.KeyID = ""
+	if len(u.MailLogin.Password) > 0 {
+		u.KeyID = u.MailLogin.Password.KeyID()
+	}
+	return s.store.SaveUser(ctx, u)
+}
+
 // updateUser is updateCompany for one member's settings; authorisation is
 // act on the member's resource.
 func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action, action string,
@@ -368,7 +378,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 			return nil
 		}
 		after.UpdatedAt = storage.Timestamp(s.clock.Now())
-		if err := s.store.SaveUser(ctx, after); err != nil {
+		if err := s.saveUser(ctx, after); err != nil {
 			return err
 		}
 		if err := s.record(ctx, by, companyID, action, "account.user", userID, changes); err != nil {

@@ -98,6 +98,7 @@ func runAccount(t *testing.T, h *Harness) {
 	t.Run("organisation search: options with text, role and sub-account, in scope", func(t *testing.T) { accountOrgSearch(t, h) })
 	t.Run("cost centres: rename, delete, purchases and spend", func(t *testing.T) { accountCostCentres(t, h) })
 	t.Run("a user's effective mail connection", func(t *testing.T) { accountUserMail(t, h) })
+	t.Run("key rotation re-seals users' mail passwords", func(t *testing.T) { accountRotateUserMail(t, h) })
 	t.Run("failed use case stores nothing", func(t *testing.T) { accountFailedUseCase(t, h) })
 	t.Run("store: rename to the same name", func(t *testing.T) { accountRenameToSameName(t, h) })
 	t.Run("store: concurrent assign of one option", func(t *testing.T) { accountConcurrentAssign(t, h) })
