@@ -108,6 +108,16 @@
 //     users must be members of the company.
 //   - Cost centres live in the company document (few per company); codes are
 //     unique; only active centres can be assigned.
+//   - A cost centre is "in use" while users are assigned to it: they block
+//     DeleteCostCentre unless a reassignment moves them. Purchases and
+//     ledger entries booked to it neither block the deletion nor move: the
+//     ledger is append-only history — balances, CostCentreSpend reports and
+//     the host's exports and invoices were computed from its entries, and
+//     moving a charge would say another centre spent it. They keep the
+//     deleted centre's ID, CostCentreSpend keeps its line, and the
+//     deletion's audit event (account.cost_centre.delete) keeps its code and
+//     name, so a report can still label it. To stop new bookings and keep
+//     the centre listed, deactivate it (SetCostCentreActive) instead.
 //   - Organisation search (SearchEmployees): the organisational-structure
 //     criteria — AND across categories, OR within one (an empty option list
 //     means any option of the category) — combined with tenancy's employee
