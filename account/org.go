@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -330,13 +331,18 @@ type orgCursor struct {
 // category or an option of another category is a *storage.ValidationError
 // on "criteria", at most 20 criteria.
 //
-// How it runs: with criteria and no text the company's assignments drive
-// — a batch of users holding the options (index company, option, user) is
-// handed to FindEmployees as its UserIDs, which checks scope, role and
-// sub-account by key; otherwise tenancy drives — FindEmployees pages
-// through the members with its text index (pg_trgm, FTS5, trigram side
-// table) and the batch's options are read by key (index company, user).
-// Either way every query walks an index and stops at the page size.
+// How it runs: with criteria and no text (or one under three characters,
+// which no trigram index serves) the company's assignments drive — a
+// batch of users holding the options (index company, option, user) is
+// handed to FindEmployees as its UserIDs, which checks scope, role,
+// sub-account and text by key; otherwise (a text of three characters or
+// more, no criteria, or an operator, who sees only itself) tenancy drives
+// — FindEmployees pages through the members with its text index (pg_trgm,
+// FTS5, trigram side table) and the batch's options are read by key
+// (index company, user). Every query walks an index; batches are the page
+// size, and the search reads batches until the page is full, so a
+// selective side with a rare match on the other walks that side's
+// candidates.
 func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, companyID string, f OrgFilter, p storage.PageRequest) (_ storage.Page[OrgEmployee], err error) {
 	const op = "account.SearchEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
@@ -378,11 +384,15 @@ func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, company
 	size := p.Size()
 	batch := min(size+1, storage.MaxPageSize)
 	ef := tenancy.EmployeeFilter{Role: f.Role, SubAccountID: f.SubAccountID, Text: f.Text}
+	// The assignments drive unless a text the index can look up (three
+	// characters or more) or an operator's scope (itself) is narrower.
+	byOptions := len(groups) > 0 && utf8.RuneCountInString(tenancy.NormalizeQuery(f.Text)) < 3 &&
+		!(fresh.Role == tenancy.RoleOperator && fresh.CompanyID == companyID)
 	var out []OrgEmployee
 	for len(out) <= size {
 		var emps []tenancy.Employee
 		done := false
-		if len(groups) > 0 && f.Text == "" {
+		if byOptions {
 			ids, err := s.store.SearchUsers(ctx, companyID, groups, after, batch)
 			if err != nil {
 				return none, storage.Reop(op, err)

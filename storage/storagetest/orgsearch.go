@@ -114,6 +114,9 @@ func accountOrgSearch(t *testing.T, h *Harness) {
 	got = all(c.Admin, account.OrgFilter{Criteria: []account.Criterion{{CategoryID: dept.ID}}, Text: "anna"})
 	assert.Equal(t, sorted(annaLee, annaKim), ids(got))
 	assert.Equal(t, []string{annaKim}, ids(all(c.Admin, account.OrgFilter{Criteria: []account.Criterion{{CategoryID: dept.ID, OptionIDs: []string{support.ID}}}, Text: "@org.example"})))
+	// A text too short for the trigram indexes, with options (they drive).
+	assert.Equal(t, []string{annaKim}, ids(all(c.Admin, account.OrgFilter{Criteria: []account.Criterion{{CategoryID: dept.ID}}, Text: "Ki"})))
+	assert.Empty(t, all(c.Admin, account.OrgFilter{Criteria: []account.Criterion{byDept}, Text: "ki"}))
 	// Text alone: the employees, no options matched.
 	got = all(c.Admin, account.OrgFilter{Text: "anna"})
 	assert.Equal(t, sorted(annaLee, annaKim), ids(got))
@@ -129,6 +132,7 @@ func accountOrgSearch(t *testing.T, h *Harness) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{annaLee}, ids(all(anna, account.OrgFilter{Criteria: []account.Criterion{byDept}})))
 	assert.Equal(t, []string{annaLee}, ids(all(anna, account.OrgFilter{Text: "lee"})))
+	assert.Equal(t, []string{annaLee}, ids(all(anna, account.OrgFilter{Criteria: []account.Criterion{byDept, inMoscow}, Text: "an"})))
 	assert.Empty(t, all(anna, account.OrgFilter{Criteria: []account.Criterion{{CategoryID: city.ID, OptionIDs: []string{kazan.ID}}}}))
 	assert.Empty(t, all(c.Operator, account.OrgFilter{Criteria: []account.Criterion{byDept}}))
 
