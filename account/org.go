@@ -314,7 +314,7 @@ type OrgFilter struct {
 // criteria.
 type OrgEmployee struct {
 	tenancy.Employee
-	Options []CategoryOption
+	Options []CategoryOption `json:"options"`
 }
 
 type orgCursor struct {
