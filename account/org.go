@@ -387,7 +387,7 @@ func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, company
 	// The assignments drive unless a text the index can look up (three
 	// characters or more) or an operator's scope (itself) is narrower.
 	byOptions := len(groups) > 0 && utf8.RuneCountInString(tenancy.NormalizeQuery(f.Text)) < 3 &&
-		!(fresh.Role == tenancy.RoleOperator && fresh.CompanyID == companyID)
+		(fresh.Role != tenancy.RoleOperator || fresh.CompanyID != companyID)
 	var out []OrgEmployee
 	for len(out) <= size {
 		var emps []tenancy.Employee
