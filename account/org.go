@@ -339,10 +339,10 @@ type orgCursor struct {
 // more, no criteria, or an operator, who sees only itself) tenancy drives
 // — FindEmployees pages through the members with its text index (pg_trgm,
 // FTS5, trigram side table) and the batch's options are read by key
-// (index company, user). Every query walks an index; batches are the page
-// size, and the search reads batches until the page is full, so a
-// selective side with a rare match on the other walks that side's
-// candidates.
+// (index company, user). Every query walks an index; the first batch is
+// the page size and each further one twice the last (up to
+// storage.MaxPageSize), until the page is full, so a rare match on the
+// other side walks the driving side's candidates in few round trips.
 func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, companyID string, f OrgFilter, p storage.PageRequest) (_ storage.Page[OrgEmployee], err error) {
 	const op = "account.SearchEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
@@ -425,6 +425,7 @@ func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, company
 		if done {
 			break
 		}
+		batch = min(2*batch, storage.MaxPageSize) // few matched: read more at a time
 	}
 	if len(out) > size {
 		return storage.Page[OrgEmployee]{Items: out[:size], NextCursor: storage.EncodeCursor(orgCursor{UserID: out[size-1].UserID})}, nil
