@@ -309,8 +309,9 @@ func (s *Service) resealUsers(ctx context.Context, op, companyID, current string
 	}
 }
 
-// RotateAllSecrets re-seals, company by company (one transaction each), the
-// secrets of up to limit companies still sealed under an older key, and
+// RotateAllSecrets re-seals, company by company (one transaction each,
+// RotateSecrets), the secrets of up to limit companies still holding some
+// under an older key — in the company document or a user's settings — and
 // returns how many it re-sealed; call it until it returns 0 after rotating
 // the key. Authorised: the platform only.
 func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (_ int, err error) {
