@@ -16,3 +16,12 @@ var (
 	ToUserRow   = toUserRow
 	ToMemberRow = toMemberRow
 )
+
+// SetCandidateCap lowers the trigram candidate cap for a test (so a few
+// companies exercise the capped paths) and returns the restore function.
+// Tests calling it must not run in parallel.
+func SetCandidateCap(n int) (restore func()) {
+	old := ftsCandidateCap
+	ftsCandidateCap = n
+	return func() { ftsCandidateCap = old }
+}
