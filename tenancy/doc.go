@@ -173,8 +173,8 @@
 // order), keyset-paginated. Backend notes are on bunstore.Store.Tenancy:
 // PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters, SQLite
 // an FTS5 trigram table for selective needles; MySQL/MariaDB a trigram
-// side table the store writes with each company, read with the company
-// rows in one statement. Every backend returns exactly the companies whose
+// side table the store writes with each company (selective needles: the
+// candidates, then their rows by primary key). Every backend returns exactly the companies whose
 // search text contains the needle (a conformance property test on random
 // needles); the indexes only change how fast.
 //

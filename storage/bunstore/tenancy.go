@@ -32,17 +32,13 @@ import (
 //   - MySQL/MariaDB: a trigram side table (tenancy_company_trigrams: every
 //     distinct three-character substring of search_text, by company),
 //     written by CreateCompany and UpdateCompany in the company's own
-//     transaction. One statement finds the candidates — the companies
-//     holding every trigram of the needle (up to searchTrigrams of them,
-//     spread over the needle; the database joins from the rarest), the
-//     ftsCandidateCap smallest IDs after the cursor — joins each to its
-//     company by primary key and rechecks it with LIKE and the scope, so
-//     the index only narrows, never changes, the result. The page is
-//     exact when the candidates were fewer than the cap or a full page
-//     matched among them (any company past the cap has a larger ID);
-//     otherwise, a common needle, the primary key is walked as on SQLite.
-//     Rows written to tenancy_companies behind the store's back (bulk
-//     imports) are indexed by RebuildCompanySearch.
+//     transaction. The candidates are the companies holding every trigram
+//     of the needle (up to searchTrigrams of them, spread over the needle;
+//     the database joins from the rarest); LIKE rechecks them, so the
+//     index only narrows, never changes, the result. As on SQLite, a
+//     needle with ftsCandidateCap candidates or more walks the primary key
+//     instead. Rows written to tenancy_companies behind the store's back
+//     (bulk imports) are indexed by RebuildCompanySearch.
 //
 // Employee search (tenancy.FindEmployees) indexes tenancy_users.search_key
 // the same three ways (pg_trgm GIN; FTS5 table tenancy_users_fts kept by
@@ -330,25 +326,15 @@ JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digi
 // keep the join small. LIKE rechecks every candidate anyway.
 const searchTrigrams = 6
 
-// sideCandidates returns the keys (column col) holding every chosen trigram
-// of needle in a side table of (trigram, key column), or ok false when there
-// are ftsCandidateCap or more (the needle is common: walking the primary key
-// is faster).
-func (t tenancyStore) sideCandidates(ctx context.Context, table, col, needle string) (ids []string, ok bool, err error) {
-	q, args := sideCandidatesSQL(table, col, needle, "")
-	q += " LIMIT ?"
-	args = append(args, ftsCandidateCap)
-	if err := t.s.idb(ctx).NewRaw(q, args...).Scan(ctx, &ids); err != nil {
-		return nil, false, err
-	}
-	return ids, len(ids) < ftsCandidateCap, nil
+// trigramCandidates returns the IDs of the companies holding every chosen
+// trigram of needle, or ok false when there are ftsCandidateCap or more (the
+// needle is common: walking the primary key is faster).
+func (t tenancyStore) trigramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
+	return t.sideCandidates(ctx, "tenancy_company_trigrams", "company_id", needle)
 }
 
-// sideCandidatesSQL selects, as column col of t0, the keys holding every
-// chosen trigram of needle (and greater than after, when set) in the side
-// table: up to searchTrigrams of them, spread over the needle, the
-// database joining from the rarest.
-func sideCandidatesSQL(table, col, needle, after string) (string, []any) {
+// sideCandidates is trigramCandidates over any side table of (trigram, key column).
+func (t tenancyStore) sideCandidates(ctx context.Context, table, col, needle string) (ids []string, ok bool, err error) {
 	grams := trigrams(needle)
 	if len(grams) > searchTrigrams { // spread the choice over the needle
 		picked := make([]string, searchTrigrams)
@@ -364,13 +350,12 @@ func sideCandidatesSQL(table, col, needle, after string) (string, []any) {
 		fmt.Fprintf(&b, " JOIN %s AS t%d ON t%d.trigram = ? AND t%d.%s = t0.%s", table, i, i, i, col, col)
 		args = append(args, []byte(grams[i]))
 	}
-	b.WriteString(" WHERE t0.trigram = ?")
-	args = append(args, []byte(grams[0]))
-	if after != "" {
-		fmt.Fprintf(&b, " AND t0.%s > ?", col)
-		args = append(args, after)
+	b.WriteString(" WHERE t0.trigram = ? LIMIT ?")
+	args = append(args, []byte(grams[0]), ftsCandidateCap)
+	if err := t.s.idb(ctx).NewRaw(b.String(), args...).Scan(ctx, &ids); err != nil {
+		return nil, false, err
 	}
-	return b.String(), args
+	return ids, len(ids) < ftsCandidateCap, nil
 }
 
 func (t tenancyStore) GetCompany(ctx context.Context, id string, forUpdate bool) (*tenancy.Company, error) {
@@ -448,12 +433,18 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 			}
 		}
 		if t.s.sideTrigrams() && utf8.RuneCountInString(q.Text) >= 3 {
-			out, exact, err := t.searchTrigrams(ctx, q)
+			ids, selective, err := t.trigramCandidates(ctx, q.Text)
 			if err != nil {
 				return nil, t.s.mapErr(op, err)
 			}
-			if exact {
-				return out, nil
+			if selective {
+				if len(ids) == 0 {
+					return []tenancy.Company{}, nil
+				}
+				// The candidates come first, as a list of keys: the
+				// optimiser cannot turn them into a walk of the whole
+				// primary key. LIKE above rechecks them.
+				sq = sq.Where("id IN (?)", bun.List(ids))
 			}
 		}
 	}
@@ -470,68 +461,11 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	return out, nil
 }
 
-// companyCandidateRow is a row of searchTrigrams: a candidate's company
-// (all zero when the candidate does not match) and how many candidates
-// there were, up to ftsCandidateCap.
-type companyCandidateRow struct {
-	companyRow
-	Candidates int `bun:"candidates"`
-}
-
-// searchTrigrams is MySQL's company search through the trigram side table,
-// in one statement: the candidates are the ftsCandidateCap smallest IDs
-// (after q.AfterID) of the companies holding every chosen trigram of the
-// needle, counted by a window; each is joined by primary key to its
-// company, which LIKE and the scope recheck; matches come first, by ID.
-// The page is exact (ok) when the candidates were fewer than the cap, or
-// when a full page matched among them: every company past the cap has a
-// larger ID than each of them. Otherwise (a common needle) the caller walks
-// the primary key.
-func (t tenancyStore) searchTrigrams(ctx context.Context, q tenancy.CompanyQuery) (_ []tenancy.Company, ok bool, err error) {
-	cand, args := sideCandidatesSQL("tenancy_company_trigrams", "company_id", q.Text, q.AfterID)
-	var b strings.Builder
-	b.WriteString("SELECT c.*, k.n AS candidates FROM (SELECT x.company_id, COUNT(*) OVER () AS n FROM (")
-	b.WriteString(cand)
-	b.WriteString(" ORDER BY t0.company_id LIMIT ?) AS x) AS k LEFT JOIN tenancy_companies AS c ON c.id = k.company_id AND c.search_text LIKE ? ESCAPE '!'")
-	args = append(args, ftsCandidateCap, "%"+escapeLike(q.Text)+"%")
-	switch {
-	case q.All:
-	case q.WithAffiliates:
-		b.WriteString(" AND (c.id = ? OR c.reseller_id = ?)")
-		args = append(args, q.ScopeID, q.ScopeID)
-	default:
-		b.WriteString(" AND c.id = ?")
-		args = append(args, q.ScopeID)
-	}
-	if q.Status != "" {
-		b.WriteString(" AND c.status = ?")
-		args = append(args, string(q.Status))
-	}
-	if q.Kind != "" {
-		b.WriteString(" AND c.kind = ?")
-		args = append(args, string(q.Kind))
-	}
-	b.WriteString(" ORDER BY c.id IS NULL, c.id LIMIT ?")
-	args = append(args, q.Limit)
-	var rows []companyCandidateRow
-	if err := t.s.idb(ctx).NewRaw(b.String(), args...).Scan(ctx, &rows); err != nil {
-		return nil, false, err
-	}
-	out := make([]tenancy.Company, 0, len(rows))
-	n := 0
-	for i := range rows {
-		n = rows[i].Candidates
-		if rows[i].ID != "" {
-			out = append(out, rows[i].company())
-		}
-	}
-	return out, n < ftsCandidateCap || len(out) == q.Limit, nil
-}
-
-// ftsCandidateCap is where SQLite's search stops trusting the FTS5 index:
-// a needle with this many candidates or more is common enough that walking
-// the primary key in ID order finds a page sooner than fetching and sorting
-// every candidate.
+// ftsCandidateCap is where search stops trusting a trigram index (SQLite's
+// FTS5 table, MySQL's side table): a needle with this many candidates or
+// more is common enough that walking the primary key in ID order finds a
+// page sooner than fetching and sorting every candidate. A variable only so
+// that a test can lower it (SetCandidateCap).
 var ftsCandidateCap = 1000
 
 // ftsSelective reports whether phrase has fewer than ftsCandidateCap
