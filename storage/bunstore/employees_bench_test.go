@@ -49,7 +49,7 @@ func benchFindEmployees(b *testing.B, st *bunstore.Store) {
 		if i >= n {
 			c = other
 		}
-		u := tenancy.User{ID: storage.NewID(), FirstName: benchWord(rng), LastName: benchWord(rng)}
+		u := tenancy.User{ID: storage.NewID(), FirstName: storagetest.Word(rng), LastName: storagetest.Word(rng)}
 		u.Email = fmt.Sprintf("%s.%s.%d@bench.example", u.FirstName, u.LastName, i)
 		role, sub := tenancy.RoleOperator, subs[rng.IntN(len(subs))]
 		switch r := rng.IntN(100); {
