@@ -42,3 +42,12 @@ func RoundTrips(s *Store) int64 {
 	}
 	return s.trips.Load()
 }
+
+// SetCandidateCap lowers the trigram candidate cap for a test (so a few
+// companies exercise the capped paths) and returns the restore function.
+// Tests calling it must not run in parallel.
+func SetCandidateCap(n int) (restore func()) {
+	old := ftsCandidateCap
+	ftsCandidateCap = n
+	return func() { ftsCandidateCap = old }
+}
