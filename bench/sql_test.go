@@ -104,10 +104,15 @@ func rawSearch(ctx context.Context, st *bunstore.Store, q string) error {
 // PostgreSQL (storagetest.BenchReserveComplete); bench/run sets its
 // cycles/s against pgbench's tps for the minimal reservation transaction
 // (storage/bunstore/bench/pgbench/reserve_minimal.sql) and for the SDK's
-// own statements without the Go (reserve_complete.sql).
+// own statements without the Go (reserve_complete.sql). pgbench runs 32
+// clients, each on its own connection, so the store's pool is sized to 32
+// here too (its default is 8 on two cores): the two sides get the same
+// number of connections.
 func BenchmarkReserveComplete(b *testing.B) {
 	b.Run("impl=sdk", func(b *testing.B) {
-		storagetest.BenchReserveComplete(b, storagetest.BunHarness(storagetest.OpenPostgres(b)))
+		st := storagetest.OpenPostgres(b)
+		st.DB().SetMaxOpenConns(32)
+		storagetest.BenchReserveComplete(b, storagetest.BunHarness(st))
 	})
 }
 
