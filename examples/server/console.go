@@ -120,6 +120,21 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"GET", "c/{company}/companies", s.cCompanies, false},
 		{"GET", "c/{company}/companies/{id}", s.cTerms, false},
 		{"POST", "c/{company}/companies/{id}", s.cTermsSave, false},
+
+		{"GET", "c/{company}/requisites", s.cRequisites, false},
+		{"POST", "c/{company}/requisites", s.cRequisitesSave, false},
+		{"GET", "c/{company}/subscriptions", s.cSubscriptions, false},
+		{"POST", "c/{company}/subscriptions", s.cSubscriptionsPost, false},
+		{"GET", "c/{company}/org", s.cOrg, false},
+		{"POST", "c/{company}/org", s.cOrgPost, false},
+		{"GET", "c/{company}/ai", s.cAI, false},
+		{"POST", "c/{company}/ai", s.cAISet, false},
+		{"GET", "c/{company}/sms", s.cSMS, false},
+		{"POST", "c/{company}/sms", s.cSMSPost, false},
+		{"GET", "c/{company}/audit", s.cAudit, false},
+		{"GET", "c/{company}/audit/{event}", s.cAuditEvent, false},
+		{"GET", "c/{company}/calls", s.cCalls, false},
+		{"POST", "c/{company}/calls", s.cCallsImport, false},
 	}
 }
 
@@ -237,7 +252,11 @@ func (s *Server) consolePage(rt consoleRoute) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			if err := r.ParseForm(); err != nil {
+			parse := r.ParseForm
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") { // an upload: its fields land in PostForm too
+				parse = func() error { return r.ParseMultipartForm(maxBody) }
+			}
+			if err := parse(); err != nil {
 				c.fail(w, storage.Invalid("console.form", "form", "form", "the form could not be read"))
 				return
 			}
@@ -349,6 +368,7 @@ func (c *consoleCtx) nav() []navItem {
 	if c.seesAffiliates {
 		items = append(items, navItem{Key: "nav.companies", Href: companyPath(c.actor.CompanyID, "companies")})
 	}
+	items = append(items, c.moreNav(base)...)
 	for i := range items {
 		items[i].Current = items[i].Href == c.r.URL.Path
 	}

@@ -60,6 +60,9 @@ type Config struct {
 	LoginBurst int
 	// PasswordCost is the bcrypt cost of new passwords (default tenancy's).
 	PasswordCost int
+	// Registry looks companies up by INN for "fill by INN"; nil leaves the
+	// lookup unavailable (the console says so).
+	Registry account.Registry
 }
 
 // Server is the reference HTTP service over every Switchboard domain.
@@ -72,6 +75,7 @@ type Server struct {
 	settings  *account.Service
 	operators *presence.Service
 	calls     *compliance.Service
+	registry  account.Registry
 	dispatch  *storage.Dispatcher
 	sessions  *sessions
 	platform  []byte // SHA-256 hex of the platform token
@@ -170,7 +174,8 @@ func New(cfg Config) (*Server, error) {
 	s.people = tenancy.NewService(store, store.Tenancy(), s.trail, box, cfg.Keys, tenancyOpts...)
 	// The company's INN/KPP live on its tenancy.Company; purchases are booked to the account's cost centres.
 	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, account.WithClock(cfg.Clock),
-		account.WithTaxIdentity(s.people))
+		account.WithTaxIdentity(s.people), account.WithRegistry(cfg.Registry))
+	s.registry = cfg.Registry
 	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock),
 		licensing.WithCostCentres(s.settings))
 	s.operators = presence.NewService(store, store.Presence(), s.people, s.settings, s.trail, box, presence.WithClock(cfg.Clock))
