@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
@@ -104,11 +105,37 @@ func (s *Server) cAudit(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 
 type metaLine struct{ Key, Value string }
 
+// changeView is one changed field, its values as JSON text written without
+// the HTML escapes encoding/json adds (the template escapes them itself).
+type changeView struct {
+	Field, Before, After string
+	Redacted             bool
+}
+
+// jsonText rewrites raw JSON for reading: "" for none.
+func jsonText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return string(raw)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 type auditEventView struct {
-	Event *audit.Event
-	Who   string
-	Meta  []metaLine
-	Back  string
+	Event   *audit.Event
+	Changes []changeView
+	Who     string
+	Meta    []metaLine
+	Back    string
 }
 
 // cAuditEvent shows one event. An event of another company than the path's
@@ -128,6 +155,9 @@ func (s *Server) cAuditEvent(w http.ResponseWriter, r *http.Request, c *consoleC
 	v := auditEventView{Event: ev, Who: ev.Actor.UserID, Back: companyPath(company, "audit")}
 	if e, ok := s.findEmployee(r, c, company, ev.Actor.UserID); ok {
 		v.Who = e.FirstName + " " + e.LastName + " <" + e.Email + ">"
+	}
+	for _, ch := range ev.Changes {
+		v.Changes = append(v.Changes, changeView{Field: ch.Field, Before: jsonText(ch.Before), After: jsonText(ch.After), Redacted: ch.Redacted})
 	}
 	for k, val := range ev.Metadata {
 		v.Meta = append(v.Meta, metaLine{k, val})
