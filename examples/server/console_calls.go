@@ -41,7 +41,7 @@ type checkView struct {
 	Checked          bool
 	Decision         compliance.Decision
 	Reasons          []string // catalogue keys
-	NextLocal        string   // NextAllowed in the first zone of the decision
+	NextLocal        string   // NextAllowed in the subscriber's zone, when the decision has one zone
 	Import           *importView
 	ImportKey        string
 }
@@ -78,7 +78,8 @@ func (s *Server) cCalls(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 	for _, name := range d.Reasons.List() {
 		v.Reasons = append(v.Reasons, "reason."+name)
 	}
-	if !d.NextAllowed.IsZero() && len(d.Zones) > 0 {
+	if !d.NextAllowed.IsZero() && len(d.Zones) == 1 { // with several zones the instant is one for all: UTC alone
+
 		if loc, err := time.LoadLocation(d.Zones[0]); err == nil {
 			v.NextLocal = d.NextAllowed.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + d.Zones[0] + ")"
 		}
