@@ -133,8 +133,8 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/sms", s.cSMSPost, false},
 		{"GET", "c/{company}/audit", s.cAudit, false},
 		{"GET", "c/{company}/audit/{event}", s.cAuditEvent, false},
-		{"GET", "c/{company}/calls", s.cCalls, false},
-		{"POST", "c/{company}/calls", s.cCallsImport, false},
+		{"GET", "c/{company}/call-check", s.cCalls, false},
+		{"POST", "c/{company}/call-check", s.cCallsImport, false},
 	}
 }
 
@@ -362,13 +362,17 @@ func (c *consoleCtx) nav() []navItem {
 	base := consolePath + "c/" + url.PathEscape(c.r.PathValue("company")) + "/"
 	items := []navItem{{Key: "nav.status", Href: base + "status"}}
 	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
-		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.licenses", Href: base + "licenses"},
-			{Key: "nav.users", Href: base + "users"}}, items...)
+		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.requisites", Href: base + "requisites"},
+			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
+			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"}, {Key: "nav.sms", Href: base + "sms"}}, items...)
+		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
+	}
+	if canEditSettings(c.actor) {
+		items = append(items, navItem{Key: "nav.audit", Href: base + "audit"})
 	}
 	if c.seesAffiliates {
 		items = append(items, navItem{Key: "nav.companies", Href: companyPath(c.actor.CompanyID, "companies")})
 	}
-	items = append(items, c.moreNav(base)...)
 	for i := range items {
 		items[i].Current = items[i].Href == c.r.URL.Path
 	}

@@ -126,6 +126,9 @@ func (b *tab) submit(sel string) {
 	b.t.Helper()
 	b.run("submit "+sel,
 		chromedp.Evaluate[chromedp.Void](`document.body.dataset.old = "1"`),
+		// Until chromedp's copy of the DOM has the mark, the wait below
+		// could match the old page's body.
+		chromedp.WaitReady(css(`body[data-old]`)),
 		chromedp.Click(css(sel)),
 		chromedp.WaitReady(css(`body:not([data-old])`)),
 		chromedp.WaitReady(css("main")))
@@ -209,7 +212,7 @@ func TestConsoleBrowser(t *testing.T) {
 	e.register(tn.anna, tn.affiliate, "oleg@brw.example", "operator", north)
 	e.register(tn.anna, tn.affiliate, "olga@brw.example", "operator", south)
 	e.deliver()
-	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50"}}))
+	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00"}}))
 	technical := e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Technical"}))["id"].(string)
 	e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
 		"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": technical}))
@@ -256,6 +259,32 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatal("the avatar switch was not saved")
 		}
 		b.screenshot("profile-saved")
+
+		// The requisites: the SDK's check rules, their message next to the field.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/requisites"]`)), chromedp.WaitReady(css("#requisites-form")))
+		b.fill("#inn", "1234567890")
+		b.submit("#save-requisites")
+		if msg := get(b, "INN error", chromedp.Text(css("#inn-error"))); msg == "" {
+			t.Fatal("no message next to a wrong INN")
+		}
+		b.screenshot("requisites-error")
+		b.fill("#inn", "7707083893")
+		b.fill("#kpp", "773601001")
+		b.submit("#save-requisites")
+		b.must("Saved.", "7707083893")
+		b.screenshot("requisites")
+
+		// The call checker answers as the dialer's check would.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/call-check"]`)), chromedp.WaitReady(css("#check-form")))
+		b.fill("#phone", "+74951234567")
+		b.submit("#check")
+		b.must("Allowed now", "the FZ-230 flag is off")
+		b.screenshot("call-check")
+
+		// The audit log shows what was just changed.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/audit"]`)), chromedp.WaitReady(css("main h1")))
+		b.must("account.profile.update", "tenancy.company.tax_identity")
+		b.screenshot("audit")
 	}) {
 		return
 	}
@@ -282,6 +311,39 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatalf("assigned count did not change: %s", after)
 		}
 		b.screenshot("licenses")
+
+		// Subscriptions: buy two, give one to Olga.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/subscriptions"]`)), chromedp.WaitReady(css("main h1")))
+		b.fill("#quantity", "2")
+		b.submit("#subs-buy")
+		b.must("Subscriptions bought.")
+		olgaSub := get(b, "olga's option", chromedp.Evaluate[string](`[...document.querySelector("#subscriptions select").options].find(o => o.text.includes("olga@")).value`))
+		b.run("choose", chromedp.SetValue(css("#subscriptions select"), olgaSub))
+		b.submit("#subscriptions .assign")
+		b.must("Subscription assigned.", "olga@brw.example")
+		b.screenshot("subscriptions")
+
+		// AI features: one processed outside the EU needs the consent box.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/ai"]`)), chromedp.WaitReady(css("#ai")))
+		row := `#ai tr[data-feature="chat_translation"]`
+		b.run("enable", chromedp.Click(css(row+" .enable")), chromedp.WaitReady(css("#consent-step")))
+		b.submit("#confirm") // the consent box not ticked
+		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
+			t.Fatal("a feature processed outside the EU was enabled without consent")
+		}
+		b.screenshot("ai-no-consent")
+		b.run("consent", chromedp.Click(css("#agree")))
+		b.submit("#confirm")
+		b.must("Feature enabled.", aiConsentVersion)
+		b.screenshot("ai")
+
+		// System SMS: a zone open to selected users.
+		b.run("menu", chromedp.Click(css(`nav a[href$="/sms"]`)), chromedp.WaitReady(css("#sms-zone-form")))
+		b.fill("#zone", "RU")
+		b.run("access", chromedp.SetValue(css("#access"), "all"))
+		b.submit("#save-zone")
+		b.must("Saved.", "every user")
+		b.screenshot("sms")
 		b.signOut()
 	}) {
 		return // the scenario's steps build on each other

@@ -168,17 +168,3 @@ func (s *Server) cCallsImport(w http.ResponseWriter, r *http.Request, c *console
 	v.ImportKey = randomToken() // a new file is a new import
 	return c.render(w, "calls", v)
 }
-
-// moreNav is the menu of the requisites, subscriptions, organisation, AI,
-// SMS, audit and call-checker pages, by what the actor's role may open (the
-// SDK still decides on every page): the settings pages for owners and
-// administrators, the checker for every member who may dial.
-func (c *consoleCtx) moreNav(base string) []navItem {
-	var items []navItem
-	if canEditSettings(c.actor) {
-		for _, p := range []string{"requisites", "subscriptions", "org", "ai", "sms", "audit"} {
-			items = append(items, navItem{Key: "nav." + p, Href: base + p})
-		}
-	}
-	return append(items, navItem{Key: "nav.calls", Href: base + "calls"})
-}

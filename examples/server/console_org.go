@@ -153,10 +153,10 @@ func (s *Server) cOrgPost(w http.ResponseWriter, r *http.Request, c *consoleCtx)
 		_, err = s.settings.AddOption(r.Context(), c.actor, id, f.Get("category"), f.Get("option_name"))
 	case "assign":
 		err = s.settings.AssignOption(r.Context(), c.actor, id, f.Get("option"), []string{f.Get("user")})
-		flash = "assigned"
+		flash = "optiongiven"
 	case "unassign":
 		err = s.settings.UnassignOption(r.Context(), c.actor, id, f.Get("option"), []string{f.Get("user")})
-		flash = "unassigned"
+		flash = "optiontaken"
 	default:
 		return storage.Invalid("console.org", "action", "oneof", "unknown action")
 	}

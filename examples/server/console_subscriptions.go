@@ -116,19 +116,19 @@ func (s *Server) cSubscriptionsPost(w http.ResponseWriter, r *http.Request, c *c
 			_, err = s.credit.PurchaseSubscriptions(r.Context(), c.actor, id, licensing.SubscriptionPurchase{
 				Kind: licensing.SubscriptionKind(f.Get("kind")), Quantity: n, IdempotencyKey: f.Get("key")})
 		}
-		flash = "subs.bought"
+		flash = "subsbought"
 	case "phone":
 		_, err = s.credit.SetSubscriptionPhone(r.Context(), c.actor, id, sub, licensing.SubscriptionPhone{Phone: f.Get("phone")})
 		flash, rowField = "saved", "phone"
 	case "assign":
 		err = s.credit.AssignSubscription(r.Context(), c.actor, id, sub, f.Get("user"))
-		flash, rowField = "assigned", "user_id"
+		flash, rowField = "subsassigned", "user_id"
 	case "unassign":
 		err = s.credit.UnassignSubscription(r.Context(), c.actor, id, sub)
-		flash = "unassigned"
+		flash = "subsunassigned"
 	case "cancel":
 		err = s.credit.CancelSubscription(r.Context(), c.actor, id, sub)
-		flash = "subs.cancelled"
+		flash = "subscancelled"
 	case "addon-buy":
 		var n int
 		if n, err = c.quantity(f.Get("addon_quantity"), "addon_quantity"); err == nil {

@@ -3,11 +3,13 @@ package main
 import (
 	"crypto/tls"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -250,5 +252,46 @@ func TestConsoleCatalogue(t *testing.T) {
 				t.Errorf("no English text for %q", k)
 			}
 		}
+	}
+}
+
+// Every catalogue key the templates and the handlers name exists.
+func TestConsoleKeys(t *testing.T) {
+	literal := regexp.MustCompile(`\bt \$?\.Lang "([^"]+)"|c\.t\("([^"]+)"|"(nav\.[a-z]+|flash\.[a-z]+)"`)
+	var sources []string
+	names, err := fs.Glob(webFiles, "web/templates/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(webFiles, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, string(b))
+	}
+	for _, n := range []string{"console.go", "console_pages.go", "console_requisites.go", "console_subscriptions.go",
+		"console_org.go", "console_ai.go", "console_sms.go", "console_audit.go", "console_calls.go"} {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, string(b))
+	}
+	found := 0
+	for _, src := range sources {
+		for _, m := range literal.FindAllStringSubmatch(src, -1) {
+			key := m[1] + m[2] + m[3]
+			if key == "key" || strings.HasSuffix(key, ".") { // the doc's example; a prefix completed at run time
+				continue
+			}
+			found++
+			if !hasMessage(key) {
+				t.Errorf("no text for %q", key)
+			}
+		}
+	}
+	if found < 100 {
+		t.Fatalf("only %d keys found: the pattern no longer matches the templates", found)
 	}
 }
