@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"strconv"
+
 	"encoding/hex"
+	"golang.org/x/mod/sumdb/tlog"
 	"net/http"
 
 	"github.com/switchboardkit/switchboard/audit"
@@ -118,5 +122,68 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, verificationOut{CompanyID: v.CompanyID, OK: v.OK, Checked: v.Checked, Size: v.Size,
 			Root: hex.EncodeToString(v.Root[:]), BrokenSeq: v.BrokenSeq, EventID: v.EventID, Reason: v.Reason})
 		return nil
+	})
+}
+
+// auditRead fetches what fn reads of the audit trail within the caller's
+// scope and answers it only when it belongs to the path's company: an
+// event of another company is not found here.
+func auditRead[T any](s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, scope audit.Scope, company string) (T, string, error)) {
+	answer(s, w, r, http.StatusOK, func(ctx context.Context, a tenancy.Actor) (T, error) {
+		var zero T
+		scope, company, err := s.auditScope(r, a)
+		if err != nil {
+			return zero, err
+		}
+		v, of, err := fn(ctx, scope, company)
+		if err == nil && of != company {
+			return zero, storage.NotFound("server.audit", "event", r.PathValue("id"))
+		}
+		return v, err
+	})
+}
+
+func (s *Server) auditEvent(w http.ResponseWriter, r *http.Request) {
+	auditRead(s, w, r, func(ctx context.Context, scope audit.Scope, _ string) (*audit.Event, string, error) {
+		e, err := s.trail.Get(ctx, scope, r.PathValue("id"))
+		if err != nil {
+			return nil, "", err
+		}
+		return e, e.CompanyID, nil
+	})
+}
+
+// auditProof is the event's inclusion proof in its company's log (the event
+// must be sealed).
+func (s *Server) auditProof(w http.ResponseWriter, r *http.Request) {
+	auditRead(s, w, r, func(ctx context.Context, scope audit.Scope, _ string) (audit.InclusionProof, string, error) {
+		p, err := s.trail.Prove(ctx, scope, r.PathValue("id"))
+		return p, p.CompanyID, err
+	})
+}
+
+type consistencyOut struct {
+	CompanyID string      `json:"company_id"`
+	OldSize   int64       `json:"old_size"`
+	NewSize   int64       `json:"new_size"`
+	Proof     []tlog.Hash `json:"proof"`
+}
+
+// auditConsistency proves the log of ?new= entries extends the one of ?old=.
+func (s *Server) auditConsistency(w http.ResponseWriter, r *http.Request) {
+	auditRead(s, w, r, func(ctx context.Context, scope audit.Scope, company string) (consistencyOut, string, error) {
+		var sizes [2]int64
+		for i, name := range []string{"old", "new"} {
+			n, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+			if err != nil || n < 0 {
+				return consistencyOut{}, "", storage.Invalid("server.auditConsistency", name, "min", "a tree size (a non-negative integer) is required")
+			}
+			sizes[i] = n
+		}
+		p, err := s.trail.ProveConsistency(ctx, scope, company, sizes[0], sizes[1])
+		if p == nil {
+			p = tlog.TreeProof{}
+		}
+		return consistencyOut{CompanyID: company, OldSize: sizes[0], NewSize: sizes[1], Proof: p}, company, err
 	})
 }

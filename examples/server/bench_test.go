@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/switchboardkit/switchboard/compliance"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
@@ -28,16 +24,11 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B, store *bunstore.Store) benchEnv {
 	e := newEnv(b, store)
-	tn := e.tenant("var-bench")
-	aff := "/v1/companies/" + tn.affiliate
-	e.must(http.StatusOK, e.call("PUT", aff+"/call-policy", tn.anna, map[string]any{"fz230": true, "preset": "fz230_calls"}))
-	user := e.register(tn.anna, tn.affiliate, "dialer@bench.example", "operator", "")
-	e.deliver()
-	a, err := e.srv.people.ActorFor(context.Background(), user, tn.affiliate)
+	tn, err := newLoadTenant(context.Background(), e.srv, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	return benchEnv{env: e, company: tn.affiliate, token: e.login("dialer@bench.example"), actor: a}
+	return benchEnv{env: e, company: tn.company, token: tn.token, actor: tn.actor}
 }
 
 func benchStores(b *testing.B, fn func(b *testing.B, store func() *bunstore.Store)) {
@@ -104,52 +95,21 @@ func BenchmarkReserveComplete(b *testing.B) {
 // BenchmarkLoad runs 8 concurrent dialers, each doing Reserve then Complete
 // over HTTP on keys of its own, and reports the latency percentiles of one
 // Reserve+Complete pair next to ns/op (the time per pair at that
-// concurrency). It stops after b.N pairs.
+// concurrency). It stops after b.N pairs. It is the load test's HTTP
+// reserve+complete operation (-loadtest) under the benchmark's count.
 func BenchmarkLoad(b *testing.B) {
 	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
 		be := newBenchEnv(b, open())
-		base := "/v1/companies/" + be.company
-		const workers = 8
-		var (
-			mu        sync.Mutex
-			latencies []time.Duration
-			next      atomic.Int64
-		)
+		cl := loadClient{http: be.http.Client(), base: be.http.URL + "/v1/companies/" + be.company, auth: "Bearer " + be.token}
 		b.ResetTimer()
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for {
-					n := next.Add(1)
-					if n > int64(b.N) {
-						return
-					}
-					start := time.Now()
-					res := be.call("POST", base+"/reservations", be.token, map[string]any{"phone": "+7 916 123-45-67", "key": fmt.Sprint("load-", n)})
-					if res.status != http.StatusCreated {
-						b.Errorf("reserve: %d %s", res.status, res.body)
-						return
-					}
-					id := res.json(b)["reservation"].(map[string]any)["id"].(string)
-					if r := be.call("POST", base+"/reservations/"+id+"/complete", be.token, map[string]any{"outcome": "answered_human"}); r.status != http.StatusOK {
-						b.Errorf("complete: %d %s", r.status, r.body)
-						return
-					}
-					d := time.Since(start)
-					mu.Lock()
-					latencies = append(latencies, d)
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
+		res, err := loadOp(context.Background(), "reserve+complete/http", b.N, 8, func(ctx context.Context, n int64) error {
+			return cl.reserveComplete(ctx, fmt.Sprint("load-", n))
+		})
 		b.StopTimer()
-		if len(latencies) == 0 {
-			return
+		if err != nil {
+			b.Fatal(err)
 		}
-		slices.Sort(latencies)
-		pct := func(p float64) float64 { return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) }
-		b.ReportMetric(pct(0.50), "p50-µs")
-		b.ReportMetric(pct(0.99), "p99-µs")
+		b.ReportMetric(float64(res.P50.Microseconds()), "p50-µs")
+		b.ReportMetric(float64(res.P99.Microseconds()), "p99-µs")
 	})
 }

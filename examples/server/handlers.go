@@ -248,20 +248,6 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, p storage.Page[T])
 	writeJSON(w, http.StatusOK, pageOut[T]{Items: items, NextCursor: p.NextCursor})
 }
 
-func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) {
-	s.withActor(w, r, func(a tenancy.Actor) error {
-		pr, err := pageRequest(r)
-		if err != nil {
-			return err
-		}
-		p, err := s.people.ListEmployees(r.Context(), a, r.PathValue("company"), pr)
-		if err == nil {
-			writePage(w, r, p)
-		}
-		return err
-	})
-}
-
 func (s *Server) registerEmployee(w http.ResponseWriter, r *http.Request) {
 	body(s, w, r, func(a tenancy.Actor, in tenancy.NewEmployee) error {
 		e, err := s.people.RegisterEmployee(r.Context(), a, r.PathValue("company"), in)
@@ -326,19 +312,6 @@ func (s *Server) issueInvitation(w http.ResponseWriter, r *http.Request) {
 		inv, err := s.people.IssueInvitation(r.Context(), a, r.PathValue("company"), in)
 		if err == nil {
 			writeJSON(w, http.StatusCreated, inv)
-		}
-		return err
-	})
-}
-
-func (s *Server) listSubAccounts(w http.ResponseWriter, r *http.Request) {
-	s.withActor(w, r, func(a tenancy.Actor) error {
-		subs, err := s.people.ListSubAccounts(r.Context(), a, r.PathValue("company"))
-		if err == nil {
-			if subs == nil {
-				subs = []tenancy.SubAccount{}
-			}
-			writeJSON(w, http.StatusOK, itemsOut[tenancy.SubAccount]{Items: subs})
 		}
 		return err
 	})
@@ -489,16 +462,6 @@ type callIn struct {
 
 func (c callIn) call(company string) compliance.Call {
 	return compliance.Call{CompanyID: company, Phone: c.Phone, Zone: c.Zone, Zones: c.Zones, Key: c.Key, SkipCaps: c.SkipCaps}
-}
-
-func (s *Server) checkCall(w http.ResponseWriter, r *http.Request) {
-	body(s, w, r, func(a tenancy.Actor, in callIn) error {
-		d, err := s.calls.Check(r.Context(), a, in.call(r.PathValue("company")))
-		if err == nil {
-			writeJSON(w, http.StatusOK, d)
-		}
-		return err
-	})
 }
 
 // checkedOut is one record's answer in a batch: its decision or its problem.
@@ -654,3 +617,69 @@ type reserveOut struct {
 	Reservation *compliance.Reservation `json:"reservation,omitempty"`
 	Decision    compliance.Decision     `json:"decision"`
 }
+
+// answer runs fn with the request's Actor and answers its result with status.
+func answer[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, fn func(ctx context.Context, a tenancy.Actor) (T, error)) {
+	s.withActor(w, r, func(a tenancy.Actor) error {
+		v, err := fn(r.Context(), a)
+		if err == nil {
+			writeJSON(w, status, v)
+		}
+		return err
+	})
+}
+
+// answerBody decodes the request into In, runs fn with it and the Actor and
+// answers the result with status.
+func answerBody[In, T any](s *Server, w http.ResponseWriter, r *http.Request, status int, fn func(ctx context.Context, a tenancy.Actor, in In) (T, error)) {
+	body(s, w, r, func(a tenancy.Actor, in In) error {
+		v, err := fn(r.Context(), a, in)
+		if err == nil {
+			writeJSON(w, status, v)
+		}
+		return err
+	})
+}
+
+// items wraps a list as {"items": […]}, never null.
+func items[T any](v []T, err error) (itemsOut[T], error) {
+	if v == nil {
+		v = []T{}
+	}
+	return itemsOut[T]{Items: v}, err
+}
+
+// answerPage answers fn's page with the Link header, reading ?after=&limit= first.
+func answerPage[T any](s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[T], error)) {
+	s.withActor(w, r, func(a tenancy.Actor) error {
+		pr, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		p, err := fn(r.Context(), a, pr)
+		if err == nil {
+			writePage(w, r, p)
+		}
+		return err
+	})
+}
+
+// queryTime reads an RFC 3339 query parameter; optional ones may be absent
+// (the zero time).
+func queryTime(r *http.Request, name string, required bool) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		if required {
+			return time.Time{}, storage.Invalid("server.query", name, "required", "an RFC 3339 instant is required")
+		}
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, storage.Invalid("server.query", name, "datetime", "must be an RFC 3339 instant")
+	}
+	return t, nil
+}
+
+// company is the company the path names.
+func company(r *http.Request) string { return r.PathValue("company") }

@@ -36,22 +36,6 @@ func (s *Server) setCompanyStatus(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// searchCompanies lists the companies the caller, acting in the path's
-// company, may see whose names or numbers contain ?q=.
-func (s *Server) searchCompanies(w http.ResponseWriter, r *http.Request) {
-	s.withActor(w, r, func(a tenancy.Actor) error {
-		pr, err := pageRequest(r)
-		if err != nil {
-			return err
-		}
-		p, err := s.people.SearchCompanies(r.Context(), a, r.URL.Query().Get("q"), pr)
-		if err == nil {
-			writePage(w, r, p)
-		}
-		return err
-	})
-}
-
 type addMemberIn struct {
 	Email        string       `json:"email"`
 	Role         tenancy.Role `json:"role"`

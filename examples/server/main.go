@@ -18,6 +18,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,12 +29,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/switchboardkit/switchboard/account"
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
 	"github.com/switchboardkit/switchboard/storage/bunstore"
@@ -59,8 +62,18 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	data := fs.String("data", "", "directory of the SQLite file (default: a fresh temporary directory)")
 	dsn := fs.String("db", "", "database server DSN (postgres://…, mysql://…); overrides -data")
 	token := fs.String("platform-token", "", "platform bootstrap token (default: $SWITCHBOARD_PLATFORM_TOKEN, else a random one)")
+	load := fs.Bool("loadtest", false, "run the load test against a service on loopback, print the figures and exit")
+	loadCfg := loadConfig{}
+	fs.IntVar(&loadCfg.Count, "loadtest-count", 2000, "load test: operations of each kind")
+	fs.IntVar(&loadCfg.Workers, "loadtest-workers", 8, "load test: concurrent callers")
+	fs.DurationVar(&loadCfg.Max, "loadtest-max", time.Minute, "load test: the run stops after this long")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *load {
+		*addr = "127.0.0.1:0" // loopback only, any free port
+		// Thousands of request log lines would drown the figures: warnings and errors only.
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
 	if *token == "" {
 		*token = getenv("SWITCHBOARD_PLATFORM_TOKEN")
@@ -69,16 +82,16 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	if *token == "" {
 		*token, generated = randomToken(), true
 	}
-	if *dsn == "" {
-		dir := *data
-		if dir == "" {
-			var err error
-			if dir, err = os.MkdirTemp("", "switchboard-server-"); err != nil {
-				return err
-			}
-		} else if err := os.MkdirAll(dir, 0o750); err != nil {
+	dir := *data
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "switchboard-server-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	if *dsn == "" {
 		*dsn = "sqlite:" + filepath.Join(dir, "switchboard.db")
 		_, _ = fmt.Fprintln(out, "database:", filepath.Join(dir, "switchboard.db"))
 	}
@@ -99,7 +112,12 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	if err := Migrate(ctx, store); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	srv, err := New(Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: logMailer{out: out}, PlatformToken: *token})
+	mailer := &devMailer{out: out, dir: filepath.Join(dir, "mail")}
+	cfg := Config{Store: store, Keys: keys, Signer: signer, Verifier: verifier, Mailer: mailer, PlatformToken: *token, MailTester: dialTester{}}
+	if *load {
+		cfg.Clock = storage.NewManualClock(loadClock) // the same calling window on every run
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		return err
 	}
@@ -112,6 +130,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return context.WithoutCancel(ctx) // requests in flight at shutdown finish; Shutdown waits for them
 	}}
 	_, _ = fmt.Fprintf(out, "switchboard server on http://%s (%s)\n", ln.Addr(), store.Dialect())
+	if *load {
+		return runLoadMode(ctx, out, srv, hs, ln, loadCfg)
+	}
+	_, _ = fmt.Fprintln(out, "development mailer: one file per message (0600) in", mailer.dir)
 	if generated {
 		_, _ = fmt.Fprintf(out, "platform token (generated; set SWITCHBOARD_PLATFORM_TOKEN to choose one): %s\n", *token)
 	} else {
@@ -194,34 +216,95 @@ func auditKeys(getenv func(string) string) (note.Signer, note.Verifier, error) {
 
 const auditKeyName = "switchboard-server"
 
-// logMailer is the development mailer: it writes what would be e-mailed to
-// the program's output. Replace it with your mail service.
-type logMailer struct{ out io.Writer }
-
-func (m logMailer) Credentials(_ context.Context, msgID string, c tenancy.Credentials) error {
-	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): your password is %s\n", c.Email, msgID, c.Password)
+// runLoadMode serves on ln while the load test runs, then shuts down.
+func runLoadMode(ctx context.Context, out io.Writer, srv *Server, hs *http.Server, ln net.Listener, cfg loadConfig) error {
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	tn, err := newLoadTenant(ctx, srv, "loadtest-"+hex.EncodeToString(b[:])) // a database may keep earlier runs' companies
+	if err == nil {
+		err = runLoad(ctx, out, srv, "http://"+ln.Addr().String(), tn, cfg)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if serr := hs.Shutdown(sctx); err == nil {
+		err = serr
+	}
+	if serr := <-serveErr; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr
+	}
 	return err
 }
 
-func (m logMailer) PasswordReset(_ context.Context, msgID string, p tenancy.PasswordReset) error {
-	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): reset token %s, valid until %s\n", p.Email, msgID, string(p.Token), p.ExpiresAt.Format(time.RFC3339))
+// devMailer is the development mailer. It prints to the program's output
+// that a message was delivered, to whom and of which kind — never the
+// secret it carries — and writes the whole message, secret included, to
+// <dir>/<message id>.txt, readable by the service's user alone (0600, in
+// a 0700 directory). Replace it with your mail service.
+type devMailer struct {
+	out io.Writer
+	dir string
+	mu  sync.Mutex // one writer to out at a time
+}
+
+func (m *devMailer) deliver(msgID, kind, to, body string) error {
+	if err := os.MkdirAll(m.dir, 0o700); err != nil {
+		return err
+	}
+	name := filepath.Join(m.dir, safeFileName(msgID)+".txt")
+	if err := os.WriteFile(name, []byte("To: "+to+"\nKind: "+kind+"\n\n"+body+"\n"), 0o600); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, err := fmt.Fprintf(m.out, "mail delivered: %s to %s (message %s, in %s)\n", kind, to, msgID, name)
 	return err
 }
 
-func (m logMailer) Invitation(_ context.Context, msgID string, i tenancy.Invitation) error {
-	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): register at /v1/registrations/%s with invitation %s, valid until %s\n",
-		i.Email, msgID, i.Slug, string(i.Token), i.ExpiresAt.Format(time.RFC3339))
-	return err
+// safeFileName keeps letters, digits, '-' and '_' of an id.
+func safeFileName(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
-func (m logMailer) EmailChange(_ context.Context, msgID string, c tenancy.EmailChangeRequest) error {
-	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): confirm your new address with token %s, valid until %s\n",
-		c.NewEmail, msgID, string(c.Token), c.ExpiresAt.Format(time.RFC3339))
-	return err
+func (m *devMailer) Credentials(_ context.Context, msgID string, c tenancy.Credentials) error {
+	return m.deliver(msgID, "credentials", c.Email, "Your password is "+c.Password)
 }
 
-func (m logMailer) EmailChangeNotice(_ context.Context, msgID string, n tenancy.EmailChangeNotice) error {
-	_, err := fmt.Fprintf(m.out, "mail to %s (message %s): your login is changing to %s (confirmed: %v)\n",
-		n.OldEmail, msgID, n.NewEmail, n.Confirmed)
-	return err
+func (m *devMailer) PasswordReset(_ context.Context, msgID string, p tenancy.PasswordReset) error {
+	return m.deliver(msgID, "password-reset", p.Email, fmt.Sprintf("Reset token %s, valid until %s", string(p.Token), p.ExpiresAt.Format(time.RFC3339)))
+}
+
+func (m *devMailer) Invitation(_ context.Context, msgID string, i tenancy.Invitation) error {
+	return m.deliver(msgID, "invitation", i.Email, fmt.Sprintf("Register at /v1/registrations/%s with invitation %s, valid until %s",
+		i.Slug, string(i.Token), i.ExpiresAt.Format(time.RFC3339)))
+}
+
+func (m *devMailer) EmailChange(_ context.Context, msgID string, c tenancy.EmailChangeRequest) error {
+	return m.deliver(msgID, "email-change", c.NewEmail, fmt.Sprintf("Confirm your new address with token %s, valid until %s",
+		string(c.Token), c.ExpiresAt.Format(time.RFC3339)))
+}
+
+func (m *devMailer) EmailChangeNotice(_ context.Context, msgID string, n tenancy.EmailChangeNotice) error {
+	return m.deliver(msgID, "email-change-notice", n.OldEmail, fmt.Sprintf("Your login is changing to %s (confirmed: %v)", n.NewEmail, n.Confirmed))
+}
+
+// dialTester is the development mail-connection test: the server must
+// accept a TCP connection on the host and port within five seconds. It
+// does not log in; a production host tests the login too.
+type dialTester struct{}
+
+func (dialTester) TestMailConnection(ctx context.Context, c account.MailConnection) error {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }

@@ -13,20 +13,6 @@ import (
 
 // Licensing: the ledger, the contract and plan changes.
 
-func (s *Server) ledger(w http.ResponseWriter, r *http.Request) {
-	s.withActor(w, r, func(a tenancy.Actor) error {
-		pr, err := pageRequest(r)
-		if err != nil {
-			return err
-		}
-		p, err := s.credit.Ledger(r.Context(), a, r.PathValue("company"), pr)
-		if err == nil {
-			writePage(w, r, p)
-		}
-		return err
-	})
-}
-
 func (s *Server) setContract(w http.ResponseWriter, r *http.Request) {
 	body(s, w, r, func(a tenancy.Actor, in licensing.Contract) error {
 		err := s.credit.SetContract(r.Context(), a, r.PathValue("company"), in)

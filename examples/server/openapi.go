@@ -21,19 +21,22 @@ var (
 	decimalType     = reflect.TypeFor[decimal.Decimal]()
 	nullDecimalType = reflect.TypeFor[decimal.NullDecimal]()
 	reasonsType     = reflect.TypeFor[compliance.Reasons]()
+	classType       = reflect.TypeFor[compliance.Class]()
 	pathParam       = regexp.MustCompile(`\{([a-z]+)\}`)
 )
 
 // customize fixes the schemas of types whose JSON form is not their Go
-// shape: decimals are strings, Reasons is a list of names, and a Go slice
-// or map may encode as null.
+// shape: decimals are strings, Reasons and Class are lists of names, and a
+// Go slice or map may encode as null. What stays "any value" is any value
+// indeed: an audit change's before and after (json.RawMessage of the
+// changed field, whatever its type).
 func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
 	switch t {
 	case decimalType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal"}
 	case nullDecimalType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "decimal", Nullable: true}
-	case reasonsType:
+	case reasonsType, classType: // lists of names
 		*s = openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewStringSchema().NewRef()}
 	default:
 		if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
@@ -103,7 +106,9 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 			},
 		},
 	}
-	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customize))
+	// Exported fields without a json tag are encoded under their Go names
+	// (licensing.Account, presence.Report…): they are documented so too.
+	gen := openapi3gen.NewGenerator(openapi3gen.SchemaCustomizer(customize), openapi3gen.UseAllExportedFields())
 	schema := func(v any) (*openapi3.SchemaRef, error) {
 		ref, err := gen.NewSchemaRefForValue(v, doc.Components.Schemas)
 		if err != nil {
@@ -127,30 +132,28 @@ func (s *Server) buildOpenAPI() (*openapi3.T, error) {
 		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
 			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
 		}
-		switch {
-		case strings.HasSuffix(rt.path, "/pause-types") && rt.method == "GET":
-			op.AddParameter(openapi3.NewQueryParameter("archived").WithSchema(openapi3.NewBoolSchema()))
-		case strings.HasSuffix(rt.path, "/status-ledger"):
-			op.AddParameter(openapi3.NewQueryParameter("from").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
-			op.AddParameter(openapi3.NewQueryParameter("to").WithRequired(true).WithSchema(openapi3.NewDateTimeSchema()))
-		case strings.HasSuffix(rt.path, "/subscriptions"):
-			for _, q := range []string{"kind", "user"} {
-				op.AddParameter(openapi3.NewQueryParameter(q).WithSchema(openapi3.NewStringSchema()))
+		for _, qp := range routeQuery[rt.method+" "+rt.path] {
+			var sch *openapi3.Schema
+			switch qp.typ {
+			case "boolean":
+				sch = openapi3.NewBoolSchema()
+			case "integer":
+				sch = openapi3.NewIntegerSchema().WithMin(0)
+				if qp.name == "limit" {
+					sch = openapi3.NewIntegerSchema().WithMin(1)
+				}
+			case "date-time":
+				sch = openapi3.NewDateTimeSchema()
+			default:
+				sch = openapi3.NewStringSchema()
 			}
-			op.AddParameter(openapi3.NewQueryParameter("assigned").WithSchema(openapi3.NewBoolSchema()))
-		case strings.HasSuffix(rt.path, "/search"):
-			op.AddParameter(openapi3.NewQueryParameter("q").WithSchema(openapi3.NewStringSchema()))
-		case strings.HasSuffix(rt.path, "/plan-change"):
-			op.AddParameter(openapi3.NewQueryParameter("tier").WithSchema(openapi3.NewStringSchema()))
-		case strings.HasSuffix(rt.path, "/budget"):
-			op.AddParameter(openapi3.NewQueryParameter("day").WithSchema(openapi3.NewStringSchema()))
-		case strings.Contains(rt.summary, "If-Match"):
+			op.AddParameter(openapi3.NewQueryParameter(qp.name).WithRequired(qp.required).WithSchema(sch))
+		}
+		if strings.Contains(rt.summary, "If-Match") {
 			op.AddParameter(openapi3.NewHeaderParameter("If-Match").WithRequired(true).WithSchema(openapi3.NewStringSchema()))
 		}
-		if strings.HasSuffix(rt.path, "/employees") || strings.HasSuffix(rt.path, "/audit/events") ||
-			strings.HasSuffix(rt.path, "/ledger") || strings.HasSuffix(rt.path, "/search") || strings.HasSuffix(rt.path, "/subscriptions") {
-			op.AddParameter(openapi3.NewQueryParameter("after").WithSchema(openapi3.NewStringSchema()))
-			op.AddParameter(openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1)))
+		if strings.Contains(rt.summary, "Idempotency-Key") {
+			op.AddParameter(openapi3.NewHeaderParameter("Idempotency-Key").WithSchema(openapi3.NewStringSchema().WithMaxLength(200)))
 		}
 		if rt.in != nil {
 			in, err := schema(rt.in)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -145,5 +146,15 @@ func (s *Server) getBudget(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, b)
 		}
 		return err
+	})
+}
+
+// presenceReport is the time each member (or ?user=) spent online, away
+// and offline per local day from ?from= to ?to= (YYYY-MM-DD, the company's
+// time zone); durations are in nanoseconds.
+func (s *Server) presenceReport(w http.ResponseWriter, r *http.Request) {
+	answer(s, w, r, http.StatusOK, func(ctx context.Context, a tenancy.Actor) (*presence.Report, error) {
+		q := r.URL.Query()
+		return s.operators.Report(ctx, a, presence.ReportRequest{CompanyID: company(r), UserID: q.Get("user"), From: q.Get("from"), To: q.Get("to")})
 	})
 }

@@ -91,7 +91,7 @@ func problemFor(err error) Problem {
 		return p(http.StatusConflict, "precondition", "Precondition not met")
 	case errors.Is(err, storage.ErrUnavailable):
 		return Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "the database is unavailable; retry later"}
+			Detail: "a service this request needs (the database, or a registry or mail server the service calls) is unavailable; retry later"}
 	case errors.Is(err, storage.ErrConflict):
 		return p(http.StatusConflict, "conflict", "Conflict")
 	default:

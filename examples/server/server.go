@@ -60,9 +60,13 @@ type Config struct {
 	LoginBurst int
 	// PasswordCost is the bcrypt cost of new passwords (default tenancy's).
 	PasswordCost int
-	// Registry looks companies up by INN for "fill by INN"; nil leaves the
-	// lookup unavailable (the console says so).
+	// Registry answers "fill by INN"; nil makes that route 503.
 	Registry account.Registry
+	// MailTester tests a mail connection before it is saved; nil makes the
+	// mail-access and mail-login routes 503.
+	MailTester account.ConnectionTester
+	// PBXTypes are the phone systems a company may connect (default "asterisk").
+	PBXTypes []string
 }
 
 // Server is the reference HTTP service over every Switchboard domain.
@@ -173,8 +177,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.people = tenancy.NewService(store, store.Tenancy(), s.trail, box, cfg.Keys, tenancyOpts...)
 	// The company's INN/KPP live on its tenancy.Company; purchases are booked to the account's cost centres.
-	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, account.WithClock(cfg.Clock),
-		account.WithTaxIdentity(s.people), account.WithRegistry(cfg.Registry))
+	if len(cfg.PBXTypes) == 0 {
+		cfg.PBXTypes = []string{"asterisk"}
+	}
+	accountOpts := []account.Option{account.WithClock(cfg.Clock), account.WithTaxIdentity(s.people),
+		account.WithPasswordChecker(memberPasswords{s.people}), account.WithPBXTypes(cfg.PBXTypes...)}
+	if cfg.Registry != nil {
+		accountOpts = append(accountOpts, account.WithRegistry(cfg.Registry))
+	}
+	if cfg.MailTester != nil {
+		accountOpts = append(accountOpts, account.WithConnectionTester(cfg.MailTester))
+	}
+	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, accountOpts...)
 	s.registry = cfg.Registry
 	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock),
 		licensing.WithCostCentres(s.settings))
@@ -212,6 +226,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
+}
+
+// memberPasswords re-authenticates a member for the account domain's bill
+// access, against tenancy's password hashes.
+type memberPasswords struct{ people *tenancy.Service }
+
+func (p memberPasswords) CheckPassword(ctx context.Context, companyID, userID string, password account.Secret) error {
+	return p.people.VerifyPassword(ctx, companyID, userID, password.Reveal())
 }
 
 // Migrate brings the SDK's schema and the service's own up to date.
@@ -399,6 +421,8 @@ const platformUser = "platform-bootstrap"
 // path: the caller's membership there, or — for a reseller's people acting
 // on an affiliate — its membership in that company's reseller. A company the
 // caller belongs to neither way is not found, like one that does not exist.
+// A route naming no company (the platform's list, maintenance) is
+// forbidden to everyone but the platform.
 func (s *Server) actor(r *http.Request) (tenancy.Actor, error) {
 	const op = "server.actor"
 	p, _ := r.Context().Value(keyPrincipal).(principal)
@@ -409,6 +433,9 @@ func (s *Server) actor(r *http.Request) (tenancy.Actor, error) {
 		return tenancy.Actor{}, errUnauthorized
 	}
 	company := r.PathValue("company")
+	if company == "" { // a route over every company: the platform's
+		return tenancy.Actor{}, storage.Forbidden(op, "user %s: only the platform acts outside a company", p.userID)
+	}
 	a, err := s.people.ActorFor(r.Context(), p.userID, company)
 	if err == nil || !errors.Is(err, storage.ErrNotFound) {
 		return a, err
