@@ -364,7 +364,8 @@ func (c *consoleCtx) nav() []navItem {
 	if c.actor.Role != tenancy.RoleOperator { // an operator sees its own user only
 		items = append([]navItem{{Key: "nav.profile", Href: base + "profile"}, {Key: "nav.requisites", Href: base + "requisites"},
 			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
-			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"}, {Key: "nav.sms", Href: base + "sms"}}, items...)
+			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"},
+			{Key: "nav.sms", Href: base + "sms"}}, items...)
 		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
 	}
 	if canEditSettings(c.actor) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -118,25 +119,44 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
 func (b *tab) open(path string) {
 	b.t.Helper()
-	b.run("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(css("main")))
+	b.run("open "+path, chromedp.Navigate(b.base+path))
+	b.waitLoaded("open " + path)
 }
 
-// submit clicks sel and waits for the page the form's answer loads.
+// submit clicks sel (in the page's script, so no DOM node of chromedp's
+// can go stale under it) and waits until the form's answer has loaded: a
+// new document, complete.
 func (b *tab) submit(sel string) {
 	b.t.Helper()
-	b.run("submit "+sel,
-		chromedp.Evaluate[chromedp.Void](`document.body.dataset.old = "1"`),
-		// Until chromedp's copy of the DOM has the mark, the wait below
-		// could match the old page's body.
-		chromedp.WaitReady(css(`body[data-old]`)),
-		chromedp.Click(css(sel)),
-		chromedp.WaitReady(css(`body:not([data-old])`)),
-		chromedp.WaitReady(css("main")))
+	b.run("submit "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.body.dataset.old = "1"; document.querySelector(%q).click()`, sel)))
+	b.waitLoaded("the answer to " + sel)
 }
 
+// waitLoaded waits for a complete document that is not the one submit
+// marked. While the browser navigates an evaluation may fail (the page's
+// context is gone): it is retried.
+func (b *tab) waitLoaded(what string) {
+	b.t.Helper()
+	deadline := time.Now().Add(actionTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !!document.querySelector("main") && !document.body.dataset.old`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: no new page (%v)", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fill sets a field's value as typing would.
 func (b *tab) fill(sel, value string) {
 	b.t.Helper()
-	b.run("fill "+sel, chromedp.SetValue(css(sel), value))
+	b.run("fill "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event("input", {bubbles: true})); })()`, sel, value)))
 }
 
 // text is the visible text of the page's main part, and its fields' values.
@@ -261,7 +281,7 @@ func TestConsoleBrowser(t *testing.T) {
 		b.screenshot("profile-saved")
 
 		// The requisites: the SDK's check rules, their message next to the field.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/requisites"]`)), chromedp.WaitReady(css("#requisites-form")))
+		b.submit(`nav a[href$="/requisites"]`)
 		b.fill("#inn", "1234567890")
 		b.submit("#save-requisites")
 		if msg := get(b, "INN error", chromedp.Text(css("#inn-error"))); msg == "" {
@@ -275,14 +295,14 @@ func TestConsoleBrowser(t *testing.T) {
 		b.screenshot("requisites")
 
 		// The call checker answers as the dialer's check would.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/call-check"]`)), chromedp.WaitReady(css("#check-form")))
+		b.submit(`nav a[href$="/call-check"]`)
 		b.fill("#phone", "+74951234567")
 		b.submit("#check")
 		b.must("Allowed now", "the FZ-230 flag is off")
 		b.screenshot("call-check")
 
 		// The audit log shows what was just changed.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/audit"]`)), chromedp.WaitReady(css("main h1")))
+		b.submit(`nav a[href$="/audit"]`)
 		b.must("account.profile.update", "tenancy.company.tax_identity")
 		b.screenshot("audit")
 	}) {
@@ -291,7 +311,7 @@ func TestConsoleBrowser(t *testing.T) {
 
 	if !t.Run("buy and assign licenses", func(t *testing.T) {
 		b.t = t
-		b.run("menu", chromedp.Click(css(`nav a[href$="/licenses"]`)), chromedp.WaitReady(css("#pools")))
+		b.submit(`nav a[href$="/licenses"]`)
 		b.fill("#quantity", "3")
 		b.submit("#buy")
 		b.must("Licenses bought.")
@@ -313,7 +333,7 @@ func TestConsoleBrowser(t *testing.T) {
 		b.screenshot("licenses")
 
 		// Subscriptions: buy two, give one to Olga.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/subscriptions"]`)), chromedp.WaitReady(css("main h1")))
+		b.submit(`nav a[href$="/subscriptions"]`)
 		b.fill("#quantity", "2")
 		b.submit("#subs-buy")
 		b.must("Subscriptions bought.")
@@ -324,10 +344,10 @@ func TestConsoleBrowser(t *testing.T) {
 		b.screenshot("subscriptions")
 
 		// AI features: one processed outside the EU needs the consent box.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/ai"]`)), chromedp.WaitReady(css("#ai")))
+		b.submit(`nav a[href$="/ai"]`)
 		row := `#ai tr[data-feature="chat_translation"]`
-		b.run("enable", chromedp.Click(css(row+" .enable")), chromedp.WaitReady(css("#consent-step")))
-		b.submit("#confirm") // the consent box not ticked
+		b.submit(row + " .enable") // the consent step
+		b.submit("#confirm")       // the consent box not ticked
 		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
 			t.Fatal("a feature processed outside the EU was enabled without consent")
 		}
@@ -338,12 +358,20 @@ func TestConsoleBrowser(t *testing.T) {
 		b.screenshot("ai")
 
 		// System SMS: a zone open to selected users.
-		b.run("menu", chromedp.Click(css(`nav a[href$="/sms"]`)), chromedp.WaitReady(css("#sms-zone-form")))
+		b.submit(`nav a[href$="/sms"]`)
 		b.fill("#zone", "RU")
 		b.run("access", chromedp.SetValue(css("#access"), "all"))
 		b.submit("#save-zone")
 		b.must("Saved.", "every user")
 		b.screenshot("sms")
+
+		// The organisational structure: a category with two options.
+		b.submit(`nav a[href$="/org"]`)
+		b.fill("#name", "Region")
+		b.fill("#options", "Volga\nUrals")
+		b.submit("#create-category")
+		b.must("Saved.", "Region", "Volga", "Urals")
+		b.screenshot("org")
 		b.signOut()
 	}) {
 		return // the scenario's steps build on each other
@@ -387,10 +415,10 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatal("the used-up pause can still be chosen")
 		}
 		b.screenshot("status-auto-switch")
-		b.run("to Russian", chromedp.Click(css("#lang-switch")), chromedp.WaitReady(css(`html[lang="ru"]`)))
+		b.submit("#lang-switch")
 		b.must("Время паузы истекло")
 		b.screenshot("status-auto-switch-ru")
-		b.run("back to English", chromedp.Click(css("#lang-switch")), chromedp.WaitReady(css(`html[lang="en"]`)))
+		b.submit("#lang-switch")
 		b.signOut()
 	}) {
 		return // the scenario's steps build on each other
@@ -402,7 +430,7 @@ func TestConsoleBrowser(t *testing.T) {
 		b.must("Choose a company", "VAR brw", "Affiliate of brw")
 		b.screenshot("company-picker")
 		b.submit(`#picker a[href="/console/c/` + tn.reseller + `/profile"]`)
-		b.run("menu", chromedp.Click(css(`nav a[href$="/companies"]`)), chromedp.WaitReady(css("#company-search")))
+		b.submit(`nav a[href$="/companies"]`)
 		b.fill("#q", "FFILIATE")
 		b.submit("#search")
 		b.must("Affiliate of brw")

@@ -141,7 +141,7 @@ func TestConsoleBrowserPages(t *testing.T) {
 		first := `#subscriptions tr[data-index="0"] `
 		b.fill(first+`input[name=phone]`, "12345")
 		b.submit(first + ".save-phone")
-		if msg := b.textOf(first+".field-error"); msg == "" {
+		if msg := b.textOf(first + ".field-error"); msg == "" {
 			t.Fatal("no message next to the subscription's number")
 		}
 		b.screenshot("subscriptions-phone-error")
@@ -171,7 +171,7 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.fill(row+"input[name=reduce]", "1")
 		b.submit(row + ".reduce")
 		b.must("Add-on reduced.")
-		if q := b.textOf(row+".qty"); q != "2" {
+		if q := b.textOf(row + ".qty"); q != "2" {
 			t.Fatalf("add-on quantity after 3 - 1: %s", q)
 		}
 		b.screenshot("subscriptions")
@@ -226,10 +226,10 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.submit("#confirm")
 		b.must("Feature enabled.")
 		row := `tr[data-feature="chat_translation"] `
-		if st := b.textOf(row+".state"); st != "on" {
+		if st := b.textOf(row + ".state"); st != "on" {
 			t.Fatalf("state after consent: %q", st)
 		}
-		if c := b.textOf(row+".consent"); !strings.Contains(c, aiConsentVersion) {
+		if c := b.textOf(row + ".consent"); !strings.Contains(c, aiConsentVersion) {
 			t.Fatalf("consent shown: %q", c)
 		}
 		b.screenshot("ai-enabled")
