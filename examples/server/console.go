@@ -366,8 +366,8 @@ func (c *consoleCtx) nav() []navItem {
 			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
 			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"},
 			{Key: "nav.sms", Href: base + "sms"}}, items...)
-		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
 	}
+	items = append(items, navItem{Key: "nav.check", Href: base + "call-check"}) // every role may dial
 	if canEditSettings(c.actor) {
 		items = append(items, navItem{Key: "nav.audit", Href: base + "audit"})
 	}
