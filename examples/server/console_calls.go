@@ -62,7 +62,7 @@ func (s *Server) cCalls(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 	q := r.URL.Query()
 	v := checkView{Phone: strings.TrimSpace(q.Get("phone")), Key: q.Get("key"), Zone: strings.TrimSpace(q.Get("zone")),
 		SkipCaps: q.Get("skip_caps") == "on", ImportKey: randomToken()}
-	// The company must be one the actor sees (a dialer may not read its settings: Check decides the rest).
+	// Check authorises (ActDial on the company: every member; an invisible company is not found).
 	if !q.Has("check") {
 		return c.render(w, "calls", v)
 	}
@@ -114,6 +114,7 @@ func (s *Server) cCallsImport(w http.ResponseWriter, r *http.Request, c *console
 	}
 	im := &importView{}
 	var calls []compliance.PastCall
+	var lines []int // the file's line of each call
 	for rec, err := range rd.All() {
 		var re *calllist.RowError
 		switch {
@@ -134,6 +135,7 @@ func (s *Server) cCallsImport(w http.ResponseWriter, r *http.Request, c *console
 			continue
 		}
 		calls = append(calls, compliance.PastCall{Phone: rec.Phone, Key: rec.Key, At: at, Outcome: compliance.Outcome(attr(rec, "outcome"))})
+		lines = append(lines, rec.Line)
 	}
 	im.Rows = len(calls)
 	v.Import = im
@@ -151,9 +153,9 @@ func (s *Server) cCallsImport(w http.ResponseWriter, r *http.Request, c *console
 		res, err := s.calls.ImportHistory(r.Context(), c.actor, id, v.ImportKey+"/"+strconv.Itoa(n+1), batch)
 		if err != nil {
 			var ve *storage.ValidationError
-			if errors.As(err, &ve) { // "calls[3].outcome": the file's row, counted from its first data row
+			if errors.As(err, &ve) {
 				for _, f := range ve.Fields {
-					im.Errors = append(im.Errors, c.t("import.batch", n+1, f.Field, f.Message))
+					im.Errors = append(im.Errors, batchError(c, f, n, lines))
 				}
 				c.formError = c.t("import.stopped", n+1, im.Total)
 				return c.render(w, "calls", v)
@@ -167,4 +169,16 @@ func (s *Server) cCallsImport(w http.ResponseWriter, r *http.Request, c *console
 	}
 	v.ImportKey = randomToken() // a new file is a new import
 	return c.render(w, "calls", v)
+}
+
+// batchError writes a refused batch's field as the file's line and column:
+// "calls[3].outcome" of batch n is the 3rd call of that batch.
+func batchError(c *consoleCtx, f storage.FieldError, n int, lines []int) string {
+	rest, ok := strings.CutPrefix(f.Field, "calls[")
+	idx, field, ok2 := strings.Cut(rest, "].")
+	i, err := strconv.Atoi(idx)
+	if !ok || !ok2 || err != nil || n*importBatch+i >= len(lines) {
+		return c.t("import.batch", n+1, f.Field, f.Message)
+	}
+	return c.t("import.row", lines[n*importBatch+i], field, f.Message)
 }

@@ -97,6 +97,12 @@ func TestConsolePagesAccess(t *testing.T) {
 		t.Fatalf("the same file with the same form key is not reported as a replay: %s", p.body)
 	}
 
+	// The SDK's refusal of a call names the file's line.
+	bad := "phone,at,outcome\n+79161234567,2026-12-01T08:00:00Z,busy\n+79161234568,2026-12-01T09:00:00Z,maybe\n"
+	if p = anna.upload(aff+"call-check", tok, "k2", bad); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Line 3, outcome:") {
+		t.Fatalf("an unknown outcome: %d %s", p.status, p.body)
+	}
+
 	// An event is shown under its own company's path only.
 	ctx := context.Background()
 	ev := func(company string) string {
