@@ -98,16 +98,17 @@ type pickerItem struct {
 }
 
 // cPicker lists the companies the signed-in user acts in; with exactly
-// one it goes straight there. The memberships are the user's own rows (read
-// from the store, as a login screen must before any company is chosen);
-// each company is then read through the SDK with the Actor of that
-// membership, so a deactivated membership or a company the user no longer
+// one it goes straight there. The memberships are read as the API's
+// picker (GET /v1/me/memberships) reads them: the user has no company to
+// act through yet, so the service, which authenticated the session, asks
+// for that user's alone with its own credential. Each company is then read
+// through the SDK with the Actor of that membership, so a deactivated membership or a company the user no longer
 // sees is left out; a company whose data the role may not read (an
 // operator's) is named by its ID.
 func (s *Server) cPicker(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
-	ms, err := s.store.Tenancy().Memberships(r.Context(), c.user)
+	ms, err := s.people.Memberships(r.Context(), tenancy.Platform(platformUser), c.user)
 	if err != nil {
-		return storage.Reop("console.picker", err)
+		return err
 	}
 	var items []pickerItem
 	for _, m := range ms {
