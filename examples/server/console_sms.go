@@ -78,7 +78,7 @@ func (s *Server) cSMS(w http.ResponseWriter, r *http.Request, c *consoleCtx) err
 	return c.render(w, "sms", v)
 }
 
-func (s *Server) cSMSPost(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
+func (s *Server) cSMSSave(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
 	f, id := r.PostForm, r.PathValue("company")
 	var err error
 	switch f.Get("section") {
