@@ -45,6 +45,13 @@ func (b *tab) valueOf(sel string) string {
 	return get(b, "value of "+sel, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).value || ""`, sel)))
 }
 
+// click clicks sel in the page's script (a checkbox, a radio button: no
+// new page loads).
+func (b *tab) click(sel string) {
+	b.t.Helper()
+	b.run("click "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, sel)))
+}
+
 // labelled fails when a visible form control of the page has no label (a
 // <label for>, a wrapping label or aria-label): every control can be
 // reached by keyboard and named by a screen reader.
@@ -90,7 +97,7 @@ func TestConsoleBrowserPages(t *testing.T) {
 
 	t.Run("requisites: checks and fill by INN", func(t *testing.T) {
 		b.t = t
-		b.run("menu", chromedp.Click(css(`nav a[href$="/requisites"]`)), chromedp.WaitReady(css("#requisites-form")))
+		b.submit(`nav a[href$="/requisites"]`)
 		b.labelled()
 		b.fill("#inn", "1234567890")
 		b.fill("#kpp", "773601001")
@@ -149,7 +156,7 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.submit(first + ".save-phone")
 		b.must("Saved.", "+79161234567")
 		oleg := get(b, "oleg", chromedp.Evaluate[string](`[...document.querySelectorAll('`+first+`select option')].find(o => o.text.includes("oleg@")).value`))
-		b.run("choose", chromedp.SetValue(css(first+"select"), oleg))
+		b.fill(first+"select", oleg)
 		b.submit(first + ".assign")
 		b.must("Subscription assigned.", "oleg@pgs.example")
 		b.submit(`#subscriptions tr[data-index="1"] .cancel`)
@@ -190,12 +197,13 @@ func TestConsoleBrowserPages(t *testing.T) {
 		}
 		red := get(b, "red", chromedp.Evaluate[string](`[...document.querySelectorAll("#give-option option")].find(o => o.text.endsWith("Red")).value`))
 		oleg := get(b, "oleg", chromedp.Evaluate[string](`[...document.querySelectorAll("#give-user option")].find(o => o.text.includes("oleg@")).value`))
-		b.run("choose", chromedp.SetValue(css("#give-option"), red), chromedp.SetValue(css("#give-user"), oleg))
+		b.fill("#give-option", red)
+		b.fill("#give-user", oleg)
 		b.submit("#give")
 		b.must("Option given.")
 		b.labelled()
 
-		b.run("red", chromedp.Click(css(`#org-search input[data-name="Red"]`)))
+		b.click(`#org-search input[data-name="Red"]`)
 		b.fill("#q", "OLEG")
 		b.submit("#search")
 		if got := b.textOf("#results tbody"); !strings.Contains(got, "oleg@pgs.example") || strings.Contains(got, "anna@") {
@@ -205,7 +213,8 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.fill("#q", "anna")
 		b.submit("#search")
 		b.must("No employee matches.")
-		b.run("blue instead", chromedp.Click(css(`#org-search input[data-name="Red"]`)), chromedp.Click(css(`#org-search input[data-name="Blue"]`)))
+		b.click(`#org-search input[data-name="Red"]`) // Blue instead
+		b.click(`#org-search input[data-name="Blue"]`)
 		b.run("clear", chromedp.Evaluate[chromedp.Void](`document.querySelector("#q").value = ""`))
 		b.submit("#search")
 		b.must("No employee matches.")
@@ -215,8 +224,8 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.t = t
 		b.open(page + "ai")
 		b.labelled()
-		b.run("enable", chromedp.Click(css(`tr[data-feature="chat_translation"] .enable`)), chromedp.WaitReady(css("#consent-step")))
-		b.submit("#confirm") // without agreeing
+		b.submit(`tr[data-feature="chat_translation"] .enable`) // a link to the consent step
+		b.submit("#confirm")                                    // without agreeing
 		if msg := b.textOf("#agree-error"); msg == "" {
 			t.Fatal("no message next to the consent box")
 		}
@@ -242,11 +251,12 @@ func TestConsoleBrowserPages(t *testing.T) {
 		b.t = t
 		b.open(page + "sms")
 		b.labelled()
-		b.run("survey", chromedp.Click(css("#type-survey")))
+		b.click("#type-survey")
 		b.submit("#save-types")
 		b.must("Saved.")
 		b.fill("#zone", "RU")
-		b.run("selected", chromedp.SetValue(css("#access"), "selected"), chromedp.Click(css(`input[data-email="oleg@pgs.example"]`)))
+		b.fill("#access", "selected")
+		b.click(`input[data-email="oleg@pgs.example"]`)
 		b.submit("#save-zone")
 		b.must("Saved.", "selected users")
 		b.fill("#zone", "Зона")
@@ -258,12 +268,13 @@ func TestConsoleBrowserPages(t *testing.T) {
 		who := func(email string) string {
 			return get(b, "user", chromedp.Evaluate[string](`[...document.querySelectorAll("#check-user option")].find(o => o.text.includes("`+email+`")).value`))
 		}
-		b.run("oleg", chromedp.SetValue(css("#check-user"), who("oleg@")), chromedp.SetValue(css("#check-type"), "survey"))
+		b.fill("#check-user", who("oleg@"))
+		b.fill("#check-type", "survey")
 		b.fill("#check-zone", "RU")
 		b.submit("#check")
 		b.must("Yes: this member may send")
 		b.screenshot("sms")
-		b.run("anna", chromedp.SetValue(css("#check-user"), who("anna@")))
+		b.fill("#check-user", who("anna@"))
 		b.submit("#check")
 		b.must("No: this member may not send")
 	})
