@@ -33,7 +33,11 @@
 // option/category/cost centre), storage.ErrConflict (a taken name or code;
 // also a lost race after the transactor's retries), storage.ErrInvalid as a
 // *storage.ValidationError naming every rejected field by its JSON name,
-// storage.ErrUnavailable (a host hook that was not configured).
+// storage.ErrUnavailable (a host hook that was not configured),
+// storage.ErrSuspended (a settings change of a company the platform
+// suspended: what tenancy.Suspends lists; reads, requisites, the bill,
+// secret rotation and releases stay allowed — the tenancy docs,
+// "Suspension").
 //
 // Concurrency: company and user settings are versioned documents; a save
 // whose version moved is storage.ErrRetryable, so InTx re-runs the use case

@@ -373,6 +373,11 @@ func (s *Service) prepareCompany(ctx context.Context, op string, by tenancy.Acto
 	if err := s.prepareRef(ctx, op, by, companyID, p); err != nil {
 		return err
 	}
+	return s.prepareSettings(ctx, p)
+}
+
+// prepareSettings loads the settings and rules of p's company into p.
+func (s *Service) prepareSettings(ctx context.Context, p *prepared) error {
 	var err error
 	ref := p.ref
 	if sr, ok := s.store.(SharedSettingsReader); ok {
@@ -714,10 +719,11 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 
 // prepareLocked is prepare followed by LockSubject, Reserve's start; with a
 // SettingsLocker store the settings come with the lock, in one round trip.
+// A suspended company's call takes no lock: it is refused, holds nothing.
 func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
 	sl, ok := s.store.(SettingsLocker)
 	if !ok {
-		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil {
+		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil || p.suspended {
 			return err
 		}
 		return s.store.LockSubject(ctx, p.ref.ID, d.Key)
@@ -727,6 +733,15 @@ func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor
 	}
 	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
 		return err
+	}
+	if p.suspended {
+		// Refused whatever the history says (ReasonSuspended): nothing to
+		// serialise and nothing to hold, so no subject row is locked (or
+		// created by the lock).
+		if err := s.prepareSettings(ctx, p); err != nil {
+			return err
+		}
+		return s.prepareCall(op, c, now, p, d)
 	}
 	key := c.Key // the subject's key, as prepareCall derives it
 	if key == "" {

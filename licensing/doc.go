@@ -44,7 +44,10 @@
 // idempotency key with other parameters, a refused plan change, a second
 // license of a kind for a user, a pool reduced below its assigned count),
 // storage.ErrLimitExceeded (no free license; a charge past the credit
-// limit), storage.ErrSuspended (a charge by a suspended company).
+// limit), storage.ErrSuspended (a charge by a company suspended for debt;
+// and, for a company the platform suspended, every use case tenancy.Suspends
+// lists — purchases, charges, assignments, grants, plan and catalogue
+// changes — see the tenancy docs, "Suspension").
 //
 // # Choices where the specification is silent
 //

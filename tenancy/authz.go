@@ -47,6 +47,10 @@ type Resource struct {
 	// Reseller says the company is a reseller (CompanyRef.Resource sets
 	// it): its owner then holds the reseller's own catalogue rights.
 	Reseller bool
+	// Suspended says the company is suspended (CompanyRef.Resource and
+	// MemberRef.Resource set it from the status read in the transaction):
+	// Authorize then refuses the use cases suspension blocks (Suspends).
+	Suspended bool
 }
 
 // Can is the single place that decides whether actor a may perform act on r.
@@ -143,9 +147,12 @@ func CanGrant(a Actor, role Role, subAccountID string) bool {
 // op, the actor and the action ("tenancy.RenameUser: forbidden: user u1
 // (operator in company c1) may not manage users"). The zero Actor is
 // refused with ErrNoActor as the cause ("…: forbidden: no actor given").
+//
+// A use case Can allows is still refused with storage.ErrSuspended when
+// r's company is suspended and suspension blocks op (Suspends).
 func Authorize(op string, a Actor, act Action, r Resource) error {
 	if Can(a, act, r) {
-		return nil
+		return suspended(op, r)
 	}
 	return forbidden(op, a, act)
 }

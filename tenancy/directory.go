@@ -32,7 +32,7 @@ type CompanyRef struct {
 
 // Resource returns the authorization resource for company-wide data of c.
 func (c CompanyRef) Resource() Resource {
-	return Resource{CompanyID: c.ID, ResellerID: c.ResellerID, Reseller: c.Kind == KindReseller}
+	return Resource{CompanyID: c.ID, ResellerID: c.ResellerID, Reseller: c.Kind == KindReseller, Suspended: c.Status == StatusSuspended}
 }
 
 // MemberRef is a user's membership in one company.
@@ -43,11 +43,15 @@ type MemberRef struct {
 	Role         Role
 	SubAccountID string
 	Deactivated  bool // the member is deactivated (DeactivateMember)
+	// CompanySuspended says the company is suspended (StatusSuspended), for
+	// Resource and the suspension rule of Authorize.
+	CompanySuspended bool
 }
 
 // Resource returns the authorization resource for this member's own data.
 func (m MemberRef) Resource() Resource {
-	return Resource{CompanyID: m.CompanyID, ResellerID: m.ResellerID, SubAccountID: m.SubAccountID, UserID: m.UserID}
+	return Resource{CompanyID: m.CompanyID, ResellerID: m.ResellerID, SubAccountID: m.SubAccountID, UserID: m.UserID,
+		Suspended: m.CompanySuspended}
 }
 
 // Directory is the read-only view of tenancy that the other domains consume

@@ -139,8 +139,8 @@
 // appoints reseller administrators (in a reseller only); the owner and
 // platform roles come from the platform alone; a manager grants "manager"
 // in its own sub-account; an operator grants nothing. A suspended company
-// keeps these rights; the domains refuse what suspension blocks (compliance
-// grants no call, presence changes no status). The isolation matrix of
+// keeps these rights; what suspension blocks is refused on top of them (see
+// Suspension). The isolation matrix of
 // storage/storagetest proves the rules on every backend, for every exported
 // method of every domain service. Actors are built by ActorFor from the
 // stored membership — hosts must not build them from request data, and
@@ -161,6 +161,70 @@
 // owner and administrators: the own company; managers and operators:
 // nothing — consistent with Can(ActReadAudit)).
 //
+// # Suspension
+//
+// Two suspensions stop a company: the platform's (SetStatus to
+// StatusSuspended, lifted only by the platform) and its reseller's credit
+// (licensing: the balance below the credit limit, lifted by a payment,
+// adjustment or new limit). A suspended customer must be able to see and
+// settle, not to consume: it sees everything, settles, sheds what it holds
+// and keeps its people's records right; it neither consumes, grows nor
+// reconfigures, so lifting the suspension gives back the company as it was
+// (less what it shed). The rights table still decides who may act; this one
+// says what suspension refuses on top of it, whoever acts, the platform
+// included:
+//
+//	use case                                            status suspended   credit suspended
+//	reads: company, people, lists, search, ledger,      allowed            allowed
+//	  credit, pools, settings, reports, statuses,
+//	  secrets, the audit trail (package audit)
+//	settle: RecordPayment, Adjust, SetCreditTerms,      allowed            allowed
+//	  SetAgreement, SetContract; invoice details
+//	  (SetTaxIdentity, account UpdateRequisites,
+//	  FillByINN); the bill (account OpenBill)
+//	shed: RemoveMember, DeactivateMember, UpdateMember; allowed            allowed
+//	  Unassign*/Reduce*/Cancel*/RevokePackage, every
+//	  ReleaseUser, account UnassignOption; compliance
+//	  Complete, Release of calls already reserved
+//	records: RenameUser, SetPhone, RequestEmailChange,  allowed            allowed
+//	  ChangePassword, account RotateSecrets
+//	platform: SetStatus, SetLegalIdentity, SetKind,     allowed            allowed
+//	  SetReseller, ChangeOwner, CreateCompany,
+//	  PruneTokens, RotateAllSecrets, compliance Prune
+//	purchases and charges: PurchaseLicenses,            ErrSuspended       ErrSuspended (each
+//	  PurchaseSubscriptions, PurchaseAddOn, Charge                         one that charges)
+//	plan: ChangePlan                                    ErrSuspended       allowed
+//	calls: compliance Check*, Schedule, Reserve         refused decision   refused decision
+//	                                                    (ReasonSuspended)  (ReasonSuspended)
+//	assignments: AssignLicense, AssignSubscription,     ErrSuspended       allowed
+//	  SetSubscriptionPhone, GrantPackage,
+//	  GrantDefaultPackages, account AssignOption,
+//	  AssignCostCentre, SetSMSZone
+//	people: RegisterEmployee, AddMember,                ErrSuspended       allowed
+//	  ReactivateMember, IssueInvitation,
+//	  SetOpenRegistration; registration through the
+//	  suspended reseller's link
+//	status: presence SetStatus (automatic switches      ErrSuspended       allowed
+//	  still apply)
+//	configuration: SetDisplayName, sub-accounts,        ErrSuspended       allowed
+//	  account settings, branding, categories and
+//	  options, cost centres, locales, mail, PBX,
+//	  assistant, SMS, per-user settings; licensing
+//	  catalogue and offer; presence pause types;
+//	  compliance SetSettings, ImportHistory
+//
+// The status is enforced on the fact read in the use case's transaction:
+// the target company's status comes with its CompanyRef (and a member's
+// MemberRef), into Resource.Suspended, and Authorize (so AuthorizeIn)
+// refuses a use case Suspends lists with storage.ErrSuspended — after
+// visibility and rights, so a company the actor may not see stays
+// storage.ErrNotFound and a right it lacks storage.ErrForbidden. A refused
+// use case writes nothing: no row, no audit event, no message. The credit
+// suspension is licensing's (its charges and purchases) and compliance's
+// (its Suspensions source). The suspension matrix of storage/storagetest
+// runs every exported method on a company suspended each way, on every
+// backend, and checks both columns.
+//
 // # Company search
 //
 // SearchCompanies matches a case-insensitive substring of legal name,
@@ -176,8 +240,7 @@
 // primary key and stop at the page size (a full scan for rare needles).
 //
 // Other choices where the issue is silent: a suspended company keeps its
-// users and data and can still be administered (other domains refuse what
-// suspension blocks); a user's name is one person's name across every
+// users and data (see Suspension for what it may still do); a user's name is one person's name across every
 // company it belongs to; RemoveMember ends a membership but keeps the user
 // (hosts release what the member held through WithMemberRemovedHook:
 // licensing, account and presence each have a ReleaseUser for it).

@@ -72,7 +72,7 @@ func (s *Service) LockMember(ctx context.Context, companyID, userID string) (Mem
 	if m.Deactivated {
 		return MemberRef{}, storage.Precondition("tenancy.LockMember", "member %s is deactivated: reactivate it first", userID)
 	}
-	return m.Ref(c.ResellerID), nil
+	return m.Ref(c.Ref()), nil
 }
 
 // fresh replaces *by with the actor Verify reads in the running transaction.
@@ -106,14 +106,15 @@ func Sees(a Actor, c CompanyRef) bool {
 // actor. A removed member is storage.ErrForbidden; to a non-platform actor a
 // company it does not see (Sees) is storage.ErrNotFound naming the company,
 // exactly as a missing one; a visible resource the actor may not act on is
-// storage.ErrForbidden (Authorize).
+// storage.ErrForbidden (Authorize); an allowed use case that suspension
+// blocks (Suspends) on a suspended company is storage.ErrSuspended.
 func AuthorizeIn(ctx context.Context, dir Directory, op string, by Actor, act Action, r Resource) error {
 	fresh, err := dir.Verify(ctx, by)
 	if err != nil {
 		return storage.Reop(op, err)
 	}
 	if Can(fresh, act, r) {
-		return nil
+		return suspended(op, r)
 	}
 	if act != ActPlatform && r.CompanyID != "" && !Sees(fresh, CompanyRef{ID: r.CompanyID, ResellerID: r.ResellerID}) {
 		return storage.NotFound(op, "company", r.CompanyID)

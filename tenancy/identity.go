@@ -142,7 +142,7 @@ func (s *Service) editTarget(ctx context.Context, op string, by Actor, companyID
 	if err != nil {
 		return nil, false, err
 	}
-	r := m.Ref(c.ResellerID).Resource()
+	r := m.Ref(c.Ref()).Resource()
 	if by.UserID == userID && by.CompanyID == c.ID && Can(by, ActOwnProfile, r) {
 		return c, true, nil
 	}

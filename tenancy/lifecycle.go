@@ -78,7 +78,7 @@ func (s *Service) setDeactivated(ctx context.Context, op string, by Actor, compa
 		if err != nil {
 			return err
 		}
-		if err := Authorize(op, by, ActManageUsers, m.Ref(c.ResellerID).Resource()); err != nil {
+		if err := Authorize(op, by, ActManageUsers, m.Ref(c.Ref()).Resource()); err != nil {
 			return err
 		}
 		if m.Role == RoleOwner || c.OwnerUserID == userID {

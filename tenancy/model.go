@@ -124,10 +124,11 @@ type Member struct {
 	UpdatedAt   time.Time `json:"updated_at" audit:"-"`
 }
 
-// Ref returns the membership's Directory view; resellerID is the company's reseller.
-func (m *Member) Ref(resellerID string) MemberRef {
-	return MemberRef{UserID: m.UserID, CompanyID: m.CompanyID, ResellerID: resellerID, Role: m.Role, SubAccountID: m.SubAccountID,
-		Deactivated: m.Deactivated}
+// Ref returns the membership's Directory view in company c (its reseller
+// and whether it is suspended, as read in the same transaction).
+func (m *Member) Ref(c CompanyRef) MemberRef {
+	return MemberRef{UserID: m.UserID, CompanyID: m.CompanyID, ResellerID: c.ResellerID, Role: m.Role, SubAccountID: m.SubAccountID,
+		Deactivated: m.Deactivated, CompanySuspended: c.Status == StatusSuspended}
 }
 
 // Employee is a member together with its user, as listings return it.

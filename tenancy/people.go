@@ -264,7 +264,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, companyID, userID 
 		if err != nil {
 			return err
 		}
-		if err := Authorize(op, by, ActManageUsers, cur.Ref(c.ResellerID).Resource()); err != nil {
+		if err := Authorize(op, by, ActManageUsers, cur.Ref(c.Ref()).Resource()); err != nil {
 			return err
 		}
 		if !CanGrant(by, cur.Role, cur.SubAccountID) && cur.Role != RoleOwner {
@@ -528,7 +528,7 @@ func (s *Service) RenameUser(ctx context.Context, by Actor, companyID, userID st
 		if err != nil {
 			return err
 		}
-		r := m.Ref(c.ResellerID).Resource()
+		r := m.Ref(c.Ref()).Resource()
 		self := by.UserID == userID && by.CompanyID == c.ID && Can(by, ActOwnProfile, r)
 		if !self {
 			if err := Authorize(op, by, ActManageUsers, r); err != nil {
@@ -580,7 +580,7 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 		if err != nil {
 			return err
 		}
-		if err := Authorize(op, by, ActManageUsers, m.Ref(c.ResellerID).Resource()); err != nil {
+		if err := Authorize(op, by, ActManageUsers, m.Ref(c.Ref()).Resource()); err != nil {
 			return err
 		}
 		if m.Role == RoleOwner || c.OwnerUserID == userID {
@@ -589,16 +589,20 @@ func (s *Service) RemoveMember(ctx context.Context, by Actor, companyID, userID 
 		if !CanGrant(by, m.Role, m.SubAccountID) {
 			return forbiddenTo(op, by, "remove a member with role "+string(m.Role))
 		}
+		// The hooks release what the member holds before the membership
+		// row goes: on SQL the row's delete trigger releases whatever is
+		// left (the second guard), unaudited, so the audited release comes
+		// first.
+		for _, h := range s.onRemove {
+			if err := h(ctx, by, c.ID, userID); err != nil {
+				return err
+			}
+		}
 		if err := s.store.DeleteMember(ctx, c.ID, userID); err != nil {
 			return err
 		}
 		if err := s.record(ctx, by, c.ID, "tenancy.member.remove", "member", userID, audit.Diff(m, nil)); err != nil {
 			return err
-		}
-		for _, h := range s.onRemove {
-			if err := h(ctx, by, c.ID, userID); err != nil {
-				return err
-			}
 		}
 		now := s.now()
 		_, err = storage.Enqueue(ctx, s.box, op, now, c.ID, storage.TopicMemberRemoved,

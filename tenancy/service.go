@@ -50,10 +50,10 @@ func WithPasswordCost(cost int) Option {
 	return observe.For(func(s *Service) { s.cost = min(max(cost, 4), 31) })
 }
 
-// MemberRemovedHook runs inside RemoveMember's transaction after the
-// membership is gone, so the host can release what the member held (for
-// example licensing.Service.ReleaseUser) atomically with the removal. An
-// error rolls the removal back.
+// MemberRemovedHook runs inside RemoveMember's transaction, under the
+// company lock, just before the membership row is deleted, so the host can
+// release what the member held (for example licensing.Service.ReleaseUser)
+// atomically with the removal, audited. An error rolls the removal back.
 type MemberRemovedHook func(ctx context.Context, by Actor, companyID, userID string) error
 
 // WithMemberRemovedHook adds a hook RemoveMember runs in its transaction.
@@ -135,7 +135,7 @@ func (s *Service) Member(ctx context.Context, companyID, userID string) (MemberR
 	if err != nil {
 		return MemberRef{}, err
 	}
-	return m.Ref(c.ResellerID), nil
+	return m.Ref(c.Ref()), nil
 }
 
 // ActorFor returns the actor userID acts as in companyID, with the role and

@@ -28,7 +28,7 @@ func (s *Service) ReleaseUser(ctx context.Context, by tenancy.Actor, companyID, 
 	defer func() { uc.End(err) }()
 	var out *Current
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.company(ctx, op, companyID, false)
+		c, err := s.company(ctx, op, companyID)
 		if err != nil {
 			return err
 		}

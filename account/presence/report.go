@@ -77,7 +77,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 	if err := storage.Validate(ctx, op, s.validate, req); err != nil {
 		return nil, err
 	}
-	c, err := s.company(ctx, op, req.CompanyID, false)
+	c, err := s.company(ctx, op, req.CompanyID)
 	if err != nil {
 		return nil, err
 	}

@@ -77,23 +77,22 @@ func exhausted(left time.Duration) bool {
 	return fire
 }
 
-// company loads the company and refuses a suspended one for mutations.
-func (s *Service) company(ctx context.Context, op, companyID string, mutate bool) (tenancy.CompanyRef, error) {
+// company loads the company; its status comes with it, and the
+// authorisation that follows refuses what suspension blocks
+// (tenancy.Suspends), after deciding visibility.
+func (s *Service) company(ctx context.Context, op, companyID string) (tenancy.CompanyRef, error) {
 	c, err := s.dir.Company(ctx, companyID)
 	if err != nil {
 		return c, storage.Reop(op, err)
 	}
-	if mutate && c.Status == tenancy.StatusSuspended {
-		return c, storage.Suspended(op, "company %s is suspended", companyID)
-	}
 	return c, nil
 }
 
-// authorizeSettings loads companyID for a mutation (a suspended company is
-// refused) and authorises tenancy.ActEditSettings on it: the check every
+// authorizeSettings loads companyID and authorises tenancy.ActEditSettings
+// on it (a suspended company is storage.ErrSuspended): the check every
 // pause-type change makes.
 func (s *Service) authorizeSettings(ctx context.Context, op string, by tenancy.Actor, companyID string) error {
-	c, err := s.company(ctx, op, companyID, true)
+	c, err := s.company(ctx, op, companyID)
 	if err != nil {
 		return err
 	}
@@ -251,7 +250,7 @@ func (s *Service) PauseTypes(ctx context.Context, by tenancy.Actor, companyID st
 	const op = "presence.PauseTypes"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
-	c, err := s.company(ctx, op, companyID, false)
+	c, err := s.company(ctx, op, companyID)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func (s *Service) SetStatus(ctx context.Context, by tenancy.Actor, companyID, us
 	storage.Normalize(&ch)
 	var out *Current
 	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.company(ctx, op, companyID, true)
+		c, err := s.company(ctx, op, companyID)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Service) authorizeMember(ctx context.Context, op string, by tenancy.Act
 // authorizeView loads companyID and checks that by may view member userID
 // of it (authorizeMember): the check of every read of one member's data.
 func (s *Service) authorizeView(ctx context.Context, op string, by tenancy.Actor, companyID, userID string) error {
-	c, err := s.company(ctx, op, companyID, false)
+	c, err := s.company(ctx, op, companyID)
 	if err != nil {
 		return err
 	}

@@ -62,13 +62,28 @@
 // Per-user rows (license and subscription assignments, service packages,
 // organisation options, presence) have no foreign key to tenancy_members:
 // each domain's store works under any tenancy.Directory, not only the
-// tenancy tables (the conformance suite runs the domains on a fake one), and
-// a cascading delete would free seats without the audit events and pool
-// counts the release writes. That no removed member keeps a grant is kept
-// instead by the member lock every gated write takes
-// (tenancy.Directory.LockMember, which RemoveMember also takes) and by the
-// release hooks RemoveMember runs in its transaction; the conformance suite
-// races the two on every backend.
+// tenancy tables (the conformance suite runs the domains on a fake one, and
+// a foreign key would refuse its members' rows); a cascading delete would
+// free a license without the pool's assigned count, and a subscription's
+// "" (unassigned) user cannot reference a member (MySQL's SET NULL would
+// also clear company_id). That no removed member keeps a grant is kept
+// first by the member lock every gated write takes
+// (tenancy.Directory.LockMember, which RemoveMember also takes) and the
+// release hooks RemoveMember runs, audited, in its transaction before it
+// deletes the membership; the conformance suite races the two on every
+// backend. The second guard is the database's: an AFTER DELETE trigger on
+// tenancy_members (migration member_release; a PL/pgSQL function on
+// PostgreSQL) releases whatever the deleted member still holds — its
+// licenses (decrementing the pool), subscriptions (unassigned, still
+// bought), packages, organisation options and a presence status other than
+// offline (an offline one, as the release leaves it, is kept) —
+// so a membership deleted past the SDK, by hand or by a host's own code,
+// leaves no seat behind. It writes no audit event: such a delete bypassed
+// the audit trail already. Per-user settings (account_users) and the SMS
+// zones' user lists (inside the company's account document) are left to
+// account.Service.ReleaseUser. On MySQL/MariaDB with binary logging the
+// migrating user needs the TRIGGER privilege (and SUPER, or
+// log_bin_trust_function_creators=1).
 //
 // # Types
 //

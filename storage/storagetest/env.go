@@ -294,6 +294,10 @@ func BunHarness(st *bunstore.Store) *Harness {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
 			return err
 		},
+		DeleteMemberRow: func(ctx context.Context, companyID, userID string) error {
+			_, err := st.DB().ExecContext(ctx, "DELETE FROM tenancy_members WHERE company_id = ? AND user_id = ?", companyID, userID)
+			return err
+		},
 		AuditTamper: st.AuditTamper(),
 		Digest:      func(ctx context.Context) (map[string]string, error) { return bunDigest(ctx, st) },
 		Close:       st.Close,

@@ -44,6 +44,7 @@ func (t mxTarget) ids() []string {
 // administrator and its affiliate's administrator.
 type mxWorld struct {
 	h        *Harness
+	kit      *World
 	trail    *audit.Log
 	people   *tenancy.Service
 	lic      *licensing.Service
@@ -84,7 +85,7 @@ func newMxWorld(t *testing.T, h *Harness) *mxWorld {
 	// knows every INN and a password check that passes: the matrix is
 	// about who may ask.
 	kit := NewWorld(t, OnHarness(h), WithAccount(account.WithRegistry(mxRegistry{}), account.WithPasswordChecker(mxPasswords{})))
-	w := &mxWorld{h: h, trail: kit.Trail, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators,
+	w := &mxWorld{h: h, kit: kit, trail: kit.Trail, people: kit.People, lic: kit.Credit, acct: kit.Settings, pres: kit.Operators,
 		comp: kit.Calls, platform: kit.Platform}
 	pkg, err := w.lic.DefinePackage(ctx, w.platform, "", licensing.PackageInput{Name: "Matrix " + storage.NewID()})
 	require.NoError(t, err)

@@ -40,6 +40,10 @@ type Harness struct {
 	// AuditTamper edits the stored audit log directly. The tamper-detection
 	// tests skip when nil.
 	AuditTamper AuditTamper
+	// DeleteMemberRow deletes a membership row directly in the database,
+	// bypassing the SDK (the second-guard test). Nil when the backend has
+	// no rows behind the SDK to delete (memory): the test skips.
+	DeleteMemberRow func(ctx context.Context, companyID, userID string) error
 	// Digest returns a digest of every table's rows by table name, so a
 	// World can prove a failed call changed no row (RequireNoTrace). Nil
 	// when the backend has no tables to read.
@@ -58,6 +62,9 @@ type Harness struct {
 // IDs, so the backend may already hold data. Register cleanup with t.Cleanup.
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	h := newHarness(t)
+	// The suspension matrix digests every table around each refused call:
+	// it runs first, while the backend holds little else.
+	t.Run("suspension matrix", func(t *testing.T) { runSuspensionMatrix(t, h) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, h) })
 	t.Run("audit log", func(t *testing.T) { runAuditLog(t, h) })
 	t.Run("atomicity", func(t *testing.T) { runAtomicity(t, h) })
@@ -74,6 +81,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, h) })
 	t.Run("no secret in spans or logs", func(t *testing.T) { observedSecrets(t, h) })
 	t.Run("integrity", func(t *testing.T) { runIntegrity(t, h) })
+	t.Run("membership row deleted behind the SDK", func(t *testing.T) { memberRowDeleted(t, h) })
 	t.Run("isolation matrix", func(t *testing.T) { runMatrix(t, h) })
 	t.Run("role matrix", func(t *testing.T) { runRoleMatrix(t, h) })
 	t.Run("closed", func(t *testing.T) { runClosed(t, h) })

@@ -43,7 +43,8 @@ func (d *Directory) AddCompany(c tenancy.CompanyRef) tenancy.CompanyRef {
 // AddMember makes a new user a member of company with role (and sub-account)
 // and returns the actor that user acts as.
 func (d *Directory) AddMember(company tenancy.CompanyRef, role tenancy.Role, subAccountID string) tenancy.Actor {
-	m := tenancy.MemberRef{UserID: storage.NewID(), CompanyID: company.ID, ResellerID: company.ResellerID, Role: role, SubAccountID: subAccountID}
+	m := tenancy.MemberRef{UserID: storage.NewID(), CompanyID: company.ID, ResellerID: company.ResellerID, Role: role, SubAccountID: subAccountID,
+		CompanySuspended: company.Status == tenancy.StatusSuspended}
 	d.mu.Lock()
 	d.members[[2]string{m.CompanyID, m.UserID}] = m
 	d.mu.Unlock()
