@@ -33,7 +33,9 @@
 //     same idle and absolute expiry, revoked by sign-out, a password change
 //     or a removal exactly as API sessions are). The token travels in the
 //     sb_session cookie: HttpOnly, SameSite=Lax, Path=/console/, and Secure
-//     when the request came over TLS.
+//     when the request came over TLS (r.TLS: behind a proxy that ends TLS,
+//     the cookies are not marked Secure; serve TLS to this process to have
+//     them so).
 //   - The Actor, rebuilt per request from the stored membership for the
 //     company in the path (/console/c/{company}/…), as the API does
 //     (Server.actor): the console never keeps a role or a company of its own.

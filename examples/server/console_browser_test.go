@@ -232,7 +232,7 @@ func TestConsoleBrowser(t *testing.T) {
 	e.register(tn.anna, tn.affiliate, "oleg@brw.example", "operator", north)
 	e.register(tn.anna, tn.affiliate, "olga@brw.example", "operator", south)
 	e.deliver()
-	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00"}}))
+	e.must(http.StatusNoContent, e.call("PUT", aff+"/agreement", tn.vera, map[string]any{"prices": map[string]string{"license.pro": "12.90", "license.mobile": "4.50", "subscription.mobile": "3.00", "addon.recording": "9.00"}}))
 	technical := e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{"name": "Technical"}))["id"].(string)
 	e.must(http.StatusCreated, e.call("POST", aff+"/pause-types", tn.anna, map[string]any{
 		"name": "Lunch", "paid": true, "daily_allocation": int64(10 * time.Minute), "fallback_id": technical}))
@@ -301,6 +301,35 @@ func TestConsoleBrowser(t *testing.T) {
 		b.must("Allowed now", "the FZ-230 flag is off")
 		b.screenshot("call-check")
 
+		// A previous dialer's calls imported, with the progress shown while
+		// the form is sent; a bad line is refused next to the field.
+		// The page's script: a sent form shows "working…" and its progress
+		// bar and disables its buttons (the submission held back here).
+		busy := get(b, "busy form", chromedp.Evaluate[bool](`new Promise(done => {
+			const f = document.querySelector("#import-form");
+			f.addEventListener("submit", e => e.preventDefault());
+			f.requestSubmit(f.querySelector("#import"));
+			setTimeout(() => done(f.getAttribute("aria-busy") === "true" && !f.querySelector("progress").hidden &&
+				!f.querySelector("span.busy").hidden && f.querySelector("#import").disabled), 50);
+		})`, chromedp.EvalAwaitPromise))
+		if !busy {
+			t.Fatal("a sent form shows no progress")
+		}
+		b.open("/console/c/" + tn.affiliate + "/call-check")
+		history := func(content string) {
+			file := filepath.Join(t.TempDir(), "history.csv")
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b.run("choose the file", chromedp.SetUploadFiles(css("#file"), []string{file}))
+			b.submit("#import")
+		}
+		history("phone,at,outcome\n+74951234567,yesterday,busy\n")
+		b.must("Nothing was imported", "Line 2, at")
+		history("phone,at,outcome\n+74951234567,2026-12-01T08:00:00Z,answered_human\n+74951234567,2026-12-01T09:00:00Z,no_answer\n")
+		b.must("2 calls imported in 1 of 1 batches.")
+		b.screenshot("history-import")
+
 		// The audit log shows what was just changed.
 		b.submit(`nav a[href$="/audit"]`)
 		b.must("account.profile.update", "tenancy.company.tax_identity")
@@ -332,6 +361,16 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		b.screenshot("licenses")
 
+		// The plan: to the same tier is refused, to the other one taken.
+		b.submit("#change-plan")
+		b.must("Light")
+		if get(b, "refusal", chromedp.Evaluate[bool](`!!document.querySelector("#form-error")`)) != true {
+			t.Fatal("changing to the same plan was not refused")
+		}
+		b.run("tier", chromedp.SetValue(css("#tier"), "unlimited"))
+		b.submit("#change-plan")
+		b.must("Plan changed.", "Plan: Unlimited")
+
 		// Subscriptions: buy two, give one to Olga.
 		b.submit(`nav a[href$="/subscriptions"]`)
 		b.fill("#quantity", "2")
@@ -341,6 +380,9 @@ func TestConsoleBrowser(t *testing.T) {
 		b.run("choose", chromedp.SetValue(css("#subscriptions select"), olgaSub))
 		b.submit("#subscriptions .assign")
 		b.must("Subscription assigned.", "olga@brw.example")
+		b.fill("#code", "recording")
+		b.submit("#addon-buy")
+		b.must("Add-on bought.", "recording")
 		b.screenshot("subscriptions")
 
 		// AI features: one processed outside the EU needs the consent box.
@@ -350,6 +392,9 @@ func TestConsoleBrowser(t *testing.T) {
 		b.submit("#confirm")       // the consent box not ticked
 		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
 			t.Fatal("a feature processed outside the EU was enabled without consent")
+		}
+		if msg := get(b, "consent error", chromedp.Evaluate[string](`document.querySelector("#agree-error").textContent`)); msg == "" {
+			t.Fatal("no message next to the consent box")
 		}
 		b.screenshot("ai-no-consent")
 		b.run("consent", chromedp.Click(css("#agree")))

@@ -251,6 +251,7 @@ type holding struct {
 
 type licensesView struct {
 	Tier      licensing.Tier
+	Tiers     []licensing.Tier
 	Pools     []poolView
 	Kinds     []licensing.LicenseKind
 	Employees []tenancy.Employee
@@ -271,7 +272,7 @@ func (s *Server) licensesData(r *http.Request, c *consoleCtx) (licensesView, err
 	if err != nil {
 		return licensesView{}, err
 	}
-	v := licensesView{Tier: acc.Plan.Tier, Kinds: []licensing.LicenseKind{licensing.LicensePro, licensing.LicenseMobile},
+	v := licensesView{Tier: acc.Plan.Tier, Tiers: []licensing.Tier{licensing.TierLight, licensing.TierUnlimited}, Kinds: []licensing.LicenseKind{licensing.LicensePro, licensing.LicenseMobile},
 		Key: randomToken(), Quantity: "1", CanBuy: canEditSettings(c.actor)}
 	for _, k := range v.Kinds {
 		pv := poolView{Kind: k}
@@ -336,6 +337,11 @@ func (s *Server) cLicensesPost(w http.ResponseWriter, r *http.Request, c *consol
 	case "unassign":
 		err = s.credit.UnassignLicense(r.Context(), c.actor, id, f.Get("user"), kind)
 		flash = "unassigned"
+	case "plan":
+		// A refusal (same tier, a fixed-term contract) is a conflict the
+		// form shows.
+		_, err = s.credit.ChangePlan(r.Context(), c.actor, id, licensing.Tier(f.Get("tier")))
+		flash = "plan"
 	default:
 		err = storage.Invalid("console.licenses", "action", "oneof", "unknown action")
 	}

@@ -135,7 +135,7 @@ func (s *Server) cSubscriptionsPost(w http.ResponseWriter, r *http.Request, c *c
 			_, err = s.credit.PurchaseAddOn(r.Context(), c.actor, id, licensing.AddOnPurchase{
 				Code: strings.TrimSpace(f.Get("code")), Quantity: n, IdempotencyKey: f.Get("key")})
 		}
-		flash = "addon.bought"
+		flash = "addon"
 	case "addon-reduce":
 		var n int
 		sub = f.Get("code")
