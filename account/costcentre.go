@@ -131,9 +131,11 @@ func (s *Service) RenameCostCentre(ctx context.Context, by tenancy.Actor, compan
 // the deletion is refused (storage.ErrConflict, saying how many) unless
 // reassignTo names another active centre of the company, to which they
 // are all moved in the same transaction (each move audited
-// "account.user.cost_centre.update"). Ledger entries that carry the
-// centre keep its ID: the ledger is history, and
-// licensing.Service.CostCentreSpend still reports what was spent on it.
+// "account.user.cost_centre.update"). Purchases and ledger entries booked
+// to the centre do not count as use and are not moved: the ledger is
+// append-only history (see the package docs), its entries keep the ID,
+// licensing.Service.CostCentreSpend still reports what was spent on it,
+// and this deletion's audit event keeps the centre's code and name.
 // Authorised: tenancy.ActEditSettings. Errors: storage.ErrNotFound for an
 // unknown centre; *storage.ValidationError (field "reassign_to") for a
 // reassignment to itself, to an unknown or to an inactive centre. Audited
@@ -174,7 +176,7 @@ func (s *Service) DeleteCostCentre(ctx context.Context, by tenancy.Actor, compan
 				}
 				after := cloneUser(before)
 				after.CostCentreID, after.UpdatedAt = reassignTo, now
-				if err := s.store.SaveUser(ctx, after); err != nil {
+				if err := s.saveUser(ctx, after); err != nil {
 					return nil, err
 				}
 				if err := s.record(ctx, by, companyID, "account.user.cost_centre.update", "account.user", userID, audit.Diff(before, after)); err != nil {

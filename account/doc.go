@@ -75,9 +75,12 @@
 // path yields "[redacted]") and Sealed at rest: AES-256-GCM under a key of
 // the host's KeyProvider (a KMS can sit behind it), with the company and
 // field as additional authenticated data, so a sealed value copied to
-// another company does not open. All secrets of a company are kept under one
-// key; after the host rotates its key, RotateSecrets (one company) or
-// RotateAllSecrets (batches, platform only) re-seal them; every other save
+// another company does not open (a user's mail password is bound to the
+// company and the user). After the host rotates its key, RotateSecrets (one
+// company, its users' mail passwords included, in one transaction) or
+// RotateAllSecrets (batches, platform only; it finds companies by their own
+// secrets and by their users', each user's settings naming its key) re-seal
+// them; every other save
 // of the company document also re-seals under the current key (so a key the
 // provider can no longer resolve makes those saves fail with
 // storage.ErrInternal rather than lose a secret). Documents the Service
@@ -109,10 +112,27 @@
 //     users must be members of the company.
 //   - Cost centres live in the company document (few per company); codes are
 //     unique; only active centres can be assigned.
-//   - Organisational-structure search: AND across categories, OR within one
-//     (an empty option list means any option of the category); results are
-//     filtered by tenancy.Can(ActView) on each member, so managers see only
-//     their sub-account's users.
+//   - A cost centre is "in use" while users are assigned to it: they block
+//     DeleteCostCentre unless a reassignment moves them. Purchases and
+//     ledger entries booked to it neither block the deletion nor move: the
+//     ledger is append-only history — balances, CostCentreSpend reports and
+//     the host's exports and invoices were computed from its entries, and
+//     moving a charge would say another centre spent it. They keep the
+//     deleted centre's ID, CostCentreSpend keeps its line, and the
+//     deletion's audit event (account.cost_centre.delete) keeps its code and
+//     name, so a report can still label it. To stop new bookings and keep
+//     the centre listed, deactivate it (SetCostCentreActive) instead.
+//   - Organisation search (SearchEmployees): the organisational-structure
+//     criteria — AND across categories, OR within one (an empty option list
+//     means any option of the category) — combined with tenancy's employee
+//     filters (name or e-mail text, role, sub-account). It returns
+//     employees (name, e-mail, role, sub-account) with the options that
+//     matched, keyset-paged by user ID, in tenancy.Service.FindEmployees'
+//     scope: administrators see everyone, a manager its sub-account, an
+//     operator itself. The account store keeps only assignments; names and
+//     the text index stay tenancy's, which account asks through
+//     EmployeeFinder (the tenancy.Service given as Directory, or
+//     WithEmployees) — the domain stores never join each other's tables.
 //   - Branding: switching "users may have their own avatar/cover" off keeps
 //     the users' images but Effective ignores them until it is on again.
 package account

@@ -1,9 +1,13 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -274,87 +278,240 @@ func (s *Service) assign(ctx context.Context, op, action string, by tenancy.Acto
 // Criterion selects users holding any of OptionIDs of one category (all
 // options of the category when OptionIDs is empty).
 type Criterion struct {
-	CategoryID string
-	OptionIDs  []string
+	CategoryID string   `json:"category_id" validate:"text,max=64"`
+	OptionIDs  []string `json:"option_ids" validate:"max=1000,dive,text,max=64"`
 }
 
-// SearchUsers returns the IDs of the users matching every criterion (AND
-// across categories, OR within one), ascending, one keyset page at a time,
-// limited to the users by may see: administrators all, managers the users
-// of their own sub-account (tenancy.Can with ActView on each member).
-// Authorised: tenancy.ActView on the company (operators are refused).
-// Errors: an unknown category or an option of another category is a
-// *storage.ValidationError on "criteria".
-func (s *Service) SearchUsers(ctx context.Context, by tenancy.Actor, companyID string, criteria []Criterion, p storage.PageRequest) (_ storage.Page[string], err error) {
-	const op = "account.SearchUsers"
+// EmployeeFinder is the employee search the organisation search narrows:
+// tenancy.Service implements it (FindEmployees), with its scope, filters
+// and text index.
+type EmployeeFinder interface {
+	FindEmployees(ctx context.Context, by tenancy.Actor, companyID string, f tenancy.EmployeeFilter, page storage.PageRequest) (storage.Page[tenancy.Employee], error)
+}
+
+// WithEmployees sets the employee search SearchEmployees asks (wire the
+// tenancy.Service). Default: the Directory given to NewService when it
+// implements EmployeeFinder, as tenancy.Service does; otherwise
+// SearchEmployees fails with storage.ErrUnavailable.
+func WithEmployees(f EmployeeFinder) Option { return observe.For(func(s *Service) { s.people = f }) }
+
+// OrgFilter is an organisation search: the organisational-structure
+// Criteria (AND across categories, OR within one) and tenancy's employee
+// filters (tenancy.EmployeeFilter: role, sub-account, a name or e-mail
+// substring); zero fields do not filter, and a filter with none lists the
+// employees the actor sees.
+type OrgFilter struct {
+	Criteria     []Criterion  `json:"criteria" validate:"max=20,dive"`
+	Text         string       `json:"text" validate:"text,max=100"`
+	Role         tenancy.Role `json:"role" validate:"omitempty,text,role"`
+	SubAccountID string       `json:"sub_account_id" validate:"text,max=64"`
+}
+
+// OrgEmployee is one employee an organisation search found, with the
+// options that made it match: each option it holds that a criterion named
+// (every option it holds in a criterion's category when the criterion
+// names none), ordered by category ID then option ID; empty without
+// criteria.
+type OrgEmployee struct {
+	tenancy.Employee
+	Options []CategoryOption `json:"options"`
+}
+
+type orgCursor struct {
+	UserID string `json:"u"`
+}
+
+// SearchEmployees finds the employees of companyID matching f, ordered by
+// user ID, one keyset page at a time (pass the same filter with every
+// page's cursor). Scope is tenancy's (FindEmployees): administrators and
+// above, the company's reseller and the platform see every member, a
+// manager its own sub-account, an operator only itself; a company the
+// actor does not see is storage.ErrNotFound. Validated: text (100
+// characters at most), role, sub_account_id, and criteria — an unknown
+// category or an option of another category is a *storage.ValidationError
+// on "criteria", at most 20 criteria.
+//
+// How it runs: with criteria and no text (or one under three characters,
+// which no trigram index serves) the company's assignments drive — a
+// batch of users holding the options (index company, option, user) is
+// handed to FindEmployees as its UserIDs, which checks scope, role,
+// sub-account and text by key; otherwise (a text of three characters or
+// more, no criteria, or an operator, who sees only itself) tenancy drives
+// — FindEmployees pages through the members with its text index (pg_trgm,
+// FTS5, trigram side table) and the batch's options are read by key
+// (index company, user). Every query walks an index; the first batch is
+// the page size and each further one twice the last (up to
+// storage.MaxPageSize), until the page is full, so a rare match on the
+// other side walks the driving side's candidates in few round trips.
+func (s *Service) SearchEmployees(ctx context.Context, by tenancy.Actor, companyID string, f OrgFilter, p storage.PageRequest) (_ storage.Page[OrgEmployee], err error) {
+	const op = "account.SearchEmployees"
 	ctx, uc := s.obs.Start(ctx, op, companyID, observe.ActionRead)
 	defer func() { uc.End(err) }()
-	if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActView); err != nil {
-		return storage.Page[string]{}, err
+	var none storage.Page[OrgEmployee]
+	storage.Normalize(&f)
+	if err := s.check(ctx, op, &f); err != nil {
+		return none, err
 	}
-	if len(criteria) == 0 {
-		return storage.Page[string]{}, storage.Invalid(op, "criteria", "required", "is required")
+	if s.people == nil {
+		return none, storage.Unavailable(op, errors.New("no employee search configured (account.WithEmployees)"))
 	}
 	var after string
 	if p.After != "" {
-		if err := storage.DecodeCursor(op, p.After, &after); err != nil {
-			return storage.Page[string]{}, err
+		var cur orgCursor
+		if err := storage.DecodeCursor(op, p.After, &cur); err != nil {
+			return none, err
 		}
+		after = cur.UserID
+	}
+	ref, err := s.company(ctx, companyID)
+	if err != nil {
+		return none, storage.Reop(op, err)
+	}
+	fresh, err := s.dir.Verify(ctx, by)
+	if err != nil {
+		return none, storage.Reop(op, err)
+	}
+	if !tenancy.Sees(fresh, ref) {
+		return none, storage.NotFound(op, "company", companyID)
+	}
+	groups, wanted, err := s.orgGroups(ctx, op, companyID, f.Criteria)
+	if err != nil {
+		return none, err
+	}
+	if groups == nil {
+		return none, nil // a criterion whose category has no options matches nobody
+	}
+	size := p.Size()
+	batch := min(size+1, storage.MaxPageSize)
+	ef := tenancy.EmployeeFilter{Role: f.Role, SubAccountID: f.SubAccountID, Text: f.Text}
+	// The assignments drive unless a text the index can look up (three
+	// characters or more) or an operator's scope (itself) is narrower.
+	byOptions := len(groups) > 0 && utf8.RuneCountInString(tenancy.NormalizeQuery(f.Text)) < 3 &&
+		(fresh.Role != tenancy.RoleOperator || fresh.CompanyID != companyID)
+	var out []OrgEmployee
+	for len(out) <= size {
+		var emps []tenancy.Employee
+		done := false
+		if byOptions {
+			ids, err := s.store.SearchUsers(ctx, companyID, groups, after, batch)
+			if err != nil {
+				return none, storage.Reop(op, err)
+			}
+			done = len(ids) < batch
+			if len(ids) > 0 {
+				ef.UserIDs = ids
+				pg, err := s.people.FindEmployees(ctx, by, companyID, ef, storage.PageRequest{Limit: len(ids)})
+				if err != nil {
+					return none, storage.Reop(op, err)
+				}
+				emps = pg.Items
+				after = ids[len(ids)-1]
+			}
+		} else {
+			pg, err := s.people.FindEmployees(ctx, by, companyID, ef, storage.PageRequest{After: tenancy.EmployeeCursor(after), Limit: batch})
+			if err != nil {
+				return none, storage.Reop(op, err)
+			}
+			emps, done = pg.Items, pg.NextCursor == ""
+			if len(emps) > 0 {
+				after = emps[len(emps)-1].UserID
+			}
+		}
+		found, err := s.matchOptions(ctx, companyID, emps, groups, wanted)
+		if err != nil {
+			return none, storage.Reop(op, err)
+		}
+		out = append(out, found...)
+		if done {
+			break
+		}
+		batch = min(2*batch, storage.MaxPageSize) // few matched: read more at a time
+	}
+	if len(out) > size {
+		return storage.Page[OrgEmployee]{Items: out[:size], NextCursor: storage.EncodeCursor(orgCursor{UserID: out[size-1].UserID})}, nil
+	}
+	return storage.Page[OrgEmployee]{Items: out}, nil
+}
+
+// orgGroups resolves criteria against the company's categories: one group
+// of option IDs per criterion, and every option named, by ID. Without
+// criteria groups is empty; when a criterion's category has no options
+// it is nil (nobody matches).
+func (s *Service) orgGroups(ctx context.Context, op, companyID string, criteria []Criterion) ([][]string, map[string]CategoryOption, error) {
+	if len(criteria) == 0 {
+		return [][]string{}, nil, nil
 	}
 	cats, err := s.store.Categories(ctx, companyID)
 	if err != nil {
-		return storage.Page[string]{}, err
+		return nil, nil, storage.Reop(op, err)
 	}
 	groups := make([][]string, 0, len(criteria))
+	wanted := map[string]CategoryOption{}
+	empty := false
 	for _, cr := range criteria {
 		i := slices.IndexFunc(cats, func(c Category) bool { return c.ID == cr.CategoryID })
 		if i < 0 {
-			return storage.Page[string]{}, storage.Invalid(op, "criteria", "category", "unknown category "+cr.CategoryID)
+			return nil, nil, storage.Invalid(op, "criteria", "category", "unknown category "+cr.CategoryID)
 		}
 		var g []string
 		for _, o := range cats[i].Options {
 			if len(cr.OptionIDs) == 0 || slices.Contains(cr.OptionIDs, o.ID) {
 				g = append(g, o.ID)
+				wanted[o.ID] = o
 			}
 		}
 		for _, id := range cr.OptionIDs {
 			if !slices.Contains(g, id) {
-				return storage.Page[string]{}, storage.Invalid(op, "criteria", "option", "option "+id+" is not in category "+cr.CategoryID)
+				return nil, nil, storage.Invalid(op, "criteria", "option", "option "+id+" is not in category "+cr.CategoryID)
 			}
 		}
-		if len(g) == 0 { // a category without options matches nobody
-			return storage.Page[string]{}, nil
-		}
+		empty = empty || len(g) == 0
 		groups = append(groups, g)
 	}
-	size := p.Size()
-	var out []string
-	for {
-		batch, err := s.store.SearchUsers(ctx, companyID, groups, after, size+1)
-		if err != nil {
-			return storage.Page[string]{}, err
+	if empty {
+		return nil, wanted, nil
+	}
+	return groups, wanted, nil
+}
+
+// matchOptions keeps the employees holding an option of every group, with
+// the options they hold among wanted (every employee, with none, when
+// groups is empty).
+func (s *Service) matchOptions(ctx context.Context, companyID string, emps []tenancy.Employee, groups [][]string, wanted map[string]CategoryOption) ([]OrgEmployee, error) {
+	if len(emps) == 0 {
+		return nil, nil
+	}
+	if len(groups) == 0 {
+		out := make([]OrgEmployee, len(emps))
+		for i, e := range emps {
+			out[i] = OrgEmployee{Employee: e}
 		}
-		for _, u := range batch {
-			m, err := s.dir.Member(ctx, companyID, u)
-			if errors.Is(err, storage.ErrNotFound) {
-				after = u
-				continue // no longer a member
-			}
-			if err != nil {
-				return storage.Page[string]{}, err
-			}
-			if !tenancy.Can(by, tenancy.ActView, m.Resource()) {
-				after = u
-				continue
-			}
-			if len(out) == size {
-				return storage.Page[string]{Items: out, NextCursor: storage.EncodeCursor(out[size-1])}, nil
-			}
-			out = append(out, u)
-			after = u
+		return out, nil
+	}
+	ids := make([]string, len(emps))
+	for i, e := range emps {
+		ids[i] = e.UserID
+	}
+	held, err := s.store.HeldOptions(ctx, companyID, ids, slices.Sorted(maps.Keys(wanted)))
+	if err != nil {
+		return nil, err
+	}
+	var out []OrgEmployee
+	for _, e := range emps {
+		h := held[e.UserID]
+		holds := func(g []string) bool {
+			return slices.ContainsFunc(g, func(o string) bool { return slices.Contains(h, o) })
 		}
-		if len(batch) < size+1 {
-			return storage.Page[string]{Items: out}, nil
+		if !slices.ContainsFunc(groups, func(g []string) bool { return !holds(g) }) {
+			opts := make([]CategoryOption, len(h))
+			for i, o := range h {
+				opts[i] = wanted[o]
+			}
+			slices.SortFunc(opts, func(a, b CategoryOption) int {
+				return cmp.Or(strings.Compare(a.CategoryID, b.CategoryID), strings.Compare(a.ID, b.ID))
+			})
+			out = append(out, OrgEmployee{Employee: e, Options: opts})
 		}
 	}
+	return out, nil
 }

@@ -225,31 +225,93 @@ func (s *Service) PBXPassword(ctx context.Context, by tenancy.Actor, companyID s
 }
 
 // RotateSecrets re-seals every secret of companyID under the provider's
-// current key. It reports whether anything was re-sealed. Authorised:
-// tenancy.ActEditSettings. Audited "account.secrets.rotate" (values
-// redacted) when something changed.
+// current key: the company's mail and PBX passwords and every user's mail
+// password (SetUserMailLogin), in one transaction. It reports whether
+// anything was re-sealed. Authorised: tenancy.ActEditSettings. Audited
+// "account.secrets.rotate" (values redacted; field "user_ids" lists the
+// users re-sealed) when something changed.
 func (s *Service) RotateSecrets(ctx context.Context, by tenancy.Actor, companyID string) (_ bool, err error) {
 	const op = "account.RotateSecrets"
 	ctx, uc := s.obs.Start(ctx, op, companyID, "account.secrets.rotate")
 	defer func() { uc.End(err) }()
 	changed := false
-	_, err = s.updateCompany(ctx, op, by, companyID, tenancy.ActEditSettings, "account.secrets.rotate",
-		func(ctx context.Context, _ tenancy.CompanyRef, c *Company) ([]audit.Change, error) {
-			before := cloneCompany(c)
-			if err := s.sealAllUnderCurrent(ctx, op, c); err != nil {
-				return nil, err
+	err = storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
+		changed = false
+		if _, err := s.authorizeCompany(ctx, op, by, companyID, tenancy.ActEditSettings); err != nil {
+			return err
+		}
+		current, err := s.seal.keys.CurrentKeyID(ctx)
+		if err != nil {
+			return storage.Internal(op, err).Explain("no current secret key")
+		}
+		before, err := s.loadCompany(ctx, companyID)
+		if err != nil {
+			return err
+		}
+		after := cloneCompany(before)
+		if err := s.sealAllUnderCurrent(ctx, op, after); err != nil {
+			return err
+		}
+		var changes []audit.Change
+		if after.KeyID != before.KeyID {
+			after.UpdatedAt = storage.Timestamp(s.clock.Now())
+			if err := s.store.SaveCompany(ctx, after); err != nil {
+				return err
 			}
-			changed = before.KeyID != c.KeyID
-			if !changed {
-				return nil, nil
-			}
-			return append(audit.Diff(before.Mail, c.Mail), audit.Diff(before.PBX, c.PBX)...), nil
-		})
+			changes = append(audit.Diff(before.Mail, after.Mail), audit.Diff(before.PBX, after.PBX)...)
+		}
+		users, err := s.resealUsers(ctx, op, companyID, current)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			changes = append(changes, audit.Set("user_ids", nil, users))
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		changed = true
+		return s.record(ctx, by, companyID, "account.secrets.rotate", "account.company", companyID, changes)
+	}))
 	return changed, err
 }
 
-// RotateAllSecrets re-seals, company by company (one transaction each), the
-// secrets of up to limit companies still sealed under an older key, and
+// resealUsers re-seals, in the caller's transaction, the mail password of
+// every user of companyID still under a key other than current, and
+// returns their IDs.
+func (s *Service) resealUsers(ctx context.Context, op, companyID, current string) ([]string, error) {
+	var done []string
+	after := ""
+	for {
+		ids, err := s.store.UsersNotUnderKey(ctx, companyID, current, after, 100)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			u, err := s.store.User(ctx, companyID, id)
+			if err != nil {
+				return nil, err
+			}
+			next := cloneUser(u)
+			if next.MailLogin.Password, _, err = s.seal.reseal(ctx, op, companyID, purposeUserMail(id), u.MailLogin.Password, current); err != nil {
+				return nil, err
+			}
+			next.UpdatedAt = storage.Timestamp(s.clock.Now())
+			if err := s.saveUser(ctx, next); err != nil {
+				return nil, err
+			}
+			done = append(done, id)
+		}
+		if len(ids) < 100 {
+			return done, nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// RotateAllSecrets re-seals, company by company (one transaction each,
+// RotateSecrets), the secrets of up to limit companies still holding some
+// under an older key — in the company document or a user's settings — and
 // returns how many it re-sealed; call it until it returns 0 after rotating
 // the key. Authorised: the platform only.
 func (s *Service) RotateAllSecrets(ctx context.Context, by tenancy.Actor, limit int) (_ int, err error) {

@@ -81,6 +81,7 @@ type Service struct {
 	taxes     TaxIdentities // the company's one INN/KPP (WithTaxIdentity); nil: kept in the requisites
 	tester    ConnectionTester
 	passwords PasswordChecker
+	people    EmployeeFinder // SearchEmployees' employee search (WithEmployees; default dir when it is one)
 	grantTTL  time.Duration
 	zones     sync.Map // IANA name → *time.Location
 }
@@ -181,9 +182,18 @@ func NewService(tx storage.Transactor, store Store, dir tenancy.Directory, log a
 		clock:     storage.SystemClock{},
 		languages: []string{"en"}, ai: slices.Clone(DefaultAIFeatures), grantTTL: 5 * time.Minute,
 	}
+	if f, ok := dir.(EmployeeFinder); ok {
+		s.people = f
+	}
 	observe.Apply("github.com/switchboardkit/switchboard/account", s, &s.obs, opts)
 	s.validate = storage.NewValidator()
-	for _, r := range RequisiteRules() {
+	rules := RequisiteRules()
+	for _, r := range tenancy.Rules() {
+		if r.Tag == "role" { // the organisation search's role filter
+			rules = append(rules, r)
+		}
+	}
+	for _, r := range rules {
 		if err := s.validate.RegisterRule(r); err != nil {
 			panic("account: registering validation rules: " + err.Error()) // static rules: cannot fail
 		}
@@ -331,6 +341,16 @@ func forCaller(c *Company) *Company {
 	return out
 }
 
+// saveUser stores u, recording in u.KeyID the key its sealed secrets are
+// under, so RotateSecrets finds the users an older key still holds.
+func (s *Service) saveUser(ctx context.Context, u *User) error {
+	u.KeyID = ""
+	if len(u.MailLogin.Password) > 0 {
+		u.KeyID = u.MailLogin.Password.KeyID()
+	}
+	return s.store.SaveUser(ctx, u)
+}
+
 // updateUser is updateCompany for one member's settings; authorisation is
 // act on the member's resource.
 func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, companyID, userID string, act tenancy.Action, action string,
@@ -358,7 +378,7 @@ func (s *Service) updateUser(ctx context.Context, op string, by tenancy.Actor, c
 			return nil
 		}
 		after.UpdatedAt = storage.Timestamp(s.clock.Now())
-		if err := s.store.SaveUser(ctx, after); err != nil {
+		if err := s.saveUser(ctx, after); err != nil {
 			return err
 		}
 		if err := s.record(ctx, by, companyID, action, "account.user", userID, changes); err != nil {

@@ -19,13 +19,19 @@ type Store interface {
 	SaveCompany(ctx context.Context, c *Company) error
 	// CompaniesNotUnderKey returns up to limit IDs, ascending and greater
 	// than after, of companies holding secrets sealed under a key other than
-	// keyID.
+	// keyID: in the company document (Company.KeyID) or in any of its
+	// users' settings (User.KeyID).
 	CompaniesNotUnderKey(ctx context.Context, keyID, after string, limit int) ([]string, error)
+	// UsersNotUnderKey returns up to limit user IDs of companyID, ascending
+	// and greater than after, whose settings hold secrets sealed under a
+	// key other than keyID (User.KeyID neither "" nor keyID).
+	UsersNotUnderKey(ctx context.Context, companyID, keyID, after string, limit int) ([]string, error)
 
 	// User returns the stored settings of userID in companyID, or
 	// storage.ErrNotFound.
 	User(ctx context.Context, companyID, userID string) (*User, error)
-	// SaveUser stores u with the same version rules as SaveCompany.
+	// SaveUser stores u (with its KeyID) with the same version rules as
+	// SaveCompany; User reads KeyID back.
 	SaveUser(ctx context.Context, u *User) error
 
 	// Categories returns companyID's categories by name, each with its
@@ -61,4 +67,8 @@ type Store interface {
 	// Each group holds the options of one category (AND across groups, OR
 	// within one); groups is never empty and no group is empty.
 	SearchUsers(ctx context.Context, companyID string, groups [][]string, after string, limit int) ([]string, error)
+	// HeldOptions returns, for each of userIDs (at most storage.MaxPageSize)
+	// holding any of optionIDs, the IDs of those it holds, ascending; users
+	// holding none are absent. Looked up by key (company, user) on SQL.
+	HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error)
 }

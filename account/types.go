@@ -245,6 +245,10 @@ type User struct {
 	// (SetUserMailLogin); MailConnectionFor joins the two.
 	MailLogin UserMailLogin `json:"mail_login,omitzero"`
 
+	// KeyID names the key the user's sealed secrets (its mail password)
+	// are under, "" when it holds none; the Service sets it on every save,
+	// so RotateSecrets finds the users still under an older key.
+	KeyID     string    `json:"-"`
 	Version   int64     `json:"-"`
 	UpdatedAt time.Time `json:"updated_at,omitzero" audit:"-"`
 }

@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
@@ -189,6 +190,11 @@ func (s *Service) SetSubscriptionPhone(ctx context.Context, by tenancy.Actor, co
 			return nil
 		}
 		if err := s.store.SetSubscriptionPhone(ctx, companyID, id, in.Phone); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				// The database's constraint text says nothing a caller
+				// should read; the kind and this sentence are the answer.
+				return storage.Conflict(op, "the number is taken by another subscription")
+			}
 			return err
 		}
 		out.Phone = in.Phone

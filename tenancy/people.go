@@ -317,14 +317,29 @@ type EmployeeFilter struct {
 	// Text is a case-insensitive substring of the first name, last name or
 	// e-mail (User.SearchKey): "anna", "lee", "anna lee", "@example".
 	Text string `json:"text" validate:"text,max=100"`
+	// UserIDs, when not empty, keeps only these users (at most
+	// MaxPageSize): a caller that already holds a candidate set, such as
+	// account's organisation search, has it checked against the scope and
+	// the other filters in one query by key.
+	UserIDs []string `json:"user_ids" validate:"max=1000,dive,text,max=64"`
+}
+
+// EmployeeCursor is the cursor of ListEmployees and FindEmployees that
+// continues after userID: a caller paging through the employees with a
+// keyset of its own (account's organisation search) resumes there.
+func EmployeeCursor(userID string) string {
+	if userID == "" {
+		return ""
+	}
+	return storage.EncodeCursor(memberCursor{UserID: userID})
 }
 
 // FindEmployees is ListEmployees narrowed by f: the members the actor may
 // see with role f.Role, in sub-account f.SubAccountID, whose name or
-// e-mail contains f.Text — all that are set. Same order, pagination and
+// e-mail contains f.Text, among f.UserIDs — all that are set. Same order, pagination and
 // scope as ListEmployees (a manager's search stays in its sub-account).
 // Pass the same filter with every page's cursor. Validated: role, text
-// (100 characters at most). On SQL the role and sub-account filters walk
+// (100 characters at most), user_ids (1000 at most). On SQL the role and sub-account filters walk
 // the indexes (company, role, user) and (company, sub-account, user); a
 // text of three or more characters is looked up in a trigram index of the
 // users' search keys (PostgreSQL pg_trgm, SQLite FTS5, a side table on
@@ -347,7 +362,7 @@ func (s *Service) listEmployees(ctx context.Context, op string, by Actor, compan
 	if err := s.fresh(ctx, op, &by); err != nil {
 		return storage.Page[Employee]{}, err
 	}
-	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1, Role: f.Role, Text: f.Text}
+	q := MemberQuery{CompanyID: companyID, Limit: page.Size() + 1, Role: f.Role, Text: f.Text, UserIDs: f.UserIDs}
 	if page.After != "" {
 		var cur memberCursor
 		if err := storage.DecodeCursor(op, page.After, &cur); err != nil {

@@ -127,9 +127,10 @@ type MemberQuery struct {
 	CompanyID    string
 	SubAccountID string // when OnlySub: only members of this sub-account
 	OnlySub      bool
-	UserID       string // when non-empty: only this user
-	Role         Role   // when non-empty: only members with this role
-	Text         string // when non-empty: only users whose SearchKey contains it (NormalizeQuery output)
+	UserID       string   // when non-empty: only this user
+	Role         Role     // when non-empty: only members with this role
+	Text         string   // when non-empty: only users whose SearchKey contains it (NormalizeQuery output)
+	UserIDs      []string // when non-empty: only these users (at most storage.MaxPageSize)
 	AfterUserID  string
 	Limit        int
 }

@@ -37,7 +37,8 @@ func tourLicensing(ctx context.Context, env *tourEnv) error {
 		fmt.Fprintf(out, "  ✉ %s: calls %s at balance %s\n", short(s.CompanyID), verb, s.Balance.StringFixed(2))
 		return nil
 	})
-	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, env.Outbox)
+	// Purchases may be booked to the account's cost centres.
+	svc := licensing.NewService(env.Tx, env.Licensing, env.Tenancy, env.Audit, env.Outbox, licensing.WithCostCentres(env.Account))
 	env.Credit = svc
 
 	reseller, err := env.Tenancy.Company(ctx, env.ResellerID)

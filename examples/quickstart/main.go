@@ -37,7 +37,7 @@ type tourEnv struct {
 	Keys      *storage.StaticKeys // seals secrets: account settings, generated passwords in the outbox
 	Dispatch  *storage.Dispatcher // the host's delivery of the outbox; each tour adds its handlers
 	Credit    *licensing.Service  // left by the licensing tour; compliance asks it who is suspended
-	Account   *account.Service    // left by the account tour; presence takes time zones from it
+	Account   *account.Service    // left by the account tour; licensing books purchases to its cost centres, presence takes time zones from it
 
 	// Left by the tenancy tour for the ones after it: the reseller and its
 	// affiliate "New ways company" (CompanyID) with one person per role.
@@ -130,8 +130,9 @@ func run(ctx context.Context, dsn string) (err error) {
 		run  func(context.Context, *tourEnv) error
 	}{
 		{"tenancy", tourTenancy},
-		{"licensing and credit", tourLicensing},
 		{"account settings", tourAccount},
+		{"licensing and credit", tourLicensing},
+		{"tax identity, packages, cost centres, subscriptions, organisation search", tourLifecycle},
 		{"presence and pause budgets", tourPresence},
 		{"compliance: may we call now?", tourCompliance},
 		{"audit trail", tourAudit},

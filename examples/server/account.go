@@ -347,23 +347,28 @@ type criterionIn struct {
 }
 
 type userSearchIn struct {
-	Criteria []criterionIn `json:"criteria"`
+	Criteria     []criterionIn `json:"criteria"`
+	Text         string        `json:"text"`
+	Role         tenancy.Role  `json:"role"`
+	SubAccountID string        `json:"sub_account_id"`
 }
 
-// searchUsers answers one page of the IDs of the users matching every
-// criterion (cursor pagination by ?after=&limit=).
+// searchUsers answers one page of the employees matching every criterion
+// and the name or e-mail text, role and sub-account given, each with the
+// options that matched (account.SearchEmployees; cursor pagination by
+// ?after=&limit=).
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 	in, err := decode[userSearchIn](w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	crit := make([]account.Criterion, len(in.Criteria))
-	for i, c := range in.Criteria {
-		crit[i] = account.Criterion{CategoryID: c.CategoryID, OptionIDs: c.OptionIDs}
+	f := account.OrgFilter{Text: in.Text, Role: in.Role, SubAccountID: in.SubAccountID}
+	for _, c := range in.Criteria {
+		f.Criteria = append(f.Criteria, account.Criterion{CategoryID: c.CategoryID, OptionIDs: c.OptionIDs})
 	}
-	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[string], error) {
-		return s.settings.SearchUsers(ctx, a, company(r), crit, p)
+	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[account.OrgEmployee], error) {
+		return s.settings.SearchEmployees(ctx, a, company(r), f, p)
 	})
 }
 

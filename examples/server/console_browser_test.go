@@ -417,6 +417,11 @@ func TestConsoleBrowser(t *testing.T) {
 		b.submit("#create-category")
 		b.must("Saved.", "Region", "Volga", "Urals")
 		b.screenshot("org")
+
+		// The owner sees every user and every sub-account.
+		b.submit(`nav a[href$="/users"]`)
+		b.must("You see every user", "max@brw.example", "oleg@brw.example", "olga@brw.example", "North", "South")
+		b.screenshot("users-owner")
 		b.signOut()
 	}) {
 		return // the scenario's steps build on each other

@@ -71,7 +71,7 @@ var routeCalls = map[string][]string{
 	"DELETE /v1/companies/{company}/settings/options/{option}":             {"account.DeleteOption"},
 	"POST /v1/companies/{company}/settings/options/{option}/assignments":   {"account.AssignOption"},
 	"POST /v1/companies/{company}/settings/options/{option}/unassignments": {"account.UnassignOption"},
-	"POST /v1/companies/{company}/user-searches":                           {"account.SearchUsers"},
+	"POST /v1/companies/{company}/user-searches":                           {"account.SearchEmployees"},
 	"GET /v1/companies/{company}/cost-centres":                             {"account.CostCentres"},
 	"POST /v1/companies/{company}/cost-centres":                            {"account.CreateCostCentre"},
 	"PUT /v1/companies/{company}/cost-centres/{id}/name":                   {"account.RenameCostCentre"},

@@ -107,7 +107,7 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/v1/companies/{company}/settings/options/{option}", s.deleteOption, false, nil, nil, none, "Delete an option"},
 		{"POST", "/v1/companies/{company}/settings/options/{option}/assignments", s.assignOption, false, usersIn{}, nil, none, "Give users an option"},
 		{"POST", "/v1/companies/{company}/settings/options/{option}/unassignments", s.unassignOption, false, usersIn{}, nil, none, "Take an option from users"},
-		{"POST", "/v1/companies/{company}/user-searches", s.searchUsers, false, userSearchIn{}, pageOut[string]{}, ok, "IDs of the users matching every criterion (cursor pagination)"},
+		{"POST", "/v1/companies/{company}/user-searches", s.searchUsers, false, userSearchIn{}, pageOut[account.OrgEmployee]{}, ok, "Employees matching every criterion and the name or e-mail text, role and sub-account given, with the options that matched (cursor pagination)"},
 		{"GET", "/v1/companies/{company}/cost-centres", s.listCostCentres, false, nil, itemsOut[account.CostCentre]{}, ok, "Cost centres"},
 		{"POST", "/v1/companies/{company}/cost-centres", s.createCostCentre, false, account.CostCentreInput{}, account.CostCentre{}, created, "Create a cost centre"},
 		{"PUT", "/v1/companies/{company}/cost-centres/{id}/name", s.renameCostCentre, false, account.CostCentreName{}, account.Company{}, ok, "Rename a cost centre"},

@@ -45,7 +45,7 @@ func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) {
 	answerPage(s, w, r, func(ctx context.Context, a tenancy.Actor, p storage.PageRequest) (storage.Page[tenancy.Employee], error) {
 		q := r.URL.Query()
 		f := tenancy.EmployeeFilter{Role: tenancy.Role(q.Get("role")), SubAccountID: q.Get("sub_account_id"), Text: q.Get("text")}
-		if f == (tenancy.EmployeeFilter{}) {
+		if f.Role == "" && f.SubAccountID == "" && f.Text == "" {
 			return s.people.ListEmployees(ctx, a, company(r), p)
 		}
 		return s.people.FindEmployees(ctx, a, company(r), f, p)

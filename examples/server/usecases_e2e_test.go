@@ -173,8 +173,12 @@ func TestEveryUseCaseOverHTTP(t *testing.T) {
 			{method: "POST", path: p(aff+"/settings/options/%s/assignments", "option"), token: tn.anna, body: map[string]any{"user_ids": []string{op}}, status: http.StatusNoContent},
 			{method: "POST", path: aff + "/user-searches?limit=10", token: tn.anna, body: map[string]any{"criteria": []any{map[string]any{"category_id": ids["category"], "option_ids": []string{ids["option"]}}}},
 				status: http.StatusOK, check: func(t *testing.T, out map[string]any) {
-					if items := out["items"].([]any); len(items) != 1 || items[0] != op {
+					items := out["items"].([]any)
+					if len(items) != 1 || items[0].(map[string]any)["user_id"] != op {
 						t.Fatalf("search: %v", out)
+					}
+					if opts := items[0].(map[string]any)["options"].([]any); len(opts) != 1 || opts[0].(map[string]any)["id"] != ids["option"] {
+						t.Fatalf("search's matched options: %v", out)
 					}
 				}},
 			{method: "POST", path: p(aff+"/settings/options/%s/unassignments", "option"), token: tn.anna, body: map[string]any{"user_ids": []string{op}}, status: http.StatusNoContent},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -38,6 +39,7 @@ type accountUserRow struct {
 	CompanyID string    `bun:"company_id,pk"`
 	UserID    string    `bun:"user_id,pk"`
 	Version   int64     `bun:"version"`
+	KeyID     string    `bun:"key_id"` // the key of the user's sealed secrets, "" for none
 	Doc       string    `bun:"doc"`
 	UpdatedAt time.Time `bun:"updated_at"`
 	// CostCentreID repeats the document's, for CostCentreUsers's index.
@@ -142,12 +144,37 @@ func (a accountStore) CompaniesNotUnderKey(ctx context.Context, keyID, after str
 	if err := a.s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	var ids []string
-	// Runs only during key rotation; the (key_id, company_id) index serves the
-	// key filter, the primary key the keyset order.
+	var ids, users []string
+	// Runs only during key rotation; the (key_id, company_id) indexes of
+	// both tables serve the key filter, the keys the keyset order.
 	err := a.s.idb(ctx).NewSelect().Model((*accountCompanyRow)(nil)).Column("company_id").
 		Where("key_id <> ''").Where("key_id <> ?", keyID).Where("company_id > ?", after).
 		OrderExpr("company_id ASC").Limit(int64(limit)).Scan(ctx, &ids)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	err = a.s.idb(ctx).NewSelect().Model((*accountUserRow)(nil)).ColumnExpr("DISTINCT company_id").
+		Where("key_id <> ''").Where("key_id <> ?", keyID).Where("company_id > ?", after).
+		OrderExpr("company_id ASC").Limit(int64(limit)).Scan(ctx, &users)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(append(ids, users...))))
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids, nil
+}
+
+func (a accountStore) UsersNotUnderKey(ctx context.Context, companyID, keyID, after string, limit int) ([]string, error) {
+	const op = "account.UsersNotUnderKey"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := a.s.idb(ctx).NewSelect().Model((*accountUserRow)(nil)).Column("user_id").
+		Where("company_id = ?", companyID).Where("key_id <> ''").Where("key_id <> ?", keyID).Where("user_id > ?", after).
+		OrderExpr("user_id ASC").Limit(int64(limit)).Scan(ctx, &ids)
 	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
@@ -168,7 +195,7 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 	if err := json.Unmarshal([]byte(row.Doc), u); err != nil {
 		return nil, storage.Internal(op, err)
 	}
-	u.CompanyID, u.UserID, u.Version = companyID, userID, row.Version
+	u.CompanyID, u.UserID, u.Version, u.KeyID = companyID, userID, row.Version, row.KeyID
 	return u, nil
 }
 
@@ -178,10 +205,10 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 	if err != nil {
 		return storage.Internal(op, err)
 	}
-	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, Doc: string(doc),
+	row := &accountUserRow{CompanyID: u.CompanyID, UserID: u.UserID, Version: u.Version + 1, KeyID: u.KeyID, Doc: string(doc),
 		UpdatedAt: storage.Timestamp(u.UpdatedAt), CostCentreID: u.CostCentreID}
 	err = a.saveDoc(ctx, op, u.Version, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Column("version", "doc", "updated_at", "cost_centre_id").
+		return q.Column("version", "key_id", "doc", "updated_at", "cost_centre_id").
 			Where("company_id = ?", u.CompanyID).Where("user_id = ?", u.UserID).Where("version = ?", u.Version)
 	})
 	if err == nil {
@@ -430,6 +457,30 @@ func (a accountStore) CostCentreUsers(ctx context.Context, companyID, costCentre
 		return nil, a.s.mapErr(op, err)
 	}
 	return ids, nil
+}
+
+// HeldOptions reads the users' assignments through the index (company_id,
+// user_id), one query for the whole batch.
+func (a accountStore) HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error) {
+	const op = "account.HeldOptions"
+	if err := a.s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	if len(userIDs) == 0 || len(optionIDs) == 0 {
+		return out, nil
+	}
+	var rows []accountAssignmentRow
+	err := a.s.idb(ctx).NewSelect().Model(&rows).Column("user_id", "option_id").
+		Where("company_id = ?", companyID).Where("user_id IN (?)", bun.List(userIDs)).
+		Where("option_id IN (?)", bun.List(optionIDs)).OrderExpr("user_id ASC, option_id ASC").Scan(ctx)
+	if err != nil {
+		return nil, a.s.mapErr(op, err)
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r.OptionID)
+	}
+	return out, nil
 }
 
 func (a accountStore) SearchUsers(ctx context.Context, companyID string, groups [][]string, after string, limit int) ([]string, error) {

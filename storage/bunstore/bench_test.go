@@ -1,10 +1,7 @@
 package bunstore_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/switchboardkit/switchboard/storage"
 
 	"github.com/switchboardkit/switchboard/storage/bunstore"
 	"github.com/switchboardkit/switchboard/storage/storagetest"
@@ -36,30 +33,6 @@ func BenchmarkAuditSeal(b *testing.B) { benchBackends(b, storagetest.BenchmarkAu
 // an explicit transaction as a use case writes it.
 func BenchmarkAuditInsertPostgres(b *testing.B) {
 	st := storagetest.OpenPostgres(b)
-	ctx := context.Background()
-	q := "INSERT INTO audit_events (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash) " +
-		"VALUES (?, ?, now(), 'user-1', 'platform', 'platform_admin', 'company.update', 'company', 'c', ?, '{\"request_id\":\"bench\"}', '', '', '')"
-	changes := `[{"field":"display_name","before":"Old name","after":"New name"},{"field":"password","before":"[redacted]","after":"[redacted]","redacted":true}]`
-	c := storage.NewID()
-	b.Run("autocommit", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := st.DB().ExecContext(ctx, q, storage.NewID(), c, changes); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("in a transaction", func(b *testing.B) {
-		for b.Loop() {
-			tx, err := st.DB().BeginTx(ctx, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := tx.ExecContext(ctx, q, storage.NewID(), c, changes); err != nil {
-				b.Fatal(err)
-			}
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("autocommit", func(b *testing.B) { storagetest.BenchAuditInsert(b, st, false) })
+	b.Run("in a transaction", func(b *testing.B) { storagetest.BenchAuditInsert(b, st, true) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -679,6 +680,9 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	if q.Role != "" {
 		sq = sq.Where("m.role = ?", string(q.Role))
 	}
+	if len(q.UserIDs) > 0 {
+		sq = sq.Where("m.user_id IN (?)", bun.List(q.UserIDs)) // read by the primary key (company_id, user_id)
+	}
 	if q.Text != "" {
 		sq = sq.Where("u.search_key LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
 		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {
@@ -710,7 +714,16 @@ func (t tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 	if q.AfterUserID != "" {
 		sq = sq.Where("m.user_id > ?", q.AfterUserID)
 	}
-	if err := sq.OrderExpr("m.user_id ASC").Limit(int64(q.Limit)).Scan(ctx, &rows); err != nil {
+	if len(q.UserIDs) > 0 {
+		// A candidate set is read by key and ordered here: with ORDER BY
+		// and LIMIT a planner may walk the company's members in key order
+		// instead, which for spread-out candidates reads all of them.
+		if err := sq.Scan(ctx, &rows); err != nil {
+			return nil, t.s.mapErr(op, err)
+		}
+		slices.SortFunc(rows, func(a, b employeeRow) int { return strings.Compare(a.UserID, b.UserID) })
+		rows = rows[:min(len(rows), q.Limit)]
+	} else if err := sq.OrderExpr("m.user_id ASC").Limit(int64(q.Limit)).Scan(ctx, &rows); err != nil {
 		return nil, t.s.mapErr(op, err)
 	}
 	out := make([]tenancy.Employee, len(rows))

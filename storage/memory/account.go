@@ -118,6 +118,28 @@ func (a accountStore) CompaniesNotUnderKey(ctx context.Context, keyID, after str
 				out = append(out, id)
 			}
 		}
+		for k, d := range a.s.account.users {
+			if d.keyID != "" && d.keyID != keyID && k[0] > after && !slices.Contains(out, k[0]) {
+				out = append(out, k[0])
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+func (a accountStore) UsersNotUnderKey(ctx context.Context, companyID, keyID, after string, limit int) ([]string, error) {
+	var out []string
+	err := a.s.read(ctx, func() error {
+		for k, d := range a.s.account.users {
+			if k[0] == companyID && d.keyID != "" && d.keyID != keyID && k[1] > after {
+				out = append(out, k[1])
+			}
+		}
 		return nil
 	})
 	slices.Sort(out)
@@ -135,7 +157,7 @@ func (a accountStore) User(ctx context.Context, companyID, userID string) (*acco
 		if err := decodeDoc("account.User", "user settings", userID, d, ok, u); err != nil {
 			return err
 		}
-		u.CompanyID, u.UserID, u.Version = companyID, userID, d.version
+		u.CompanyID, u.UserID, u.Version, u.KeyID = companyID, userID, d.version, d.keyID
 		out = u
 		return nil
 	})
@@ -154,7 +176,7 @@ func (a accountStore) SaveUser(ctx context.Context, u *account.User) error {
 		if stale(cur, ok, u.Version) {
 			return storage.E(op, storage.ErrRetryable, "settings of user %s changed concurrently", u.UserID)
 		}
-		put(t, a.s.account.users, k, accountDoc{version: u.Version + 1, costCentre: u.CostCentreID, data: data})
+		put(t, a.s.account.users, k, accountDoc{version: u.Version + 1, keyID: u.KeyID, costCentre: u.CostCentreID, data: data})
 		u.Version++
 		return nil
 	})
@@ -388,6 +410,24 @@ func (a accountStore) UserOptions(ctx context.Context, companyID, userID string)
 		return nil
 	})
 	slices.Sort(out)
+	return out, err
+}
+
+func (a accountStore) HeldOptions(ctx context.Context, companyID string, userIDs, optionIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := a.s.read(ctx, func() error {
+		for _, u := range userIDs {
+			for _, o := range optionIDs {
+				if _, ok := a.s.account.assigned[[2]string{o, u}]; ok && a.s.account.optCompany[o] == companyID && !slices.Contains(out[u], o) {
+					out[u] = append(out[u], o)
+				}
+			}
+		}
+		return nil
+	})
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
 	return out, err
 }
 

@@ -337,7 +337,7 @@ func (m tenancyStore) ListMembers(ctx context.Context, q tenancy.MemberQuery) ([
 		for _, mem := range m.s.tenancy.members {
 			if mem.CompanyID != q.CompanyID || mem.UserID <= q.AfterUserID ||
 				(q.OnlySub && mem.SubAccountID != q.SubAccountID) || (q.UserID != "" && mem.UserID != q.UserID) ||
-				(q.Role != "" && mem.Role != q.Role) {
+				(q.Role != "" && mem.Role != q.Role) || (len(q.UserIDs) > 0 && !slices.Contains(q.UserIDs, mem.UserID)) {
 				continue
 			}
 			u := m.s.tenancy.users[mem.UserID]

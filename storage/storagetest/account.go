@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -93,9 +94,11 @@ func runAccount(t *testing.T, h *Harness) {
 	t.Run("concurrent changes are not lost", func(t *testing.T) { accountConcurrentChanges(t, h) })
 	t.Run("concurrent changes to one user's settings are not lost", func(t *testing.T) { accountConcurrentUserSettings(t, h) })
 	t.Run("user settings are per company and versioned", func(t *testing.T) { accountUserSettingsPerCompany(t, h) })
-	t.Run("organisational structure search", func(t *testing.T) { accountStructureSearch(t, h) })
+	t.Run("organisational structure: categories, options, assignments", func(t *testing.T) { accountStructureSearch(t, h) })
+	t.Run("organisation search: options with text, role and sub-account, in scope", func(t *testing.T) { accountOrgSearch(t, h) })
 	t.Run("cost centres: rename, delete, purchases and spend", func(t *testing.T) { accountCostCentres(t, h) })
 	t.Run("a user's effective mail connection", func(t *testing.T) { accountUserMail(t, h) })
+	t.Run("key rotation re-seals users' mail passwords", func(t *testing.T) { accountRotateUserMail(t, h) })
 	t.Run("failed use case stores nothing", func(t *testing.T) { accountFailedUseCase(t, h) })
 	t.Run("store: rename to the same name", func(t *testing.T) { accountRenameToSameName(t, h) })
 	t.Run("store: concurrent assign of one option", func(t *testing.T) { accountConcurrentAssign(t, h) })
@@ -536,42 +539,29 @@ func accountStructureSearch(t *testing.T, h *Harness) {
 	err = e.svc.AssignOption(ctx, e.admin, e.company.ID, kazan, []string{storage.NewID()})
 	assert.Equal(t, []string{"user_ids"}, fieldNames(t, err))
 
-	search := func(by tenancy.Actor, cr ...account.Criterion) []string {
+	// The store's search (SearchEmployees' option-driven path), one row a page.
+	search := func(groups ...[]string) []string {
 		var all []string
-		req := storage.PageRequest{Limit: 1}
+		after := ""
 		for {
-			p, err := e.svc.SearchUsers(ctx, by, e.company.ID, cr, req)
+			ids, err := h.Account.SearchUsers(ctx, e.company.ID, groups, after, 1)
 			require.NoError(t, err)
-			all = append(all, p.Items...)
-			if p.NextCursor == "" {
+			if len(ids) == 0 {
 				return all
 			}
-			req.After = p.NextCursor
+			all = append(all, ids...)
+			after = ids[len(ids)-1]
 		}
 	}
-	sorted := func(ids ...string) []string {
-		out := append([]string(nil), ids...)
-		for i := range out {
-			for j := i + 1; j < len(out); j++ {
-				if out[j] < out[i] {
-					out[i], out[j] = out[j], out[i]
-				}
-			}
-		}
-		return out
-	}
+	sorted := func(ids ...string) []string { return slices.Sorted(slices.Values(ids)) }
 	// OR within a category.
-	assert.Equal(t, sorted(u1.UserID, u2.UserID, u3.UserID), search(e.admin, account.Criterion{CategoryID: cc.ID, OptionIDs: []string{sales, support}}))
+	assert.Equal(t, sorted(u1.UserID, u2.UserID, u3.UserID), search([]string{sales, support}))
 	// AND across categories.
-	assert.Equal(t, []string{u1.UserID}, search(e.admin,
-		account.Criterion{CategoryID: cc.ID, OptionIDs: []string{sales}}, account.Criterion{CategoryID: city.ID, OptionIDs: []string{moscow}}))
-	assert.Equal(t, sorted(u1.UserID, u3.UserID), search(e.admin, account.Criterion{CategoryID: cc.ID}, account.Criterion{CategoryID: city.ID, OptionIDs: []string{moscow}}))
-	// A manager sees only its sub-account.
-	assert.Equal(t, sorted(u1.UserID), search(e.manager, account.Criterion{CategoryID: cc.ID, OptionIDs: []string{sales}}))
-	_, err = e.svc.SearchUsers(ctx, e.op, e.company.ID, []account.Criterion{{CategoryID: cc.ID}}, storage.PageRequest{})
-	require.ErrorIs(t, err, storage.ErrForbidden)
-	_, err = e.svc.SearchUsers(ctx, e.admin, e.company.ID, []account.Criterion{{CategoryID: cc.ID, OptionIDs: []string{moscow}}}, storage.PageRequest{})
-	assert.Equal(t, []string{"criteria"}, fieldNames(t, err))
+	assert.Equal(t, []string{u1.UserID}, search([]string{sales}, []string{moscow}))
+	assert.Equal(t, sorted(u1.UserID, u3.UserID), search([]string{sales, support}, []string{moscow}))
+	held, err := h.Account.HeldOptions(ctx, e.company.ID, []string{u1.UserID, u2.UserID, storage.NewID()}, []string{sales, kazan, support})
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{u1.UserID: {sales}, u2.UserID: sorted(sales, kazan)}, held, "only the options asked, of the users asked")
 
 	// Rename, delete an option, delete a category.
 	require.NoError(t, e.svc.RenameCategory(ctx, e.admin, e.company.ID, cc.ID, "Department"))
@@ -581,7 +571,7 @@ func accountStructureSearch(t *testing.T, h *Harness) {
 	o, err := e.svc.AddOption(ctx, e.admin, e.company.ID, cc.ID, "Billing")
 	require.NoError(t, err)
 	require.NoError(t, e.svc.DeleteOption(ctx, e.admin, e.company.ID, sales))
-	assert.Equal(t, []string{u3.UserID}, search(e.admin, account.Criterion{CategoryID: cc.ID}))
+	assert.Equal(t, []string{u3.UserID}, search([]string{sales, support, o.ID}), "a deleted option's assignments are gone")
 	cats, err := e.svc.Categories(ctx, e.manager, e.company.ID)
 	require.NoError(t, err)
 	require.Len(t, cats, 2)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/storage"
+	"github.com/switchboardkit/switchboard/storage/bunstore"
 )
 
 // BenchmarkAuditAppend measures one audited use case: a transaction that
@@ -143,4 +144,38 @@ func BenchmarkAuditVerify(b *testing.B, h *Harness) {
 		checked += v.Checked
 	}
 	b.ReportMetric(float64(checked)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchAuditInsert is the yardstick of BenchmarkAuditAppend on a SQL
+// backend: the same event row written by one raw INSERT, without the
+// chain, hashing or encoding around it — in an explicit transaction as a
+// use case writes it (inTx), or on its own (autocommit).
+func BenchAuditInsert(b *testing.B, st *bunstore.Store, inTx bool) {
+	ctx := context.Background()
+	now := "now()"
+	if st.Dialect() != bunstore.Postgres {
+		now = "CURRENT_TIMESTAMP"
+	}
+	q := "INSERT INTO audit_events (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash) " +
+		"VALUES (?, ?, " + now + ", 'user-1', 'platform', 'platform_admin', 'company.update', 'company', 'c', ?, '{\"request_id\":\"bench\"}', '', '', '')"
+	changes := `[{"field":"display_name","before":"Old name","after":"New name"},{"field":"password","before":"[redacted]","after":"[redacted]","redacted":true}]`
+	c := storage.NewID()
+	for b.Loop() {
+		if !inTx {
+			if _, err := st.DB().ExecContext(ctx, q, storage.NewID(), c, changes); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
+		tx, err := st.DB().BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, q, storage.NewID(), c, changes); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboardkit/switchboard/account"
+	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/licensing"
 	"github.com/switchboardkit/switchboard/storage"
 )
@@ -137,6 +139,14 @@ func accountCostCentres(t *testing.T, h *Harness) {
 		require.NoError(t, err)
 	})
 	assert.ElementsMatch(t, []string{"account.user.cost_centre.update", "account.user.cost_centre.update", "account.cost_centre.delete"}, events.In(c.ID).Actions())
+	// The deletion's event keeps what the ledger's ID stood for.
+	del := events.In(c.ID)[slices.IndexFunc(events.In(c.ID), func(e *audit.Event) bool { return e.Action == "account.cost_centre.delete" })]
+	named := map[string]string{}
+	for _, ch := range del.Changes {
+		named[ch.Field] = string(ch.Before)
+	}
+	assert.Equal(t, `"CC-S"`, named["code"])
+	assert.Equal(t, `"Sales EMEA"`, named["name"])
 	_, ok = centre(sales.ID)
 	assert.False(t, ok)
 	for _, u := range []string{c.Operator.UserID, c.Manager.UserID} {
@@ -149,7 +159,14 @@ func accountCostCentres(t *testing.T, h *Harness) {
 	_, err = w.Settings.DeleteCostCentre(ctx, c.Admin, c.ID, dormant.ID, "")
 	require.NoError(t, err, "a centre nobody holds is deleted outright")
 	assert.Equal(t, map[string]string{sales.ID: "20.80/2", support.ID: "4.50/1", "": "9.90/1"}, spend(time.Time{}, time.Time{}),
-		"a deleted centre keeps its spend")
+		"a deleted centre keeps its spend: the reassignment moved the users, not the ledger")
+	kept, err := w.Credit.Ledger(ctx, c.Admin, c.ID, storage.PageRequest{Limit: 100})
+	require.NoError(t, err)
+	booked = map[string]int{}
+	for _, e := range kept.Items {
+		booked[e.CostCentreID]++
+	}
+	assert.Equal(t, map[string]int{sales.ID: 2, support.ID: 1, "": 2}, booked, "ledger entries keep the deleted centre's ID")
 	_, err = w.Credit.PurchaseLicenses(ctx, c.Admin, c.ID, licensing.LicensePurchase{Kind: licensing.LicensePro, Quantity: 1,
 		IdempotencyKey: "after-delete", CostCentreID: sales.ID})
 	RequireInvalid(t, err, "cost_centre_id")

@@ -553,8 +553,8 @@ func mxRows() map[string]mxRow {
 		"account.UnassignOption": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return w.acct.UnassignOption(ctx, by, t.company, t.option, []string{t.user})
 		}},
-		"account.SearchUsers": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
-			return e0(w.acct.SearchUsers(ctx, by, t.company, []account.Criterion{{CategoryID: t.category}}, storage.PageRequest{}))
+		"account.SearchEmployees": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
+			return e0(w.acct.SearchEmployees(ctx, by, t.company, account.OrgFilter{Criteria: []account.Criterion{{CategoryID: t.category}}, Text: "m"}, storage.PageRequest{}))
 		}},
 		"account.UpdateProfile": {call: func(ctx context.Context, w *mxWorld, by tenancy.Actor, t mxTarget) error {
 			return e0(w.acct.UpdateProfile(ctx, by, t.company, account.Profile{DisplayName: "Profile"}))

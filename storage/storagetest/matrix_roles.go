@@ -57,7 +57,7 @@ var mxRights = map[string]string{
 	"account.CreateCategory": "edit c", "account.RenameCategory": "edit c", "account.DeleteCategory": "edit c",
 	"account.AddOption": "edit c", "account.RenameOption": "edit c", "account.DeleteOption": "edit c",
 	"account.Categories": "view c", "account.AssignOption": "edit c", "account.UnassignOption": "edit c",
-	"account.SearchUsers": "view c", "account.UpdateProfile": "edit c", "account.UpdateRequisites": "edit c",
+	"account.SearchEmployees": "always c", "account.UpdateProfile": "edit c", "account.UpdateRequisites": "edit c",
 	"account.FillByINN": "edit c", "account.SetMailAccess": "edit c", "account.MailPassword": "edit c",
 	"account.SetAssistant": "edit c", "account.SetPBX": "catalog c", "account.PBXPassword": "catalog c",
 	"account.RotateSecrets": "edit c", "account.OpenBill": "edit c", "account.ReleaseUser": "edit c",

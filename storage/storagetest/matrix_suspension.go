@@ -66,7 +66,7 @@ var mxSuspension = map[string]string{
 	"account.CostCentres": "read", "account.AssignCostCentre": "refused", "account.CreateCategory": "refused",
 	"account.RenameCategory": "refused", "account.DeleteCategory": "refused", "account.AddOption": "refused",
 	"account.RenameOption": "refused", "account.DeleteOption": "refused", "account.Categories": "read",
-	"account.AssignOption": "refused", "account.UnassignOption": "shed", "account.SearchUsers": "read",
+	"account.AssignOption": "refused", "account.UnassignOption": "shed", "account.SearchEmployees": "read",
 	"account.UpdateProfile": "refused", "account.UpdateRequisites": "settle", "account.FillByINN": "settle",
 	"account.SetMailAccess": "refused", "account.MailPassword": "read", "account.SetUserMailLogin": "refused",
 	"account.MailConnectionFor": "read", "account.SetAssistant": "refused", "account.SetPBX": "refused",
