@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -16,19 +17,13 @@ import (
 // category (its options one per line), adds an option, gives an option to
 // a member, and searches the members by options and a text.
 //
-// The search combines two SDK searches, as there is no single one on main
-// yet: account.SearchUsers (the users holding the chosen options: any
-// option within a category, every category) and tenancy.FindEmployees (the
-// text: a part of the first or last name or the e-mail). Both scope the
-// members to what the actor may see. The result is their intersection in
-// FindEmployees' order, at most orgResultLimit members, with the options
-// side read up to orgScanLimit user IDs; a larger match says the result
-// was cut short rather than hiding it.
+// The search is account.SearchEmployees: the chosen options (any option
+// within a category, every category) and a part of the first or last name
+// or the e-mail, in the SDK's scope of what the actor may see; each
+// employee found comes with the options that made it match. One page holds
+// orgPageSize employees, the next page is a link.
 
-const (
-	orgResultLimit = 100
-	orgScanLimit   = 5000
-)
+const orgPageSize = 50
 
 type orgView struct {
 	Categories []account.Category
@@ -36,8 +31,8 @@ type orgView struct {
 	Chosen     map[string]bool    // the search's options
 	Text       string
 	Searched   bool
-	Results    []tenancy.Employee
-	Truncated  bool
+	Results    []account.OrgEmployee
+	Next       string // the next page of results
 	CanEdit    bool
 	// the forms' values after a refusal
 	NewName, NewOptions, OptionName, OptionCategory string
@@ -90,47 +85,15 @@ func (s *Server) orgSearch(r *http.Request, c *consoleCtx, v *orgView, options [
 			criteria = append(criteria, cr)
 		}
 	}
-	var holders map[string]bool // nil: no option chosen, every member matches
-	if len(criteria) > 0 {
-		holders = map[string]bool{}
-		page := storage.PageRequest{Limit: 500}
-		for len(holders) < orgScanLimit {
-			p, err := s.settings.SearchUsers(r.Context(), c.actor, id, criteria, page)
-			if err != nil {
-				return err
-			}
-			for _, u := range p.Items {
-				holders[u] = true
-			}
-			if p.NextCursor == "" {
-				break
-			}
-			if len(holders) >= orgScanLimit {
-				v.Truncated = true
-			}
-			page.After = p.NextCursor
-		}
+	p, err := s.settings.SearchEmployees(r.Context(), c.actor, id, account.OrgFilter{Criteria: criteria, Text: v.Text},
+		storage.PageRequest{Limit: orgPageSize, After: r.URL.Query().Get("after")})
+	if err != nil {
+		return err
 	}
-	page := storage.PageRequest{Limit: 500}
-	for {
-		p, err := s.people.FindEmployees(r.Context(), c.actor, id, tenancy.EmployeeFilter{Text: v.Text}, page)
-		if err != nil {
-			return err
-		}
-		for _, e := range p.Items {
-			if holders != nil && !holders[e.UserID] {
-				continue
-			}
-			if len(v.Results) == orgResultLimit {
-				v.Truncated = true
-				break
-			}
-			v.Results = append(v.Results, e)
-		}
-		if v.Truncated || p.NextCursor == "" {
-			break
-		}
-		page.After = p.NextCursor
+	v.Results = p.Items
+	if p.NextCursor != "" {
+		q := url.Values{"search": {"1"}, "q": {v.Text}, "option": options, "after": {p.NextCursor}}
+		v.Next = companyPath(id, "org") + "?" + q.Encode()
 	}
 	return nil
 }

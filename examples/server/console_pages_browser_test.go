@@ -209,6 +209,9 @@ func TestConsoleBrowserPages(t *testing.T) {
 		if got := b.textOf("#results tbody"); !strings.Contains(got, "oleg@pgs.example") || strings.Contains(got, "anna@") {
 			t.Fatalf("Red and OLEG found: %q", got)
 		}
+		if got := b.textOf("#results tbody .matched"); got != "Red" {
+			t.Fatalf("the option that matched: %q", got)
+		}
 		b.screenshot("org-search")
 		b.fill("#q", "anna")
 		b.submit("#search")
