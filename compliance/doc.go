@@ -103,7 +103,17 @@
 // all see the idempotent result. A store may also implement
 // RecordReader to hand the rules their compact history without copying whole
 // reservations, and SharedSettingsReader to hand out settings without
-// copying them; the memory backend does both.
+// copying them; the memory backend does both. A CheckReader reads the
+// settings and one subject's history together (one statement on
+// PostgreSQL): Check uses it once it has compiled the company's rules, and
+// so does Reserve right after LockSubject, reading the history as far back
+// as those rules look; should the settings
+// it reads look further back, it reads the history again from there, and
+// it leaves out calls older than the rules look at, so its decision is
+// always the one of the separate reads. SettingsLocker (the subscriber
+// lock returning the settings, for a Reserve before the rules are
+// compiled) and PendingFinisher (Complete's update returning the row) save
+// Reserve and Complete a round trip each.
 //
 // # Caches
 //

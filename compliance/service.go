@@ -645,6 +645,15 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 	defer func() { uc.End(err) }()
 	now := s.clock.Now()
 	var p prepared
+	if cr, ok := s.store.(CheckReader); ok {
+		if r, cached := s.rules.get(c.CompanyID); cached {
+			err = s.checkOne(ctx, op, by, cr, s.since(now, r), false, &c, now, &p, d)
+			if err != nil {
+				*d = Decision{Zones: d.Zones[:0]}
+			}
+			return err
+		}
+	}
 	err = s.prepare(ctx, op, by, &c, now, &p, d)
 	if err == nil && !p.done {
 		err = s.decide(ctx, &p, now, d)
@@ -653,6 +662,89 @@ func (s *Service) CheckInto(ctx context.Context, by tenancy.Actor, c Call, d *De
 		*d = Decision{Zones: d.Zones[:0]}
 	}
 	return err
+}
+
+// checkOne is Check on a CheckReader store: settings and history in one
+// read, the history since guess (the look-back of the rules last compiled
+// for the company). When the settings read say the look-back is longer,
+// the history is read again from there; records older than the rules look
+// at are left out, so the decision is the one prepare and decide give.
+// With lock (Reserve) the subject is locked (LockSubject) before the read,
+// unless the company is suspended.
+func (s *Service) checkOne(ctx context.Context, op string, by tenancy.Actor, cr CheckReader, guess time.Time, lock bool, c *Call, now time.Time, p *prepared, d *Decision) error {
+	if err := validateCall(op, c); err != nil {
+		return err
+	}
+	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
+		return err
+	}
+	key := c.Key // the subject's key, as prepareCall derives it
+	if key == "" {
+		res, err := s.resolve(op, c.Phone)
+		if err != nil {
+			return err
+		}
+		key = res.e164
+	}
+	if lock && !p.suspended { // a suspended company's call is refused and holds nothing: no lock
+		if err := s.store.LockSubject(ctx, p.ref.ID, key); err != nil {
+			return err
+		}
+	}
+	buf := recordPool.Get().(*[]Record)
+	defer func() {
+		if cap(*buf) <= 4096 {
+			recordPool.Put(buf)
+		}
+	}()
+	st, recs, err := cr.CheckRecords(ctx, p.ref.ID, key, guess, (*buf)[:0])
+	if err != nil {
+		return err
+	}
+	*buf = recs
+	p.settings = st
+	if st == nil {
+		p.settings = &s.defaultSettings
+	}
+	if err := s.compileRules(p); err != nil {
+		return err
+	}
+	if err := s.prepareCall(op, c, now, p, d); err != nil {
+		return err
+	}
+	if p.done {
+		return nil
+	}
+	since := s.since(now, p.rules)
+	if since.Before(guess) { // the policy now looks further back than the read
+		if recs, err = s.history(ctx, p, d.Key, since, recs[:0]); err != nil {
+			return err
+		}
+		*buf = recs
+	}
+	from := since.UnixMicro()
+	i := 0
+	for i < len(recs) && recs[i].At < from {
+		i++
+	}
+	p.subject.History = recs[i:]
+	s.evaluate(p, now, d)
+	return nil
+}
+
+// history reads a subject's records since, into buf.
+func (s *Service) history(ctx context.Context, p *prepared, key string, since time.Time, buf []Record) ([]Record, error) {
+	if rr, ok := s.store.(RecordReader); ok {
+		return rr.HistoryRecords(ctx, p.ref.ID, key, since, buf)
+	}
+	hist, err := s.store.History(ctx, p.ref.ID, key, since)
+	if err != nil {
+		return buf, err
+	}
+	for _, r := range hist {
+		buf = append(buf, r.Record())
+	}
+	return buf, nil
 }
 
 // Reserve checks the call and, when allowed, holds it: in one transaction it
@@ -687,10 +779,11 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		now := s.clock.Now()
 		var p prepared
 		dec = Decision{}
-		if err := s.prepareLocked(ctx, op, by, &c, now, &p, &dec); err != nil {
+		decided, err := s.prepareLocked(ctx, op, by, &c, now, &p, &dec)
+		if err != nil {
 			return err
 		}
-		if !p.done {
+		if !p.done && !decided {
 			if err := s.decide(ctx, &p, now, &dec); err != nil {
 				return err
 			}
@@ -704,7 +797,7 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 		if err := s.store.InsertReservation(ctx, res); err != nil {
 			return err
 		}
-		_, err := s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
+		_, err = s.log.Record(ctx, audit.Entry{Actor: by.Audit(), CompanyID: res.CompanyID, Action: "compliance.call.reserve",
 			EntityType: "compliance_call", EntityID: res.ID, Changes: []audit.Change{
 				audit.Set("status", nil, res.Status), audit.Set("phone", nil, res.Phone), audit.Set("key", nil, res.Key),
 				audit.Set("zones", nil, dec.Zones), audit.Set("policy", nil, dec.Policy),
@@ -720,49 +813,57 @@ func (s *Service) Reserve(ctx context.Context, by tenancy.Actor, c Call) (_ Rese
 // prepareLocked is prepare followed by LockSubject, Reserve's start; with a
 // SettingsLocker store the settings come with the lock, in one round trip.
 // A suspended company's call takes no lock: it is refused, holds nothing.
-func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) error {
+// With a CheckReader store, once the company's rules are compiled, the lock
+// is followed by checkOne's one read of settings and history, and the call
+// is decided (decided true).
+func (s *Service) prepareLocked(ctx context.Context, op string, by tenancy.Actor, c *Call, now time.Time, p *prepared, d *Decision) (decided bool, _ error) {
+	if cr, ok := s.store.(CheckReader); ok {
+		if r, cached := s.rules.get(c.CompanyID); cached {
+			return true, s.checkOne(ctx, op, by, cr, s.since(now, r), true, c, now, p, d)
+		}
+	}
 	sl, ok := s.store.(SettingsLocker)
 	if !ok {
 		if err := s.prepare(ctx, op, by, c, now, p, d); err != nil || p.suspended {
-			return err
+			return false, err
 		}
-		return s.store.LockSubject(ctx, p.ref.ID, d.Key)
+		return false, s.store.LockSubject(ctx, p.ref.ID, d.Key)
 	}
 	if err := validateCall(op, c); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.prepareRef(ctx, op, by, c.CompanyID, p); err != nil {
-		return err
+		return false, err
 	}
 	if p.suspended {
 		// Refused whatever the history says (ReasonSuspended): nothing to
 		// serialise and nothing to hold, so no subject row is locked (or
 		// created by the lock).
 		if err := s.prepareSettings(ctx, p); err != nil {
-			return err
+			return false, err
 		}
-		return s.prepareCall(op, c, now, p, d)
+		return false, s.prepareCall(op, c, now, p, d)
 	}
 	key := c.Key // the subject's key, as prepareCall derives it
 	if key == "" {
 		res, err := s.resolve(op, c.Phone)
 		if err != nil {
-			return err
+			return false, err
 		}
 		key = res.e164
 	}
 	st, found, err := sl.LockSubjectSettings(ctx, p.ref.ID, key)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !found {
 		st = Settings{CompanyID: p.ref.ID, Policy: DefaultPolicy()}
 	}
 	p.settings = &st
 	if err := s.compileRules(p); err != nil {
-		return err
+		return false, err
 	}
-	return s.prepareCall(op, c, now, p, d)
+	return false, s.prepareCall(op, c, now, p, d)
 }
 
 // Complete reports the outcome of a reserved call. It is idempotent by

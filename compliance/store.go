@@ -140,6 +140,17 @@ type SharedSettingsReader interface {
 	SharedSettings(ctx context.Context, companyID string) (*Settings, error)
 }
 
+// CheckReader is an optional power of a Store (found by type assertion,
+// like RecordReader): SharedSettings and HistoryRecords of one subject in one
+// round trip, which Check uses. since is the caller's guess of the look-back
+// of the settings it is about to read (they may have changed since it last
+// read them): the records are those HistoryRecords would return for since.
+// st is nil (and err nil) when the company never saved settings; the same
+// sharing rules as SharedSettings apply to it.
+type CheckReader interface {
+	CheckRecords(ctx context.Context, companyID, key string, since time.Time, buf []Record) (st *Settings, recs []Record, err error)
+}
+
 // SettingsLocker is an optional power of a Store (found by type assertion,
 // like RecordReader): LockSubject and Settings in one round trip, which
 // Reserve uses. found is false when the company never saved settings.

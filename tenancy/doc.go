@@ -236,8 +236,11 @@
 // their own company; operators nothing. Results are ordered by ID (creation
 // order), keyset-paginated. Backend notes are on bunstore.Store.Tenancy:
 // PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters, SQLite
-// an FTS5 trigram table for selective needles; MySQL/MariaDB walk the
-// primary key and stop at the page size (a full scan for rare needles).
+// an FTS5 trigram table for selective needles; MySQL/MariaDB a trigram
+// side table the store writes with each company (selective needles: the
+// candidates, then their rows by primary key). Every backend returns exactly the companies whose
+// search text contains the needle (a conformance property test on random
+// needles); the indexes only change how fast.
 //
 // Other choices where the issue is silent: a suspended company keeps its
 // users and data (see Suspension for what it may still do); a user's name is one person's name across every

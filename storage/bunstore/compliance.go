@@ -96,6 +96,9 @@ func (c complianceStore) Settings(ctx context.Context, companyID string) (compli
 
 var _ compliance.SharedSettingsReader = complianceStore{}
 
+// settingsQuery reads a company's settings row.
+const settingsQuery = "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?"
+
 // SharedSettings implements compliance.SharedSettingsReader: the row is
 // read every time, but its policy is decoded only when the row changed
 // since this store last decoded it (see settingsCache).
@@ -104,7 +107,7 @@ func (c complianceStore) SharedSettings(ctx context.Context, companyID string) (
 	if err := c.s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	rows, err := c.s.idb(ctx).QueryContext(ctx, "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?", companyID)
+	rows, err := c.s.idb(ctx).QueryContext(ctx, settingsQuery, companyID)
 	if err != nil {
 		return nil, c.s.mapErr(op, err)
 	}
@@ -297,7 +300,9 @@ func (c complianceStore) History(ctx context.Context, companyID, key string, sin
 
 func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Reservation) error {
 	const op = "compliance.InsertReservation"
-	if _, err := c.s.idb(ctx).NewInsert().Model(toCallRow(r)).Exec(ctx); err != nil {
+	// Deferred: the reservation's INSERT goes with its audit event and
+	// COMMIT (see pgConnector); nothing reads its result.
+	if _, err := c.s.idb(ctx).NewInsert().Model(toCallRow(r)).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return c.s.mapErr(op, err)
 	}
 	return nil
@@ -429,6 +434,66 @@ func (c complianceStore) HistoryRecords(ctx context.Context, companyID, key stri
 		buf = recs
 	})
 	return buf, err
+}
+
+var _ compliance.CheckReader = complianceStore{}
+
+// checkQuery is PostgreSQL's CheckRecords statement: the subject's folded
+// history (one row, as the aggregate has no GROUP BY) next to the settings
+// row, NULLs when the company has none. Arguments: company, key, since,
+// company.
+const checkQuery = "SELECT s.fz230, s.policy, s.updated_at, s.version, h.n, h.agg FROM (SELECT COUNT(*) AS n, " + pgHistoryFold +
+	" AS agg FROM compliance_calls WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> 'released') h " +
+	"LEFT JOIN compliance_settings s ON s.company_id = ?"
+
+// CheckRecords implements compliance.CheckReader: on PostgreSQL one
+// statement (checkQuery); elsewhere SharedSettings then HistoryRecords
+// (SQLite is in process; on MySQL the fold may come back short and need
+// its fallback).
+func (c complianceStore) CheckRecords(ctx context.Context, companyID, key string, since time.Time, buf []compliance.Record) (*compliance.Settings, []compliance.Record, error) {
+	const op = "compliance.CheckRecords"
+	if c.s.dialect != Postgres {
+		st, err := c.SharedSettings(ctx, companyID)
+		if err != nil {
+			return nil, buf, err
+		}
+		buf, err = c.HistoryRecords(ctx, companyID, key, since, buf)
+		return st, buf, err
+	}
+	if err := c.s.checkOpen(op); err != nil {
+		return nil, buf, err
+	}
+	rows, err := c.s.idb(ctx).QueryContext(ctx, checkQuery, companyID, key, storage.Timestamp(since), companyID)
+	if err != nil {
+		return nil, buf, c.s.mapErr(op, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only: rows.Err is the read's outcome
+	if !rows.Next() {
+		return nil, buf, c.s.mapErr(op, rows.Err())
+	}
+	var fz sql.NullBool
+	var policy, agg sql.RawBytes
+	var updated sql.NullTime
+	var version sql.NullInt64
+	var n int
+	if err := rows.Scan(&fz, &policy, &updated, &version, &n, &agg); err != nil {
+		return nil, buf, c.s.mapErr(op, err)
+	}
+	var st *compliance.Settings
+	if version.Valid {
+		if st, err = c.s.settings.decode(op, companyID, fz.Bool, policy, updated.Time, version.Int64); err != nil {
+			return nil, buf, err
+		}
+	}
+	recs, ok := parseHistory(agg, false, buf[:0])
+	if err := rows.Close(); err != nil {
+		return nil, buf, c.s.mapErr(op, err)
+	}
+	if !ok || len(recs) != n {
+		historyFallbacks.Add(1)
+		recs, err = c.historyRows(ctx, op, companyID, key, since, buf[:0])
+	}
+	return st, recs, err
 }
 
 // HistoryBatch implements compliance.Store: one query per chunk of

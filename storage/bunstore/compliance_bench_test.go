@@ -2,6 +2,8 @@ package bunstore_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/switchboardkit/switchboard/storage/storagetest"
@@ -14,8 +16,19 @@ func BenchmarkComplianceReserveCompleteSQLite(b *testing.B) {
 	storagetest.BenchReserveComplete(b, storagetest.BunHarness(storagetest.OpenSQLite(b)))
 }
 
+// The workers share the store's own pool (8 connections on 2 cores) unless
+// SWITCHBOARD_BENCH_POOL sets its size: 32 gives each worker a connection,
+// as pgbench's 32 clients have (bench/pgbench/run.sh).
 func BenchmarkComplianceReserveCompletePostgres(b *testing.B) {
-	storagetest.BenchReserveComplete(b, storagetest.BunHarness(storagetest.OpenPostgres(b)))
+	st := storagetest.OpenPostgres(b)
+	if n := os.Getenv("SWITCHBOARD_BENCH_POOL"); n != "" {
+		size, err := strconv.Atoi(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.DB().SetMaxOpenConns(size)
+	}
+	storagetest.BenchReserveComplete(b, storagetest.BunHarness(st))
 }
 
 func BenchmarkComplianceReserveCompleteMySQL(b *testing.B) {

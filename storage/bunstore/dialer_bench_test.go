@@ -2,9 +2,13 @@ package bunstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/switchboardkit/switchboard/audit"
 	"github.com/switchboardkit/switchboard/compliance"
@@ -19,6 +23,8 @@ import (
 // the clock so the benchmarks may run at any hour, with subjects whose
 // histories were imported.
 type dialerWorld struct {
+	dir   *tenancytest.Directory
+	clock *storage.ManualClock
 	svc   *compliance.Service
 	owner tenancy.Actor
 	co    tenancy.CompanyRef
@@ -40,7 +46,7 @@ func newDialerWorld(b testing.TB, st *bunstore.Store) *dialerWorld {
 	if _, err := svc.SetSettings(ctx, owner, co.ID, true, p); err != nil {
 		b.Fatal(err)
 	}
-	return &dialerWorld{svc: svc, owner: owner, co: co, now: clock.Now()}
+	return &dialerWorld{dir: dir, clock: clock, svc: svc, owner: owner, co: co, now: clock.Now()}
 }
 
 // history gives subjects [from, to) perSubject past calls each over the 50
@@ -126,13 +132,18 @@ func BenchmarkDialerImportPostgres(b *testing.B) { benchImport(b, storagetest.Op
 func BenchmarkDialerImportSQLite(b *testing.B)   { benchImport(b, storagetest.OpenSQLite(b)) }
 
 // benchCheckSingle: one Check of a subject with 100 calls of history, next
-// to the raw baseline: the same SELECTs (settings, history) issued through
-// bun and scanned into plain variables.
+// to the raw baseline: the very statements Check issues (the same SQL text
+// and arguments, checked first through a query hook on both), sent through
+// bun and scanned into plain variables, without the Go around them.
 func benchCheckSingle(b *testing.B, st *bunstore.Store) {
 	w := newDialerWorld(b, st)
 	w.history(b, 0, 1, 100)
 	ctx := context.Background()
 	call := w.calls[0]
+	sdk, raw := checkStatements(b, st, w)
+	if !slices.Equal(sdk, raw) {
+		b.Fatalf("the baseline is not Check's SQL:\nCheck:    %q\nbaseline: %q", sdk, raw)
+	}
 	b.Run("sdk", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -144,36 +155,111 @@ func benchCheckSingle(b *testing.B, st *bunstore.Store) {
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
 		db := st.DB()
-		since := w.now.Add(-35 * 24 * time.Hour)
 		for b.Loop() {
-			var fz bool
-			var policy string
-			var version int64
-			var updated time.Time
-			if err := db.QueryRowContext(ctx, "SELECT fz230, policy, updated_at, version FROM compliance_settings WHERE company_id = ?",
-				w.co.ID).Scan(&fz, &policy, &updated, &version); err != nil {
-				b.Fatal(err)
-			}
-			rows, err := db.QueryContext(ctx, "SELECT reserved_at, expires_at, status, outcome FROM compliance_calls "+
-				"WHERE company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> ? ORDER BY reserved_at, id",
-				w.co.ID, "+74950000000", since, "released")
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for rows.Next() {
-				var r, e time.Time
-				var s, o string
-				if err := rows.Scan(&r, &e, &s, &o); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			if err := rows.Close(); err != nil || n == 0 {
-				b.Fatal(err, n)
-			}
+			rawCheck(b, db, st, w)
 		}
 	})
+	// paired: one Check then one raw read per iteration, each timed, so
+	// both see the same machine load; sdk/raw is the ratio of their totals.
+	b.Run("paired", func(b *testing.B) {
+		db := st.DB()
+		var sdkTime, rawTime time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := w.svc.Check(ctx, w.owner, call); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			rawCheck(b, db, st, w)
+			sdkTime, rawTime = sdkTime+t1.Sub(t0), rawTime+time.Since(t1)
+		}
+		b.ReportMetric(float64(sdkTime)/float64(rawTime), "sdk/raw")
+	})
+}
+
+// rawCheck issues Check's statements for w's first subject on db, scanned
+// as the store scans them: on PostgreSQL one statement, the settings row
+// next to the folded history since the policy's look-back (the FZ-230
+// preset: a calendar month, 31 days, plus two); elsewhere the settings row,
+// then the folded history.
+func rawCheck(b testing.TB, db bun.IDB, st *bunstore.Store, w *dialerWorld) {
+	ctx := context.Background()
+	since := w.now.Add(-33 * 24 * time.Hour)
+	if st.Dialect() == bunstore.Postgres {
+		rows, err := db.QueryContext(ctx, bunstore.CheckQuery, w.co.ID, w.calls[0].Phone, since, w.co.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var fz sql.NullBool
+		var policy, agg sql.RawBytes
+		var updated sql.NullTime
+		var version sql.NullInt64
+		var n int
+		for rows.Next() {
+			if err := rows.Scan(&fz, &policy, &updated, &version, &n, &agg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := rows.Close(); err != nil || n == 0 || !version.Valid {
+			b.Fatal(err, n)
+		}
+		return
+	}
+	rows, err := db.QueryContext(ctx, bunstore.SettingsQuery, w.co.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fz bool
+	var policy sql.RawBytes
+	var updated time.Time
+	var version int64
+	if !rows.Next() {
+		b.Fatal("no settings", rows.Err())
+	}
+	if err := rows.Scan(&fz, &policy, &updated, &version); err != nil {
+		b.Fatal(err)
+	}
+	if err := rows.Close(); err != nil {
+		b.Fatal(err)
+	}
+	rows, err = db.QueryContext(ctx, bunstore.HistoryQuery(st), bunstore.HistoryArgs(st, w.co.ID, w.calls[0].Phone, since)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var key string
+	var n int
+	var agg sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&key, &n, &agg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rows.Close(); err != nil || n == 0 {
+		b.Fatal(err, n)
+	}
+}
+
+// checkStatements returns the statements (as sent, arguments formatted)
+// of one Check of w's first subject and of one rawCheck, each run on a
+// store sharing st's pool with a hook that records them.
+func checkStatements(b testing.TB, st *bunstore.Store, w *dialerWorld) (sdk, raw []string) {
+	ctx := context.Background()
+	var log sqlLog
+	hooked, err := bunstore.New(ctx, st.DB().WithQueryHook(&log))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log.take() // New's own checks
+	svc := compliance.NewService(hooked, hooked.Compliance(), w.dir, audit.NewLog(hooked.Audit()), compliance.WithClock(w.clock))
+	for range 2 { // the second as every later one: the company's rules are compiled
+		log.take()
+		if _, err := svc.Check(ctx, w.owner, w.calls[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sdk = log.take()
+	rawCheck(b, hooked.DB(), hooked, w)
+	return sdk, log.take()
 }
 
 func BenchmarkDialerCheckSinglePostgres(b *testing.B) {

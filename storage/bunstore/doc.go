@@ -85,6 +85,31 @@
 // migrating user needs the TRIGGER privilege (and SUPER, or
 // log_bin_trust_function_creators=1).
 //
+// # Round trips on PostgreSQL
+//
+// A pool opened by Open or OpenPostgres sends a transaction in fewer round
+// trips than database/sql would, with the same statements in the same
+// order. BEGIN is held until the transaction's first statement and sent
+// with it when that statement is a write (alone just before it when it is
+// a query: pgx reads one result set per query). Audit events (audit.Store
+// Insert, InsertAll) and reservations (compliance InsertReservation) are
+// deferred writes: nothing reads their result, so each is held until the
+// transaction's next statement — sent before a query, so the query sees
+// it — or COMMIT, and goes in the same round trip. A deferred write that
+// fails (a duplicate key, a serialization failure) fails that later
+// statement or COMMIT with its own error kind, and so the transaction: the
+// use case still fails as a whole, only later. A bun query hook (TraceSQL,
+// a host's) sees a deferred statement end at once, without its outcome. A
+// transaction that ends before sending anything costs no round trip. A
+// compliance Reserve plus Complete is 6 round trips (BEGIN with the
+// subscriber's lock upsert; the settings and history in one statement; the
+// reservation, its audit event and COMMIT together; BEGIN; the UPDATE …
+// RETURNING; the audit event with COMMIT), a Check one, and
+// TestRoundTripsPostgres keeps them so. Database/sql's
+// Conn.Raw hands out the wrapped connection: it has pgx's Conn() *pgx.Conn.
+// A pool given to New or NewFromSQL is the host's and keeps one round trip
+// per statement.
+//
 // # Types
 //
 // Times are stored in UTC with microsecond precision (TIMESTAMPTZ(6),

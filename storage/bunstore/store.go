@@ -39,6 +39,9 @@ type Store struct {
 	writeMu sync.Mutex
 	// settings caches decoded compliance settings (see SharedSettings).
 	settings settingsCache
+	// trips counts the round trips of a PostgreSQL pool the store opened
+	// (see pgConnector); nil on other pools.
+	trips *atomic.Int64
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -124,8 +127,10 @@ func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 // including several hosts and target_session_attrs=read-write (a pool that
 // finds the new primary after a failover). Statements go over the simple
 // protocol: bun sends each query with its arguments already formatted, so
-// preparing them would cost a round trip and cache nothing reusable. A DSN
-// pgx cannot parse is a *storage.ValidationError on field "dsn".
+// preparing them would cost a round trip and cache nothing reusable.
+// Transactions hold BEGIN and the deferred writes back to send them with
+// the next statement (see "Round trips on PostgreSQL" in the package doc).
+// A DSN pgx cannot parse is a *storage.ValidationError on field "dsn".
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return openPostgres(ctx, "bunstore.OpenPostgres", dsn)
 }
@@ -139,9 +144,14 @@ func openPostgres(ctx context.Context, op, dsn string) (*Store, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	trips := new(atomic.Int64)
+	sqldb := sql.OpenDB(pgConnector{Connector: stdlib.GetConnector(*cfg), trips: trips})
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
-	return finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
+	s, err := finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
+	if s != nil {
+		s.trips = trips
+	}
+	return s, err
 }
 
 // OpenMySQL opens a MySQL or MariaDB database from a go-sql-driver DSN

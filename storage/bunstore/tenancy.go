@@ -462,11 +462,12 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	return out, nil
 }
 
-// ftsCandidateCap is where SQLite's search stops trusting the FTS5 index:
-// a needle with this many candidates or more is common enough that walking
-// the primary key in ID order finds a page sooner than fetching and sorting
-// every candidate.
-const ftsCandidateCap = 1000
+// ftsCandidateCap is where search stops trusting a trigram index (SQLite's
+// FTS5 table, MySQL's side table): a needle with this many candidates or
+// more is common enough that walking the primary key in ID order finds a
+// page sooner than fetching and sorting every candidate. A variable only so
+// that a test can lower it (SetCandidateCap).
+var ftsCandidateCap = 1000
 
 // ftsSelective reports whether phrase has fewer than ftsCandidateCap
 // candidates in the SQLite trigram index (counting stops at the cap).

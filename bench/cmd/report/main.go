@@ -253,7 +253,7 @@ func pairs(res results, tps map[string]float64) []ratio {
 		target       float64
 	}{
 		{"reserve_minimal", "Reserve+Complete cycles/s (PostgreSQL, 32 workers) vs pgbench minimal reservation tps — speed", 0.5},
-		{"reserve_complete", "Reserve+Complete cycles/s vs pgbench running the SDK's own 10 statements — speed", 0},
+		{"reserve_complete", "Reserve+Complete cycles/s vs pgbench running the SDK's own statements (reserve_complete.sql) — speed", 0},
 	} {
 		t, ok := tps[p.script]
 		r := ratio{pair: p.pair, target: p.target, higher: true, measured: ok && n > 0}
