@@ -120,6 +120,7 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/requisites", s.cRequisitesSave, false},
 		{"GET", "c/{company}/users", s.cUsers, false},
 		{"GET", "c/{company}/audit", s.cAudit, false},
+		{"GET", "c/{company}/audit/{event}", s.cAuditEvent, false},
 		{"GET", "c/{company}/subscriptions", s.cSubscriptions, false},
 		{"POST", "c/{company}/subscriptions", s.cSubscriptionsPost, false},
 		{"GET", "c/{company}/ai", s.cAI, false},
@@ -128,8 +129,8 @@ func (s *Server) consoleTable() []consoleRoute {
 		{"POST", "c/{company}/org", s.cOrgPost, false},
 		{"GET", "c/{company}/sms", s.cSMS, false},
 		{"POST", "c/{company}/sms", s.cSMSSave, false},
-		{"GET", "c/{company}/call-check", s.cCheck, false},
-		{"POST", "c/{company}/call-check", s.cCheckPost, false},
+		{"GET", "c/{company}/call-check", s.cCalls, false},
+		{"POST", "c/{company}/call-check", s.cCallsImport, false},
 		{"GET", "c/{company}/status", s.cStatus, false},
 		{"POST", "c/{company}/status", s.cStatusSet, false},
 		{"GET", "c/{company}/companies", s.cCompanies, false},
@@ -252,7 +253,11 @@ func (s *Server) consolePage(rt consoleRoute) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			if err := r.ParseForm(); err != nil {
+			parse := r.ParseForm
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") { // an upload: its fields land in PostForm too
+				parse = func() error { return r.ParseMultipartForm(maxBody) }
+			}
+			if err := parse(); err != nil {
 				c.fail(w, storage.Invalid("console.form", "form", "form", "the form could not be read"))
 				return
 			}
@@ -362,8 +367,8 @@ func (c *consoleCtx) nav() []navItem {
 			{Key: "nav.licenses", Href: base + "licenses"}, {Key: "nav.subscriptions", Href: base + "subscriptions"},
 			{Key: "nav.users", Href: base + "users"}, {Key: "nav.org", Href: base + "org"}, {Key: "nav.ai", Href: base + "ai"},
 			{Key: "nav.sms", Href: base + "sms"}}, items...)
-		items = append(items, navItem{Key: "nav.check", Href: base + "call-check"})
 	}
+	items = append(items, navItem{Key: "nav.check", Href: base + "call-check"}) // every role may dial
 	if canEditSettings(c.actor) {
 		items = append(items, navItem{Key: "nav.audit", Href: base + "audit"})
 	}
@@ -525,8 +530,6 @@ var consoleFuncs = template.FuncMap{
 	"role":   hasRole,
 	"field":  newField,
 	"capsOf": capsOf,
-	"in":     inList,
-	"list":   func(xs ...string) []string { return xs },
 	"dur":    shortDuration,
 	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }

@@ -316,14 +316,18 @@ func TestConsoleBrowser(t *testing.T) {
 			t.Fatal("a sent form shows no progress")
 		}
 		b.open("/console/c/" + tn.affiliate + "/call-check")
-		b.fill("#history", "+74951234567,yesterday,busy")
-		b.submit("#import")
-		if msg := get(b, "history error", chromedp.Text(css("#history-error"))); !strings.Contains(msg, "line 1") {
-			t.Fatalf("a bad line: %q", msg)
+		history := func(content string) {
+			file := filepath.Join(t.TempDir(), "history.csv")
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b.run("choose the file", chromedp.SetUploadFiles(css("#file"), []string{file}))
+			b.submit("#import")
 		}
-		b.fill("#history", "+74951234567,2026-12-01T08:00:00Z,answered_human\n+74951234567,2026-12-01T09:00:00Z,no_answer")
-		b.submit("#import")
-		b.must("2 calls imported.")
+		history("phone,at,outcome\n+74951234567,yesterday,busy\n")
+		b.must("Nothing was imported", "Line 2, at")
+		history("phone,at,outcome\n+74951234567,2026-12-01T08:00:00Z,answered_human\n+74951234567,2026-12-01T09:00:00Z,no_answer\n")
+		b.must("2 calls imported in 1 of 1 batches.")
 		b.screenshot("history-import")
 
 		// The audit log shows what was just changed.
@@ -374,7 +378,7 @@ func TestConsoleBrowser(t *testing.T) {
 		b.must("Subscriptions bought.")
 		olgaSub := get(b, "olga's option", chromedp.Evaluate[string](`[...document.querySelector("#subscriptions select").options].find(o => o.text.includes("olga@")).value`))
 		b.run("choose", chromedp.SetValue(css("#subscriptions select"), olgaSub))
-		b.submit("#subscriptions form button")
+		b.submit("#subscriptions .assign")
 		b.must("Subscription assigned.", "olga@brw.example")
 		b.fill("#code", "recording")
 		b.submit("#addon-buy")
@@ -384,17 +388,18 @@ func TestConsoleBrowser(t *testing.T) {
 		// AI features: one processed outside the EU needs the consent box.
 		b.submit(`nav a[href$="/ai"]`)
 		row := `#ai tr[data-feature="chat_translation"]`
-		b.submit(row + " button")
+		b.submit(row + " .enable") // the consent step
+		b.submit("#confirm")       // the consent box not ticked
 		if get(b, "state", chromedp.Text(css(row+" .state"))) != "off" {
 			t.Fatal("a feature processed outside the EU was enabled without consent")
 		}
-		if msg := get(b, "consent error", chromedp.Text(css("#consent-chat_translation-error"))); msg == "" {
+		if msg := get(b, "consent error", chromedp.Evaluate[string](`document.querySelector("#agree-error").textContent`)); msg == "" {
 			t.Fatal("no message next to the consent box")
 		}
 		b.screenshot("ai-no-consent")
-		b.run("consent", chromedp.Click(css(row+" input[name=consent]")))
-		b.submit(row + " button")
-		b.must("Saved.", "consent given")
+		b.run("consent", chromedp.Click(css("#agree")))
+		b.submit("#confirm")
+		b.must("Feature enabled.", aiConsentVersion)
 		b.screenshot("ai")
 
 		// System SMS: a zone open to selected users.

@@ -270,7 +270,8 @@ func TestConsoleKeys(t *testing.T) {
 		}
 		sources = append(sources, string(b))
 	}
-	for _, n := range []string{"console.go", "console_pages.go", "console_more.go", "console_extra.go"} {
+	for _, n := range []string{"console.go", "console_pages.go", "console_requisites.go", "console_subscriptions.go",
+		"console_org.go", "console_ai.go", "console_sms.go", "console_audit.go", "console_calls.go"} {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			t.Fatal(err)

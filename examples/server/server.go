@@ -79,6 +79,7 @@ type Server struct {
 	settings  *account.Service
 	operators *presence.Service
 	calls     *compliance.Service
+	registry  account.Registry
 	dispatch  *storage.Dispatcher
 	sessions  *sessions
 	platform  []byte // SHA-256 hex of the platform token
@@ -188,6 +189,7 @@ func New(cfg Config) (*Server, error) {
 		accountOpts = append(accountOpts, account.WithConnectionTester(cfg.MailTester))
 	}
 	s.settings = account.NewService(store, store.Account(), s.people, s.trail, cfg.Keys, accountOpts...)
+	s.registry = cfg.Registry
 	s.credit = licensing.NewService(store, store.Licensing(), s.people, s.trail, box, licensing.WithClock(cfg.Clock),
 		licensing.WithCostCentres(s.settings))
 	s.operators = presence.NewService(store, store.Presence(), s.people, s.settings, s.trail, box, presence.WithClock(cfg.Clock))
