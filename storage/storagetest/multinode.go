@@ -457,10 +457,14 @@ func multiDemotedActor(t *testing.T, c *Cluster) {
 			_, err := e.people.UpdateMember(ctx, e.owner, e.c.ID, admin.UserID, tenancy.MemberChange{Role: tenancy.RoleOperator})
 			require.NoError(t, err)
 			_, err = cfg.lic.AssignLicense(ctx, admin, e.c.ID, target.UserID, licensing.LicensePro)
+			var ve *storage.ValidationError
 			switch {
 			case err == nil:
 				accepted[cfg.name]++
 			case errors.Is(err, storage.ErrForbidden), errors.Is(err, storage.ErrNotFound):
+			case cfg.lic == plain && errors.As(err, &ve):
+				// Without causal reads the other node may not have the
+				// target's membership yet either: a stale read, refused.
 			default:
 				require.NoError(t, err)
 			}
