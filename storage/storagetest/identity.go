@@ -412,7 +412,12 @@ func identityPasswordReset(t *testing.T, e *identityEnv) {
 	require.NoError(t, e.svc.ResetPassword(ctx, string(rs[2].Token), "new-password-3", "new-password-3"), "valid until the 30 minutes are over")
 	e.clock.Advance(-tenancy.PasswordResetTTL + time.Second) // back: messages written later stay due on the dispatcher's clock
 
-	// Expired tokens are pruned by the platform; live ones stay.
+	// Expired tokens are pruned by the platform; live ones stay. The prune
+	// is platform-wide and the tests share one database, so it runs on a
+	// clock before WorldStart: it deletes no token a parallel test's World
+	// (whose clocks start there) still needs.
+	resume := e.clock.Now()
+	e.clock.Set(WorldStart.Add(-48 * time.Hour))
 	require.NoError(t, e.svc.RequestPasswordReset(ctx, w.opEmail))
 	live := e.resets(w.operator.UserID)
 	e.clock.Advance(2 * tenancy.PasswordResetTTL)
@@ -431,6 +436,7 @@ func identityPasswordReset(t *testing.T, e *identityEnv) {
 	_, err = e.h.Tenancy.GetToken(ctx, tenancy.TokenPasswordReset, tokenSHA(string(live[len(live)-1].Token)))
 	require.ErrorIs(t, err, storage.ErrNotFound, "an expired token is pruned")
 	fieldOf(t, e.svc.ResetPassword(ctx, string(live[len(live)-1].Token), "new-password-9", "new-password-9"), "token")
+	e.clock.Set(resume)
 
 	// ChangePassword tells the hook too, with the acting session's actor,
 	// and voids pending resets.
