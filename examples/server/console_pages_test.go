@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -47,16 +46,7 @@ func (c *consoleClient) upload(path, csrf, key, content string) page {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return page{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	return c.send(req)
 }
 
 // The part B pages without a browser: who may open them, the token on

@@ -55,6 +55,12 @@ func (c *consoleClient) do(method, path string, form url.Values) page {
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return c.send(req)
+}
+
+// send sends req with the client's cookies and reads the whole answer.
+func (c *consoleClient) send(req *http.Request) page {
+	c.t.Helper()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
