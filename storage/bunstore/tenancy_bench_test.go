@@ -2,7 +2,9 @@ package bunstore_test
 
 import (
 	"context"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -53,16 +55,51 @@ func benchCompanySearch(b *testing.B, st *bunstore.Store) {
 	}
 }
 
-// BenchmarkCompanySearchSQLite searches 100 000 companies on SQLite.
-func BenchmarkCompanySearchSQLite(b *testing.B) { benchCompanySearch(b, storagetest.OpenSQLite(b)) }
-
-// BenchmarkCompanySearchPostgres searches 100 000 companies on PostgreSQL
-// (pg_trgm index); skipped unless SWITCHBOARD_POSTGRES_DSN is set.
-func BenchmarkCompanySearchPostgres(b *testing.B) { benchCompanySearch(b, storagetest.OpenPostgres(b)) }
-
-// BenchmarkCompanySearchMySQL searches 100 000 companies on MySQL/MariaDB;
-// skipped unless SWITCHBOARD_MYSQL_DSN is set.
-func BenchmarkCompanySearchMySQL(b *testing.B) { benchCompanySearch(b, storagetest.OpenMySQL(b)) }
+// BenchmarkCompanySearchSQL runs BenchmarkCompanySearchPostgres and
+// BenchmarkCompanySearchMySQL in one go (both servers seeded once, then the
+// same searches on each, platform scope), so that one run compares them
+// under the same load; skipped unless both DSNs are set. Seeding takes
+// minutes, so SWITCHBOARD_BENCH_ROUNDS=n repeats the searches n times over
+// the same rows, the backends interleaved (Go names the repeats "…#01",
+// "…#02": strip that suffix, sed 's/#[0-9]*//', before benchstat, which then
+// sees n samples of each).
+func BenchmarkCompanySearchSQL(b *testing.B) {
+	pg, my := storagetest.OpenPostgres(b), storagetest.OpenMySQL(b)
+	rounds := 1
+	if v := os.Getenv("SWITCHBOARD_BENCH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("SWITCHBOARD_BENCH_ROUNDS=%q: want a positive number", v)
+		}
+		rounds = n
+	}
+	type backend struct {
+		name string
+		svc  *tenancy.Service
+	}
+	var backends []backend
+	for _, be := range []struct {
+		name string
+		st   *bunstore.Store
+	}{{"postgres", pg}, {"mysql", my}} {
+		storagetest.InsertCompanies(b, be.st, 100_000)
+		backends = append(backends, backend{be.name,
+			tenancy.NewService(be.st, be.st.Tenancy(), audit.NewLog(be.st.Audit()), be.st.Outbox(), tenancytest.Keys())})
+	}
+	ctx := context.Background()
+	for range rounds {
+		for _, be := range backends {
+			for _, q := range benchQueries {
+				b.Run(be.name+"/"+q, func(b *testing.B) {
+					loopP50(b, func() error {
+						_, err := be.svc.SearchCompanies(ctx, tenancy.Platform("bench"), q, storage.PageRequest{Limit: 50})
+						return err
+					})
+				})
+			}
+		}
+	}
+}
 
 // loopP50 runs op for the benchmark's iterations and reports its median
 // latency (p50-ms) next to the mean ns/op.
