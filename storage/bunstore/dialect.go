@@ -161,9 +161,10 @@ func (s *Store) oneWriter() bool { return s.dialect == SQLite }
 // by LIKE itself.
 func (s *Store) trigramIndex() bool { return s.dialect == SQLite }
 
-// sideTrigrams reports whether company search uses the trigram side table
-// the store writes itself (tenancy_company_trigrams): MySQL/MariaDB, which
-// have no index for substring matches.
+// sideTrigrams reports whether company and employee search use the side
+// tables the store writes itself (tenancy_company_grams,
+// tenancy_user_trigrams): MySQL/MariaDB, which have no index for substring
+// matches.
 func (s *Store) sideTrigrams() bool { return s.dialect == MySQL }
 
 // escapeLike escapes LIKE's wildcards (and the escape character '!') so

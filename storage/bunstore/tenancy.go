@@ -30,16 +30,20 @@ import (
 //     otherwise the primary key is walked, which finds a page of a common
 //     needle quickly. A company whose search text changes costs a scan of
 //     the FTS table (renames are rare).
-//   - MySQL/MariaDB: a trigram side table (tenancy_company_trigrams: every
-//     distinct three-character substring of search_text, by company),
-//     written by CreateCompany and UpdateCompany in the company's own
-//     transaction. The candidates are the companies holding every trigram
-//     of the needle (up to searchTrigrams of them, spread over the needle;
-//     the database joins from the rarest); LIKE rechecks them, so the
-//     index only narrows, never changes, the result. As on SQLite, a
-//     needle with ftsCandidateCap candidates or more walks the primary key
-//     instead. Rows written to tenancy_companies behind the store's back
-//     (bulk imports) are indexed by RebuildCompanySearch.
+//   - MySQL/MariaDB: a side table of grams (tenancy_company_grams: for
+//     every position of search_text with three or more characters left,
+//     the next gramRunes characters, by company, primary key (gram,
+//     company_id)), written by CreateCompany and UpdateCompany in the
+//     company's own transaction. A company contains the needle exactly
+//     when one of its grams starts with the needle's first gramRunes
+//     characters, so the candidates are one range of the primary key,
+//     which holds just the occurrences (no intersection of posting lists,
+//     which cost a B-tree lookup per row of the rarest list); LIKE
+//     rechecks them, so the index only narrows, never changes, the
+//     result. As on SQLite, a needle with ftsCandidateCap candidates or
+//     more walks the primary key instead. Rows written to
+//     tenancy_companies behind the store's back (bulk imports) are indexed
+//     by RebuildCompanySearch.
 //
 // Employee search (tenancy.FindEmployees) indexes tenancy_users.search_key
 // the same three ways (pg_trgm GIN; FTS5 table tenancy_users_fts kept by
@@ -206,7 +210,7 @@ func (t tenancyStore) CreateCompany(ctx context.Context, c *tenancy.Company) err
 		if err := t.insert(ctx, op, toCompanyRow(c)); err != nil {
 			return err
 		}
-		return t.indexTrigrams(ctx, op, c, false)
+		return t.indexGrams(ctx, op, c, false)
 	}))
 }
 
@@ -223,16 +227,61 @@ func (t tenancyStore) UpdateCompany(ctx context.Context, c *tenancy.Company) err
 		if err := update(ctx); err != nil {
 			return err
 		}
-		return t.indexTrigrams(ctx, op, c, true)
+		return t.indexGrams(ctx, op, c, true)
 	}))
 }
 
-// trigramRow is one entry of the MySQL search side table.
-type trigramRow struct {
-	bun.BaseModel `bun:"table:tenancy_company_trigrams"`
+// gramRow is one entry of the MySQL company-search side table.
+type gramRow struct {
+	bun.BaseModel `bun:"table:tenancy_company_grams"`
 
-	Trigram   []byte `bun:"trigram,pk"`
+	Gram      []byte `bun:"gram,pk"`
 	CompanyID string `bun:"company_id,pk"`
+}
+
+// gramRunes is how many characters a gram of the company-search side
+// table holds: a needle up to this long is found exactly by its grams
+// (longer ones by their first gramRunes characters, then LIKE). Longer
+// grams make long needles more selective and the rows wider; the
+// migration's backfill (SUBSTRING(…, 8)) must agree.
+const gramRunes = 8
+
+// grams returns the distinct gramRunes-character substrings of s starting
+// at each position with at least three characters left (shorter near the
+// end), in order of first appearance.
+func grams(s string) []string {
+	r := []rune(s)
+	seen := make(map[string]bool, len(r))
+	var out []string
+	for i := 0; i+3 <= len(r); i++ {
+		g := string(r[i:min(i+gramRunes, len(r))])
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// indexGrams writes c's grams to the side table (replacing the old ones
+// when replace), in the caller's transaction.
+func (t tenancyStore) indexGrams(ctx context.Context, op string, c *tenancy.Company, replace bool) error {
+	db := t.s.idb(ctx)
+	if replace {
+		if _, err := db.NewDelete().Model((*gramRow)(nil)).Where("company_id = ?", c.ID).Exec(ctx); err != nil {
+			return t.s.mapErr(op, err)
+		}
+	}
+	gs := grams(c.SearchText())
+	if len(gs) == 0 {
+		return nil
+	}
+	rows := make([]gramRow, len(gs))
+	for i, g := range gs {
+		rows[i] = gramRow{Gram: []byte(g), CompanyID: c.ID}
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return t.s.mapErr(op, err)
 }
 
 // trigrams returns the distinct three-rune substrings of s, in order of
@@ -251,33 +300,12 @@ func trigrams(s string) []string {
 	return out
 }
 
-// indexTrigrams writes c's trigrams to the side table (replacing the old
-// ones when replace), in the caller's transaction.
-func (t tenancyStore) indexTrigrams(ctx context.Context, op string, c *tenancy.Company, replace bool) error {
-	db := t.s.idb(ctx)
-	if replace {
-		if _, err := db.NewDelete().Model((*trigramRow)(nil)).Where("company_id = ?", c.ID).Exec(ctx); err != nil {
-			return t.s.mapErr(op, err)
-		}
-	}
-	grams := trigrams(c.SearchText())
-	if len(grams) == 0 {
-		return nil
-	}
-	rows := make([]trigramRow, len(grams))
-	for i, g := range grams {
-		rows[i] = trigramRow{Trigram: []byte(g), CompanyID: c.ID}
-	}
-	_, err := db.NewInsert().Model(&rows).Exec(ctx)
-	return t.s.mapErr(op, err)
-}
-
-// mysqlTrigramBackfill indexes every company's search text in the side
+// mysqlGramBackfill indexes every company's search text in the side
 // table, set-based: the numbers 1..1000 cover the longest search text (the
 // field limits make it at most 626 characters);
 // the migration that creates the table runs the same statement.
-const mysqlTrigramBackfill = `INSERT IGNORE INTO tenancy_company_trigrams (trigram, company_id)
-SELECT CAST(SUBSTRING(c.search_text, n.i, 3) AS BINARY), c.id
+const mysqlGramBackfill = `INSERT IGNORE INTO tenancy_company_grams (gram, company_id)
+SELECT CAST(SUBSTRING(c.search_text, n.i, 8) AS BINARY), c.id
 FROM tenancy_companies c
 JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e) n
   ON n.i <= CHAR_LENGTH(c.search_text) - 2`
@@ -300,10 +328,10 @@ func (s *Store) RebuildCompanySearch(ctx context.Context) error {
 	}
 	return storage.Reop(op, s.InTx(ctx, func(ctx context.Context) error {
 		db := s.idb(ctx)
-		if _, err := db.NewDelete().Model((*trigramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+		if _, err := db.NewDelete().Model((*gramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
 			return s.mapErr(op, err)
 		}
-		if _, err := db.NewRaw(mysqlTrigramBackfill).Exec(ctx); err != nil {
+		if _, err := db.NewRaw(mysqlGramBackfill).Exec(ctx); err != nil {
 			return s.mapErr(op, err)
 		}
 		if _, err := db.NewDelete().Model((*userTrigramRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
@@ -314,7 +342,7 @@ func (s *Store) RebuildCompanySearch(ctx context.Context) error {
 	}))
 }
 
-// mysqlUserTrigramBackfill is mysqlTrigramBackfill for users' search keys
+// mysqlUserTrigramBackfill is mysqlGramBackfill, by trigrams, for users' search keys
 // (at most 456 characters); the migration that creates the table runs it.
 const mysqlUserTrigramBackfill = `INSERT IGNORE INTO tenancy_user_trigrams (trigram, user_id)
 SELECT CAST(SUBSTRING(u.search_key, n.i, 3) AS BINARY), u.id
@@ -322,19 +350,46 @@ FROM tenancy_users u
 JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digits + ` b, ` + digits + ` e) n
   ON n.i <= CHAR_LENGTH(u.search_key) - 2`
 
-// searchTrigrams is how many of the needle's trigrams the MySQL candidate
-// query intersects: enough to make a long needle selective, few enough to
+// searchTrigrams is how many of the needle's trigrams the MySQL employee
+// candidate query intersects: enough to make a long needle selective, few enough to
 // keep the join small. LIKE rechecks every candidate anyway.
 const searchTrigrams = 6
 
-// trigramCandidates returns the IDs of the companies holding every chosen
-// trigram of needle, or ok false when there are ftsCandidateCap or more (the
-// needle is common: walking the primary key is faster).
-func (t tenancyStore) trigramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
-	return t.sideCandidates(ctx, "tenancy_company_trigrams", "company_id", needle)
+// gramCandidates returns the IDs of the companies holding a gram that
+// starts with needle's first gramRunes characters (one range of the side
+// table's primary key), or ok false when there are ftsCandidateCap or more
+// (the needle is common: walking the primary key is faster).
+func (t tenancyStore) gramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
+	r := []rune(needle)
+	lo := []byte(string(r[:min(len(r), gramRunes)]))
+	q := t.s.idb(ctx).NewSelect().Model((*gramRow)(nil)).Distinct().Column("company_id").Where("gram >= ?", lo)
+	if hi, bounded := prefixEnd(lo); bounded {
+		q = q.Where("gram < ?", hi)
+	}
+	if err := q.Limit(int64(ftsCandidateCap)).Scan(ctx, &ids); err != nil {
+		return nil, false, err
+	}
+	return ids, len(ids) < ftsCandidateCap, nil
 }
 
-// sideCandidates is trigramCandidates over any side table of (trigram, key column).
+// prefixEnd returns the least byte string greater than every string that
+// starts with p, or bounded false when there is none (p is all 0xff bytes).
+func prefixEnd(p []byte) (end []byte, bounded bool) {
+	end = slices.Clone(p)
+	for len(end) > 0 && end[len(end)-1] == 0xff {
+		end = end[:len(end)-1]
+	}
+	if len(end) == 0 {
+		return nil, false
+	}
+	end[len(end)-1]++
+	return end, true
+}
+
+// sideCandidates returns the IDs in the side table of (trigram, key column)
+// holding every chosen trigram of needle, or ok false when there are
+// ftsCandidateCap or more (the needle is common: walking the primary key
+// is faster).
 func (t tenancyStore) sideCandidates(ctx context.Context, table, col, needle string) (ids []string, ok bool, err error) {
 	grams := trigrams(needle)
 	if len(grams) > searchTrigrams { // spread the choice over the needle
@@ -434,7 +489,7 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 			}
 		}
 		if t.s.sideTrigrams() && utf8.RuneCountInString(q.Text) >= 3 {
-			ids, selective, err := t.trigramCandidates(ctx, q.Text)
+			ids, selective, err := t.gramCandidates(ctx, q.Text)
 			if err != nil {
 				return nil, t.s.mapErr(op, err)
 			}

@@ -103,7 +103,7 @@ func InsertCompanies(tb testing.TB, st *bunstore.Store, n int) string {
 		tb.Fatalf("search index: %v", err)
 	}
 	maintenance := map[bunstore.Dialect]string{bunstore.SQLite: "ANALYZE", bunstore.Postgres: "VACUUM ANALYZE tenancy_companies",
-		bunstore.MySQL: "ANALYZE TABLE tenancy_companies, tenancy_company_trigrams"}
+		bunstore.MySQL: "ANALYZE TABLE tenancy_companies, tenancy_company_grams"}
 	if _, err := st.DB().ExecContext(ctx, maintenance[st.Dialect()]); err != nil {
 		tb.Fatalf("analyze: %v", err)
 	}
