@@ -84,6 +84,12 @@ FROM (
 	}
 }
 
+// volumeFilter is a filter BenchmarkAuditVolumePostgres times, by name.
+type volumeFilter struct {
+	name string
+	f    audit.Filter
+}
+
 // BenchmarkAuditVolumePostgres is the audit log at volume: 1 000 000
 // events of one company (and 180 000 of nine others) on PostgreSQL. It
 // times, as the company's administrator sees them, a first page and a deep
@@ -91,7 +97,9 @@ FROM (
 // filter Query takes, and the JSON Lines export of the whole trail
 // (bytes written and allocated per event, peak live heap). Set
 // SWITCHBOARD_BENCH_AUDIT_1M=1 (seeding takes a minute); -benchtime=1x is
-// enough for the export.
+// enough for the export. SWITCHBOARD_BENCH_ROUNDS=n repeats the page
+// timings n times over the same rows (strip the "#01" suffixes before
+// benchstat, as for BenchmarkCompanySearchSQL).
 func BenchmarkAuditVolumePostgres(b *testing.B) {
 	if os.Getenv(auditVolumeEnv) != "1" {
 		b.Skipf("set %s=1 to seed 1 000 000 audit events and run this benchmark", auditVolumeEnv)
@@ -114,10 +122,7 @@ func BenchmarkAuditVolumePostgres(b *testing.B) {
 	scope := audit.Scope{CompanyIDs: []string{company}}
 	oldest := base.Add(-time.Duration(volumeEvents-1) * volumeStepUS * time.Microsecond)
 	dayFrom := base.Add(-15 * 24 * time.Hour)
-	filters := []struct {
-		name string
-		f    audit.Filter
-	}{
+	filters := []volumeFilter{
 		{"all", audit.Filter{}},
 		{"company", audit.Filter{CompanyID: company}},
 		{"actor", audit.Filter{ActorID: volumeID(company + "/actor/7")}},                                            // 0.5 %
@@ -128,6 +133,20 @@ func BenchmarkAuditVolumePostgres(b *testing.B) {
 		{"actor-action", audit.Filter{ActorID: volumeID(company + "/actor/7"), Action: "licensing.license.revoke"}}, // actor 7 never does it
 		{"actor-time", audit.Filter{ActorID: volumeID(company + "/actor/7"), From: dayFrom, To: dayFrom.Add(24 * time.Hour)}},
 	}
+	for range benchRounds(b) {
+		benchAuditPages(b, log, scope, filters, oldest, base)
+	}
+	for _, tc := range []struct {
+		name string
+		f    audit.Filter
+	}{{"all", audit.Filter{}}, {"action", audit.Filter{Action: "licensing.license.assign"}}} {
+		b.Run("export/"+tc.name, func(b *testing.B) { benchExport(b, log, scope, tc.f) })
+	}
+}
+
+// benchAuditPages times a first and a deep page of each filter.
+func benchAuditPages(b *testing.B, log *audit.Log, scope audit.Scope, filters []volumeFilter, oldest, base time.Time) {
+	ctx := context.Background()
 	for _, tc := range filters {
 		// the deep page starts from the middle of the trail (of the range)
 		mid := oldest.Add(base.Sub(oldest) / 2)
@@ -146,12 +165,6 @@ func BenchmarkAuditVolumePostgres(b *testing.B) {
 				})
 			})
 		}
-	}
-	for _, tc := range []struct {
-		name string
-		f    audit.Filter
-	}{{"all", audit.Filter{}}, {"action", audit.Filter{Action: "licensing.license.assign"}}} {
-		b.Run("export/"+tc.name, func(b *testing.B) { benchExport(b, log, scope, tc.f) })
 	}
 }
 

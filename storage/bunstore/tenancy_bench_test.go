@@ -65,14 +65,7 @@ func benchCompanySearch(b *testing.B, st *bunstore.Store) {
 // sees n samples of each).
 func BenchmarkCompanySearchSQL(b *testing.B) {
 	pg, my := storagetest.OpenPostgres(b), storagetest.OpenMySQL(b)
-	rounds := 1
-	if v := os.Getenv("SWITCHBOARD_BENCH_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("SWITCHBOARD_BENCH_ROUNDS=%q: want a positive number", v)
-		}
-		rounds = n
-	}
+	rounds := benchRounds(b)
 	type backend struct {
 		name string
 		svc  *tenancy.Service
@@ -99,6 +92,21 @@ func BenchmarkCompanySearchSQL(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchRounds is SWITCHBOARD_BENCH_ROUNDS (default 1): how many times a
+// benchmark whose seeding takes minutes repeats its timings over the same
+// rows, as -count would with a new seeding each time.
+func benchRounds(b *testing.B) int {
+	v := os.Getenv("SWITCHBOARD_BENCH_ROUNDS")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("SWITCHBOARD_BENCH_ROUNDS=%q: want a positive number", v)
+	}
+	return n
 }
 
 // loopP50 runs op for the benchmark's iterations and reports its median
