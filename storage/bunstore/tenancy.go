@@ -460,7 +460,45 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 		return nil, err
 	}
 	var rows []companyRow
-	sq := t.s.idb(ctx).NewSelect().Model(&rows)
+	sq := t.companyQuery(ctx, &rows, q)
+	if q.Text != "" && utf8.RuneCountInString(q.Text) >= 3 {
+		if t.s.trigramIndex() {
+			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
+			selective, err := t.ftsSelective(ctx, phrase)
+			if err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if selective {
+				// The FTS5 trigram index narrows the candidates; LIKE
+				// rechecks them, so the index can only speed the search up.
+				sq = sq.Where("id IN (SELECT company_id FROM tenancy_companies_fts WHERE tenancy_companies_fts MATCH ?)", phrase)
+			}
+		}
+		if t.s.sideTrigrams() {
+			ids, selective, err := t.gramCandidates(ctx, q.Text)
+			if err != nil {
+				return nil, t.s.mapErr(op, err)
+			}
+			if selective {
+				out, err := t.searchCandidates(ctx, q, ids)
+				if err != nil {
+					return nil, t.s.mapErr(op, err)
+				}
+				return out, nil
+			}
+		}
+	}
+	if err := sq.Scan(ctx); err != nil {
+		return nil, t.s.mapErr(op, err)
+	}
+	return companies(rows), nil
+}
+
+// companyQuery is q as one SELECT of companies into rows: scope, filters,
+// LIKE on search_text (user input escaped), after the cursor, in ID order,
+// at most q.Limit.
+func (t tenancyStore) companyQuery(ctx context.Context, rows *[]companyRow, q tenancy.CompanyQuery) *bun.SelectQuery {
+	sq := t.s.idb(ctx).NewSelect().Model(rows)
 	switch {
 	case q.All:
 	case q.WithAffiliates:
@@ -476,45 +514,56 @@ func (t tenancyStore) SearchCompanies(ctx context.Context, q tenancy.CompanyQuer
 	}
 	if q.Text != "" {
 		sq = sq.Where("search_text LIKE ? ESCAPE '!'", "%"+escapeLike(q.Text)+"%")
-		if t.s.trigramIndex() && utf8.RuneCountInString(q.Text) >= 3 {
-			phrase := `"` + strings.ReplaceAll(q.Text, `"`, `""`) + `"`
-			selective, err := t.ftsSelective(ctx, phrase)
-			if err != nil {
-				return nil, t.s.mapErr(op, err)
-			}
-			if selective {
-				// The FTS5 trigram index narrows the candidates; LIKE above
-				// rechecks them, so the index can only speed the search up.
-				sq = sq.Where("id IN (SELECT company_id FROM tenancy_companies_fts WHERE tenancy_companies_fts MATCH ?)", phrase)
-			}
-		}
-		if t.s.sideTrigrams() && utf8.RuneCountInString(q.Text) >= 3 {
-			ids, selective, err := t.gramCandidates(ctx, q.Text)
-			if err != nil {
-				return nil, t.s.mapErr(op, err)
-			}
-			if selective {
-				if len(ids) == 0 {
-					return []tenancy.Company{}, nil
-				}
-				// The candidates come first, as a list of keys: the
-				// optimiser cannot turn them into a walk of the whole
-				// primary key. LIKE above rechecks them.
-				sq = sq.Where("id IN (?)", bun.List(ids))
-			}
-		}
 	}
 	if q.AfterID != "" {
 		sq = sq.Where("id > ?", q.AfterID)
 	}
-	if err := sq.OrderExpr("id ASC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
-		return nil, t.s.mapErr(op, err)
+	return sq.OrderExpr("id ASC").Limit(int64(q.Limit))
+}
+
+// searchCandidates runs q over the candidates from the MySQL side table,
+// given as a list of keys (the optimiser cannot turn them into a walk of
+// the whole primary key); LIKE rechecks them. Without a scope or filter
+// that may drop candidates, the candidates past the cursor are read in ID
+// order a page's worth at a time (a needle's candidates all match, so the
+// first read is usually the last), rather than all of them sorted.
+func (t tenancyStore) searchCandidates(ctx context.Context, q tenancy.CompanyQuery, ids []string) ([]tenancy.Company, error) {
+	slices.Sort(ids)
+	if q.AfterID != "" {
+		n, found := slices.BinarySearch(ids, q.AfterID)
+		if found {
+			n++
+		}
+		ids = ids[n:]
 	}
+	limit, chunk := q.Limit, len(ids)
+	if limit <= 0 { // no limit
+		limit = len(ids)
+	}
+	if q.All && q.Status == "" && q.Kind == "" {
+		chunk = min(chunk, limit)
+	}
+	out := []tenancy.Company{}
+	for len(ids) > 0 && len(out) < limit {
+		var rows []companyRow
+		part := q
+		part.Limit = limit - len(out)
+		n := min(len(ids), chunk)
+		if err := t.companyQuery(ctx, &rows, part).Where("id IN (?)", bun.List(ids[:n])).Scan(ctx); err != nil {
+			return nil, err
+		}
+		out = append(out, companies(rows)...)
+		ids, chunk = ids[n:], chunk*4
+	}
+	return out, nil
+}
+
+func companies(rows []companyRow) []tenancy.Company {
 	out := make([]tenancy.Company, len(rows))
 	for i := range rows {
 		out[i] = rows[i].company()
 	}
-	return out, nil
+	return out
 }
 
 // ftsCandidateCap is where search stops trusting a trigram index (SQLite's
