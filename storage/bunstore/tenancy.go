@@ -356,20 +356,37 @@ JOIN (SELECT a.d + 10 * b.d + 100 * e.d + 1 AS i FROM ` + digits + ` a, ` + digi
 const searchTrigrams = 6
 
 // gramCandidates returns the IDs of the companies holding a gram that
-// starts with needle's first gramRunes characters (one range of the side
+// starts with gramRunes characters of needle (one range of the side
 // table's primary key), or ok false when there are ftsCandidateCap or more
-// (the needle is common: walking the primary key is faster).
+// (the needle is common: walking the primary key is faster). A needle
+// longer than a gram is tried by its first, last and middle gramRunes
+// characters, until one is selective: a common beginning does not make a
+// rare needle walk the primary key.
 func (t tenancyStore) gramCandidates(ctx context.Context, needle string) (ids []string, ok bool, err error) {
 	r := []rune(needle)
-	lo := []byte(string(r[:min(len(r), gramRunes)]))
-	q := t.s.idb(ctx).NewSelect().Model((*gramRow)(nil)).Distinct().Column("company_id").Where("gram >= ?", lo)
-	if hi, bounded := prefixEnd(lo); bounded {
-		q = q.Where("gram < ?", hi)
+	n := min(len(r), gramRunes)
+	offsets := []int{0}
+	if last := len(r) - n; last > 0 {
+		offsets = append(offsets, last)
+		if last/2 > 0 {
+			offsets = append(offsets, last/2)
+		}
 	}
-	if err := q.Limit(int64(ftsCandidateCap)).Scan(ctx, &ids); err != nil {
-		return nil, false, err
+	for _, at := range offsets {
+		ids = nil
+		lo := []byte(string(r[at : at+n]))
+		q := t.s.idb(ctx).NewSelect().Model((*gramRow)(nil)).Distinct().Column("company_id").Where("gram >= ?", lo)
+		if hi, bounded := prefixEnd(lo); bounded {
+			q = q.Where("gram < ?", hi)
+		}
+		if err := q.Limit(int64(ftsCandidateCap)).Scan(ctx, &ids); err != nil {
+			return nil, false, err
+		}
+		if len(ids) < ftsCandidateCap {
+			return ids, true, nil
+		}
 	}
-	return ids, len(ids) < ftsCandidateCap, nil
+	return nil, false, nil
 }
 
 // prefixEnd returns the least byte string greater than every string that
