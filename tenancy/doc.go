@@ -236,9 +236,10 @@
 // their own company; operators nothing. Results are ordered by ID (creation
 // order), keyset-paginated. Backend notes are on bunstore.Store.Tenancy:
 // PostgreSQL uses a pg_trgm GIN index for needles of 3+ characters, SQLite
-// an FTS5 trigram table for selective needles; MySQL/MariaDB a trigram
-// side table the store writes with each company (selective needles: the
-// candidates, then their rows by primary key). Every backend returns exactly the companies whose
+// an FTS5 trigram table for selective needles; MySQL/MariaDB a side table
+// of grams (the next eight characters at every position) the store writes
+// with each company (selective needles: the candidates, one range of its
+// primary key, then their rows by primary key). Every backend returns exactly the companies whose
 // search text contains the needle (a conformance property test on random
 // needles); the indexes only change how fast.
 //
