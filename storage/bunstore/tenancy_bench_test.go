@@ -55,6 +55,17 @@ func benchCompanySearch(b *testing.B, st *bunstore.Store) {
 	}
 }
 
+// BenchmarkCompanySearchSQLite searches 100 000 companies on SQLite.
+func BenchmarkCompanySearchSQLite(b *testing.B) { benchCompanySearch(b, storagetest.OpenSQLite(b)) }
+
+// BenchmarkCompanySearchPostgres searches 100 000 companies on PostgreSQL
+// (pg_trgm index); skipped unless SWITCHBOARD_POSTGRES_DSN is set.
+func BenchmarkCompanySearchPostgres(b *testing.B) { benchCompanySearch(b, storagetest.OpenPostgres(b)) }
+
+// BenchmarkCompanySearchMySQL searches 100 000 companies on MySQL/MariaDB;
+// skipped unless SWITCHBOARD_MYSQL_DSN is set.
+func BenchmarkCompanySearchMySQL(b *testing.B) { benchCompanySearch(b, storagetest.OpenMySQL(b)) }
+
 // BenchmarkCompanySearchSQL runs BenchmarkCompanySearchPostgres and
 // BenchmarkCompanySearchMySQL in one go (both servers seeded once, then the
 // same searches on each, platform scope), so that one run compares them
