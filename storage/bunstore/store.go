@@ -216,6 +216,18 @@ func finishOpen(ctx context.Context, op string, db *bun.DB, d Dialect) (*Store, 
 // Dialect reports which database the store talks to.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// RoundTrips is how many round trips a PostgreSQL pool the store opened
+// (Open, OpenPostgres) has sent to the server so far, every connection
+// together; -1 for other pools, whose round trips the store does not see.
+// The difference over a run of requests is their cost in round trips, a
+// figure a loaded machine does not blur as it blurs timings.
+func (s *Store) RoundTrips() int64 {
+	if s.trips == nil {
+		return -1
+	}
+	return s.trips.Load()
+}
+
 // DB exposes the underlying *bun.DB for host queries and tests. Writes made
 // through it bypass validation and audit.
 func (s *Store) DB() *bun.DB { return s.db }
