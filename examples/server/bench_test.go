@@ -41,14 +41,24 @@ func benchStores(b *testing.B, fn func(b *testing.B, store func() *bunstore.Stor
 	}
 }
 
-// tripsPerOp reports the PostgreSQL round trips each iteration of run cost
-// (both requests of a cycle, the session reads included), a figure a
-// loaded machine does not blur; other stores count none.
+// tripsPerOp runs the benchmark's loop and reports, next to its time, two
+// figures a loaded machine does not blur as it blurs timings: the
+// PostgreSQL round trips each iteration costs (trips/op: both requests of
+// a cycle, the session reads included; other stores count none) and the
+// process's CPU time per iteration (cpu-µs/op: the test's client and the
+// server, or the SDK alone in process; the database server's not included).
 func tripsPerOp(b *testing.B, store *bunstore.Store, run func()) {
 	before := store.RoundTrips()
+	cpu, cpuOK := processCPU()
 	run()
-	if before >= 0 && b.N > 0 {
+	if b.N == 0 {
+		return
+	}
+	if before >= 0 {
 		b.ReportMetric(float64(store.RoundTrips()-before)/float64(b.N), "trips/op")
+	}
+	if now, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64((now-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 }
 

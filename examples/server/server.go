@@ -365,8 +365,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		slog.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration", time.Since(start))
+		slog.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
 	})
 }
 
@@ -468,6 +468,8 @@ func (s *Server) actor(r *http.Request) (tenancy.Actor, error) {
 		}
 		return tenancy.Actor{}, storage.NotFound(op, "company", company)
 	}
+	// A principal authenticated without the path's company (none do
+	// today): the same two ways, read one after the other.
 	a, err := s.people.ActorFor(r.Context(), p.userID, company)
 	if err == nil || !errors.Is(err, storage.ErrNotFound) {
 		return a, err
