@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/switchboardkit/switchboard/compliance"
@@ -62,8 +65,20 @@ func tripsPerOp(b *testing.B, store *bunstore.Store, run func()) {
 	}
 }
 
-// BenchmarkCheck is one compliance check over HTTP and the same call in
-// process, on one store.
+// serve hands one request to the service's handler directly, without the
+// network: the HTTP layer's own cost (session, Actor, JSON, middleware)
+// apart from the transport's. It returns the status and the body.
+func (be benchEnv) serve(method, path, body string) (int, []byte) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+be.token)
+	rec := httptest.NewRecorder()
+	be.srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// BenchmarkCheck is one compliance check over HTTP, through the handler
+// alone (Handler: no network) and in process, on one store.
 func BenchmarkCheck(b *testing.B) {
 	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
 		store := open()
@@ -73,6 +88,15 @@ func BenchmarkCheck(b *testing.B) {
 			tripsPerOp(b, store, func() {
 				for b.Loop() {
 					be.must(http.StatusOK, be.call("POST", "/v1/companies/"+be.company+"/call-checks", be.token, call))
+				}
+			})
+		})
+		b.Run("Handler", func(b *testing.B) {
+			tripsPerOp(b, store, func() {
+				for b.Loop() {
+					if code, out := be.serve("POST", "/v1/companies/"+be.company+"/call-checks", `{"phone":"+7 916 123-45-67"}`); code != http.StatusOK {
+						b.Fatalf("check: %d %s", code, out)
+					}
 				}
 			})
 		})
@@ -90,7 +114,8 @@ func BenchmarkCheck(b *testing.B) {
 }
 
 // BenchmarkReserveComplete is a reservation and its completion, each on
-// its own subscriber key, over HTTP and in process.
+// its own subscriber key, over HTTP, through the handler alone (Handler)
+// and in process.
 func BenchmarkReserveComplete(b *testing.B) {
 	benchStores(b, func(b *testing.B, open func() *bunstore.Store) {
 		store := open()
@@ -105,6 +130,21 @@ func BenchmarkReserveComplete(b *testing.B) {
 						map[string]any{"phone": "+7 916 123-45-67", "key": fmt.Sprint("http-", n)}))
 					id := res["reservation"].(map[string]any)["id"].(string)
 					be.must(http.StatusOK, be.call("POST", base+"/reservations/"+id+"/complete", be.token, map[string]any{"outcome": "answered_human"}))
+				}
+			})
+		})
+		b.Run("Handler", func(b *testing.B) {
+			tripsPerOp(b, store, func() {
+				for b.Loop() {
+					n++
+					code, out := be.serve("POST", base+"/reservations", fmt.Sprintf(`{"phone":"+7 916 123-45-67","key":"handler-%d"}`, n))
+					var res reserveOut
+					if err := json.Unmarshal(out, &res); code != http.StatusCreated || err != nil || res.Reservation == nil {
+						b.Fatalf("reserve: %d %s", code, out)
+					}
+					if code, out := be.serve("POST", base+"/reservations/"+res.Reservation.ID+"/complete", `{"outcome":"answered_human"}`); code != http.StatusOK {
+						b.Fatalf("complete: %d %s", code, out)
+					}
 				}
 			})
 		})

@@ -154,6 +154,10 @@ func (s *sessions) Lookup(ctx context.Context, token string) (Session, error) {
 	return s.live(ctx, h, userID, lastUsed, expires)
 }
 
+// sessionRow is a session as LookupIn reads it with the membership.
+var sessionRow = bunstore.HostRow{Table: "server_sessions", Key: "token_hash", User: "user_id",
+	Columns: []string{"user_id", "last_used_at", "expires_at"}}
+
 // LookupIn is Lookup for a request acting in company: the one statement
 // that reads the session also reads the membership its user acts through
 // there (tenancy's, joined by the store: its own or its reseller's), from
@@ -164,9 +168,7 @@ func (s *sessions) LookupIn(ctx context.Context, token, company string) (Session
 	var m bunstore.ActingMember
 	var userID string
 	var lastUsed, expires int64
-	q := s.idb(ctx).NewSelect().TableExpr("server_sessions AS s").Column("s.user_id", "s.last_used_at", "s.expires_at").
-		Where("s.token_hash = ?", h)
-	err := s.store.ScanWithActingMember(ctx, q, "s.user_id", company, &m, &userID, &lastUsed, &expires)
+	err := s.store.ScanWithActingMember(ctx, sessionRow, h, company, &m, &userID, &lastUsed, &expires)
 	if errors.Is(err, storage.ErrNotFound) {
 		return Session{}, m, ErrNoSession
 	}

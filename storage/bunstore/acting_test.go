@@ -36,8 +36,8 @@ func TestScanWithActingMember(t *testing.T) {
 			read := func(k, company string) (string, bunstore.ActingMember, error) {
 				var m bunstore.ActingMember
 				var user string
-				q := st.DB().NewSelect().TableExpr("acting_hosts AS h").Column("h.user_id").Where("h.k = ?", k)
-				err := st.ScanWithActingMember(ctx, q, "h.user_id", company, &m, &user)
+				err := st.ScanWithActingMember(ctx, bunstore.HostRow{Table: "acting_hosts", Key: "k", User: "user_id", Columns: []string{"user_id"}},
+					k, company, &m, &user)
 				return user, m, err
 			}
 			want := func(k, company string, direct bool, inCompany string, role tenancy.Role, deactivated bool) {
@@ -81,6 +81,19 @@ func TestScanWithActingMember(t *testing.T) {
 			}
 			if _, _, err := read("nobody", aff.ID); !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("unknown row: %v", err)
+			}
+			// Several reads on the same connections: prepared once, run again.
+			for range 3 {
+				want("owner", aff.ID, true, aff.ID, tenancy.RoleOwner, false)
+			}
+			var user string
+			if err := st.ScanWithActingMember(ctx, bunstore.HostRow{Table: "acting_hosts; DROP TABLE x", Key: "k", User: "user_id", Columns: []string{"user_id"}},
+				"owner", aff.ID, &m, &user); !errors.Is(err, storage.ErrInvalid) {
+				t.Fatalf("a table name that is not an identifier: %v", err)
+			}
+			if err := st.ScanWithActingMember(ctx, bunstore.HostRow{Table: "acting_hosts", Key: "k", User: "user_id", Columns: []string{"user_id"}},
+				"owner", aff.ID, &m); !errors.Is(err, storage.ErrInvalid) {
+				t.Fatalf("fewer destinations than columns: %v", err)
 			}
 		})
 	}
