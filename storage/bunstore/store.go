@@ -45,6 +45,9 @@ type Store struct {
 	// hook is TraceSQL's, which the hot statements (see hotExec) call
 	// themselves; nil without tracing.
 	hook *sqlHook
+	// stmts are the statements prepared on a SQLite pool (sqliteStmt),
+	// by query text; Close closes them.
+	stmts sync.Map // string → *sql.Stmt
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -240,7 +243,14 @@ func (s *Store) DB() *bun.DB { return s.db }
 // closes the database pool too when Open or Open* made it; a pool given to
 // New or NewFromSQL belongs to the host and stays open.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) || !s.ownsDB {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.stmts.Range(func(_, v any) bool {
+		_ = v.(*sql.Stmt).Close() // the pool's close below reports what matters
+		return true
+	})
+	if !s.ownsDB {
 		return nil
 	}
 	return s.db.Close()
