@@ -86,6 +86,21 @@ func TestScanWithActingMember(t *testing.T) {
 			for range 3 {
 				want("owner", aff.ID, true, aff.ID, tenancy.RoleOwner, false)
 			}
+			// Inside a transaction of the store, the read is the transaction's.
+			if err := st.InTx(ctx, func(ctx context.Context) error {
+				var m bunstore.ActingMember
+				var user string
+				if err := st.ScanWithActingMember(ctx, bunstore.HostRow{Table: "acting_hosts", Key: "k", User: "user_id", Columns: []string{"user_id"}},
+					"owner", aff.ID, &m, &user); err != nil {
+					return err
+				}
+				if mem, ok := m.Member(); !ok || !m.Direct() || mem.Role != tenancy.RoleOwner || user != aff.Owner.UserID {
+					t.Errorf("in a transaction: %+v %v %s", mem, ok, user)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			var user string
 			if err := st.ScanWithActingMember(ctx, bunstore.HostRow{Table: "acting_hosts; DROP TABLE x", Key: "k", User: "user_id", Columns: []string{"user_id"}},
 				"owner", aff.ID, &m, &user); !errors.Is(err, storage.ErrInvalid) {
