@@ -543,11 +543,13 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 		sw := &switches[i]
 		sw.AppliedAt = applied
 		entries[i] = autoSwitchEntry(sw)
-		m, err := storage.NewMessage("presence.switch", applied, sw.CompanyID, storage.TopicPauseSwitch, sw)
+		payload, err := switchJSON(sw)
 		if err != nil {
-			return err
+			return storage.Internal("presence.switch", err)
 		}
-		msgs[i] = m
+		// storage.NewMessage's message, with the payload encoded above.
+		msgs[i] = storage.Message{ID: storage.NewID(), CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
+			Payload: payload, Created: applied, NextAttempt: applied}
 	}
 	if _, err := s.audit.RecordAll(ctx, entries); err != nil {
 		return err
@@ -560,5 +562,5 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 func autoSwitchEntry(sw *Switch) audit.Entry {
 	return audit.Entry{Actor: tenancy.System(sw.CompanyID).Audit(), CompanyID: sw.CompanyID,
 		Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: sw.UserID,
-		Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}
+		Changes: switchChanges(sw)}
 }

@@ -28,7 +28,7 @@ func (d *presenceData) init() {
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
-	d.dueIdx.dirty = map[[2]string]struct{}{}
+	d.dueIdx.dirty = map[[2]string]dueWas{}
 	d.days = map[[3]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
@@ -239,24 +239,44 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 // dueIndex keeps the due rows sorted by (DueAt, CompanyID, UserID), so a
 // page of the platform-wide listing is a binary search and a walk. Writers
 // (who hold the store exclusively) only mark the keys they change dirty,
-// rolled-back changes included; the next read (holding the store shared,
-// and mu against other readers) re-sorts just those keys into the list, so
-// sorted always mirrors presenceData.due once dirty is folded in.
+// rolled-back changes included, remembering for each the entry sorted
+// still has for it (its due instant when the key was first marked since
+// the last fold); the next read (holding the store shared, and mu against
+// other readers) finds those entries by binary search, drops them and
+// merges the keys' current due instants in, so sorted always mirrors
+// presenceData.due once dirty is folded in.
 type dueIndex struct {
 	mu     sync.Mutex
 	sorted []presence.DueCursor
-	dirty  map[[2]string]struct{}
+	dirty  map[[2]string]dueWas
+}
+
+// dueWas is a dirty key's entry in dueIndex.sorted: at, when ok.
+type dueWas struct {
+	at time.Time
+	ok bool
+}
+
+// markDue marks row k dirty before its due instant changes.
+func (d *presenceData) markDue(k [2]string) {
+	if _, ok := d.dueIdx.dirty[k]; !ok {
+		at, had := d.due[k]
+		d.dueIdx.dirty[k] = dueWas{at: at, ok: had}
+	}
 }
 
 // setDue sets (at non-nil) or clears the due instant of row k.
 func (d *presenceData) setDue(t *tx, k [2]string, at *time.Time) {
-	d.dueIdx.dirty[k] = struct{}{}
-	t.onRollback(func() { d.dueIdx.dirty[k] = struct{}{} })
+	d.markDue(k)
 	if at != nil {
 		put(t, d.due, k, *at)
 	} else {
 		del(t, d.due, k)
 	}
+	// Undone before the change above (undo runs backwards): a fold in
+	// between put the changed instant into sorted, and the mark must
+	// remember that one.
+	t.onRollback(func() { d.markDue(k) })
 }
 
 // dueSorted folds the dirty keys into the sorted list and returns it; the
@@ -266,19 +286,34 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 	if len(x.dirty) == 0 {
 		return x.sorted
 	}
-	keep := x.sorted[:0]
-	for _, c := range x.sorted {
-		if _, ok := x.dirty[[2]string{c.CompanyID, c.UserID}]; !ok {
-			keep = append(keep, c)
-		}
-	}
+	var drop []int
 	var add []presence.DueCursor
-	for k := range x.dirty {
+	for k, was := range x.dirty {
+		if was.ok {
+			c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
+			if i, found := slices.BinarySearchFunc(x.sorted, c, compareDue); found {
+				drop = append(drop, i)
+			}
+		}
 		if at, ok := d.due[k]; ok {
 			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
 		}
 	}
 	clear(x.dirty)
+	keep := x.sorted
+	if len(drop) > 0 {
+		slices.Sort(drop)
+		w := drop[0]
+		for j, i := range drop {
+			end := len(keep)
+			if j+1 < len(drop) {
+				end = drop[j+1]
+			}
+			w += copy(keep[w:], keep[i+1:end])
+		}
+		clear(keep[w:]) // drop the strings' references
+		keep = keep[:w]
+	}
 	slices.SortFunc(add, compareDue)
 	// Merge from the back, in place.
 	n, m := len(keep), len(add)
