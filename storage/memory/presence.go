@@ -189,9 +189,42 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
 			}
 		}
+		// One undo for the batch (the rows exist, checked above): the old
+		// rows and due instants come back, each key marked for the due index
+		// first (as setDue's undo does).
+		type was struct {
+			row    presence.Current
+			due    time.Time
+			hadDue bool
+		}
+		olds := make([]was, len(cs))
+		for i, c := range cs {
+			k := [2]string{c.CompanyID, c.UserID}
+			at, had := d.due[k]
+			olds[i] = was{row: d.current[c.CompanyID][c.UserID], due: at, hadDue: had}
+		}
+		t.onRollback(func() {
+			for i := len(cs) - 1; i >= 0; i-- {
+				c, o := cs[i], &olds[i]
+				k := [2]string{c.CompanyID, c.UserID}
+				d.markDue(k)
+				d.current[c.CompanyID][c.UserID] = o.row
+				if o.hadDue {
+					d.due[k] = o.due
+				} else {
+					delete(d.due, k)
+				}
+			}
+		})
 		for _, c := range cs {
-			put(t, d.current[c.CompanyID], c.UserID, *cloneCurrent(*c))
-			d.setDue(t, [2]string{c.CompanyID, c.UserID}, c.DueAt)
+			k := [2]string{c.CompanyID, c.UserID}
+			d.markDue(k)
+			d.current[c.CompanyID][c.UserID] = *cloneCurrent(*c)
+			if c.DueAt != nil {
+				d.due[k] = *c.DueAt
+			} else {
+				delete(d.due, k)
+			}
 		}
 		return nil
 	})
@@ -389,12 +422,43 @@ func (ps presenceStore) Currents(ctx context.Context, companyID, userID string, 
 func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Interval) error {
 	return ps.s.write(ctx, func(t *tx) error {
 		d := &ps.s.presence
+		// Appending in place is safe: the undo restores the old slice
+		// headers (one undo for the batch), and nobody else holds the
+		// backing arrays (reads copy).
+		type dayWas struct {
+			ivs []presence.Interval
+			had bool
+		}
+		days := make(map[[3]string]dayWas, len(ivs))
+		companies := map[string]dayWas{}
+		t.onRollback(func() {
+			for k, w := range days {
+				if w.had {
+					d.days[k] = w.ivs
+				} else {
+					delete(d.days, k)
+				}
+			}
+			for c, w := range companies {
+				if w.had {
+					d.byCompany[c] = w.ivs
+				} else {
+					delete(d.byCompany, c)
+				}
+			}
+		})
 		for _, iv := range ivs {
 			k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
-			// Appending in place is safe: the undo restores the old slice
-			// header, and nobody else holds the backing array (reads copy).
-			put(t, d.days, k, append(d.days[k], iv))
-			put(t, d.byCompany, iv.CompanyID, append(d.byCompany[iv.CompanyID], iv))
+			old, had := d.days[k]
+			if _, seen := days[k]; !seen {
+				days[k] = dayWas{old, had}
+			}
+			d.days[k] = append(old, iv)
+			old, had = d.byCompany[iv.CompanyID]
+			if _, seen := companies[iv.CompanyID]; !seen {
+				companies[iv.CompanyID] = dayWas{old, had}
+			}
+			d.byCompany[iv.CompanyID] = append(old, iv)
 		}
 		return nil
 	})
