@@ -468,9 +468,9 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			}
 		}
 		var (
-			due  []*Current
-			locs []*time.Location
-			days []MemberDay
+			due  = make([]*Current, 0, len(byMember))
+			locs = make([]*time.Location, 0, len(byMember))
+			days = make([]MemberDay, 0, len(byMember))
 		)
 		for _, m := range members {
 			c, ok := byMember[m]
@@ -493,19 +493,27 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			return err
 		}
 		var (
-			curs     []*Current
-			pending  []Interval
-			switches []Switch
+			curs     = make([]*Current, 0, len(due))
+			next     = make([]Current, len(due))
+			pending  = make([]Interval, 0, len(due))
+			switches = make([]Switch, 0, len(due))
 		)
+		byID := map[string]map[string]*PauseType{} // each company's types, shared by its members' projections
 		for i, c := range due {
-			p := newProjection(ctx, s.store, c.CompanyID, c.UserID, locs[i], types[c.CompanyID])
+			ts, ok := byID[c.CompanyID]
+			if !ok {
+				ts = typesByID(types[c.CompanyID])
+				byID[c.CompanyID] = ts
+			}
+			p := newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
 			p.days[days[i].Day] = spent[days[i]]
-			cur := *c
-			if _, err := p.advance(&cur, now); err != nil {
+			cur := &next[i]
+			*cur = *c
+			if _, err := p.advance(cur, now); err != nil {
 				return err
 			}
 			cur.Version = c.Version + 1
-			curs = append(curs, &cur)
+			curs = append(curs, cur)
 			pending = append(pending, p.pending...)
 			switches = append(switches, p.switches...)
 		}

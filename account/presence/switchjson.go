@@ -55,7 +55,7 @@ func switchJSON(sw *Switch) ([]byte, error) {
 		!plainTime(sw.At) || !plainTime(sw.AppliedAt) {
 		return json.Marshal(sw)
 	}
-	b := make([]byte, 0, 96+len(sw.CompanyID)+len(sw.UserID)+len(sw.From)+len(sw.To))
+	b := make([]byte, 0, 160+len(sw.CompanyID)+len(sw.UserID)+len(sw.From)+len(sw.To))
 	b = append(b, `{"company_id":`...)
 	b = appendString(b, sw.CompanyID)
 	b = append(b, `,"user_id":`...)
