@@ -75,6 +75,11 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 	for i, m := range ms {
 		rows[i] = pendingRow(m)
 	}
+	if o.s.dialect == Postgres && len(rows) > 1 {
+		if ok, err := o.s.pgBulkInsert(ctx, "outbox_messages", pgOutboxColumns, pgOutboxRows(rows)); ok || err != nil {
+			return o.s.mapErr(op, err)
+		}
+	}
 	if _, err := o.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return o.s.mapErr(op, err)
 	}
