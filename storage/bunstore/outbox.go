@@ -75,10 +75,8 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 	for i, m := range ms {
 		rows[i] = pendingRow(m)
 	}
-	if o.s.dialect == Postgres && len(rows) > 1 {
-		if ok, err := o.s.pgBulkInsert(ctx, "outbox_messages", pgOutboxColumns, pgOutboxRows(rows)); ok || err != nil {
-			return o.s.mapErr(op, err)
-		}
+	if ok, err := o.s.bulkInsert(ctx, "outbox_messages", bulkOutboxColumns, "payload", len(rows), o.s.bulkOutboxRows(rows)); ok || err != nil {
+		return o.s.mapErr(op, err)
 	}
 	if _, err := o.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return o.s.mapErr(op, err)
