@@ -44,8 +44,9 @@ func rawRow(t *testing.T, st *bunstore.Store, table, id string, cols []string) [
 }
 
 // The batched inserts (audit events, outbox messages, presence intervals)
-// take a statement of their own on PostgreSQL and SQLite; every row they
-// write is stored exactly as the one-row insert stores the same values.
+// take a statement of their own on PostgreSQL; on every dialect each row
+// they write is stored exactly as the one-row insert stores the same
+// values.
 func TestBatchedInsertsStoreWhatSingleInsertsDo(t *testing.T) {
 	backends := map[string]func(testing.TB) *bunstore.Store{"sqlite": storagetest.OpenSQLite}
 	if os.Getenv(storagetest.PostgresEnv) != "" {

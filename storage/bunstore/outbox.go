@@ -75,7 +75,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 	for i, m := range ms {
 		rows[i] = pendingRow(m)
 	}
-	if ok, err := o.s.bulkInsert(ctx, "outbox_messages", bulkOutboxColumns, "payload", len(rows), o.s.bulkOutboxRows(rows)); ok || err != nil {
+	if ok, err := o.s.bulkInsert(ctx, "outbox_messages", bulkOutboxColumns, len(rows), bulkOutboxRows(rows)); ok || err != nil {
 		return o.s.mapErr(op, err)
 	}
 	if _, err := o.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
