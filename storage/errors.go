@@ -72,12 +72,40 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Msg)
 	}
-	if e.Err != nil {
+	if e.Err != nil && !e.quietCause() {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
 }
+
+// quietCause reports whether the cause's text stays out of Error(): a
+// database driver's error (a *DriverError) behind a conflict, a transient
+// conflict or a not-found names constraints, indexes and SQL, which are no
+// message for people. The cause stays reachable with errors.Is and errors.As.
+// Behind an internal or an unavailable error the driver's text is kept: it
+// is what an operator needs, and a service shows neither to its users.
+func (e *Error) quietCause() bool {
+	if _, ok := e.Err.(*DriverError); !ok {
+		return false
+	}
+	switch e.Kind {
+	case ErrConflict, ErrRetryable, ErrNotFound:
+		return true
+	}
+	return false
+}
+
+// DriverError carries a database driver's error as the cause of an *Error.
+// The storage backends wrap every driver error they classify in one, so a
+// conflict's message reads "conflict" (with the operation's own detail) and
+// not the database's text; errors.As reaches the driver's error through it.
+type DriverError struct{ Err error }
+
+func (d *DriverError) Error() string { return d.Err.Error() }
+
+// Unwrap exposes the driver's error to errors.Is and errors.As.
+func (d *DriverError) Unwrap() error { return d.Err }
 
 // Unwrap exposes the kind and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {

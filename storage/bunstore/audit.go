@@ -147,11 +147,29 @@ func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 	row := toAuditRow(e)
 	row.Seq, row.LeafHash = 0, ""
 	// Deferred (see pgConnector): an event is written with the statement
-	// after it, most often COMMIT.
+	// after it, most often COMMIT. On PostgreSQL a hot statement (see
+	// hotExec); seq and v1_seq are NULL, as bun writes the zero of a
+	// nullzero column.
+	if a.s.dialect == Postgres {
+		_, err := a.s.hotExec(deferred(ctx), op, "INSERT INTO audit_events (id, company_id, seq, occurred_at, actor_user_id, "+
+			"actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_seq, v1_prev_hash, v1_hash) "+
+			"VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			row.ID, row.CompanyID, row.OccurredAt, row.ActorUserID, row.ActorCompanyID, row.ActorRole, row.Action, row.EntityType,
+			row.EntityID, row.Changes, row.Metadata, row.LeafHash, nullInt(row.V1Seq), row.V1PrevHash, row.V1Hash)
+		return err
+	}
 	if _, err := a.s.idb(ctx).NewInsert().Model(row).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}
 	return nil
+}
+
+// nullInt is n, or NULL for zero (a nullzero column).
+func nullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
 }
 
 // InsertAll writes evs with one multi-row INSERT.

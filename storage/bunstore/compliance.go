@@ -52,6 +52,25 @@ type complianceCallRow struct {
 	ReservedBy  string    `bun:"reserved_by"`
 }
 
+// callColumns are compliance_calls' columns in complianceCallRow's order.
+const callColumns = "id, company_id, subject_key, phone, reserved_at, expires_at, status, outcome, completed_at, reserved_by"
+
+// scanOne scans the first row of rows into dest and closes rows; no row is
+// sql.ErrNoRows.
+func scanOne(rows *sql.Rows, dest ...any) error {
+	defer func() { _ = rows.Close() }() // rows.Err and Close's error are checked below
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 func toCallRow(r compliance.Reservation) *complianceCallRow {
 	return &complianceCallRow{ID: r.ID, CompanyID: r.CompanyID, SubjectKey: r.Key, Phone: r.Phone,
 		ReservedAt: storage.Timestamp(r.ReservedAt), ExpiresAt: storage.Timestamp(r.ExpiresAt),
@@ -201,7 +220,10 @@ func (c complianceStore) LockSubject(ctx context.Context, companyID, key string)
 	}
 	q := "INSERT INTO compliance_subjects (company_id, subject_key, locks) VALUES (?, ?, 1)" +
 		c.s.upsert("compliance_subjects", "company_id, subject_key", "locks = "+c.s.col("compliance_subjects", "locks")+" + 1")
-	_, err := c.s.exec(ctx, op, q, companyID, key)
+	// Deferred (see pgConnector): the upsert goes with BEGIN and the
+	// history read after it, which it precedes, so the read runs under
+	// the lock.
+	_, err := c.s.hotExec(deferred(ctx), op, q, companyID, key)
 	return err
 }
 
@@ -238,8 +260,11 @@ func (c complianceStore) LockSubjectSettings(ctx context.Context, companyID, key
 	var policy sql.NullString
 	var updated sql.NullTime
 	var version sql.NullInt64
-	if err := c.s.idb(ctx).QueryRowContext(ctx, q, companyID, key, companyID, companyID, companyID, companyID).
-		Scan(&fz, &policy, &updated, &version); err != nil {
+	rows, err := c.s.hotQuery(ctx, op, q, companyID, key, companyID, companyID, companyID, companyID)
+	if err != nil {
+		return compliance.Settings{}, false, err
+	}
+	if err := scanOne(rows, &fz, &policy, &updated, &version); err != nil {
 		return compliance.Settings{}, false, c.s.mapErr(op, err)
 	}
 	if !version.Valid {
@@ -265,10 +290,24 @@ func (c complianceStore) FinishPending(ctx context.Context, r compliance.Reserva
 		return compliance.Reservation{}, false, storage.MustBeInTx(ctx, op)
 	}
 	var row complianceCallRow
-	err := c.s.idb(ctx).NewUpdate().Model(&row).
-		Set("status = ?", string(r.Status)).Set("outcome = ?", string(r.Outcome)).
-		Set("completed_at = ?", storage.Timestamp(r.CompletedAt)).
-		Where("id = ?", r.ID).Where("status = ?", string(compliance.StatusPending)).Returning("*").Scan(ctx)
+	var err error
+	if c.s.dialect == Postgres {
+		var rows *sql.Rows
+		rows, err = c.s.hotQuery(ctx, op, "UPDATE compliance_calls SET status = ?, outcome = ?, completed_at = ? "+
+			"WHERE id = ? AND status = ? RETURNING "+callColumns,
+			string(r.Status), string(r.Outcome), storage.Timestamp(r.CompletedAt), r.ID, string(compliance.StatusPending))
+		if err == nil {
+			var completed sql.NullTime
+			err = scanOne(rows, &row.ID, &row.CompanyID, &row.SubjectKey, &row.Phone, &row.ReservedAt, &row.ExpiresAt,
+				&row.Status, &row.Outcome, &completed, &row.ReservedBy)
+			row.CompletedAt = completed.Time
+		}
+	} else {
+		err = c.s.idb(ctx).NewUpdate().Model(&row).
+			Set("status = ?", string(r.Status)).Set("outcome = ?", string(r.Outcome)).
+			Set("completed_at = ?", storage.Timestamp(r.CompletedAt)).
+			Where("id = ?", r.ID).Where("status = ?", string(compliance.StatusPending)).Returning("*").Scan(ctx)
+	}
 	if err != nil {
 		if c.s.classify(err) == storage.ErrNotFound {
 			return compliance.Reservation{}, false, nil
@@ -302,6 +341,16 @@ func (c complianceStore) InsertReservation(ctx context.Context, r compliance.Res
 	const op = "compliance.InsertReservation"
 	// Deferred: the reservation's INSERT goes with its audit event and
 	// COMMIT (see pgConnector); nothing reads its result.
+	if c.s.dialect == Postgres {
+		row := toCallRow(r)
+		var completed any
+		if !row.CompletedAt.IsZero() {
+			completed = row.CompletedAt
+		}
+		_, err := c.s.hotExec(deferred(ctx), op, "INSERT INTO compliance_calls ("+callColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			row.ID, row.CompanyID, row.SubjectKey, row.Phone, row.ReservedAt, row.ExpiresAt, row.Status, row.Outcome, completed, row.ReservedBy)
+		return err
+	}
 	if _, err := c.s.idb(ctx).NewInsert().Model(toCallRow(r)).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return c.s.mapErr(op, err)
 	}
@@ -402,8 +451,9 @@ func (c complianceStore) historyAggQuery(one bool) string {
 	const where = "company_id = ? AND subject_key IN (?) AND reserved_at >= ? AND status <> 'released'"
 	switch c.s.dialect {
 	case Postgres:
-		if one { // one key is one index range already, and planned faster
-			return "SELECT subject_key, COUNT(*), " + pgHistoryFold + " FROM compliance_calls WHERE " + where + " GROUP BY subject_key"
+		if one { // one key is one index range already, and planned faster; a hot statement (see hotQuery)
+			return "SELECT subject_key, COUNT(*), " + pgHistoryFold + " FROM compliance_calls WHERE " +
+				"company_id = ? AND subject_key = ? AND reserved_at >= ? AND status <> 'released' GROUP BY subject_key"
 		}
 		return "SELECT k.key, a.n, a.agg FROM unnest(ARRAY[?]::text[]) AS k(key) CROSS JOIN LATERAL (" +
 			"SELECT COUNT(*) AS n, " + pgHistoryFold + " AS agg FROM compliance_calls " +
@@ -420,7 +470,10 @@ func (c complianceStore) historyAggQuery(one bool) string {
 
 // historyArgs are historyAggQuery's arguments in its dialect's order.
 func (c complianceStore) historyArgs(companyID string, keys []string, since time.Time) []any {
-	if c.s.dialect == Postgres && len(keys) > 1 {
+	if c.s.dialect == Postgres {
+		if len(keys) == 1 {
+			return []any{companyID, keys[0], storage.Timestamp(since)}
+		}
 		return []any{bun.List(keys), companyID, storage.Timestamp(since)}
 	}
 	return []any{companyID, bun.List(keys), storage.Timestamp(since)}
@@ -463,9 +516,9 @@ func (c complianceStore) CheckRecords(ctx context.Context, companyID, key string
 	if err := c.s.checkOpen(op); err != nil {
 		return nil, buf, err
 	}
-	rows, err := c.s.idb(ctx).QueryContext(ctx, checkQuery, companyID, key, storage.Timestamp(since), companyID)
+	rows, err := c.s.hotQuery(ctx, op, checkQuery, companyID, key, storage.Timestamp(since), companyID)
 	if err != nil {
-		return nil, buf, c.s.mapErr(op, err)
+		return nil, buf, err
 	}
 	defer func() { _ = rows.Close() }() // read-only: rows.Err is the read's outcome
 	if !rows.Next() {
@@ -512,9 +565,16 @@ func (c complianceStore) historyBatch(ctx context.Context, op, companyID string,
 	var short []string // subjects whose folded string came back truncated
 	for start := 0; start < len(keys); start += compliance.BatchSize {
 		chunk := keys[start:min(start+compliance.BatchSize, len(keys))]
-		rows, err := c.s.idb(ctx).QueryContext(ctx, c.historyAggQuery(len(chunk) == 1), c.historyArgs(companyID, chunk, since)...)
+		var rows *sql.Rows
+		var err error
+		if len(chunk) == 1 && c.s.dialect == Postgres {
+			rows, err = c.s.hotQuery(ctx, op, c.historyAggQuery(true), c.historyArgs(companyID, chunk, since)...)
+		} else {
+			rows, err = c.s.idb(ctx).QueryContext(ctx, c.historyAggQuery(len(chunk) == 1), c.historyArgs(companyID, chunk, since)...)
+			err = c.s.mapErr(op, err)
+		}
 		if err != nil {
-			return c.s.mapErr(op, err)
+			return err
 		}
 		var key string
 		var n int

@@ -90,25 +90,41 @@
 // A pool opened by Open or OpenPostgres sends a transaction in fewer round
 // trips than database/sql would, with the same statements in the same
 // order. BEGIN is held until the transaction's first statement and sent
-// with it when that statement is a write (alone just before it when it is
-// a query: pgx reads one result set per query). Audit events (audit.Store
-// Insert, InsertAll) and reservations (compliance InsertReservation) are
-// deferred writes: nothing reads their result, so each is held until the
-// transaction's next statement — sent before a query, so the query sees
-// it — or COMMIT, and goes in the same round trip. A deferred write that
-// fails (a duplicate key, a serialization failure) fails that later
-// statement or COMMIT with its own error kind, and so the transaction: the
-// use case still fails as a whole, only later. A bun query hook (TraceSQL,
-// a host's) sees a deferred statement end at once, without its outcome. A
-// transaction that ends before sending anything costs no round trip. A
-// compliance Reserve plus Complete is 6 round trips (BEGIN with the
-// subscriber's lock upsert; the settings and history in one statement; the
-// reservation, its audit event and COMMIT together; BEGIN; the UPDATE …
+// with it. Audit events (audit.Store Insert, InsertAll), reservations
+// (compliance InsertReservation) and the compliance subscriber lock
+// (LockSubject) are deferred writes: nothing reads their result, so each is
+// held until the transaction's next statement — sent before it, so a query
+// sees it — or COMMIT, and goes in the same round trip; a query that goes
+// with BEGIN or deferred writes has its rows read from the last result of
+// that round trip. A deferred write that fails (a duplicate key, a
+// serialization failure) fails that later statement or COMMIT with its
+// own error kind, and so the transaction: the use case still fails as a
+// whole, only later. A bun query hook (TraceSQL, a host's) sees a deferred
+// statement end at once, without its outcome. A transaction that ends
+// before sending anything costs no round trip.
+//
+// The statements of the hot paths — the subscriber lock, the history and
+// Check reads, the reservation INSERT, Complete's UPDATE … RETURNING and
+// the audit event INSERT — are prepared statements on such a pool: each
+// connection prepares one the first time it sends it (one round trip) and
+// then sends "EXECUTE name('argument', …)", plain SQL text that travels
+// with BEGIN, the deferred writes and COMMIT like any other, so the
+// server neither parses nor plans it again. An argument is written as a
+// quoted literal the server converts to the parameter's type (strings,
+// integers, booleans, timestamps with time zone, byte strings, NULL);
+// any other value, or a server without standard_conforming_strings, makes
+// that call fall back to pgx's formatting of the statement. Every other
+// statement is bun's, with its arguments formatted into the text.
+//
+// A compliance Reserve plus Complete is 4 round trips (BEGIN, the
+// subscriber's lock upsert and the settings and history read; the
+// reservation, its audit event and COMMIT; BEGIN with the UPDATE …
 // RETURNING; the audit event with COMMIT), a Check one, and
-// TestRoundTripsPostgres keeps them so. Database/sql's
-// Conn.Raw hands out the wrapped connection: it has pgx's Conn() *pgx.Conn.
-// A pool given to New or NewFromSQL is the host's and keeps one round trip
-// per statement.
+// TestRoundTripsPostgres keeps them so. Database/sql's Conn.Raw hands out
+// the wrapped connection: it has pgx's Conn() *pgx.Conn. A pool given to
+// New or NewFromSQL is the host's and keeps one round trip per statement;
+// the hot statements reach its driver with their arguments as
+// placeholders, which it prepares or formats as the host configured it.
 //
 // # Types
 //

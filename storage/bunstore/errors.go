@@ -30,7 +30,7 @@ func (s *Store) mapErr(op string, err error) error {
 		return err
 	}
 	kind := s.classify(err)
-	return storage.Wrap(op, kind, err)
+	return storage.Wrap(op, kind, &storage.DriverError{Err: err})
 }
 
 func (s *Store) classify(err error) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -53,5 +54,55 @@ func TestClassifyLostConnection(t *testing.T) {
 	s := &Store{dialect: Postgres}
 	if got := s.mapErr("op", fmt.Errorf("exec: %w", pgconn.ErrConnClosed)); !errors.Is(got, storage.ErrUnavailable) {
 		t.Errorf("conn closed: got %v, want ErrUnavailable", got)
+	}
+}
+
+// A unique-key violation is a conflict whose message is for people: the
+// database's text (constraint and index names, the duplicate value) stays
+// out of Error() but reachable with errors.As. An internal error keeps it.
+func TestDriverTextStaysOutOfConflicts(t *testing.T) {
+	pg := &Store{dialect: Postgres}
+	my := &Store{dialect: MySQL}
+	sq, err := Open(t.Context(), "sqlite:"+t.TempDir()+"/conflict.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sq.Close() })
+	if _, err := sq.DB().ExecContext(t.Context(), "CREATE TABLE t (k TEXT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sq.DB().ExecContext(t.Context(), "INSERT INTO t VALUES ('a')"); err != nil {
+		t.Fatal(err)
+	}
+	_, sqliteDup := sq.DB().ExecContext(t.Context(), "INSERT INTO t VALUES ('a')")
+	if sqliteDup == nil {
+		t.Fatal("duplicate insert succeeded")
+	}
+	cases := []struct {
+		name   string
+		s      *Store
+		driver error
+		secret string
+	}{
+		{"postgres", pg, &pgconn.PgError{Code: "23505", Message: `duplicate key value violates unique constraint "tenancy_users_email_key"`}, "tenancy_users_email_key"},
+		{"mysql", my, &mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'a@b.c' for key 'tenancy_users_email'"}, "tenancy_users_email"},
+		{"sqlite", sq, sqliteDup, "UNIQUE"},
+	}
+	for _, c := range cases {
+		got := c.s.mapErr("tenancy.RegisterUser", fmt.Errorf("insert: %w", c.driver))
+		if !errors.Is(got, storage.ErrConflict) {
+			t.Fatalf("%s: got %v, want ErrConflict", c.name, got)
+		}
+		if msg := got.Error(); msg != "tenancy.RegisterUser: conflict" {
+			t.Errorf("%s: message %q, want %q", c.name, msg, "tenancy.RegisterUser: conflict")
+		}
+		var de *storage.DriverError
+		if !errors.As(got, &de) || !errors.Is(got, c.driver) {
+			t.Errorf("%s: the driver's error is not reachable from %v", c.name, got)
+		}
+	}
+	internal := pg.mapErr("op", &pgconn.PgError{Code: "42P01", Message: `relation "x" does not exist`})
+	if !errors.Is(internal, storage.ErrInternal) || !strings.Contains(internal.Error(), `relation "x" does not exist`) {
+		t.Errorf("internal error lost its cause's text: %v", internal)
 	}
 }

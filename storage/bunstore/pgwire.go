@@ -53,7 +53,8 @@ func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type pgConn struct {
 	*stdlib.Conn
 	trips *atomic.Int64
-	tx    *pgTx // the open transaction, nil outside one
+	tx    *pgTx              // the open transaction, nil outside one
+	stmts map[string]*pgStmt // statements prepared on this connection (see hotExec)
 }
 
 var (
@@ -150,6 +151,15 @@ func (t *pgTx) flush(ctx context.Context) error {
 // go with it, and a deferred write waits.
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	t := c.tx
+	if len(args) > 0 { // a hot statement: EXECUTE, sent as any other
+		stmt, ok, err := c.execute(ctx, query, args)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			query, args = stmt, nil
+		}
+	}
 	if t == nil {
 		c.trips.Add(1)
 		return c.Conn.ExecContext(ctx, query, args)
@@ -175,6 +185,18 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 // QueryContext runs a query; in a transaction BEGIN and deferred writes are
 // sent first (pgx reads one result set per query).
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) > 0 { // a hot statement: EXECUTE
+		stmt, ok, err := c.execute(ctx, query, args)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			query, args = stmt, nil
+		}
+	}
+	if t := c.tx; t != nil && len(args) == 0 && (!t.begun || len(t.pending) > 0) {
+		return t.query(ctx, query)
+	}
 	if c.tx != nil {
 		if err := c.tx.flush(ctx); err != nil {
 			return nil, err
@@ -182,6 +204,36 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	}
 	c.trips.Add(1)
 	return c.Conn.QueryContext(ctx, query, args)
+}
+
+// query sends the transaction's head and query in one round trip, skips
+// the head's results (failing on the first error among them) and returns
+// query's rows.
+func (t *pgTx) query(ctx context.Context, query string) (driver.Rows, error) {
+	skip := len(t.pending)
+	if !t.begun {
+		skip++
+	}
+	q := t.head() + query
+	t.begun, t.pending = true, nil
+	t.c.trips.Add(1)
+	mrr := t.c.Conn.Conn().PgConn().Exec(ctx, q)
+	for i := 0; ; i++ {
+		if !mrr.NextResult() {
+			err := mrr.Close()
+			if err == nil {
+				err = fmt.Errorf("bunstore: %d results for %d statements", i, skip+1)
+			}
+			return nil, err
+		}
+		if i == skip {
+			return newPgRows(t.c.Conn.Conn().TypeMap(), mrr), nil
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			_ = mrr.Close() // the statement's error is the one to report
+			return nil, err
+		}
+	}
 }
 
 // PrepareContext prepares a statement, after BEGIN and deferred writes.

@@ -42,6 +42,9 @@ type Store struct {
 	// trips counts the round trips of a PostgreSQL pool the store opened
 	// (see pgConnector); nil on other pools.
 	trips *atomic.Int64
+	// hook is TraceSQL's, which the hot statements (see hotExec) call
+	// themselves; nil without tracing.
+	hook *sqlHook
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -127,7 +130,8 @@ func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 // including several hosts and target_session_attrs=read-write (a pool that
 // finds the new primary after a failover). Statements go over the simple
 // protocol: bun sends each query with its arguments already formatted, so
-// preparing them would cost a round trip and cache nothing reusable.
+// preparing them would cost a round trip and cache nothing reusable; the
+// few hot statements are prepared once per connection and sent as EXECUTE.
 // Transactions hold BEGIN and the deferred writes back to send them with
 // the next statement (see "Round trips on PostgreSQL" in the package doc).
 // A DSN pgx cannot parse is a *storage.ValidationError on field "dsn".

@@ -25,8 +25,9 @@ func (s *Store) TraceSQL(tp trace.TracerProvider) {
 	if tp == nil {
 		return
 	}
-	s.db = s.db.WithQueryHook(&sqlHook{tracer: tp.Tracer("github.com/switchboardkit/switchboard/storage/bunstore"),
-		system: map[Dialect]string{SQLite: "sqlite", Postgres: "postgresql", MySQL: "mysql"}[s.dialect]})
+	s.hook = &sqlHook{tracer: tp.Tracer("github.com/switchboardkit/switchboard/storage/bunstore"),
+		system: map[Dialect]string{SQLite: "sqlite", Postgres: "postgresql", MySQL: "mysql"}[s.dialect]}
+	s.db = s.db.WithQueryHook(s.hook)
 }
 
 // sqlHook is a bun.QueryHook starting one span per statement. (bun's own

@@ -1,0 +1,245 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Prepared statements on PostgreSQL. bun formats every query with its
+// arguments written into the text, so the server parses and plans each
+// statement anew; on the hot paths (a dialer's Reserve and Complete, Check,
+// an audit event) the planning costs more than running the statement. Those
+// few statements are written once with placeholders and sent with their
+// arguments (hotExec, hotQuery). On a pool the store opened, each
+// connection prepares such a statement the first time it sees it (one
+// round trip, once per connection: the server keeps the parsed statement
+// and, after a few runs, its plan) and then sends it as
+// "EXECUTE name('arg', …)": plain SQL text, so it goes with BEGIN, the
+// deferred writes and COMMIT like any other statement (see pgConnector).
+// An argument is written as a quoted literal the server converts to the
+// parameter's type, or NULL; a value of another type (or a server without
+// standard_conforming_strings) falls back to pgx's own formatting of the
+// statement, which is what every other statement gets. On a pool given to
+// New the statement goes to the host's driver with its arguments, which
+// prepares or formats it as the host configured. On SQLite and MySQL it is
+// an ordinary bun query.
+
+// pgStmt is a statement prepared on one connection.
+type pgStmt struct {
+	name string
+	oids []uint32 // the parameters' types, as the server inferred them
+}
+
+// PostgreSQL type OIDs whose literals pgLiteral writes specially.
+const (
+	oidBytea       = 17
+	oidTimestamp   = 1114 // without time zone: left to pgx
+	oidTimestamptz = 1184
+)
+
+// execute returns the EXECUTE statement that runs query (with $n
+// placeholders) with args on c, preparing query on c first if needed; ok is
+// false when an argument cannot be written as a literal (the caller then
+// sends query with args as pgx would).
+func (c *pgConn) execute(ctx context.Context, query string, args []driver.NamedValue) (stmt string, ok bool, err error) {
+	if c.Conn.Conn().PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+		return "", false, nil
+	}
+	st := c.stmts[query]
+	if st == nil {
+		name := "sb_" + strconv.Itoa(len(c.stmts)+1)
+		c.trips.Add(1)
+		sd, err := c.Conn.Conn().PgConn().Prepare(ctx, name, query, nil)
+		if err != nil {
+			return "", false, err
+		}
+		if c.stmts == nil {
+			c.stmts = make(map[string]*pgStmt)
+		}
+		st = &pgStmt{name: name, oids: sd.ParamOIDs}
+		c.stmts[query] = st
+	}
+	if len(args) != len(st.oids) {
+		return "", false, nil // pgx reports the mismatch
+	}
+	var b strings.Builder
+	b.Grow(len(st.name) + 10 + 24*len(args))
+	b.WriteString("EXECUTE ")
+	b.WriteString(st.name)
+	for i, a := range args {
+		if i == 0 {
+			b.WriteByte('(')
+		} else {
+			b.WriteString(", ")
+		}
+		if !pgLiteral(&b, a.Value, st.oids[i]) {
+			return "", false, nil
+		}
+	}
+	if len(args) > 0 {
+		b.WriteByte(')')
+	}
+	return b.String(), true, nil
+}
+
+// pgLiteral appends v as a literal of the parameter type oid, reporting
+// false for a value it does not write (pgx formats that statement). Every
+// literal but NULL is a quoted string: the server converts it to the
+// parameter's type as it would the text of a bound parameter.
+func pgLiteral(b *strings.Builder, v any, oid uint32) bool {
+	if vr, ok := v.(driver.Valuer); ok {
+		var err error
+		if v, err = vr.Value(); err != nil {
+			return false
+		}
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("NULL")
+	case string:
+		if oid == oidBytea {
+			return false
+		}
+		pgQuote(b, x)
+	case []byte:
+		if oid == oidBytea {
+			b.WriteString(`'\x`)
+			b.WriteString(hex.EncodeToString(x))
+			b.WriteByte('\'')
+		} else {
+			pgQuote(b, string(x))
+		}
+	case json.RawMessage:
+		pgQuote(b, string(x))
+	case int64:
+		pgQuote(b, strconv.FormatInt(x, 10))
+	case int:
+		pgQuote(b, strconv.Itoa(x))
+	case int32:
+		pgQuote(b, strconv.FormatInt(int64(x), 10))
+	case bool:
+		pgQuote(b, strconv.FormatBool(x))
+	case time.Time:
+		// Microseconds, truncated as pgx encodes them; a year outside
+		// 1–9999 and a timestamp without time zone are left to pgx.
+		if oid != oidTimestamptz || x.Year() < 1 || x.Year() > 9999 {
+			return false
+		}
+		pgQuote(b, x.UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00"))
+	default:
+		return false
+	}
+	return true
+}
+
+// pgQuote appends s as a standard-conforming string literal.
+func pgQuote(b *strings.Builder, s string) {
+	b.WriteByte('\'')
+	for {
+		i := strings.IndexByte(s, '\'')
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i+1])
+		b.WriteByte('\'')
+		s = s[i+1:]
+	}
+	b.WriteString(s)
+	b.WriteByte('\'')
+}
+
+// dollarQueries caches hot statements rewritten from ? to $n placeholders.
+var dollarQueries sync.Map // string → string
+
+// dollars rewrites query's ? placeholders as $1, $2, … (the hot statements
+// have no other question marks).
+func dollars(query string) string {
+	if q, ok := dollarQueries.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	q := b.String()
+	dollarQueries.Store(query, q)
+	return q
+}
+
+// sqlHandle is what hotExec and hotQuery send through: the transaction of
+// ctx or the pool, below bun (whose formatting would write the arguments
+// into the text).
+func (s *Store) sqlHandle(ctx context.Context) interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+} {
+	if tx, ok := s.idb(ctx).(bun.Tx); ok {
+		return tx.Tx
+	}
+	return s.db.DB
+}
+
+// hotExec runs a hot statement (written with ? placeholders) with args:
+// prepared on PostgreSQL, an ordinary bun statement elsewhere. ctx may
+// mark it deferred. Errors are the store's kinds, with op.
+func (s *Store) hotExec(ctx context.Context, op, query string, args ...any) (sql.Result, error) {
+	if s.dialect != Postgres {
+		return s.exec(ctx, op, query, args...)
+	}
+	ctx, done := s.traceHot(ctx, query)
+	res, err := s.sqlHandle(ctx).ExecContext(ctx, dollars(query), args...)
+	done(err)
+	if err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	return res, nil
+}
+
+// hotQuery is hotExec for a statement returning rows. Errors from the
+// query itself are the store's kinds; the rows' own errors are the
+// driver's, for the caller to map.
+func (s *Store) hotQuery(ctx context.Context, op, query string, args ...any) (*sql.Rows, error) {
+	var rows *sql.Rows
+	var err error
+	if s.dialect != Postgres {
+		rows, err = s.idb(ctx).QueryContext(ctx, query, args...)
+	} else {
+		var done func(error)
+		ctx, done = s.traceHot(ctx, query)
+		rows, err = s.sqlHandle(ctx).QueryContext(ctx, dollars(query), args...)
+		done(err)
+	}
+	if err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	return rows, nil
+}
+
+// traceHot gives a hot statement, which does not pass through bun's hooks,
+// the span TraceSQL gives every other statement.
+func (s *Store) traceHot(ctx context.Context, query string) (context.Context, func(error)) {
+	h := s.hook
+	if h == nil {
+		return ctx, func(error) {}
+	}
+	ctx = h.BeforeQuery(ctx, nil)
+	return ctx, func(err error) {
+		h.AfterQuery(ctx, &bun.QueryEvent{Query: query, QueryTemplate: query, Err: err})
+	}
+}
