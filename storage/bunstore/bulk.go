@@ -22,14 +22,14 @@ import (
 // parsing the literals (measured: ApplyPlatformDue of 10 000 switches took
 // half as long again).
 
-// bulkInsert runs INSERT INTO table (cols) from rows, a slice of n structs
-// whose JSON names are cols; ok is false (nothing sent) off PostgreSQL, for
-// a single row (bun's statement is as cheap), and when a value holds a
-// NUL, which bun refuses to format: the caller then takes bun's path.
-func (s *Store) bulkInsert(ctx context.Context, table, cols string, n int, rows any) (ok bool, err error) {
-	if n < 2 || s.dialect != Postgres {
-		return false, nil
-	}
+// bulk reports whether n rows take bulkInsert: on PostgreSQL, two or more
+// (for one, bun's statement is as cheap).
+func (s *Store) bulk(n int) bool { return n > 1 && s.dialect == Postgres }
+
+// bulkInsert runs INSERT INTO table (cols) from rows, a slice of structs
+// whose JSON names are cols; ok is false (nothing sent) when a value holds
+// a NUL, which bun refuses to format: the caller then takes bun's path.
+func (s *Store) bulkInsert(ctx context.Context, table, cols string, rows any) (ok bool, err error) {
 	b, err := json.Marshal(rows)
 	if err != nil {
 		return false, err
