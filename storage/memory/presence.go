@@ -14,17 +14,19 @@ import (
 )
 
 type presenceData struct {
-	types     map[string]presence.PauseType          // by ID
-	names     map[[2]string]string                   // (company, folded name) of non-archived types → ID
-	current   map[string]map[string]presence.Current // company → user → status
-	due       map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
-	dueIdx    dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
-	days      map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
-	byCompany map[string][]presence.Interval         // company → intervals in append order
+	types        map[string]presence.PauseType          // by ID
+	companyTypes map[string][]string                    // company → its types' IDs, in creation order
+	names        map[[2]string]string                   // (company, folded name) of non-archived types → ID
+	current      map[string]map[string]presence.Current // company → user → status
+	due          map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
+	dueIdx       dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
+	days         map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
+	byCompany    map[string][]presence.Interval         // company → intervals in append order
 }
 
 func (d *presenceData) init() {
 	d.types = map[string]presence.PauseType{}
+	d.companyTypes = map[string][]string{}
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
@@ -73,6 +75,7 @@ func (ps presenceStore) CreatePauseType(ctx context.Context, p *presence.PauseTy
 			put(t, d.names, nameKey(p), p.ID)
 		}
 		put(t, d.types, p.ID, *clonePauseType(*p))
+		put(t, d.companyTypes, p.CompanyID, append(d.companyTypes[p.CompanyID], p.ID)) // in place: the undo restores the header
 		return nil
 	})
 }
@@ -118,10 +121,9 @@ func (ps presenceStore) PauseType(ctx context.Context, companyID, id string) (*p
 func (ps presenceStore) PauseTypes(ctx context.Context, companyID string) ([]*presence.PauseType, error) {
 	var out []*presence.PauseType
 	err := ps.s.read(ctx, func() error {
-		for _, p := range ps.s.presence.types {
-			if p.CompanyID == companyID {
-				out = append(out, clonePauseType(p))
-			}
+		d := &ps.s.presence
+		for _, id := range d.companyTypes[companyID] { // a type never changes company
+			out = append(out, clonePauseType(d.types[id]))
 		}
 		return nil
 	})
