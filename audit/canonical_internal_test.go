@@ -20,7 +20,8 @@ func slowCanonical(r json.RawMessage) (json.RawMessage, bool) {
 // re-marshalling does, so stored changes and leaf hashes are unchanged.
 func TestCanonicalJSONFastPathIsExact(t *testing.T) {
 	inputs := []string{`"a"`, `1`, `-1.5e3`, `true`, `null`, `{}`, `[]`, `{"a":[1,2,{"b":null}]}`, `"2026-11-20T09:10:00Z"`,
-		`{"a": 1}`, "[1,\n2]", `"<b>&"`, "\"\u2028\u2029\"", `"é€"`, `"\u003c"`, `{"a":1`, `"x`, `1 2`, `tru`, "\"\xff\""}
+		`{"a": 1}`, "[1,\n2]", `"<b>&"`, "\"\u2028\u2029\"", `"é€"`, `"\u003c"`, `{"a":1`, `"x`, `1 2`, `tru`, "\"\xff\"",
+		`""`, `"`, `"a"b"`, `"a\"`, `"a\"b"`, `"\\"`, `"a\nb"`, "\"a\x01\"", "\"\x7f\"", `"01JD0000000000000000000000"`, `x"`, `"a""`}
 	for _, in := range inputs {
 		want, wantOK := slowCanonical(json.RawMessage(in))
 		got, ok := canonicalJSON(json.RawMessage(in))

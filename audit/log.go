@@ -249,13 +249,18 @@ func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
 // and none of the bytes json.Marshal escapes ('<', '>', '&', and 0xE2, the
 // lead byte of U+2028 and U+2029).
 func isCanonical(r []byte) bool {
-	for _, c := range r {
+	plain := len(r) >= 2 && r[0] == '"' && r[len(r)-1] == '"' // a string of printable ASCII without escapes: valid as it is
+	for i, c := range r {
 		switch c {
 		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
 			return false
+		case '"', '\\':
+			plain = plain && (c == '"' && (i == 0 || i == len(r)-1))
+		default:
+			plain = plain && c >= 0x20 && c < 0x7f
 		}
 	}
-	return json.Valid(r)
+	return plain || json.Valid(r)
 }
 
 // Query returns one page of events visible in scope and matching f, newest

@@ -143,8 +143,10 @@
 // Suspension). The isolation matrix of
 // storage/storagetest proves the rules on every backend, for every exported
 // method of every domain service. Actors are built by ActorFor from the
-// stored membership — hosts must not build them from request data, and
-// should build them per request so role changes take effect.
+// stored membership (or by Member.Actor from a membership the host read
+// itself, such as in the statement that validates its login session) —
+// hosts must not build them from request data, and should build them per
+// request so role changes take effect.
 //
 // A company that does not exist and one the actor may not see (Sees) are
 // indistinguishable to a non-platform actor: both are the same

@@ -148,8 +148,19 @@ func (s *Service) ActorFor(ctx context.Context, userID, companyID string) (Actor
 	if err != nil {
 		return Actor{}, err
 	}
+	return m.Actor()
+}
+
+// Actor returns the actor the membership acts as: what ActorFor returns once
+// it has read m. A host that reads the membership itself — together with
+// its login session in one statement, say — builds the request's Actor with
+// it instead of calling ActorFor. Either way the Actor is only the claim:
+// every use case re-reads the membership in its own transaction (Verify)
+// and authorises on what it finds there. storage.ErrForbidden when the
+// membership is deactivated.
+func (m *Member) Actor() (Actor, error) {
 	if m.Deactivated {
-		return Actor{}, storage.Forbidden("tenancy.ActorFor", "the membership of user %s is deactivated", userID)
+		return Actor{}, storage.Forbidden("tenancy.ActorFor", "the membership of user %s is deactivated", m.UserID)
 	}
 	return Actor{UserID: m.UserID, CompanyID: m.CompanyID, Role: m.Role, SubAccountID: m.SubAccountID}, nil
 }

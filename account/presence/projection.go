@@ -25,12 +25,22 @@ type projection struct {
 }
 
 func newProjection(ctx context.Context, st Store, companyID, userID string, loc *time.Location, types []*PauseType) *projection {
-	p := &projection{ctx: ctx, store: st, companyID: companyID, userID: userID, loc: loc,
-		types: make(map[string]*PauseType, len(types)), days: map[string][]Interval{}}
+	return newProjectionOf(ctx, st, companyID, userID, loc, typesByID(types))
+}
+
+// newProjectionOf is newProjection for the types already by ID (a map the
+// projection only reads, so projections of one company can share it).
+func newProjectionOf(ctx context.Context, st Store, companyID, userID string, loc *time.Location, types map[string]*PauseType) *projection {
+	return &projection{ctx: ctx, store: st, companyID: companyID, userID: userID, loc: loc,
+		types: types, days: make(map[string][]Interval, 1)}
+}
+
+func typesByID(types []*PauseType) map[string]*PauseType {
+	m := make(map[string]*PauseType, len(types))
 	for _, t := range types {
-		p.types[t.ID] = t
+		m[t.ID] = t
 	}
-	return p
+	return m
 }
 
 // dayIntervals returns the stored intervals of day.

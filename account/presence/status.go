@@ -468,9 +468,9 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			}
 		}
 		var (
-			due  []*Current
-			locs []*time.Location
-			days []MemberDay
+			due  = make([]*Current, 0, len(byMember))
+			locs = make([]*time.Location, 0, len(byMember))
+			days = make([]MemberDay, 0, len(byMember))
 		)
 		for _, m := range members {
 			c, ok := byMember[m]
@@ -493,19 +493,27 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			return err
 		}
 		var (
-			curs     []*Current
-			pending  []Interval
-			switches []Switch
+			curs     = make([]*Current, 0, len(due))
+			next     = make([]Current, len(due))
+			pending  = make([]Interval, 0, len(due))
+			switches = make([]Switch, 0, len(due))
 		)
+		byID := map[string]map[string]*PauseType{} // each company's types, shared by its members' projections
 		for i, c := range due {
-			p := newProjection(ctx, s.store, c.CompanyID, c.UserID, locs[i], types[c.CompanyID])
+			ts, ok := byID[c.CompanyID]
+			if !ok {
+				ts = typesByID(types[c.CompanyID])
+				byID[c.CompanyID] = ts
+			}
+			p := newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
 			p.days[days[i].Day] = spent[days[i]]
-			cur := *c
-			if _, err := p.advance(&cur, now); err != nil {
+			cur := &next[i]
+			*cur = *c
+			if _, err := p.advance(cur, now); err != nil {
 				return err
 			}
 			cur.Version = c.Version + 1
-			curs = append(curs, &cur)
+			curs = append(curs, cur)
 			pending = append(pending, p.pending...)
 			switches = append(switches, p.switches...)
 		}
@@ -543,11 +551,13 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 		sw := &switches[i]
 		sw.AppliedAt = applied
 		entries[i] = autoSwitchEntry(sw)
-		m, err := storage.NewMessage("presence.switch", applied, sw.CompanyID, storage.TopicPauseSwitch, sw)
+		payload, err := switchJSON(sw)
 		if err != nil {
-			return err
+			return storage.Internal("presence.switch", err)
 		}
-		msgs[i] = m
+		// storage.NewMessage's message, with the payload encoded above.
+		msgs[i] = storage.Message{ID: storage.NewID(), CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
+			Payload: payload, Created: applied, NextAttempt: applied}
 	}
 	if _, err := s.audit.RecordAll(ctx, entries); err != nil {
 		return err
@@ -560,5 +570,5 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 func autoSwitchEntry(sw *Switch) audit.Entry {
 	return audit.Entry{Actor: tenancy.System(sw.CompanyID).Audit(), CompanyID: sw.CompanyID,
 		Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: sw.UserID,
-		Changes: []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}}
+		Changes: switchChanges(sw)}
 }

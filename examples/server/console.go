@@ -229,7 +229,7 @@ func (s *Server) consolePage(rt consoleRoute) http.Handler {
 		ctx = context.WithValue(ctx, keyLocale, c.lang)
 		r = r.WithContext(ctx)
 		if ck, err := r.Cookie(cookieSession); err == nil && ck.Value != "" {
-			sess, err := s.sessions.Lookup(ctx, ck.Value)
+			p, err := s.authenticate(ctx, ck.Value, r.PathValue("company"))
 			switch {
 			case errors.Is(err, ErrNoSession):
 				clearCookie(w, r, cookieSession)
@@ -238,9 +238,9 @@ func (s *Server) consolePage(rt consoleRoute) http.Handler {
 				c.fail(w, storage.Unavailable("console.session", err))
 				return
 			default:
-				c.user = sess.UserID
-				c.csrf = s.console.token("s:" + sess.Hash)
-				r = r.WithContext(context.WithValue(ctx, keyPrincipal, principal{userID: sess.UserID, session: sess.Hash}))
+				c.user = p.userID
+				c.csrf = s.console.token("s:" + p.session)
+				r = r.WithContext(context.WithValue(ctx, keyPrincipal, p))
 			}
 		}
 		c.r = r

@@ -156,7 +156,7 @@ var routeCalls = map[string][]string{
 var notRouted = map[string]string{ //nolint:gosec // G101: method names and reasons, no credential
 	// How a request becomes an Actor, and the Directory the other domains
 	// authorise through: the service calls them, no client does.
-	"tenancy.ActorFor":       "host plumbing: builds the request's Actor from the session's user and the path's company (Server.actor)",
+	"tenancy.ActorFor":       "host plumbing: the console's company picker and the load test build Actors with it; a request's Actor comes from the membership its session was read with (Server.authenticate)",
 	"tenancy.Company":        "host plumbing: Directory read of a company's reseller link (Server.actor, the domains' authorisation)",
 	"tenancy.Verify":         "Directory: re-reads the acting membership inside every use case",
 	"tenancy.LockMember":     "Directory: the member lock the domains take before a member-gated write",

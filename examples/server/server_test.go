@@ -688,6 +688,83 @@ func TestSessionRevocation(t *testing.T) {
 	}
 }
 
+// The Actor of a request is built from the membership read with its
+// session, on every request: a demotion, a deactivation or a removal shows
+// on the very next request (before the outbox ends the sessions), a
+// reseller's people act on an affiliate through their membership there,
+// and a company the caller belongs to neither way is not found.
+func TestRequestActorIsFresh(t *testing.T) {
+	backends(t, func(t *testing.T, store *bunstore.Store) {
+		e := newEnv(t, store)
+		tn := e.tenant("var-fresh")
+		aff := "/v1/companies/" + tn.affiliate
+		ivan := e.register(tn.anna, tn.affiliate, "ivan@fresh.example", "administrator", "")
+		e.deliver()
+		ivanTok := e.login("ivan@fresh.example")
+		e.must(http.StatusCreated, e.call("POST", aff+"/sub-accounts", ivanTok, map[string]string{"name": "East"}))
+		e.must(http.StatusOK, e.call("PUT", aff+"/employees/"+ivan, tn.anna, map[string]string{"role": "operator"}))
+		if r := e.call("POST", aff+"/sub-accounts", ivanTok, map[string]string{"name": "West"}); r.status != http.StatusForbidden {
+			t.Fatalf("demoted administrator creates a sub-account: %d %s", r.status, r.body)
+		}
+		e.must(http.StatusNoContent, e.call("POST", aff+"/employees/"+ivan+"/deactivate", tn.anna, nil))
+		if r := e.call("GET", aff+"/employees/"+ivan+"/status", ivanTok, nil); r.status != http.StatusForbidden {
+			t.Fatalf("deactivated member: %d %s", r.status, r.body)
+		}
+		e.must(http.StatusNoContent, e.call("POST", aff+"/employees/"+ivan+"/reactivate", tn.anna, nil))
+		e.must(http.StatusOK, e.call("GET", aff+"/employees/"+ivan+"/status", ivanTok, nil))
+		e.must(http.StatusNoContent, e.call("DELETE", aff+"/employees/"+ivan, tn.anna, nil))
+		if r := e.call("GET", aff+"/employees/"+ivan+"/status", ivanTok, nil); r.status != http.StatusNotFound {
+			t.Fatalf("removed member, its session not revoked yet: %d %s", r.status, r.body)
+		}
+		// The reseller's owner acts on its affiliate through its own
+		// membership; the affiliate's owner does not see the reseller.
+		if c := e.must(http.StatusOK, e.call("GET", aff, tn.vera, nil)); c["id"] != tn.affiliate {
+			t.Fatalf("reseller owner reads the affiliate: %v", c)
+		}
+		if r := e.call("GET", "/v1/companies/"+tn.reseller, tn.anna, nil); r.status != http.StatusNotFound {
+			t.Fatalf("affiliate owner reads the reseller: %d %s", r.status, r.body)
+		}
+		if r := e.call("GET", "/v1/companies/no-such-company", tn.anna, nil); r.status != http.StatusNotFound {
+			t.Fatalf("unknown company: %d %s", r.status, r.body)
+		}
+		// A revoked session is 401 on the next request, company or not.
+		e.must(http.StatusNoContent, e.call("DELETE", "/v1/sessions/current", tn.vera, nil))
+		for _, path := range []string{aff, "/v1/me/memberships"} {
+			if r := e.call("GET", path, tn.vera, nil); r.status != http.StatusUnauthorized ||
+				!strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+				t.Fatalf("GET %s after logout: %d %s", path, r.status, r.header.Get("Content-Type"))
+			}
+		}
+	})
+}
+
+// The idle window moves only when the last touch is older than
+// IdleTTL/touchFraction: a request sooner than that leaves it where it was.
+func TestSessionIdleTouch(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	tn := e.tenant("var-touch")
+	aff := "/v1/companies/" + tn.affiliate
+	tok := e.login("anna@var-touch.example") // last touch: now
+	step := DefaultIdleTTL / touchFraction
+	e.clock.Advance(step / 2)
+	e.must(http.StatusOK, e.call("GET", aff, tok, nil)) // too soon to touch
+	e.clock.Advance(DefaultIdleTTL - step/2)
+	if r := e.call("GET", aff, tok, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("IdleTTL after the login, used only before a touch was due: %d", r.status)
+	}
+	tok = e.login("anna@var-touch.example")
+	e.clock.Advance(step)
+	e.must(http.StatusOK, e.call("GET", aff, tok, nil)) // touched
+	e.clock.Advance(DefaultIdleTTL - time.Second)
+	e.must(http.StatusOK, e.call("GET", "/v1/me/memberships", tok, nil)) // touched again
+	e.clock.Advance(DefaultIdleTTL - time.Second)
+	e.must(http.StatusOK, e.call("GET", aff, tok, nil))
+	e.clock.Advance(DefaultIdleTTL)
+	if r := e.call("GET", aff, tok, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("IdleTTL after the last request: %d", r.status)
+	}
+}
+
 // /readyz is 503 while the service's schema is behind.
 func TestReadyzSchema(t *testing.T) {
 	store := storagetest.OpenSQLite(t)

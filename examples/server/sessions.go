@@ -71,10 +71,17 @@ func pendingService(ctx context.Context, db *bun.DB) (int, error) {
 
 // Session lifetimes: a session ends IdleTTL after its last use and at the
 // latest AbsoluteTTL after the login.
+//
+// A request does not rewrite the session's row: last_used_at, the start of
+// its idle window, is moved forward only when it is older than
+// IdleTTL/touchFraction (under two minutes with the default 30 minutes), so
+// a busy session costs one write every couple of minutes rather than one a
+// request. The price: a session idle for IdleTTL ends, but one may end up
+// to IdleTTL/touchFraction sooner than IdleTTL after its very last request.
 const (
 	DefaultIdleTTL     = 30 * time.Minute
 	DefaultAbsoluteTTL = 12 * time.Hour
-	touchEvery         = time.Minute // last_used_at is rewritten at most this often
+	touchFraction      = 16
 )
 
 // ErrNoSession is a missing, unknown, expired or revoked session token.
@@ -144,6 +151,38 @@ func (s *sessions) Lookup(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
+	return s.live(ctx, h, userID, lastUsed, expires)
+}
+
+// sessionRow is a session as LookupIn reads it with the membership.
+var sessionRow = bunstore.HostRow{Table: "server_sessions", Key: "token_hash", User: "user_id",
+	Columns: []string{"user_id", "last_used_at", "expires_at"}}
+
+// LookupIn is Lookup for a request acting in company: the one statement
+// that reads the session also reads the membership its user acts through
+// there (tenancy's, joined by the store: its own or its reseller's), from
+// which the request's Actor is built. Neither is cached: a revoked session
+// or a removed, deactivated or demoted member shows on the next request.
+func (s *sessions) LookupIn(ctx context.Context, token, company string) (Session, bunstore.ActingMember, error) {
+	h := hashToken(token)
+	var m bunstore.ActingMember
+	var userID string
+	var lastUsed, expires int64
+	err := s.store.ScanWithActingMember(ctx, sessionRow, h, company, &m, &userID, &lastUsed, &expires)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Session{}, m, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, m, err
+	}
+	sess, err := s.live(ctx, h, userID, lastUsed, expires)
+	return sess, m, err
+}
+
+// live checks a session row read by Lookup or LookupIn against the clock:
+// an expired session is deleted (ErrNoSession); a live one's idle window
+// is moved forward when its last touch is older than IdleTTL/touchFraction.
+func (s *sessions) live(ctx context.Context, h, userID string, lastUsed, expires int64) (Session, error) {
 	now := s.clock.Now()
 	last := time.UnixMicro(lastUsed)
 	if now.UnixMicro() >= expires || now.Sub(last) >= s.idle {
@@ -152,8 +191,9 @@ func (s *sessions) Lookup(ctx context.Context, token string) (Session, error) {
 		}
 		return Session{}, ErrNoSession
 	}
-	if now.Sub(last) >= touchEvery {
-		if _, err := s.idb(ctx).NewRaw("UPDATE server_sessions SET last_used_at = ? WHERE token_hash = ?", now.UnixMicro(), h).Exec(ctx); err != nil {
+	if now.Sub(last) >= s.idle/touchFraction {
+		if _, err := s.idb(ctx).NewRaw("UPDATE server_sessions SET last_used_at = ? WHERE token_hash = ? AND last_used_at < ?",
+			now.UnixMicro(), h, now.UnixMicro()).Exec(ctx); err != nil {
 			return Session{}, err
 		}
 	}

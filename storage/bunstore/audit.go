@@ -186,6 +186,11 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		rows[i] = toAuditRow(e)
 		rows[i].Seq, rows[i].LeafHash = 0, ""
 	}
+	if a.s.bulk(len(rows)) {
+		if ok, err := a.s.bulkInsert(deferred(ctx), "audit_events", bulkAuditColumns, bulkAuditRows(rows)); ok || err != nil {
+			return a.s.mapErr(op, err)
+		}
+	}
 	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}

@@ -36,12 +36,7 @@ func HistoryArgs(s *Store, companyID, key string, since time.Time) []any {
 
 // RoundTrips is how many round trips the PostgreSQL pool s opened has sent
 // to the server (-1 for other pools).
-func RoundTrips(s *Store) int64 {
-	if s.trips == nil {
-		return -1
-	}
-	return s.trips.Load()
-}
+func RoundTrips(s *Store) int64 { return s.RoundTrips() }
 
 // SetCandidateCap lowers the trigram candidate cap for a test (so a few
 // companies exercise the capped paths) and returns the restore function.

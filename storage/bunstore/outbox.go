@@ -75,6 +75,11 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 	for i, m := range ms {
 		rows[i] = pendingRow(m)
 	}
+	if o.s.bulk(len(rows)) {
+		if ok, err := o.s.bulkInsert(ctx, "outbox_messages", bulkOutboxColumns, bulkOutboxRows(rows)); ok || err != nil {
+			return o.s.mapErr(op, err)
+		}
+	}
 	if _, err := o.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return o.s.mapErr(op, err)
 	}

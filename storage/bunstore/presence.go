@@ -462,6 +462,11 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 			PauseTypeID: iv.PauseTypeID, Paid: iv.Paid, Start: storage.Timestamp(iv.Start), End: storage.Timestamp(iv.End),
 			Cause: string(iv.Cause), SetBy: iv.SetBy}
 	}
+	if ps.s.bulk(len(rows)) {
+		if ok, err := ps.s.bulkInsert(ctx, "presence_intervals", bulkIntervalColumns, bulkIntervalRows(rows)); ok || err != nil {
+			return ps.s.mapErr(op, err)
+		}
+	}
 	_, err := ps.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
 	return ps.s.mapErr(op, err)
 }

@@ -45,6 +45,9 @@ type Store struct {
 	// hook is TraceSQL's, which the hot statements (see hotExec) call
 	// themselves; nil without tracing.
 	hook *sqlHook
+	// stmts are the statements prepared on a SQLite pool (sqliteStmt),
+	// by query text; Close closes them.
+	stmts sync.Map // string → *sql.Stmt
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -220,6 +223,18 @@ func finishOpen(ctx context.Context, op string, db *bun.DB, d Dialect) (*Store, 
 // Dialect reports which database the store talks to.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// RoundTrips is how many round trips a PostgreSQL pool the store opened
+// (Open, OpenPostgres) has sent to the server so far, every connection
+// together; -1 for other pools, whose round trips the store does not see.
+// The difference over a run of requests is their cost in round trips, a
+// figure a loaded machine does not blur as it blurs timings.
+func (s *Store) RoundTrips() int64 {
+	if s.trips == nil {
+		return -1
+	}
+	return s.trips.Load()
+}
+
 // DB exposes the underlying *bun.DB for host queries and tests. Writes made
 // through it bypass validation and audit.
 func (s *Store) DB() *bun.DB { return s.db }
@@ -228,7 +243,14 @@ func (s *Store) DB() *bun.DB { return s.db }
 // closes the database pool too when Open or Open* made it; a pool given to
 // New or NewFromSQL belongs to the host and stays open.
 func (s *Store) Close() error {
-	if s.closed.Swap(true) || !s.ownsDB {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.stmts.Range(func(_, v any) bool {
+		_ = v.(*sql.Stmt).Close() // the pool's close below reports what matters
+		return true
+	})
+	if !s.ownsDB {
 		return nil
 	}
 	return s.db.Close()

@@ -76,11 +76,59 @@ func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 // duplicate fails it, and the caller's rollback undoes the others.
 func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 	return a.s.write(ctx, func(t *tx) error {
-		for _, e := range evs {
-			if err := a.insert(t, "audit.InsertAll", e); err != nil {
-				return err
-			}
+		d := &a.s.audit
+		// One undo for the batch: the IDs are new (checked), the pending
+		// lists only grow at their ends, and so does the order index when
+		// the batch sorts after it (the common case: events of now); other
+		// batches take the one-event path.
+		batch := make([]audit.Cursor, len(evs))
+		for i, e := range evs {
+			batch[i] = audit.Cursor{At: e.OccurredAt, ID: e.ID}
 		}
+		slices.SortFunc(batch, func(x, y audit.Cursor) int {
+			if cursorLess(x, y) {
+				return -1
+			}
+			if cursorLess(y, x) {
+				return 1
+			}
+			return 0
+		})
+		if n := len(d.order); n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
+			for _, e := range evs {
+				if err := a.insert(t, "audit.InsertAll", e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var added []string
+		pendingWas := map[string][]string{}
+		orderWas := len(d.order)
+		t.onRollback(func() {
+			for _, id := range added {
+				delete(d.events, id)
+			}
+			for c, p := range pendingWas {
+				d.pending[c] = p
+			}
+			d.order = d.order[:orderWas]
+		})
+		for _, e := range evs {
+			if _, dup := d.events[e.ID]; dup {
+				return storage.Conflict("audit.InsertAll", "event %s exists", e.ID)
+			}
+			ev := cloneEvent(*e)
+			ev.Seq, ev.Hash = 0, ""
+			d.events[e.ID] = *ev
+			added = append(added, e.ID)
+			p := d.pending[e.CompanyID]
+			if _, ok := pendingWas[e.CompanyID]; !ok {
+				pendingWas[e.CompanyID] = p
+			}
+			d.pending[e.CompanyID] = append(p, e.ID)
+		}
+		d.order = append(d.order, batch...)
 		return nil
 	})
 }

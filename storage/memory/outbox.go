@@ -48,13 +48,34 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		return err
 	}
 	return o.s.write(ctx, func(t *tx) error {
-		for _, m := range ms {
-			if err := o.enqueue(t, op, m); err != nil {
-				return err
+		// One undo for the batch: the IDs are new (checked), so undoing is
+		// deleting them.
+		d := &o.s.outbox
+		added := make([]string, 0, len(ms))
+		t.onRollback(func() {
+			for _, id := range added {
+				delete(d.msgs, id)
+				delete(d.pending, id)
 			}
+		})
+		for _, m := range ms {
+			if _, dup := d.msgs[m.ID]; dup {
+				return storage.Conflict(op, "message %s already exists", m.ID)
+			}
+			d.msgs[m.ID], d.pending[m.ID] = pendingCopy(m), struct{}{}
+			added = append(added, m.ID)
 		}
 		return nil
 	})
+}
+
+// pendingCopy is m as the outbox stores a new message: its own copy,
+// pending, times at the storage precision.
+func pendingCopy(m storage.Message) storage.Message {
+	m = cloneMessage(m)
+	m.State = storage.MessagePending
+	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
+	return m
 }
 
 func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
@@ -62,9 +83,7 @@ func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 	if _, dup := d.msgs[m.ID]; dup {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
-	m = cloneMessage(m)
-	m.State = storage.MessagePending
-	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
+	m = pendingCopy(m)
 	put(t, d.msgs, m.ID, m)
 	put(t, d.pending, m.ID, struct{}{})
 	return nil

@@ -14,21 +14,23 @@ import (
 )
 
 type presenceData struct {
-	types     map[string]presence.PauseType          // by ID
-	names     map[[2]string]string                   // (company, folded name) of non-archived types → ID
-	current   map[string]map[string]presence.Current // company → user → status
-	due       map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
-	dueIdx    dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
-	days      map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
-	byCompany map[string][]presence.Interval         // company → intervals in append order
+	types        map[string]presence.PauseType          // by ID
+	companyTypes map[string][]string                    // company → its types' IDs, in creation order
+	names        map[[2]string]string                   // (company, folded name) of non-archived types → ID
+	current      map[string]map[string]presence.Current // company → user → status
+	due          map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
+	dueIdx       dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
+	days         map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
+	byCompany    map[string][]presence.Interval         // company → intervals in append order
 }
 
 func (d *presenceData) init() {
 	d.types = map[string]presence.PauseType{}
+	d.companyTypes = map[string][]string{}
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
-	d.dueIdx.dirty = map[[2]string]struct{}{}
+	d.dueIdx.dirty = map[[2]string]dueWas{}
 	d.days = map[[3]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
@@ -73,6 +75,7 @@ func (ps presenceStore) CreatePauseType(ctx context.Context, p *presence.PauseTy
 			put(t, d.names, nameKey(p), p.ID)
 		}
 		put(t, d.types, p.ID, *clonePauseType(*p))
+		put(t, d.companyTypes, p.CompanyID, append(d.companyTypes[p.CompanyID], p.ID)) // in place: the undo restores the header
 		return nil
 	})
 }
@@ -118,10 +121,9 @@ func (ps presenceStore) PauseType(ctx context.Context, companyID, id string) (*p
 func (ps presenceStore) PauseTypes(ctx context.Context, companyID string) ([]*presence.PauseType, error) {
 	var out []*presence.PauseType
 	err := ps.s.read(ctx, func() error {
-		for _, p := range ps.s.presence.types {
-			if p.CompanyID == companyID {
-				out = append(out, clonePauseType(p))
-			}
+		d := &ps.s.presence
+		for _, id := range d.companyTypes[companyID] { // a type never changes company
+			out = append(out, clonePauseType(d.types[id]))
 		}
 		return nil
 	})
@@ -189,9 +191,42 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
 			}
 		}
+		// One undo for the batch (the rows exist, checked above): the old
+		// rows and due instants come back, each key marked for the due index
+		// first (as setDue's undo does).
+		type was struct {
+			row    presence.Current
+			due    time.Time
+			hadDue bool
+		}
+		olds := make([]was, len(cs))
+		for i, c := range cs {
+			k := [2]string{c.CompanyID, c.UserID}
+			at, had := d.due[k]
+			olds[i] = was{row: d.current[c.CompanyID][c.UserID], due: at, hadDue: had}
+		}
+		t.onRollback(func() {
+			for i := len(cs) - 1; i >= 0; i-- {
+				c, o := cs[i], &olds[i]
+				k := [2]string{c.CompanyID, c.UserID}
+				d.markDue(k)
+				d.current[c.CompanyID][c.UserID] = o.row
+				if o.hadDue {
+					d.due[k] = o.due
+				} else {
+					delete(d.due, k)
+				}
+			}
+		})
 		for _, c := range cs {
-			put(t, d.current[c.CompanyID], c.UserID, *cloneCurrent(*c))
-			d.setDue(t, [2]string{c.CompanyID, c.UserID}, c.DueAt)
+			k := [2]string{c.CompanyID, c.UserID}
+			d.markDue(k)
+			d.current[c.CompanyID][c.UserID] = *cloneCurrent(*c)
+			if c.DueAt != nil {
+				d.due[k] = *c.DueAt
+			} else {
+				delete(d.due, k)
+			}
 		}
 		return nil
 	})
@@ -239,24 +274,44 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 // dueIndex keeps the due rows sorted by (DueAt, CompanyID, UserID), so a
 // page of the platform-wide listing is a binary search and a walk. Writers
 // (who hold the store exclusively) only mark the keys they change dirty,
-// rolled-back changes included; the next read (holding the store shared,
-// and mu against other readers) re-sorts just those keys into the list, so
-// sorted always mirrors presenceData.due once dirty is folded in.
+// rolled-back changes included, remembering for each the entry sorted
+// still has for it (its due instant when the key was first marked since
+// the last fold); the next read (holding the store shared, and mu against
+// other readers) finds those entries by binary search, drops them and
+// merges the keys' current due instants in, so sorted always mirrors
+// presenceData.due once dirty is folded in.
 type dueIndex struct {
 	mu     sync.Mutex
 	sorted []presence.DueCursor
-	dirty  map[[2]string]struct{}
+	dirty  map[[2]string]dueWas
+}
+
+// dueWas is a dirty key's entry in dueIndex.sorted: at, when ok.
+type dueWas struct {
+	at time.Time
+	ok bool
+}
+
+// markDue marks row k dirty before its due instant changes.
+func (d *presenceData) markDue(k [2]string) {
+	if _, ok := d.dueIdx.dirty[k]; !ok {
+		at, had := d.due[k]
+		d.dueIdx.dirty[k] = dueWas{at: at, ok: had}
+	}
 }
 
 // setDue sets (at non-nil) or clears the due instant of row k.
 func (d *presenceData) setDue(t *tx, k [2]string, at *time.Time) {
-	d.dueIdx.dirty[k] = struct{}{}
-	t.onRollback(func() { d.dueIdx.dirty[k] = struct{}{} })
+	d.markDue(k)
 	if at != nil {
 		put(t, d.due, k, *at)
 	} else {
 		del(t, d.due, k)
 	}
+	// Undone before the change above (undo runs backwards): a fold in
+	// between put the changed instant into sorted, and the mark must
+	// remember that one.
+	t.onRollback(func() { d.markDue(k) })
 }
 
 // dueSorted folds the dirty keys into the sorted list and returns it; the
@@ -266,19 +321,34 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 	if len(x.dirty) == 0 {
 		return x.sorted
 	}
-	keep := x.sorted[:0]
-	for _, c := range x.sorted {
-		if _, ok := x.dirty[[2]string{c.CompanyID, c.UserID}]; !ok {
-			keep = append(keep, c)
-		}
-	}
+	var drop []int
 	var add []presence.DueCursor
-	for k := range x.dirty {
+	for k, was := range x.dirty {
+		if was.ok {
+			c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
+			if i, found := slices.BinarySearchFunc(x.sorted, c, compareDue); found {
+				drop = append(drop, i)
+			}
+		}
 		if at, ok := d.due[k]; ok {
 			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
 		}
 	}
 	clear(x.dirty)
+	keep := x.sorted
+	if len(drop) > 0 {
+		slices.Sort(drop)
+		w := drop[0]
+		for j, i := range drop {
+			end := len(keep)
+			if j+1 < len(drop) {
+				end = drop[j+1]
+			}
+			w += copy(keep[w:], keep[i+1:end])
+		}
+		clear(keep[w:]) // drop the strings' references
+		keep = keep[:w]
+	}
 	slices.SortFunc(add, compareDue)
 	// Merge from the back, in place.
 	n, m := len(keep), len(add)
@@ -354,12 +424,43 @@ func (ps presenceStore) Currents(ctx context.Context, companyID, userID string, 
 func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Interval) error {
 	return ps.s.write(ctx, func(t *tx) error {
 		d := &ps.s.presence
+		// Appending in place is safe: the undo restores the old slice
+		// headers (one undo for the batch), and nobody else holds the
+		// backing arrays (reads copy).
+		type dayWas struct {
+			ivs []presence.Interval
+			had bool
+		}
+		days := make(map[[3]string]dayWas, len(ivs))
+		companies := map[string]dayWas{}
+		t.onRollback(func() {
+			for k, w := range days {
+				if w.had {
+					d.days[k] = w.ivs
+				} else {
+					delete(d.days, k)
+				}
+			}
+			for c, w := range companies {
+				if w.had {
+					d.byCompany[c] = w.ivs
+				} else {
+					delete(d.byCompany, c)
+				}
+			}
+		})
 		for _, iv := range ivs {
 			k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
-			// Appending in place is safe: the undo restores the old slice
-			// header, and nobody else holds the backing array (reads copy).
-			put(t, d.days, k, append(d.days[k], iv))
-			put(t, d.byCompany, iv.CompanyID, append(d.byCompany[iv.CompanyID], iv))
+			old, had := d.days[k]
+			if _, seen := days[k]; !seen {
+				days[k] = dayWas{old, had}
+			}
+			d.days[k] = append(old, iv)
+			old, had = d.byCompany[iv.CompanyID]
+			if _, seen := companies[iv.CompanyID]; !seen {
+				companies[iv.CompanyID] = dayWas{old, had}
+			}
+			d.byCompany[iv.CompanyID] = append(old, iv)
 		}
 		return nil
 	})

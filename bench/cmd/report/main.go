@@ -282,6 +282,15 @@ var budgets = []budget{
 	{"AssignLicense", 100, 12 << 10},
 }
 
+// tripsCell is the median round trips per Reserve+Complete cycle the
+// benchmark reported, or "not measured" when it reported none.
+func tripsCell(res results) string {
+	if v, n := res.median("BenchmarkReserveComplete/impl=sdk", "trips/cycle"); n > 0 {
+		return fmt.Sprintf("%.2f a cycle measured", v)
+	}
+	return "not measured"
+}
+
 func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
@@ -329,13 +338,15 @@ func write(w io.Writer, m machine, res results, tps map[string]float64) error {
 	p("  `SELECT * FROM tenancy_companies WHERE search_text ILIKE '%%q%%' ORDER BY id LIMIT 50` over the same companies\n")
 	p("  and the same pg_trgm GIN index (`storagetest.InsertCompanies`: two-word names with a suffix, INNs, about one\n")
 	p("  in a thousand displayed as \"New ways …\").\n")
-	p("- **Reserve+Complete**: 32 workers, one company, a fresh subscriber per cycle (two transactions, six round\n")
-	p("  trips: BEGIN with the subscriber lock, the settings and history read, the reservation with its audit event\n")
-	p("  and COMMIT; BEGIN, the UPDATE … RETURNING, the audit event with COMMIT). pgbench runs 32 clients of\n")
+	p("- **Reserve+Complete**: 32 workers, one company, a fresh subscriber per cycle (two transactions, four round\n")
+	p("  trips (%s): BEGIN, the subscriber lock and the settings and history read; the reservation, its\n", tripsCell(res))
+	p("  audit event and COMMIT; BEGIN with the UPDATE … RETURNING; the audit event with COMMIT), its hot statements\n")
+	p("  prepared on each connection. pgbench runs 32 clients of\n")
 	p("  `storage/bunstore/bench/pgbench/reserve_minimal.sql` (the subscriber's counter row and the call insert, one\n")
-	p("  transaction) — the target — and of `reserve_complete.sql` (the SDK's statements without the Go) for\n")
-	p("  reference. pgbench holds 32 connections, and so does the SDK's store here (its default pool is\n")
-	p("  max(8, 4×GOMAXPROCS), 8 on two CPUs).\n\n")
+	p("  transaction, four round trips) — the target — and of `reserve_complete.sql` (the SDK's statements in its\n")
+	p("  four round trips without the Go, as text the server parses and plans each time: pgbench cannot prepare\n")
+	p("  joined statements) for reference. pgbench holds 32 connections, and so does the SDK's store here (its\n")
+	p("  default pool is max(8, 4×GOMAXPROCS), 8 on two CPUs).\n\n")
 
 	p("## Allocation budgets on the hot SQL paths\n\n")
 	p("One call at a time (`storagetest.BenchHotPaths`); the directory is in memory, so the figures are the\n")
