@@ -37,8 +37,10 @@ func (s *Store) bulkInsert(ctx context.Context, table, cols string, rows any) (o
 	if bytes.Contains(b, []byte(`\u0000`)) {
 		return false, nil
 	}
+	// A hot statement (see hotExec): prepared once per connection, the
+	// rows one quoted literal, not formatted by bun character by character.
 	q := "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM json_populate_recordset(NULL::" + table + ", ?)"
-	_, err = s.idb(ctx).ExecContext(ctx, q, string(b))
+	_, err = s.hotExec(ctx, "bunstore.bulkInsert", q, string(b))
 	return true, err
 }
 

@@ -71,8 +71,19 @@ func (c *pgConn) execute(ctx context.Context, query string, args []driver.NamedV
 	if len(args) != len(st.oids) {
 		return "", false, nil // pgx reports the mismatch
 	}
+	size := len(st.name) + 10
+	for _, a := range args {
+		switch v := a.Value.(type) {
+		case string:
+			size += len(v) + 4
+		case []byte:
+			size += 2*len(v) + 6
+		default:
+			size += 32
+		}
+	}
 	var b strings.Builder
-	b.Grow(len(st.name) + 10 + 24*len(args))
+	b.Grow(size)
 	b.WriteString("EXECUTE ")
 	b.WriteString(st.name)
 	for i, a := range args {
