@@ -114,7 +114,11 @@
 // integers, booleans, timestamps with time zone, byte strings, NULL);
 // any other value, or a server without standard_conforming_strings, makes
 // that call fall back to pgx's formatting of the statement. Every other
-// statement is bun's, with its arguments formatted into the text.
+// statement is bun's, with its arguments formatted into the text. Behind a
+// connection pooler in transaction mode (PgBouncer), where a session's
+// next transaction may run on a server connection that never prepared the
+// statement, add switchboard_prepare=off to the DSN: the store reads it
+// (the server never sees it) and sends the hot statements unprepared.
 //
 // A compliance Reserve plus Complete is 4 round trips (BEGIN, the
 // subscriber's lock upsert and the settings and history read; the

@@ -51,7 +51,7 @@ const (
 // false when an argument cannot be written as a literal (the caller then
 // sends query with args as pgx would).
 func (c *pgConn) execute(ctx context.Context, query string, args []driver.NamedValue) (stmt string, ok bool, err error) {
-	if c.Conn.Conn().PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+	if c.noPrepare || c.Conn.Conn().PgConn().ParameterStatus("standard_conforming_strings") != "on" {
 		return "", false, nil
 	}
 	st := c.stmts[query]

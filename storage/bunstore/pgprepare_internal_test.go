@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardkit/switchboard/storage"
 )
 
 // The hot statements' arguments travel as literals in EXECUTE's text, so
@@ -87,4 +91,45 @@ func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// switchboard_prepare=off (for a pooler in transaction mode) sends the hot
+// statements unprepared: no prepare round trip, nothing left prepared on
+// the connection, the same answer. The parameter is the store's, never
+// sent to the server, and takes on or off only.
+func TestHotStatementsUnpreparedPostgres(t *testing.T) {
+	dsn := os.Getenv("SWITCHBOARD_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SWITCHBOARD_POSTGRES_DSN is unset under CI=true")
+		}
+		t.Skip("SWITCHBOARD_POSTGRES_DSN unset: switchboard_prepare=off is not tested")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	ctx := context.Background()
+	st, err := OpenPostgres(ctx, dsn+sep+"switchboard_prepare=off")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	st.db.SetMaxOpenConns(1)
+	for i := range 2 {
+		before := st.trips.Load()
+		rows, err := st.hotQuery(ctx, "test", "SELECT ?::text || ?::text", "it's", fmt.Sprint(i))
+		require.NoError(t, err)
+		var got string
+		require.NoError(t, scanOne(rows, &got))
+		require.Equal(t, "it's"+fmt.Sprint(i), got)
+		require.Equal(t, int64(1), st.trips.Load()-before, "call %d", i)
+	}
+	var prepared int
+	require.NoError(t, st.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_prepared_statements").Scan(&prepared))
+	require.Zero(t, prepared)
+
+	_, err = OpenPostgres(ctx, dsn+sep+"switchboard_prepare=maybe")
+	require.ErrorIs(t, err, storage.ErrInvalid)
+	viaOpen, err := Open(ctx, dsn+sep+"switchboard_prepare=off")
+	require.NoError(t, err, "Open takes the parameter too")
+	require.NoError(t, viaOpen.Close())
 }

@@ -32,7 +32,8 @@ import (
 // one round trip per statement.
 type pgConnector struct {
 	driver.Connector
-	trips *atomic.Int64 // round trips sent to the server
+	trips     *atomic.Int64 // round trips sent to the server
+	noPrepare bool          // switchboard_prepare=off: hot statements are not prepared
 }
 
 // Connect wraps each connection pgx's connector opens.
@@ -45,7 +46,7 @@ func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return dc, nil
 	}
-	return &pgConn{Conn: sc, trips: c.trips}, nil
+	return &pgConn{Conn: sc, trips: c.trips, noPrepare: c.noPrepare}, nil
 }
 
 // pgConn is one pgx connection with lazy transactions (see pgConnector).
@@ -55,6 +56,8 @@ type pgConn struct {
 	trips *atomic.Int64
 	tx    *pgTx              // the open transaction, nil outside one
 	stmts map[string]*pgStmt // statements prepared on this connection (see hotExec)
+	// noPrepare sends hot statements as pgx formats them (see hotExec).
+	noPrepare bool
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,10 +138,19 @@ func openSQLite(ctx context.Context, op, conn string) (*Store, error) {
 // few hot statements are prepared once per connection and sent as EXECUTE.
 // Transactions hold BEGIN and the deferred writes back to send them with
 // the next statement (see "Round trips on PostgreSQL" in the package doc).
-// A DSN pgx cannot parse is a *storage.ValidationError on field "dsn".
+// The DSN parameter switchboard_prepare=off (read by the store, not sent
+// to the server) sends the hot statements unprepared, as pgx formats them:
+// for a connection pooler in transaction mode (PgBouncer), which hands a
+// session's next transaction to another server connection, where the
+// statement was never prepared. A DSN pgx cannot parse is a
+// *storage.ValidationError on field "dsn".
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return openPostgres(ctx, "bunstore.OpenPostgres", dsn)
 }
+
+// prepareParam is the DSN parameter turning the prepared hot statements
+// off (see OpenPostgres).
+const prepareParam = "switchboard_prepare"
 
 func openPostgres(ctx context.Context, op, dsn string) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
@@ -151,8 +161,19 @@ func openPostgres(ctx context.Context, op, dsn string) (*Store, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
+	noPrepare := false
+	if v, ok := cfg.RuntimeParams[prepareParam]; ok { // ours, not the server's
+		delete(cfg.RuntimeParams, prepareParam)
+		switch strings.ToLower(v) {
+		case "on", "true", "1":
+		case "off", "false", "0":
+			noPrepare = true
+		default:
+			return nil, storage.Invalid(op, "dsn", "dsn", prepareParam+" must be on or off, not "+strconv.Quote(v))
+		}
+	}
 	trips := new(atomic.Int64)
-	sqldb := sql.OpenDB(pgConnector{Connector: stdlib.GetConnector(*cfg), trips: trips})
+	sqldb := sql.OpenDB(pgConnector{Connector: stdlib.GetConnector(*cfg), trips: trips, noPrepare: noPrepare})
 	sqldb.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
 	s, err := finishOpen(ctx, op, bun.NewDB(sqldb, pgdialect.New()), Postgres)
 	if s != nil {
