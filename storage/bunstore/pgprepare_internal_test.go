@@ -22,13 +22,7 @@ import (
 // UTF-8, right-to-left marks, the integer extremes, a zone other than UTC,
 // bytes that are not text, NULL.
 func TestHotStatementLiteralsPostgres(t *testing.T) {
-	dsn := os.Getenv("SWITCHBOARD_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SWITCHBOARD_POSTGRES_DSN is unset under CI=true")
-		}
-		t.Skip("SWITCHBOARD_POSTGRES_DSN unset: the prepared hot statements are not tested")
-	}
+	dsn := postgresDSN(t, "the prepared hot statements")
 	ctx := context.Background()
 	st, err := OpenPostgres(ctx, dsn)
 	require.NoError(t, err)
@@ -98,13 +92,7 @@ func mustJSON(t *testing.T, v any) []byte {
 // the connection, the same answer. The parameter is the store's, never
 // sent to the server, and takes on or off only.
 func TestHotStatementsUnpreparedPostgres(t *testing.T) {
-	dsn := os.Getenv("SWITCHBOARD_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SWITCHBOARD_POSTGRES_DSN is unset under CI=true")
-		}
-		t.Skip("SWITCHBOARD_POSTGRES_DSN unset: switchboard_prepare=off is not tested")
-	}
+	dsn := postgresDSN(t, "switchboard_prepare=off")
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
@@ -132,4 +120,18 @@ func TestHotStatementsUnpreparedPostgres(t *testing.T) {
 	viaOpen, err := Open(ctx, dsn+sep+"switchboard_prepare=off")
 	require.NoError(t, err, "Open takes the parameter too")
 	require.NoError(t, viaOpen.Close())
+}
+
+// postgresDSN is SWITCHBOARD_POSTGRES_DSN; unset, the test is skipped
+// saying what goes untested, or fails under CI=true.
+func postgresDSN(t *testing.T, what string) string {
+	t.Helper()
+	dsn := os.Getenv("SWITCHBOARD_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SWITCHBOARD_POSTGRES_DSN is unset under CI=true")
+		}
+		t.Skip("SWITCHBOARD_POSTGRES_DSN unset: " + what + " not tested")
+	}
+	return dsn
 }
