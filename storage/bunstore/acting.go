@@ -132,53 +132,17 @@ func (s *Store) ScanWithActingMember(ctx context.Context, row HostRow, key any, 
 	if err != nil {
 		return storage.Invalid(op, "row", "identifier", "host row: "+err.Error())
 	}
-	var rows *sql.Rows
-	if s.dialect == SQLite && !s.inTx(ctx) {
-		rows, err = s.sqliteQuery(ctx, op, q, companyID, companyID, key, companyID)
-	} else {
-		rows, err = s.hotQuery(ctx, op, q, companyID, companyID, key, companyID)
-	}
+	rows, err := s.hotQuery(ctx, op, q, companyID, companyID, key, companyID)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = rows.Close() }()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return s.mapErr(op, err)
-		}
-		return storage.NotFound(op, row.Table, "")
-	}
 	all := append(dest[:len(dest):len(dest)], &into.companyID, &into.userID, &into.role, &into.subAccountID, &into.deactivated)
-	if err := rows.Scan(all...); err != nil {
-		return s.mapErr(op, err)
-	}
-	if err := rows.Close(); err != nil {
+	if err := scanOne(rows, all...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return storage.NotFound(op, row.Table, "")
+		}
 		return s.mapErr(op, err)
 	}
 	into.scanned = true
 	return nil
-}
-
-// sqliteQuery runs query (with ? placeholders) on the pool as a statement
-// prepared once per store (database/sql prepares it again on each
-// connection that needs it): SQLite compiles a statement each time it is
-// sent as text, which for a join costs more than running it.
-func (s *Store) sqliteQuery(ctx context.Context, op, query string, args ...any) (*sql.Rows, error) {
-	v, ok := s.stmts.Load(query)
-	if !ok {
-		st, err := s.db.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, s.mapErr(op, err)
-		}
-		if v, ok = s.stmts.LoadOrStore(query, st); ok {
-			_ = st.Close() // another caller prepared it first
-		}
-	}
-	ctx, done := s.traceHot(ctx, query)
-	rows, err := v.(*sql.Stmt).QueryContext(ctx, args...)
-	done(err)
-	if err != nil {
-		return nil, s.mapErr(op, err)
-	}
-	return rows, nil
 }

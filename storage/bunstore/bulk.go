@@ -28,7 +28,8 @@ func (s *Store) bulk(n int) bool { return n > 1 && s.dialect == Postgres }
 
 // bulkInsert runs INSERT INTO table (cols) from rows, a slice of structs
 // whose JSON names are cols; ok is false (nothing sent) when a value holds
-// a NUL, which bun refuses to format: the caller then takes bun's path.
+// a NUL, which PostgreSQL's text cannot hold: the caller then takes bun's
+// path, which refuses it with bun's own error.
 func (s *Store) bulkInsert(ctx context.Context, table, cols string, rows any) (ok bool, err error) {
 	b, err := json.Marshal(rows)
 	if err != nil {
@@ -44,7 +45,9 @@ func (s *Store) bulkInsert(ctx context.Context, table, cols string, rows any) (o
 	return true, err
 }
 
-// bulkTime is t as bun formats a time argument, without the quotes.
+// bulkTime is t as bun formats a time argument, without the quotes (UTC,
+// microseconds, the rest truncated as pgx does); pgLiteral writes times so
+// too.
 func bulkTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999-07:00") }
 
 func bulkTimePtr(t *time.Time) *string {

@@ -30,8 +30,9 @@ import (
 // standard_conforming_strings) falls back to pgx's own formatting of the
 // statement, which is what every other statement gets. On a pool given to
 // New the statement goes to the host's driver with its arguments, which
-// prepares or formats it as the host configured. On SQLite and MySQL it is
-// an ordinary bun query.
+// prepares or formats it as the host configured. On MySQL it is an
+// ordinary bun statement; on SQLite too, but for a hot query outside a
+// transaction, which is a statement prepared once per store (sqliteQuery).
 
 // pgStmt is a statement prepared on one connection.
 type pgStmt struct {
@@ -45,6 +46,21 @@ const (
 	oidTimestamp   = 1114 // without time zone: left to pgx
 	oidTimestamptz = 1184
 )
+
+// asExecute turns a statement with arguments (a hot statement) into its
+// EXECUTE text without arguments, sent as any other statement; it returns
+// query and args unchanged when they have no arguments or one EXECUTE
+// cannot write.
+func (c *pgConn) asExecute(ctx context.Context, query string, args []driver.NamedValue) (string, []driver.NamedValue, error) {
+	if len(args) == 0 {
+		return query, args, nil
+	}
+	stmt, ok, err := c.execute(ctx, query, args)
+	if err != nil || !ok {
+		return query, args, err
+	}
+	return stmt, nil, nil
+}
 
 // execute returns the EXECUTE statement that runs query (with $n
 // placeholders) with args on c, preparing query on c first if needed; ok is
@@ -145,7 +161,7 @@ func pgLiteral(b *strings.Builder, v any, oid uint32) bool {
 		if oid != oidTimestamptz || x.Year() < 1 || x.Year() > 9999 {
 			return false
 		}
-		pgQuote(b, x.UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00"))
+		pgQuote(b, bulkTime(x))
 	default:
 		return false
 	}
@@ -222,15 +238,20 @@ func (s *Store) hotExec(ctx context.Context, op, query string, args ...any) (sql
 	return res, nil
 }
 
-// hotQuery is hotExec for a statement returning rows. Errors from the
-// query itself are the store's kinds; the rows' own errors are the
-// driver's, for the caller to map.
+// hotQuery is hotExec for a statement returning rows; on SQLite outside a
+// transaction it is a statement prepared once per store (sqliteQuery), so
+// its arguments must be values database/sql binds (no bun.List). Errors
+// from the query itself are the store's kinds; the rows' own errors are
+// the driver's, for the caller to map.
 func (s *Store) hotQuery(ctx context.Context, op, query string, args ...any) (*sql.Rows, error) {
 	var rows *sql.Rows
 	var err error
-	if s.dialect != Postgres {
+	switch {
+	case s.dialect == SQLite && !s.inTx(ctx):
+		return s.sqliteQuery(ctx, op, query, args...)
+	case s.dialect != Postgres:
 		rows, err = s.idb(ctx).QueryContext(ctx, query, args...)
-	} else {
+	default:
 		var done func(error)
 		ctx, done = s.traceHot(ctx, query)
 		rows, err = s.sqlHandle(ctx).QueryContext(ctx, dollars(query), args...)
@@ -253,4 +274,29 @@ func (s *Store) traceHot(ctx context.Context, query string) (context.Context, fu
 	return ctx, func(err error) {
 		h.AfterQuery(ctx, &bun.QueryEvent{Query: query, QueryTemplate: query, Err: err})
 	}
+}
+
+// sqliteQuery runs query (with ? placeholders) on the pool as a statement
+// prepared once per store (database/sql prepares it again on each
+// connection that needs it): SQLite compiles a statement each time it is
+// sent as text, which for a join costs more than running it. Close
+// closes the statements.
+func (s *Store) sqliteQuery(ctx context.Context, op, query string, args ...any) (*sql.Rows, error) {
+	v, ok := s.stmts.Load(query)
+	if !ok {
+		st, err := s.db.DB.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, s.mapErr(op, err)
+		}
+		if v, ok = s.stmts.LoadOrStore(query, st); ok {
+			_ = st.Close() // another caller prepared it first
+		}
+	}
+	ctx, done := s.traceHot(ctx, query)
+	rows, err := v.(*sql.Stmt).QueryContext(ctx, args...)
+	done(err)
+	if err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	return rows, nil
 }

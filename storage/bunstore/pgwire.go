@@ -154,14 +154,9 @@ func (t *pgTx) flush(ctx context.Context) error {
 // go with it, and a deferred write waits.
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	t := c.tx
-	if len(args) > 0 { // a hot statement: EXECUTE, sent as any other
-		stmt, ok, err := c.execute(ctx, query, args)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			query, args = stmt, nil
-		}
+	query, args, err := c.asExecute(ctx, query, args)
+	if err != nil {
+		return nil, err
 	}
 	if t == nil {
 		c.trips.Add(1)
@@ -188,14 +183,9 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 // QueryContext runs a query; in a transaction BEGIN and deferred writes are
 // sent first (pgx reads one result set per query).
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) > 0 { // a hot statement: EXECUTE
-		stmt, ok, err := c.execute(ctx, query, args)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			query, args = stmt, nil
-		}
+	query, args, err := c.asExecute(ctx, query, args)
+	if err != nil {
+		return nil, err
 	}
 	if t := c.tx; t != nil && len(args) == 0 && (!t.begun || len(t.pending) > 0) {
 		return t.query(ctx, query)

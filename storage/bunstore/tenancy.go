@@ -246,15 +246,15 @@ type gramRow struct {
 // migration's backfill (SUBSTRING(…, 8)) must agree.
 const gramRunes = 8
 
-// grams returns the distinct gramRunes-character substrings of s starting
-// at each position with at least three characters left (shorter near the
-// end), in order of first appearance.
-func grams(s string) []string {
+// grams returns the distinct size-character substrings of s starting at
+// each position with at least three characters left (shorter near the
+// end), in order of first appearance: with size 3, its trigrams.
+func grams(s string, size int) []string {
 	r := []rune(s)
 	seen := make(map[string]bool, len(r))
 	var out []string
 	for i := 0; i+3 <= len(r); i++ {
-		g := string(r[i:min(i+gramRunes, len(r))])
+		g := string(r[i:min(i+size, len(r))])
 		if !seen[g] {
 			seen[g] = true
 			out = append(out, g)
@@ -272,7 +272,7 @@ func (t tenancyStore) indexGrams(ctx context.Context, op string, c *tenancy.Comp
 			return t.s.mapErr(op, err)
 		}
 	}
-	gs := grams(c.SearchText())
+	gs := grams(c.SearchText(), gramRunes)
 	if len(gs) == 0 {
 		return nil
 	}
@@ -282,22 +282,6 @@ func (t tenancyStore) indexGrams(ctx context.Context, op string, c *tenancy.Comp
 	}
 	_, err := db.NewInsert().Model(&rows).Exec(ctx)
 	return t.s.mapErr(op, err)
-}
-
-// trigrams returns the distinct three-rune substrings of s, in order of
-// first appearance.
-func trigrams(s string) []string {
-	r := []rune(s)
-	seen := make(map[string]bool, len(r))
-	var out []string
-	for i := 0; i+3 <= len(r); i++ {
-		g := string(r[i : i+3])
-		if !seen[g] {
-			seen[g] = true
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // mysqlGramBackfill indexes every company's search text in the side
@@ -408,23 +392,23 @@ func prefixEnd(p []byte) (end []byte, bounded bool) {
 // ftsCandidateCap or more (the needle is common: walking the primary key
 // is faster).
 func (t tenancyStore) sideCandidates(ctx context.Context, table, col, needle string) (ids []string, ok bool, err error) {
-	grams := trigrams(needle)
-	if len(grams) > searchTrigrams { // spread the choice over the needle
+	tris := grams(needle, 3)
+	if len(tris) > searchTrigrams { // spread the choice over the needle
 		picked := make([]string, searchTrigrams)
 		for i := range picked {
-			picked[i] = grams[i*(len(grams)-1)/(searchTrigrams-1)]
+			picked[i] = tris[i*(len(tris)-1)/(searchTrigrams-1)]
 		}
-		grams = picked
+		tris = picked
 	}
 	var b strings.Builder
-	args := make([]any, 0, len(grams)+1)
+	args := make([]any, 0, len(tris)+1)
 	fmt.Fprintf(&b, "SELECT t0.%s FROM %s AS t0", col, table)
-	for i := 1; i < len(grams); i++ {
+	for i := 1; i < len(tris); i++ {
 		fmt.Fprintf(&b, " JOIN %s AS t%d ON t%d.trigram = ? AND t%d.%s = t0.%s", table, i, i, i, col, col)
-		args = append(args, []byte(grams[i]))
+		args = append(args, []byte(tris[i]))
 	}
 	b.WriteString(" WHERE t0.trigram = ? LIMIT ?")
-	args = append(args, []byte(grams[0]), ftsCandidateCap)
+	args = append(args, []byte(tris[0]), ftsCandidateCap)
 	if err := t.s.idb(ctx).NewRaw(b.String(), args...).Scan(ctx, &ids); err != nil {
 		return nil, false, err
 	}
@@ -699,12 +683,12 @@ func (t tenancyStore) indexUserTrigrams(ctx context.Context, op string, u *tenan
 			return t.s.mapErr(op, err)
 		}
 	}
-	grams := trigrams(u.SearchKey())
-	if len(grams) == 0 {
+	tris := grams(u.SearchKey(), 3)
+	if len(tris) == 0 {
 		return nil
 	}
-	rows := make([]userTrigramRow, len(grams))
-	for i, g := range grams {
+	rows := make([]userTrigramRow, len(tris))
+	for i, g := range tris {
 		rows[i] = userTrigramRow{Trigram: []byte(g), UserID: u.ID}
 	}
 	_, err := db.NewInsert().Model(&rows).Exec(ctx)
