@@ -137,8 +137,14 @@ func parseHash(s string) (tlog.Hash, error) {
 	return h, err
 }
 
-// Insert is one INSERT of the event row: no row another writer uses is
-// read or locked.
+// unsealedTable is the model table expression of the unsealed events: the
+// table audit_unsealed under the model's alias, so the one
+// row model serves both tables.
+const unsealedTable = "audit_unsealed AS ?TableAlias"
+
+// Insert is one INSERT of the event row into audit_unsealed (see the
+// package doc, "The audit log's two tables"): no row another writer uses
+// is read or locked.
 func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 	const op = "audit.Insert"
 	if err := a.s.checkOpen(op); err != nil {
@@ -151,14 +157,14 @@ func (a auditStore) Insert(ctx context.Context, e *audit.Event) error {
 	// hotExec); seq and v1_seq are NULL, as bun writes the zero of a
 	// nullzero column.
 	if a.s.dialect == Postgres {
-		_, err := a.s.hotExec(deferred(ctx), op, "INSERT INTO audit_events (id, company_id, seq, occurred_at, actor_user_id, "+
+		_, err := a.s.hotExec(deferred(ctx), op, "INSERT INTO audit_unsealed (id, company_id, seq, occurred_at, actor_user_id, "+
 			"actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_seq, v1_prev_hash, v1_hash) "+
 			"VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			row.ID, row.CompanyID, row.OccurredAt, row.ActorUserID, row.ActorCompanyID, row.ActorRole, row.Action, row.EntityType,
 			row.EntityID, row.Changes, row.Metadata, row.LeafHash, nullInt(row.V1Seq), row.V1PrevHash, row.V1Hash)
 		return err
 	}
-	if _, err := a.s.idb(ctx).NewInsert().Model(row).Returning("NULL").Exec(deferred(ctx)); err != nil {
+	if _, err := a.s.idb(ctx).NewInsert().Model(row).ModelTableExpr("audit_unsealed").Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}
 	return nil
@@ -172,7 +178,7 @@ func nullInt(n int64) any {
 	return n
 }
 
-// InsertAll writes evs with one multi-row INSERT.
+// InsertAll writes evs into audit_unsealed with one multi-row INSERT.
 func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 	const op = "audit.InsertAll"
 	if err := a.s.checkOpen(op); err != nil {
@@ -187,11 +193,11 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		rows[i].Seq, rows[i].LeafHash = 0, ""
 	}
 	if a.s.bulk(len(rows)) {
-		if ok, err := a.s.bulkInsert(deferred(ctx), "audit_events", bulkAuditColumns, bulkAuditRows(rows)); ok || err != nil {
+		if ok, err := a.s.bulkInsert(deferred(ctx), "audit_unsealed", bulkAuditColumns, bulkAuditRows(rows)); ok || err != nil {
 			return a.s.mapErr(op, err)
 		}
 	}
-	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).Returning("NULL").Exec(deferred(ctx)); err != nil {
+	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).ModelTableExpr("audit_unsealed").Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}
 	return nil
@@ -264,8 +270,8 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 		return nil, err
 	}
 	var rows []auditEventRow
-	err := a.s.idb(ctx).NewSelect().Model(&rows).
-		Where("company_id = ?", companyID).Where("seq IS NULL").
+	err := a.s.idb(ctx).NewSelect().Model(&rows).ModelTableExpr(unsealedTable).
+		Where("company_id = ?", companyID).
 		OrderExpr("CASE WHEN v1_seq IS NULL THEN 1 ELSE 0 END, v1_seq, occurred_at, id").
 		Limit(int64(limit)).Scan(ctx)
 	if err != nil {
@@ -274,12 +280,14 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 	return rowsToEvents(rows)
 }
 
-// sealChunk bounds the rows of one UPDATE (three arguments a row).
+// sealChunk bounds the events of one move (three arguments an event).
 const sealChunk = 1000
 
-// Seal sets the positions and leaf hashes with one UPDATE per chunk of
-// events joined to a list of values, then moves the head conditionally on
-// its old size.
+// Seal moves the events, a chunk at a time, from audit_unsealed into
+// audit_events with their positions and leaf hashes (sealMove), then moves
+// the head conditionally on its old size. Every event of a chunk must move:
+// one still missing from audit_unsealed (sealed by another sealer, or
+// deleted) is a conflict and rolls the seal back.
 func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Event) error {
 	const op = "audit.Seal"
 	if !a.s.inTx(ctx) {
@@ -288,13 +296,14 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 	db := a.s.idb(ctx)
 	for start := 0; start < len(evs); start += sealChunk {
 		chunk := evs[start:min(start+sealChunk, len(evs))]
-		q, args := a.sealSQL(head.CompanyID, chunk)
-		res, err := db.ExecContext(ctx, q, args...)
-		if err != nil {
-			return a.s.mapErr(op, err)
-		}
-		if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
-			return storage.Conflict(op, "%d of %d events are not pending in the log of company %q", int64(len(chunk))-n, len(chunk), head.CompanyID)
+		for _, st := range a.sealMove(head.CompanyID, chunk) {
+			res, err := db.ExecContext(ctx, st.q, st.args...)
+			if err != nil {
+				return a.s.mapErr(op, err)
+			}
+			if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
+				return storage.Conflict(op, "%d of %d events are not pending in the log of company %q", int64(len(chunk))-n, len(chunk), head.CompanyID)
+			}
 		}
 	}
 	row := toLogRow(head)
@@ -309,43 +318,69 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 	return nil
 }
 
-func (a auditStore) sealSQL(companyID string, evs []*audit.Event) (string, []any) {
+// statement is one SQL statement with its arguments.
+type statement struct {
+	q    string
+	args []any
+}
+
+// sealMove is how a chunk of events moves from audit_unsealed into
+// audit_events: on PostgreSQL one statement (a DELETE … RETURNING feeding
+// the INSERT); elsewhere an INSERT … SELECT joined to the list of
+// positions and hashes, then a DELETE of the chunk. Each statement touches
+// one row per event of the chunk that was still unsealed.
+func (a auditStore) sealMove(companyID string, evs []*audit.Event) []statement {
+	const kept = "occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata"
 	var b strings.Builder
 	args := make([]any, 0, 3*len(evs)+1)
-	switch a.s.dialect {
-	case MySQL:
-		b.WriteString("UPDATE audit_events e JOIN (")
+	values := func(first, rest string) {
 		for i, e := range evs {
 			if i == 0 {
-				b.WriteString("SELECT ? AS id, ? AS seq, ? AS h")
+				b.WriteString(first)
 			} else {
-				b.WriteString(" UNION ALL SELECT ?, ?, ?")
+				b.WriteString(rest)
 			}
 			args = append(args, e.ID, e.Seq, e.Hash)
 		}
-		b.WriteString(") v ON e.id = v.id SET e.seq = v.seq, e.leaf_hash = v.h WHERE e.seq IS NULL AND e.company_id = ?")
-	case Postgres:
-		b.WriteString("UPDATE audit_events AS e SET seq = v.seq, leaf_hash = v.h FROM (VALUES ")
-		for i, e := range evs {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?::BIGINT, ?)")
-			args = append(args, e.ID, e.Seq, e.Hash)
-		}
-		b.WriteString(") AS v (id, seq, h) WHERE e.id = v.id AND e.seq IS NULL AND e.company_id = ?")
-	default:
-		b.WriteString("UPDATE audit_events SET seq = v.column2, leaf_hash = v.column3 FROM (VALUES ")
-		for i, e := range evs {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?)")
-			args = append(args, e.ID, e.Seq, e.Hash)
-		}
-		b.WriteString(") AS v WHERE audit_events.id = v.column1 AND audit_events.seq IS NULL AND audit_events.company_id = ?")
 	}
-	return b.String(), append(args, companyID)
+	insert := "INSERT INTO audit_events (" + bulkAuditColumns + ") "
+	switch a.s.dialect {
+	case Postgres:
+		b.WriteString("WITH v (id, seq, h) AS (VALUES ")
+		values("(?, ?::BIGINT, ?)", ", (?, ?::BIGINT, ?)")
+		b.WriteString("), moved AS (DELETE FROM audit_unsealed AS u USING v WHERE u.id = v.id AND u.company_id = ? " +
+			"RETURNING u.id, u.company_id, v.seq AS new_seq, u.occurred_at, u.actor_user_id, u.actor_company_id, u.actor_role, u.action, " +
+			"u.entity_type, u.entity_id, u.changes, u.metadata, v.h AS new_hash, u.v1_seq, u.v1_prev_hash, u.v1_hash) ")
+		b.WriteString(insert + "SELECT id, company_id, new_seq, " + kept + ", new_hash, v1_seq, v1_prev_hash, v1_hash FROM moved")
+		return []statement{{b.String(), append(args, companyID)}}
+	case MySQL:
+		b.WriteString(insert + "SELECT u.id, u.company_id, v.seq, " + prefixed("u.", kept) + ", v.h, u.v1_seq, u.v1_prev_hash, u.v1_hash " +
+			"FROM audit_unsealed u JOIN (")
+		values("SELECT ? AS id, ? AS seq, ? AS h", " UNION ALL SELECT ?, ?, ?")
+		b.WriteString(") v ON u.id = v.id WHERE u.company_id = ?")
+	default:
+		b.WriteString(insert + "SELECT u.id, u.company_id, v.column2, " + prefixed("u.", kept) + ", v.column3, u.v1_seq, u.v1_prev_hash, u.v1_hash " +
+			"FROM audit_unsealed u JOIN (VALUES ")
+		values("(?, ?, ?)", ", (?, ?, ?)")
+		b.WriteString(") v ON u.id = v.column1 WHERE u.company_id = ?")
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	return []statement{
+		{b.String(), append(args, companyID)},
+		{"DELETE FROM audit_unsealed WHERE company_id = ? AND id IN (?)", []any{companyID, bun.List(ids)}},
+	}
+}
+
+// prefixed is the comma-separated column list cols with each name prefixed.
+func prefixed(prefix, cols string) string {
+	names := strings.Split(cols, ", ")
+	for i := range names {
+		names[i] = prefix + names[i]
+	}
+	return strings.Join(names, ", ")
 }
 
 func (a auditStore) Pending(ctx context.Context, after string, limit int) ([]string, error) {
@@ -354,8 +389,8 @@ func (a auditStore) Pending(ctx context.Context, after string, limit int) ([]str
 		return nil, err
 	}
 	var ids []string
-	err := a.s.idb(ctx).NewSelect().Table("audit_events").ColumnExpr("DISTINCT company_id").
-		Where("seq IS NULL").Where("company_id > ?", after).OrderExpr("company_id").Limit(int64(limit)).Scan(ctx, &ids)
+	err := a.s.idb(ctx).NewSelect().Table("audit_unsealed").ColumnExpr("DISTINCT company_id").
+		Where("company_id > ?", after).OrderExpr("company_id").Limit(int64(limit)).Scan(ctx, &ids)
 	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
@@ -380,13 +415,18 @@ func (a auditStore) V1Head(ctx context.Context, companyID string) (int64, string
 	}
 }
 
+// Get reads the event from either table in one statement, so a seal
+// moving it meanwhile cannot hide it.
 func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
 	const op = "audit.Get"
 	if err := a.s.checkOpen(op); err != nil {
 		return nil, err
 	}
+	db := a.s.idb(ctx)
 	var row auditEventRow
-	if err := a.s.idb(ctx).NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+	sealed := db.NewSelect().Model((*auditEventRow)(nil)).Where("id = ?", id)
+	unsealed := db.NewSelect().Model((*auditEventRow)(nil)).ModelTableExpr(unsealedTable).Where("id = ?", id)
+	if err := db.NewSelect().Model(&row).ModelTableExpr("(? UNION ALL ?) AS ?TableAlias", sealed, unsealed).Limit(1).Scan(ctx); err != nil {
 		if a.s.classify(err) == storage.ErrNotFound {
 			return nil, storage.NotFound(op, "audit event", id)
 		}
@@ -420,39 +460,52 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 	if !scope.All && len(scope.CompanyIDs) == 0 {
 		return nil, nil
 	}
+	db := a.s.idb(ctx)
+	page := func(table string) *bun.SelectQuery {
+		q := db.NewSelect().Model((*auditEventRow)(nil))
+		if table != "" {
+			q = q.ModelTableExpr(table)
+		}
+		if !scope.All {
+			q = q.Where("company_id IN (?)", bun.List(scope.CompanyIDs))
+		}
+		if f.CompanyID != "" {
+			q = q.Where("company_id = ?", f.CompanyID)
+		}
+		if f.ActorID != "" {
+			q = q.Where("actor_user_id = ?", f.ActorID)
+		}
+		if f.Action != "" {
+			q = q.Where("action = ?", f.Action)
+		}
+		if f.EntityType != "" {
+			q = q.Where("entity_type = ?", f.EntityType)
+		}
+		if f.EntityID != "" {
+			q = q.Where("entity_id = ?", f.EntityID)
+		}
+		if !f.From.IsZero() {
+			q = q.Where("occurred_at >= ?", storage.Timestamp(f.From))
+		}
+		if !f.To.IsZero() {
+			q = q.Where("occurred_at < ?", storage.Timestamp(f.To))
+		}
+		if after != nil {
+			t := storage.Timestamp(after.At)
+			// occurred_at <= t bounds the index range; only the ties at t are
+			// filtered by ID (an OR alone would walk the index from the top).
+			q = q.Where("occurred_at <= ?", t).Where("(occurred_at < ? OR id < ?)", t, after.ID)
+		}
+		return q.OrderExpr("occurred_at DESC, id DESC").Limit(int64(limit))
+	}
+	// Each table's page by its own index, then the two merged; one
+	// statement, so a seal moving events meanwhile neither hides nor
+	// repeats one.
 	var rows []auditEventRow
-	q := a.s.idb(ctx).NewSelect().Model(&rows)
-	if !scope.All {
-		q = q.Where("company_id IN (?)", bun.List(scope.CompanyIDs))
-	}
-	if f.CompanyID != "" {
-		q = q.Where("company_id = ?", f.CompanyID)
-	}
-	if f.ActorID != "" {
-		q = q.Where("actor_user_id = ?", f.ActorID)
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.EntityType != "" {
-		q = q.Where("entity_type = ?", f.EntityType)
-	}
-	if f.EntityID != "" {
-		q = q.Where("entity_id = ?", f.EntityID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("occurred_at >= ?", storage.Timestamp(f.From))
-	}
-	if !f.To.IsZero() {
-		q = q.Where("occurred_at < ?", storage.Timestamp(f.To))
-	}
-	if after != nil {
-		t := storage.Timestamp(after.At)
-		// occurred_at <= t bounds the index range; only the ties at t are
-		// filtered by ID (an OR alone would walk the index from the top).
-		q = q.Where("occurred_at <= ?", t).Where("(occurred_at < ? OR id < ?)", t, after.ID)
-	}
-	if err := q.OrderExpr("occurred_at DESC, id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+	err := db.NewSelect().Model(&rows).
+		ModelTableExpr("(SELECT * FROM (?) AS s UNION ALL SELECT * FROM (?) AS u) AS ?TableAlias", page(""), page(unsealedTable)).
+		OrderExpr("occurred_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
 		return nil, a.s.mapErr(op, err)
 	}
 	return rowsToEvents(rows)
@@ -494,23 +547,35 @@ func (s *Store) AuditTamper() *AuditTamper { return &AuditTamper{s} }
 type AuditTamper struct{ s *Store }
 
 // Put overwrites (or creates) the stored event e.ID with every field of e,
-// its company, position and hash included; Seq 0 makes it unsealed.
+// its company, position and hash included; Seq 0 makes it unsealed (a row
+// of audit_unsealed), any other Seq sealed (a row of audit_events).
 func (t *AuditTamper) Put(ctx context.Context, e *audit.Event) error {
 	row := toAuditRow(e)
-	res, err := t.s.db.NewUpdate().Model(row).WherePK().Exec(ctx)
+	table, other := "audit_events", "audit_unsealed"
+	if e.Seq == 0 {
+		table, other = other, table
+	}
+	if _, err := t.s.db.NewDelete().Model((*auditEventRow)(nil)).ModelTableExpr(other).Where("id = ?", e.ID).Exec(ctx); err != nil {
+		return err
+	}
+	res, err := t.s.db.NewUpdate().Model(row).ModelTableExpr(table+" AS ?TableAlias").WherePK().Exec(ctx)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		_, err = t.s.db.NewInsert().Model(row).Exec(ctx)
+		_, err = t.s.db.NewInsert().Model(row).ModelTableExpr(table).Exec(ctx)
 	}
 	return err
 }
 
-// Delete removes stored events.
+// Delete removes stored events, sealed or not.
 func (t *AuditTamper) Delete(ctx context.Context, ids ...string) error {
-	_, err := t.s.db.NewDelete().Model((*auditEventRow)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx)
-	return err
+	for _, table := range []string{"audit_events", "audit_unsealed"} {
+		if _, err := t.s.db.NewDelete().Model((*auditEventRow)(nil)).ModelTableExpr(table).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetHead overwrites a company's log head.

@@ -89,7 +89,7 @@ func TestBatchedInsertsStoreWhatSingleInsertsDo(t *testing.T) {
 			auditCols := []string{"company_id", "seq", "occurred_at", "actor_user_id", "actor_company_id", "actor_role", "action",
 				"entity_type", "entity_id", "changes", "metadata", "leaf_hash", "v1_seq", "v1_prev_hash", "v1_hash"}
 			for i := range evs {
-				assert.Equal(t, rawRow(t, st, "audit_events", single[i].ID, auditCols), rawRow(t, st, "audit_events", evs[i].ID, auditCols))
+				assert.Equal(t, rawRow(t, st, "audit_unsealed", single[i].ID, auditCols), rawRow(t, st, "audit_unsealed", evs[i].ID, auditCols))
 			}
 
 			// Outbox messages: payloads nil, empty and binary.

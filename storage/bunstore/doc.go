@@ -85,6 +85,22 @@
 // migrating user needs the TRIGGER privilege (and SUPER, or
 // log_bin_trust_function_creators=1).
 //
+// # The audit log's two tables
+//
+// An event is written, in its use case's transaction, into audit_unsealed:
+// a table with only its primary key and (company_id, occurred_at, id), so
+// the INSERT on the hot path updates two indexes. Seal moves events from
+// there into audit_events, with their positions and leaf hashes (on
+// PostgreSQL one DELETE … RETURNING feeding the INSERT per chunk of
+// events; elsewhere an INSERT … SELECT and a DELETE), and audit_events
+// carries the indexes the queries walk (by time, company, actor, action,
+// entity, and the log's (company_id, seq)). Get and List read both tables
+// in one statement, so an event being sealed meanwhile is neither missed
+// nor listed twice; List merges the two tables' pages. The unsealed events'
+// filters other than company and time are checked row by row, which is
+// cheap while sealing keeps up (the window the audit package describes)
+// and grows with a backlog a host leaves unsealed.
+//
 // # Round trips on PostgreSQL
 //
 // A pool opened by Open or OpenPostgres sends a transaction in fewer round

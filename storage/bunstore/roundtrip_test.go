@@ -89,7 +89,7 @@ func TestRoundTripsPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, compliance.StatusCompleted, got.Status)
 	var n int
-	require.NoError(t, st.DB().NewRaw("SELECT COUNT(*) FROM audit_events WHERE entity_id = ?", r.ID).Scan(ctx, &n))
+	require.NoError(t, st.DB().NewRaw("SELECT COUNT(*) FROM audit_unsealed WHERE entity_id = ?", r.ID).Scan(ctx, &n))
 	require.Equal(t, 2, n)
 }
 

@@ -147,8 +147,9 @@ func BenchmarkAuditVerify(b *testing.B, h *Harness) {
 }
 
 // BenchAuditInsert is the yardstick of BenchmarkAuditAppend on a SQL
-// backend: the same event row written by one raw INSERT, without the
-// chain, hashing or encoding around it — in an explicit transaction as a
+// backend: the same event row written by one raw INSERT into the table the
+// append writes (audit_unsealed), without the chain, hashing or encoding
+// around it — in an explicit transaction as a
 // use case writes it (inTx), or on its own (autocommit).
 func BenchAuditInsert(b *testing.B, st *bunstore.Store, inTx bool) {
 	ctx := context.Background()
@@ -156,7 +157,7 @@ func BenchAuditInsert(b *testing.B, st *bunstore.Store, inTx bool) {
 	if st.Dialect() != bunstore.Postgres {
 		now = "CURRENT_TIMESTAMP"
 	}
-	q := "INSERT INTO audit_events (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash) " +
+	q := "INSERT INTO audit_unsealed (id, company_id, occurred_at, actor_user_id, actor_company_id, actor_role, action, entity_type, entity_id, changes, metadata, leaf_hash, v1_prev_hash, v1_hash) " +
 		"VALUES (?, ?, " + now + ", 'user-1', 'platform', 'platform_admin', 'company.update', 'company', 'c', ?, '{\"request_id\":\"bench\"}', '', '', '')"
 	changes := `[{"field":"display_name","before":"Old name","after":"New name"},{"field":"password","before":"[redacted]","after":"[redacted]","redacted":true}]`
 	c := storage.NewID()

@@ -292,6 +292,9 @@ func BunHarness(st *bunstore.Store) *Harness {
 		Outbox:     st.Outbox(),
 		TamperAuditAction: func(ctx context.Context, id, action string) error {
 			_, err := st.DB().ExecContext(ctx, "UPDATE audit_events SET action = ? WHERE id = ?", action, id)
+			if err == nil {
+				_, err = st.DB().ExecContext(ctx, "UPDATE audit_unsealed SET action = ? WHERE id = ?", action, id)
+			}
 			return err
 		},
 		DeleteMemberRow: func(ctx context.Context, companyID, userID string) error {

@@ -118,7 +118,7 @@ func RunNodeLoss(t *testing.T, c *Cluster, loss NodeLoss) {
 
 	settleCharges(t, w, attempts, c.Causal)
 	if c.Checksum != nil {
-		for _, table := range []string{"licensing_ledger", "licensing_accounts", "licensing_idempotency", "audit_events"} {
+		for _, table := range []string{"licensing_ledger", "licensing_accounts", "licensing_idempotency", "audit_events", "audit_unsealed"} {
 			sums, err := c.Checksum(ctx, table)
 			require.NoError(t, err)
 			for i := 1; i < len(sums); i++ {
