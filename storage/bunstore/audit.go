@@ -558,7 +558,7 @@ func (t *AuditTamper) Put(ctx context.Context, e *audit.Event) error {
 	if _, err := t.s.db.NewDelete().Model((*auditEventRow)(nil)).ModelTableExpr(other).Where("id = ?", e.ID).Exec(ctx); err != nil {
 		return err
 	}
-	res, err := t.s.db.NewUpdate().Model(row).ModelTableExpr(table+" AS ?TableAlias").WherePK().Exec(ctx)
+	res, err := t.s.db.NewUpdate().Model(row).ModelTableExpr(table + " AS ?TableAlias").WherePK().Exec(ctx)
 	if err != nil {
 		return err
 	}
