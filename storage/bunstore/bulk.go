@@ -31,18 +31,29 @@ func (s *Store) bulk(n int) bool { return n > 1 && s.dialect == Postgres }
 // a NUL, which PostgreSQL's text cannot hold: the caller then takes bun's
 // path, which refuses it with bun's own error.
 func (s *Store) bulkInsert(ctx context.Context, table, cols string, rows any) (ok bool, err error) {
-	b, err := json.Marshal(rows)
-	if err != nil {
+	b, ok, err := bulkJSON(rows)
+	if !ok || err != nil {
 		return false, err
-	}
-	if bytes.Contains(b, []byte(`\u0000`)) {
-		return false, nil
 	}
 	// A hot statement (see hotExec): prepared once per connection, the
 	// rows one quoted literal, not formatted by bun character by character.
 	q := "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM json_populate_recordset(NULL::" + table + ", ?)"
-	_, err = s.hotExec(ctx, "bunstore.bulkInsert", q, string(b))
+	_, err = s.hotExec(ctx, "bunstore.bulkInsert", q, b)
 	return true, err
+}
+
+// bulkJSON is rows as the JSON text a hot statement's argument carries to
+// json_populate_recordset or json_to_recordset; ok is false when a value
+// holds a NUL, which PostgreSQL's text cannot hold.
+func bulkJSON(rows any) (_ string, ok bool, err error) {
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", false, err
+	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		return "", false, nil
+	}
+	return string(b), true, nil
 }
 
 // bulkTime is t as bun formats a time argument, without the quotes (UTC,
@@ -155,4 +166,25 @@ func bulkIntervalRows(rows []intervalRow) []bulkIntervalJSON {
 			PauseTypeID: r.PauseTypeID, Paid: r.Paid, Start: bulkTime(r.Start), End: bulkTime(r.End), Cause: r.Cause, SetBy: r.SetBy}
 	}
 	return out
+}
+
+// bulkCurrentJSON is currentRow for a JSON argument (UpdateCurrents).
+type bulkCurrentJSON struct {
+	CompanyID   string  `json:"company_id"`
+	UserID      string  `json:"user_id"`
+	State       string  `json:"state"`
+	PauseTypeID string  `json:"pause_type_id"`
+	Since       string  `json:"since"`
+	DueAt       *string `json:"due_at"`
+	Cause       string  `json:"cause"`
+	SetBy       string  `json:"set_by"`
+	Version     int64   `json:"version"`
+}
+
+// bulkKeyJSON is a member's key, and a day for DaysIntervals, for a JSON
+// argument.
+type bulkKeyJSON struct {
+	CompanyID string `json:"company_id"`
+	UserID    string `json:"user_id"`
+	Day       string `json:"day,omitempty"`
 }

@@ -263,6 +263,18 @@ func (s *Store) hotQuery(ctx context.Context, op, query string, args ...any) (*s
 	return rows, nil
 }
 
+// hotScan runs the hot query and scans its rows into dest (a pointer to a
+// slice of a row model, matched by column name as bun scans); errors are
+// the store's kinds.
+func (s *Store) hotScan(ctx context.Context, op string, dest any, query string, args ...any) error {
+	rows, err := s.hotQuery(ctx, op, query, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }() // ScanRows closes them and reports their errors
+	return s.mapErr(op, s.db.ScanRows(ctx, rows, dest))
+}
+
 // traceHot gives a hot statement, which does not pass through bun's hooks,
 // the span TraceSQL gives every other statement.
 func (s *Store) traceHot(ctx context.Context, query string) (context.Context, func(error)) {

@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -234,8 +235,9 @@ func (s *Store) tuplesIn(cols string, n, width int) string {
 
 // LockCurrents reads the members' rows by primary key, locking them
 // (lockedInTx) in key order, so concurrent lockers take the locks in one
-// order. PostgreSQL joins the key to unnested arrays: a list of row values
-// is planned as one OR branch per member, which costs more than the read.
+// order. PostgreSQL joins the key to the members given as one JSON
+// argument of a hot statement (see hotExec): a list of row values is
+// planned as one OR branch per member, which costs more than the read.
 func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Member) ([]*presence.Current, error) {
 	const op = "presence.LockCurrents"
 	if err := ps.s.checkOpen(op); err != nil {
@@ -243,32 +245,37 @@ func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Mem
 	}
 	out := make([]*presence.Current, 0, len(members))
 	for chunk := range slices.Chunk(members, presenceChunk) {
-		companies, users := make([]string, len(chunk)), make([]string, len(chunk))
-		for i, m := range chunk {
-			companies[i], users[i] = m.CompanyID, m.UserID
-		}
 		var rows []currentRow
 		db := ps.s.idb(ctx)
 		var err error
+		done := false
 		if ps.s.dialect == Postgres {
-			q := "SELECT c.company_id, c.user_id, c.state, c.pause_type_id, c.since, c.due_at, c.cause, c.set_by, c.version" +
-				" FROM presence_current AS c JOIN unnest(ARRAY[?]::text[], ARRAY[?]::text[]) AS k (company_id, user_id)" +
-				" ON c.company_id = k.company_id AND c.user_id = k.user_id ORDER BY c.company_id, c.user_id"
-			if ps.s.inTx(ctx) {
-				q += " FOR UPDATE OF c"
+			keys := make([]bulkKeyJSON, len(chunk))
+			for i, m := range chunk {
+				keys[i] = bulkKeyJSON{CompanyID: m.CompanyID, UserID: m.UserID}
 			}
-			err = db.NewRaw(q, bun.List(companies), bun.List(users)).Scan(ctx, &rows)
-		} else {
+			var arg string
+			if arg, done, err = bulkJSON(keys); done && err == nil {
+				q := "SELECT c.company_id, c.user_id, c.state, c.pause_type_id, c.since, c.due_at, c.cause, c.set_by, c.version" +
+					" FROM presence_current AS c JOIN json_to_recordset(?::json) AS k (company_id text, user_id text)" +
+					" ON c.company_id = k.company_id AND c.user_id = k.user_id ORDER BY c.company_id, c.user_id"
+				if ps.s.inTx(ctx) {
+					q += " FOR UPDATE OF c"
+				}
+				err = ps.s.hotScan(ctx, op, &rows, q, arg)
+			}
+		}
+		if !done && err == nil {
 			args := make([]any, 0, 2*len(chunk))
-			for i := range chunk {
-				args = append(args, companies[i], users[i])
+			for _, m := range chunk {
+				args = append(args, m.CompanyID, m.UserID)
 			}
 			q := db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
 				OrderExpr("company_id, user_id")
-			err = ps.s.lockedInTx(ctx, q).Scan(ctx)
+			err = ps.s.mapErr(op, ps.s.lockedInTx(ctx, q).Scan(ctx))
 		}
 		if err != nil {
-			return nil, ps.s.mapErr(op, err)
+			return nil, err
 		}
 		for i := range rows {
 			out = append(out, rows[i].current())
@@ -286,8 +293,7 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 		return err
 	}
 	for chunk := range slices.Chunk(cs, presenceChunk) {
-		q, args := ps.updateSQL(chunk)
-		res, err := ps.s.exec(ctx, op, q, args...)
+		res, err := ps.updateChunk(ctx, op, chunk)
 		if err != nil {
 			return err
 		}
@@ -296,6 +302,31 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 		}
 	}
 	return nil
+}
+
+// updateChunk runs one chunk's UPDATE: on PostgreSQL a hot statement (see
+// hotExec) joining the table to the new rows given as one JSON argument.
+func (ps presenceStore) updateChunk(ctx context.Context, op string, cs []*presence.Current) (sql.Result, error) {
+	if ps.s.dialect == Postgres {
+		rows := make([]bulkCurrentJSON, len(cs))
+		for i, c := range cs {
+			r := toCurrentRow(c)
+			rows[i] = bulkCurrentJSON{CompanyID: r.CompanyID, UserID: r.UserID, State: r.State, PauseTypeID: r.PauseTypeID,
+				Since: bulkTime(r.Since), DueAt: bulkTimePtr(r.DueAt), Cause: r.Cause, SetBy: r.SetBy, Version: r.Version}
+		}
+		arg, ok, err := bulkJSON(rows)
+		if err != nil {
+			return nil, storage.Internal(op, err)
+		}
+		if ok {
+			return ps.s.hotExec(ctx, op, "UPDATE presence_current AS c SET state = v.state, pause_type_id = v.pause_type_id, since = v.since,"+
+				" due_at = v.due_at, cause = v.cause, set_by = v.set_by, version = v.version"+
+				" FROM json_populate_recordset(NULL::presence_current, ?) AS v"+
+				" WHERE c.company_id = v.company_id AND c.user_id = v.user_id AND c.version = v.version - 1", arg)
+		}
+	}
+	q, args := ps.updateSQL(cs)
+	return ps.s.exec(ctx, op, q, args...)
 }
 
 func (ps presenceStore) updateSQL(cs []*presence.Current) (string, []any) {
@@ -501,28 +532,31 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 		return dup
 	})
 	for chunk := range slices.Chunk(days, presenceChunk) {
-		args := make([]any, 0, 3*len(chunk))
-		for _, d := range chunk {
-			args = append(args, d.CompanyID, d.UserID, d.Day)
-		}
 		var rows []intervalRow
-		db := ps.s.idb(ctx)
 		var err error
-		if ps.s.dialect == Postgres { // as LockCurrents: arrays, not a list of row values
-			companies, users, ds := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+		done := false
+		if ps.s.dialect == Postgres { // as LockCurrents: one JSON argument, not a list of row values
+			keys := make([]bulkKeyJSON, len(chunk))
 			for i, d := range chunk {
-				companies[i], users[i], ds[i] = d.CompanyID, d.UserID, d.Day
+				keys[i] = bulkKeyJSON{CompanyID: d.CompanyID, UserID: d.UserID, Day: d.Day}
 			}
-			err = db.NewRaw("SELECT i.id, i.company_id, i.user_id, i.day, i.state, i.pause_type_id, i.paid, i.start_at, i.end_at, i.cause, i.set_by"+
-				" FROM presence_intervals AS i JOIN unnest(ARRAY[?]::text[], ARRAY[?]::text[], ARRAY[?]::text[]) AS k (company_id, user_id, day)"+
-				" ON i.company_id = k.company_id AND i.user_id = k.user_id AND i.day = k.day ORDER BY i.company_id, i.user_id, i.day, i.start_at, i.id",
-				bun.List(companies), bun.List(users), bun.List(ds)).Scan(ctx, &rows)
-		} else {
-			err = db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
-				OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx)
+			var arg string
+			if arg, done, err = bulkJSON(keys); done && err == nil {
+				err = ps.s.hotScan(ctx, op, &rows, "SELECT i.id, i.company_id, i.user_id, i.day, i.state, i.pause_type_id, i.paid, i.start_at, i.end_at, i.cause, i.set_by"+
+					" FROM presence_intervals AS i JOIN json_to_recordset(?::json) AS k (company_id text, user_id text, day text)"+
+					" ON i.company_id = k.company_id AND i.user_id = k.user_id AND i.day = k.day ORDER BY i.company_id, i.user_id, i.day, i.start_at, i.id", arg)
+			}
+		}
+		if !done && err == nil {
+			args := make([]any, 0, 3*len(chunk))
+			for _, d := range chunk {
+				args = append(args, d.CompanyID, d.UserID, d.Day)
+			}
+			err = ps.s.mapErr(op, ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
+				OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx))
 		}
 		if err != nil {
-			return nil, ps.s.mapErr(op, err)
+			return nil, err
 		}
 		for i := range rows {
 			k := presence.MemberDay{CompanyID: rows[i].CompanyID, UserID: rows[i].UserID, Day: rows[i].Day}
