@@ -84,3 +84,28 @@ func TestParseTPSRejectsOutputWithoutTPS(t *testing.T) {
 		t.Fatal("no error for output without a tps line")
 	}
 }
+
+// Reserve+Complete measured in pairs (pgbench right before each SDK run)
+// is the median of the pairs' ratios, not the ratio of the medians.
+func TestReservePairs(t *testing.T) {
+	res := results{"BenchmarkReserveComplete/impl=sdk": {"cycles/s": {500, 2000, 1800}}}
+	tps := map[string][]float64{"reserve_minimal": {1000, 4000, 6000}}
+	rows := pairs(res, tps)
+	var got *ratio
+	for i := range rows {
+		if strings.HasPrefix(rows[i].pair, "Reserve+Complete cycles/s (PostgreSQL") {
+			got = &rows[i]
+		}
+	}
+	if got == nil || !got.measured {
+		t.Fatalf("no measured Reserve+Complete row in %+v", rows)
+	}
+	// The pairs' ratios are 0.5, 0.5 and 0.3: median 0.5; the medians'
+	// ratio would be 1800/4000 = 0.45.
+	if got.value != 0.5 {
+		t.Fatalf("ratio %v, want 0.5", got.value)
+	}
+	if !strings.Contains(got.anchor, "4000 tps (3 runs, each right before an SDK run)") {
+		t.Fatalf("anchor %q", got.anchor)
+	}
+}
