@@ -197,6 +197,15 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			return a.s.mapErr(op, err)
 		}
 	}
+	if a.s.dialect == SQLite && a.s.inTx(ctx) {
+		args := make([]any, 0, 16*len(rows))
+		for _, r := range rows {
+			args = append(args, r.ID, r.CompanyID, nil, bulkTime(r.OccurredAt), r.ActorUserID, r.ActorCompanyID, r.ActorRole, r.Action,
+				r.EntityType, r.EntityID, r.Changes, r.Metadata, r.LeafHash, nullInt(r.V1Seq), r.V1PrevHash, r.V1Hash)
+		}
+		_, err := a.s.sqliteBatch(ctx, op, sqliteInsert("audit_unsealed", bulkAuditColumns, len(rows)), len(rows), args...)
+		return err
+	}
 	if _, err := a.s.idb(ctx).NewInsert().Model(&rows).ModelTableExpr("audit_unsealed").Returning("NULL").Exec(deferred(ctx)); err != nil {
 		return a.s.mapErr(op, err)
 	}

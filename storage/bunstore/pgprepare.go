@@ -312,3 +312,111 @@ func (s *Store) sqliteQuery(ctx context.Context, op, query string, args ...any) 
 	}
 	return rows, nil
 }
+
+// sqliteBatchRows is the size of the batches (presence groups and chunks)
+// whose SQLite statements are prepared once per store by sqliteBatch;
+// statements of other sizes are compiled each time, as a store must not
+// keep one prepared statement for every size a caller happens to send.
+const sqliteBatchRows = 500
+
+// sqliteBatch runs a batched write (query with ? placeholders, args bound
+// by database/sql, not written into the text by bun) on SQLite, in ctx's
+// transaction if any. A statement of sqliteBatchRows rows is prepared once
+// per store (sqliteQuery's cache): SQLite compiles a 500-row VALUES list
+// each time it is sent as text, and for such a batch the compiling, with
+// bun's formatting of every value, cost as much as running it.
+func (s *Store) sqliteBatch(ctx context.Context, op, query string, rows int, args ...any) (sql.Result, error) {
+	h := s.sqlHandle(ctx)
+	var res sql.Result
+	var err error
+	if rows == sqliteBatchRows {
+		var st *sql.Stmt
+		if st, err = s.sqliteStmt(ctx, query); err == nil {
+			res, err = st.ExecContext(ctx, args...)
+		}
+	} else {
+		res, err = h.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	return res, nil
+}
+
+// sqliteBatchQuery is sqliteBatch for a batched read.
+func (s *Store) sqliteBatchQuery(ctx context.Context, op, query string, rows int, args ...any) (*sql.Rows, error) {
+	var out *sql.Rows
+	var err error
+	if rows == sqliteBatchRows {
+		var st *sql.Stmt
+		if st, err = s.sqliteStmt(ctx, query); err == nil {
+			out, err = st.QueryContext(ctx, args...)
+		}
+	} else {
+		out, err = s.sqlHandle(ctx).QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	return out, nil
+}
+
+// sqliteScan runs the batched read and scans its rows into dest as hotScan
+// does.
+func (s *Store) sqliteScan(ctx context.Context, op string, dest any, query string, n int, args ...any) error {
+	rows, err := s.sqliteBatchQuery(ctx, op, query, n, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }() // ScanRows closes them and reports their errors
+	return s.mapErr(op, s.db.ScanRows(ctx, rows, dest))
+}
+
+// sqliteStmt is query's statement prepared once per store, in ctx's
+// transaction if any (database/sql reuses the statement already prepared
+// on the transaction's connection).
+func (s *Store) sqliteStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	v, ok := s.stmts.Load(query)
+	if !ok {
+		st, err := s.db.DB.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok = s.stmts.LoadOrStore(query, st); ok {
+			_ = st.Close() // another caller prepared it first
+		}
+	}
+	st := v.(*sql.Stmt)
+	if tx, ok := s.idb(ctx).(bun.Tx); ok {
+		return tx.Tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+// sqliteInsert is the multi-row INSERT of n rows of cols (a comma-separated
+// list) into table, with ? placeholders.
+func sqliteInsert(table, cols string, n int) string {
+	width := strings.Count(cols, ",") + 1
+	tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
+	return "INSERT INTO " + table + " (" + cols + ") VALUES " + strings.Repeat(tuple+", ", n-1) + tuple
+}
+
+// sqliteArg is v as bun writes it into a SQLite statement, for
+// database/sql to bind: a time as bun's UTC text, a nil time or byte slice
+// as NULL.
+func sqliteArg(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return bulkTime(x)
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return bulkTime(*x)
+	case []byte:
+		if x == nil {
+			return nil
+		}
+	}
+	return v
+}

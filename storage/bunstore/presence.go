@@ -60,6 +60,9 @@ func (r *pauseTypeRow) pauseType() *presence.PauseType {
 	return p
 }
 
+// currentColumns are currentRow's columns.
+const currentColumns = "company_id, user_id, state, pause_type_id, since, due_at, cause, set_by, version"
+
 type currentRow struct {
 	bun.BaseModel `bun:"table:presence_current"`
 
@@ -270,9 +273,14 @@ func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Mem
 			for _, m := range chunk {
 				args = append(args, m.CompanyID, m.UserID)
 			}
-			q := db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
-				OrderExpr("company_id, user_id")
-			err = ps.s.mapErr(op, ps.s.lockedInTx(ctx, q).Scan(ctx))
+			if ps.s.dialect == SQLite { // the transaction holds the write lock: no row locks to take
+				err = ps.s.sqliteScan(ctx, op, &rows, "SELECT "+currentColumns+" FROM presence_current WHERE "+
+					ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2)+" ORDER BY company_id, user_id", len(chunk), args...)
+			} else {
+				q := db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
+					OrderExpr("company_id, user_id")
+				err = ps.s.mapErr(op, ps.s.lockedInTx(ctx, q).Scan(ctx))
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -326,6 +334,12 @@ func (ps presenceStore) updateChunk(ctx context.Context, op string, cs []*presen
 		}
 	}
 	q, args := ps.updateSQL(cs)
+	if ps.s.dialect == SQLite {
+		for i, a := range args {
+			args[i] = sqliteArg(a)
+		}
+		return ps.s.sqliteBatch(ctx, op, q, len(cs), args...)
+	}
 	return ps.s.exec(ctx, op, q, args...)
 }
 
@@ -498,6 +512,15 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 			return ps.s.mapErr(op, err)
 		}
 	}
+	if ps.s.dialect == SQLite && len(rows) > 1 {
+		args := make([]any, 0, 11*len(rows))
+		for i := range rows {
+			r := &rows[i]
+			args = append(args, r.ID, r.CompanyID, r.UserID, r.Day, r.State, r.PauseTypeID, r.Paid, bulkTime(r.Start), bulkTime(r.End), r.Cause, r.SetBy)
+		}
+		_, err := ps.s.sqliteBatch(ctx, op, sqliteInsert("presence_intervals", bulkIntervalColumns, len(rows)), len(rows), args...)
+		return err
+	}
 	_, err := ps.s.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
 	return ps.s.mapErr(op, err)
 }
@@ -552,8 +575,13 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 			for _, d := range chunk {
 				args = append(args, d.CompanyID, d.UserID, d.Day)
 			}
-			err = ps.s.mapErr(op, ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
-				OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx))
+			if ps.s.dialect == SQLite {
+				err = ps.s.sqliteScan(ctx, op, &rows, "SELECT "+bulkIntervalColumns+" FROM presence_intervals WHERE "+
+					ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3)+" ORDER BY company_id, user_id, day, start_at, id", len(chunk), args...)
+			} else {
+				err = ps.s.mapErr(op, ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
+					OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx))
+			}
 		}
 		if err != nil {
 			return nil, err
