@@ -321,21 +321,17 @@ const sqliteBatchRows = 500
 
 // sqliteBatch runs a batched write (query with ? placeholders, args bound
 // by database/sql, not written into the text by bun) on SQLite, in ctx's
-// transaction if any. A statement of sqliteBatchRows rows is prepared once
-// per store (sqliteQuery's cache): SQLite compiles a 500-row VALUES list
-// each time it is sent as text, and for such a batch the compiling, with
-// bun's formatting of every value, cost as much as running it.
+// transaction if any. A statement of sqliteBatchRows rows runs prepared
+// once per store (sqliteStmt): SQLite compiles a 500-row VALUES list each
+// time it is sent as text, and for such a batch the compiling, with bun's
+// formatting of every value, cost as much as running it.
 func (s *Store) sqliteBatch(ctx context.Context, op, query string, rows int, args ...any) (sql.Result, error) {
-	h := s.sqlHandle(ctx)
 	var res sql.Result
 	var err error
-	if rows == sqliteBatchRows {
-		var st *sql.Stmt
-		if st, err = s.sqliteStmt(ctx, query); err == nil {
-			res, err = st.ExecContext(ctx, args...)
-		}
+	if st := s.sqliteStmt(ctx, query, rows); st != nil {
+		res, err = st.ExecContext(ctx, args...)
 	} else {
-		res, err = h.ExecContext(ctx, query, args...)
+		res, err = s.sqlHandle(ctx).ExecContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, s.mapErr(op, err)
@@ -347,11 +343,8 @@ func (s *Store) sqliteBatch(ctx context.Context, op, query string, rows int, arg
 func (s *Store) sqliteBatchQuery(ctx context.Context, op, query string, rows int, args ...any) (*sql.Rows, error) {
 	var out *sql.Rows
 	var err error
-	if rows == sqliteBatchRows {
-		var st *sql.Stmt
-		if st, err = s.sqliteStmt(ctx, query); err == nil {
-			out, err = st.QueryContext(ctx, args...)
-		}
+	if st := s.sqliteStmt(ctx, query, rows); st != nil {
+		out, err = st.QueryContext(ctx, args...)
 	} else {
 		out, err = s.sqlHandle(ctx).QueryContext(ctx, query, args...)
 	}
@@ -372,25 +365,56 @@ func (s *Store) sqliteScan(ctx context.Context, op string, dest any, query strin
 	return s.mapErr(op, s.db.ScanRows(ctx, rows, dest))
 }
 
-// sqliteStmt is query's statement prepared once per store, in ctx's
-// transaction if any (database/sql reuses the statement already prepared
-// on the transaction's connection).
-func (s *Store) sqliteStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// sqliteStmt is the batch statement query of n rows prepared once per
+// store, in ctx's transaction (database/sql reuses the statement already
+// prepared on the transaction's connection), or nil to send it unprepared:
+// for another size than sqliteBatchRows, and the first time. Preparing on
+// the pool inside a transaction could wait for a connection the pool does
+// not have (an in-memory database has one, held by the transaction), so a
+// statement first seen in a transaction is prepared after it
+// (prepareWanted).
+func (s *Store) sqliteStmt(ctx context.Context, query string, n int) *sql.Stmt {
+	if n != sqliteBatchRows {
+		return nil
+	}
 	v, ok := s.stmts.Load(query)
 	if !ok {
-		st, err := s.db.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		if v, ok = s.stmts.LoadOrStore(query, st); ok {
-			_ = st.Close() // another caller prepared it first
-		}
+		s.wanted.Store(query, struct{}{})
+		return nil
 	}
 	st := v.(*sql.Stmt)
 	if tx, ok := s.idb(ctx).(bun.Tx); ok {
-		return tx.Tx.StmtContext(ctx, st), nil
+		return tx.Tx.StmtContext(ctx, st)
 	}
-	return st, nil
+	return st
+}
+
+// prepareWanted prepares, after a transaction, the batch statements
+// sqliteStmt saw first inside one, when the pool has a connection to spare
+// without waiting; one it cannot prepare now stays wanted. A statement
+// that fails to prepare runs unprepared the next time, and reports its
+// error then.
+func (s *Store) prepareWanted(ctx context.Context) {
+	if s.dialect != SQLite {
+		return
+	}
+	s.wanted.Range(func(k, _ any) bool {
+		st := s.db.DB.Stats()
+		if st.Idle == 0 && st.MaxOpenConnections > 0 && st.OpenConnections >= st.MaxOpenConnections {
+			return false
+		}
+		q := k.(string)
+		s.wanted.Delete(q)
+		if _, ok := s.stmts.Load(q); ok {
+			return true
+		}
+		if p, err := s.db.DB.PrepareContext(ctx, q); err == nil {
+			if _, loaded := s.stmts.LoadOrStore(q, p); loaded {
+				_ = p.Close() // another caller prepared it first
+			}
+		}
+		return true
+	})
 }
 
 // sqliteInsert is the multi-row INSERT of n rows of cols (a comma-separated

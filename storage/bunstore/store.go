@@ -49,6 +49,9 @@ type Store struct {
 	// stmts are the statements prepared on a SQLite pool (sqliteStmt),
 	// by query text; Close closes them.
 	stmts sync.Map // string → *sql.Stmt
+	// wanted are the SQLite batch statements sqliteBatch ran unprepared in
+	// a transaction, for prepareWanted to prepare after it.
+	wanted sync.Map // string → struct{}
 }
 
 var _ storage.Transactor = (*Store)(nil)
@@ -302,6 +305,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	const op = "bunstore.InTx"
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, fn)
+		s.prepareWanted(ctx)
 		if err == nil || !errors.Is(err, storage.ErrRetryable) || attempt == storage.MaxAttempts || ctx.Err() != nil {
 			return storage.GiveUp(op, err)
 		}
