@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 
@@ -10,15 +11,18 @@ import (
 )
 
 type auditData struct {
-	events  map[string]audit.Event
+	// events holds each event by pointer (rehashing the map moves eight
+	// bytes, not the event); a stored event is never modified in place:
+	// every write stores a new one, so the chains may share it.
+	events  map[string]*audit.Event
 	heads   map[string]audit.Head
 	chains  map[string][]seqID  // company → sealed events by seq ascending
 	pending map[string][]string // company → unsealed event IDs in commit order
 	order   []audit.Cursor      // every event by (OccurredAt, ID) ascending
 }
 
-// seqID is a sealed event's place; ev is an immutable copy of the stored
-// event (every write replaces it), so reading the log needs no map lookup.
+// seqID is a sealed event's place; ev is the stored event (immutable:
+// every write replaces it), so reading the log needs no map lookup.
 type seqID struct {
 	seq int64
 	id  string
@@ -26,7 +30,7 @@ type seqID struct {
 }
 
 func (d *auditData) init() {
-	d.events = map[string]audit.Event{}
+	d.events = map[string]*audit.Event{}
 	d.heads = map[string]audit.Head{}
 	d.chains = map[string][]seqID{}
 	d.pending = map[string][]string{}
@@ -85,15 +89,9 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		for i, e := range evs {
 			batch[i] = audit.Cursor{At: e.OccurredAt, ID: e.ID}
 		}
-		slices.SortFunc(batch, func(x, y audit.Cursor) int {
-			if cursorLess(x, y) {
-				return -1
-			}
-			if cursorLess(y, x) {
-				return 1
-			}
-			return 0
-		})
+		if !slices.IsSortedFunc(batch, compareCursor) { // RecordAll's events are: one instant, increasing IDs
+			slices.SortFunc(batch, compareCursor)
+		}
 		if n := len(d.order); n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
 			for _, e := range evs {
 				if err := a.insert(t, "audit.InsertAll", e); err != nil {
@@ -102,35 +100,82 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			}
 			return nil
 		}
-		var added []string
+		stored := storedEvents(evs)
+		added := 0
 		pendingWas := map[string][]string{}
 		orderWas := len(d.order)
 		t.onRollback(func() {
-			for _, id := range added {
-				delete(d.events, id)
+			for i := range stored[:added] {
+				delete(d.events, stored[i].ID)
 			}
 			for c, p := range pendingWas {
 				d.pending[c] = p
 			}
 			d.order = d.order[:orderWas]
 		})
-		for _, e := range evs {
-			if _, dup := d.events[e.ID]; dup {
-				return storage.Conflict("audit.InsertAll", "event %s exists", e.ID)
+		// The events of one company usually come together: one lookup of
+		// its pending list per run.
+		for i := 0; i < len(stored); {
+			c := stored[i].CompanyID
+			p := d.pending[c]
+			if _, ok := pendingWas[c]; !ok {
+				pendingWas[c] = p
 			}
-			ev := cloneEvent(*e)
-			ev.Seq, ev.Hash = 0, ""
-			d.events[e.ID] = *ev
-			added = append(added, e.ID)
-			p := d.pending[e.CompanyID]
-			if _, ok := pendingWas[e.CompanyID]; !ok {
-				pendingWas[e.CompanyID] = p
+			for ; i < len(stored) && stored[i].CompanyID == c; i++ {
+				ev := &stored[i]
+				if _, dup := d.events[ev.ID]; dup {
+					d.pending[c] = p
+					return storage.Conflict("audit.InsertAll", "event %s exists", ev.ID)
+				}
+				d.events[ev.ID] = ev
+				added++
+				p = append(p, ev.ID)
 			}
-			d.pending[e.CompanyID] = append(p, e.ID)
+			d.pending[c] = p
 		}
 		d.order = append(d.order, batch...)
 		return nil
 	})
+}
+
+// storedEvents is the unsealed copies of evs the store keeps (as
+// cloneEvent's, Seq 0 and Hash ""), in one allocation for the events and
+// one for their changes.
+func storedEvents(evs []*audit.Event) []audit.Event {
+	out := make([]audit.Event, len(evs))
+	n := 0
+	for _, e := range evs {
+		n += len(e.Changes)
+	}
+	changes := make([]audit.Change, 0, n)
+	for i, e := range evs {
+		ev := &out[i]
+		*ev = *e
+		ev.Seq, ev.Hash = 0, ""
+		if e.Changes != nil {
+			from := len(changes)
+			changes = append(changes, e.Changes...)
+			ev.Changes = changes[from:len(changes):len(changes)]
+		}
+		if len(e.Metadata) > 0 {
+			ev.Metadata = maps.Clone(e.Metadata)
+		}
+		if e.V1 != nil {
+			v := *e.V1
+			ev.V1 = &v
+		}
+	}
+	return out
+}
+
+func compareCursor(x, y audit.Cursor) int {
+	if cursorLess(x, y) {
+		return -1
+	}
+	if cursorLess(y, x) {
+		return 1
+	}
+	return 0
 }
 
 func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
@@ -140,7 +185,7 @@ func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
 	}
 	ev := cloneEvent(*e)
 	ev.Seq, ev.Hash = 0, ""
-	put(t, d.events, e.ID, *ev)
+	put(t, d.events, e.ID, ev)
 	// Append in place; undo truncates. Nobody else holds the slice while
 	// the transaction owns the store, so no copy is needed.
 	p := d.pending[e.CompanyID]
@@ -181,9 +226,9 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 		for _, id := range d.pending[companyID] {
 			e := d.events[id]
 			if e.V1 != nil {
-				legacy = append(legacy, cloneEvent(e))
+				legacy = append(legacy, cloneEvent(*e))
 			} else if len(out) < limit {
-				out = append(out, cloneEvent(e))
+				out = append(out, cloneEvent(*e))
 			}
 		}
 		if len(legacy) > 0 {
@@ -216,10 +261,10 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 		}
 		chain := d.chains[head.CompanyID]
 		for _, e := range evs {
-			cur := d.events[e.ID]
+			cur := *d.events[e.ID] // a new stored event: the old one may be shared
 			cur.Seq, cur.Hash = e.Seq, e.Hash
-			put(t, d.events, e.ID, cur)
-			chain = append(chain, seqID{e.Seq, e.ID, cloneEvent(cur)})
+			put(t, d.events, e.ID, &cur)
+			chain = append(chain, seqID{e.Seq, e.ID, &cur})
 		}
 		oldChain := d.chains[head.CompanyID]
 		d.chains[head.CompanyID] = chain
@@ -267,7 +312,7 @@ func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
 		if !ok {
 			return storage.NotFound("audit.Get", "audit event", id)
 		}
-		out = cloneEvent(e)
+		out = cloneEvent(*e)
 		return nil
 	})
 	return out, err
@@ -283,8 +328,8 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 		}
 		for i := end - 1; i >= 0 && len(out) < limit; i-- {
 			e, ok := d.events[d.order[i].ID]
-			if ok && scope.Allows(e.CompanyID) && matches(&e, f) {
-				out = append(out, cloneEvent(e))
+			if ok && scope.Allows(e.CompanyID) && matches(e, f) {
+				out = append(out, cloneEvent(*e))
 			}
 		}
 		return nil
@@ -334,12 +379,13 @@ func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
 	} else {
 		d.index(&tx{}, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 	}
-	d.events[e.ID] = *cloneEvent(*e)
+	stored := cloneEvent(*e)
+	d.events[e.ID] = stored
 	if e.Seq == 0 {
 		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
 		return nil
 	}
-	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, cloneEvent(*e)})
+	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, stored})
 	sort.SliceStable(c, func(i, j int) bool { return c[i].seq < c[j].seq })
 	d.chains[e.CompanyID] = c
 	return nil
@@ -391,13 +437,16 @@ func (d *auditData) unlink(id string) {
 func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.audit.events[id]
+	var e audit.Event
+	if old, ok := s.audit.events[id]; ok {
+		e = *cloneEvent(*old) // stored events are shared: change a copy
+	}
 	mutate(&e)
-	s.audit.events[id] = e
+	s.audit.events[id] = &e
 	c := s.audit.chains[e.CompanyID]
 	for i := range c {
 		if c[i].id == id {
-			c[i].ev = cloneEvent(e)
+			c[i].ev = &e
 		}
 	}
 }

@@ -13,12 +13,15 @@ import (
 // apart so a claim looks at those alone. Claims take the store's lock, so
 // two dispatchers never lease the same message.
 type outboxData struct {
-	msgs    map[string]storage.Message
+	// msgs holds each message by pointer (rehashing the map moves eight
+	// bytes); a stored message is never modified in place: every write
+	// stores a new one.
+	msgs    map[string]*storage.Message
 	pending map[string]struct{}
 }
 
 func (d *outboxData) init() {
-	d.msgs = map[string]storage.Message{}
+	d.msgs = map[string]*storage.Message{}
 	d.pending = map[string]struct{}{}
 }
 
@@ -51,19 +54,32 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		// One undo for the batch: the IDs are new (checked), so undoing is
 		// deleting them.
 		d := &o.s.outbox
-		added := make([]string, 0, len(ms))
+		// The copies in one allocation, their payloads in another.
+		stored := make([]storage.Message, len(ms))
+		n := 0
+		for _, m := range ms {
+			n += len(m.Payload)
+		}
+		payloads := make([]byte, 0, n)
+		added := 0
 		t.onRollback(func() {
-			for _, id := range added {
-				delete(d.msgs, id)
-				delete(d.pending, id)
+			for i := range stored[:added] {
+				delete(d.msgs, stored[i].ID)
+				delete(d.pending, stored[i].ID)
 			}
 		})
-		for _, m := range ms {
+		for i, m := range ms {
 			if _, dup := d.msgs[m.ID]; dup {
 				return storage.Conflict(op, "message %s already exists", m.ID)
 			}
-			d.msgs[m.ID], d.pending[m.ID] = pendingCopy(m), struct{}{}
-			added = append(added, m.ID)
+			if m.Payload != nil {
+				from := len(payloads)
+				payloads = append(payloads, m.Payload...)
+				m.Payload = payloads[from:len(payloads):len(payloads)]
+			}
+			stored[i] = pending(m)
+			d.msgs[m.ID], d.pending[m.ID] = &stored[i], struct{}{}
+			added++
 		}
 		return nil
 	})
@@ -71,8 +87,11 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 
 // pendingCopy is m as the outbox stores a new message: its own copy,
 // pending, times at the storage precision.
-func pendingCopy(m storage.Message) storage.Message {
-	m = cloneMessage(m)
+func pendingCopy(m storage.Message) storage.Message { return pending(cloneMessage(m)) }
+
+// pending is m (with a payload of its own) as the outbox stores a new
+// message: pending, times at the storage precision.
+func pending(m storage.Message) storage.Message {
 	m.State = storage.MessagePending
 	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
 	return m
@@ -84,7 +103,7 @@ func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
 	m = pendingCopy(m)
-	put(t, d.msgs, m.ID, m)
+	put(t, d.msgs, m.ID, &m)
 	put(t, d.pending, m.ID, struct{}{})
 	return nil
 }
@@ -97,7 +116,7 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 		for id := range d.pending {
 			m := d.msgs[id]
 			if !m.NextAttempt.After(c.Now) && slices.Contains(c.Topics, m.Topic) {
-				due = append(due, m)
+				due = append(due, *m)
 			}
 		}
 		slices.SortFunc(due, func(a, b storage.Message) int {
@@ -112,7 +131,7 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 		for _, m := range due {
 			m.Attempts++
 			m.NextAttempt = storage.Timestamp(c.LeaseUntil)
-			put(t, d.msgs, m.ID, m)
+			put(t, d.msgs, m.ID, &m)
 			out = append(out, cloneMessage(m))
 		}
 		return nil
@@ -127,15 +146,16 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn func(m *storage.Message)) error {
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		m, ok := d.msgs[id]
+		stored, ok := d.msgs[id]
 		if !ok {
 			return storage.NotFound(op, "message", id)
 		}
-		if m.State != storage.MessagePending || m.Attempts != attempt {
+		if stored.State != storage.MessagePending || stored.Attempts != attempt {
 			return storage.E(op, storage.ErrConflict, "message %s is no longer leased by attempt %d", id, attempt)
 		}
+		m := *stored
 		fn(&m)
-		put(t, d.msgs, id, m)
+		put(t, d.msgs, id, &m)
 		if m.State != storage.MessagePending {
 			del(t, d.pending, id)
 		}
@@ -158,15 +178,16 @@ func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Leas
 		n = 0
 		d := &o.s.outbox
 		for _, l := range leases {
-			m, ok := d.msgs[l.ID]
-			if !ok || m.State != storage.MessagePending || m.Attempts != l.Attempt {
+			stored, ok := d.msgs[l.ID]
+			if !ok || stored.State != storage.MessagePending || stored.Attempts != l.Attempt {
 				continue
 			}
+			m := *stored
 			m.State, m.Delivered = storage.MessageDelivered, storage.Timestamp(at)
 			if m.Sealed {
 				m.Payload = nil
 			}
-			put(t, d.msgs, l.ID, m)
+			put(t, d.msgs, l.ID, &m)
 			del(t, d.pending, l.ID)
 			n++
 		}
@@ -192,7 +213,7 @@ func (o outboxStore) DeadLetters(ctx context.Context, topic storage.Topic, after
 	err := o.s.read(ctx, func() error {
 		for _, m := range o.s.outbox.msgs {
 			if m.State == storage.MessageDead && (topic == "" || m.Topic == topic) && m.ID > after {
-				out = append(out, cloneMessage(m))
+				out = append(out, cloneMessage(*m))
 			}
 		}
 		return nil
@@ -211,12 +232,13 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 	const op = "memory.Redrive"
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		m, ok := d.msgs[id]
-		if !ok || m.State != storage.MessageDead {
+		stored, ok := d.msgs[id]
+		if !ok || stored.State != storage.MessageDead {
 			return storage.NotFound(op, "dead letter", id)
 		}
+		m := *stored
 		m.State, m.Attempts, m.NextAttempt, m.Dead = storage.MessagePending, 0, storage.Timestamp(at), time.Time{}
-		put(t, d.msgs, id, m)
+		put(t, d.msgs, id, &m)
 		put(t, d.pending, id, struct{}{})
 		return nil
 	})
@@ -229,7 +251,7 @@ func (o outboxStore) GetMessage(ctx context.Context, id string) (*storage.Messag
 		if !ok {
 			return storage.NotFound("memory.GetMessage", "message", id)
 		}
-		c := cloneMessage(m)
+		c := cloneMessage(*m)
 		out = &c
 		return nil
 	})

@@ -425,42 +425,60 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 	return ps.s.write(ctx, func(t *tx) error {
 		d := &ps.s.presence
 		// Appending in place is safe: the undo restores the old slice
-		// headers (one undo for the batch), and nobody else holds the
+		// headers (one undo for the batch, run backwards, so a key listed
+		// twice gets its first header back), and nobody else holds the
 		// backing arrays (reads copy).
 		type dayWas struct {
+			k   [3]string
 			ivs []presence.Interval
 			had bool
 		}
-		days := make(map[[3]string]dayWas, len(ivs))
-		companies := map[string]dayWas{}
+		type companyWas struct {
+			c   string
+			ivs []presence.Interval
+			had bool
+		}
+		days := make([]dayWas, 0, len(ivs))
+		var companies []companyWas
 		t.onRollback(func() {
-			for k, w := range days {
-				if w.had {
-					d.days[k] = w.ivs
+			for i := len(days) - 1; i >= 0; i-- {
+				if w := &days[i]; w.had {
+					d.days[w.k] = w.ivs
 				} else {
-					delete(d.days, k)
+					delete(d.days, w.k)
 				}
 			}
-			for c, w := range companies {
-				if w.had {
-					d.byCompany[c] = w.ivs
+			for i := len(companies) - 1; i >= 0; i-- {
+				if w := &companies[i]; w.had {
+					d.byCompany[w.c] = w.ivs
 				} else {
-					delete(d.byCompany, c)
+					delete(d.byCompany, w.c)
 				}
 			}
 		})
-		for _, iv := range ivs {
-			k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
-			old, had := d.days[k]
-			if _, seen := days[k]; !seen {
-				days[k] = dayWas{old, had}
+		// The days first written here share one array, each its own
+		// one-element slice of it (so a later append copies).
+		fresh := make([]presence.Interval, 0, len(ivs))
+		for i := 0; i < len(ivs); {
+			// A run of one company's intervals: one lookup of its list.
+			c := ivs[i].CompanyID
+			list, had := d.byCompany[c]
+			companies = append(companies, companyWas{c, list, had})
+			for ; i < len(ivs) && ivs[i].CompanyID == c; i++ {
+				iv := &ivs[i]
+				k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
+				old, had := d.days[k]
+				days = append(days, dayWas{k, old, had})
+				if had {
+					d.days[k] = append(old, *iv)
+				} else {
+					fresh = append(fresh, *iv)
+					n := len(fresh)
+					d.days[k] = fresh[n-1 : n : n]
+				}
+				list = append(list, *iv)
 			}
-			d.days[k] = append(old, iv)
-			old, had = d.byCompany[iv.CompanyID]
-			if _, seen := companies[iv.CompanyID]; !seen {
-				companies[iv.CompanyID] = dayWas{old, had}
-			}
-			d.byCompany[iv.CompanyID] = append(old, iv)
+			d.byCompany[c] = list
 		}
 		return nil
 	})
