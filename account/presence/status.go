@@ -472,6 +472,7 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			locs = make([]*time.Location, 0, len(byMember))
 			days = make([]MemberDay, 0, len(byMember))
 		)
+		names := new(dayMemo)
 		for _, m := range members {
 			c, ok := byMember[m]
 			if !ok {
@@ -483,7 +484,7 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 				return err
 			}
 			due, locs = append(due, c), append(locs, loc)
-			days = append(days, MemberDay{CompanyID: m.CompanyID, UserID: m.UserID, Day: dayOf(*c.DueAt, loc)})
+			days = append(days, MemberDay{CompanyID: m.CompanyID, UserID: m.UserID, Day: names.of(*c.DueAt, loc)})
 		}
 		if len(due) == 0 {
 			return nil
@@ -499,13 +500,19 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			switches = make([]Switch, 0, len(due))
 		)
 		byID := map[string]map[string]*PauseType{} // each company's types, shared by its members' projections
+		var p *projection                           // one for every member in turn (what it collects is copied out)
 		for i, c := range due {
 			ts, ok := byID[c.CompanyID]
 			if !ok {
 				ts = typesByID(types[c.CompanyID])
 				byID[c.CompanyID] = ts
 			}
-			p := newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
+			if p == nil {
+				p = newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
+				p.names = names
+			} else {
+				p.reset(c.CompanyID, c.UserID, locs[i], ts)
+			}
 			p.days[days[i].Day] = spent[days[i]]
 			cur := &next[i]
 			*cur = *c

@@ -58,6 +58,31 @@ func cloneCurrent(c presence.Current) *presence.Current {
 	return &c
 }
 
+// currents hands out copies of stored rows as cloneCurrent does, carved
+// from arrays of n rows (and n due instants) allocated once.
+type currents struct {
+	rows []presence.Current
+	dues []time.Time
+}
+
+func newCurrents(n int) currents {
+	return currents{rows: make([]presence.Current, 0, n), dues: make([]time.Time, 0, n)}
+}
+
+// clone is cloneCurrent(c), from the arrays while they last.
+func (cs *currents) clone(c *presence.Current) *presence.Current {
+	if len(cs.rows) == cap(cs.rows) {
+		return cloneCurrent(*c)
+	}
+	cs.rows = append(cs.rows, *c)
+	out := &cs.rows[len(cs.rows)-1]
+	if c.DueAt != nil {
+		cs.dues = append(cs.dues, *c.DueAt)
+		out.DueAt = &cs.dues[len(cs.dues)-1]
+	}
+	return out
+}
+
 func nameKey(p *presence.PauseType) [2]string {
 	return [2]string{p.CompanyID, strings.ToLower(p.Name)}
 }
@@ -170,9 +195,14 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Member) ([]*presence.Current, error) {
 	out := make([]*presence.Current, 0, len(members))
 	err := ps.s.read(ctx, func() error {
-		for _, m := range members {
-			if c, ok := ps.s.presence.current[m.CompanyID][m.UserID]; ok {
-				out = append(out, cloneCurrent(c))
+		rows := newCurrents(len(members))
+		var users map[string]presence.Current
+		for i, m := range members {
+			if i == 0 || m.CompanyID != members[i-1].CompanyID {
+				users = ps.s.presence.current[m.CompanyID]
+			}
+			if c, ok := users[m.UserID]; ok {
+				out = append(out, rows.clone(&c))
 			}
 		}
 		return nil
@@ -186,24 +216,26 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 	const op = "presence.UpdateCurrents"
 	return ps.s.write(ctx, func(t *tx) error {
 		d := &ps.s.presence
-		for _, c := range cs {
-			if old, ok := d.current[c.CompanyID][c.UserID]; !ok || c.Version < 2 || old.Version != c.Version-1 {
-				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
-			}
-		}
-		// One undo for the batch (the rows exist, checked above): the old
-		// rows and due instants come back, each key marked for the due index
-		// first (as setDue's undo does).
+		// One undo for the batch (the rows exist, checked below before
+		// anything is written): the old rows and due instants come back,
+		// each key marked for the due index first (as setDue's undo does).
 		type was struct {
 			row    presence.Current
 			due    time.Time
 			hadDue bool
 		}
 		olds := make([]was, len(cs))
+		var users map[string]presence.Current // the rows of cs[i].CompanyID
 		for i, c := range cs {
-			k := [2]string{c.CompanyID, c.UserID}
-			at, had := d.due[k]
-			olds[i] = was{row: d.current[c.CompanyID][c.UserID], due: at, hadDue: had}
+			if i == 0 || c.CompanyID != cs[i-1].CompanyID {
+				users = d.current[c.CompanyID]
+			}
+			old, ok := users[c.UserID]
+			if !ok || c.Version < 2 || old.Version != c.Version-1 {
+				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
+			}
+			at, had := d.due[[2]string{c.CompanyID, c.UserID}]
+			olds[i] = was{row: old, due: at, hadDue: had}
 		}
 		t.onRollback(func() {
 			for i := len(cs) - 1; i >= 0; i-- {
@@ -218,15 +250,24 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				}
 			}
 		})
-		for _, c := range cs {
+		dues := make([]time.Time, 0, len(cs)) // the rows' due instants, in one allocation
+		for i, c := range cs {
+			if i == 0 || c.CompanyID != cs[i-1].CompanyID {
+				users = d.current[c.CompanyID]
+			}
 			k := [2]string{c.CompanyID, c.UserID}
-			d.markDue(k)
-			d.current[c.CompanyID][c.UserID] = *cloneCurrent(*c)
+			if _, ok := d.dueIdx.dirty[k]; !ok { // markDue, with the instant read above
+				d.dueIdx.dirty[k] = dueWas{at: olds[i].due, ok: olds[i].hadDue}
+			}
+			row := *c
 			if c.DueAt != nil {
+				dues = append(dues, *c.DueAt)
+				row.DueAt = &dues[len(dues)-1]
 				d.due[k] = *c.DueAt
 			} else {
 				delete(d.due, k)
 			}
+			users[c.UserID] = row
 		}
 		return nil
 	})
@@ -379,8 +420,14 @@ func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time
 		if after != nil {
 			i = sort.Search(len(sorted), func(i int) bool { return compareDue(sorted[i], *after) > 0 })
 		}
-		for ; i < len(sorted) && len(out) < limit && !sorted[i].DueAt.After(until); i++ {
-			out = append(out, cloneCurrent(d.current[sorted[i].CompanyID][sorted[i].UserID]))
+		rows := newCurrents(max(0, min(limit, len(sorted)-i)))
+		var users map[string]presence.Current // the rows of sorted[i].CompanyID
+		for j := i; j < len(sorted) && len(out) < limit && !sorted[j].DueAt.After(until); j++ {
+			if j == i || sorted[j].CompanyID != sorted[j-1].CompanyID {
+				users = d.current[sorted[j].CompanyID]
+			}
+			c := users[sorted[j].UserID]
+			out = append(out, rows.clone(&c))
 		}
 		return nil
 	})
