@@ -450,35 +450,39 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		n = 0
 		members := make([]Member, len(rows))
-		listed := make(map[Member]int64, len(rows))
+		first := make(map[Member]int, len(rows)) // a member's first place in rows
+		version := make([]int64, len(rows))       // at its first place: the version its last listing saw
 		for i, row := range rows {
 			members[i] = Member{CompanyID: row.CompanyID, UserID: row.UserID}
-			listed[members[i]] = row.Version
+			j, ok := first[members[i]]
+			if !ok {
+				j = i
+				first[members[i]] = i
+			}
+			version[j] = row.Version
 		}
 		stored, err := s.store.LockCurrents(ctx, members)
 		if err != nil {
 			return err
 		}
-		// The members still as listed, in the listing's order.
-		byMember := make(map[Member]*Current, len(stored))
+		// The members still as listed, at their first place in the listing.
+		still := make([]*Current, len(rows))
 		for _, c := range stored {
-			m := Member{CompanyID: c.CompanyID, UserID: c.UserID}
-			if v, ok := listed[m]; ok && c.Version == v && c.DueAt != nil && !c.DueAt.After(now) {
-				byMember[m] = c
+			if j, ok := first[Member{CompanyID: c.CompanyID, UserID: c.UserID}]; ok && c.Version == version[j] && c.DueAt != nil && !c.DueAt.After(now) {
+				still[j] = c
 			}
 		}
 		var (
-			due  = make([]*Current, 0, len(byMember))
-			locs = make([]*time.Location, 0, len(byMember))
-			days = make([]MemberDay, 0, len(byMember))
+			due  = make([]*Current, 0, len(rows))
+			locs = make([]*time.Location, 0, len(rows))
+			days = make([]MemberDay, 0, len(rows))
 		)
 		names := new(dayMemo)
-		for _, m := range members {
-			c, ok := byMember[m]
-			if !ok {
-				continue // another host or the member got there first
+		for i, m := range members {
+			c := still[i]
+			if c == nil {
+				continue // another host or the member got there first (or listed twice: applied once)
 			}
-			delete(byMember, m) // listed twice: applied once
 			loc, err := s.locs.Location(ctx, m.CompanyID, m.UserID)
 			if err != nil {
 				return err

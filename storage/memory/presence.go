@@ -362,16 +362,36 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 	if len(x.dirty) == 0 {
 		return x.sorted
 	}
+	if 4*len(x.dirty) >= len(d.due) || 4*len(x.dirty) >= len(x.sorted) {
+		// Most rows changed (after a bulk load, say): rebuilding from due
+		// costs no more than finding the dirty keys' entries.
+		clear(x.dirty)
+		clear(x.sorted) // drop the strings' references
+		sorted := x.sorted[:0]
+		if cap(sorted) < len(d.due) {
+			sorted = make([]presence.DueCursor, 0, len(d.due))
+		}
+		for k, at := range d.due {
+			sorted = append(sorted, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
+		}
+		slices.SortFunc(sorted, compareDue)
+		x.sorted = sorted
+		return sorted
+	}
 	var drop []int
 	var add []presence.DueCursor
 	for k, was := range x.dirty {
+		at, ok := d.due[k]
+		if ok && was.ok && at == was.at {
+			continue // its entry is still right
+		}
 		if was.ok {
 			c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
 			if i, found := slices.BinarySearchFunc(x.sorted, c, compareDue); found {
 				drop = append(drop, i)
 			}
 		}
-		if at, ok := d.due[k]; ok {
+		if ok {
 			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
 		}
 	}
@@ -436,7 +456,13 @@ func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time
 
 // compareDue orders due positions by (DueAt, CompanyID, UserID).
 func compareDue(a, b presence.DueCursor) int {
-	return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.CompanyID, b.CompanyID), cmp.Compare(a.UserID, b.UserID))
+	if c := a.DueAt.Compare(b.DueAt); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.CompanyID, b.CompanyID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.UserID, b.UserID)
 }
 
 func (ps presenceStore) PlatformNextDue(ctx context.Context) (time.Time, bool, error) {
