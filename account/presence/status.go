@@ -451,7 +451,7 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 		n = 0
 		members := make([]Member, len(rows))
 		first := make(map[Member]int, len(rows)) // a member's first place in rows
-		version := make([]int64, len(rows))       // at its first place: the version its last listing saw
+		version := make([]int64, len(rows))      // at its first place: the version its last listing saw
 		for i, row := range rows {
 			members[i] = Member{CompanyID: row.CompanyID, UserID: row.UserID}
 			j, ok := first[members[i]]
@@ -504,7 +504,7 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			switches = make([]Switch, 0, len(due))
 		)
 		byID := map[string]map[string]*PauseType{} // each company's types, shared by its members' projections
-		var p *projection                           // one for every member in turn (what it collects is copied out)
+		var p *projection                          // one for every member in turn (what it collects is copied out)
 		for i, c := range due {
 			ts, ok := byID[c.CompanyID]
 			if !ok {
