@@ -121,6 +121,57 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // event builds the unsealed event of e, occurred at now, checking it as
 // Record documents.
 func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
+	ev := new(Event)
+	if err := l.fill(ctx, op, ev, e, now, nil); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// eventArena is where fill puts the changes and their JSON values of the
+// events of one RecordAll, so that a batch takes two allocations for them,
+// not a few per event. Every event gets its own capped slices of them.
+type eventArena struct {
+	changes []Change
+	values  []byte
+}
+
+// newEventArena sizes an arena for the changes of es.
+func newEventArena(es []Entry) *eventArena {
+	n, size := 0, 0
+	for i := range es {
+		n += len(es[i].Changes)
+		for j := range es[i].Changes {
+			size += len(es[i].Changes[j].Before) + len(es[i].Changes[j].After)
+		}
+	}
+	return &eventArena{changes: make([]Change, 0, n), values: make([]byte, 0, size)}
+}
+
+// cloneChanges is slices.Clone(cs), from the arena when there is one.
+func (a *eventArena) cloneChanges(cs []Change) []Change {
+	if a == nil || cs == nil {
+		return slices.Clone(cs)
+	}
+	from := len(a.changes)
+	a.changes = append(a.changes, cs...)
+	return a.changes[from:len(a.changes):len(a.changes)]
+}
+
+// clone is bytes.Clone(r) (r not empty), from the arena when there is one.
+func (a *eventArena) clone(r []byte) []byte {
+	if a == nil {
+		return bytes.Clone(r)
+	}
+	from := len(a.values)
+	a.values = append(a.values, r...)
+	return a.values[from:len(a.values):len(a.values)]
+}
+
+// fill makes *ev the unsealed event of e, occurred at now, checking it as
+// Record documents; its changes and their values come from arena (nil: of
+// their own).
+func (l *Log) fill(ctx context.Context, op string, ev *Event, e Entry, now time.Time, arena *eventArena) error {
 	verr := &storage.ValidationError{Op: op}
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
@@ -131,7 +182,7 @@ func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Ev
 	if e.Actor.Role == "" {
 		verr.Add("actor.role", "required", "is required")
 	}
-	ev := &Event{
+	*ev = Event{
 		ID:         storage.NewID(),
 		CompanyID:  e.CompanyID,
 		OccurredAt: now,
@@ -139,7 +190,7 @@ func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Ev
 		Action:     e.Action,
 		EntityType: e.EntityType,
 		EntityID:   e.EntityID,
-		Changes:    slices.Clone(e.Changes),
+		Changes:    arena.cloneChanges(e.Changes),
 		Metadata:   maps.Clone(MetadataFrom(ctx)),
 	}
 	for i := range ev.Changes {
@@ -153,17 +204,14 @@ func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Ev
 			}
 		}
 		var ok bool
-		if c.Before, ok = canonicalJSON(c.Before); !ok {
+		if c.Before, ok = arena.canonicalJSON(c.Before); !ok {
 			verr.Add("changes", "json", "before value of "+c.Field+" is not JSON")
 		}
-		if c.After, ok = canonicalJSON(c.After); !ok {
+		if c.After, ok = arena.canonicalJSON(c.After); !ok {
 			verr.Add("changes", "json", "after value of "+c.Field+" is not JSON")
 		}
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	return ev, nil
+	return verr.Err()
 }
 
 // RecordAll is Record for several entries of one use case at once: every
@@ -194,10 +242,13 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	}
 	now := storage.Timestamp(l.clock.Now())
 	evs := make([]*Event, len(es))
+	all := make([]Event, len(es)) // the events, in one allocation
+	arena := newEventArena(es)
 	for i, e := range es {
-		if evs[i], err = l.event(ctx, op, e, now); err != nil {
+		if err := l.fill(ctx, op, &all[i], e, now, arena); err != nil {
 			return nil, err
 		}
+		evs[i] = &all[i]
 	}
 	if err := l.store.InsertAll(ctx, evs); err != nil {
 		return nil, storage.Reop(op, err)
@@ -224,14 +275,20 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 }
 
 // canonicalJSON is the compact form of a JSON value as every backend
-// stores it (json.Marshal's, HTML-escaped); nil stays nil, an empty value
-// becomes nil.
+// stores it (json.Marshal's, HTML-escaped), never sharing r's bytes; nil
+// stays nil, an empty value becomes nil.
 func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
+	return (*eventArena)(nil).canonicalJSON(r)
+}
+
+// canonicalJSON is canonicalJSON(r), copied into the arena when r is
+// already canonical.
+func (a *eventArena) canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
 	if len(r) == 0 {
 		return nil, true
 	}
 	if isCanonical(r) { // what audit.Set and Diff produce: skip compacting it twice
-		return bytes.Clone(r), true
+		return a.clone(r), true
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, r); err != nil {

@@ -558,12 +558,24 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 	applied := storage.Timestamp(s.clock.Now())
 	entries := make([]audit.Entry, len(switches))
 	msgs := make([]storage.Message, len(switches))
+	// The payloads, the changes and their values of the batch, each in one
+	// allocation (RecordAll and EnqueueMessages copy what they keep).
+	payloadSize, valueSize := 0, 0
+	for i := range switches {
+		payloadSize += switchJSONSize(&switches[i])
+		valueSize += switchChangesSize(&switches[i])
+	}
+	payloads, values := make([]byte, 0, payloadSize), make([]byte, 0, valueSize)
+	changes := make([]audit.Change, 0, 2*len(switches))
 	for i := range switches {
 		sw := &switches[i]
 		sw.AppliedAt = applied
-		entries[i] = autoSwitchEntry(sw)
-		payload, err := switchJSON(sw)
-		if err != nil {
+		var ch []audit.Change
+		values, changes, ch = appendSwitchChanges(values, changes, sw)
+		entries[i] = autoSwitchEntry(sw, ch)
+		var payload []byte
+		var err error
+		if payloads, payload, err = appendSwitchJSON(payloads, sw); err != nil {
 			return storage.Internal("presence.switch", err)
 		}
 		// storage.NewMessage's message, with the payload encoded above.
@@ -577,9 +589,9 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 }
 
 // autoSwitchEntry is the audit entry of one automatic switch, by the
-// system actor of the member's company.
-func autoSwitchEntry(sw *Switch) audit.Entry {
+// system actor of the member's company, with changes switchChanges(sw).
+func autoSwitchEntry(sw *Switch, changes []audit.Change) audit.Entry {
 	return audit.Entry{Actor: tenancy.System(sw.CompanyID).Audit(), CompanyID: sw.CompanyID,
 		Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: sw.UserID,
-		Changes: switchChanges(sw)}
+		Changes: changes}
 }
