@@ -499,7 +499,6 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 		}
 		var (
 			curs     = make([]*Current, 0, len(due))
-			next     = make([]Current, len(due))
 			pending  = make([]Interval, 0, len(due))
 			switches = make([]Switch, 0, len(due))
 		)
@@ -518,12 +517,11 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 				p.reset(c.CompanyID, c.UserID, locs[i], ts)
 			}
 			p.days[days[i].Day] = spent[days[i]]
-			cur := &next[i]
-			*cur = *c
+			cur := c // the locked row is this call's copy: advance it in place
 			if _, err := p.advance(cur, now); err != nil {
 				return err
 			}
-			cur.Version = c.Version + 1
+			cur.Version++
 			curs = append(curs, cur)
 			pending = append(pending, p.pending...)
 			switches = append(switches, p.switches...)

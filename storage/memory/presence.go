@@ -529,27 +529,32 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 				}
 			}
 		})
-		// The days first written here share one array, each its own
-		// one-element slice of it (so a later append copies).
-		fresh := make([]presence.Interval, 0, len(ivs))
 		for i := 0; i < len(ivs); {
-			// A run of one company's intervals: one lookup of its list.
+			// A run of one company's intervals: one lookup of its list,
+			// grown once.
 			c := ivs[i].CompanyID
+			end := i + 1
+			for end < len(ivs) && ivs[end].CompanyID == c {
+				end++
+			}
 			list, had := d.byCompany[c]
 			companies = append(companies, companyWas{c, list, had})
-			for ; i < len(ivs) && ivs[i].CompanyID == c; i++ {
+			list = slices.Grow(list, end-i)
+			for ; i < end; i++ {
 				iv := &ivs[i]
+				list = append(list, *iv)
 				k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
 				old, had := d.days[k]
 				days = append(days, dayWas{k, old, had})
 				if had {
 					d.days[k] = append(old, *iv)
 				} else {
-					fresh = append(fresh, *iv)
-					n := len(fresh)
-					d.days[k] = fresh[n-1 : n : n]
+					// A day first written here shares the company list's
+					// array, as a one-element slice of it: appending to
+					// it copies, and appending to the list writes past it.
+					n := len(list)
+					d.days[k] = list[n-1 : n : n]
 				}
-				list = append(list, *iv)
 			}
 			d.byCompany[c] = list
 		}
