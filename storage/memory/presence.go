@@ -234,8 +234,10 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 			if !ok || c.Version < 2 || old.Version != c.Version-1 {
 				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
 			}
-			at, had := d.due[[2]string{c.CompanyID, c.UserID}]
-			olds[i] = was{row: old, due: at, hadDue: had}
+			olds[i] = was{row: old}
+			if old.DueAt != nil { // due mirrors the rows' DueAt
+				olds[i].due, olds[i].hadDue = *old.DueAt, true
+			}
 		}
 		t.onRollback(func() {
 			for i := len(cs) - 1; i >= 0; i-- {
@@ -256,15 +258,20 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				users = d.current[c.CompanyID]
 			}
 			k := [2]string{c.CompanyID, c.UserID}
-			if _, ok := d.dueIdx.dirty[k]; !ok { // markDue, with the instant read above
-				d.dueIdx.dirty[k] = dueWas{at: olds[i].due, ok: olds[i].hadDue}
+			prev := users[c.UserID].DueAt // due[k], which due mirrors (cs may name a row twice)
+			if _, ok := d.dueIdx.dirty[k]; !ok { // markDue
+				w := dueWas{ok: prev != nil}
+				if prev != nil {
+					w.at = *prev
+				}
+				d.dueIdx.dirty[k] = w
 			}
 			row := *c
 			if c.DueAt != nil {
 				dues = append(dues, *c.DueAt)
 				row.DueAt = &dues[len(dues)-1]
 				d.due[k] = *c.DueAt
-			} else {
+			} else if prev != nil {
 				delete(d.due, k)
 			}
 			users[c.UserID] = row
@@ -380,14 +387,36 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 	}
 	var drop []int
 	var add []presence.DueCursor
+	// The rows whose switches were just applied are usually the first
+	// ones: peel those off the front without searching for them.
+	p := 0
+	for ; p < len(x.sorted); p++ {
+		e := &x.sorted[p]
+		k := [2]string{e.CompanyID, e.UserID}
+		was, dirty := x.dirty[k]
+		if !dirty || !was.ok { // (was.ok: e is k's entry, keys being unique)
+			break
+		}
+		at, ok := d.due[k]
+		if ok && at == was.at {
+			break // its entry is still right
+		}
+		if ok {
+			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
+		}
+	}
+	keep := x.sorted[p:]
 	for k, was := range x.dirty {
+		c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
+		if was.ok && p > 0 && compareDue(c, x.sorted[p-1]) <= 0 {
+			continue // peeled off above
+		}
 		at, ok := d.due[k]
 		if ok && was.ok && at == was.at {
 			continue // its entry is still right
 		}
 		if was.ok {
-			c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
-			if i, found := slices.BinarySearchFunc(x.sorted, c, compareDue); found {
+			if i, found := slices.BinarySearchFunc(keep, c, compareDue); found {
 				drop = append(drop, i)
 			}
 		}
@@ -396,7 +425,7 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 		}
 	}
 	clear(x.dirty)
-	keep := x.sorted
+	clear(x.sorted[:p]) // drop the strings' references
 	if len(drop) > 0 {
 		slices.Sort(drop)
 		w := drop[0]
