@@ -122,7 +122,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // Record documents.
 func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
 	ev := new(Event)
-	if err := l.fill(ctx, op, ev, e, now, nil); err != nil {
+	if err := l.fill(ctx, op, ev, storage.NewID(), e, now, nil); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -168,10 +168,10 @@ func (a *eventArena) clone(r []byte) []byte {
 	return a.values[from:len(a.values):len(a.values)]
 }
 
-// fill makes *ev the unsealed event of e, occurred at now, checking it as
-// Record documents; its changes and their values come from arena (nil: of
-// their own).
-func (l *Log) fill(ctx context.Context, op string, ev *Event, e Entry, now time.Time, arena *eventArena) error {
+// fill makes *ev the unsealed event id of e, occurred at now, checking it
+// as Record documents; its changes and their values come from arena (nil:
+// of their own).
+func (l *Log) fill(ctx context.Context, op string, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
 	verr := &storage.ValidationError{Op: op}
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
@@ -183,7 +183,7 @@ func (l *Log) fill(ctx context.Context, op string, ev *Event, e Entry, now time.
 		verr.Add("actor.role", "required", "is required")
 	}
 	*ev = Event{
-		ID:         storage.NewID(),
+		ID:         id,
 		CompanyID:  e.CompanyID,
 		OccurredAt: now,
 		Actor:      e.Actor,
@@ -244,8 +244,9 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	evs := make([]*Event, len(es))
 	all := make([]Event, len(es)) // the events, in one allocation
 	arena := newEventArena(es)
+	ids := storage.NewIDs(len(es))
 	for i, e := range es {
-		if err := l.fill(ctx, op, &all[i], e, now, arena); err != nil {
+		if err := l.fill(ctx, op, &all[i], ids[i], e, now, arena); err != nil {
 			return nil, err
 		}
 		evs[i] = &all[i]

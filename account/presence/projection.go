@@ -23,6 +23,26 @@ type projection struct {
 	pending   []Interval            // closed intervals not stored yet
 	switches  []Switch
 	names     *dayMemo // names the local days
+	ids       *idPool  // gives the closed intervals their IDs (nil: storage.NewID)
+}
+
+// idPool hands out storage.NewIDs, batch at a time.
+type idPool struct {
+	batch int
+	ids   []string
+}
+
+// next is a new ID (storage.NewID when p is nil).
+func (p *idPool) next() string {
+	if p == nil {
+		return storage.NewID()
+	}
+	if len(p.ids) == 0 {
+		p.ids = storage.NewIDs(max(p.batch, 1))
+	}
+	id := p.ids[0]
+	p.ids = p.ids[1:]
+	return id
 }
 
 func newProjection(ctx context.Context, st Store, companyID, userID string, loc *time.Location, types []*PauseType) *projection {
@@ -115,7 +135,7 @@ func (p *projection) close(cur *Current, at time.Time) {
 		paid = t.Paid
 	}
 	splitDays(cur.Since, at, p.loc, p.names, func(day string, from, to time.Time) {
-		p.pending = append(p.pending, Interval{ID: storage.NewID(), CompanyID: p.companyID, UserID: p.userID,
+		p.pending = append(p.pending, Interval{ID: p.ids.next(), CompanyID: p.companyID, UserID: p.userID,
 			Day: day, State: cur.State, PauseTypeID: cur.PauseTypeID, Paid: paid, Start: from, End: to,
 			Cause: cur.Cause, SetBy: cur.SetBy})
 	})

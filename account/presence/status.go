@@ -512,7 +512,7 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			}
 			if p == nil {
 				p = newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
-				p.names = names
+				p.names, p.ids = names, &idPool{batch: len(due)}
 			} else {
 				p.reset(c.CompanyID, c.UserID, locs[i], ts)
 			}
@@ -565,6 +565,7 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 	}
 	payloads, values := make([]byte, 0, payloadSize), make([]byte, 0, valueSize)
 	changes := make([]audit.Change, 0, 2*len(switches))
+	ids := storage.NewIDs(len(switches))
 	for i := range switches {
 		sw := &switches[i]
 		sw.AppliedAt = applied
@@ -577,7 +578,7 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 			return storage.Internal("presence.switch", err)
 		}
 		// storage.NewMessage's message, with the payload encoded above.
-		msgs[i] = storage.Message{ID: storage.NewID(), CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
+		msgs[i] = storage.Message{ID: ids[i], CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
 			Payload: payload, Created: applied, NextAttempt: applied}
 	}
 	if _, err := s.audit.RecordAll(ctx, entries); err != nil {

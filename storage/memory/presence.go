@@ -258,7 +258,7 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				users = d.current[c.CompanyID]
 			}
 			k := [2]string{c.CompanyID, c.UserID}
-			prev := users[c.UserID].DueAt // due[k], which due mirrors (cs may name a row twice)
+			prev := users[c.UserID].DueAt        // due[k], which due mirrors (cs may name a row twice)
 			if _, ok := d.dueIdx.dirty[k]; !ok { // markDue
 				w := dueWas{ok: prev != nil}
 				if prev != nil {
