@@ -16,13 +16,26 @@ type outboxData struct {
 	// msgs holds each message by pointer (rehashing the map moves eight
 	// bytes); a stored message is never modified in place: every write
 	// stores a new one.
-	msgs    map[string]*storage.Message
-	pending map[string]struct{}
+	msgs map[string]*storage.Message
+	// queue lists the IDs of the messages that became pending (enqueued or
+	// redriven), in that order. Its entries go stale rather than being
+	// removed: a message that left the pending state (delivered, dead)
+	// stays listed, and one redriven is listed twice, until a claim finds
+	// half the list stale and rebuilds it. A message's State is what says
+	// whether it is pending; every pending message is listed.
+	queue []string
 }
 
 func (d *outboxData) init() {
 	d.msgs = map[string]*storage.Message{}
-	d.pending = map[string]struct{}{}
+}
+
+// enqueue lists id as pending; undo takes it off again (the list only
+// grows at its end within a transaction, or is replaced whole).
+func (d *outboxData) enqueue(t *tx, ids ...string) {
+	n := len(d.queue)
+	d.queue = append(d.queue, ids...)
+	t.onRollback(func() { d.queue = d.queue[:n] })
 }
 
 // Outbox returns the store's storage.Outbox.
@@ -65,9 +78,10 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		t.onRollback(func() {
 			for i := range stored[:added] {
 				delete(d.msgs, stored[i].ID)
-				delete(d.pending, stored[i].ID)
 			}
 		})
+		queued := len(d.queue)
+		t.onRollback(func() { d.queue = d.queue[:queued] })
 		for i, m := range ms {
 			if _, dup := d.msgs[m.ID]; dup {
 				return storage.Conflict(op, "message %s already exists", m.ID)
@@ -78,7 +92,8 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 				m.Payload = payloads[from:len(payloads):len(payloads)]
 			}
 			stored[i] = pending(m)
-			d.msgs[m.ID], d.pending[m.ID] = &stored[i], struct{}{}
+			d.msgs[m.ID] = &stored[i]
+			d.queue = append(d.queue, m.ID)
 			added++
 		}
 		return nil
@@ -104,7 +119,7 @@ func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 	}
 	m = pendingCopy(m)
 	put(t, d.msgs, m.ID, &m)
-	put(t, d.pending, m.ID, struct{}{})
+	d.enqueue(t, m.ID)
 	return nil
 }
 
@@ -113,11 +128,19 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 	err := o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
 		var due []storage.Message
-		for id := range d.pending {
+		stale := 0
+		for _, id := range d.queue {
 			m := d.msgs[id]
+			if m == nil || m.State != storage.MessagePending {
+				stale++
+				continue
+			}
 			if !m.NextAttempt.After(c.Now) && slices.Contains(c.Topics, m.Topic) {
 				due = append(due, *m)
 			}
+		}
+		if stale > len(d.queue)/2 {
+			d.compactQueue(t)
 		}
 		slices.SortFunc(due, func(a, b storage.Message) int {
 			if x := a.NextAttempt.Compare(b.NextAttempt); x != 0 {
@@ -125,6 +148,8 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 			}
 			return strings.Compare(a.ID, b.ID)
 		})
+		// A message listed twice (redriven while still listed) is one.
+		due = slices.CompactFunc(due, func(a, b storage.Message) bool { return a.ID == b.ID })
 		if len(due) > c.Limit {
 			due = due[:max(c.Limit, 0)]
 		}
@@ -142,6 +167,25 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 	return out, nil
 }
 
+// compactQueue replaces the queue by the IDs of the pending messages, each
+// once, in queue order; undo brings the old one back.
+func (d *outboxData) compactQueue(t *tx) {
+	old := d.queue
+	seen := make(map[string]struct{}, len(old)/2)
+	q := make([]string, 0, len(old)/2)
+	for _, id := range old {
+		if m := d.msgs[id]; m == nil || m.State != storage.MessagePending {
+			continue
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			q = append(q, id)
+		}
+	}
+	d.queue = q
+	t.onRollback(func() { d.queue = old })
+}
+
 // settle applies fn to the pending message id claimed by attempt.
 func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn func(m *storage.Message)) error {
 	return o.s.write(ctx, func(t *tx) error {
@@ -155,10 +199,7 @@ func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn 
 		}
 		m := *stored
 		fn(&m)
-		put(t, d.msgs, id, &m)
-		if m.State != storage.MessagePending {
-			del(t, d.pending, id)
-		}
+		put(t, d.msgs, id, &m) // one no longer pending goes stale in the queue
 		return nil
 	})
 }
@@ -187,8 +228,7 @@ func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Leas
 			if m.Sealed {
 				m.Payload = nil
 			}
-			put(t, d.msgs, l.ID, &m)
-			del(t, d.pending, l.ID)
+			put(t, d.msgs, l.ID, &m) // goes stale in the queue
 			n++
 		}
 		return nil
@@ -239,7 +279,7 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 		m := *stored
 		m.State, m.Attempts, m.NextAttempt, m.Dead = storage.MessagePending, 0, storage.Timestamp(at), time.Time{}
 		put(t, d.msgs, id, &m)
-		put(t, d.pending, id, struct{}{})
+		d.enqueue(t, id)
 		return nil
 	})
 }
