@@ -30,7 +30,7 @@ func (d *presenceData) init() {
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
-	d.dueIdx.dirty = map[[2]string]dueWas{}
+	d.dueIdx.dirty = map[[2]string]int{}
 	d.days = map[[3]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
@@ -264,7 +264,7 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				if prev != nil {
 					w.at = *prev
 				}
-				d.dueIdx.dirty[k] = w
+				d.dueIdx.mark(k, w)
 			}
 			row := *c
 			if c.DueAt != nil {
@@ -325,13 +325,23 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 // rolled-back changes included, remembering for each the entry sorted
 // still has for it (its due instant when the key was first marked since
 // the last fold); the next read (holding the store shared, and mu against
-// other readers) finds those entries by binary search, drops them and
-// merges the keys' current due instants in, so sorted always mirrors
-// presenceData.due once dirty is folded in.
+// other readers) finds those entries (at the front, by binary search, or
+// in one pass when there are many), drops them and merges the keys'
+// current due instants in, so sorted always mirrors presenceData.due once
+// the marks are folded in.
 type dueIndex struct {
 	mu     sync.Mutex
 	sorted []presence.DueCursor
-	dirty  map[[2]string]dueWas
+	dirty  map[[2]string]int // a dirty key's place in marks
+	marks  []dueMark         // the dirty keys, in the order they were first marked
+}
+
+// dueMark is a dirty key and its entry in dueIndex.sorted; drop is the
+// fold's note that the entry goes.
+type dueMark struct {
+	k    [2]string
+	was  dueWas
+	drop bool
 }
 
 // dueWas is a dirty key's entry in dueIndex.sorted: at, when ok.
@@ -344,8 +354,14 @@ type dueWas struct {
 func (d *presenceData) markDue(k [2]string) {
 	if _, ok := d.dueIdx.dirty[k]; !ok {
 		at, had := d.due[k]
-		d.dueIdx.dirty[k] = dueWas{at: at, ok: had}
+		d.dueIdx.mark(k, dueWas{at: at, ok: had})
 	}
+}
+
+// mark records k, not yet dirty, as dirty with entry was.
+func (x *dueIndex) mark(k [2]string, was dueWas) {
+	x.dirty[k] = len(x.marks)
+	x.marks = append(x.marks, dueMark{k: k, was: was})
 }
 
 // setDue sets (at non-nil) or clears the due instant of row k.
@@ -366,79 +382,94 @@ func (d *presenceData) setDue(t *tx, k [2]string, at *time.Time) {
 // caller holds d.dueIdx.mu and the store (shared or exclusive).
 func (d *presenceData) dueSorted() []presence.DueCursor {
 	x := &d.dueIdx
-	if len(x.dirty) == 0 {
+	if len(x.marks) == 0 {
 		return x.sorted
 	}
-	if 4*len(x.dirty) >= len(d.due) || 4*len(x.dirty) >= len(x.sorted) {
-		// Most rows changed (after a bulk load, say): rebuilding from due
-		// costs no more than finding the dirty keys' entries.
-		clear(x.dirty)
-		clear(x.sorted) // drop the strings' references
-		sorted := x.sorted[:0]
-		if cap(sorted) < len(d.due) {
-			sorted = make([]presence.DueCursor, 0, len(d.due))
-		}
-		for k, at := range d.due {
-			sorted = append(sorted, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
-		}
-		slices.SortFunc(sorted, compareDue)
-		x.sorted = sorted
-		return sorted
-	}
-	var drop []int
+	// What changed: the entries to drop, the instants to add (in mark
+	// order, which is often nearly sorted order already).
 	var add []presence.DueCursor
-	// The rows whose switches were just applied are usually the first
-	// ones: peel those off the front without searching for them.
-	p := 0
-	for ; p < len(x.sorted); p++ {
-		e := &x.sorted[p]
-		k := [2]string{e.CompanyID, e.UserID}
-		was, dirty := x.dirty[k]
-		if !dirty || !was.ok { // (was.ok: e is k's entry, keys being unique)
-			break
-		}
-		at, ok := d.due[k]
-		if ok && at == was.at {
-			break // its entry is still right
-		}
-		if ok {
-			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
-		}
-	}
-	keep := x.sorted[p:]
-	for k, was := range x.dirty {
-		c := presence.DueCursor{DueAt: was.at, CompanyID: k[0], UserID: k[1]}
-		if was.ok && p > 0 && compareDue(c, x.sorted[p-1]) <= 0 {
-			continue // peeled off above
-		}
-		at, ok := d.due[k]
-		if ok && was.ok && at == was.at {
+	drops := 0
+	for i := range x.marks {
+		m := &x.marks[i]
+		at, ok := d.due[m.k]
+		if ok && m.was.ok && at == m.was.at {
 			continue // its entry is still right
 		}
-		if was.ok {
-			if i, found := slices.BinarySearchFunc(keep, c, compareDue); found {
-				drop = append(drop, i)
-			}
+		if m.was.ok {
+			m.drop = true
+			drops++
 		}
 		if ok {
-			add = append(add, presence.DueCursor{DueAt: at, CompanyID: k[0], UserID: k[1]})
+			add = append(add, presence.DueCursor{DueAt: at, CompanyID: m.k[0], UserID: m.k[1]})
 		}
 	}
-	clear(x.dirty)
-	clear(x.sorted[:p]) // drop the strings' references
-	if len(drop) > 0 {
-		slices.Sort(drop)
-		w := drop[0]
-		for j, i := range drop {
+	keep := x.sorted
+	// dropped is whether e is a dirty key's entry that goes (e is the
+	// entry a dirty key with was.ok has in sorted, keys being unique).
+	dropped := func(e *presence.DueCursor) bool {
+		i, ok := x.dirty[[2]string{e.CompanyID, e.UserID}]
+		return ok && x.marks[i].drop
+	}
+	// The rows whose switches were just applied are usually the first
+	// ones: peel those off the front.
+	p := 0
+	for p < len(keep) && drops > 0 && dropped(&keep[p]) {
+		p++
+		drops--
+	}
+	var last presence.DueCursor // the last entry peeled off
+	if p > 0 {
+		last = keep[p-1]
+		clear(keep[:p]) // drop the strings' references
+		keep = keep[p:]
+	}
+	switch {
+	case drops == 0:
+	case 16*drops >= len(keep): // many: one pass
+		w := 0
+		for i := range keep {
+			if !dropped(&keep[i]) {
+				keep[w] = keep[i]
+				w++
+			}
+		}
+		clear(keep[w:])
+		keep = keep[:w]
+	default: // a few: find each
+		var at []int
+		for i := range x.marks {
+			m := &x.marks[i]
+			if !m.drop {
+				continue
+			}
+			c := presence.DueCursor{DueAt: m.was.at, CompanyID: m.k[0], UserID: m.k[1]}
+			if p > 0 && compareDue(c, last) <= 0 {
+				continue // peeled off above
+			}
+			if j, found := slices.BinarySearchFunc(keep, c, compareDue); found {
+				at = append(at, j)
+			}
+		}
+		slices.Sort(at)
+		w := 0
+		if len(at) > 0 {
+			w = at[0]
+		}
+		for j, i := range at {
 			end := len(keep)
-			if j+1 < len(drop) {
-				end = drop[j+1]
+			if j+1 < len(at) {
+				end = at[j+1]
 			}
 			w += copy(keep[w:], keep[i+1:end])
 		}
-		clear(keep[w:]) // drop the strings' references
-		keep = keep[:w]
+		if len(at) > 0 {
+			clear(keep[w:]) // drop the strings' references
+			keep = keep[:w]
+		}
 	}
+	clear(x.dirty)
+	clear(x.marks)
+	x.marks = x.marks[:0]
 	slices.SortFunc(add, compareDue)
 	// Merge from the back, in place.
 	n, m := len(keep), len(add)
