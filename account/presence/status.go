@@ -566,15 +566,16 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 	payloads, values := make([]byte, 0, payloadSize), make([]byte, 0, valueSize)
 	changes := make([]audit.Change, 0, 2*len(switches))
 	ids := storage.NewIDs(len(switches))
+	var atMemo, appliedMemo timeMemo
 	for i := range switches {
 		sw := &switches[i]
 		sw.AppliedAt = applied
 		var ch []audit.Change
-		values, changes, ch = appendSwitchChanges(values, changes, sw)
+		values, changes, ch = appendSwitchChanges(values, changes, sw, &atMemo)
 		entries[i] = autoSwitchEntry(sw, ch)
 		var payload []byte
 		var err error
-		if payloads, payload, err = appendSwitchJSON(payloads, sw); err != nil {
+		if payloads, payload, err = appendSwitchJSON(payloads, sw, &atMemo, &appliedMemo); err != nil {
 			return storage.Internal("presence.switch", err)
 		}
 		// storage.NewMessage's message, with the payload encoded above.

@@ -49,9 +49,27 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
+// timeMemo is appendTime remembering its last time (a batch's switches
+// share their applied time, and mostly their due instants): a nil
+// *timeMemo is appendTime.
+type timeMemo struct {
+	t   time.Time
+	enc []byte // appendTime(nil, t), when set
+}
+
+func (m *timeMemo) append(b []byte, t time.Time) []byte {
+	if m == nil {
+		return appendTime(b, t)
+	}
+	if m.enc == nil || m.t != t { // the same instant, location and monotonic reading: the same bytes
+		m.t, m.enc = t, appendTime(m.enc[:0], t)
+	}
+	return append(b, m.enc...)
+}
+
 // switchJSON is json.Marshal(sw).
 func switchJSON(sw *Switch) ([]byte, error) {
-	_, out, err := appendSwitchJSON(make([]byte, 0, switchJSONSize(sw)), sw)
+	_, out, err := appendSwitchJSON(make([]byte, 0, switchJSONSize(sw)), sw, nil, nil)
 	return out, err
 }
 
@@ -62,8 +80,9 @@ func switchJSONSize(sw *Switch) int {
 
 // appendSwitchJSON appends json.Marshal(sw) to b and returns b and the
 // appended bytes (capped: appending to them copies), or, for a value the
-// short form does not cover, b unchanged and json.Marshal's own bytes.
-func appendSwitchJSON(b []byte, sw *Switch) (_, out []byte, err error) {
+// short form does not cover, b unchanged and json.Marshal's own bytes. It
+// encodes At and AppliedAt through the memos, which may be nil.
+func appendSwitchJSON(b []byte, sw *Switch, at, applied *timeMemo) (_, out []byte, err error) {
 	if !plainJSON(sw.CompanyID) || !plainJSON(sw.UserID) || !plainJSON(sw.From) || !plainJSON(sw.To) ||
 		!plainTime(sw.At) || !plainTime(sw.AppliedAt) {
 		out, err = json.Marshal(sw)
@@ -79,9 +98,9 @@ func appendSwitchJSON(b []byte, sw *Switch) (_, out []byte, err error) {
 	b = append(b, `,"to":`...)
 	b = appendString(b, sw.To)
 	b = append(b, `,"at":`...)
-	b = appendTime(b, sw.At)
+	b = at.append(b, sw.At)
 	b = append(b, `,"applied_at":`...)
-	b = appendTime(b, sw.AppliedAt)
+	b = applied.append(b, sw.AppliedAt)
 	b = append(b, '}')
 	return b, b[start:len(b):len(b)], nil
 }
@@ -89,7 +108,7 @@ func appendSwitchJSON(b []byte, sw *Switch) (_, out []byte, err error) {
 // switchChanges is the audit changes of sw: audit.Set("pause_type_id",
 // sw.From, sw.To) and audit.Set("at", nil, sw.At).
 func switchChanges(sw *Switch) []audit.Change {
-	_, _, out := appendSwitchChanges(make([]byte, 0, switchChangesSize(sw)), make([]audit.Change, 0, 2), sw)
+	_, _, out := appendSwitchChanges(make([]byte, 0, switchChangesSize(sw)), make([]audit.Change, 0, 2), sw, nil)
 	return out
 }
 
@@ -98,8 +117,9 @@ func switchChangesSize(sw *Switch) int { return 40 + len(sw.From) + len(sw.To) }
 
 // appendSwitchChanges appends switchChanges(sw) to cs, and its values to b;
 // it returns b, cs and the changes appended (capped), which, for a value
-// the short form does not cover, are audit.Set's, b and cs unchanged.
-func appendSwitchChanges(b []byte, cs []audit.Change, sw *Switch) (_ []byte, _, out []audit.Change) {
+// the short form does not cover, are audit.Set's, b and cs unchanged. It
+// encodes At through the memo, which may be nil.
+func appendSwitchChanges(b []byte, cs []audit.Change, sw *Switch, atMemo *timeMemo) (_ []byte, _, out []audit.Change) {
 	if !plainJSON(sw.From) || !plainJSON(sw.To) || !plainTime(sw.At) {
 		return b, cs, []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}
 	}
@@ -108,7 +128,7 @@ func appendSwitchChanges(b []byte, cs []audit.Change, sw *Switch) (_ []byte, _, 
 	from := b[start:len(b):len(b)]
 	b = appendString(b, sw.To)
 	to := b[start+len(from) : len(b) : len(b)]
-	b = appendTime(b, sw.At)
+	b = atMemo.append(b, sw.At)
 	at := b[start+len(from)+len(to) : len(b) : len(b)]
 	n := len(cs)
 	cs = append(cs, audit.Change{Field: "pause_type_id", Before: from, After: to}, audit.Change{Field: "at", After: at})

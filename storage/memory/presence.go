@@ -14,14 +14,14 @@ import (
 )
 
 type presenceData struct {
-	types        map[string]presence.PauseType          // by ID
-	companyTypes map[string][]string                    // company → its types' IDs, in creation order
-	names        map[[2]string]string                   // (company, folded name) of non-archived types → ID
-	current      map[string]map[string]presence.Current // company → user → status
-	due          map[[2]string]time.Time                // (company, user) → DueAt of the rows that have one
-	dueIdx       dueIndex                               // due in (DueAt, company, user) order: the platform-wide due index
-	days         map[[3]string][]presence.Interval      // (company, user, day) → intervals by start
-	byCompany    map[string][]presence.Interval         // company → intervals in append order
+	types        map[string]presence.PauseType                // by ID
+	companyTypes map[string][]string                          // company → its types' IDs, in creation order
+	names        map[[2]string]string                         // (company, folded name) of non-archived types → ID
+	current      map[string]map[string]presence.Current       // company → user → status
+	due          map[[2]string]time.Time                      // (company, user) → DueAt of the rows that have one
+	dueIdx       dueIndex                                     // due in (DueAt, company, user) order: the platform-wide due index
+	days         map[string]map[[2]string][]presence.Interval // company → (user, day) → intervals by start
+	byCompany    map[string][]presence.Interval               // company → intervals in append order
 }
 
 func (d *presenceData) init() {
@@ -31,7 +31,7 @@ func (d *presenceData) init() {
 	d.current = map[string]map[string]presence.Current{}
 	d.due = map[[2]string]time.Time{}
 	d.dueIdx.dirty = map[[2]string]int{}
-	d.days = map[[3]string][]presence.Interval{}
+	d.days = map[string]map[[2]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
 }
 
@@ -562,58 +562,71 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 		// twice gets its first header back), and nobody else holds the
 		// backing arrays (reads copy).
 		type dayWas struct {
-			k   [3]string
+			k   [2]string // (user, day) in the days of companies[c]
+			c   int
 			ivs []presence.Interval
 			had bool
 		}
 		type companyWas struct {
-			c   string
-			ivs []presence.Interval
-			had bool
+			c       string
+			ivs     []presence.Interval
+			had     bool
+			newDays bool // its map of days was made here
 		}
 		days := make([]dayWas, 0, len(ivs))
 		var companies []companyWas
 		t.onRollback(func() {
 			for i := len(days) - 1; i >= 0; i-- {
-				if w := &days[i]; w.had {
-					d.days[w.k] = w.ivs
+				w := &days[i]
+				m := d.days[companies[w.c].c]
+				if w.had {
+					m[w.k] = w.ivs
 				} else {
-					delete(d.days, w.k)
+					delete(m, w.k)
 				}
 			}
 			for i := len(companies) - 1; i >= 0; i-- {
-				if w := &companies[i]; w.had {
+				w := &companies[i]
+				if w.had {
 					d.byCompany[w.c] = w.ivs
 				} else {
 					delete(d.byCompany, w.c)
 				}
+				if w.newDays {
+					delete(d.days, w.c)
+				}
 			}
 		})
 		for i := 0; i < len(ivs); {
-			// A run of one company's intervals: one lookup of its list,
-			// grown once.
+			// A run of one company's intervals: one lookup of its list
+			// (grown once) and of its days.
 			c := ivs[i].CompanyID
 			end := i + 1
 			for end < len(ivs) && ivs[end].CompanyID == c {
 				end++
 			}
 			list, had := d.byCompany[c]
-			companies = append(companies, companyWas{c, list, had})
+			cm := d.days[c]
+			companies = append(companies, companyWas{c: c, ivs: list, had: had, newDays: cm == nil})
+			if cm == nil {
+				cm = map[[2]string][]presence.Interval{}
+				d.days[c] = cm
+			}
 			list = slices.Grow(list, end-i)
 			for ; i < end; i++ {
 				iv := &ivs[i]
 				list = append(list, *iv)
-				k := [3]string{iv.CompanyID, iv.UserID, iv.Day}
-				old, had := d.days[k]
-				days = append(days, dayWas{k, old, had})
+				k := [2]string{iv.UserID, iv.Day}
+				old, had := cm[k]
+				days = append(days, dayWas{k, len(companies) - 1, old, had})
 				if had {
-					d.days[k] = append(old, *iv)
+					cm[k] = append(old, *iv)
 				} else {
 					// A day first written here shares the company list's
 					// array, as a one-element slice of it: appending to
 					// it copies, and appending to the list writes past it.
 					n := len(list)
-					d.days[k] = list[n-1 : n : n]
+					cm[k] = list[n-1 : n : n]
 				}
 			}
 			d.byCompany[c] = list
@@ -625,7 +638,7 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day string) ([]presence.Interval, error) {
 	var out []presence.Interval
 	err := ps.s.read(ctx, func() error {
-		out = slices.Clone(ps.s.presence.days[[3]string{companyID, userID, day}])
+		out = slices.Clone(ps.s.presence.days[companyID][[2]string{userID, day}])
 		return nil
 	})
 	sortIntervals(out)
@@ -635,8 +648,12 @@ func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day
 func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.MemberDay) (map[presence.MemberDay][]presence.Interval, error) {
 	out := make(map[presence.MemberDay][]presence.Interval, len(days))
 	err := ps.s.read(ctx, func() error {
-		for _, k := range days {
-			if ivs := ps.s.presence.days[[3]string{k.CompanyID, k.UserID, k.Day}]; len(ivs) > 0 {
+		var cm map[[2]string][]presence.Interval // the days of days[i].CompanyID
+		for i, k := range days {
+			if i == 0 || k.CompanyID != days[i-1].CompanyID {
+				cm = ps.s.presence.days[k.CompanyID]
+			}
+			if ivs := cm[[2]string{k.UserID, k.Day}]; len(ivs) > 0 {
 				ivs = slices.Clone(ivs)
 				sortIntervals(ivs)
 				out[k] = ivs
