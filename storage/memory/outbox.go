@@ -82,7 +82,9 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		})
 		queued := len(d.queue)
 		t.onRollback(func() { d.queue = d.queue[:queued] })
-		for i, m := range ms {
+		for i := range ms {
+			m := &stored[i]
+			*m = ms[i]
 			if _, dup := d.msgs[m.ID]; dup {
 				return storage.Conflict(op, "message %s already exists", m.ID)
 			}
@@ -91,8 +93,8 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 				payloads = append(payloads, m.Payload...)
 				m.Payload = payloads[from:len(payloads):len(payloads)]
 			}
-			stored[i] = pending(m)
-			d.msgs[m.ID] = &stored[i]
+			setPending(m)
+			d.msgs[m.ID] = m
 			d.queue = append(d.queue, m.ID)
 			added++
 		}
@@ -102,14 +104,17 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 
 // pendingCopy is m as the outbox stores a new message: its own copy,
 // pending, times at the storage precision.
-func pendingCopy(m storage.Message) storage.Message { return pending(cloneMessage(m)) }
+func pendingCopy(m storage.Message) storage.Message {
+	m = cloneMessage(m)
+	setPending(&m)
+	return m
+}
 
-// pending is m (with a payload of its own) as the outbox stores a new
-// message: pending, times at the storage precision.
-func pending(m storage.Message) storage.Message {
+// setPending makes *m (with a payload of its own) what the outbox stores
+// of a new message: pending, times at the storage precision.
+func setPending(m *storage.Message) {
 	m.State = storage.MessagePending
 	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
-	return m
 }
 
 func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {

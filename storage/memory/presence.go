@@ -400,6 +400,9 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 			drops++
 		}
 		if ok {
+			if add == nil {
+				add = make([]presence.DueCursor, 0, len(x.marks)-i)
+			}
 			add = append(add, presence.DueCursor{DueAt: at, CompanyID: m.k[0], UserID: m.k[1]})
 		}
 	}
@@ -467,9 +470,15 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 			keep = keep[:w]
 		}
 	}
-	clear(x.dirty)
-	clear(x.marks)
-	x.marks = x.marks[:0]
+	if len(x.marks) > 4096 {
+		// Clearing costs what the map grew to: after a bulk load, start
+		// afresh.
+		x.dirty, x.marks = map[[2]string]int{}, nil
+	} else {
+		clear(x.dirty)
+		clear(x.marks)
+		x.marks = x.marks[:0]
+	}
 	slices.SortFunc(add, compareDue)
 	// Merge from the back, in place.
 	n, m := len(keep), len(add)
