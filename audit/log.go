@@ -122,7 +122,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // Record documents.
 func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
 	ev := new(Event)
-	if err := l.fill(ctx, op, ev, storage.NewID(), e, now, nil); err != nil {
+	if err := l.fill(ctx, &storage.ValidationError{Op: op}, ev, storage.NewID(), e, now, nil); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -169,10 +169,10 @@ func (a *eventArena) clone(r []byte) []byte {
 }
 
 // fill makes *ev the unsealed event id of e, occurred at now, checking it
-// as Record documents; its changes and their values come from arena (nil:
-// of their own).
-func (l *Log) fill(ctx context.Context, op string, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
-	verr := &storage.ValidationError{Op: op}
+// as Record documents (adding what is wrong to verr, which holds nothing
+// yet, and returning it); its changes and their values come from arena
+// (nil: of their own).
+func (l *Log) fill(ctx context.Context, verr *storage.ValidationError, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
 	}
@@ -245,8 +245,9 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	all := make([]Event, len(es)) // the events, in one allocation
 	arena := newEventArena(es)
 	ids := storage.NewIDs(len(es))
+	verr := &storage.ValidationError{Op: op} // the first invalid entry's: the others leave it empty
 	for i, e := range es {
-		if err := l.fill(ctx, op, &all[i], ids[i], e, now, arena); err != nil {
+		if err := l.fill(ctx, verr, &all[i], ids[i], e, now, arena); err != nil {
 			return nil, err
 		}
 		evs[i] = &all[i]

@@ -85,14 +85,17 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		// lists only grow at their ends, and so does the order index when
 		// the batch sorts after it (the common case: events of now); other
 		// batches take the one-event path.
-		batch := make([]audit.Cursor, len(evs))
-		for i, e := range evs {
-			batch[i] = audit.Cursor{At: e.OccurredAt, ID: e.ID}
+		orderWas := len(d.order)
+		for _, e := range evs { // the batch's cursors, sorted, at the end of the order index
+			d.order = append(d.order, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 		}
+		batch := d.order[orderWas:]
 		if !slices.IsSortedFunc(batch, compareCursor) { // RecordAll's events are: one instant, increasing IDs
 			slices.SortFunc(batch, compareCursor)
 		}
-		if n := len(d.order); n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
+		if n := orderWas; n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
+			clear(batch)
+			d.order = d.order[:orderWas]
 			for _, e := range evs {
 				if err := a.insert(t, "audit.InsertAll", e); err != nil {
 					return err
@@ -103,7 +106,6 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		stored := storedEvents(evs)
 		added := 0
 		pendingWas := map[string][]string{}
-		orderWas := len(d.order)
 		t.onRollback(func() {
 			for i := range stored[:added] {
 				delete(d.events, stored[i].ID)
@@ -133,7 +135,6 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			}
 			d.pending[c] = p
 		}
-		d.order = append(d.order, batch...)
 		return nil
 	})
 }
