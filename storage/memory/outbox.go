@@ -24,6 +24,26 @@ type outboxData struct {
 	// half the list stale and rebuilds it. A message's State is what says
 	// whether it is pending; every pending message is listed.
 	queue []string
+	// maxID is at least every ID in msgs (it stays when a message goes): a
+	// new ID above it, as storage.NewID's increasing IDs are, needs no
+	// lookup to be known new.
+	maxID string
+}
+
+// has reports whether msgs holds id.
+func (d *outboxData) has(id string) bool {
+	if id > d.maxID {
+		return false
+	}
+	_, ok := d.msgs[id]
+	return ok
+}
+
+// added notes that msgs now holds id.
+func (d *outboxData) added(id string) {
+	if id > d.maxID {
+		d.maxID = id
+	}
 }
 
 func (d *outboxData) init() {
@@ -85,7 +105,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		for i := range ms {
 			m := &stored[i]
 			*m = ms[i]
-			if _, dup := d.msgs[m.ID]; dup {
+			if d.has(m.ID) {
 				return storage.Conflict(op, "message %s already exists", m.ID)
 			}
 			if m.Payload != nil {
@@ -95,6 +115,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 			}
 			setPending(m)
 			d.msgs[m.ID] = m
+			d.added(m.ID)
 			d.queue = append(d.queue, m.ID)
 			added++
 		}
@@ -119,11 +140,12 @@ func setPending(m *storage.Message) {
 
 func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 	d := &o.s.outbox
-	if _, dup := d.msgs[m.ID]; dup {
+	if d.has(m.ID) {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
 	m = pendingCopy(m)
 	put(t, d.msgs, m.ID, &m)
+	d.added(m.ID)
 	d.enqueue(t, m.ID)
 	return nil
 }
