@@ -3,6 +3,7 @@ package storage
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 )
@@ -37,15 +38,18 @@ func NewIDs(n int) []string {
 	if _, err := rand.Read(rnd); err != nil {
 		panic("storage: crypto/rand failed: " + err.Error()) // documented never to fail
 	}
-	buf := make([]byte, 36*n)
+	var buf strings.Builder // its String does not copy
+	buf.Grow(36 * n)
+	var out [36]byte
 	now := time.Now().UnixMilli()
 	idState.Lock()
 	for i := range n {
 		ms, seq := idState.next(now)
-		encodeID(buf[36*i:36*i+36], ms, seq, rnd[8*i:8*i+8])
+		encodeID(out[:], ms, seq, rnd[8*i:8*i+8])
+		buf.Write(out[:])
 	}
 	idState.Unlock()
-	all := string(buf)
+	all := buf.String()
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = all[36*i : 36*i+36]

@@ -655,7 +655,7 @@ func (ps presenceStore) DayIntervals(ctx context.Context, companyID, userID, day
 }
 
 func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.MemberDay) (map[presence.MemberDay][]presence.Interval, error) {
-	out := make(map[presence.MemberDay][]presence.Interval, len(days))
+	var out map[presence.MemberDay][]presence.Interval // made at the first day that has intervals
 	err := ps.s.read(ctx, func() error {
 		var cm map[[2]string][]presence.Interval // the days of days[i].CompanyID
 		for i, k := range days {
@@ -665,11 +665,17 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 			if ivs := cm[[2]string{k.UserID, k.Day}]; len(ivs) > 0 {
 				ivs = slices.Clone(ivs)
 				sortIntervals(ivs)
+				if out == nil {
+					out = make(map[presence.MemberDay][]presence.Interval, len(days)-i)
+				}
 				out[k] = ivs
 			}
 		}
 		return nil
 	})
+	if out == nil {
+		out = map[presence.MemberDay][]presence.Interval{}
+	}
 	return out, err
 }
 
