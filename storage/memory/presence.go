@@ -18,8 +18,7 @@ type presenceData struct {
 	companyTypes map[string][]string                          // company → its types' IDs, in creation order
 	names        map[[2]string]string                         // (company, folded name) of non-archived types → ID
 	current      map[string]map[string]presence.Current       // company → user → status
-	due          map[[2]string]time.Time                      // (company, user) → DueAt of the rows that have one
-	dueIdx       dueIndex                                     // due in (DueAt, company, user) order: the platform-wide due index
+	dueIdx       dueIndex                                     // the rows that have a DueAt, in (DueAt, company, user) order: the platform-wide due index
 	days         map[string]map[[2]string][]presence.Interval // company → (user, day) → intervals by start
 	byCompany    map[string][]presence.Interval               // company → intervals in append order
 }
@@ -29,7 +28,6 @@ func (d *presenceData) init() {
 	d.companyTypes = map[string][]string{}
 	d.names = map[[2]string]string{}
 	d.current = map[string]map[string]presence.Current{}
-	d.due = map[[2]string]time.Time{}
 	d.dueIdx.dirty = map[[2]string]int{}
 	d.days = map[string]map[[2]string][]presence.Interval{}
 	d.byCompany = map[string][]presence.Interval{}
@@ -185,8 +183,13 @@ func (ps presenceStore) PutCurrent(ctx context.Context, c *presence.Current) err
 			users = map[string]presence.Current{}
 			put(t, d.current, c.CompanyID, users)
 		}
+		k := [2]string{c.CompanyID, c.UserID}
+		d.markDue(k) // before its due instant changes
 		put(t, users, c.UserID, *cloneCurrent(*c))
-		d.setDue(t, [2]string{c.CompanyID, c.UserID}, c.DueAt)
+		// Undone before the change above (undo runs backwards): a fold in
+		// between put the changed instant into sorted, and the mark must
+		// remember that one.
+		t.onRollback(func() { d.markDue(k) })
 		return nil
 	})
 }
@@ -217,12 +220,10 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 	return ps.s.write(ctx, func(t *tx) error {
 		d := &ps.s.presence
 		// One undo for the batch (the rows exist, checked below before
-		// anything is written): the old rows and due instants come back,
-		// each key marked for the due index first (as setDue's undo does).
+		// anything is written): the old rows come back, each key marked for
+		// the due index first (as PutCurrent's undo does).
 		type was struct {
-			row    presence.Current
-			due    time.Time
-			hadDue bool
+			row presence.Current
 		}
 		olds := make([]was, len(cs))
 		var users map[string]presence.Current // the rows of cs[i].CompanyID
@@ -235,9 +236,6 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				return storage.Conflict(op, "status of %s changed meanwhile", c.UserID)
 			}
 			olds[i] = was{row: old}
-			if old.DueAt != nil { // due mirrors the rows' DueAt
-				olds[i].due, olds[i].hadDue = *old.DueAt, true
-			}
 		}
 		t.onRollback(func() {
 			for i := len(cs) - 1; i >= 0; i-- {
@@ -245,11 +243,6 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				k := [2]string{c.CompanyID, c.UserID}
 				d.markDue(k)
 				d.current[c.CompanyID][c.UserID] = o.row
-				if o.hadDue {
-					d.due[k] = o.due
-				} else {
-					delete(d.due, k)
-				}
 			}
 		})
 		dues := make([]time.Time, 0, len(cs)) // the rows' due instants, in one allocation
@@ -258,7 +251,7 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 				users = d.current[c.CompanyID]
 			}
 			k := [2]string{c.CompanyID, c.UserID}
-			prev := users[c.UserID].DueAt        // due[k], which due mirrors (cs may name a row twice)
+			prev := users[c.UserID].DueAt        // (cs may name a row twice)
 			if _, ok := d.dueIdx.dirty[k]; !ok { // markDue
 				w := dueWas{ok: prev != nil}
 				if prev != nil {
@@ -270,9 +263,6 @@ func (ps presenceStore) UpdateCurrents(ctx context.Context, cs []*presence.Curre
 			if c.DueAt != nil {
 				dues = append(dues, *c.DueAt)
 				row.DueAt = &dues[len(dues)-1]
-				d.due[k] = *c.DueAt
-			} else if prev != nil {
-				delete(d.due, k)
 			}
 			users[c.UserID] = row
 		}
@@ -327,7 +317,7 @@ func (ps presenceStore) NextDue(ctx context.Context, companyID string) (time.Tim
 // the last fold); the next read (holding the store shared, and mu against
 // other readers) finds those entries (at the front, by binary search, or
 // in one pass when there are many), drops them and merges the keys'
-// current due instants in, so sorted always mirrors presenceData.due once
+// current due instants in, so sorted always mirrors the rows' DueAt once
 // the marks are folded in.
 type dueIndex struct {
 	mu     sync.Mutex
@@ -353,29 +343,23 @@ type dueWas struct {
 // markDue marks row k dirty before its due instant changes.
 func (d *presenceData) markDue(k [2]string) {
 	if _, ok := d.dueIdx.dirty[k]; !ok {
-		at, had := d.due[k]
+		at, had := dueOf(d.current[k[0]], k[1])
 		d.dueIdx.mark(k, dueWas{at: at, ok: had})
 	}
+}
+
+// dueOf is the due instant of the row of user in users, if it has one.
+func dueOf(users map[string]presence.Current, user string) (time.Time, bool) {
+	if c, ok := users[user]; ok && c.DueAt != nil {
+		return *c.DueAt, true
+	}
+	return time.Time{}, false
 }
 
 // mark records k, not yet dirty, as dirty with entry was.
 func (x *dueIndex) mark(k [2]string, was dueWas) {
 	x.dirty[k] = len(x.marks)
 	x.marks = append(x.marks, dueMark{k: k, was: was})
-}
-
-// setDue sets (at non-nil) or clears the due instant of row k.
-func (d *presenceData) setDue(t *tx, k [2]string, at *time.Time) {
-	d.markDue(k)
-	if at != nil {
-		put(t, d.due, k, *at)
-	} else {
-		del(t, d.due, k)
-	}
-	// Undone before the change above (undo runs backwards): a fold in
-	// between put the changed instant into sorted, and the mark must
-	// remember that one.
-	t.onRollback(func() { d.markDue(k) })
 }
 
 // dueSorted folds the dirty keys into the sorted list and returns it; the
@@ -389,9 +373,13 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 	// order, which is often nearly sorted order already).
 	var add []presence.DueCursor
 	drops := 0
+	var users map[string]presence.Current // the rows of x.marks[i]'s company
 	for i := range x.marks {
 		m := &x.marks[i]
-		at, ok := d.due[m.k]
+		if i == 0 || m.k[0] != x.marks[i-1].k[0] {
+			users = d.current[m.k[0]]
+		}
+		at, ok := dueOf(users, m.k[1])
 		if ok && m.was.ok && at == m.was.at {
 			continue // its entry is still right
 		}
