@@ -122,7 +122,7 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // Record documents.
 func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
 	ev := new(Event)
-	if err := l.fill(ctx, &storage.ValidationError{Op: op}, ev, storage.NewID(), e, now, nil); err != nil {
+	if err := fill(MetadataFrom(ctx), &storage.ValidationError{Op: op}, ev, storage.NewID(), e, now, nil); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -168,11 +168,11 @@ func (a *eventArena) clone(r []byte) []byte {
 	return a.values[from:len(a.values):len(a.values)]
 }
 
-// fill makes *ev the unsealed event id of e, occurred at now, checking it
-// as Record documents (adding what is wrong to verr, which holds nothing
-// yet, and returning it); its changes and their values come from arena
-// (nil: of their own).
-func (l *Log) fill(ctx context.Context, verr *storage.ValidationError, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
+// fill makes *ev the unsealed event id of e, occurred at now, with (a copy
+// of) the request metadata md, checking it as Record documents (adding what
+// is wrong to verr, which holds nothing yet, and returning it); its changes
+// and their values come from arena (nil: of their own).
+func fill(md map[string]string, verr *storage.ValidationError, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
 	}
@@ -191,7 +191,7 @@ func (l *Log) fill(ctx context.Context, verr *storage.ValidationError, ev *Event
 		EntityType: e.EntityType,
 		EntityID:   e.EntityID,
 		Changes:    arena.cloneChanges(e.Changes),
-		Metadata:   maps.Clone(MetadataFrom(ctx)),
+		Metadata:   maps.Clone(md),
 	}
 	for i := range ev.Changes {
 		c := &ev.Changes[i]
@@ -246,8 +246,9 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	arena := newEventArena(es)
 	ids := storage.NewIDs(len(es))
 	verr := &storage.ValidationError{Op: op} // the first invalid entry's: the others leave it empty
+	md := MetadataFrom(ctx)
 	for i, e := range es {
-		if err := l.fill(ctx, verr, &all[i], ids[i], e, now, arena); err != nil {
+		if err := fill(md, verr, &all[i], ids[i], e, now, arena); err != nil {
 			return nil, err
 		}
 		evs[i] = &all[i]
