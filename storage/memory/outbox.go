@@ -16,7 +16,7 @@ type outboxData struct {
 	// msgs holds each message by pointer (rehashing the map moves eight
 	// bytes); a stored message is never modified in place: every write
 	// stores a new one.
-	msgs map[string]*storage.Message
+	msgs idMap[*storage.Message]
 	// queue lists the IDs of the messages that became pending (enqueued or
 	// redriven), in that order. Its entries go stale rather than being
 	// removed: a message that left the pending state (delivered, dead)
@@ -35,7 +35,7 @@ func (d *outboxData) has(id string) bool {
 	if id > d.maxID {
 		return false
 	}
-	_, ok := d.msgs[id]
+	_, ok := d.msgs.get(id)
 	return ok
 }
 
@@ -47,7 +47,6 @@ func (d *outboxData) added(id string) {
 }
 
 func (d *outboxData) init() {
-	d.msgs = map[string]*storage.Message{}
 }
 
 // enqueue lists id as pending; undo takes it off again (the list only
@@ -97,7 +96,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		added := 0
 		t.onRollback(func() {
 			for i := range stored[:added] {
-				delete(d.msgs, stored[i].ID)
+				d.msgs.delete(stored[i].ID)
 			}
 		})
 		queued := len(d.queue)
@@ -114,7 +113,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 				m.Payload = payloads[from:len(payloads):len(payloads)]
 			}
 			setPending(m)
-			d.msgs[m.ID] = m
+			d.msgs.set(m.ID, m)
 			d.added(m.ID)
 			d.queue = append(d.queue, m.ID)
 			added++
@@ -144,7 +143,7 @@ func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
 	m = pendingCopy(m)
-	put(t, d.msgs, m.ID, &m)
+	putID(t, &d.msgs, m.ID, &m)
 	d.added(m.ID)
 	d.enqueue(t, m.ID)
 	return nil
@@ -157,7 +156,7 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 		var due []storage.Message
 		stale := 0
 		for _, id := range d.queue {
-			m := d.msgs[id]
+			m, _ := d.msgs.get(id)
 			if m == nil || m.State != storage.MessagePending {
 				stale++
 				continue
@@ -183,7 +182,7 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 		for _, m := range due {
 			m.Attempts++
 			m.NextAttempt = storage.Timestamp(c.LeaseUntil)
-			put(t, d.msgs, m.ID, &m)
+			putID(t, &d.msgs, m.ID, &m)
 			out = append(out, cloneMessage(m))
 		}
 		return nil
@@ -201,7 +200,7 @@ func (d *outboxData) compactQueue(t *tx) {
 	seen := make(map[string]struct{}, len(old)/2)
 	q := make([]string, 0, len(old)/2)
 	for _, id := range old {
-		if m := d.msgs[id]; m == nil || m.State != storage.MessagePending {
+		if m, _ := d.msgs.get(id); m == nil || m.State != storage.MessagePending {
 			continue
 		}
 		if _, dup := seen[id]; !dup {
@@ -217,7 +216,7 @@ func (d *outboxData) compactQueue(t *tx) {
 func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn func(m *storage.Message)) error {
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		stored, ok := d.msgs[id]
+		stored, ok := d.msgs.get(id)
 		if !ok {
 			return storage.NotFound(op, "message", id)
 		}
@@ -226,7 +225,7 @@ func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn 
 		}
 		m := *stored
 		fn(&m)
-		put(t, d.msgs, id, &m) // one no longer pending goes stale in the queue
+		putID(t, &d.msgs, id, &m) // one no longer pending goes stale in the queue
 		return nil
 	})
 }
@@ -246,7 +245,7 @@ func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Leas
 		n = 0
 		d := &o.s.outbox
 		for _, l := range leases {
-			stored, ok := d.msgs[l.ID]
+			stored, ok := d.msgs.get(l.ID)
 			if !ok || stored.State != storage.MessagePending || stored.Attempts != l.Attempt {
 				continue
 			}
@@ -255,7 +254,7 @@ func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Leas
 			if m.Sealed {
 				m.Payload = nil
 			}
-			put(t, d.msgs, l.ID, &m) // goes stale in the queue
+			putID(t, &d.msgs, l.ID, &m) // goes stale in the queue
 			n++
 		}
 		return nil
@@ -278,7 +277,7 @@ func (o outboxStore) DeadLetter(ctx context.Context, id string, attempt int, at 
 func (o outboxStore) DeadLetters(ctx context.Context, topic storage.Topic, after string, limit int) ([]storage.Message, error) {
 	out := []storage.Message{}
 	err := o.s.read(ctx, func() error {
-		for _, m := range o.s.outbox.msgs {
+		for _, m := range o.s.outbox.msgs.all() {
 			if m.State == storage.MessageDead && (topic == "" || m.Topic == topic) && m.ID > after {
 				out = append(out, cloneMessage(*m))
 			}
@@ -299,13 +298,13 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 	const op = "memory.Redrive"
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		stored, ok := d.msgs[id]
+		stored, ok := d.msgs.get(id)
 		if !ok || stored.State != storage.MessageDead {
 			return storage.NotFound(op, "dead letter", id)
 		}
 		m := *stored
 		m.State, m.Attempts, m.NextAttempt, m.Dead = storage.MessagePending, 0, storage.Timestamp(at), time.Time{}
-		put(t, d.msgs, id, &m)
+		putID(t, &d.msgs, id, &m)
 		d.enqueue(t, id)
 		return nil
 	})
@@ -314,7 +313,7 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 func (o outboxStore) GetMessage(ctx context.Context, id string) (*storage.Message, error) {
 	var out *storage.Message
 	err := o.s.read(ctx, func() error {
-		m, ok := o.s.outbox.msgs[id]
+		m, ok := o.s.outbox.msgs.get(id)
 		if !ok {
 			return storage.NotFound("memory.GetMessage", "message", id)
 		}
