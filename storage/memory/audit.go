@@ -14,7 +14,7 @@ type auditData struct {
 	// events holds each event by pointer (rehashing the map moves eight
 	// bytes, not the event); a stored event is never modified in place:
 	// every write stores a new one, so the chains may share it.
-	events  map[string]*audit.Event
+	events  idMap[*audit.Event]
 	heads   map[string]audit.Head
 	chains  map[string][]seqID  // company → sealed events by seq ascending
 	pending map[string][]string // company → unsealed event IDs in commit order
@@ -30,7 +30,7 @@ func (d *auditData) has(id string) bool {
 	if id > d.maxID {
 		return false
 	}
-	_, ok := d.events[id]
+	_, ok := d.events.get(id)
 	return ok
 }
 
@@ -50,7 +50,6 @@ type seqID struct {
 }
 
 func (d *auditData) init() {
-	d.events = map[string]*audit.Event{}
 	d.heads = map[string]audit.Head{}
 	d.chains = map[string][]seqID{}
 	d.pending = map[string][]string{}
@@ -128,7 +127,7 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		pendingWas := map[string][]string{}
 		t.onRollback(func() {
 			for i := range stored[:added] {
-				delete(d.events, stored[i].ID)
+				d.events.delete(stored[i].ID)
 			}
 			for c, p := range pendingWas {
 				d.pending[c] = p
@@ -149,7 +148,7 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 					d.pending[c] = p
 					return storage.Conflict("audit.InsertAll", "event %s exists", ev.ID)
 				}
-				d.events[ev.ID] = ev
+				d.events.set(ev.ID, ev)
 				d.added(ev.ID)
 				added++
 				p = append(p, ev.ID)
@@ -207,7 +206,7 @@ func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
 	}
 	ev := cloneEvent(*e)
 	ev.Seq, ev.Hash = 0, ""
-	put(t, d.events, e.ID, ev)
+	putID(t, &d.events, e.ID, ev)
 	d.added(e.ID)
 	// Append in place; undo truncates. Nobody else holds the slice while
 	// the transaction owns the store, so no copy is needed.
@@ -247,7 +246,7 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 		d := &a.s.audit
 		var legacy []*audit.Event
 		for _, id := range d.pending[companyID] {
-			e := d.events[id]
+			e, _ := d.events.get(id)
 			if e.V1 != nil {
 				legacy = append(legacy, cloneEvent(*e))
 			} else if len(out) < limit {
@@ -276,7 +275,7 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 		}
 		ids := make(map[string]bool, len(evs))
 		for _, e := range evs {
-			cur, ok := d.events[e.ID]
+			cur, ok := d.events.get(e.ID)
 			if !ok || cur.Seq != 0 || cur.CompanyID != head.CompanyID || ids[e.ID] {
 				return storage.Conflict(op, "event %s is not pending in the log of company %q", e.ID, head.CompanyID)
 			}
@@ -284,9 +283,10 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 		}
 		chain := d.chains[head.CompanyID]
 		for _, e := range evs {
-			cur := *d.events[e.ID] // a new stored event: the old one may be shared
+			old, _ := d.events.get(e.ID)
+			cur := *old // a new stored event: the old one may be shared
 			cur.Seq, cur.Hash = e.Seq, e.Hash
-			put(t, d.events, e.ID, &cur)
+			putID(t, &d.events, e.ID, &cur)
 			chain = append(chain, seqID{e.Seq, e.ID, &cur})
 		}
 		oldChain := d.chains[head.CompanyID]
@@ -331,7 +331,7 @@ func (a auditStore) V1Head(ctx context.Context, _ string) (int64, string, error)
 func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
 	var out *audit.Event
 	err := a.s.read(ctx, func() error {
-		e, ok := a.s.audit.events[id]
+		e, ok := a.s.audit.events.get(id)
 		if !ok {
 			return storage.NotFound("audit.Get", "audit event", id)
 		}
@@ -350,7 +350,7 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 			end = sort.Search(len(d.order), func(i int) bool { return !cursorLess(d.order[i], *after) })
 		}
 		for i := end - 1; i >= 0 && len(out) < limit; i-- {
-			e, ok := d.events[d.order[i].ID]
+			e, ok := d.events.get(d.order[i].ID)
 			if ok && scope.Allows(e.CompanyID) && matches(e, f) {
 				out = append(out, cloneEvent(*e))
 			}
@@ -397,13 +397,13 @@ func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
 	t.s.mu.Lock()
 	defer t.s.mu.Unlock()
 	d := &t.s.audit
-	if _, ok := d.events[e.ID]; ok {
+	if _, ok := d.events.get(e.ID); ok {
 		d.unlink(e.ID)
 	} else {
 		d.index(&tx{}, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 	}
 	stored := cloneEvent(*e)
-	d.events[e.ID] = stored
+	d.events.set(e.ID, stored)
 	d.added(e.ID)
 	if e.Seq == 0 {
 		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
@@ -421,12 +421,12 @@ func (t *AuditTamper) Delete(_ context.Context, ids ...string) error {
 	defer t.s.mu.Unlock()
 	d := &t.s.audit
 	for _, id := range ids {
-		e, ok := d.events[id]
+		e, ok := d.events.get(id)
 		if !ok {
 			continue
 		}
 		d.unlink(id)
-		delete(d.events, id)
+		d.events.delete(id)
 		c := audit.Cursor{At: e.OccurredAt, ID: id}
 		d.order = slices.DeleteFunc(d.order, func(x audit.Cursor) bool { return x == c })
 	}
@@ -451,7 +451,7 @@ func (t *AuditTamper) DeleteHead(_ context.Context, companyID string) error {
 
 // unlink removes id from the chain and pending indexes of its company.
 func (d *auditData) unlink(id string) {
-	e := d.events[id]
+	e, _ := d.events.get(id)
 	d.chains[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.chains[e.CompanyID]), func(x seqID) bool { return x.id == id })
 	d.pending[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.pending[e.CompanyID]), func(x string) bool { return x == id })
 }
@@ -462,11 +462,11 @@ func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var e audit.Event
-	if old, ok := s.audit.events[id]; ok {
+	if old, ok := s.audit.events.get(id); ok {
 		e = *cloneEvent(*old) // stored events are shared: change a copy
 	}
 	mutate(&e)
-	s.audit.events[id] = &e
+	s.audit.events.set(id, &e)
 	s.audit.added(id)
 	c := s.audit.chains[e.CompanyID]
 	for i := range c {
