@@ -121,7 +121,58 @@ func (l *Log) Record(ctx context.Context, e Entry) (_ *Event, err error) {
 // event builds the unsealed event of e, occurred at now, checking it as
 // Record documents.
 func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Event, error) {
-	verr := &storage.ValidationError{Op: op}
+	ev := new(Event)
+	if err := fill(MetadataFrom(ctx), &storage.ValidationError{Op: op}, ev, storage.NewID(), e, now, nil); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// eventArena is where fill puts the changes and their JSON values of the
+// events of one RecordAll, so that a batch takes two allocations for them,
+// not a few per event. Every event gets its own capped slices of them.
+type eventArena struct {
+	changes []Change
+	values  []byte
+}
+
+// newEventArena sizes an arena for the changes of es.
+func newEventArena(es []Entry) *eventArena {
+	n, size := 0, 0
+	for i := range es {
+		n += len(es[i].Changes)
+		for j := range es[i].Changes {
+			size += len(es[i].Changes[j].Before) + len(es[i].Changes[j].After)
+		}
+	}
+	return &eventArena{changes: make([]Change, 0, n), values: make([]byte, 0, size)}
+}
+
+// cloneChanges is slices.Clone(cs), from the arena when there is one.
+func (a *eventArena) cloneChanges(cs []Change) []Change {
+	if a == nil || cs == nil {
+		return slices.Clone(cs)
+	}
+	from := len(a.changes)
+	a.changes = append(a.changes, cs...)
+	return a.changes[from:len(a.changes):len(a.changes)]
+}
+
+// clone is bytes.Clone(r) (r not empty), from the arena when there is one.
+func (a *eventArena) clone(r []byte) []byte {
+	if a == nil {
+		return bytes.Clone(r)
+	}
+	from := len(a.values)
+	a.values = append(a.values, r...)
+	return a.values[from:len(a.values):len(a.values)]
+}
+
+// fill makes *ev the unsealed event id of e, occurred at now, with (a copy
+// of) the request metadata md, checking it as Record documents (adding what
+// is wrong to verr, which holds nothing yet, and returning it); its changes
+// and their values come from arena (nil: of their own).
+func fill(md map[string]string, verr *storage.ValidationError, ev *Event, id string, e Entry, now time.Time, arena *eventArena) error {
 	if e.Action == "" {
 		verr.Add("action", "required", "is required")
 	}
@@ -131,16 +182,16 @@ func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Ev
 	if e.Actor.Role == "" {
 		verr.Add("actor.role", "required", "is required")
 	}
-	ev := &Event{
-		ID:         storage.NewID(),
+	*ev = Event{
+		ID:         id,
 		CompanyID:  e.CompanyID,
 		OccurredAt: now,
 		Actor:      e.Actor,
 		Action:     e.Action,
 		EntityType: e.EntityType,
 		EntityID:   e.EntityID,
-		Changes:    slices.Clone(e.Changes),
-		Metadata:   maps.Clone(MetadataFrom(ctx)),
+		Changes:    arena.cloneChanges(e.Changes),
+		Metadata:   maps.Clone(md),
 	}
 	for i := range ev.Changes {
 		c := &ev.Changes[i]
@@ -153,17 +204,14 @@ func (l *Log) event(ctx context.Context, op string, e Entry, now time.Time) (*Ev
 			}
 		}
 		var ok bool
-		if c.Before, ok = canonicalJSON(c.Before); !ok {
+		if c.Before, ok = arena.canonicalJSON(c.Before); !ok {
 			verr.Add("changes", "json", "before value of "+c.Field+" is not JSON")
 		}
-		if c.After, ok = canonicalJSON(c.After); !ok {
+		if c.After, ok = arena.canonicalJSON(c.After); !ok {
 			verr.Add("changes", "json", "after value of "+c.Field+" is not JSON")
 		}
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	return ev, nil
+	return verr.Err()
 }
 
 // RecordAll is Record for several entries of one use case at once: every
@@ -194,10 +242,16 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 	}
 	now := storage.Timestamp(l.clock.Now())
 	evs := make([]*Event, len(es))
+	all := make([]Event, len(es)) // the events, in one allocation
+	arena := newEventArena(es)
+	ids := storage.NewIDs(len(es))
+	verr := &storage.ValidationError{Op: op} // the first invalid entry's: the others leave it empty
+	md := MetadataFrom(ctx)
 	for i, e := range es {
-		if evs[i], err = l.event(ctx, op, e, now); err != nil {
+		if err := fill(md, verr, &all[i], ids[i], e, now, arena); err != nil {
 			return nil, err
 		}
+		evs[i] = &all[i]
 	}
 	if err := l.store.InsertAll(ctx, evs); err != nil {
 		return nil, storage.Reop(op, err)
@@ -224,14 +278,20 @@ func (l *Log) RecordAll(ctx context.Context, es []Entry) (_ []*Event, err error)
 }
 
 // canonicalJSON is the compact form of a JSON value as every backend
-// stores it (json.Marshal's, HTML-escaped); nil stays nil, an empty value
-// becomes nil.
+// stores it (json.Marshal's, HTML-escaped), never sharing r's bytes; nil
+// stays nil, an empty value becomes nil.
 func canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
+	return (*eventArena)(nil).canonicalJSON(r)
+}
+
+// canonicalJSON is canonicalJSON(r), copied into the arena when r is
+// already canonical.
+func (a *eventArena) canonicalJSON(r json.RawMessage) (json.RawMessage, bool) {
 	if len(r) == 0 {
 		return nil, true
 	}
 	if isCanonical(r) { // what audit.Set and Diff produce: skip compacting it twice
-		return bytes.Clone(r), true
+		return a.clone(r), true
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, r); err != nil {

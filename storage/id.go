@@ -3,6 +3,7 @@ package storage
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,8 +17,50 @@ import (
 // The time part comes from the wall clock, not from a service's Clock: IDs
 // are identifiers, not timestamps.
 func NewID() string {
-	var b [16]byte
+	var out [36]byte
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		panic("storage: crypto/rand failed: " + err.Error()) // documented never to fail
+	}
 	ms, seq := nextTick()
+	encodeID(out[:], ms, seq, rnd[:])
+	return string(out[:])
+}
+
+// NewIDs returns n new identifiers, increasing, as n calls of NewID
+// would: one clock reading, one read of random bytes and one allocation
+// for the n strings (which share it).
+func NewIDs(n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	rnd := make([]byte, 8*n)
+	if _, err := rand.Read(rnd); err != nil {
+		panic("storage: crypto/rand failed: " + err.Error()) // documented never to fail
+	}
+	var buf strings.Builder // its String does not copy
+	buf.Grow(36 * n)
+	var out [36]byte
+	now := time.Now().UnixMilli()
+	idState.Lock()
+	for i := range n {
+		ms, seq := idState.next(now)
+		encodeID(out[:], ms, seq, rnd[8*i:8*i+8])
+		buf.Write(out[:])
+	}
+	idState.Unlock()
+	all := buf.String()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = all[36*i : 36*i+36]
+	}
+	return ids
+}
+
+// encodeID writes the UUIDv7 of (ms, seq) and 8 random bytes (62 bits of
+// them kept) to out, 36 bytes.
+func encodeID(out []byte, ms int64, seq uint16, rnd []byte) {
+	var b [16]byte
 	b[0] = byte(ms >> 40)
 	b[1] = byte(ms >> 32)
 	b[2] = byte(ms >> 24)
@@ -26,11 +69,8 @@ func NewID() string {
 	b[5] = byte(ms)
 	b[6] = 0x70 | byte(seq>>8)&0x0f
 	b[7] = byte(seq)
-	if _, err := rand.Read(b[8:]); err != nil {
-		panic("storage: crypto/rand failed: " + err.Error()) // documented never to fail
-	}
+	copy(b[8:], rnd)
 	b[8] = 0x80 | b[8]&0x3f
-	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'
 	hex.Encode(out[9:13], b[4:6])
@@ -40,10 +80,12 @@ func NewID() string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
 
-var idState struct {
+var idState idClock
+
+// idClock is the last (millisecond, counter) pair handed out.
+type idClock struct {
 	sync.Mutex
 	ms  int64
 	seq uint16
@@ -55,14 +97,20 @@ func nextTick() (int64, uint16) {
 	now := time.Now().UnixMilli()
 	idState.Lock()
 	defer idState.Unlock()
-	if now > idState.ms {
-		idState.ms, idState.seq = now, 0
+	return idState.next(now)
+}
+
+// next is the (millisecond, counter) pair after the last one, now being
+// the clock's millisecond; the caller holds the lock.
+func (st *idClock) next(now int64) (int64, uint16) {
+	if now > st.ms {
+		st.ms, st.seq = now, 0
 	} else {
-		idState.seq++
-		if idState.seq > 0x0fff { // counter exhausted: borrow the next millisecond
-			idState.ms++
-			idState.seq = 0
+		st.seq++
+		if st.seq > 0x0fff { // counter exhausted: borrow the next millisecond
+			st.ms++
+			st.seq = 0
 		}
 	}
-	return idState.ms, idState.seq
+	return st.ms, st.seq
 }

@@ -13,6 +13,29 @@ const DateLayout = time.DateOnly
 // dayOf returns the local date of t in loc.
 func dayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format(DateLayout) }
 
+// dayMemo is dayOf remembering its last answer: the instants one
+// projection (or one ApplyDue's projections) names mostly fall on one day.
+// The zero value is ready; a nil *dayMemo is dayOf.
+type dayMemo struct {
+	loc  *time.Location
+	y, d int
+	m    time.Month
+	day  string
+}
+
+// of is dayOf(t, loc).
+func (dm *dayMemo) of(t time.Time, loc *time.Location) string {
+	if dm == nil {
+		return dayOf(t, loc)
+	}
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	if dm.day == "" || dm.loc != loc || dm.y != y || dm.m != m || dm.d != d {
+		*dm = dayMemo{loc: loc, y: y, m: m, d: d, day: lt.Format(DateLayout)}
+	}
+	return dm.day
+}
+
 // dayBounds returns the first instant of the local day containing t and the
 // first instant of the next one. A DST day is 23 or 25 hours long; where a
 // zone skips midnight, the day starts at the first instant that exists.
@@ -39,15 +62,15 @@ func dateBounds(day string, loc *time.Location) (start, next time.Time, err erro
 }
 
 // splitDays cuts [from, to) at every local midnight of loc and returns the
-// pieces with their dates.
-func splitDays(from, to time.Time, loc *time.Location, fn func(day string, from, to time.Time)) {
+// pieces with their dates (named through names, which may be nil).
+func splitDays(from, to time.Time, loc *time.Location, names *dayMemo, fn func(day string, from, to time.Time)) {
 	for from.Before(to) {
 		_, next := dayBounds(from, loc)
 		end := to
 		if next.Before(end) {
 			end = next
 		}
-		fn(dayOf(from, loc), from, end)
+		fn(names.of(from, loc), from, end)
 		from = end
 	}
 }

@@ -22,6 +22,27 @@ type projection struct {
 	days      map[string][]Interval // stored intervals by day, loaded lazily
 	pending   []Interval            // closed intervals not stored yet
 	switches  []Switch
+	names     *dayMemo // names the local days
+	ids       *idPool  // gives the closed intervals their IDs (nil: storage.NewID)
+}
+
+// idPool hands out storage.NewIDs, batch at a time.
+type idPool struct {
+	batch int
+	ids   []string
+}
+
+// next is a new ID (storage.NewID when p is nil).
+func (p *idPool) next() string {
+	if p == nil {
+		return storage.NewID()
+	}
+	if len(p.ids) == 0 {
+		p.ids = storage.NewIDs(max(p.batch, 1))
+	}
+	id := p.ids[0]
+	p.ids = p.ids[1:]
+	return id
 }
 
 func newProjection(ctx context.Context, st Store, companyID, userID string, loc *time.Location, types []*PauseType) *projection {
@@ -32,7 +53,17 @@ func newProjection(ctx context.Context, st Store, companyID, userID string, loc 
 // projection only reads, so projections of one company can share it).
 func newProjectionOf(ctx context.Context, st Store, companyID, userID string, loc *time.Location, types map[string]*PauseType) *projection {
 	return &projection{ctx: ctx, store: st, companyID: companyID, userID: userID, loc: loc,
-		types: types, days: make(map[string][]Interval, 1)}
+		types: types, days: make(map[string][]Interval, 1), names: new(dayMemo)}
+}
+
+// reset makes p a fresh projection of another member (as newProjectionOf),
+// reusing its map and slices: their contents must have been copied out.
+func (p *projection) reset(companyID, userID string, loc *time.Location, types map[string]*PauseType) {
+	p.companyID, p.userID, p.loc, p.types = companyID, userID, loc, types
+	clear(p.days)
+	clear(p.pending)
+	clear(p.switches)
+	p.pending, p.switches = p.pending[:0], p.switches[:0]
 }
 
 func typesByID(types []*PauseType) map[string]*PauseType {
@@ -60,7 +91,7 @@ func (p *projection) dayIntervals(day string) ([]Interval, error) {
 // to at: stored and pending intervals of that day, plus the part of the
 // running status cur (if it is that pause) between the day's start and at.
 func (p *projection) spentAt(cur *Current, typeID string, at time.Time) (time.Duration, error) {
-	day := dayOf(at, p.loc)
+	day := p.names.of(at, p.loc)
 	ivs, err := p.dayIntervals(day)
 	if err != nil {
 		return 0, err
@@ -103,8 +134,8 @@ func (p *projection) close(cur *Current, at time.Time) {
 	if t := p.types[cur.PauseTypeID]; cur.State == Away && t != nil {
 		paid = t.Paid
 	}
-	splitDays(cur.Since, at, p.loc, func(day string, from, to time.Time) {
-		p.pending = append(p.pending, Interval{ID: storage.NewID(), CompanyID: p.companyID, UserID: p.userID,
+	splitDays(cur.Since, at, p.loc, p.names, func(day string, from, to time.Time) {
+		p.pending = append(p.pending, Interval{ID: p.ids.next(), CompanyID: p.companyID, UserID: p.userID,
 			Day: day, State: cur.State, PauseTypeID: cur.PauseTypeID, Paid: paid, Start: from, End: to,
 			Cause: cur.Cause, SetBy: cur.SetBy})
 	})

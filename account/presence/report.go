@@ -164,7 +164,7 @@ func (s *Service) Report(ctx context.Context, by tenancy.Actor, req ReportReques
 		if b.After(to) {
 			b = to
 		}
-		splitDays(a, b, loc, func(day string, x, y time.Time) {
+		splitDays(a, b, loc, nil, func(day string, x, y time.Time) {
 			k := key{day, iv.UserID}
 			r := rows[k]
 			if r == nil {

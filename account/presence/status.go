@@ -182,7 +182,7 @@ func (s *Service) persist(ctx context.Context, cur *Current, p *projection) erro
 	if err := s.store.PutCurrent(ctx, cur); err != nil {
 		return err
 	}
-	return s.record(ctx, p.pending, p.switches)
+	return s.record(ctx, p.pending, p.switches, nil)
 }
 
 // member checks that userID is a member of companyID with a presence, under
@@ -394,6 +394,7 @@ func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list f
 	types := map[string][]*PauseType{}
 	applied := 0
 	var after *DueCursor
+	sc := new(scratch) // the groups' working memory, reused from one to the next
 	for {
 		rows, err := list(now, after)
 		if err != nil {
@@ -410,12 +411,12 @@ func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list f
 			types[row.CompanyID] = t
 		}
 		for group := range slices.Chunk(rows, applyGroup) {
-			n, err := s.applyRows(ctx, op, group, now, types)
+			n, err := s.applyRows(ctx, op, group, now, types, sc)
 			if err != nil {
 				// One member spoils the group: apply its members one by
 				// one, so those before the failing one stay applied.
 				for _, row := range group {
-					m, err := s.applyRows(ctx, op, []*Current{row}, now, types)
+					m, err := s.applyRows(ctx, op, []*Current{row}, now, types, sc)
 					applied += m
 					if err != nil {
 						return applied, err
@@ -445,45 +446,56 @@ func (s *Service) applyDue(ctx context.Context, op string, now time.Time, list f
 // does anyway, a group of several members fails (and applyDue retries it
 // member by member), and a group of one is skipped, as that member's
 // conflicting write has written nothing.
-func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now time.Time, types map[string][]*PauseType) (int, error) {
+func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now time.Time, types map[string][]*PauseType, sc *scratch) (int, error) {
 	n := 0
 	err := storage.Reop(op, s.tx.InTx(ctx, func(ctx context.Context) error {
 		n = 0
-		members := make([]Member, len(rows))
-		listed := make(map[Member]int64, len(rows))
+		sc.members, sc.version, sc.still = reuse(sc.members, len(rows)), reuse(sc.version, len(rows)), reuse(sc.still, len(rows))
+		members := sc.members[:len(rows)]
+		version := sc.version[:len(rows)] // at a member's first place: the version its last listing saw
+		if sc.first == nil {
+			sc.first = make(map[Member]int, len(rows))
+		}
+		clear(sc.first)
+		first := sc.first // a member's first place in rows
 		for i, row := range rows {
 			members[i] = Member{CompanyID: row.CompanyID, UserID: row.UserID}
-			listed[members[i]] = row.Version
+			j, ok := first[members[i]]
+			if !ok {
+				j = i
+				first[members[i]] = i
+			}
+			version[j] = row.Version
 		}
 		stored, err := s.store.LockCurrents(ctx, members)
 		if err != nil {
 			return err
 		}
-		// The members still as listed, in the listing's order.
-		byMember := make(map[Member]*Current, len(stored))
+		// The members still as listed, at their first place in the listing.
+		still := sc.still[:len(rows)]
 		for _, c := range stored {
-			m := Member{CompanyID: c.CompanyID, UserID: c.UserID}
-			if v, ok := listed[m]; ok && c.Version == v && c.DueAt != nil && !c.DueAt.After(now) {
-				byMember[m] = c
+			if j, ok := first[Member{CompanyID: c.CompanyID, UserID: c.UserID}]; ok && c.Version == version[j] && c.DueAt != nil && !c.DueAt.After(now) {
+				still[j] = c
 			}
 		}
 		var (
-			due  = make([]*Current, 0, len(byMember))
-			locs = make([]*time.Location, 0, len(byMember))
-			days = make([]MemberDay, 0, len(byMember))
+			due  = reuse(sc.due, len(rows))
+			locs = reuse(sc.locs, len(rows))
+			days = reuse(sc.days, len(rows))
 		)
-		for _, m := range members {
-			c, ok := byMember[m]
-			if !ok {
-				continue // another host or the member got there first
+		sc.due, sc.locs, sc.days = due, locs, days
+		names := new(dayMemo)
+		for i, m := range members {
+			c := still[i]
+			if c == nil {
+				continue // another host or the member got there first (or listed twice: applied once)
 			}
-			delete(byMember, m) // listed twice: applied once
 			loc, err := s.locs.Location(ctx, m.CompanyID, m.UserID)
 			if err != nil {
 				return err
 			}
 			due, locs = append(due, c), append(locs, loc)
-			days = append(days, MemberDay{CompanyID: m.CompanyID, UserID: m.UserID, Day: dayOf(*c.DueAt, loc)})
+			days = append(days, MemberDay{CompanyID: m.CompanyID, UserID: m.UserID, Day: names.of(*c.DueAt, loc)})
 		}
 		if len(due) == 0 {
 			return nil
@@ -493,37 +505,42 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 			return err
 		}
 		var (
-			curs     = make([]*Current, 0, len(due))
-			next     = make([]Current, len(due))
-			pending  = make([]Interval, 0, len(due))
-			switches = make([]Switch, 0, len(due))
+			curs     = reuse(sc.curs, len(due))
+			pending  = reuse(sc.pending, len(due))
+			switches = reuse(sc.switches, len(due))
 		)
 		byID := map[string]map[string]*PauseType{} // each company's types, shared by its members' projections
+		var p *projection                          // one for every member in turn (what it collects is copied out)
 		for i, c := range due {
 			ts, ok := byID[c.CompanyID]
 			if !ok {
 				ts = typesByID(types[c.CompanyID])
 				byID[c.CompanyID] = ts
 			}
-			p := newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
+			if p == nil {
+				p = newProjectionOf(ctx, s.store, c.CompanyID, c.UserID, locs[i], ts)
+				p.names, p.ids = names, &idPool{batch: len(due)}
+			} else {
+				p.reset(c.CompanyID, c.UserID, locs[i], ts)
+			}
 			p.days[days[i].Day] = spent[days[i]]
-			cur := &next[i]
-			*cur = *c
+			cur := c // the locked row is this call's copy: advance it in place
 			if _, err := p.advance(cur, now); err != nil {
 				return err
 			}
-			cur.Version = c.Version + 1
+			cur.Version++
 			curs = append(curs, cur)
 			pending = append(pending, p.pending...)
 			switches = append(switches, p.switches...)
 		}
+		sc.curs, sc.pending, sc.switches = curs, pending, switches
 		if err := s.store.UpdateCurrents(ctx, curs); err != nil {
 			if len(rows) == 1 && errors.Is(err, storage.ErrConflict) {
 				return nil // nothing of this member was written: skip it
 			}
 			return err
 		}
-		if err := s.record(ctx, pending, switches); err != nil {
+		if err := s.record(ctx, pending, switches, sc); err != nil {
 			return err
 		}
 		n = len(switches)
@@ -532,10 +549,45 @@ func (s *Service) applyRows(ctx context.Context, op string, rows []*Current, now
 	return n, err
 }
 
+// scratch is the working memory of one applyDue's groups, reused from one
+// group to the next: no store keeps what it is given (each copies what it
+// keeps), and nothing in it outlives its group.
+type scratch struct {
+	members  []Member
+	version  []int64
+	still    []*Current
+	first    map[Member]int
+	due      []*Current
+	locs     []*time.Location
+	days     []MemberDay
+	curs     []*Current
+	pending  []Interval
+	switches []Switch
+	entries  []audit.Entry
+	msgs     []storage.Message
+	changes  []audit.Change
+	payloads []byte
+	values   []byte
+}
+
+// reuse is s emptied, with room for n: s's array, cleared, when it has
+// the room.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	clear(s[:cap(s)])
+	return s[:0]
+}
+
 // record writes what advancing statuses produced besides the status rows:
 // the closed intervals, and the automatic switches' audit events and
-// notifications, each kind in one call.
-func (s *Service) record(ctx context.Context, pending []Interval, switches []Switch) error {
+// notifications, each kind in one call. Its buffers come from sc (nil: its
+// own).
+func (s *Service) record(ctx context.Context, pending []Interval, switches []Switch, sc *scratch) error {
+	if sc == nil {
+		sc = new(scratch)
+	}
 	if len(pending) > 0 {
 		if err := s.store.AppendIntervals(ctx, pending); err != nil {
 			return err
@@ -545,20 +597,35 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 		return nil
 	}
 	applied := storage.Timestamp(s.clock.Now())
-	entries := make([]audit.Entry, len(switches))
-	msgs := make([]storage.Message, len(switches))
+	sc.entries, sc.msgs = reuse(sc.entries, len(switches)), reuse(sc.msgs, len(switches))
+	entries, msgs := sc.entries[:len(switches)], sc.msgs[:len(switches)]
+	// The payloads, the changes and their values of the batch, each in one
+	// allocation (RecordAll and EnqueueMessages copy what they keep).
+	payloadSize, valueSize := 0, 0
+	for i := range switches {
+		payloadSize += switchJSONSize(&switches[i])
+		valueSize += switchChangesSize(&switches[i])
+	}
+	payloads, values := reuse(sc.payloads, payloadSize), reuse(sc.values, valueSize)
+	changes := reuse(sc.changes, 2*len(switches))
+	ids := storage.NewIDs(len(switches))
+	var atMemo, appliedMemo timeMemo
 	for i := range switches {
 		sw := &switches[i]
 		sw.AppliedAt = applied
-		entries[i] = autoSwitchEntry(sw)
-		payload, err := switchJSON(sw)
-		if err != nil {
+		var ch []audit.Change
+		values, changes, ch = appendSwitchChanges(values, changes, sw, &atMemo)
+		entries[i] = autoSwitchEntry(sw, ch)
+		var payload []byte
+		var err error
+		if payloads, payload, err = appendSwitchJSON(payloads, sw, &atMemo, &appliedMemo); err != nil {
 			return storage.Internal("presence.switch", err)
 		}
 		// storage.NewMessage's message, with the payload encoded above.
-		msgs[i] = storage.Message{ID: storage.NewID(), CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
+		msgs[i] = storage.Message{ID: ids[i], CompanyID: sw.CompanyID, Topic: storage.TopicPauseSwitch,
 			Payload: payload, Created: applied, NextAttempt: applied}
 	}
+	sc.payloads, sc.values, sc.changes = payloads, values, changes
 	if _, err := s.audit.RecordAll(ctx, entries); err != nil {
 		return err
 	}
@@ -566,9 +633,9 @@ func (s *Service) record(ctx context.Context, pending []Interval, switches []Swi
 }
 
 // autoSwitchEntry is the audit entry of one automatic switch, by the
-// system actor of the member's company.
-func autoSwitchEntry(sw *Switch) audit.Entry {
+// system actor of the member's company, with changes switchChanges(sw).
+func autoSwitchEntry(sw *Switch, changes []audit.Change) audit.Entry {
 	return audit.Entry{Actor: tenancy.System(sw.CompanyID).Audit(), CompanyID: sw.CompanyID,
 		Action: "presence.status.auto_switch", EntityType: "presence_status", EntityID: sw.UserID,
-		Changes: switchChanges(sw)}
+		Changes: changes}
 }

@@ -29,6 +29,7 @@ func TestSwitchJSONIsMarshal(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	pick := func() string { return strs[r.IntN(len(strs))] }
+	var atMemo, appliedMemo timeMemo // shared by the switches, as one batch's are
 	for range 2000 {
 		sw := Switch{CompanyID: pick(), UserID: pick(), From: pick(), To: pick(),
 			At: times[r.IntN(len(times))], AppliedAt: times[r.IntN(len(times))]}
@@ -39,10 +40,15 @@ func TestSwitchJSONIsMarshal(t *testing.T) {
 		} else {
 			require.NoError(t, err)
 			require.Equal(t, string(want), string(got), "%+v", sw)
+			_, batched, err := appendSwitchJSON(nil, &sw, &atMemo, &appliedMemo)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(batched), "%+v", sw)
 		}
 		if _, err := json.Marshal(sw.At); err != nil {
 			continue // audit.Set panics on it, as the hand form falls back to it
 		}
 		assert.Equal(t, []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}, switchChanges(&sw))
+		_, _, batched := appendSwitchChanges(nil, nil, &sw, &atMemo)
+		assert.Equal(t, []audit.Change{audit.Set("pause_type_id", sw.From, sw.To), audit.Set("at", nil, sw.At)}, batched)
 	}
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 
@@ -10,15 +11,38 @@ import (
 )
 
 type auditData struct {
-	events  map[string]audit.Event
+	// events holds each event by pointer (rehashing the map moves eight
+	// bytes, not the event); a stored event is never modified in place:
+	// every write stores a new one, so the chains may share it.
+	events  idMap[*audit.Event]
 	heads   map[string]audit.Head
 	chains  map[string][]seqID  // company → sealed events by seq ascending
 	pending map[string][]string // company → unsealed event IDs in commit order
 	order   []audit.Cursor      // every event by (OccurredAt, ID) ascending
+	// maxID is at least every ID in events (it stays when an event goes):
+	// a new ID above it, as storage.NewID's increasing IDs are, needs no
+	// lookup to be known new.
+	maxID string
 }
 
-// seqID is a sealed event's place; ev is an immutable copy of the stored
-// event (every write replaces it), so reading the log needs no map lookup.
+// has reports whether events holds id.
+func (d *auditData) has(id string) bool {
+	if id > d.maxID {
+		return false
+	}
+	_, ok := d.events.get(id)
+	return ok
+}
+
+// added notes that events now holds id.
+func (d *auditData) added(id string) {
+	if id > d.maxID {
+		d.maxID = id
+	}
+}
+
+// seqID is a sealed event's place; ev is the stored event (immutable:
+// every write replaces it), so reading the log needs no map lookup.
 type seqID struct {
 	seq int64
 	id  string
@@ -26,7 +50,6 @@ type seqID struct {
 }
 
 func (d *auditData) init() {
-	d.events = map[string]audit.Event{}
 	d.heads = map[string]audit.Head{}
 	d.chains = map[string][]seqID{}
 	d.pending = map[string][]string{}
@@ -81,20 +104,17 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 		// lists only grow at their ends, and so does the order index when
 		// the batch sorts after it (the common case: events of now); other
 		// batches take the one-event path.
-		batch := make([]audit.Cursor, len(evs))
-		for i, e := range evs {
-			batch[i] = audit.Cursor{At: e.OccurredAt, ID: e.ID}
+		orderWas := len(d.order)
+		for _, e := range evs { // the batch's cursors, sorted, at the end of the order index
+			d.order = append(d.order, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 		}
-		slices.SortFunc(batch, func(x, y audit.Cursor) int {
-			if cursorLess(x, y) {
-				return -1
-			}
-			if cursorLess(y, x) {
-				return 1
-			}
-			return 0
-		})
-		if n := len(d.order); n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
+		batch := d.order[orderWas:]
+		if !slices.IsSortedFunc(batch, compareCursor) { // RecordAll's events are: one instant, increasing IDs
+			slices.SortFunc(batch, compareCursor)
+		}
+		if n := orderWas; n > 0 && len(batch) > 0 && !cursorLess(d.order[n-1], batch[0]) {
+			clear(batch)
+			d.order = d.order[:orderWas]
 			for _, e := range evs {
 				if err := a.insert(t, "audit.InsertAll", e); err != nil {
 					return err
@@ -102,45 +122,92 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			}
 			return nil
 		}
-		var added []string
+		stored := storedEvents(evs)
+		added := 0
 		pendingWas := map[string][]string{}
-		orderWas := len(d.order)
 		t.onRollback(func() {
-			for _, id := range added {
-				delete(d.events, id)
+			for i := range stored[:added] {
+				d.events.delete(stored[i].ID)
 			}
 			for c, p := range pendingWas {
 				d.pending[c] = p
 			}
 			d.order = d.order[:orderWas]
 		})
-		for _, e := range evs {
-			if _, dup := d.events[e.ID]; dup {
-				return storage.Conflict("audit.InsertAll", "event %s exists", e.ID)
+		// The events of one company usually come together: one lookup of
+		// its pending list per run.
+		for i := 0; i < len(stored); {
+			c := stored[i].CompanyID
+			p := d.pending[c]
+			if _, ok := pendingWas[c]; !ok {
+				pendingWas[c] = p
 			}
-			ev := cloneEvent(*e)
-			ev.Seq, ev.Hash = 0, ""
-			d.events[e.ID] = *ev
-			added = append(added, e.ID)
-			p := d.pending[e.CompanyID]
-			if _, ok := pendingWas[e.CompanyID]; !ok {
-				pendingWas[e.CompanyID] = p
+			for ; i < len(stored) && stored[i].CompanyID == c; i++ {
+				ev := &stored[i]
+				if d.has(ev.ID) {
+					d.pending[c] = p
+					return storage.Conflict("audit.InsertAll", "event %s exists", ev.ID)
+				}
+				d.events.set(ev.ID, ev)
+				d.added(ev.ID)
+				added++
+				p = append(p, ev.ID)
 			}
-			d.pending[e.CompanyID] = append(p, e.ID)
+			d.pending[c] = p
 		}
-		d.order = append(d.order, batch...)
 		return nil
 	})
 }
 
+// storedEvents is the unsealed copies of evs the store keeps (as
+// cloneEvent's, Seq 0 and Hash ""), in one allocation for the events and
+// one for their changes.
+func storedEvents(evs []*audit.Event) []audit.Event {
+	out := make([]audit.Event, len(evs))
+	n := 0
+	for _, e := range evs {
+		n += len(e.Changes)
+	}
+	changes := make([]audit.Change, 0, n)
+	for i, e := range evs {
+		ev := &out[i]
+		*ev = *e
+		ev.Seq, ev.Hash = 0, ""
+		if e.Changes != nil {
+			from := len(changes)
+			changes = append(changes, e.Changes...)
+			ev.Changes = changes[from:len(changes):len(changes)]
+		}
+		if len(e.Metadata) > 0 {
+			ev.Metadata = maps.Clone(e.Metadata)
+		}
+		if e.V1 != nil {
+			v := *e.V1
+			ev.V1 = &v
+		}
+	}
+	return out
+}
+
+func compareCursor(x, y audit.Cursor) int {
+	if cursorLess(x, y) {
+		return -1
+	}
+	if cursorLess(y, x) {
+		return 1
+	}
+	return 0
+}
+
 func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
 	d := &a.s.audit
-	if _, dup := d.events[e.ID]; dup {
+	if d.has(e.ID) {
 		return storage.Conflict(op, "event %s exists", e.ID)
 	}
 	ev := cloneEvent(*e)
 	ev.Seq, ev.Hash = 0, ""
-	put(t, d.events, e.ID, *ev)
+	putID(t, &d.events, e.ID, ev)
+	d.added(e.ID)
 	// Append in place; undo truncates. Nobody else holds the slice while
 	// the transaction owns the store, so no copy is needed.
 	p := d.pending[e.CompanyID]
@@ -179,11 +246,11 @@ func (a auditStore) Unsealed(ctx context.Context, companyID string, limit int) (
 		d := &a.s.audit
 		var legacy []*audit.Event
 		for _, id := range d.pending[companyID] {
-			e := d.events[id]
+			e, _ := d.events.get(id)
 			if e.V1 != nil {
-				legacy = append(legacy, cloneEvent(e))
+				legacy = append(legacy, cloneEvent(*e))
 			} else if len(out) < limit {
-				out = append(out, cloneEvent(e))
+				out = append(out, cloneEvent(*e))
 			}
 		}
 		if len(legacy) > 0 {
@@ -208,7 +275,7 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 		}
 		ids := make(map[string]bool, len(evs))
 		for _, e := range evs {
-			cur, ok := d.events[e.ID]
+			cur, ok := d.events.get(e.ID)
 			if !ok || cur.Seq != 0 || cur.CompanyID != head.CompanyID || ids[e.ID] {
 				return storage.Conflict(op, "event %s is not pending in the log of company %q", e.ID, head.CompanyID)
 			}
@@ -216,10 +283,11 @@ func (a auditStore) Seal(ctx context.Context, head audit.Head, evs []*audit.Even
 		}
 		chain := d.chains[head.CompanyID]
 		for _, e := range evs {
-			cur := d.events[e.ID]
+			old, _ := d.events.get(e.ID)
+			cur := *old // a new stored event: the old one may be shared
 			cur.Seq, cur.Hash = e.Seq, e.Hash
-			put(t, d.events, e.ID, cur)
-			chain = append(chain, seqID{e.Seq, e.ID, cloneEvent(cur)})
+			putID(t, &d.events, e.ID, &cur)
+			chain = append(chain, seqID{e.Seq, e.ID, &cur})
 		}
 		oldChain := d.chains[head.CompanyID]
 		d.chains[head.CompanyID] = chain
@@ -263,11 +331,11 @@ func (a auditStore) V1Head(ctx context.Context, _ string) (int64, string, error)
 func (a auditStore) Get(ctx context.Context, id string) (*audit.Event, error) {
 	var out *audit.Event
 	err := a.s.read(ctx, func() error {
-		e, ok := a.s.audit.events[id]
+		e, ok := a.s.audit.events.get(id)
 		if !ok {
 			return storage.NotFound("audit.Get", "audit event", id)
 		}
-		out = cloneEvent(e)
+		out = cloneEvent(*e)
 		return nil
 	})
 	return out, err
@@ -282,9 +350,9 @@ func (a auditStore) List(ctx context.Context, scope audit.Scope, f audit.Filter,
 			end = sort.Search(len(d.order), func(i int) bool { return !cursorLess(d.order[i], *after) })
 		}
 		for i := end - 1; i >= 0 && len(out) < limit; i-- {
-			e, ok := d.events[d.order[i].ID]
-			if ok && scope.Allows(e.CompanyID) && matches(&e, f) {
-				out = append(out, cloneEvent(e))
+			e, ok := d.events.get(d.order[i].ID)
+			if ok && scope.Allows(e.CompanyID) && matches(e, f) {
+				out = append(out, cloneEvent(*e))
 			}
 		}
 		return nil
@@ -329,17 +397,19 @@ func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
 	t.s.mu.Lock()
 	defer t.s.mu.Unlock()
 	d := &t.s.audit
-	if _, ok := d.events[e.ID]; ok {
+	if _, ok := d.events.get(e.ID); ok {
 		d.unlink(e.ID)
 	} else {
 		d.index(&tx{}, audit.Cursor{At: e.OccurredAt, ID: e.ID})
 	}
-	d.events[e.ID] = *cloneEvent(*e)
+	stored := cloneEvent(*e)
+	d.events.set(e.ID, stored)
+	d.added(e.ID)
 	if e.Seq == 0 {
 		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
 		return nil
 	}
-	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, cloneEvent(*e)})
+	c := append(d.chains[e.CompanyID], seqID{e.Seq, e.ID, stored})
 	sort.SliceStable(c, func(i, j int) bool { return c[i].seq < c[j].seq })
 	d.chains[e.CompanyID] = c
 	return nil
@@ -351,12 +421,12 @@ func (t *AuditTamper) Delete(_ context.Context, ids ...string) error {
 	defer t.s.mu.Unlock()
 	d := &t.s.audit
 	for _, id := range ids {
-		e, ok := d.events[id]
+		e, ok := d.events.get(id)
 		if !ok {
 			continue
 		}
 		d.unlink(id)
-		delete(d.events, id)
+		d.events.delete(id)
 		c := audit.Cursor{At: e.OccurredAt, ID: id}
 		d.order = slices.DeleteFunc(d.order, func(x audit.Cursor) bool { return x == c })
 	}
@@ -381,7 +451,7 @@ func (t *AuditTamper) DeleteHead(_ context.Context, companyID string) error {
 
 // unlink removes id from the chain and pending indexes of its company.
 func (d *auditData) unlink(id string) {
-	e := d.events[id]
+	e, _ := d.events.get(id)
 	d.chains[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.chains[e.CompanyID]), func(x seqID) bool { return x.id == id })
 	d.pending[e.CompanyID] = slices.DeleteFunc(slices.Clone(d.pending[e.CompanyID]), func(x string) bool { return x == id })
 }
@@ -391,13 +461,17 @@ func (d *auditData) unlink(id string) {
 func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.audit.events[id]
+	var e audit.Event
+	if old, ok := s.audit.events.get(id); ok {
+		e = *cloneEvent(*old) // stored events are shared: change a copy
+	}
 	mutate(&e)
-	s.audit.events[id] = e
+	s.audit.events.set(id, &e)
+	s.audit.added(id)
 	c := s.audit.chains[e.CompanyID]
 	for i := range c {
 		if c[i].id == id {
-			c[i].ev = cloneEvent(e)
+			c[i].ev = &e
 		}
 	}
 }

@@ -13,13 +13,48 @@ import (
 // apart so a claim looks at those alone. Claims take the store's lock, so
 // two dispatchers never lease the same message.
 type outboxData struct {
-	msgs    map[string]storage.Message
-	pending map[string]struct{}
+	// msgs holds each message by pointer (rehashing the map moves eight
+	// bytes); a stored message is never modified in place: every write
+	// stores a new one.
+	msgs idMap[*storage.Message]
+	// queue lists the IDs of the messages that became pending (enqueued or
+	// redriven), in that order. Its entries go stale rather than being
+	// removed: a message that left the pending state (delivered, dead)
+	// stays listed, and one redriven is listed twice, until a claim finds
+	// half the list stale and rebuilds it. A message's State is what says
+	// whether it is pending; every pending message is listed.
+	queue []string
+	// maxID is at least every ID in msgs (it stays when a message goes): a
+	// new ID above it, as storage.NewID's increasing IDs are, needs no
+	// lookup to be known new.
+	maxID string
+}
+
+// has reports whether msgs holds id.
+func (d *outboxData) has(id string) bool {
+	if id > d.maxID {
+		return false
+	}
+	_, ok := d.msgs.get(id)
+	return ok
+}
+
+// added notes that msgs now holds id.
+func (d *outboxData) added(id string) {
+	if id > d.maxID {
+		d.maxID = id
+	}
 }
 
 func (d *outboxData) init() {
-	d.msgs = map[string]storage.Message{}
-	d.pending = map[string]struct{}{}
+}
+
+// enqueue lists id as pending; undo takes it off again (the list only
+// grows at its end within a transaction, or is replaced whole).
+func (d *outboxData) enqueue(t *tx, ids ...string) {
+	n := len(d.queue)
+	d.queue = append(d.queue, ids...)
+	t.onRollback(func() { d.queue = d.queue[:n] })
 }
 
 // Outbox returns the store's storage.Outbox.
@@ -51,19 +86,37 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		// One undo for the batch: the IDs are new (checked), so undoing is
 		// deleting them.
 		d := &o.s.outbox
-		added := make([]string, 0, len(ms))
+		// The copies in one allocation, their payloads in another.
+		stored := make([]storage.Message, len(ms))
+		n := 0
+		for _, m := range ms {
+			n += len(m.Payload)
+		}
+		payloads := make([]byte, 0, n)
+		added := 0
 		t.onRollback(func() {
-			for _, id := range added {
-				delete(d.msgs, id)
-				delete(d.pending, id)
+			for i := range stored[:added] {
+				d.msgs.delete(stored[i].ID)
 			}
 		})
-		for _, m := range ms {
-			if _, dup := d.msgs[m.ID]; dup {
+		queued := len(d.queue)
+		t.onRollback(func() { d.queue = d.queue[:queued] })
+		for i := range ms {
+			m := &stored[i]
+			*m = ms[i]
+			if d.has(m.ID) {
 				return storage.Conflict(op, "message %s already exists", m.ID)
 			}
-			d.msgs[m.ID], d.pending[m.ID] = pendingCopy(m), struct{}{}
-			added = append(added, m.ID)
+			if m.Payload != nil {
+				from := len(payloads)
+				payloads = append(payloads, m.Payload...)
+				m.Payload = payloads[from:len(payloads):len(payloads)]
+			}
+			setPending(m)
+			d.msgs.set(m.ID, m)
+			d.added(m.ID)
+			d.queue = append(d.queue, m.ID)
+			added++
 		}
 		return nil
 	})
@@ -73,19 +126,26 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 // pending, times at the storage precision.
 func pendingCopy(m storage.Message) storage.Message {
 	m = cloneMessage(m)
+	setPending(&m)
+	return m
+}
+
+// setPending makes *m (with a payload of its own) what the outbox stores
+// of a new message: pending, times at the storage precision.
+func setPending(m *storage.Message) {
 	m.State = storage.MessagePending
 	m.Created, m.NextAttempt = storage.Timestamp(m.Created), storage.Timestamp(m.NextAttempt)
-	return m
 }
 
 func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 	d := &o.s.outbox
-	if _, dup := d.msgs[m.ID]; dup {
+	if d.has(m.ID) {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
 	m = pendingCopy(m)
-	put(t, d.msgs, m.ID, m)
-	put(t, d.pending, m.ID, struct{}{})
+	putID(t, &d.msgs, m.ID, &m)
+	d.added(m.ID)
+	d.enqueue(t, m.ID)
 	return nil
 }
 
@@ -94,11 +154,19 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 	err := o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
 		var due []storage.Message
-		for id := range d.pending {
-			m := d.msgs[id]
-			if !m.NextAttempt.After(c.Now) && slices.Contains(c.Topics, m.Topic) {
-				due = append(due, m)
+		stale := 0
+		for _, id := range d.queue {
+			m, _ := d.msgs.get(id)
+			if m == nil || m.State != storage.MessagePending {
+				stale++
+				continue
 			}
+			if !m.NextAttempt.After(c.Now) && slices.Contains(c.Topics, m.Topic) {
+				due = append(due, *m)
+			}
+		}
+		if stale > len(d.queue)/2 {
+			d.compactQueue(t)
 		}
 		slices.SortFunc(due, func(a, b storage.Message) int {
 			if x := a.NextAttempt.Compare(b.NextAttempt); x != 0 {
@@ -106,13 +174,15 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 			}
 			return strings.Compare(a.ID, b.ID)
 		})
+		// A message listed twice (redriven while still listed) is one.
+		due = slices.CompactFunc(due, func(a, b storage.Message) bool { return a.ID == b.ID })
 		if len(due) > c.Limit {
 			due = due[:max(c.Limit, 0)]
 		}
 		for _, m := range due {
 			m.Attempts++
 			m.NextAttempt = storage.Timestamp(c.LeaseUntil)
-			put(t, d.msgs, m.ID, m)
+			putID(t, &d.msgs, m.ID, &m)
 			out = append(out, cloneMessage(m))
 		}
 		return nil
@@ -123,22 +193,39 @@ func (o outboxStore) ClaimMessages(ctx context.Context, c storage.Claim) ([]stor
 	return out, nil
 }
 
+// compactQueue replaces the queue by the IDs of the pending messages, each
+// once, in queue order; undo brings the old one back.
+func (d *outboxData) compactQueue(t *tx) {
+	old := d.queue
+	seen := make(map[string]struct{}, len(old)/2)
+	q := make([]string, 0, len(old)/2)
+	for _, id := range old {
+		if m, _ := d.msgs.get(id); m == nil || m.State != storage.MessagePending {
+			continue
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			q = append(q, id)
+		}
+	}
+	d.queue = q
+	t.onRollback(func() { d.queue = old })
+}
+
 // settle applies fn to the pending message id claimed by attempt.
 func (o outboxStore) settle(ctx context.Context, op, id string, attempt int, fn func(m *storage.Message)) error {
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		m, ok := d.msgs[id]
+		stored, ok := d.msgs.get(id)
 		if !ok {
 			return storage.NotFound(op, "message", id)
 		}
-		if m.State != storage.MessagePending || m.Attempts != attempt {
+		if stored.State != storage.MessagePending || stored.Attempts != attempt {
 			return storage.E(op, storage.ErrConflict, "message %s is no longer leased by attempt %d", id, attempt)
 		}
+		m := *stored
 		fn(&m)
-		put(t, d.msgs, id, m)
-		if m.State != storage.MessagePending {
-			del(t, d.pending, id)
-		}
+		putID(t, &d.msgs, id, &m) // one no longer pending goes stale in the queue
 		return nil
 	})
 }
@@ -158,16 +245,16 @@ func (o outboxStore) MarkDeliveredAll(ctx context.Context, leases []storage.Leas
 		n = 0
 		d := &o.s.outbox
 		for _, l := range leases {
-			m, ok := d.msgs[l.ID]
-			if !ok || m.State != storage.MessagePending || m.Attempts != l.Attempt {
+			stored, ok := d.msgs.get(l.ID)
+			if !ok || stored.State != storage.MessagePending || stored.Attempts != l.Attempt {
 				continue
 			}
+			m := *stored
 			m.State, m.Delivered = storage.MessageDelivered, storage.Timestamp(at)
 			if m.Sealed {
 				m.Payload = nil
 			}
-			put(t, d.msgs, l.ID, m)
-			del(t, d.pending, l.ID)
+			putID(t, &d.msgs, l.ID, &m) // goes stale in the queue
 			n++
 		}
 		return nil
@@ -190,9 +277,9 @@ func (o outboxStore) DeadLetter(ctx context.Context, id string, attempt int, at 
 func (o outboxStore) DeadLetters(ctx context.Context, topic storage.Topic, after string, limit int) ([]storage.Message, error) {
 	out := []storage.Message{}
 	err := o.s.read(ctx, func() error {
-		for _, m := range o.s.outbox.msgs {
+		for _, m := range o.s.outbox.msgs.all() {
 			if m.State == storage.MessageDead && (topic == "" || m.Topic == topic) && m.ID > after {
-				out = append(out, cloneMessage(m))
+				out = append(out, cloneMessage(*m))
 			}
 		}
 		return nil
@@ -211,13 +298,14 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 	const op = "memory.Redrive"
 	return o.s.write(ctx, func(t *tx) error {
 		d := &o.s.outbox
-		m, ok := d.msgs[id]
-		if !ok || m.State != storage.MessageDead {
+		stored, ok := d.msgs.get(id)
+		if !ok || stored.State != storage.MessageDead {
 			return storage.NotFound(op, "dead letter", id)
 		}
+		m := *stored
 		m.State, m.Attempts, m.NextAttempt, m.Dead = storage.MessagePending, 0, storage.Timestamp(at), time.Time{}
-		put(t, d.msgs, id, m)
-		put(t, d.pending, id, struct{}{})
+		putID(t, &d.msgs, id, &m)
+		d.enqueue(t, id)
 		return nil
 	})
 }
@@ -225,11 +313,11 @@ func (o outboxStore) Redrive(ctx context.Context, id string, at time.Time) error
 func (o outboxStore) GetMessage(ctx context.Context, id string) (*storage.Message, error) {
 	var out *storage.Message
 	err := o.s.read(ctx, func() error {
-		m, ok := o.s.outbox.msgs[id]
+		m, ok := o.s.outbox.msgs.get(id)
 		if !ok {
 			return storage.NotFound("memory.GetMessage", "message", id)
 		}
-		c := cloneMessage(m)
+		c := cloneMessage(*m)
 		out = &c
 		return nil
 	})
