@@ -32,7 +32,10 @@ import (
 // New the statement goes to the host's driver with its arguments, which
 // prepares or formats it as the host configured. On MySQL it is an
 // ordinary bun statement; on SQLite too, but for a hot query outside a
-// transaction, which is a statement prepared once per store (sqliteQuery).
+// transaction, which is a statement prepared once per store (sqliteQuery),
+// and for the batches of 500 rows a presence group writes and reads, whose
+// statements are prepared once per store after the first transaction that
+// sends one (sqliteBatch).
 
 // pgStmt is a statement prepared on one connection.
 type pgStmt struct {

@@ -438,15 +438,25 @@ func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time
 	if err := ps.s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	var rows []currentRow
-	q := ps.s.idb(ctx).NewSelect().Model(&rows).Where("due_at IS NOT NULL").Where("due_at <= ?", storage.Timestamp(until))
+	// A hot query (see hotExec; prepared once per store on SQLite): the
+	// host's loop sends it page after page.
+	q := "SELECT " + currentColumns + " FROM presence_current WHERE due_at IS NOT NULL AND due_at <= ?"
+	args := []any{storage.Timestamp(until)}
 	if after != nil {
 		t := storage.Timestamp(after.DueAt)
-		q = q.Where("(due_at > ? OR (due_at = ? AND (company_id > ? OR (company_id = ? AND user_id > ?))))",
-			t, t, after.CompanyID, after.CompanyID, after.UserID)
+		q += " AND (due_at > ? OR (due_at = ? AND (company_id > ? OR (company_id = ? AND user_id > ?))))"
+		args = append(args, t, t, after.CompanyID, after.CompanyID, after.UserID)
 	}
-	if err := q.OrderExpr("due_at, company_id, user_id").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, ps.s.mapErr(op, err)
+	q += " ORDER BY due_at, company_id, user_id LIMIT ?"
+	args = append(args, limit)
+	if ps.s.dialect == SQLite {
+		for i, a := range args {
+			args[i] = sqliteArg(a) // compared with the stored text: bun's form
+		}
+	}
+	var rows []currentRow
+	if err := ps.s.hotScan(ctx, op, &rows, q, args...); err != nil {
+		return nil, err
 	}
 	out := make([]*presence.Current, len(rows))
 	for i := range rows {
