@@ -19,26 +19,6 @@ type auditData struct {
 	chains  map[string][]seqID  // company → sealed events by seq ascending
 	pending map[string][]string // company → unsealed event IDs in commit order
 	order   []audit.Cursor      // every event by (OccurredAt, ID) ascending
-	// maxID is at least every ID in events (it stays when an event goes):
-	// a new ID above it, as storage.NewID's increasing IDs are, needs no
-	// lookup to be known new.
-	maxID string
-}
-
-// has reports whether events holds id.
-func (d *auditData) has(id string) bool {
-	if id > d.maxID {
-		return false
-	}
-	_, ok := d.events.get(id)
-	return ok
-}
-
-// added notes that events now holds id.
-func (d *auditData) added(id string) {
-	if id > d.maxID {
-		d.maxID = id
-	}
 }
 
 // seqID is a sealed event's place; ev is the stored event (immutable:
@@ -144,12 +124,11 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			}
 			for ; i < len(stored) && stored[i].CompanyID == c; i++ {
 				ev := &stored[i]
-				if d.has(ev.ID) {
+				if d.events.has(ev.ID) {
 					d.pending[c] = p
 					return storage.Conflict("audit.InsertAll", "event %s exists", ev.ID)
 				}
 				d.events.set(ev.ID, ev)
-				d.added(ev.ID)
 				added++
 				p = append(p, ev.ID)
 			}
@@ -201,13 +180,12 @@ func compareCursor(x, y audit.Cursor) int {
 
 func (a auditStore) insert(t *tx, op string, e *audit.Event) error {
 	d := &a.s.audit
-	if d.has(e.ID) {
+	if d.events.has(e.ID) {
 		return storage.Conflict(op, "event %s exists", e.ID)
 	}
 	ev := cloneEvent(*e)
 	ev.Seq, ev.Hash = 0, ""
 	putID(t, &d.events, e.ID, ev)
-	d.added(e.ID)
 	// Append in place; undo truncates. Nobody else holds the slice while
 	// the transaction owns the store, so no copy is needed.
 	p := d.pending[e.CompanyID]
@@ -404,7 +382,6 @@ func (t *AuditTamper) Put(_ context.Context, e *audit.Event) error {
 	}
 	stored := cloneEvent(*e)
 	d.events.set(e.ID, stored)
-	d.added(e.ID)
 	if e.Seq == 0 {
 		d.pending[e.CompanyID] = append(d.pending[e.CompanyID], e.ID)
 		return nil
@@ -467,7 +444,6 @@ func (s *Store) TamperAuditEvent(id string, mutate func(*audit.Event)) {
 	}
 	mutate(&e)
 	s.audit.events.set(id, &e)
-	s.audit.added(id)
 	c := s.audit.chains[e.CompanyID]
 	for i := range c {
 		if c[i].id == id {

@@ -15,6 +15,10 @@ type idMap[V any] struct {
 	// writers, who hold the store exclusively, change it)
 	lastKey  string
 	lastPart map[string]V
+	// max is at least every ID set (it stays when one is deleted): a new ID
+	// above it, as storage.NewID's increasing IDs are, needs no lookup to
+	// be known absent.
+	max string
 }
 
 const idPart = 13 // "xxxxxxxx-xxxx": 48 bits of milliseconds
@@ -48,7 +52,17 @@ func (m *idMap[V]) get(id string) (V, bool) {
 	return v, ok
 }
 
+// has reports whether m holds id.
+func (m *idMap[V]) has(id string) bool {
+	if id > m.max {
+		return false
+	}
+	_, ok := m.get(id)
+	return ok
+}
+
 func (m *idMap[V]) set(id string, v V) {
+	m.max = max(m.max, id)
 	p := m.part(id, true)
 	if _, ok := p[id]; !ok {
 		m.n++

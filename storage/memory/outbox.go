@@ -24,26 +24,6 @@ type outboxData struct {
 	// half the list stale and rebuilds it. A message's State is what says
 	// whether it is pending; every pending message is listed.
 	queue []string
-	// maxID is at least every ID in msgs (it stays when a message goes): a
-	// new ID above it, as storage.NewID's increasing IDs are, needs no
-	// lookup to be known new.
-	maxID string
-}
-
-// has reports whether msgs holds id.
-func (d *outboxData) has(id string) bool {
-	if id > d.maxID {
-		return false
-	}
-	_, ok := d.msgs.get(id)
-	return ok
-}
-
-// added notes that msgs now holds id.
-func (d *outboxData) added(id string) {
-	if id > d.maxID {
-		d.maxID = id
-	}
 }
 
 func (d *outboxData) init() {
@@ -104,7 +84,7 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 		for i := range ms {
 			m := &stored[i]
 			*m = ms[i]
-			if d.has(m.ID) {
+			if d.msgs.has(m.ID) {
 				return storage.Conflict(op, "message %s already exists", m.ID)
 			}
 			if m.Payload != nil {
@@ -114,7 +94,6 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 			}
 			setPending(m)
 			d.msgs.set(m.ID, m)
-			d.added(m.ID)
 			d.queue = append(d.queue, m.ID)
 			added++
 		}
@@ -139,12 +118,11 @@ func setPending(m *storage.Message) {
 
 func (o outboxStore) enqueue(t *tx, op string, m storage.Message) error {
 	d := &o.s.outbox
-	if d.has(m.ID) {
+	if d.msgs.has(m.ID) {
 		return storage.Conflict(op, "message %s already exists", m.ID)
 	}
 	m = pendingCopy(m)
 	putID(t, &d.msgs, m.ID, &m)
-	d.added(m.ID)
 	d.enqueue(t, m.ID)
 	return nil
 }
