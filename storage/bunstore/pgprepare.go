@@ -387,7 +387,7 @@ func (s *Store) sqliteStmt(ctx context.Context, query string, n int) *sql.Stmt {
 	}
 	st := v.(*sql.Stmt)
 	if tx, ok := s.idb(ctx).(bun.Tx); ok {
-		return tx.Tx.StmtContext(ctx, st)
+		return tx.StmtContext(ctx, st)
 	}
 	return st
 }
@@ -402,7 +402,7 @@ func (s *Store) prepareWanted(ctx context.Context) {
 		return
 	}
 	s.wanted.Range(func(k, _ any) bool {
-		st := s.db.DB.Stats()
+		st := s.db.Stats()
 		if st.Idle == 0 && st.MaxOpenConnections > 0 && st.OpenConnections >= st.MaxOpenConnections {
 			return false
 		}

@@ -380,7 +380,7 @@ func (d *presenceData) dueSorted() []presence.DueCursor {
 			users = d.current[m.k[0]]
 		}
 		at, ok := dueOf(users, m.k[1])
-		if ok && m.was.ok && at == m.was.at {
+		if ok && m.was.ok && at.Equal(m.was.at) {
 			continue // its entry is still right
 		}
 		if m.was.ok {
