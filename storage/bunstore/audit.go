@@ -197,10 +197,10 @@ func (a auditStore) InsertAll(ctx context.Context, evs []*audit.Event) error {
 			return a.s.mapErr(op, err)
 		}
 	}
-	if a.s.dialect == SQLite && a.s.inTx(ctx) {
+	if a.s.dialect == SQLite {
 		args := make([]any, 0, 16*len(rows))
 		for _, r := range rows {
-			args = append(args, r.ID, r.CompanyID, nil, bulkTime(r.OccurredAt), r.ActorUserID, r.ActorCompanyID, r.ActorRole, r.Action,
+			args = append(args, r.ID, r.CompanyID, nil, r.OccurredAt, r.ActorUserID, r.ActorCompanyID, r.ActorRole, r.Action,
 				r.EntityType, r.EntityID, r.Changes, r.Metadata, r.LeafHash, nullInt(r.V1Seq), r.V1PrevHash, r.V1Hash)
 		}
 		_, err := a.s.sqliteBatch(ctx, op, sqliteInsert("audit_unsealed", bulkAuditColumns, len(rows)), len(rows), args...)

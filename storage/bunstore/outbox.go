@@ -80,11 +80,11 @@ func (o outboxStore) EnqueueMessages(ctx context.Context, ms []storage.Message) 
 			return o.s.mapErr(op, err)
 		}
 	}
-	if o.s.dialect == SQLite && len(rows) > 1 {
+	if o.s.dialect == SQLite {
 		args := make([]any, 0, 12*len(rows))
 		for _, r := range rows {
-			args = append(args, r.ID, r.CompanyID, r.Topic, sqliteArg(r.Payload), r.Sealed, r.State, bulkTime(r.CreatedAt), r.Attempts,
-				bulkTime(r.NextAttempt), sqliteArg(r.DeliveredAt), sqliteArg(r.DeadAt), r.LastError)
+			args = append(args, r.ID, r.CompanyID, r.Topic, r.Payload, r.Sealed, r.State, r.CreatedAt, r.Attempts,
+				r.NextAttempt, r.DeliveredAt, r.DeadAt, r.LastError)
 		}
 		_, err := o.s.sqliteBatch(ctx, op, sqliteInsert("outbox_messages", bulkOutboxColumns, len(rows)), len(rows), args...)
 		return err

@@ -271,8 +271,15 @@ func (s *Store) hotQuery(ctx context.Context, op, query string, args ...any) (*s
 // the store's kinds.
 func (s *Store) hotScan(ctx context.Context, op string, dest any, query string, args ...any) error {
 	rows, err := s.hotQuery(ctx, op, query, args...)
+	return s.scanRows(ctx, op, dest, rows, err)
+}
+
+// scanRows scans rows into dest (a pointer to a slice of a row model,
+// matched by column name as bun scans), or returns err, the error of the
+// query that gave them; errors are the store's kinds.
+func (s *Store) scanRows(ctx context.Context, op string, dest any, rows *sql.Rows, err error) error {
 	if err != nil {
-		return err
+		return s.mapErr(op, err)
 	}
 	defer func() { _ = rows.Close() }() // ScanRows closes them and reports their errors
 	return s.mapErr(op, s.db.ScanRows(ctx, rows, dest))
@@ -292,28 +299,40 @@ func (s *Store) traceHot(ctx context.Context, query string) (context.Context, fu
 }
 
 // sqliteQuery runs query (with ? placeholders) on the pool as a statement
-// prepared once per store (database/sql prepares it again on each
-// connection that needs it): SQLite compiles a statement each time it is
-// sent as text, which for a join costs more than running it. Close
-// closes the statements.
+// prepared once per store (sqlitePrepared): SQLite compiles a statement
+// each time it is sent as text, which for a join costs more than running
+// it.
 func (s *Store) sqliteQuery(ctx context.Context, op, query string, args ...any) (*sql.Rows, error) {
-	v, ok := s.stmts.Load(query)
-	if !ok {
-		st, err := s.db.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, s.mapErr(op, err)
-		}
-		if v, ok = s.stmts.LoadOrStore(query, st); ok {
-			_ = st.Close() // another caller prepared it first
-		}
+	st, err := s.sqlitePrepared(ctx, query)
+	if err != nil {
+		return nil, s.mapErr(op, err)
 	}
 	ctx, done := s.traceHot(ctx, query)
-	rows, err := v.(*sql.Stmt).QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, sqliteArgs(args)...)
 	done(err)
 	if err != nil {
 		return nil, s.mapErr(op, err)
 	}
 	return rows, nil
+}
+
+// sqlitePrepared is query prepared on the pool, once per store
+// (database/sql prepares it again on each connection that needs it); Close
+// closes the statements. It takes a connection of the pool: never call it
+// inside a transaction, which may hold the pool's only one.
+func (s *Store) sqlitePrepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if v, ok := s.stmts.Load(query); ok {
+		return v.(*sql.Stmt), nil
+	}
+	st, err := s.db.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close() // another caller prepared it first
+		return v.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // sqliteBatchRows is the size of the batches (presence groups and chunks)
@@ -322,80 +341,68 @@ func (s *Store) sqliteQuery(ctx context.Context, op, query string, args ...any) 
 // keep one prepared statement for every size a caller happens to send.
 const sqliteBatchRows = 500
 
-// sqliteBatch runs a batched write (query with ? placeholders, args bound
-// by database/sql, not written into the text by bun) on SQLite, in ctx's
-// transaction if any. A statement of sqliteBatchRows rows runs prepared
-// once per store (sqliteStmt): SQLite compiles a 500-row VALUES list each
-// time it is sent as text, and for such a batch the compiling, with bun's
-// formatting of every value, cost as much as running it.
-func (s *Store) sqliteBatch(ctx context.Context, op, query string, rows int, args ...any) (sql.Result, error) {
+// sqliteBatch runs a batched write of n rows (query with ? placeholders,
+// args bound by database/sql, not written into the text by bun) on SQLite,
+// in ctx's transaction if any. A statement of sqliteBatchRows rows runs
+// prepared once per store (sqliteStmt): SQLite compiles a 500-row VALUES
+// list each time it is sent as text, and for such a batch the compiling,
+// with bun's formatting of every value, cost as much as running it.
+func (s *Store) sqliteBatch(ctx context.Context, op, query string, n int, args ...any) (sql.Result, error) {
+	st, ctx, done := s.sqliteStmt(ctx, query, n)
 	var res sql.Result
 	var err error
-	if st := s.sqliteStmt(ctx, query, rows); st != nil {
-		res, err = st.ExecContext(ctx, args...)
+	if st != nil {
+		res, err = st.ExecContext(ctx, sqliteArgs(args)...)
 	} else {
-		res, err = s.sqlHandle(ctx).ExecContext(ctx, query, args...)
+		res, err = s.sqlHandle(ctx).ExecContext(ctx, query, sqliteArgs(args)...)
 	}
-	if err != nil {
-		return nil, s.mapErr(op, err)
-	}
-	return res, nil
+	done(err)
+	return res, s.mapErr(op, err)
 }
 
-// sqliteBatchQuery is sqliteBatch for a batched read.
-func (s *Store) sqliteBatchQuery(ctx context.Context, op, query string, rows int, args ...any) (*sql.Rows, error) {
-	var out *sql.Rows
-	var err error
-	if st := s.sqliteStmt(ctx, query, rows); st != nil {
-		out, err = st.QueryContext(ctx, args...)
-	} else {
-		out, err = s.sqlHandle(ctx).QueryContext(ctx, query, args...)
-	}
-	if err != nil {
-		return nil, s.mapErr(op, err)
-	}
-	return out, nil
-}
-
-// sqliteScan runs the batched read and scans its rows into dest as hotScan
-// does.
+// sqliteScan is sqliteBatch for a batched read, its rows scanned into dest
+// as hotScan scans.
 func (s *Store) sqliteScan(ctx context.Context, op string, dest any, query string, n int, args ...any) error {
-	rows, err := s.sqliteBatchQuery(ctx, op, query, n, args...)
-	if err != nil {
-		return err
+	st, ctx, done := s.sqliteStmt(ctx, query, n)
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(ctx, sqliteArgs(args)...)
+	} else {
+		rows, err = s.sqlHandle(ctx).QueryContext(ctx, query, sqliteArgs(args)...)
 	}
-	defer func() { _ = rows.Close() }() // ScanRows closes them and reports their errors
-	return s.mapErr(op, s.db.ScanRows(ctx, rows, dest))
+	done(err)
+	return s.scanRows(ctx, op, dest, rows, err)
 }
 
 // sqliteStmt is the batch statement query of n rows prepared once per
 // store, in ctx's transaction (database/sql reuses the statement already
-// prepared on the transaction's connection), or nil to send it unprepared:
-// for another size than sqliteBatchRows, and the first time. Preparing on
-// the pool inside a transaction could wait for a connection the pool does
-// not have (an in-memory database has one, held by the transaction), so a
-// statement first seen in a transaction is prepared after it
-// (prepareWanted).
-func (s *Store) sqliteStmt(ctx context.Context, query string, n int) *sql.Stmt {
+// prepared on the transaction's connection), or nil to send it as text:
+// for another size than sqliteBatchRows, and the first time. A statement
+// first seen in a transaction is prepared after it (prepareWanted), as
+// sqlitePrepared must not run inside one. It also starts the statement's
+// span (traceHot), which done ends.
+func (s *Store) sqliteStmt(ctx context.Context, query string, n int) (_ *sql.Stmt, _ context.Context, done func(error)) {
+	ctx, done = s.traceHot(ctx, query)
 	if n != sqliteBatchRows {
-		return nil
+		return nil, ctx, done
 	}
 	v, ok := s.stmts.Load(query)
 	if !ok {
 		s.wanted.Store(query, struct{}{})
-		return nil
+		return nil, ctx, done
 	}
 	st := v.(*sql.Stmt)
 	if tx, ok := s.idb(ctx).(bun.Tx); ok {
-		return tx.StmtContext(ctx, st)
+		st = tx.StmtContext(ctx, st)
 	}
-	return st
+	return st, ctx, done
 }
 
 // prepareWanted prepares, after a transaction, the batch statements
 // sqliteStmt saw first inside one, when the pool has a connection to spare
 // without waiting; one it cannot prepare now stays wanted. A statement
-// that fails to prepare runs unprepared the next time, and reports its
+// that fails to prepare is sent as text the next time, and reports its
 // error then.
 func (s *Store) prepareWanted(ctx context.Context) {
 	if s.dialect != SQLite {
@@ -406,16 +413,8 @@ func (s *Store) prepareWanted(ctx context.Context) {
 		if st.Idle == 0 && st.MaxOpenConnections > 0 && st.OpenConnections >= st.MaxOpenConnections {
 			return false
 		}
-		q := k.(string)
-		s.wanted.Delete(q)
-		if _, ok := s.stmts.Load(q); ok {
-			return true
-		}
-		if p, err := s.db.DB.PrepareContext(ctx, q); err == nil {
-			if _, loaded := s.stmts.LoadOrStore(q, p); loaded {
-				_ = p.Close() // another caller prepared it first
-			}
-		}
+		s.wanted.Delete(k)
+		_, _ = s.sqlitePrepared(ctx, k.(string)) // on failure, wanted again next time
 		return true
 	})
 }
@@ -428,22 +427,26 @@ func sqliteInsert(table, cols string, n int) string {
 	return "INSERT INTO " + table + " (" + cols + ") VALUES " + strings.Repeat(tuple+", ", n-1) + tuple
 }
 
-// sqliteArg is v as bun writes it into a SQLite statement, for
-// database/sql to bind: a time as bun's UTC text, a nil time or byte slice
-// as NULL.
-func sqliteArg(v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return bulkTime(x)
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
-		return bulkTime(*x)
-	case []byte:
-		if x == nil {
-			return nil
+// sqliteArgs rewrites args, in place, as bun writes them into a SQLite
+// statement, for database/sql to bind them to the same stored values: a
+// time as bun's UTC text (a stored time is compared as text), a nil time or
+// byte slice as NULL.
+func sqliteArgs(args []any) []any {
+	for i, v := range args {
+		switch x := v.(type) {
+		case time.Time:
+			args[i] = bulkTime(x)
+		case *time.Time:
+			if x == nil {
+				args[i] = nil
+			} else {
+				args[i] = bulkTime(*x)
+			}
+		case []byte:
+			if x == nil {
+				args[i] = nil
+			}
 		}
 	}
-	return v
+	return args
 }

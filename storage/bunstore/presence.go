@@ -248,40 +248,7 @@ func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Mem
 	}
 	out := make([]*presence.Current, 0, len(members))
 	for chunk := range slices.Chunk(members, presenceChunk) {
-		var rows []currentRow
-		db := ps.s.idb(ctx)
-		var err error
-		done := false
-		if ps.s.dialect == Postgres {
-			keys := make([]bulkKeyJSON, len(chunk))
-			for i, m := range chunk {
-				keys[i] = bulkKeyJSON{CompanyID: m.CompanyID, UserID: m.UserID}
-			}
-			var arg string
-			if arg, done, err = bulkJSON(keys); done && err == nil {
-				q := "SELECT c.company_id, c.user_id, c.state, c.pause_type_id, c.since, c.due_at, c.cause, c.set_by, c.version" +
-					" FROM presence_current AS c JOIN json_to_recordset(?::json) AS k (company_id text, user_id text)" +
-					" ON c.company_id = k.company_id AND c.user_id = k.user_id ORDER BY c.company_id, c.user_id"
-				if ps.s.inTx(ctx) {
-					q += " FOR UPDATE OF c"
-				}
-				err = ps.s.hotScan(ctx, op, &rows, q, arg)
-			}
-		}
-		if !done && err == nil {
-			args := make([]any, 0, 2*len(chunk))
-			for _, m := range chunk {
-				args = append(args, m.CompanyID, m.UserID)
-			}
-			if ps.s.dialect == SQLite { // the transaction holds the write lock: no row locks to take
-				err = ps.s.sqliteScan(ctx, op, &rows, "SELECT "+currentColumns+" FROM presence_current WHERE "+
-					ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2)+" ORDER BY company_id, user_id", len(chunk), args...)
-			} else {
-				q := db.NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2), args...).
-					OrderExpr("company_id, user_id")
-				err = ps.s.mapErr(op, ps.s.lockedInTx(ctx, q).Scan(ctx))
-			}
-		}
+		rows, err := ps.lockChunk(ctx, op, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -290,6 +257,41 @@ func (ps presenceStore) LockCurrents(ctx context.Context, members []presence.Mem
 		}
 	}
 	return out, nil
+}
+
+// lockChunk is LockCurrents' statement for one chunk of members.
+func (ps presenceStore) lockChunk(ctx context.Context, op string, chunk []presence.Member) ([]currentRow, error) {
+	var rows []currentRow
+	if ps.s.dialect == Postgres {
+		keys := make([]bulkKeyJSON, len(chunk))
+		for i, m := range chunk {
+			keys[i] = bulkKeyJSON{CompanyID: m.CompanyID, UserID: m.UserID}
+		}
+		arg, ok, err := bulkJSON(keys)
+		if err != nil {
+			return nil, storage.Internal(op, err)
+		}
+		if ok {
+			q := "SELECT c.company_id, c.user_id, c.state, c.pause_type_id, c.since, c.due_at, c.cause, c.set_by, c.version" +
+				" FROM presence_current AS c JOIN json_to_recordset(?::json) AS k (company_id text, user_id text)" +
+				" ON c.company_id = k.company_id AND c.user_id = k.user_id ORDER BY c.company_id, c.user_id"
+			if ps.s.inTx(ctx) {
+				q += " FOR UPDATE OF c"
+			}
+			return rows, ps.s.hotScan(ctx, op, &rows, q, arg)
+		}
+	}
+	args := make([]any, 0, 2*len(chunk))
+	for _, m := range chunk {
+		args = append(args, m.CompanyID, m.UserID)
+	}
+	where := ps.s.tuplesIn("(company_id, user_id)", len(chunk), 2)
+	if ps.s.dialect == SQLite { // the transaction holds the write lock: no row locks to take
+		return rows, ps.s.sqliteScan(ctx, op, &rows, "SELECT "+currentColumns+" FROM presence_current WHERE "+where+
+			" ORDER BY company_id, user_id", len(chunk), args...)
+	}
+	q := ps.s.idb(ctx).NewSelect().Model(&rows).Where(where, args...).OrderExpr("company_id, user_id")
+	return rows, ps.s.mapErr(op, ps.s.lockedInTx(ctx, q).Scan(ctx))
 }
 
 // UpdateCurrents joins the table to the new rows, one statement per chunk,
@@ -335,9 +337,6 @@ func (ps presenceStore) updateChunk(ctx context.Context, op string, cs []*presen
 	}
 	q, args := ps.updateSQL(cs)
 	if ps.s.dialect == SQLite {
-		for i, a := range args {
-			args[i] = sqliteArg(a)
-		}
 		return ps.s.sqliteBatch(ctx, op, q, len(cs), args...)
 	}
 	return ps.s.exec(ctx, op, q, args...)
@@ -449,11 +448,6 @@ func (ps presenceStore) PlatformDueCurrents(ctx context.Context, until time.Time
 	}
 	q += " ORDER BY due_at, company_id, user_id LIMIT ?"
 	args = append(args, limit)
-	if ps.s.dialect == SQLite {
-		for i, a := range args {
-			args[i] = sqliteArg(a) // compared with the stored text: bun's form
-		}
-	}
 	var rows []currentRow
 	if err := ps.s.hotScan(ctx, op, &rows, q, args...); err != nil {
 		return nil, err
@@ -522,11 +516,11 @@ func (ps presenceStore) AppendIntervals(ctx context.Context, ivs []presence.Inte
 			return ps.s.mapErr(op, err)
 		}
 	}
-	if ps.s.dialect == SQLite && len(rows) > 1 {
+	if ps.s.dialect == SQLite {
 		args := make([]any, 0, 11*len(rows))
 		for i := range rows {
 			r := &rows[i]
-			args = append(args, r.ID, r.CompanyID, r.UserID, r.Day, r.State, r.PauseTypeID, r.Paid, bulkTime(r.Start), bulkTime(r.End), r.Cause, r.SetBy)
+			args = append(args, r.ID, r.CompanyID, r.UserID, r.Day, r.State, r.PauseTypeID, r.Paid, r.Start, r.End, r.Cause, r.SetBy)
 		}
 		_, err := ps.s.sqliteBatch(ctx, op, sqliteInsert("presence_intervals", bulkIntervalColumns, len(rows)), len(rows), args...)
 		return err
@@ -565,34 +559,7 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 		return dup
 	})
 	for chunk := range slices.Chunk(days, presenceChunk) {
-		var rows []intervalRow
-		var err error
-		done := false
-		if ps.s.dialect == Postgres { // as LockCurrents: one JSON argument, not a list of row values
-			keys := make([]bulkKeyJSON, len(chunk))
-			for i, d := range chunk {
-				keys[i] = bulkKeyJSON{CompanyID: d.CompanyID, UserID: d.UserID, Day: d.Day}
-			}
-			var arg string
-			if arg, done, err = bulkJSON(keys); done && err == nil {
-				err = ps.s.hotScan(ctx, op, &rows, "SELECT i.id, i.company_id, i.user_id, i.day, i.state, i.pause_type_id, i.paid, i.start_at, i.end_at, i.cause, i.set_by"+
-					" FROM presence_intervals AS i JOIN json_to_recordset(?::json) AS k (company_id text, user_id text, day text)"+
-					" ON i.company_id = k.company_id AND i.user_id = k.user_id AND i.day = k.day ORDER BY i.company_id, i.user_id, i.day, i.start_at, i.id", arg)
-			}
-		}
-		if !done && err == nil {
-			args := make([]any, 0, 3*len(chunk))
-			for _, d := range chunk {
-				args = append(args, d.CompanyID, d.UserID, d.Day)
-			}
-			if ps.s.dialect == SQLite {
-				err = ps.s.sqliteScan(ctx, op, &rows, "SELECT "+bulkIntervalColumns+" FROM presence_intervals WHERE "+
-					ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3)+" ORDER BY company_id, user_id, day, start_at, id", len(chunk), args...)
-			} else {
-				err = ps.s.mapErr(op, ps.s.idb(ctx).NewSelect().Model(&rows).Where(ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3), args...).
-					OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx))
-			}
-		}
+		rows, err := ps.daysChunk(ctx, op, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -602,6 +569,37 @@ func (ps presenceStore) DaysIntervals(ctx context.Context, days []presence.Membe
 		}
 	}
 	return out, nil
+}
+
+// daysChunk is DaysIntervals' statement for one chunk of days.
+func (ps presenceStore) daysChunk(ctx context.Context, op string, chunk []presence.MemberDay) ([]intervalRow, error) {
+	var rows []intervalRow
+	if ps.s.dialect == Postgres { // as lockChunk: one JSON argument, not a list of row values
+		keys := make([]bulkKeyJSON, len(chunk))
+		for i, d := range chunk {
+			keys[i] = bulkKeyJSON{CompanyID: d.CompanyID, UserID: d.UserID, Day: d.Day}
+		}
+		arg, ok, err := bulkJSON(keys)
+		if err != nil {
+			return nil, storage.Internal(op, err)
+		}
+		if ok {
+			return rows, ps.s.hotScan(ctx, op, &rows, "SELECT i.id, i.company_id, i.user_id, i.day, i.state, i.pause_type_id, i.paid, i.start_at, i.end_at, i.cause, i.set_by"+
+				" FROM presence_intervals AS i JOIN json_to_recordset(?::json) AS k (company_id text, user_id text, day text)"+
+				" ON i.company_id = k.company_id AND i.user_id = k.user_id AND i.day = k.day ORDER BY i.company_id, i.user_id, i.day, i.start_at, i.id", arg)
+		}
+	}
+	args := make([]any, 0, 3*len(chunk))
+	for _, d := range chunk {
+		args = append(args, d.CompanyID, d.UserID, d.Day)
+	}
+	where := ps.s.tuplesIn("(company_id, user_id, day)", len(chunk), 3)
+	if ps.s.dialect == SQLite {
+		return rows, ps.s.sqliteScan(ctx, op, &rows, "SELECT "+bulkIntervalColumns+" FROM presence_intervals WHERE "+where+
+			" ORDER BY company_id, user_id, day, start_at, id", len(chunk), args...)
+	}
+	return rows, ps.s.mapErr(op, ps.s.idb(ctx).NewSelect().Model(&rows).Where(where, args...).
+		OrderExpr("company_id, user_id, day, start_at, id").Scan(ctx))
 }
 
 func (ps presenceStore) Intervals(ctx context.Context, companyID, userID string, from, to time.Time) ([]presence.Interval, error) {
